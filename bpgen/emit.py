@@ -1,0 +1,139 @@
+"""Write the generated module as text, formatted by black with a pinned mode.
+
+The module is standalone: it imports only math and/or NumPy (under names
+that cannot collide with the user's), never bpgen.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass, field
+
+from .lower import MATH, NP
+from .reverse import UNBROADCAST, Backward, Namer
+from .stage import Program
+
+UNBROADCAST_HELPER = '''
+def {name}(grad, value):
+    """Sum grad over the axes along which NumPy broadcast value."""
+    shape = {np}.shape(value)
+    if {np}.shape(grad) == shape:
+        return grad
+    lead = {np}.ndim(grad) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1
+    )
+    summed = {np}.sum(grad, axis=axes)
+    return summed.reshape(shape) if shape else summed
+'''
+
+
+@dataclass
+class Unit:
+    """One differentiated function, ready to print."""
+
+    program: Program
+    backward: Backward
+
+
+@dataclass
+class Renderer:
+    """Spells placeholders with real names and remembers what was used."""
+
+    aliases: dict[str, str]
+    used: set[str] = field(default_factory=set)
+
+    def __call__(self, node: ast.AST) -> str:
+        node = copy.deepcopy(node)
+        if isinstance(node, ast.stmt):
+            node.lineno = 0  # unparse looks up type comments by line
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and child.id in self.aliases:
+                self.used.add(child.id)
+                child.id = self.aliases[child.id]
+        return ast.unparse(node)
+
+
+def module(units: list[Unit], constants: list[tuple[str, ast.expr]], header: str) -> str:
+    taken: set[str] = set()
+    for unit in units:
+        taken |= unit.program.taken | set(unit.program.params)
+        taken |= {unit.backward.dout, unit.backward.cache_name}
+    taken |= {name for name, _ in constants}
+    names = Namer(taken)
+    aliases = {
+        NP: names.take("np", "numpy", "np_"),
+        MATH: names.take("math", "math_"),
+        UNBROADCAST: names.take("_unbroadcast"),
+    }
+    render = Renderer(aliases)
+    functions = [_functions(unit, render) for unit in units]
+    defined = [f"{name} = {render(value)}" for name, value in constants]
+    helpers = []
+    if UNBROADCAST in render.used:
+        render.used.add(NP)
+        helpers.append(
+            UNBROADCAST_HELPER.format(name=aliases[UNBROADCAST], np=aliases[NP])
+        )
+    imports = []
+    if MATH in render.used:
+        imports.append(_import("math", aliases[MATH]))
+    if NP in render.used:
+        imports.append(_import("numpy", aliases[NP]))
+    parts = [header, "\n".join(imports), "\n".join(defined), *helpers, *functions]
+    return _format("\n\n".join(p for p in parts if p))
+
+
+def _import(module: str, alias: str) -> str:
+    return f"import {module}" if module == alias else f"import {module} as {alias}"
+
+
+def _tuple(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"({names[0]},)"
+    return "(" + ", ".join(names) + ")"
+
+
+def _functions(unit: Unit, render: Renderer) -> str:
+    program, backward = unit.program, unit.backward
+    name = program.name
+    lines = [
+        f"def {name}_forward({render(program.signature)}):",
+        f'    """Run {name}; return its value and what {name}_backward needs."""',
+    ]
+    for stage in backward.stages:
+        lines.append(f"    {stage.target} = {render(stage.value)}")
+    outputs = [render(o) for o in program.outputs]
+    value = _tuple(outputs) if program.returns_tuple else outputs[0]
+    lines.append(f"    return {value}, {_tuple(backward.cache) if backward.cache else '()'}")
+    lines += [
+        "",
+        "",
+        f"def {name}_backward({backward.dout}, {backward.cache_name}):",
+        f'    """Gradients of {name} with respect to {", ".join(program.wrt)}."""',
+    ]
+    if backward.cache:
+        lines.append(f"    {_tuple(backward.cache)} = {backward.cache_name}")
+    for block in backward.blocks:
+        if block.stage is not None:
+            stage = block.stage
+            lines.append(f"    # {stage.target} = {render(stage.value)}")
+        elif block.note:
+            lines.append(f"    # {block.note}")
+        for statement in block.statements:
+            lines.append(f"    {render(statement)}")
+    lines.append(f"    return {_tuple(backward.returns)}")
+    return "\n".join(lines)
+
+
+def _format(text: str) -> str:
+    import black
+
+    mode = black.Mode(
+        target_versions={black.TargetVersion.PY310},
+        line_length=88,
+        string_normalization=True,
+        magic_trailing_comma=True,
+    )
+    return black.format_str(text, mode=mode)

@@ -1,0 +1,404 @@
+"""The fence: turn an accepted LibCST expression into a stdlib `ast` tree.
+
+Only the node kinds listed here get through; anything else is refused at its
+own line and column. Names are resolved as they go: locals to their current
+SSA name, imports to qualified names (`from math import exp` and `math.exp`
+are one gate), module constants to themselves. Calls and operators that are
+gates are tagged with the rule name (`bp_gate`) and where each of the rule's
+inputs sits in the node (`bp_slots`), so staging can split them apart.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import libcst as cst
+
+from . import calls
+from .parse import Source
+from .rules import RULES
+
+# Placeholders for the modules; emit.py spells them with collision-free names.
+NP = "<np>"
+MATH = "<math>"
+
+_BINARY = {
+    cst.Add: (ast.Add, "add"),
+    cst.Subtract: (ast.Sub, "sub"),
+    cst.Multiply: (ast.Mult, "mul"),
+    cst.Divide: (ast.Div, "div"),
+    cst.Power: (ast.Pow, "pow"),
+    cst.MatrixMultiply: (ast.MatMult, "matmul"),
+    cst.FloorDivide: (ast.FloorDiv, None),
+    cst.Modulo: (ast.Mod, None),
+    cst.BitAnd: (ast.BitAnd, None),
+    cst.BitOr: (ast.BitOr, None),
+    cst.BitXor: (ast.BitXor, None),
+}
+_UNARY = {
+    cst.Minus: (ast.USub, "neg"),
+    cst.Plus: (ast.UAdd, "pos"),
+    cst.BitInvert: (ast.Invert, None),
+    cst.Not: (ast.Not, None),
+}
+_COMPARE = {
+    cst.LessThan: ast.Lt,
+    cst.LessThanEqual: ast.LtE,
+    cst.GreaterThan: ast.Gt,
+    cst.GreaterThanEqual: ast.GtE,
+    cst.Equal: ast.Eq,
+    cst.NotEqual: ast.NotEq,
+}
+_REFUSED = {
+    cst.IfExp: (
+        "a conditional expression (`a if cond else b`)",
+        "use max()/min(), np.where(cond, a, b) or np.maximum for a branch",
+    ),
+    cst.Lambda: ("a lambda", "write the computation inline"),
+    cst.ListComp: ("a list comprehension", "use array operations instead"),
+    cst.GeneratorExp: ("a generator expression", "use array operations instead"),
+    cst.SetComp: ("a set comprehension", "use array operations instead"),
+    cst.DictComp: ("a dict comprehension", "use array operations instead"),
+    cst.Dict: ("a dict", "pass values as separate variables"),
+    cst.Set: ("a set", "pass values as separate variables"),
+    cst.Await: ("`await`", "differentiate a plain (not async) function"),
+    cst.Yield: ("`yield`", "return the value instead of yielding it"),
+    cst.FormattedString: ("an f-string", "remove it from the forward function"),
+    cst.NamedExpr: ("an assignment expression (`:=`)", "use a separate assignment"),
+    cst.Imaginary: ("a complex number", "bpgen differentiates real-valued code"),
+}
+
+Slot = tuple[Any, ...]
+
+
+def get_slot(node: ast.AST, slot: Slot) -> Any:
+    for step in slot:
+        node = node[step] if isinstance(step, int) else getattr(node, step)
+    return node
+
+
+def set_slot(node: ast.AST, slot: Slot, value: ast.expr) -> None:
+    *path, last = slot
+    parent = get_slot(node, tuple(path))
+    if isinstance(last, int):
+        parent[last] = value
+    else:
+        setattr(parent, last, value)
+
+
+def module_ref(module: str, attr: str) -> ast.Attribute:
+    base = NP if module == "numpy" else MATH
+    return ast.Attribute(ast.Name(base, ast.Load()), attr, ast.Load())
+
+
+class Lowerer:
+    """Lowers expressions of one function; `env` maps user names to SSA names."""
+
+    def __init__(self, source: Source, env: dict[str, str]) -> None:
+        self.source = source
+        self.env = env
+        self.constants: set[str] = set()
+        self.modules: set[str] = set()
+        self.builtin_gates: set[str] = set()
+
+    # -- entry ---------------------------------------------------------------
+
+    def expr(self, node: cst.BaseExpression) -> ast.expr:
+        handler = getattr(self, "_" + type(node).__name__, None)
+        if handler is None:
+            raise self._refuse(node)
+        result = handler(node)
+        line, col = self.source.where(node)
+        result.lineno, result.col_offset = line, col
+        return result
+
+    def _refuse(self, node: cst.CSTNode) -> Exception:
+        what, hint = _REFUSED.get(
+            type(node),
+            (
+                f"this kind of expression ({type(node).__name__})",
+                "use arithmetic, math/NumPy calls and indexing only",
+            ),
+        )
+        return self.source.error(node, f"{what} is not supported by bpgen", hint)
+
+    # -- atoms ----------------------------------------------------------------
+
+    def _Name(self, node: cst.Name) -> ast.expr:
+        name = node.value
+        if name in self.env:
+            return ast.Name(self.env[name], ast.Load())
+        if name in ("True", "False", "None"):
+            return ast.Constant({"True": True, "False": False, "None": None}[name])
+        if name in self.source.constants:
+            self.constants.add(name)
+            return ast.Name(name, ast.Load())
+        qualified = self.source.imports.get(name)
+        if qualified in calls.CONSTANTS:
+            module, _, attr = qualified.rpartition(".")
+            self.modules.add(module)
+            return module_ref(module, attr)
+        if qualified is not None:
+            raise self.source.error(
+                node,
+                f"`{name}` ({qualified}) is used as a value",
+                "call functions directly; bpgen cannot pass modules or functions",
+            )
+        raise self.source.error(
+            node,
+            f"name `{name}` is not defined in the function or at module level",
+            "define it before use, pass it as a parameter, or import it",
+        )
+
+    def _Integer(self, node: cst.Integer) -> ast.expr:
+        return ast.Constant(ast.literal_eval(node.value))
+
+    _Float = _Integer
+
+    def _SimpleString(self, node: cst.SimpleString) -> ast.expr:
+        return ast.Constant(node.evaluated_value)
+
+    def _Ellipsis(self, node: cst.Ellipsis) -> ast.expr:
+        return ast.Constant(...)
+
+    def _Tuple(self, node: cst.Tuple) -> ast.expr:
+        return ast.Tuple([self._element(e) for e in node.elements], ast.Load())
+
+    def _List(self, node: cst.List) -> ast.expr:
+        return ast.List([self._element(e) for e in node.elements], ast.Load())
+
+    def _element(self, element: cst.BaseElement) -> ast.expr:
+        if isinstance(element, cst.StarredElement):
+            raise self.source.error(
+                element, "starred elements are not supported", "list the items"
+            )
+        return self.expr(element.value)
+
+    # -- operators ------------------------------------------------------------
+
+    def _BinaryOperation(self, node: cst.BinaryOperation) -> ast.expr:
+        op, gate = _BINARY.get(type(node.operator), (None, None))
+        if op is None:
+            raise self.source.error(
+                node.operator,
+                f"the operator `{node.operator._get_token()}` is not supported",
+                "use + - * / ** @ or a NumPy function",
+            )
+        result = ast.BinOp(self.expr(node.left), op(), self.expr(node.right))
+        return _tag(result, gate, {"x": ("left",), "y": ("right",)})
+
+    def _UnaryOperation(self, node: cst.UnaryOperation) -> ast.expr:
+        op, gate = _UNARY[type(node.operator)]
+        result = ast.UnaryOp(op(), self.expr(node.expression))
+        return _tag(result, gate, {"x": ("operand",)})
+
+    def _Comparison(self, node: cst.Comparison) -> ast.expr:
+        ops, comparators = [], []
+        for target in node.comparisons:
+            op = _COMPARE.get(type(target.operator))
+            if op is None:
+                raise self.source.error(
+                    target.operator,
+                    "this comparison is not supported",
+                    "use < <= > >= == != between numbers or arrays",
+                )
+            ops.append(op())
+            comparators.append(self.expr(target.comparator))
+        return ast.Compare(self.expr(node.left), ops, comparators)
+
+    def _BooleanOperation(self, node: cst.BooleanOperation) -> ast.expr:
+        raise self.source.error(
+            node,
+            "`and`/`or` are not supported",
+            "combine masks with & and |, or use np.logical_and",
+        )
+
+    # -- attributes, subscripts, calls ----------------------------------------
+
+    def _qualified(self, node: cst.BaseExpression) -> str | None:
+        """`np.exp` -> 'numpy.exp' when the head is an import, else None."""
+        parts: list[str] = []
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name) or node.value in self.env:
+            return None
+        head = self.source.imports.get(node.value)
+        if head is None:
+            if parts or node.value in self.source.constants:
+                return None
+            head = f"builtins.{node.value}"
+        return ".".join([head, *reversed(parts)])
+
+    def _Attribute(self, node: cst.Attribute) -> ast.expr:
+        qualified = self._qualified(node)
+        if qualified is not None:
+            if qualified in calls.CONSTANTS:
+                module, _, attr = qualified.rpartition(".")
+                self.modules.add(module)
+                return module_ref(module, attr)
+            raise self.source.error(
+                node,
+                f"`{qualified}` is not a constant bpgen knows",
+                "use math.pi/np.pi-style constants, or pass the value as a parameter",
+            )
+        attr = node.attr.value
+        value = self.expr(node.value)
+        result = ast.Attribute(value, attr, ast.Load())
+        if attr == "T":
+            return _tag(result, "transpose", {"a": ("value",)})
+        if attr in calls.STATIC_ATTRIBUTES:
+            return result
+        raise self.source.error(
+            node.attr,
+            f"the attribute `.{attr}` is not supported",
+            "use .T, .shape, .ndim, .size or .dtype on arrays",
+        )
+
+    def _Subscript(self, node: cst.Subscript) -> ast.expr:
+        items = [self._index(e) for e in node.slice]
+        index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
+        result = ast.Subscript(self.expr(node.value), index, ast.Load())
+        return _tag(result, "getitem", {"a": ("value",), "index": ("slice",)})
+
+    def _index(self, element: cst.SubscriptElement) -> ast.expr:
+        part = element.slice
+        if isinstance(part, cst.Index):
+            if part.star is not None:
+                raise self.source.error(part, "starred indices are not supported")
+            return self.expr(part.value)
+        bounds = [
+            None if b is None else self.expr(b)
+            for b in (part.lower, part.upper, part.step)
+        ]
+        return ast.Slice(*bounds)
+
+    def _Call(self, node: cst.Call) -> ast.expr:
+        for arg in node.args:
+            if arg.star:
+                raise self.source.error(
+                    arg, "`*args`/`**kwargs` in a call are not supported", "pass each argument"
+                )
+        qualified = self._qualified(node.func)
+        if qualified is not None:
+            return self._function_call(node, qualified)
+        if isinstance(node.func, cst.Attribute):
+            return self._method_call(node)
+        raise self.source.error(
+            node.func,
+            "only math/NumPy functions and array methods can be called",
+            "inline the called function's body into the forward function",
+        )
+
+    def _arguments(self, node: cst.Call) -> tuple[list[ast.expr], list[ast.keyword]]:
+        args, keywords = [], []
+        for arg in node.args:
+            value = self.expr(arg.value)
+            if arg.keyword is None:
+                args.append(value)
+            else:
+                keywords.append(ast.keyword(arg.keyword.value, value))
+        return args, keywords
+
+    def _function_call(self, node: cst.Call, qualified: str) -> ast.expr:
+        module, _, name = qualified.rpartition(".")
+        gate = calls.gate_of(qualified)
+        if gate is None and not calls.is_nondifferentiable(qualified):
+            raise self.source.error(
+                node.func,
+                f"`{qualified}` is not a function bpgen can differentiate",
+                "see the README's list of supported functions; compute it "
+                "outside, or pass its result as a parameter",
+            )
+        if module == "builtins":
+            func: ast.expr = ast.Name(name, ast.Load())
+            if gate is not None:
+                self.builtin_gates.add(gate)
+        else:
+            self.modules.add(module)
+            func = module_ref(module, name)
+        args, keywords = self._arguments(node)
+        call = ast.Call(func, args, keywords)
+        if gate in ("max", "min"):
+            return self._fold_extremum(node, call, gate)
+        if gate == "log" and len(args) + len(keywords) == 2:
+            gate = "logb"
+        return self._bind(node, call, gate, offset=0)
+
+    def _fold_extremum(self, node: cst.Call, call: ast.Call, gate: str) -> ast.expr:
+        """`max(a, b, c)` is `max(max(a, b), c)`: one two-input gate each."""
+        if len(call.args) < 2 or call.keywords:
+            raise self.source.error(
+                node,
+                f"{gate}() needs two or more numbers here",
+                f"write {gate}(a, b); for arrays use np.{gate}imum or np.{gate}",
+            )
+        folded = call.args[0]
+        for arg in call.args[1:]:
+            folded = ast.Call(call.func, [folded, arg], [])
+            _tag(folded, gate, {"x": ("args", 0), "y": ("args", 1)})
+        return folded
+
+    def _method_call(self, node: cst.Call) -> ast.expr:
+        attribute = node.func
+        assert isinstance(attribute, cst.Attribute)
+        name = attribute.attr.value
+        receiver = self.expr(attribute.value)
+        func = ast.Attribute(receiver, name, ast.Load())
+        args, keywords = self._arguments(node)
+        call = ast.Call(func, args, keywords)
+        if name in calls.STATIC_METHODS:
+            return call
+        gate = calls.METHODS.get(name)
+        if gate is None:
+            raise self.source.error(
+                attribute.attr,
+                f"the method `.{name}()` is not supported",
+                "use the NumPy function form, or one of "
+                + ", ".join(f".{m}()" for m in sorted(calls.METHODS)),
+            )
+        self.modules.add("numpy")
+        if gate in ("reshape", "transpose") and len(args) > 1:
+            # x.reshape(n, -1) means x.reshape((n, -1))
+            packed = ast.Tuple(list(args), ast.Load())
+            call.bp_extra = {"shape" if gate == "reshape" else "axes": packed}
+        return self._bind(node, call, gate, offset=1)
+
+    def _bind(self, node: cst.Call, call: ast.Call, gate: str | None, offset: int):
+        """Match the call's arguments to the rule's parameters."""
+        if gate is None:
+            return call
+        rule = RULES[gate]
+        slots: dict[str, Slot] = {}
+        if offset:
+            slots[rule.params[0]] = ("func", "value")
+        extra = getattr(call, "bp_extra", {})
+        for i, _ in enumerate(call.args):
+            if i + offset >= len(rule.params):
+                raise self.source.error(node, "too many arguments for this call")
+            name = rule.params[i + offset]
+            if name not in extra:
+                slots[name] = ("args", i)
+        aliases = {"newshape": "shape", "min": "a_min", "max": "a_max"}
+        for i, keyword in enumerate(call.keywords):
+            name = aliases.get(keyword.arg, keyword.arg)
+            if name not in rule.params or name in slots:
+                raise self.source.error(
+                    node,
+                    f"the argument `{keyword.arg}=` is not supported here",
+                    "accepted: " + ", ".join(rule.params[offset:]),
+                )
+            slots[name] = ("keywords", i, "value")
+        return _tag(call, gate, slots)
+
+
+def _tag(node: ast.expr, gate: str | None, slots: dict[str, Slot]) -> ast.expr:
+    node.bp_gate = gate  # type: ignore[attr-defined]
+    node.bp_slots = slots  # type: ignore[attr-defined]
+    return node
+
+
+def gate_of(node: ast.AST) -> str | None:
+    return getattr(node, "bp_gate", None)
+

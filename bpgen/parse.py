@@ -1,0 +1,163 @@
+"""Read the user's module with LibCST: the function, its imports, its constants.
+
+Every later step raises errors through `Source.error`, so each refusal names
+the user's file, line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .errors import (
+    BpgenError,
+    FunctionNotFoundError,
+    SourceSyntaxError,
+    UnsupportedError,
+)
+
+
+@dataclass
+class Source:
+    """The parsed module plus what is needed to point at a place in it."""
+
+    text: str
+    filename: str
+    module: cst.Module
+    positions: dict
+    line_offset: int = 0
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified
+    constants: dict[str, cst.SimpleStatementLine] = field(default_factory=dict)
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+
+    def where(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self.positions.get(node)
+        if pos is None:
+            return 1 + self.line_offset, 0
+        return pos.start.line + self.line_offset, pos.start.column
+
+    def line(self, lineno: int) -> str | None:
+        lines = self.text.splitlines()
+        index = lineno - self.line_offset - 1
+        return lines[index] if 0 <= index < len(lines) else None
+
+    def error(
+        self,
+        node: cst.CSTNode | None,
+        message: str,
+        hint: str | None = None,
+        kind: type[BpgenError] = UnsupportedError,
+    ) -> BpgenError:
+        if node is None:
+            return kind(message, filename=self.filename, hint=hint)
+        lineno, col = self.where(node)
+        return kind(
+            message,
+            filename=self.filename,
+            lineno=lineno,
+            col_offset=col,
+            source_line=self.line(lineno),
+            hint=hint,
+        )
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+
+def parse(text: str, filename: str = "<source>", line_offset: int = 0) -> Source:
+    """Parse `text`; `line_offset` shifts reported lines (for dedented snippets)."""
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        lines = text.splitlines()
+        line = lines[exc.raw_line - 1] if 0 < exc.raw_line <= len(lines) else None
+        raise SourceSyntaxError(
+            "invalid Python syntax: " + exc.message,
+            filename=filename,
+            lineno=exc.raw_line + line_offset,
+            col_offset=exc.raw_column,
+            source_line=line,
+            hint="bpgen reads Python 3 source; fix the syntax and run it again",
+        ) from None
+    except RecursionError:
+        raise SourceSyntaxError(
+            "the source is nested too deeply to parse",
+            filename=filename,
+            hint="split the deepest expression into several assignments",
+        ) from None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = dict(wrapper.resolve(PositionProvider))
+    source = Source(text, filename, module, positions, line_offset)
+    _read_top_level(source)
+    return source
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def _read_top_level(source: Source) -> None:
+    for statement in source.module.body:
+        if isinstance(statement, cst.FunctionDef):
+            source.functions[statement.name.value] = statement
+            continue
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    name = _dotted(alias.name) or ""
+                    if alias.asname is not None:
+                        local = _dotted(alias.asname.name) or name
+                        source.imports[local] = name
+                    else:
+                        head = name.split(".")[0]
+                        source.imports[head] = head
+            elif isinstance(small, cst.ImportFrom) and small.module is not None:
+                if small.relative or isinstance(small.names, cst.ImportStar):
+                    continue
+                base = _dotted(small.module) or ""
+                for alias in small.names:
+                    name = _dotted(alias.name) or ""
+                    local = name
+                    if alias.asname is not None:
+                        local = _dotted(alias.asname.name) or name
+                    source.imports[local] = f"{base}.{name}"
+            elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+                targets = (
+                    [t.target for t in small.targets]
+                    if isinstance(small, cst.Assign)
+                    else [small.target]
+                )
+                for target in targets:
+                    if isinstance(target, cst.Name):
+                        source.constants[target.value] = statement
+
+
+def find_function(source: Source, name: str | None) -> cst.FunctionDef:
+    """The top-level function `name`, or the only one when `name` is None."""
+    if name is None:
+        if len(source.functions) == 1:
+            return next(iter(source.functions.values()))
+        found = ", ".join(sorted(source.functions)) or "none"
+        raise FunctionNotFoundError(
+            f"the module defines {len(source.functions)} top-level functions "
+            f"({found}); name the one to differentiate",
+            filename=source.filename,
+            hint="pass function=NAME (or -f NAME on the command line)",
+        )
+    if name not in source.functions:
+        found = ", ".join(sorted(source.functions)) or "none"
+        raise FunctionNotFoundError(
+            f"no top-level function named {name!r} (found: {found})",
+            filename=source.filename,
+            hint="check the spelling; methods and nested functions are not supported",
+        )
+    return source.functions[name]

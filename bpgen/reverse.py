@@ -1,0 +1,375 @@
+"""Write the backward pass: the stages in reverse, one rule per stage.
+
+For every forward variable `v` the gradient `dv` holds d(output)/dv. Its first
+contribution is `dv = ...`, every later one `dv += ...` (the seed's fan-out
+rule). On arrays, `+=` updates in place only an array the backward itself
+allocated; a gradient that may alias another (`dx = dout`, a view) is added
+out of place instead, so no gradient is ever overwritten through an alias.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+from dataclasses import dataclass, field
+
+from . import simplify
+from .lower import MATH, NP
+from .options import Options
+from .rules import MATH_TWINS, RULES, SCALAR_RULES, Gate
+from .shapes import Shapes
+from .stage import Program, Stage
+
+UNBROADCAST = "<unbroadcast>"
+
+# Calls that return a new array (safe to update in place); views are not.
+_VIEWS = frozenset({"broadcast_to", "reshape", "transpose", "swapaxes", "squeeze"})
+
+
+@dataclass
+class Block:
+    """The statements that undo one forward stage (or a note)."""
+
+    stage: Stage | None = None
+    note: str | None = None
+    statements: list[ast.stmt] = field(default_factory=list)
+
+
+@dataclass
+class Backward:
+    stages: list[Stage]
+    cache: list[str]
+    blocks: list[Block]
+    returns: list[str]
+    dout: str
+    cache_name: str
+
+
+class Namer:
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken)
+
+    def take(self, *candidates: str) -> str:
+        for name in candidates:
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+        base, n = candidates[0], 1
+        while f"{base}_{n}" in self.taken:
+            n += 1
+        self.taken.add(f"{base}_{n}")
+        return f"{base}_{n}"
+
+
+@functools.lru_cache(maxsize=None)
+def _template(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, mapping: dict[str, ast.expr], scalar: bool) -> None:
+        self.mapping = mapping
+        self.scalar = scalar
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id in self.mapping:
+            return copy.deepcopy(self.mapping[node.id])
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
+        if isinstance(node.value, ast.Name) and node.value.id in ("np", "math"):
+            spelled = f"{node.value.id}.{node.attr}"
+            if self.scalar and spelled in MATH_TWINS:
+                spelled = MATH_TWINS[spelled]
+            module, _, attr = spelled.partition(".")
+            base = MATH if module == "math" else NP
+            return ast.Attribute(ast.Name(base, ast.Load()), attr, ast.Load())
+        self.generic_visit(node)
+        return node
+
+
+def _fresh(expr: ast.expr) -> bool:
+    """Whether `expr` surely evaluates to a new object nobody else holds."""
+    if isinstance(expr, (ast.BinOp, ast.UnaryOp, ast.IfExp)):
+        return True
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        name = func.attr if isinstance(func, ast.Attribute) else ""
+        return name not in _VIEWS and not (
+            isinstance(func, ast.Name) and func.id == UNBROADCAST
+        )
+    return False
+
+
+def _basic_index(index: ast.expr) -> bool:
+    """Indexing that never repeats an element (slices, ints, None, ...)."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return all(
+        isinstance(p, ast.Slice)
+        or (isinstance(p, ast.Constant) and (p.value is None or p.value is ...))
+        or (isinstance(p, ast.Constant) and type(p.value) is int)
+        or (isinstance(p, ast.Attribute) and p.attr == "newaxis")
+        for p in parts
+    )
+
+
+class Reverse:
+    def __init__(self, program: Program, shapes: Shapes, options: Options, error):
+        self.program = program
+        self.shapes = shapes
+        self.options = options
+        self.error = error
+        self.names = Namer(program.taken | set(program.params))
+        self.dout = self.names.take("dout", "grad_out")
+        self.cache_name = self.names.take("cache", "saved")
+        self.grad: dict[str, str] = {}
+        self.assigned: set[str] = set()
+        self.owned: set[str] = set()
+        self.blocks: list[Block] = [Block()]
+
+    # -- accumulation ------------------------------------------------------------
+
+    def gradient(self, var: str) -> str:
+        if var not in self.grad:
+            self.grad[var] = self.names.take(f"d{var}", f"d_{var}", f"grad_{var}")
+        return self.grad[var]
+
+    def _emit(self, statement: ast.stmt) -> None:
+        self.blocks[-1].statements.append(statement)
+
+    def contribute(self, var: str, expr: ast.expr) -> None:
+        name = self.gradient(var)
+        target = ast.Name(name, ast.Store())
+        if name not in self.assigned:
+            self.assigned.add(name)
+            self._emit(ast.Assign([target], expr))
+            if _fresh(expr):
+                self.owned.add(name)
+        elif self.program.scalar or (self.options.inplace and name in self.owned):
+            self._emit(ast.AugAssign(target, ast.Add(), expr))
+        else:
+            total = ast.BinOp(ast.Name(name, ast.Load()), ast.Add(), expr)
+            self._emit(ast.Assign([target], total))
+            self.owned.add(name)
+
+    def scatter(self, var: str, atom: ast.expr, index: ast.expr, g: ast.expr) -> None:
+        """d(var)[index] += g, adding where indices repeat."""
+        name = self.gradient(var)
+        load, store = ast.Name(name, ast.Load()), ast.Name(name, ast.Store())
+        np = ast.Name(NP, ast.Load())
+        if name not in self.assigned:
+            zeros = ast.Call(ast.Attribute(np, "zeros_like", ast.Load()), [atom], [])
+            self._emit(ast.Assign([store], zeros))
+            self.assigned.add(name)
+        elif name not in self.owned or not self.options.inplace:
+            self._emit(ast.Assign([store], ast.Call(ast.Attribute(load, "copy"), [], [])))
+        self.owned.add(name)
+        index = copy.deepcopy(index)
+        if _basic_index(index):
+            item = ast.Subscript(ast.Name(name, ast.Load()), index, ast.Store())
+            self._emit(ast.AugAssign(item, ast.Add(), g))
+        else:
+            add_at = ast.Attribute(ast.Attribute(np, "add"), "at")
+            self._emit(ast.Expr(ast.Call(add_at, [load, index, g], [])))
+
+    # -- rules -------------------------------------------------------------------
+
+    def instantiate(self, template: str, stage: Stage, g: str) -> ast.expr:
+        mapping: dict[str, ast.expr] = {**stage.params, **stage.inputs}
+        mapping["g"] = ast.Name(g, ast.Load())
+        mapping["out"] = (
+            ast.Name(stage.target, ast.Load())
+            if self.options.reuse
+            else stage.value
+        )
+        tree = _Substitute(mapping, self.program.scalar).visit(
+            copy.deepcopy(_template(template))
+        )
+        return simplify.expression(tree) if self.options.simplify else tree
+
+    def needs_reduction(self, stage: Stage, atom: ast.Name) -> bool:
+        if self.program.scalar:
+            return False
+        if not self.options.broadcast:
+            return True
+        klass = self.shapes.klass
+        return klass.get(atom.id) != klass.get(stage.target)
+
+    def stage(self, stage: Stage) -> None:
+        rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
+        rule = rule or RULES[stage.gate]
+        g = self.grad[stage.target]
+        ranks = {
+            k: self.shapes.of(v)[0] for k, v in stage.inputs.items()
+        }
+        gate = Gate({**stage.params, **stage.inputs}, ranks)
+        self.blocks.append(Block(stage))
+        for name, atom in stage.inputs.items():
+            if not (isinstance(atom, ast.Name) and atom.id in self.program.varied):
+                continue
+            template = rule.grads.get(name)
+            if template is None:
+                raise self.error(stage, f"no gradient rule for `{name}` of this call")
+            if callable(template):
+                try:
+                    template = template(gate)
+                except (ValueError, TypeError):
+                    raise self.error(
+                        stage,
+                        "this call's axis/keepdims/ddof must be written as literals",
+                        "write e.g. axis=0, keepdims=True",
+                    ) from None
+            if rule.scatter:
+                g_load = ast.Name(g, ast.Load())
+                self.scatter(atom.id, atom, stage.params["index"], g_load)
+                continue
+            expr = self.instantiate(template, stage, g)
+            if rule.broadcasts and self.needs_reduction(stage, atom):
+                expr = ast.Call(ast.Name(UNBROADCAST, ast.Load()), [expr, atom], [])
+            self.contribute(atom.id, expr)
+
+    # -- the whole pass ------------------------------------------------------------
+
+    def run(self) -> Backward:
+        program = self.program
+        stages = _live(program) if self.options.dce else list(program.stages)
+        for i, output in enumerate(program.outputs):
+            if isinstance(output, ast.Name) and output.id in program.varied:
+                seed: ast.expr = ast.Name(self.dout, ast.Load())
+                if program.returns_tuple:
+                    seed = ast.Subscript(seed, ast.Constant(i), ast.Load())
+                self.contribute(output.id, seed)
+        for stage in reversed(stages):
+            if stage.gate is not None and stage.target in self.grad:
+                self.stage(stage)
+        returns = []
+        missing = [p for p in program.wrt if p not in self.grad]
+        if missing:
+            self.blocks.append(Block(note="no gradient reaches " + ", ".join(missing)))
+        for param in program.wrt:
+            if param in missing:
+                if program.scalar:
+                    zero: ast.expr = ast.Constant(0.0)
+                else:
+                    np = ast.Name(NP, ast.Load())
+                    zero = ast.Call(
+                        ast.Attribute(np, "zeros_like"), [ast.Name(param)], []
+                    )
+                self.contribute(param, zero)
+            returns.append(self.grad[param])
+        blocks = self.blocks
+        if self.options.simplify:
+            blocks = propagate_copies(blocks, set(returns))
+        if self.options.simplify or self.options.dce:
+            blocks = drop_dead(blocks, set(returns))
+        blocks = [b for b in blocks if b.statements]
+        return Backward(
+            stages=stages,
+            cache=_cache(program, stages, blocks),
+            blocks=blocks,
+            returns=returns,
+            dout=self.dout,
+            cache_name=self.cache_name,
+        )
+
+
+def _loads(node: ast.AST) -> set[str]:
+    return {
+        n.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+
+
+def _live(program: Program) -> list[Stage]:
+    needed = {o.id for o in program.outputs if isinstance(o, ast.Name)}
+    kept = []
+    for stage in reversed(program.stages):
+        if stage.target in needed:
+            kept.append(stage)
+            needed |= _loads(stage.value)
+    return kept[::-1]
+
+
+def _cache(program: Program, stages: list[Stage], blocks: list[Block]) -> list[str]:
+    read: set[str] = set()
+    for block in blocks:
+        for statement in block.statements:
+            read |= _loads(statement)
+    order = [*program.params, *(s.target for s in stages)]
+    return [name for name in order if name in read]
+
+
+def _defined(statement: ast.stmt) -> str | None:
+    """The gradient a statement assigns or updates."""
+    if isinstance(statement, ast.Assign):
+        return statement.targets[0].id
+    if isinstance(statement, ast.AugAssign):
+        target = statement.target
+        return target.id if isinstance(target, ast.Name) else target.value.id
+    if isinstance(statement, ast.Expr):  # np.add.at(dv, index, g)
+        return statement.value.args[0].id
+    return None
+
+
+def _uses(statement: ast.stmt) -> set[str]:
+    """Names a statement reads, besides the gradient it updates."""
+    if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Subscript):
+        return _loads(statement.target.slice) | _loads(statement.value)
+    if isinstance(statement, ast.Expr):
+        return set().union(*(_loads(a) for a in statement.value.args[1:]))
+    return _loads(statement.value)
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, old: str, new: str) -> None:
+        self.old, self.new = old, new
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        if node.id == self.old and isinstance(node.ctx, ast.Load):
+            return ast.Name(self.new, ast.Load())
+        return node
+
+
+def propagate_copies(blocks: list[Block], keep: set[str]) -> list[Block]:
+    """`dsigx = dden` used once is just `dden`: drop the copy, rename the uses."""
+    definitions: dict[str, int] = {}
+    for block in blocks:
+        for statement in block.statements:
+            name = _defined(statement)
+            definitions[name] = definitions.get(name, 0) + 1
+    for block in blocks:
+        for statement in list(block.statements):
+            if not (
+                isinstance(statement, ast.Assign)
+                and isinstance(statement.value, ast.Name)
+                and definitions[statement.targets[0].id] == 1
+                and statement.targets[0].id not in keep
+            ):
+                continue
+            old, new = statement.targets[0].id, statement.value.id
+            block.statements.remove(statement)
+            rename = _Rename(old, new)
+            for other in blocks:
+                other.statements = [rename.visit(s) for s in other.statements]
+    return blocks
+
+
+def drop_dead(blocks: list[Block], keep: set[str]) -> list[Block]:
+    """Remove gradients that nothing reads and the function does not return."""
+    while True:
+        used = set(keep)
+        for block in blocks:
+            for statement in block.statements:
+                used |= _uses(statement)
+        dead = [
+            (block, s)
+            for block in blocks
+            for s in block.statements
+            if _defined(s) not in used
+        ]
+        if not dead:
+            return blocks
+        for block, statement in dead:
+            block.statements.remove(statement)

@@ -1,0 +1,260 @@
+"""The gate table: one local-gradient rule per primitive.
+
+Each rule reads like the seed's gate list. A template is a Python expression
+over `g` (the gradient arriving at the gate's output), `out` (the gate's
+cached output) and the gate's inputs by parameter name; it is the gradient
+that flows to that input. Templates are written with `np.`; for pure-float
+functions `np.exp` and friends are spelled `math.exp`.
+
+A template may instead be a function of the gate's static parameters (axis,
+keepdims, ...) that returns the template, for rules whose shape depends on
+them.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Union
+
+Template = Union[str, Callable[["Gate"], str]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    params: tuple[str, ...]
+    defaults: Mapping[str, str]
+    grads: Mapping[str, Template]
+    broadcasts: bool = False  # inputs broadcast against each other
+    scatter: bool = False  # gradient is scattered into zeros (indexing)
+
+
+@dataclass
+class Gate:
+    """What a template function may look at: one stage's static parameters."""
+
+    params: dict[str, ast.expr]
+    ranks: dict[str, int | None] = field(default_factory=dict)
+
+    def literal(self, name: str):
+        """The value of a literal static parameter (None when absent)."""
+        node = self.params.get(name)
+        if node is None:
+            return None
+        return ast.literal_eval(node)
+
+    def has(self, name: str) -> bool:
+        node = self.params.get(name)
+        return node is not None and not (
+            isinstance(node, ast.Constant) and node.value is None
+        )
+
+    def code(self, name: str) -> str:
+        return ast.unparse(self.params[name])
+
+
+def rule(signature: str, *, broadcasts: bool = False, **grads: Template) -> Rule:
+    params, defaults = [], {}
+    for part in signature.split(","):
+        name, _, default = part.strip().partition("=")
+        params.append(name)
+        if default:
+            defaults[name] = default
+    return Rule(tuple(params), defaults, grads, broadcasts)
+
+
+# -- helpers for reductions ---------------------------------------------------
+
+
+def _restore(gate: Gate, value: str) -> str:
+    """Put the axes a reduction removed back, so `value` broadcasts over `a`."""
+    if not gate.has("axis") or gate.literal("keepdims"):
+        return value
+    return f"np.expand_dims({value}, {gate.code('axis')})"
+
+
+def _count(gate: Gate) -> str:
+    return "(np.size(a) / np.size(out))"
+
+
+def _sum(gate: Gate) -> str:
+    return f"np.broadcast_to({_restore(gate, 'g')}, np.shape(a))"
+
+
+def _mean(gate: Gate) -> str:
+    return f"np.broadcast_to({_restore(gate, 'g')} / {_count(gate)}, np.shape(a))"
+
+
+def _extremum(gate: Gate) -> str:
+    # Ties share the gradient: it is never multiplied.
+    hit = f"(a == {_restore(gate, 'out')})"
+    if not gate.has("axis"):
+        return f"g * {hit} / np.sum{hit}"
+    return (
+        f"{_restore(gate, 'g')} * {hit} / "
+        f"np.sum({hit[1:-1]}, axis={gate.code('axis')}, keepdims=True)"
+    )
+
+
+def _centered(gate: Gate) -> str:
+    keep = f"a - np.mean(a, axis={gate.code('axis')}, keepdims=True)"
+    return f"({keep})" if gate.has("axis") else "(a - np.mean(a))"
+
+
+def _ddof(gate: Gate) -> str:
+    return f" - {gate.code('ddof')}" if gate.literal("ddof") else ""
+
+
+def _var(gate: Gate) -> str:
+    scale = f"({_count(gate)[1:-1]}{_ddof(gate)})"
+    return f"{_restore(gate, 'g')} * 2 * {_centered(gate)} / {scale}"
+
+
+def _std(gate: Gate) -> str:
+    scale = f"(({_count(gate)[1:-1]}{_ddof(gate)}) * {_restore(gate, 'out')})"
+    return f"{_restore(gate, 'g')} * {_centered(gate)} / {scale}"
+
+
+# -- helpers for products and shapes -----------------------------------------
+
+
+def _dot_x(gate: Gate) -> str:
+    if gate.ranks.get("y") == 1:
+        return "g * y" if gate.ranks.get("x") == 1 else "np.outer(g, y)"
+    return "g.dot(y.T)"
+
+
+def _dot_y(gate: Gate) -> str:
+    if gate.ranks.get("x") == 1:
+        return "g * x" if gate.ranks.get("y") == 1 else "np.outer(x, g)"
+    return "x.T.dot(g)"
+
+
+def _matmul_x(gate: Gate) -> str:
+    if gate.ranks.get("y") == 1:
+        return "g * y" if gate.ranks.get("x") == 1 else "np.multiply.outer(g, y)"
+    if (gate.ranks.get("y") or 2) > 2 or (gate.ranks.get("x") or 2) > 2:
+        return "g @ np.swapaxes(y, -1, -2)"
+    return "g @ y.T"
+
+
+def _matmul_y(gate: Gate) -> str:
+    if gate.ranks.get("x") == 1:
+        return "g * x" if gate.ranks.get("y") == 1 else "np.multiply.outer(x, g)"
+    if (gate.ranks.get("y") or 2) > 2 or (gate.ranks.get("x") or 2) > 2:
+        return "np.swapaxes(x, -1, -2) @ g"
+    return "x.T @ g"
+
+
+def _transpose(gate: Gate) -> str:
+    if not gate.has("axes"):
+        return "g.T"
+    axes = [int(i) for i in gate.literal("axes")]
+    inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
+    return f"np.transpose(g, {inverse})"
+
+
+# -- the table ----------------------------------------------------------------
+
+RULES: dict[str, Rule] = {
+    # arithmetic: the seed's add, multiply, scale and reciprocal gates
+    "add": rule("x, y", broadcasts=True, x="g", y="g"),
+    "sub": rule("x, y", broadcasts=True, x="g", y="-g"),
+    "mul": rule("x, y", broadcasts=True, x="g * y", y="g * x"),
+    "div": rule("x, y", broadcasts=True, x="g / y", y="-g * out / y"),
+    "pow": rule(
+        "x, y", broadcasts=True, x="g * y * x ** (y - 1)", y="g * out * np.log(x)"
+    ),
+    "neg": rule("x", x="-g"),
+    "pos": rule("x", x="g"),
+    # exponentials and logarithms
+    "exp": rule("x", x="g * out"),
+    "expm1": rule("x", x="g * (out + 1)"),
+    "log": rule("x", x="g / x"),
+    "log2": rule("x", x="g / (x * np.log(2))"),
+    "log10": rule("x", x="g / (x * np.log(10))"),
+    "log1p": rule("x", x="g / (1 + x)"),
+    "logb": rule(
+        "x, base",
+        broadcasts=True,
+        x="g / (x * np.log(base))",
+        base="-g * out / (base * np.log(base))",
+    ),
+    "sqrt": rule("x", x="g / (2 * out)"),
+    "square": rule("x", x="g * 2 * x"),
+    "reciprocal": rule("x", x="-g * out ** 2"),
+    # the seed's fused sigmoid gate: (1 - s) * s on the cached output
+    "sigmoid": rule("x", x="g * (1 - out) * out"),
+    # trigonometric and hyperbolic
+    "sin": rule("x", x="g * np.cos(x)"),
+    "cos": rule("x", x="-g * np.sin(x)"),
+    "tan": rule("x", x="g * (1 + out ** 2)"),
+    "arcsin": rule("x", x="g / np.sqrt(1 - x ** 2)"),
+    "arccos": rule("x", x="-g / np.sqrt(1 - x ** 2)"),
+    "arctan": rule("x", x="g / (1 + x ** 2)"),
+    "sinh": rule("x", x="g * np.cosh(x)"),
+    "cosh": rule("x", x="g * np.sinh(x)"),
+    "tanh": rule("x", x="g * (1 - out ** 2)"),
+    # routing gates: max/min send the gradient to one input, ties to the first
+    "abs": rule("x", x="g * np.sign(x)"),
+    "max": rule("x, y", x="g if x >= y else 0.0", y="g if y > x else 0.0"),
+    "min": rule("x, y", x="g if x <= y else 0.0", y="g if y < x else 0.0"),
+    "maximum": rule("x, y", broadcasts=True, x="g * (x >= y)", y="g * (x < y)"),
+    "minimum": rule("x, y", broadcasts=True, x="g * (x <= y)", y="g * (x > y)"),
+    "where": rule(
+        "condition, x, y",
+        broadcasts=True,
+        x="np.where(condition, g, 0.0)",
+        y="np.where(condition, 0.0, g)",
+    ),
+    "clip": rule(
+        "a, a_min, a_max", broadcasts=True, a="g * ((a >= a_min) & (a <= a_max))"
+    ),
+    # products: the seed's dW = dD.dot(X.T), dX = W.T.dot(dD)
+    "dot": rule("x, y", x=_dot_x, y=_dot_y),
+    "matmul": rule("x, y", broadcasts=True, x=_matmul_x, y=_matmul_y),
+    "outer": rule("x, y", x="g.dot(y)", y="x.dot(g)"),
+    # reductions
+    "sum": rule("a, axis=None, keepdims=False", a=_sum),
+    "mean": rule("a, axis=None, keepdims=False", a=_mean),
+    "amax": rule("a, axis=None, keepdims=False", a=_extremum),
+    "amin": rule("a, axis=None, keepdims=False", a=_extremum),
+    "var": rule("a, axis=None, ddof=0, keepdims=False", a=_var),
+    "std": rule("a, axis=None, ddof=0, keepdims=False", a=_std),
+    # shapes: the gradient takes the input's shape back
+    "transpose": rule("a, axes=None", a=_transpose),
+    "reshape": rule("a, shape", a="g.reshape(a.shape)"),
+    "expand_dims": rule("a, axis", a="g.reshape(a.shape)"),
+    "squeeze": rule("a, axis=None", a="g.reshape(a.shape)"),
+    "copy": rule("a", a="g"),
+    # indexing scatters the gradient back, adding where indices repeat
+    "getitem": Rule(("a", "index"), {}, {"a": "g"}, scatter=True),
+}
+
+# Scalar functions spell a few rules without NumPy.
+SCALAR_RULES: dict[str, Rule] = {
+    "abs": rule("x", x="g if x >= 0 else -g"),
+}
+
+# NumPy names that have a `math` twin, for pure-float output.
+MATH_TWINS = {
+    "np.exp": "math.exp",
+    "np.log": "math.log",
+    "np.sqrt": "math.sqrt",
+    "np.sin": "math.sin",
+    "np.cos": "math.cos",
+    "np.sinh": "math.sinh",
+    "np.cosh": "math.cosh",
+}
+
+# Calls whose result carries no gradient: shapes, counts, masks, builders.
+NONDIFFERENTIABLE = frozenset(
+    """
+    len int bool range
+    sign floor ceil rint round trunc isnan isinf isfinite signbit
+    argmax argmin argsort shape size ndim
+    zeros ones full empty zeros_like ones_like full_like empty_like eye identity
+    arange linspace equal not_equal greater greater_equal less less_equal
+    logical_and logical_or logical_not
+    """.split()
+)

@@ -1,0 +1,96 @@
+"""Peepholes that make instantiated rules read like hand-written code.
+
+`g * 1`, `(2 - 1)`, `x ** 1` and `-(-g)` come from splicing atoms into rule
+templates; a person would never write them. Statement-level passes remove
+gradient copies (`dsigx = dden`) and gradients nobody reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+
+_FOLD = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Pow: operator.pow,
+}
+
+
+def _number(node: ast.expr) -> float | None:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) in (int, float)
+    ):
+        return -node.operand.value
+    return None
+
+
+def constant(value: float) -> ast.expr:
+    if value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+class Peephole(ast.NodeTransformer):
+    """Bottom-up algebraic clean-up; never changes a value."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        self.generic_visit(node)
+        left, right = _number(node.left), _number(node.right)
+        op = type(node.op)
+        if left is not None and right is not None and op in _FOLD:
+            if type(left) is int and type(right) is int and abs(right) < 64:
+                return constant(_FOLD[op](left, right))
+        if op is ast.Mult:
+            if right == 1:
+                return node.left
+            if left == 1:
+                return node.right
+            if right == -1:
+                return negate(node.left)
+            if left == -1:
+                return negate(node.right)
+        if op in (ast.Div, ast.Pow) and right == 1:
+            return node.left
+        # a * -b is -a * b: the sign reads better at the front (and is exact)
+        if op in (ast.Mult, ast.Div) and _is_negation(node.right):
+            return negate(ast.BinOp(node.left, node.op, node.right.operand))
+        return node
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.UAdd):
+            return node.operand
+        if isinstance(node.op, ast.USub) and _is_negation(node.operand):
+            return node.operand.operand
+        return node
+
+
+def negate(node: ast.expr) -> ast.expr:
+    """-node, with the sign on the leftmost factor: -a * b rather than -(a * b)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        return ast.BinOp(negate(node.left), node.op, node.right)
+    if _is_negation(node):
+        return node.operand
+    number = _number(node)
+    if number is not None:
+        return constant(-number)
+    return ast.UnaryOp(ast.USub(), node)
+
+
+def _is_negation(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and _number(node) is None
+    )
+
+
+def expression(node: ast.expr) -> ast.expr:
+    return Peephole().visit(node)

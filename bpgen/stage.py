@@ -1,0 +1,460 @@
+"""The seed's staged computation: one gate per line, atoms only.
+
+Nested expressions split into one assignment per gate. The user's names are
+kept; temporaries are numbered in order (`t1`, `t2`, ...); a name assigned
+again gets a fresh version (`h`, then `h_1`), so no cached value is ever
+overwritten. Values that carry no gradient (shapes, masks, constants) are
+kept whole.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .fuse import fuse
+from .lower import Lowerer, gate_of, get_slot, set_slot
+from .parse import Source
+from .rules import RULES
+
+_STATEMENT_HINTS = {
+    cst.If: ("`if` statements", "use np.where(cond, a, b), max()/min() or np.maximum"),
+    cst.For: ("`for` loops", "unroll the loop, or write it with array operations"),
+    cst.While: ("`while` loops", "unroll the loop, or write it with array operations"),
+    cst.With: ("`with` blocks", "move the context manager outside the function"),
+    cst.Try: ("`try` blocks", "handle errors outside the forward function"),
+    cst.FunctionDef: ("nested functions", "inline the helper's body"),
+    cst.ClassDef: ("nested classes", "define classes outside the function"),
+    cst.Global: ("`global`", "pass the value as a parameter instead"),
+    cst.Nonlocal: ("`nonlocal`", "pass the value as a parameter instead"),
+    cst.Import: ("imports inside the function", "import at module level"),
+    cst.ImportFrom: ("imports inside the function", "import at module level"),
+    cst.Del: ("`del`", "remove the statement; bpgen frees nothing early"),
+    cst.Assert: ("`assert`", "check inputs before calling the function"),
+    cst.Raise: ("`raise`", "check inputs before calling the function"),
+    cst.Match: ("`match` statements", "use np.where or max()/min() for a branch"),
+}
+
+
+@dataclass
+class Stage:
+    """`target = value`, one gate (or a value without gradient when gate is None)."""
+
+    target: str
+    value: ast.expr
+    gate: str | None
+    inputs: dict[str, ast.expr] = field(default_factory=dict)
+    params: dict[str, ast.expr] = field(default_factory=dict)
+    lineno: int = 0
+    col_offset: int = 0
+
+
+@dataclass
+class Program:
+    """The staged function: what every later step works on."""
+
+    name: str
+    signature: ast.arguments
+    params: list[str]
+    wrt: list[str]
+    stages: list[Stage]
+    outputs: list[ast.expr]
+    returns_tuple: bool
+    varied: set[str]
+    scalar: bool
+    modules: set[str]
+    constants: set[str]
+    taken: set[str]
+
+
+class Stager:
+    def __init__(self, source: Source, function: cst.FunctionDef, fusion: bool):
+        self.source = source
+        self.function = function
+        self.fusion = fusion
+        self.env: dict[str, str] = {}
+        self.lower = Lowerer(source, self.env)
+        self.stages: list[Stage] = []
+        self.varied: set[str] = set()
+        self.bound: set[str] = set()
+        # module names the function reads (math, np) may be reused as aliases
+        self.taken = _identifiers(function) - set(source.imports)
+        self.temps = 0
+
+    # -- names -----------------------------------------------------------------
+
+    def fresh(self, base: str) -> str:
+        """A name nobody uses yet: `base`, else `base_1`, `base_2`, ..."""
+        name, n = base, 0
+        while name in self.bound or (name != base and name in self.taken):
+            n += 1
+            name = f"{base}_{n}"
+        self.bound.add(name)
+        self.taken.add(name)
+        return name
+
+    def temp(self) -> str:
+        while True:
+            self.temps += 1
+            name = f"t{self.temps}"
+            if name not in self.taken:
+                self.taken.add(name)
+                self.bound.add(name)
+                return name
+
+    # -- activity ----------------------------------------------------------------
+
+    def is_varied(self, node: ast.AST) -> bool:
+        """Whether `node`'s value depends on a differentiated input."""
+        if isinstance(node, ast.Name):
+            return node.id in self.varied
+        gate = gate_of(node)
+        if gate is not None:
+            slots = node.bp_slots  # type: ignore[attr-defined]
+            grads = RULES[gate].grads
+            return any(
+                self.is_varied(get_slot(node, slot))
+                for name, slot in slots.items()
+                if name in grads
+            )
+        if isinstance(node, (ast.Call, ast.Compare, ast.Attribute, ast.Slice)):
+            return False
+        return any(self.is_varied(c) for c in ast.iter_child_nodes(node))
+
+    # -- expressions -------------------------------------------------------------
+
+    def atom(self, node: ast.expr, target: str | None = None) -> ast.expr:
+        """Stage `node` and return a Name or Constant standing for its value."""
+        if isinstance(node, ast.Name) and target is None:
+            return node
+        if _is_literal(node) and target is None:
+            return node
+        if not self.is_varied(node):
+            if target is None and not _free_locals(node, self.bound):
+                return node
+            return self.emit(node, None, {}, {}, target)
+        gate = gate_of(node)
+        if gate is None:
+            raise self._refuse_nondifferentiable(node)
+        rule = RULES[gate]
+        slots = node.bp_slots  # type: ignore[attr-defined]
+        inputs, params = {}, {}
+        for name in rule.params:
+            if name in slots and name in rule.grads:
+                value = self.atom(get_slot(node, slots[name]))
+                set_slot(node, slots[name], value)
+                inputs[name] = value
+            elif name in slots:
+                params[name] = get_slot(node, slots[name])
+            elif name in getattr(node, "bp_extra", {}):
+                params[name] = node.bp_extra[name]  # type: ignore[attr-defined]
+            elif name in rule.defaults:
+                params[name] = ast.parse(rule.defaults[name], mode="eval").body
+            else:
+                raise self.source_error(node, f"missing argument `{name}`")
+        return self.emit(node, gate, inputs, params, target)
+
+    def emit(self, value, gate, inputs, params, target) -> ast.Name:
+        name = target or self.temp()
+        if gate is not None:
+            self.varied.add(name)
+        self.stages.append(
+            Stage(name, value, gate, inputs, params, value.lineno, value.col_offset)
+        )
+        return ast.Name(name, ast.Load())
+
+    def source_error(self, node: ast.expr, message: str, hint: str | None = None):
+        from .errors import UnsupportedError
+
+        return UnsupportedError(
+            message,
+            filename=self.source.filename,
+            lineno=node.lineno,
+            col_offset=node.col_offset,
+            source_line=self.source.line(node.lineno),
+            hint=hint,
+        )
+
+    def _refuse_nondifferentiable(self, node: ast.expr) -> Exception:
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return self.source_error(
+                node,
+                "a tuple or list of differentiated values can only be returned",
+                "assign each item to its own variable",
+            )
+        return self.source_error(
+            node,
+            f"`{ast.unparse(node)}` has no gradient bpgen can compute",
+            "operators // % & | ~ and `not` carry no gradient; apply them to "
+            "values that are not differentiated",
+        )
+
+    def lowered(self, node: cst.BaseExpression) -> ast.expr:
+        value = self.lower.expr(node)
+        return fuse(value) if self.fusion else value
+
+    # -- statements --------------------------------------------------------------
+
+    def bind(self, user_name: str, value: ast.expr) -> None:
+        """Bind a user name to a staged value (a new SSA version)."""
+        if isinstance(value, ast.Name) and value.id in self.bound:
+            self.env[user_name] = value.id
+            return
+        name = self.fresh(user_name)
+        self.emit(value, None, {}, {}, name)
+        if self.is_varied(value):
+            self.varied.add(name)
+        self.env[user_name] = name
+
+    def assign(self, targets: list[cst.BaseAssignTargetExpression], value) -> None:
+        names: list[list[str]] = [self.target_names(t) for t in targets]
+        shapes = {len(n) for n in names}
+        if shapes == {1}:
+            lowered = self.lowered(value)
+            if len(names) == 1 and not isinstance(lowered, ast.Name):
+                # stage straight into the user's own name: `f = num * invden`
+                (name,) = names[0]
+                self.env[name] = self.atom(lowered, self.fresh(name)).id
+                return
+            atom = self.atom(lowered)
+            for (name,) in names:
+                self.bind(name, atom)
+            return
+        if not isinstance(value, (cst.Tuple, cst.List)) or len(shapes) != 1:
+            raise self.source.error(
+                value,
+                "tuple unpacking needs a tuple of the same length on the right",
+                "write `a, b = expr1, expr2`, or one assignment per name",
+            )
+        (count,) = shapes
+        if len(value.elements) != count:
+            raise self.source.error(
+                value, f"cannot unpack {len(value.elements)} values into {count} names"
+            )
+        atoms = [self.atom(self.lowered(e.value)) for e in value.elements]
+        for group in names:
+            for name, atom in zip(group, atoms):
+                self.bind(name, atom)
+
+    def target_names(self, target: cst.BaseExpression) -> list[str]:
+        if isinstance(target, cst.Name):
+            return [target.value]
+        if isinstance(target, (cst.Tuple, cst.List)):
+            names = []
+            for element in target.elements:
+                if not isinstance(element.value, cst.Name):
+                    raise self._refuse_target(element.value)
+                names.append(element.value.value)
+            return names
+        raise self._refuse_target(target)
+
+    def _refuse_target(self, target: cst.CSTNode) -> Exception:
+        if isinstance(target, (cst.Subscript, cst.Attribute)):
+            return self.source.error(
+                target,
+                "assigning into an item or attribute changes a value in place",
+                "build a new array instead, e.g. with np.where or np.concatenate",
+            )
+        return self.source.error(target, "only names can be assigned to")
+
+    def statement(self, node: cst.BaseSmallStatement) -> None:
+        if isinstance(node, cst.Assign):
+            self.assign([t.target for t in node.targets], node.value)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is None:
+                return
+            self.assign([node.target], node.value)
+        elif isinstance(node, cst.AugAssign):
+            if not isinstance(node.target, cst.Name):
+                raise self._refuse_target(node.target)
+            operator = node.operator._get_token().rstrip("=")
+            op = {"+": cst.Add(), "-": cst.Subtract(), "*": cst.Multiply()}
+            op.update({"/": cst.Divide(), "**": cst.Power(), "@": cst.MatrixMultiply()})
+            if operator not in op:
+                raise self.source.error(
+                    node.operator,
+                    f"`{operator}=` is not supported",
+                    "use += -= *= /= **= or @=",
+                )
+            combined = cst.BinaryOperation(node.target, op[operator], node.value)
+            # positions: report errors at the augmented assignment itself
+            self.source.positions[combined] = self.source.positions.get(node)
+            self.assign([node.target], combined)
+        elif isinstance(node, cst.Pass):
+            return
+        elif isinstance(node, cst.Expr):
+            if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
+                return  # a docstring
+            what = "a call" if isinstance(node.value, cst.Call) else "an expression"
+            raise self.source.error(
+                node,
+                f"{what} whose result is not used; the forward function must be "
+                "free of side effects",
+                "remove the statement (print and logging included), or assign it",
+            )
+        else:
+            what, hint = _STATEMENT_HINTS.get(
+                type(node), (f"`{type(node).__name__}` statements", None)
+            )
+            raise self.source.error(node, f"{what} are not supported", hint)
+
+    def body(self) -> tuple[list[ast.expr], bool]:
+        statements = list(self.function.body.body)
+        if isinstance(self.function.body, cst.SimpleStatementSuite):
+            statements = [self.function.body]
+        for i, line in enumerate(statements):
+            if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                what, hint = _STATEMENT_HINTS.get(
+                    type(line), (f"`{type(line).__name__}` statements", None)
+                )
+                raise self.source.error(line, f"{what} are not supported", hint)
+            for j, small in enumerate(line.body):
+                if isinstance(small, cst.Return):
+                    last = i == len(statements) - 1 and j == len(line.body) - 1
+                    if not last:
+                        raise self.source.error(
+                            small,
+                            "`return` must be the last statement",
+                            "remove the statements after it",
+                        )
+                    return self.returned(small)
+                self.statement(small)
+        raise self.source.error(
+            self.function.name,
+            "the function has no `return` at its end",
+            "return the value to differentiate",
+        )
+
+    def returned(self, node: cst.Return) -> tuple[list[ast.expr], bool]:
+        if node.value is None:
+            raise self.source.error(node, "`return` needs a value")
+        if isinstance(node.value, cst.Tuple):
+            values = [self.lowered(e.value) for e in node.value.elements]
+            return [self.atom(v) for v in values], True
+        value = self.lowered(node.value)
+        if isinstance(value, ast.Name) or not self.is_varied(value):
+            return [self.atom(value)], False
+        return [self.atom(value, self.fresh("out"))], False
+
+
+def _identifiers(function: cst.FunctionDef) -> set[str]:
+    names: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            names.add(node.value)
+
+    function.visit(Collect())
+    return names
+
+
+def _is_literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return isinstance(node.operand, ast.Constant)
+    return False
+
+
+def _free_locals(node: ast.expr, bound: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in bound for n in ast.walk(node))
+
+
+def stage(
+    source: Source,
+    function: cst.FunctionDef,
+    wrt: list[str] | None,
+    *,
+    fusion: bool = True,
+    activity: bool = True,
+) -> Program:
+    """Stage `function`; `activity=False` treats every parameter as differentiated."""
+    if function.asynchronous is not None:
+        raise source.error(function, "async functions are not supported", "drop `async`")
+    stager = Stager(source, function, fusion)
+    names, signature = _signature(stager, function)
+    if wrt is None:
+        wrt = list(names)
+    for name in wrt:
+        if name not in names:
+            from .errors import UsageError
+
+            raise UsageError(
+                f"`{name}` in wrt is not a parameter of {function.name.value}() "
+                f"(parameters: {', '.join(names) or 'none'})",
+                filename=source.filename,
+                hint="list parameter names of the function",
+            )
+    if len(set(wrt)) != len(wrt):
+        from .errors import UsageError
+
+        raise UsageError("wrt names a parameter twice", filename=source.filename)
+    for name in names:
+        stager.env[name] = name
+        stager.bound.add(name)
+    stager.varied.update(wrt if activity else names)
+    outputs, returns_tuple = stager.body()
+    lower = stager.lower
+    scalar = "numpy" not in lower.modules and (
+        "math" in lower.modules
+        or bool(lower.builtin_gates & {"max", "min"})
+        or _annotated_float(function)
+    )
+    return Program(
+        name=function.name.value,
+        signature=signature,
+        params=names,
+        wrt=list(wrt),
+        stages=stager.stages,
+        outputs=outputs,
+        returns_tuple=returns_tuple,
+        varied=stager.varied,
+        scalar=scalar,
+        modules=set(lower.modules),
+        constants=set(lower.constants),
+        taken=stager.taken,
+    )
+
+
+def _signature(
+    stager: Stager, function: cst.FunctionDef
+) -> tuple[list[str], ast.arguments]:
+    params = function.params
+    if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) and not isinstance(
+        params.star_arg, cst.ParamStar
+    ):
+        raise stager.source.error(
+            params.star_arg, "`*args` is not supported", "name each parameter"
+        )
+    if params.star_kwarg is not None:
+        raise stager.source.error(
+            params.star_kwarg, "`**kwargs` is not supported", "name each parameter"
+        )
+    if params.posonly_params:
+        raise stager.source.error(
+            params.posonly_params[0],
+            "positional-only parameters are not supported",
+            "remove the `/`",
+        )
+    positional, defaults, keyword, kw_defaults = [], [], [], []
+    for param in params.params:
+        positional.append(ast.arg(param.name.value))
+        if param.default is not None:
+            defaults.append(stager.lower.expr(param.default))
+    for param in params.kwonly_params:
+        keyword.append(ast.arg(param.name.value))
+        default = param.default
+        kw_defaults.append(None if default is None else stager.lower.expr(default))
+    names = [a.arg for a in positional + keyword]
+    return names, ast.arguments([], positional, None, keyword, kw_defaults, None, defaults)
+
+
+def _annotated_float(function: cst.FunctionDef) -> bool:
+    params = [*function.params.params, *function.params.kwonly_params]
+    annotated = [p.annotation for p in params if p.annotation is not None]
+    return bool(annotated) and all(
+        isinstance(a.annotation, cst.Name) and a.annotation.value in ("float", "int")
+        for a in annotated
+    )
