@@ -374,12 +374,10 @@ class Lowerer:
         if offset:
             slots[rule.params[0]] = ("func", "value")
         extra = getattr(call, "bp_extra", {})
-        for i, _ in enumerate(call.args):
+        for i, _ in enumerate([] if extra else call.args):
             if i + offset >= len(rule.params):
                 raise self.source.error(node, "too many arguments for this call")
-            name = rule.params[i + offset]
-            if name not in extra:
-                slots[name] = ("args", i)
+            slots[rule.params[i + offset]] = ("args", i)
         aliases = {"newshape": "shape", "min": "a_min", "max": "a_max"}
         for i, keyword in enumerate(call.keywords):
             name = aliases.get(keyword.arg, keyword.arg)

@@ -102,6 +102,14 @@ def _fresh(expr: ast.expr) -> bool:
     return False
 
 
+def _is_broadcast_to(expr: ast.expr) -> bool:
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "broadcast_to"
+    )
+
+
 def _basic_index(index: ast.expr) -> bool:
     """Indexing that never repeats an element (slices, ints, None, ...)."""
     parts = index.elts if isinstance(index, ast.Tuple) else [index]
@@ -146,7 +154,11 @@ class Reverse:
             self._emit(ast.Assign([target], expr))
             if _fresh(expr):
                 self.owned.add(name)
-        elif self.program.scalar or (self.options.inplace and name in self.owned):
+            return
+        if _is_broadcast_to(expr):
+            # adding to a gradient of full shape broadcasts by itself
+            expr = expr.args[0]
+        if self.program.scalar or (self.options.inplace and name in self.owned):
             self._emit(ast.AugAssign(target, ast.Add(), expr))
         else:
             total = ast.BinOp(ast.Name(name, ast.Load()), ast.Add(), expr)
@@ -254,7 +266,7 @@ class Reverse:
                 else:
                     np = ast.Name(NP, ast.Load())
                     zero = ast.Call(
-                        ast.Attribute(np, "zeros_like"), [ast.Name(param)], []
+                        ast.Attribute(np, "zeros_like"), [ast.Name(param, ast.Load())], []
                     )
                 self.contribute(param, zero)
             returns.append(self.grad[param])

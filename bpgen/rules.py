@@ -66,23 +66,44 @@ def rule(signature: str, *, broadcasts: bool = False, **grads: Template) -> Rule
 # -- helpers for reductions ---------------------------------------------------
 
 
+def _axes(gate: Gate) -> tuple[int, ...] | None:
+    """The reduced axes as literals, or None for a full reduction."""
+    axis = gate.literal("axis")
+    if axis is None:
+        return None
+    return tuple(axis) if isinstance(axis, (tuple, list)) else (int(axis),)
+
+
 def _restore(gate: Gate, value: str) -> str:
     """Put the axes a reduction removed back, so `value` broadcasts over `a`."""
-    if not gate.has("axis") or gate.literal("keepdims"):
+    axes = _axes(gate)
+    if axes is None or gate.literal("keepdims"):
         return value
+    if sorted(axes) == list(range(len(axes))):
+        return value  # leading axes come back by broadcasting alone
     return f"np.expand_dims({value}, {gate.code('axis')})"
 
 
+def _shape(gate: Gate) -> str:
+    return "np.shape(a)" if _axes(gate) is None else "a.shape"
+
+
 def _count(gate: Gate) -> str:
-    return "(np.size(a) / np.size(out))"
+    """How many elements each output element summarises."""
+    axes = _axes(gate)
+    if axes is None:
+        return "np.size(a)"
+    return " * ".join(f"a.shape[{k}]" for k in axes)
 
 
 def _sum(gate: Gate) -> str:
-    return f"np.broadcast_to({_restore(gate, 'g')}, np.shape(a))"
+    return f"np.broadcast_to({_restore(gate, 'g')}, {_shape(gate)})"
 
 
 def _mean(gate: Gate) -> str:
-    return f"np.broadcast_to({_restore(gate, 'g')} / {_count(gate)}, np.shape(a))"
+    count = _count(gate)
+    count = f"({count})" if "*" in count else count
+    return f"np.broadcast_to({_restore(gate, 'g')} / {count}, {_shape(gate)})"
 
 
 def _extremum(gate: Gate) -> str:
@@ -106,12 +127,12 @@ def _ddof(gate: Gate) -> str:
 
 
 def _var(gate: Gate) -> str:
-    scale = f"({_count(gate)[1:-1]}{_ddof(gate)})"
+    scale = f"({_count(gate)}{_ddof(gate)})"
     return f"{_restore(gate, 'g')} * 2 * {_centered(gate)} / {scale}"
 
 
 def _std(gate: Gate) -> str:
-    scale = f"(({_count(gate)[1:-1]}{_ddof(gate)}) * {_restore(gate, 'out')})"
+    scale = f"(({_count(gate)}{_ddof(gate)}) * {_restore(gate, 'out')})"
     return f"{_restore(gate, 'g')} * {_centered(gate)} / {scale}"
 
 

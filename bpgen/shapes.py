@@ -1,7 +1,8 @@
 """What bpgen can know about shapes without running the code.
 
-Two facts per variable: its rank when known, and a shape class: two variables
-in one class surely have the same shape. A broadcasting gate's gradient needs
+Three facts per variable: its rank when known; a shape class (two variables
+in one class surely have the same shape); and the class it broadcasts into
+unchanged (the mean of x over axis 0 broadcasts into x's class). A broadcasting gate's gradient needs
 summing back only when its input's class differs from its output's, which is
 how the generated code stays free of reductions where shapes already agree.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from .rules import RULES
 from .stage import Program, Stage
 
 SCALAR = 0  # the class of every rank-0 value
@@ -26,6 +28,7 @@ _REDUCTIONS = frozenset({"sum", "mean", "amax", "amin", "var", "std"})
 class Shapes:
     rank: dict[str, int | None] = field(default_factory=dict)
     klass: dict[str, int] = field(default_factory=dict)
+    into: dict[str, int] = field(default_factory=dict)
     count: int = 1
 
     def fresh(self) -> int:
@@ -44,19 +47,27 @@ class Shapes:
             parts = [node.left, *node.comparators] if isinstance(
                 node, ast.Compare
             ) else [node.left, node.right]
-            return self.merge([self.of(p) for p in parts])
+            return self.merge(parts)
         return None, None
 
-    def merge(self, facts: list[tuple[int | None, int | None]]):
+    def merge(self, nodes: list[ast.expr]):
         """Rank and class of the broadcast of several values."""
-        classes = {k for r, k in facts if k != SCALAR}
+        facts = [self.of(n) for n in nodes]
         ranks = [r for r, _ in facts]
         rank = None if None in ranks else max(ranks, default=0)
+        classes = {k for _, k in facts if k != SCALAR}
         if not classes:
             return rank, SCALAR
-        if len(classes) == 1 and None not in classes:
-            return rank, classes.pop()
+        for klass in classes - {None}:
+            if all(
+                k in (klass, SCALAR) or self._fits(n, klass)
+                for n, (_, k) in zip(nodes, facts)
+            ):
+                return rank, klass
         return rank, None
+
+    def _fits(self, node: ast.expr, klass: int) -> bool:
+        return isinstance(node, ast.Name) and self.into.get(node.id) == klass
 
 
 def infer(program: Program) -> Shapes:
@@ -68,6 +79,10 @@ def infer(program: Program) -> Shapes:
             shapes.rank[name], shapes.klass[name] = None, shapes.fresh()
     for stage in program.stages:
         rank, klass = (0, SCALAR) if program.scalar else _stage(shapes, stage)
+        if not program.scalar:
+            into = _into(shapes, stage)
+            if into is not None:
+                shapes.into[stage.target] = into
         shapes.rank[stage.target] = rank
         shapes.klass[stage.target] = shapes.fresh() if klass is None else klass
     return shapes
@@ -109,10 +124,39 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     if gate == "expand_dims":
         rank = shapes.of(inputs["a"])[0]
         return (None if rank is None else rank + 1), None
-    facts = [shapes.of(v) for v in inputs.values()]
-    if "condition" in stage.params:
-        facts.append(shapes.of(stage.params["condition"]))
-    return shapes.merge(facts)
+    if RULES[gate].broadcasts or gate in ("max", "min"):
+        nodes = list(inputs.values())
+        if "condition" in stage.params:
+            nodes.append(stage.params["condition"])
+        return shapes.merge(nodes)
+    return None, None
+
+
+def _into(shapes: Shapes, stage: Stage) -> int | None:
+    """The class `stage.target` broadcasts into unchanged, if known."""
+    gate, inputs = stage.gate, stage.inputs
+    if gate is None:
+        return None
+    if gate in _SAME_SHAPE:
+        name = inputs["x" if "x" in inputs else "a"]
+        return shapes.into.get(name.id) if isinstance(name, ast.Name) else None
+    if RULES[gate].broadcasts:
+        targets = {
+            shapes.into.get(n.id) if isinstance(n, ast.Name) else None
+            for n in inputs.values()
+            if shapes.of(n)[1] != SCALAR
+        }
+        return targets.pop() if len(targets) == 1 else None
+    if gate in _REDUCTIONS and isinstance(inputs["a"], ast.Name):
+        axis = _literal(stage.params.get("axis"))
+        keep = _literal(stage.params.get("keepdims")) is True
+        axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+        leading = all(isinstance(k, int) for k in axes) and sorted(axes) == list(
+            range(len(axes))
+        )
+        if axis is not None and (keep or leading):
+            return shapes.klass.get(inputs["a"].id)
+    return None
 
 
 def _literal(node: ast.expr | None):

@@ -1,0 +1,7 @@
+"""Sigmoid layer: the seed's fused sigmoid gate on arrays."""
+
+import numpy as np
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
