@@ -18,7 +18,7 @@ from . import simplify
 from .lower import MATH, NP
 from .options import Options
 from .rules import MATH_TWINS, RULES, SCALAR_RULES, Gate
-from .shapes import Shapes
+from .shapes import SCALAR, Shapes
 from .stage import Program, Stage
 
 UNBROADCAST = "<unbroadcast>"
@@ -200,13 +200,29 @@ class Reverse:
         )
         return simplify.expression(tree) if self.options.simplify else tree
 
-    def needs_reduction(self, stage: Stage, atom: ast.Name) -> bool:
+    def reduce(self, expr: ast.expr, stage: Stage, atom: ast.Name) -> ast.expr:
+        """Sum a broadcast gradient back to its input's shape, where needed."""
+        call = functools.partial(ast.Call, keywords=[])
+        np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
         if self.program.scalar:
-            return False
-        if not self.options.broadcast:
-            return True
-        klass = self.shapes.klass
-        return klass.get(atom.id) != klass.get(stage.target)
+            return expr
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+            # the sum is linear: negate the (smaller) sum, not the gradient
+            return simplify.negate(self.reduce(expr.operand, stage, atom))
+        if self.options.broadcast:
+            klass = self.shapes.klass
+            if klass.get(atom.id) == klass.get(stage.target):
+                return expr
+            into = self.shapes.into.get(atom.id)
+            if into is not None and into.klass == klass.get(stage.target):
+                axes = ast.Constant(into.axes[0] if len(into.axes) == 1 else into.axes)
+                keywords = [ast.keyword("axis", axes)]
+                if into.keepdims:
+                    keywords.append(ast.keyword("keepdims", ast.Constant(True)))
+                return ast.Call(np_sum, [expr], keywords)
+            if klass.get(atom.id) == SCALAR:
+                return call(np_sum, [expr])
+        return call(ast.Name(UNBROADCAST, ast.Load()), [expr, atom])
 
     def stage(self, stage: Stage) -> None:
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
@@ -237,8 +253,8 @@ class Reverse:
                 self.scatter(atom.id, atom, stage.params["index"], g_load)
                 continue
             expr = self.instantiate(template, stage, g)
-            if rule.broadcasts and self.needs_reduction(stage, atom):
-                expr = ast.Call(ast.Name(UNBROADCAST, ast.Load()), [expr, atom], [])
+            if rule.broadcasts:
+                expr = self.reduce(expr, stage, atom)
             self.contribute(atom.id, expr)
 
     # -- the whole pass ------------------------------------------------------------
@@ -271,6 +287,9 @@ class Reverse:
                 self.contribute(param, zero)
             returns.append(self.grad[param])
         blocks = self.blocks
+        if self.options.broadcast and not program.scalar:
+            owner = {grad: var for var, grad in self.grad.items()}
+            blocks = drop_broadcasts(blocks, set(returns), owner, self.shapes)
         if self.options.simplify:
             blocks = propagate_copies(blocks, set(returns))
         if self.options.simplify or self.options.dce:
@@ -385,3 +404,59 @@ def drop_dead(blocks: list[Block], keep: set[str]) -> list[Block]:
             return blocks
         for block, statement in dead:
             block.statements.remove(statement)
+
+
+def drop_broadcasts(blocks, keep: set[str], owner: dict[str, str], shapes: Shapes):
+    """`dv = np.broadcast_to(e, v.shape)` is just `e` where every use of `dv`
+    is multiplied by a value of v's shape (or scattered): it broadcasts there
+    by itself, and the cache need not keep `v` for its shape."""
+    statements = [s for b in blocks for s in b.statements]
+    definitions: dict[str, list[ast.stmt]] = {}
+    for statement in statements:
+        definitions.setdefault(_defined(statement), []).append(statement)
+    for name, defs in definitions.items():
+        if name in keep or len(defs) != 1:
+            continue
+        (definition,) = defs
+        if not (isinstance(definition, ast.Assign) and _is_broadcast_to(definition.value)):
+            continue
+        klass = shapes.klass.get(owner.get(name, ""))
+        uses = [s for s in statements if s is not definition and name in _uses(s)]
+        if klass is not None and uses and all(
+            _broadcasts_in(s, name, klass, shapes) for s in uses
+        ):
+            definition.value = definition.value.args[0]
+    return blocks
+
+
+def _broadcasts_in(statement: ast.stmt, name: str, klass: int, shapes: Shapes) -> bool:
+    """Whether every read of `name` in `statement` meets a full-shape factor."""
+    if isinstance(statement, ast.Expr):  # np.add.at(d, index, name) broadcasts
+        return name not in _loads(statement.value.args[1])
+    if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Subscript):
+        return name not in _loads(statement.target.slice)
+
+    def ok(node: ast.AST) -> bool:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+            factors = _factors(node)
+            if any(name in _loads(f) for f in factors):
+                full = any(
+                    isinstance(f, ast.Name) and shapes.klass.get(f.id) == klass
+                    for f in factors
+                )
+                return full and all(
+                    isinstance(f, ast.Name) or name not in _loads(f) or ok(f)
+                    for f in factors
+                )
+            return True
+        if isinstance(node, ast.Name):
+            return node.id != name
+        return all(ok(child) for child in ast.iter_child_nodes(node))
+
+    return ok(statement.value)
+
+
+def _factors(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        return _factors(node.left) + _factors(node.right)
+    return [node]

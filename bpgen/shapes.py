@@ -2,7 +2,8 @@
 
 Three facts per variable: its rank when known; a shape class (two variables
 in one class surely have the same shape); and the class it broadcasts into
-unchanged (the mean of x over axis 0 broadcasts into x's class). A broadcasting gate's gradient needs
+unchanged, and over which axes (the mean of x over axis 0 broadcasts into
+x's class; its gradient is summed over axis 0). A broadcasting gate's gradient needs
 summing back only when its input's class differs from its output's, which is
 how the generated code stays free of reductions where shapes already agree.
 """
@@ -24,11 +25,20 @@ _SAME_SHAPE = frozenset(
 _REDUCTIONS = frozenset({"sum", "mean", "amax", "amin", "var", "std"})
 
 
+@dataclass(frozen=True)
+class Into:
+    """Broadcasts into `klass` along `axes` (kept as size 1 when `keepdims`)."""
+
+    klass: int
+    axes: tuple[int, ...]
+    keepdims: bool
+
+
 @dataclass
 class Shapes:
     rank: dict[str, int | None] = field(default_factory=dict)
     klass: dict[str, int] = field(default_factory=dict)
-    into: dict[str, int] = field(default_factory=dict)
+    into: dict[str, Into] = field(default_factory=dict)
     count: int = 1
 
     def fresh(self) -> int:
@@ -42,6 +52,8 @@ class Shapes:
         if isinstance(node, ast.Constant) or (
             isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
         ):
+            return 0, SCALAR
+        if _is_count(node):
             return 0, SCALAR
         if isinstance(node, (ast.Compare, ast.BinOp)):
             parts = [node.left, *node.comparators] if isinstance(
@@ -67,13 +79,14 @@ class Shapes:
         return rank, None
 
     def _fits(self, node: ast.expr, klass: int) -> bool:
-        return isinstance(node, ast.Name) and self.into.get(node.id) == klass
+        into = self.into.get(node.id) if isinstance(node, ast.Name) else None
+        return into is not None and into.klass == klass
 
 
 def infer(program: Program) -> Shapes:
     shapes = Shapes()
     for name in program.params:
-        if program.scalar:
+        if program.scalar or name in program.float_params:
             shapes.rank[name], shapes.klass[name] = 0, SCALAR
         else:
             shapes.rank[name], shapes.klass[name] = None, shapes.fresh()
@@ -132,8 +145,8 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _into(shapes: Shapes, stage: Stage) -> int | None:
-    """The class `stage.target` broadcasts into unchanged, if known."""
+def _into(shapes: Shapes, stage: Stage) -> Into | None:
+    """How `stage.target` broadcasts into a larger class, if known."""
     gate, inputs = stage.gate, stage.inputs
     if gate is None:
         return None
@@ -141,22 +154,35 @@ def _into(shapes: Shapes, stage: Stage) -> int | None:
         name = inputs["x" if "x" in inputs else "a"]
         return shapes.into.get(name.id) if isinstance(name, ast.Name) else None
     if RULES[gate].broadcasts:
-        targets = {
+        found = {
             shapes.into.get(n.id) if isinstance(n, ast.Name) else None
             for n in inputs.values()
             if shapes.of(n)[1] != SCALAR
         }
-        return targets.pop() if len(targets) == 1 else None
+        return found.pop() if len(found) == 1 else None
     if gate in _REDUCTIONS and isinstance(inputs["a"], ast.Name):
         axis = _literal(stage.params.get("axis"))
         keep = _literal(stage.params.get("keepdims")) is True
-        axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-        leading = all(isinstance(k, int) for k in axes) and sorted(axes) == list(
-            range(len(axes))
-        )
-        if axis is not None and (keep or leading):
-            return shapes.klass.get(inputs["a"].id)
+        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        if not all(type(k) is int and k >= 0 for k in axes):
+            return None
+        leading = sorted(axes) == list(range(len(axes)))
+        klass = shapes.klass.get(inputs["a"].id)
+        if klass is not None and (keep or leading):
+            return Into(klass, tuple(sorted(axes)), keep)
     return None
+
+
+def _is_count(node: ast.expr) -> bool:
+    """x.shape[0], x.ndim, x.size, len(x): plain integers."""
+    if isinstance(node, ast.Subscript):
+        value = node.value
+        return isinstance(value, ast.Attribute) and value.attr == "shape"
+    if isinstance(node, ast.Attribute):
+        return node.attr in ("ndim", "size")
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id in ("len", "int", "float")
+    return False
 
 
 def _literal(node: ast.expr | None):

@@ -64,6 +64,7 @@ class Program:
     returns_tuple: bool
     varied: set[str]
     scalar: bool
+    float_params: set[str]
     modules: set[str]
     constants: set[str]
     taken: set[str]
@@ -154,6 +155,8 @@ class Stager:
                 params[name] = ast.parse(rule.defaults[name], mode="eval").body
             else:
                 raise self.source_error(node, f"missing argument `{name}`")
+        if gate == "mul" and self.fusion and _same_atom(inputs["x"], inputs["y"]):
+            gate, inputs = "square", {"x": inputs["x"]}  # x * x is one gate
         return self.emit(node, gate, inputs, params, target)
 
     def emit(self, value, gate, inputs, params, target) -> ast.Name:
@@ -400,7 +403,7 @@ def stage(
     scalar = "numpy" not in lower.modules and (
         "math" in lower.modules
         or bool(lower.builtin_gates & {"max", "min"})
-        or _annotated_float(function)
+        or (bool(names) and _float_params(function) == set(names))
     )
     return Program(
         name=function.name.value,
@@ -412,6 +415,7 @@ def stage(
         returns_tuple=returns_tuple,
         varied=stager.varied,
         scalar=scalar,
+        float_params=_float_params(function),
         modules=set(lower.modules),
         constants=set(lower.constants),
         taken=stager.taken,
@@ -451,10 +455,17 @@ def _signature(
     return names, ast.arguments([], positional, None, keyword, kw_defaults, None, defaults)
 
 
-def _annotated_float(function: cst.FunctionDef) -> bool:
+def _float_params(function: cst.FunctionDef) -> set[str]:
+    """Parameters annotated `float` or `int`: surely scalars."""
     params = [*function.params.params, *function.params.kwonly_params]
-    annotated = [p.annotation for p in params if p.annotation is not None]
-    return bool(annotated) and all(
-        isinstance(a.annotation, cst.Name) and a.annotation.value in ("float", "int")
-        for a in annotated
-    )
+    return {
+        p.name.value
+        for p in params
+        if p.annotation is not None
+        and isinstance(p.annotation.annotation, cst.Name)
+        and p.annotation.annotation.value in ("float", "int")
+    }
+
+
+def _same_atom(a: ast.expr, b: ast.expr) -> bool:
+    return isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id == b.id

@@ -3,5 +3,5 @@
 import numpy as np
 
 
-def dropout(x, mask, p):
+def dropout(x, mask, p: float):
     return x * mask / p

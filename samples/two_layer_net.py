@@ -3,7 +3,7 @@
 import numpy as np
 
 
-def two_layer_loss(W1, b1, W2, b2, X, y, reg):
+def two_layer_loss(W1, b1, W2, b2, X, y, reg: float):
     n = X.shape[0]
     hidden = np.maximum(0, X.dot(W1) + b1)
     scores = hidden.dot(W2) + b2

@@ -1,0 +1,1 @@
+"""Benchmarks of bpgen's generated code against hand-written code and peers."""
