@@ -335,8 +335,9 @@ class Lowerer:
                 f"write {gate}(a, b); for arrays use np.{gate}imum or np.{gate}",
             )
         folded = call.args[0]
+        line, col = self.source.where(node)
         for arg in call.args[1:]:
-            folded = ast.Call(call.func, [folded, arg], [])
+            folded = ast.Call(call.func, [folded, arg], [], lineno=line, col_offset=col)
             _tag(folded, gate, {"x": ("args", 0), "y": ("args", 1)})
         return folded
 

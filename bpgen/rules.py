@@ -151,20 +151,22 @@ def _dot_y(gate: Gate) -> str:
     return "x.T.dot(g)"
 
 
+def _swap(gate: Gate, name: str) -> str:
+    """The matrix transpose of `name`: `.T` when it is surely 2-D."""
+    ranks = [gate.ranks.get("x"), gate.ranks.get("y")]
+    return f"{name}.T" if ranks == [2, 2] else f"np.swapaxes({name}, -1, -2)"
+
+
 def _matmul_x(gate: Gate) -> str:
     if gate.ranks.get("y") == 1:
         return "g * y" if gate.ranks.get("x") == 1 else "np.multiply.outer(g, y)"
-    if (gate.ranks.get("y") or 2) > 2 or (gate.ranks.get("x") or 2) > 2:
-        return "g @ np.swapaxes(y, -1, -2)"
-    return "g @ y.T"
+    return f"g @ {_swap(gate, 'y')}"
 
 
 def _matmul_y(gate: Gate) -> str:
     if gate.ranks.get("x") == 1:
         return "g * x" if gate.ranks.get("y") == 1 else "np.multiply.outer(x, g)"
-    if (gate.ranks.get("y") or 2) > 2 or (gate.ranks.get("x") or 2) > 2:
-        return "np.swapaxes(x, -1, -2) @ g"
-    return "x.T @ g"
+    return f"{_swap(gate, 'x')} @ g"
 
 
 def _transpose(gate: Gate) -> str:
