@@ -1,0 +1,140 @@
+"""The decorator's on-disk cache of generated modules.
+
+One entry is one file, `<cache dir>/<function>-<key>.py`: the generated module
+followed by a trailer line `# bpgen cache entry <key> sha256 <digest>`, where
+the digest covers the module text. The key hashes everything the generated
+text depends on (the module's full source, the file name, the function, `wrt`,
+the options, bpgen's version and the files bpgen itself is made of), so a
+changed constant, switch or bpgen never reuses a stale entry.
+
+What real machines do to caches is handled here:
+
+- a corrupted or truncated entry fails its digest check and is regenerated;
+- a read-only (or missing, or unwritable) location just means no caching;
+- concurrent processes write to private temporary files and `os.replace`
+  them into place, so a reader sees a whole entry or none.
+
+Where: `$BPGEN_CACHE_DIR` when set, else the per-user cache directory
+(`$XDG_CACHE_HOME/bpgen` or `~/.cache/bpgen` on Linux, `~/Library/Caches/bpgen`
+on macOS, `%LOCALAPPDATA%\\bpgen\\Cache` on Windows). `BPGEN_NO_CACHE=1` turns
+caching off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+FORMAT = "1"
+KEY_LENGTH = 40  # hex digits of sha256 kept in file names
+_TRAILER = "# bpgen cache entry "
+
+_fingerprint: str | None = None
+
+
+def directory() -> Path | None:
+    """Where entries live, or None when caching is turned off."""
+    if os.environ.get("BPGEN_NO_CACHE", "").strip().lower() not in (
+        "",
+        "0",
+        "false",
+        "no",
+    ):
+        return None
+    configured = os.environ.get("BPGEN_CACHE_DIR")
+    if configured:
+        return Path(os.path.expanduser(configured))
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):
+        return None
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        root = Path(base) if base else home / "AppData" / "Local"
+        return root / "bpgen" / "Cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "bpgen"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(xdg) if os.path.isabs(xdg) else home / ".cache"
+    return root / "bpgen"
+
+
+def key(*parts: str) -> str:
+    """The cache key of one generation: a digest of its inputs and of bpgen."""
+    from . import __version__
+
+    digest = hashlib.sha256()
+    for part in (FORMAT, __version__, _bpgen_fingerprint(), _python(), *parts):
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()[:KEY_LENGTH]
+
+
+def _python() -> str:
+    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _bpgen_fingerprint() -> str:
+    """Size and mtime of bpgen's own modules: an edited checkout misses."""
+    global _fingerprint
+    if _fingerprint is None:
+        package = Path(__file__).parent
+        items = []
+        try:
+            with os.scandir(package) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".py"):
+                        info = entry.stat()
+                        items.append(f"{entry.name}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            pass
+        _fingerprint = ";".join(sorted(items))
+    return _fingerprint
+
+
+def entry_path(root: Path, name: str, entry_key: str) -> Path:
+    return root / f"{name}-{entry_key}.py"
+
+
+def load(path: Path, entry_key: str) -> str | None:
+    """The module text stored at `path`, or None when missing or damaged."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    body, _, trailer = text[:-1].rpartition("\n")
+    if not text.endswith("\n") or not trailer.startswith(_TRAILER):
+        return None
+    body += "\n"
+    expected = f"{_TRAILER}{entry_key} sha256 {_digest(body)}"
+    return body if trailer == expected else None
+
+
+def store(path: Path, entry_key: str, text: str) -> bool:
+    """Write one entry atomically; False (and no cache) when that fails."""
+    from ._files import atomic_write
+
+    if not text.endswith("\n"):
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, entry_text(text, entry_key).encode("utf-8"), durable=False)
+    except OSError:
+        return False
+    return True
+
+
+def entry_text(text: str, entry_key: str) -> str:
+    """What `store` writes for `text` (its lines match the file's lines)."""
+    return f"{text}{_TRAILER}{entry_key} sha256 {_digest(text)}\n"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,0 +1,458 @@
+"""The `bpgen` command: print, write, check or diff generated backward code.
+
+    bpgen FILE... [-f NAME ...] [--wrt NAME,NAME] [-o OUT] [--check] [--diff]
+
+Exit status: 0 success; 1 an input was refused or `--check` found drift;
+2 usage error (bad option, unreadable file, unwritable output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .errors import BpgenError, FunctionNotFoundError, UsageError
+from .options import Options
+
+OK, REFUSED, USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Write the backward pass of each top-level function in FILE (or of the ones
+named with -f): a standalone module defining NAME_forward and NAME_backward.
+It goes to stdout, or to OUT with -o (written atomically, never over an
+input file, and only over a file bpgen generated unless --force)."""
+
+EXAMPLES = """\
+examples:
+  bpgen model.py                         print the generated module
+  bpgen model.py -f loss --wrt w,b       only loss(); gradients for w and b
+  bpgen model.py -o model_grad.py        write it to model_grad.py
+  bpgen model.py -o model_grad.py --check
+                                         CI: exit 1 if model_grad.py is stale
+  bpgen model.py -o model_grad.py --diff show what would change, write nothing
+  bpgen src/*.py -o gen/                 several inputs: gen/<name>.py each
+  bpgen src/*.py -o '{dir}/{stem}_grad.py'
+                                         several inputs: next to each input
+
+With several FILEs, -o must be a directory (an existing one, or a path ending
+in "/") or a template using {stem} (file name without .py), {name} (file
+name) and {dir} (the input's directory). --wrt and -f apply to every FILE.
+
+exit status:
+  0  success (with --check: every output is up to date)
+  1  an input was refused (the message says where and why), or --check
+     found an output stale or missing
+  2  usage error: bad option, unreadable input, unwritable output
+"""
+
+SWITCH_HELP = {
+    "fusion": "do not fuse 1 / (1 + exp(-z)) into one sigmoid gate",
+    "activity": "do gradient work for inputs outside --wrt too",
+    "dce": "keep forward stages the output does not need",
+    "simplify": "no peepholes or gradient copy propagation",
+    "reuse": "rules do not read cached outputs (exp, tanh, sigmoid, ...)",
+    "broadcast": "sum gradients back for every array operand",
+    "inplace": "never accumulate with += into arrays",
+}
+
+
+class _Usage(Exception):
+    """A usage error found after argument parsing: exit 2 with usage."""
+
+
+@dataclass
+class Job:
+    """One input file and where its generated module goes."""
+
+    input: str  # as given on the command line ("-" is stdin)
+    filename: str  # as it appears in the header and in error messages
+    output: Path | None  # None: stdout
+    make_parent: bool = False  # -o DIR/: create DIR if needed
+
+
+def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        usage="%(prog)s FILE... [-f NAME ...] [--wrt NAME,NAME] [-o OUT] "
+        "[--check] [--diff]",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="Python module(s) to read; - is stdin"
+    )
+    parser.add_argument(
+        "-f",
+        "--function",
+        dest="functions",
+        action="append",
+        metavar="NAME",
+        help="differentiate only NAME (repeat, or NAME,NAME; default: every "
+        "top-level function)",
+    )
+    parser.add_argument(
+        "--wrt",
+        metavar="NAME,NAME",
+        help="parameters to differentiate, in the order the gradients are "
+        "returned (default: every parameter)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="write here instead of stdout (a file, DIR/, or a {stem} template)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if OUT is stale or missing",
+    )
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="write nothing; print a unified diff of what would change in OUT",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite OUT even if bpgen did not generate it",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="report only errors and drift"
+    )
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help="show Python tracebacks of internal errors (for bug reports)",
+    )
+    parser.add_argument("--version", action="version", version=f"bpgen {__version__}")
+    group = parser.add_argument_group("optimisations (all on by default)")
+    for switch in Options.switches():
+        group.add_argument(
+            f"--no-{switch.replace('_', '-')}",
+            dest=f"no_{switch}",
+            action="store_true",
+            help=SWITCH_HELP.get(switch, f"turn off the {switch} optimisation"),
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "bpgen") -> int:
+    """Run the command line; returns the exit status (never raises)."""
+    parser = build_parser(prog)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help, --version, or a usage error
+        return exit.code if isinstance(exit.code, int) else USAGE
+    try:
+        return _run(args, prog)
+    except _Usage as error:
+        parser.print_usage(sys.stderr)
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `bpgen model.py | head`: the reader left; stay quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return REFUSED
+
+
+def _run(args: argparse.Namespace, prog: str) -> int:
+    functions = _functions(args.functions)
+    wrt = _wrt(args.wrt)
+    options = Options(**{s: not getattr(args, f"no_{s}") for s in Options.switches()})
+    output = None if args.output in (None, "-") else args.output
+    if (args.check or args.diff) and output is None:
+        flag = "--check" if args.check else "--diff"
+        raise _Usage(f"{flag} compares with a file: name it with -o OUT")
+    jobs = _plan(args.files, output)
+
+    status = OK
+    pending_stdout = False
+    stale = fresh = written = 0
+    for job in jobs:
+        text, code = _generate_one(job, functions, wrt, options, args.traceback)
+        status = max(status, code)
+        if text is None:
+            continue
+        data = text.encode("utf-8")
+        if job.output is None:
+            _stdout(b"\n\n" + data if pending_stdout else data)
+            pending_stdout = True
+            continue
+        try:
+            current: bytes | None = job.output.read_bytes()
+        except FileNotFoundError:
+            current = None
+        except OSError as error:
+            _report(f"{job.output}: error: cannot read it: {_reason(error)}")
+            status = max(status, USAGE)
+            continue
+        if args.check or args.diff:
+            if current == data:
+                fresh += 1
+                continue
+            stale += 1
+            if args.diff:
+                from ._files import unified_diff
+
+                shown = str(job.output)
+                _stdout(unified_diff(current, data, shown, shown).encode("utf-8"))
+            if args.check:
+                status = max(status, REFUSED)
+                if not args.quiet:
+                    what = "missing" if current is None else "stale"
+                    command = _command(prog, job, functions, args.wrt, options)
+                    _report(f"{job.output}: {what}; regenerate it with: {command}")
+            continue
+        if current == data:
+            fresh += 1
+            continue
+        code = _write(job, data, current, force=args.force)
+        status = max(status, code)
+        if code == OK:
+            written += 1
+            if not args.quiet:
+                _report(f"{prog}: wrote {job.output}")
+    if (args.check or args.diff) and not args.quiet:
+        _report(f"{prog}: {_summary(stale, fresh, args.check)}")
+    return status
+
+
+def _functions(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    names = [name.strip() for value in values for name in value.split(",")]
+    bad = [name for name in names if not name.isidentifier()]
+    if bad:
+        raise _Usage(f"-f: {bad[0]!r} is not a function name")
+    return list(dict.fromkeys(names))
+
+
+def _wrt(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [name.strip() for name in value.split(",")]
+    if names == [""]:
+        raise _Usage("--wrt: name at least one parameter (default: all of them)")
+    bad = [name for name in names if not name.isidentifier()]
+    if bad:
+        raise _Usage(f"--wrt: {bad[0]!r} is not a parameter name")
+    return names
+
+
+def _plan(files: list[str], output: str | None) -> list[Job]:
+    """Where each input goes; every usage problem is found before any work."""
+    inputs = list(dict.fromkeys(files))
+    jobs = [Job(name, _display(name), None) for name in inputs]
+    if output is None:
+        return jobs
+    template = "{" in output
+    directory = not template and (
+        output.endswith(("/", os.sep)) or os.path.isdir(output)
+    )
+    if not template and not directory and len(inputs) > 1:
+        raise _Usage(
+            f"-o {output} names one file but {len(inputs)} inputs were given; "
+            "use -o DIR/ (one file per input) or a template such as "
+            "-o '{dir}/{stem}_grad.py'"
+        )
+    for job in jobs:
+        if job.input == "-" and (template or directory):
+            raise _Usage("with stdin (-) as input, -o must name a file")
+        path = Path(job.input)
+        if template:
+            try:
+                target = output.format(
+                    stem=path.stem, name=path.name, dir=path.parent.as_posix()
+                )
+            except (KeyError, IndexError, ValueError) as error:
+                raise _Usage(
+                    f"-o {output}: bad template ({error}); use {{stem}}, "
+                    "{name} and {dir}"
+                ) from None
+            job.output = Path(target)
+        elif directory:
+            job.output = Path(output) / f"{path.stem}.py"
+            job.make_parent = True
+        else:
+            job.output = Path(output)
+    seen: dict[str, Job] = {}
+    real_inputs = {
+        os.path.realpath(job.input): job.input for job in jobs if job.input != "-"
+    }
+    for job in jobs:
+        assert job.output is not None
+        real = os.path.realpath(job.output)
+        if real in real_inputs or any(
+            _same_file(job.output, name) for name in real_inputs.values()
+        ):
+            raise _Usage(
+                f"refusing to write over the input file {job.output}; "
+                "choose another -o"
+            )
+        if real in seen:
+            raise _Usage(
+                f"{seen[real].input} and {job.input} would both be written "
+                f"to {job.output}; use a template such as -o '{{dir}}/{{stem}}_grad.py'"
+            )
+        seen[real] = job
+    return jobs
+
+
+def _same_file(a: Path, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _display(name: str) -> str:
+    return "<stdin>" if name == "-" else Path(name).as_posix()
+
+
+def _read(job: Job) -> str:
+    from ._files import decode_source
+
+    if job.input == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        data = Path(job.input).read_bytes()
+    return decode_source(data, job.filename)
+
+
+def _generate_one(
+    job: Job,
+    functions: list[str] | None,
+    wrt: list[str] | None,
+    options: Options,
+    show_traceback: bool,
+) -> tuple[str | None, int]:
+    try:
+        source = _read(job)
+    except IsADirectoryError:
+        _report(
+            f"{job.filename}: error: is a directory\n"
+            f"  help: pass the Python files, e.g. {job.filename}/*.py"
+        )
+        return None, USAGE
+    except OSError as error:
+        _report(f"{job.filename}: error: cannot read it: {_reason(error)}")
+        return None, USAGE
+    except BpgenError as error:
+        _report(str(error))
+        return None, REFUSED
+    from .generate import generate_module
+
+    try:
+        text = generate_module(
+            source, functions, wrt, filename=job.filename, options=options
+        )
+    except BpgenError as error:
+        _report(str(error))
+        about_options = isinstance(error, UsageError) or (
+            isinstance(error, FunctionNotFoundError) and functions is not None
+        )
+        return None, USAGE if about_options else REFUSED
+    except Exception as error:  # noqa: BLE001 -- a bug in bpgen: say so
+        if show_traceback:
+            traceback.print_exc()
+        _report(
+            f"{job.filename}: error: internal error: {type(error).__name__}: {error}\n"
+            "  help: this is a bug in bpgen, not in your code; please report it "
+            "with the output of the same command plus --traceback"
+        )
+        return None, REFUSED
+    return text, OK
+
+
+def _write(job: Job, data: bytes, current: bytes | None, *, force: bool) -> int:
+    from ._files import atomic_write
+    from .generate import HEADER
+
+    assert job.output is not None
+    marker = HEADER.split("{", 1)[0].encode()
+    if current and not current.startswith(marker) and not force:
+        _report(
+            f"{job.output}: error: refusing to overwrite a file bpgen did not "
+            "generate\n"
+            "  help: check -o, or pass --force to replace it"
+        )
+        return USAGE
+    try:
+        if job.make_parent:
+            job.output.parent.mkdir(parents=True, exist_ok=True)
+        elif not job.output.parent.is_dir():
+            _report(
+                f"{job.output}: error: the directory {job.output.parent} "
+                "does not exist"
+            )
+            return USAGE
+        atomic_write(job.output, data)
+    except OSError as error:
+        _report(f"{job.output}: error: cannot write it: {_reason(error)}")
+        return USAGE
+    return OK
+
+
+def _command(
+    prog: str,
+    job: Job,
+    functions: list[str] | None,
+    wrt: str | None,
+    options: Options,
+) -> str:
+    """The command that regenerates one output file."""
+    words = [job.input]
+    if functions:
+        words += ["-f", ",".join(functions)]
+    if wrt is not None:
+        words += ["--wrt", wrt]
+    defaults = Options()
+    for switch in Options.switches():
+        if getattr(options, switch) != getattr(defaults, switch):
+            words.append(f"--no-{switch.replace('_', '-')}")
+    words += ["-o", str(job.output)]
+    return f"{prog} {shlex.join(words)}"
+
+
+def _summary(stale: int, fresh: int, check: bool) -> str:
+    def files(n: int) -> str:
+        return f"{n} file{'s' if n != 1 else ''}"
+
+    parts = []
+    if stale:
+        parts.append(f"{files(stale)} {'would be regenerated' if check else 'differ'}")
+    if fresh or not stale:
+        parts.append(f"{files(fresh)} up to date")
+    return ", ".join(parts)
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def _stdout(data: bytes) -> None:
+    """Exact bytes on stdout (UTF-8, LF), whatever the terminal's encoding."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _report(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""`@bpgen.differentiable`: a function's backward pass, generated at import time.
+
+    @bpgen.differentiable                 # or @bpgen.differentiable(wrt=["x"])
+    def f(x, y):
+        ...
+
+    out, cache = f.forward(x, y)
+    dx, dy = f.backward(1.0, cache)
+
+The decorator reads the whole text of the function's module (the function
+reads module-level imports and constants), runs the generator once, executes
+the generated module and hangs its `f_forward` / `f_backward` on the function
+itself, which is returned unchanged: calling `f` is exactly calling the
+undecorated function. The generated text is cached on disk (see `_cache`),
+so importing an unchanged module again neither imports libcst and black nor
+generates anything.
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+import types
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+from . import _cache
+from .errors import BpgenError, SourceUnavailableError, UnsupportedError, UsageError
+from .options import Options
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@overload
+def differentiable(function: F, /) -> F: ...
+
+
+@overload
+def differentiable(
+    *, wrt: Sequence[str] | None = None, options: Options | None = None
+) -> Callable[[F], F]: ...
+
+
+def differentiable(
+    function: Any = None,
+    /,
+    *,
+    wrt: Sequence[str] | None = None,
+    options: Options | None = None,
+) -> Any:
+    """Give a top-level function `forward`, `backward` and `source` attributes.
+
+    - `f(*args)` is the undecorated function, untouched.
+    - `f.forward(*args) -> (out, cache)`: what `f` returns, plus the
+      intermediates the backward pass needs.
+    - `f.backward(dout, cache) -> tuple`: one gradient per `wrt` name (every
+      parameter by default), in `wrt` order.
+    - `f.source`: the generated module's text.
+
+    Generation runs once, now; errors are raised now, as `bpgen.BpgenError`
+    pointing at the line of your file that bpgen refused.
+    """
+    names = _check_wrt(wrt)
+    if options is not None and not isinstance(options, Options):
+        raise UsageError(
+            f"options must be a bpgen.Options, not {type(options).__name__}",
+            hint="for example options=bpgen.Options(fusion=False)",
+        )
+    if function is None:
+
+        def decorate(fn: F) -> F:
+            return _attach(fn, names, options)
+
+        return decorate
+    if isinstance(function, (str, list, tuple)):
+        raise UsageError(
+            "pass the parameter names as a keyword: "
+            "@bpgen.differentiable(wrt=[...])",
+            hint="for example @bpgen.differentiable(wrt=['x', 'y'])",
+        )
+    return _attach(function, names, options)
+
+
+def _check_wrt(wrt: Sequence[str] | None) -> list[str] | None:
+    if wrt is None:
+        return None
+    if isinstance(wrt, str) or not all(isinstance(name, str) for name in wrt):
+        raise UsageError(
+            f"wrt must be a list of parameter names, not {wrt!r}",
+            hint="for example wrt=['x'] or wrt=['w', 'b']",
+        )
+    return list(wrt)
+
+
+def _attach(fn: F, wrt: list[str] | None, options: Options | None) -> F:
+    if not isinstance(fn, types.FunctionType):
+        raise UsageError(
+            "@bpgen.differentiable decorates plain functions, "
+            f"not {type(fn).__name__} objects",
+            hint="put @bpgen.differentiable directly above `def` (and under "
+            "any other decorator)",
+        )
+    code = fn.__code__
+    name = fn.__name__
+    filename = code.co_filename
+    lines = _source_lines(fn)
+    if fn.__qualname__ != name:
+        where = "a method" if "<locals>" not in fn.__qualname__ else "a nested function"
+        raise UnsupportedError(
+            f"{fn.__qualname__}() is {where}; bpgen differentiates top-level "
+            "functions of a module",
+            **_at(filename, code.co_firstlineno, lines),
+            hint=f"move {name}() to the top level of its module",
+        )
+    if not lines:
+        raise _unavailable(fn)
+    first = lines[code.co_firstlineno - 1] if code.co_firstlineno <= len(lines) else ""
+    if not first.lstrip().startswith(("@", "def ", "def\t", "async ")):
+        raise SourceUnavailableError(
+            f"the file {filename} does not match the running code of {name}() "
+            f"(line {code.co_firstlineno} is not its `def`)",
+            filename=filename,
+            hint="the file changed after it was loaded; import it again",
+        )
+    source = "".join(lines)
+    options = options or Options()
+
+    entry_key = _cache.key(source, filename, name, json.dumps(wrt), repr(options))
+    root = _cache.directory()
+    path = None if root is None else _cache.entry_path(root, name, entry_key)
+    text = None if path is None else _cache.load(path, entry_key)
+    namespace = None
+    if text is not None:
+        try:
+            namespace = _execute(text, entry_key, path, fn)
+        except Exception:  # noqa: BLE001 -- a damaged entry: regenerate it
+            namespace = None
+    if namespace is None:
+        text = _generate(source, name, wrt, filename, options, fn, lines)
+        if path is not None and not _cache.store(path, entry_key, text):
+            path = None
+        namespace = _execute(text, entry_key, path, fn)
+    assert text is not None
+    forward = namespace[f"{name}_forward"]
+    backward = namespace[f"{name}_backward"]
+    for attribute, generated in (("forward", forward), ("backward", backward)):
+        # pickle finds them as module.f.forward, so multiprocessing works
+        generated.__module__ = fn.__module__
+        generated.__qualname__ = f"{fn.__qualname__}.{attribute}"
+    fn.forward = forward  # type: ignore[attr-defined]
+    fn.backward = backward  # type: ignore[attr-defined]
+    fn.source = text  # type: ignore[attr-defined]
+    return fn
+
+
+def _source_lines(fn: types.FunctionType) -> list[str]:
+    """The lines of the file `fn` was defined in, as Python's own tools see it."""
+    filename = fn.__code__.co_filename
+    try:
+        linecache.checkcache(filename)
+        return linecache.getlines(filename, fn.__globals__)
+    except (OSError, ImportError, ValueError):  # a loader that fails oddly
+        return []
+
+
+def _unavailable(fn: types.FunctionType) -> SourceUnavailableError:
+    filename = fn.__code__.co_filename
+    name = fn.__name__
+    if filename.startswith("<") and filename.endswith(">"):
+        why = (
+            f"it was defined in {filename} (an interactive session, exec() or "
+            "eval()), so there is no file to read"
+        )
+    else:
+        why = f"{filename} cannot be read (deleted, or shipped without sources?)"
+    return SourceUnavailableError(
+        f"cannot read the source of {name}(): {why}",
+        filename=filename,
+        lineno=fn.__code__.co_firstlineno,
+        col_offset=0,
+        hint=f"define {name}() in a .py file and import it, or call "
+        f"bpgen.generate(source_text, function={name!r}) and exec the result",
+    )
+
+
+def _at(filename: str, lineno: int, lines: list[str]) -> dict[str, Any]:
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else None
+    return {
+        "filename": filename,
+        "lineno": lineno,
+        "col_offset": 0,
+        "source_line": line,
+    }
+
+
+def _generate(
+    source: str,
+    name: str,
+    wrt: list[str] | None,
+    filename: str,
+    options: Options,
+    fn: types.FunctionType,
+    lines: list[str],
+) -> str:
+    from .generate import generate
+
+    try:
+        return generate(source, name, wrt, filename=filename, options=options)
+    except BpgenError as error:
+        # The message points into the user's file; the generator's own
+        # frames would only hide it.
+        raise error.with_traceback(None) from None
+    except Exception as error:
+        raise BpgenError(
+            f"internal error while generating {name}(): "
+            f"{type(error).__name__}: {error}",
+            **_at(filename, fn.__code__.co_firstlineno, lines),
+            hint="this is a bug in bpgen, not in your code; please report it "
+            "with the traceback above",
+        ) from error
+
+
+def _execute(
+    text: str, entry_key: str, path: Path | None, fn: types.FunctionType
+) -> dict[str, Any]:
+    """Run the generated module; its lines show up in tracebacks and pdb."""
+    if path is not None:
+        codefile = str(path)
+        full = _cache.entry_text(text, entry_key)  # exactly the file on disk
+    else:
+        codefile = (
+            f"<bpgen: {fn.__name__}() from {fn.__code__.co_filename} {entry_key[:8]}>"
+        )
+        full = text
+    # mtime None: linecache.checkcache never evicts it, even if the file goes
+    linecache.cache[codefile] = (len(full), None, full.splitlines(True), codefile)
+    code = compile(full, codefile, "exec", dont_inherit=True)
+    namespace: dict[str, Any] = {
+        "__name__": f"{fn.__module__}.<bpgen {fn.__name__}>",
+        "__file__": codefile,
+    }
+    exec(code, namespace)  # noqa: S102 -- running generated code is the point
+    return namespace
