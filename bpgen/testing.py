@@ -124,12 +124,12 @@ def assert_text_snapshot(
             _session.written.append(path)
         return
     refresh = _refresh_command()
+    shown = _relative(os.fspath(path))
     if expected is None:
         raise AssertionError(
-            f"snapshot {path} does not exist.\n"
+            f"snapshot {shown} does not exist.\n"
             f"To create it from the current output, run:\n\n    {refresh}\n"
         )
-    shown = _relative(os.fspath(path))
     diff = unified_diff(expected, actual, f"{shown} (snapshot)", f"{shown} (generated)")
     note = ""
     if expected.replace(b"\r\n", b"\n") == actual:
@@ -138,7 +138,7 @@ def assert_text_snapshot(
             "git's core.autocrlf or add `* text eol=lf` to .gitattributes.\n"
         )
     raise AssertionError(
-        f"generated code differs from snapshot {path}:\n\n{diff}\n{note}"
+        f"generated code differs from snapshot {shown}:\n\n{diff}\n{note}"
         f"If the new output is right, accept it with:\n\n    {refresh}\n"
     )
 
@@ -229,4 +229,4 @@ def pytest_terminal_summary(
         return
     terminalreporter.write_sep("-", "bpgen snapshots written")
     for path in _session.written:
-        terminalreporter.write_line(str(path))
+        terminalreporter.write_line(_relative(os.fspath(path)))
