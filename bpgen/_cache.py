@@ -2,7 +2,9 @@
 
 One entry is one file, `<cache dir>/<function>-<key>.py`: the generated module
 followed by a trailer line `# bpgen cache entry <key> sha256 <digest>`, where
-the digest covers the module text. The key hashes everything the generated
+the digest covers the module text. Next to it, `<same>.<python>.code` keeps
+the compiled code (marshal, with a digest), the way `__pycache__` does for
+modules; tracebacks and debuggers show the lines of the `.py` entry. The key hashes everything the generated
 text depends on (the module's full source, the file name, the function, `wrt`,
 the options, bpgen's version and the files bpgen itself is made of), so a
 changed constant, switch or bpgen never reuses a stale entry.
@@ -23,8 +25,10 @@ caching off.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import sys
+import types
 from pathlib import Path
 
 FORMAT = "1"
@@ -99,6 +103,11 @@ def entry_path(root: Path, name: str, entry_key: str) -> Path:
     return root / f"{name}-{entry_key}.py"
 
 
+def code_path(entry: Path) -> Path:
+    """Where the compiled code of an entry is kept (like a .pyc)."""
+    return entry.with_name(f"{entry.stem}.{sys.implementation.cache_tag}.code")
+
+
 def load(path: Path, entry_key: str) -> str | None:
     """The module text stored at `path`, or None when missing or damaged."""
     try:
@@ -129,6 +138,45 @@ def store(path: Path, entry_key: str, text: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def load_code(path: Path, entry: Path) -> types.CodeType | None:
+    """The code object compiled from `entry`, or None when missing or damaged.
+
+    The header names the entry file it was compiled from (tracebacks use
+    that name), the interpreter's bytecode magic and a digest of the rest.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    header, _, body = data.partition(b"\n")
+    if header != _code_header(entry, body):
+        return None
+    try:
+        code = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return code if isinstance(code, types.CodeType) else None
+
+
+def store_code(path: Path, entry: Path, code: types.CodeType) -> None:
+    """Keep `code` next to its entry; failing to is fine (it is recompiled)."""
+    from ._files import atomic_write
+
+    body = marshal.dumps(code)
+    try:
+        atomic_write(path, _code_header(entry, body) + b"\n" + body, durable=False)
+    except OSError:
+        pass
+
+
+def _code_header(entry: Path, body: bytes) -> bytes:
+    from importlib.util import MAGIC_NUMBER
+
+    digest = hashlib.sha256(body).hexdigest()
+    source = os.fsencode(entry).hex()
+    return f"bpgen-code {MAGIC_NUMBER.hex()} {digest} {source}".encode("ascii")
 
 
 def entry_text(text: str, entry_key: str) -> str:

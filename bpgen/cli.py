@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "bpgen") -> int:
     """Run the command line; returns the exit status (never raises)."""
     parser = build_parser(prog)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_intermixed_args(argv)
     except SystemExit as exit:  # --help, --version, or a usage error
         return exit.code if isinstance(exit.code, int) else USAGE
     try:

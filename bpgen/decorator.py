@@ -18,7 +18,6 @@ generates anything.
 
 from __future__ import annotations
 
-import json
 import linecache
 import types
 from collections.abc import Callable, Sequence
@@ -126,7 +125,7 @@ def _attach(fn: F, wrt: list[str] | None, options: Options | None) -> F:
     source = "".join(lines)
     options = options or Options()
 
-    entry_key = _cache.key(source, filename, name, json.dumps(wrt), repr(options))
+    entry_key = _cache.key(source, filename, name, repr(wrt), repr(options))
     root = _cache.directory()
     path = None if root is None else _cache.entry_path(root, name, entry_key)
     text = None if path is None else _cache.load(path, entry_key)
@@ -235,7 +234,11 @@ def _execute(
         full = text
     # mtime None: linecache.checkcache never evicts it, even if the file goes
     linecache.cache[codefile] = (len(full), None, full.splitlines(True), codefile)
-    code = compile(full, codefile, "exec", dont_inherit=True)
+    code = None if path is None else _cache.load_code(_cache.code_path(path), path)
+    if code is None:
+        code = compile(full, codefile, "exec", dont_inherit=True)
+        if path is not None:
+            _cache.store_code(_cache.code_path(path), path, code)
     namespace: dict[str, Any] = {
         "__name__": f"{fn.__module__}.<bpgen {fn.__name__}>",
         "__file__": codefile,

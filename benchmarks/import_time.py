@@ -1,0 +1,139 @@
+"""Cold and warm import time of a module with N `@bpgen.differentiable` functions.
+
+    python benchmarks/import_time.py [--functions 20] [--repeat 5]
+
+Each measurement is a fresh interpreter importing the module, timed inside
+the interpreter around the `import`. "cold" starts from an empty cache
+directory (generation runs, libcst and black are imported); "warm" imports
+the same module again with the cache filled. "plain" is the same module
+without the decorator (what the import costs anyway: numpy and the module
+itself), so warm - plain is what bpgen adds to an import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+TEMPLATES = [
+    # scalar, math: the seed's staged example
+    """
+def {name}(x, y):
+    sigy = 1.0 / (1 + math.exp(-y))
+    num = x + sigy
+    sigx = 1.0 / (1 + math.exp(-x))
+    xpy = x + y
+    den = sigx + xpy**2
+    return num / den * SCALE
+""",
+    # scalar neuron
+    """
+def {name}(w0, w1, w2, x0, x1):
+    dot = w0 * x0 + w1 * x1 + w2
+    return 1.0 / (1 + math.exp(-dot))
+""",
+    # numpy affine + relu + sum
+    """
+def {name}(x, w, b):
+    h = np.maximum(0, x @ w + b)
+    return np.sum(h * h) * SCALE
+""",
+    # numpy tanh layer
+    """
+def {name}(x, w):
+    z = np.tanh(x @ w)
+    return np.mean(z * z)
+""",
+]
+
+PROBE = """
+import sys, time
+sys.path.insert(0, {dir!r})
+t = time.perf_counter()
+import {module}
+elapsed = time.perf_counter() - t
+heavy = sorted(m for m in ("libcst", "black") if m in sys.modules)
+print({{"seconds": elapsed, "heavy": heavy}})
+"""
+
+
+def module_source(count: int, decorated: bool) -> str:
+    lines = ["import math", "", "import numpy as np", ""]
+    if decorated:
+        lines.insert(0, "import bpgen")
+    lines += ["SCALE = 2.0", ""]
+    for i in range(count):
+        body = TEMPLATES[i % len(TEMPLATES)].format(name=f"f{i}")
+        if decorated:
+            body = body.replace("\ndef ", "\n@bpgen.differentiable\ndef ", 1)
+        lines.append(body)
+    return "\n".join(lines)
+
+
+def run(directory: Path, module: str, cache: Path) -> dict:
+    env = dict(os.environ, BPGEN_CACHE_DIR=str(cache))
+    env.pop("BPGEN_NO_CACHE", None)
+    probe = PROBE.format(dir=str(directory), module=module)
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return eval(done.stdout)  # noqa: S307 -- our own probe's dict literal
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--functions", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "decorated_mod.py").write_text(module_source(args.functions, True))
+        (root / "plain_mod.py").write_text(module_source(args.functions, False))
+        cold, warm, plain = [], [], []
+        heavy_warm: set[str] = set()
+        for attempt in range(args.repeat):
+            cache = root / f"cache{attempt}"
+            cold.append(run(root, "decorated_mod", cache)["seconds"])
+            result = run(root, "decorated_mod", cache)
+            warm.append(result["seconds"])
+            heavy_warm.update(result["heavy"])
+            plain.append(run(root, "plain_mod", cache)["seconds"])
+
+    report = {
+        "functions": args.functions,
+        "repeat": args.repeat,
+        "python": sys.version.split()[0],
+        "cold_s": statistics.median(cold),
+        "warm_s": statistics.median(warm),
+        "plain_s": statistics.median(plain),
+        "warm_overhead_s": statistics.median(warm) - statistics.median(plain),
+        "warm_imports": sorted(heavy_warm),
+    }
+    if args.json:
+        print(json.dumps(report))
+        return
+    n = args.functions
+    print(f"import of a module with {n} @bpgen.differentiable functions")
+    print(f"(median of {args.repeat} fresh interpreters, Python {report['python']})")
+    print(f"  cold (empty cache):     {report['cold_s'] * 1000:8.1f} ms")
+    print(f"  warm (cache filled):    {report['warm_s'] * 1000:8.1f} ms")
+    print(f"  plain (no decorator):   {report['plain_s'] * 1000:8.1f} ms")
+    print(f"  bpgen's warm overhead:  {report['warm_overhead_s'] * 1000:8.1f} ms")
+    heavy = ", ".join(report["warm_imports"]) or "neither libcst nor black"
+    print(f"  warm import loaded:     {heavy}")
+
+
+if __name__ == "__main__":
+    main()
