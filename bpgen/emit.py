@@ -7,7 +7,6 @@ that cannot collide with the user's), never bpgen.
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass, field
 
 from .lower import MATH, NP
@@ -45,14 +44,15 @@ class Renderer:
     used: set[str] = field(default_factory=set)
 
     def __call__(self, node: ast.AST) -> str:
-        node = copy.deepcopy(node)
         if isinstance(node, ast.stmt):
             node.lineno = 0  # unparse looks up type comments by line
-        for child in ast.walk(node):
-            if isinstance(child, ast.Name) and child.id in self.aliases:
-                self.used.add(child.id)
-                child.id = self.aliases[child.id]
-        return ast.unparse(node)
+        text = ast.unparse(node)
+        if "\x00" in text:
+            for placeholder, name in self.aliases.items():
+                if placeholder in text:
+                    self.used.add(placeholder)
+                    text = text.replace(placeholder, name)
+        return text
 
 
 def module(units: list[Unit], constants: list[tuple[str, ast.expr]], header: str) -> str:
@@ -95,6 +95,16 @@ def _tuple(names: list[str]) -> str:
     return "(" + ", ".join(names) + ")"
 
 
+def _wrapped(head: str, names: list[str], tail: str) -> str:
+    """A tuple display on one line, or one name per line when too long: the
+    shape black would give it, so black has no long line to split."""
+    inner = ", ".join(names) + ("," if len(names) == 1 else "")
+    line = f"{head}{inner}{tail}"
+    if len(line) <= 88:
+        return line
+    return "\n".join([head, *(f"        {n}," for n in names), f"    {tail}"])
+
+
 def _functions(unit: Unit, render: Renderer) -> str:
     program, backward = unit.program, unit.backward
     name = program.name
@@ -106,7 +116,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
         lines.append(f"    {stage.target} = {render(stage.value)}")
     outputs = [render(o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
-    lines.append(f"    return {value}, {_tuple(backward.cache) if backward.cache else '()'}")
+    lines.append(_wrapped(f"    return {value}, (", backward.cache, ")"))
     lines += [
         "",
         "",
@@ -114,7 +124,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
         f'    """Gradients of {name} with respect to {", ".join(program.wrt)}."""',
     ]
     if backward.cache:
-        lines.append(f"    {_tuple(backward.cache)} = {backward.cache_name}")
+        lines.append(_wrapped("    (", backward.cache, f") = {backward.cache_name}"))
     for block in backward.blocks:
         if block.stage is not None:
             stage = block.stage

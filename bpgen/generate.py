@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Sequence
 
 from .errors import BpgenError, UnsupportedError
@@ -44,6 +45,8 @@ def generate_module(
     require_one: bool = False,
 ) -> str:
     """One module for several functions (all top-level ones when None)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # deep expressions recurse deeply
     try:
         return _generate(
             source, functions, wrt, filename, options or Options(), line_offset, require_one
@@ -56,6 +59,8 @@ def generate_module(
             filename=filename,
             hint="split deeply nested expressions into several assignments",
         ) from None
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _generate(source, functions, wrt, filename, options, line_offset, require_one):

@@ -20,8 +20,10 @@ from .parse import Source
 from .rules import RULES
 
 # Placeholders for the modules; emit.py spells them with collision-free names.
-NP = "<np>"
-MATH = "<math>"
+# A NUL never appears raw in unparsed code (string literals escape it), so
+# emit can replace them in the text.
+NP = "\x00np\x00"
+MATH = "\x00math\x00"
 
 _BINARY = {
     cst.Add: (ast.Add, "add"),
@@ -107,13 +109,13 @@ class Lowerer:
     def expr(self, node: cst.BaseExpression) -> ast.expr:
         handler = getattr(self, "_" + type(node).__name__, None)
         if handler is None:
-            raise self._refuse(node)
+            raise self.refuse(node)
         result = handler(node)
         line, col = self.source.where(node)
         result.lineno, result.col_offset = line, col
         return result
 
-    def _refuse(self, node: cst.CSTNode) -> Exception:
+    def refuse(self, node: cst.CSTNode) -> Exception:
         what, hint = _REFUSED.get(
             type(node),
             (

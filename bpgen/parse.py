@@ -6,6 +6,7 @@ the user's file, line and column.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -68,6 +69,7 @@ class Source:
 
 def parse(text: str, filename: str = "<source>", line_offset: int = 0) -> Source:
     """Parse `text`; `line_offset` shifts reported lines (for dedented snippets)."""
+    _check_syntax(text, filename, line_offset)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -92,6 +94,30 @@ def parse(text: str, filename: str = "<source>", line_offset: int = 0) -> Source
     source = Source(text, filename, module, positions, line_offset)
     _read_top_level(source)
     return source
+
+
+def _check_syntax(text: str, filename: str, line_offset: int) -> None:
+    """Python's own parser words syntax errors best; ask it first."""
+    try:
+        compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        lineno = exc.lineno or 1
+        lines = text.splitlines()
+        line = lines[lineno - 1] if 0 < lineno <= len(lines) else None
+        raise SourceSyntaxError(
+            "invalid syntax" + ("" if exc.msg == "invalid syntax" else f": {exc.msg}"),
+            filename=filename,
+            lineno=lineno + line_offset,
+            col_offset=max((exc.offset or 1) - 1, 0),
+            source_line=line,
+            hint="bpgen reads Python 3 source; fix the syntax and run it again",
+        ) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise SourceSyntaxError(
+            f"cannot parse the source: {exc}",
+            filename=filename,
+            hint="check that the file is Python source (UTF-8, no NUL bytes)",
+        ) from None
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:

@@ -21,7 +21,7 @@ from .rules import MATH_TWINS, RULES, SCALAR_RULES, Gate
 from .shapes import SCALAR, Shapes
 from .stage import Program, Stage
 
-UNBROADCAST = "<unbroadcast>"
+UNBROADCAST = "\x00unbroadcast\x00"
 
 # Calls that return a new array (safe to update in place); views are not.
 _VIEWS = frozenset({"broadcast_to", "reshape", "transpose", "swapaxes", "squeeze"})
@@ -354,36 +354,38 @@ def _uses(statement: ast.stmt) -> set[str]:
 
 
 class _Rename(ast.NodeTransformer):
-    def __init__(self, old: str, new: str) -> None:
-        self.old, self.new = old, new
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
 
     def visit_Name(self, node: ast.Name) -> ast.Name:
-        if node.id == self.old and isinstance(node.ctx, ast.Load):
-            return ast.Name(self.new, ast.Load())
+        if node.id in self.names and isinstance(node.ctx, ast.Load):
+            return ast.Name(self.names[node.id], ast.Load())
         return node
 
 
 def propagate_copies(blocks: list[Block], keep: set[str]) -> list[Block]:
-    """`dsigx = dden` used once is just `dden`: drop the copy, rename the uses."""
+    """`dsigx = dden` assigned once is just `dden`: drop the copy, rename the uses."""
     definitions: dict[str, int] = {}
     for block in blocks:
         for statement in block.statements:
             name = _defined(statement)
             definitions[name] = definitions.get(name, 0) + 1
+    renames: dict[str, str] = {}
     for block in blocks:
         for statement in list(block.statements):
-            if not (
+            if (
                 isinstance(statement, ast.Assign)
                 and isinstance(statement.value, ast.Name)
                 and definitions[statement.targets[0].id] == 1
                 and statement.targets[0].id not in keep
             ):
-                continue
-            old, new = statement.targets[0].id, statement.value.id
-            block.statements.remove(statement)
-            rename = _Rename(old, new)
-            for other in blocks:
-                other.statements = [rename.visit(s) for s in other.statements]
+                source = statement.value.id
+                renames[statement.targets[0].id] = renames.get(source, source)
+                block.statements.remove(statement)
+    if renames:
+        rename = _Rename(renames)
+        for block in blocks:
+            block.statements = [rename.visit(s) for s in block.statements]
     return blocks
 
 

@@ -27,13 +27,13 @@ _STATEMENT_HINTS = {
     cst.Try: ("`try` blocks", "handle errors outside the forward function"),
     cst.FunctionDef: ("nested functions", "inline the helper's body"),
     cst.ClassDef: ("nested classes", "define classes outside the function"),
-    cst.Global: ("`global`", "pass the value as a parameter instead"),
-    cst.Nonlocal: ("`nonlocal`", "pass the value as a parameter instead"),
+    cst.Global: ("`global` statements", "pass the value as a parameter instead"),
+    cst.Nonlocal: ("`nonlocal` statements", "pass the value as a parameter instead"),
     cst.Import: ("imports inside the function", "import at module level"),
     cst.ImportFrom: ("imports inside the function", "import at module level"),
-    cst.Del: ("`del`", "remove the statement; bpgen frees nothing early"),
-    cst.Assert: ("`assert`", "check inputs before calling the function"),
-    cst.Raise: ("`raise`", "check inputs before calling the function"),
+    cst.Del: ("`del` statements", "remove the statement; bpgen frees nothing early"),
+    cst.Assert: ("`assert` statements", "check inputs before calling the function"),
+    cst.Raise: ("`raise` statements", "check inputs before calling the function"),
     cst.Match: ("`match` statements", "use np.where or max()/min() for a branch"),
 }
 
@@ -83,6 +83,7 @@ class Stager:
         # module names the function reads (math, np) may be reused as aliases
         self.taken = _identifiers(function) - set(source.imports)
         self.temps = 0
+        self._varied_nodes: dict[int, bool] = {}  # by id: the nodes outlive staging
 
     # -- names -----------------------------------------------------------------
 
@@ -111,6 +112,12 @@ class Stager:
         """Whether `node`'s value depends on a differentiated input."""
         if isinstance(node, ast.Name):
             return node.id in self.varied
+        known = self._varied_nodes.get(id(node))
+        if known is None:
+            known = self._varied_nodes[id(node)] = self._is_varied(node)
+        return known
+
+    def _is_varied(self, node: ast.AST) -> bool:
         gate = gate_of(node)
         if gate is not None:
             slots = node.bp_slots  # type: ignore[attr-defined]
@@ -290,6 +297,8 @@ class Stager:
         elif isinstance(node, cst.Expr):
             if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
                 return  # a docstring
+            if isinstance(node.value, (cst.Yield, cst.Await)):
+                raise self.lower.refuse(node.value)
             what = "a call" if isinstance(node.value, cst.Call) else "an expression"
             raise self.source.error(
                 node,

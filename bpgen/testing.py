@@ -39,18 +39,24 @@ UPDATE_OPTION = "--bpgen-update"
 class _Session:
     """What the pytest plugin knows about the running session."""
 
-    def __init__(self, update: bool, rootdir: Path) -> None:
+    def __init__(self, update: bool, rootdir: Path, owner: int) -> None:
         self.update = update
         self.rootdir = rootdir
+        self.owner = owner  # id() of the pytest config
         self.written: list[Path] = []
 
 
-_session: _Session | None = None
+_sessions: list[_Session] = []  # a stack: pytester runs sessions inside sessions
+
+
+def _current() -> _Session | None:
+    return _sessions[-1] if _sessions else None
 
 
 def update_requested() -> bool:
     """Whether snapshots should be rewritten (`--bpgen-update` or BPGEN_UPDATE)."""
-    if _session is not None and _session.update:
+    session = _current()
+    if session is not None and session.update:
         return True
     return os.environ.get(UPDATE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -120,8 +126,9 @@ def assert_text_snapshot(
     if update if update is not None else update_requested():
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, actual)
-        if _session is not None:
-            _session.written.append(path)
+        session = _current()
+        if session is not None:
+            session.written.append(path)
         return
     refresh = _refresh_command()
     shown = _relative(os.fspath(path))
@@ -169,17 +176,20 @@ def _read(
     )
 
 
-def _root() -> Path:
-    return _session.rootdir if _session is not None else Path.cwd()
-
-
 def _relative(filename: str) -> str:
+    """`filename` relative to the project root (else the current directory)."""
     path = Path(filename)
-    if path.is_absolute():
+    try:
+        absolute = path.resolve()
+    except OSError:
+        return path.as_posix()
+    session = _current()
+    bases = [session.rootdir] if session is not None else []
+    for base in [*bases, Path.cwd()]:
         try:
-            return path.resolve().relative_to(_root().resolve()).as_posix()
+            return absolute.relative_to(base.resolve()).as_posix()
         except ValueError:
-            return path.as_posix()
+            continue
     return path.as_posix()
 
 
@@ -189,10 +199,11 @@ def _refresh_command() -> str:
     if current is None:
         return f"{UPDATE_ENV}=1 {shlex.join([sys.executable, *sys.argv])}"
     nodeid = current.rsplit(" (", 1)[0]
-    if _session is not None:
+    session = _current()
+    if session is not None:
         command = f"pytest {UPDATE_OPTION} {shlex.quote(nodeid)}"
-        if Path.cwd().resolve() != _session.rootdir.resolve():
-            command = f"cd {shlex.quote(str(_session.rootdir))} && {command}"
+        if Path.cwd().resolve() != session.rootdir.resolve():
+            command = f"cd {shlex.quote(str(session.rootdir))} && {command}"
         return command
     return f"{UPDATE_ENV}=1 pytest {shlex.quote(nodeid)}"
 
@@ -212,21 +223,20 @@ def pytest_addoption(parser: Any) -> None:
 
 
 def pytest_configure(config: Any) -> None:
-    global _session
     update = bool(config.getoption("bpgen_update", False))
-    _session = _Session(update, Path(config.rootpath))
+    _sessions.append(_Session(update, Path(config.rootpath), id(config)))
 
 
 def pytest_unconfigure(config: Any) -> None:
-    global _session
-    _session = None
+    _sessions[:] = [s for s in _sessions if s.owner != id(config)]
 
 
 def pytest_terminal_summary(
     terminalreporter: Any, exitstatus: int, config: Any
 ) -> None:
-    if _session is None or not _session.written:
+    session = _current()
+    if session is None or not session.written:
         return
     terminalreporter.write_sep("-", "bpgen snapshots written")
-    for path in _session.written:
+    for path in session.written:
         terminalreporter.write_line(_relative(os.fspath(path)))

@@ -1,0 +1,118 @@
+"""Every refusal: its class, the line and column it points at, its message."""
+
+from __future__ import annotations
+
+import pytest
+
+import bpgen
+from bpgen.errors import (
+    FunctionNotFoundError,
+    SourceSyntaxError,
+    UnsupportedError,
+    UsageError,
+)
+
+NP = "import numpy as np\n\n"
+
+# (name, source, error class, line, column (0-based), words in the message)
+REFUSALS = [
+    ("for", "def f(x):\n    for i in range(3):\n        x = x * 2\n    return x\n",
+     UnsupportedError, 2, 4, "`for` loops are not supported"),
+    ("while", "def f(x):\n    while x < 1:\n        x = x * 2\n    return x\n",
+     UnsupportedError, 2, 4, "`while` loops are not supported"),
+    ("if", "def f(x):\n    if x > 0:\n        x = -x\n    return x\n",
+     UnsupportedError, 2, 4, "`if` statements are not supported"),
+    ("unknown call", "import math\n\ndef f(x):\n    return x * math.gamma(x)\n",
+     UnsupportedError, 4, 15, "`math.gamma` is not a function bpgen can differentiate"),
+    ("lambda", "def f(x):\n    g = lambda z: z\n    return x\n",
+     UnsupportedError, 2, 8, "a lambda is not supported"),
+    ("comprehension", NP + "def f(x):\n    return np.sum([v for v in x])\n",
+     UnsupportedError, 4, 18, "a list comprehension is not supported"),
+    ("global", "def f(x):\n    global y\n    return x\n",
+     UnsupportedError, 2, 4, "`global` statements are not supported"),
+    ("yield", "def f(x):\n    yield x\n", UnsupportedError, 2, 4, "`yield` is not supported"),
+    ("async", "async def f(x):\n    return x\n",
+     UnsupportedError, 1, 0, "async functions are not supported"),
+    ("item assignment", NP + "def f(x):\n    y = x * 2\n    y[0] = 1.0\n    return y\n",
+     UnsupportedError, 5, 4, "assigning into an item or attribute"),
+    ("print", "def f(x):\n    print(x)\n    return x\n",
+     UnsupportedError, 2, 4, "a call whose result is not used"),
+    ("undefined", "def f(x):\n    return x * z\n",
+     UnsupportedError, 2, 15, "name `z` is not defined"),
+    ("floor division", "def f(x):\n    return x // 2\n",
+     UnsupportedError, 2, 11, "`x // 2` has no gradient"),
+    ("conditional", "def f(x):\n    return x if x > 0 else 0.0\n",
+     UnsupportedError, 2, 11, "a conditional expression"),
+    ("no return", "def f(x):\n    y = x\n",
+     UnsupportedError, 1, 4, "the function has no `return` at its end"),
+    ("early return", "def f(x):\n    return x\n    y = x\n",
+     UnsupportedError, 2, 4, "`return` must be the last statement"),
+    ("star args", "def f(*xs):\n    return xs\n", UnsupportedError, 1, 6, "`*args`"),
+    ("kwargs", "def f(x, **kw):\n    return x\n", UnsupportedError, 1, 9, "`**kwargs`"),
+    ("and", "def f(x, y):\n    return x and y\n",
+     UnsupportedError, 2, 11, "`and`/`or` are not supported"),
+    ("method", NP + "def f(x):\n    return x.cumsum()\n",
+     UnsupportedError, 4, 13, "the method `.cumsum()` is not supported"),
+    ("keepdims variable", NP + "def f(x, k):\n    return np.sum(x, axis=1, keepdims=k)\n",
+     UnsupportedError, 4, 11, "must be written as literals"),
+    ("walrus", "def f(x):\n    return (y := x)\n",
+     UnsupportedError, 2, 12, "an assignment expression"),
+    ("nested def", "def f(x):\n    def g(y):\n        return y\n    return x\n",
+     UnsupportedError, 2, 4, "nested functions are not supported"),
+    ("with", "def f(x):\n    with open('a'):\n        pass\n    return x\n",
+     UnsupportedError, 2, 4, "`with` blocks are not supported"),
+    ("try", "def f(x):\n    try:\n        y = x\n    except Exception:\n        y = x\n    return y\n",
+     UnsupportedError, 2, 4, "`try` blocks are not supported"),
+    ("import inside", "def f(x):\n    import math\n    return x\n",
+     UnsupportedError, 2, 4, "imports inside the function"),
+    ("attribute assign", "def f(x):\n    x.a = 1\n    return x\n",
+     UnsupportedError, 2, 4, "assigning into an item or attribute"),
+    ("module as value", "import math\n\ndef f(x):\n    return x * math\n",
+     UnsupportedError, 4, 15, "`math` (math) is used as a value"),
+    ("complex", "def f(x):\n    return x * 1j\n", UnsupportedError, 2, 15, "a complex number"),
+    ("augmented floor", "def f(x):\n    x //= 2\n    return x\n",
+     UnsupportedError, 2, 6, "`//=` is not supported"),
+    ("syntax", "def f(x):\n    return x +\n", SourceSyntaxError, 2, 14, "invalid syntax"),
+    ("two functions", "def f(x):\n    return x\n\ndef g(x):\n    return x\n",
+     FunctionNotFoundError, None, None, "name the one to differentiate"),
+]
+
+
+@pytest.mark.parametrize(
+    "name, source, kind, line, col, words", REFUSALS, ids=[r[0] for r in REFUSALS]
+)
+def test_refusal(name, source, kind, line, col, words):
+    with pytest.raises(kind) as caught:
+        bpgen.generate(source, filename="user.py")
+    error = caught.value
+    assert isinstance(error, bpgen.BpgenError)
+    assert (error.lineno, error.col_offset) == (line, col)
+    assert words in error.message
+    text = str(error)
+    if line is not None:
+        assert text.startswith(f"user.py:{line}:{col + 1}: error: ")
+        caret_line = text.splitlines()[2]
+        assert caret_line.index("^") - 4 == col
+    assert "help: " in text
+
+
+def test_wrt_must_name_parameters():
+    with pytest.raises(UsageError, match="`z` in wrt is not a parameter of f"):
+        bpgen.generate("def f(x):\n    return x\n", wrt=["z"])
+
+
+def test_unknown_function_name():
+    with pytest.raises(FunctionNotFoundError, match="no top-level function named 'g'"):
+        bpgen.generate("def f(x):\n    return x\n", "g")
+
+
+def test_line_offset_points_into_the_users_file():
+    with pytest.raises(UnsupportedError) as caught:
+        bpgen.generate("def f(x):\n    return x * z\n", line_offset=40)
+    assert caught.value.lineno == 42
+
+
+def test_deep_nesting_is_not_a_recursion_error():
+    source = "def f(x):\n    return " + "x + " * 3000 + "x\n"
+    code = bpgen.generate(source)
+    assert "def f_backward" in code
