@@ -67,3 +67,7 @@ class SourceUnavailableError(BpgenError):
 
 class UsageError(BpgenError):
     """The caller asked for something inconsistent (bad `wrt`, options, ...)."""
+
+
+class InternalError(BpgenError):
+    """bpgen itself failed: a bug to report, never the user's fault."""
