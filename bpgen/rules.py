@@ -169,6 +169,13 @@ def _matmul_y(gate: Gate) -> str:
     return f"{_swap(gate, 'x')} @ g"
 
 
+def _clip_inside(gate: Gate) -> str:
+    """The gradient passes where the value was not clipped (ties pass to `a`)."""
+    inside = [f"(a >= a_min)" * gate.has("a_min"), f"(a <= a_max)" * gate.has("a_max")]
+    mask = " & ".join(part for part in inside if part)
+    return f"g * ({mask})" if mask else "g"
+
+
 def _transpose(gate: Gate) -> str:
     if not gate.has("axes"):
         return "g.T"
@@ -231,7 +238,11 @@ RULES: dict[str, Rule] = {
         y="np.where(condition, 0.0, g)",
     ),
     "clip": rule(
-        "a, a_min, a_max", broadcasts=True, a="g * ((a >= a_min) & (a <= a_max))"
+        "a, a_min, a_max",
+        broadcasts=True,
+        a=_clip_inside,
+        a_min="g * (a < a_min)",
+        a_max="g * (a > a_max)",
     ),
     # products: the seed's dW = dD.dot(X.T), dX = W.T.dot(dD)
     "dot": rule("x, y", x=_dot_x, y=_dot_y),

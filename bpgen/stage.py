@@ -156,6 +156,12 @@ class Stager:
                 inputs[name] = value
             elif name in slots:
                 params[name] = get_slot(node, slots[name])
+                if self.is_varied(params[name]):
+                    raise self.source_error(
+                        params[name],
+                        f"bpgen cannot differentiate with respect to `{name}` here",
+                        f"pass a value that does not depend on the inputs as `{name}`",
+                    )
             elif name in getattr(node, "bp_extra", {}):
                 params[name] = node.bp_extra[name]  # type: ignore[attr-defined]
             elif name in rule.defaults:

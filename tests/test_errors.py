@@ -72,6 +72,8 @@ REFUSALS = [
     ("complex", "def f(x):\n    return x * 1j\n", UnsupportedError, 2, 15, "a complex number"),
     ("augmented floor", "def f(x):\n    x //= 2\n    return x\n",
      UnsupportedError, 2, 6, "`//=` is not supported"),
+    ("differentiated static argument", NP + "def f(x):\n    return np.where(x, x, 0.0)\n",
+     UnsupportedError, 4, 20, "cannot differentiate with respect to `condition`"),
     ("syntax", "def f(x):\n    return x +\n", SourceSyntaxError, 2, 14, "invalid syntax"),
     ("two functions", "def f(x):\n    return x\n\ndef g(x):\n    return x\n",
      FunctionNotFoundError, None, None, "name the one to differentiate"),

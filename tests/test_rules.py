@@ -109,6 +109,8 @@ RULE_CASES = [
     ("minimum", N, "np.minimum(x, y)", {"x": apart(3, 1), "y": apart(3, 4)}),
     ("where", N, "np.where(x > 0, x, y)", {"x": apart(3, 4), "y": normal(4)}),
     ("clip", N, "np.clip(x, lo, 0.2)", {"x": apart(3, 4), "lo": lambda r: -0.25}),
+    ("clip", N, "np.clip(x, a, b)", {"x": apart(3, 4), "a": lambda r: -0.25, "b": lambda r: 0.35}),
+    ("clip", N, "np.clip(x, None, b)", {"x": apart(3, 4), "b": lambda r: 0.35}),
     ("dot", N, "x.dot(y)", {"x": normal(3, 4), "y": normal(4, 2)}),
     ("dot", N, "np.dot(x, y)", {"x": normal(3, 4), "y": normal(4, 2)}),
     ("matmul", N, "x @ y", {"x": normal(3, 4), "y": normal(4, 2)}),
