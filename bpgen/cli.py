@@ -180,7 +180,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
 
     status = OK
     pending_stdout = False
-    stale = fresh = written = 0
+    stale = fresh = 0
     for job in jobs:
         text, code = _generate_one(job, functions, wrt, options, args.traceback)
         status = max(status, code)
@@ -221,10 +221,8 @@ def _run(args: argparse.Namespace, prog: str) -> int:
             continue
         code = _write(job, data, current, force=args.force)
         status = max(status, code)
-        if code == OK:
-            written += 1
-            if not args.quiet:
-                _report(f"{prog}: wrote {job.output}")
+        if code == OK and not args.quiet:
+            _report(f"{prog}: wrote {job.output}")
     if (args.check or args.diff) and not args.quiet:
         _report(f"{prog}: {_summary(stale, fresh, args.check)}")
     return status
@@ -433,7 +431,7 @@ def _summary(stale: int, fresh: int, check: bool) -> str:
 
     parts = []
     if stale:
-        parts.append(f"{files(stale)} {'would be regenerated' if check else 'differ'}")
+        parts.append(f"{files(stale)} would {'be regenerated' if check else 'change'}")
     if fresh or not stale:
         parts.append(f"{files(fresh)} up to date")
     return ", ".join(parts)

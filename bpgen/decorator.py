@@ -100,6 +100,13 @@ def _attach(fn: F, wrt: list[str] | None, options: Options | None) -> F:
             hint="put @bpgen.differentiable directly above `def` (and under "
             "any other decorator)",
         )
+    if hasattr(fn, "__wrapped__"):
+        raise UsageError(
+            f"{fn.__qualname__}() is wrapped by another decorator; bpgen needs "
+            "the function itself",
+            hint="put @bpgen.differentiable directly above `def`, under the "
+            "other decorators",
+        )
     code = fn.__code__
     name = fn.__name__
     filename = code.co_filename

@@ -539,11 +539,25 @@ def test_nested_functions_and_methods_are_refused(
         (lambda: bpgen.differentiable(options={"fusion": False}), "bpgen.Options"),
         (lambda: bpgen.differentiable(len), "plain functions, not builtin_function"),
         (lambda: bpgen.differentiable(wrt=["x"])(int), "plain functions, not type"),
+        (lambda: bpgen.differentiable(_wrapped()), "is wrapped by another decorator"),
     ],
 )
 def test_misuse_raises_usage_errors(call, message: str) -> None:
     with pytest.raises(UsageError, match=message.replace("(", r"\(")):
         call()
+
+
+def _wrapped():
+    import functools
+
+    def f(x):
+        return x
+
+    @functools.wraps(f)
+    def wrapper(*args):
+        return f(*args)
+
+    return wrapper
 
 
 def test_internal_errors_become_bpgen_errors(
