@@ -156,9 +156,10 @@ class Stager:
                 inputs[name] = value
             elif name in slots:
                 params[name] = get_slot(node, slots[name])
-                if self.is_varied(params[name]):
+                # indices and conditions are discrete: no gradient flows into them
+                if name not in ("index", "condition") and self.is_varied(params[name]):
                     raise self.source_error(
-                        params[name],
+                        node,
                         f"bpgen cannot differentiate with respect to `{name}` here",
                         f"pass a value that does not depend on the inputs as `{name}`",
                     )
