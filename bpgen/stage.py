@@ -160,8 +160,9 @@ class Stager:
                 if name not in ("index", "condition") and self.is_varied(params[name]):
                     raise self.source_error(
                         node,
-                        f"bpgen cannot differentiate with respect to `{name}` here",
-                        f"pass a value that does not depend on the inputs as `{name}`",
+                        f"`{name}=` must be written as a literal here, not computed "
+                        "from values being differentiated",
+                        "write e.g. axis=0, keepdims=True, or a shape from x.shape",
                     )
             elif name in getattr(node, "bp_extra", {}):
                 params[name] = node.bp_extra[name]  # type: ignore[attr-defined]
