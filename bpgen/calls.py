@@ -33,7 +33,7 @@ _NUMPY = {
     for name in """
     exp expm1 log log2 log10 log1p sqrt square reciprocal sin cos tan arcsin
     arccos arctan sinh cosh tanh abs maximum minimum where clip dot matmul outer
-    sum mean var std transpose reshape expand_dims squeeze copy
+    sum mean var std transpose reshape expand_dims squeeze copy stack concatenate
     """.split()
 }
 _NUMPY.update(

@@ -189,6 +189,9 @@ class Reverse:
 
     def instantiate(self, template: str, stage: Stage, g: str) -> ast.expr:
         mapping: dict[str, ast.expr] = {**stage.params, **stage.inputs}
+        for name, index, atom in _inputs(stage):
+            if index is not None:
+                mapping[f"{name}_{index}"] = atom
         mapping["g"] = ast.Name(g, ast.Load())
         mapping["out"] = (
             ast.Name(stage.target, ast.Load())
@@ -233,7 +236,7 @@ class Reverse:
         }
         gate = Gate({**stage.params, **stage.inputs}, ranks)
         self.blocks.append(Block(stage))
-        for name, atom in stage.inputs.items():
+        for name, index, atom in _inputs(stage):
             if not (isinstance(atom, ast.Name) and atom.id in self.program.varied):
                 continue
             template = rule.grads.get(name)
@@ -248,6 +251,8 @@ class Reverse:
                         "this call's axis/keepdims/ddof must be written as literals",
                         "write e.g. axis=0, keepdims=True",
                     ) from None
+            if index is not None:  # one template per item of a list input
+                template = template[index]
             if rule.scatter:
                 g_load = ast.Name(g, ast.Load())
                 self.scatter(atom.id, atom, stage.params["index"], g_load)
@@ -303,6 +308,16 @@ class Reverse:
             dout=self.dout,
             cache_name=self.cache_name,
         )
+
+
+def _inputs(stage: Stage):
+    """(parameter, item index or None, atom) for every differentiable input."""
+    for name, value in stage.inputs.items():
+        if isinstance(value, (ast.List, ast.Tuple)):
+            for index, item in enumerate(value.elts):
+                yield name, index, item
+        else:
+            yield name, None, value
 
 
 def _loads(node: ast.AST) -> set[str]:

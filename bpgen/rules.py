@@ -176,6 +176,31 @@ def _clip_inside(gate: Gate) -> str:
     return f"g * ({mask})" if mask else "g"
 
 
+def _items(gate: Gate) -> list[str]:
+    return [f"arrays_{i}" for i in range(len(gate.params["arrays"].elts))]
+
+
+def _stack(gate: Gate) -> list[str]:
+    axis = int(gate.literal("axis"))
+    if axis == 0:
+        return [f"g[{i}]" for i, _ in enumerate(_items(gate))]
+    return [f"np.take(g, {i}, axis={axis})" for i, _ in enumerate(_items(gate))]
+
+
+def _concatenate(gate: Gate) -> list[str]:
+    """Each input gets its own slice of g along the joined axis."""
+    axis = int(gate.literal("axis"))
+    lead = ":, " * axis if axis >= 0 else "..., "
+    trail = ", :" * (-axis - 1) if axis < 0 else ""
+    templates, start = [], "0"
+    for item in _items(gate):
+        stop = f"{item}.shape[{axis}]" if start == "0" else f"{start} + {item}.shape[{axis}]"
+        part = f"{start}:{stop}" if start != "0" else f":{stop}"
+        templates.append(f"g[{lead}{part}{trail}]")
+        start = stop
+    return templates
+
+
 def _transpose(gate: Gate) -> str:
     if not gate.has("axes"):
         return "g.T"
@@ -261,6 +286,8 @@ RULES: dict[str, Rule] = {
     "expand_dims": rule("a, axis", a="g.reshape(a.shape)"),
     "squeeze": rule("a, axis=None", a="g.reshape(a.shape)"),
     "copy": rule("a", a="g"),
+    "stack": rule("arrays, axis=0", arrays=_stack),
+    "concatenate": rule("arrays, axis=0", arrays=_concatenate),
     # indexing scatters the gradient back, adding where indices repeat
     "getitem": Rule(("a", "index"), {}, {"a": "g"}, scatter=True),
 }

@@ -151,8 +151,12 @@ class Stager:
         inputs, params = {}, {}
         for name in rule.params:
             if name in slots and name in rule.grads:
-                value = self.atom(get_slot(node, slots[name]))
-                set_slot(node, slots[name], value)
+                value = get_slot(node, slots[name])
+                if isinstance(value, (ast.List, ast.Tuple)):  # np.stack([a, b])
+                    value.elts = [self.atom(item) for item in value.elts]
+                else:
+                    value = self.atom(value)
+                    set_slot(node, slots[name], value)
                 inputs[name] = value
             elif name in slots:
                 params[name] = get_slot(node, slots[name])
