@@ -50,7 +50,12 @@ def _template(template, rule) -> str:
     if callable(template):
         names = {p: ast.Name(p, ast.Load()) for p in rule.params}
         names.update({p: ast.parse(v, mode="eval").body for p, v in rule.defaults.items()})
+        if "arrays" in names:  # shown for two listed inputs, a and b
+            names["arrays"] = ast.List([ast.Name("a"), ast.Name("b")], ast.Load())
         template = template(Gate(names, {"x": 2, "y": 2}))
+    if isinstance(template, list):
+        shown = [t.replace("arrays_0", "a").replace("arrays_1", "b") for t in template]
+        return "`, `".join(f"d{n} = {t}" for n, t in zip("ab", shown))
     return ast.unparse(ast.parse(template, mode="eval"))
 
 
