@@ -14,9 +14,8 @@ from .reverse import UNBROADCAST, Backward, Namer
 from .stage import Program
 
 UNBROADCAST_HELPER = '''
-def {name}(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = {np}.shape(value)
+def {name}(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if {np}.shape(grad) == shape:
         return grad
     lead = {np}.ndim(grad) - len(shape)
@@ -95,6 +94,11 @@ def _tuple(names: list[str]) -> str:
     return "(" + ", ".join(names) + ")"
 
 
+def aliases_np(render: Renderer) -> str:
+    render.used.add(NP)
+    return render.aliases[NP]
+
+
 def _wrapped(head: str, names: list[str], tail: str) -> str:
     """A tuple display on one line, or one name per line when too long: the
     shape black would give it, so black has no long line to split."""
@@ -116,7 +120,11 @@ def _functions(unit: Unit, render: Renderer) -> str:
         lines.append(f"    {stage.target} = {render(stage.value)}")
     outputs = [render(o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
-    lines.append(_wrapped(f"    return {value}, (", backward.cache, ")"))
+    saved = [
+        f"{aliases_np(render)}.shape({backward.shapes[n]})" if n in backward.shapes else n
+        for n in backward.cache
+    ]
+    lines.append(_wrapped(f"    return {value}, (", saved, ")"))
     lines += [
         "",
         "",

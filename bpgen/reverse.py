@@ -40,6 +40,7 @@ class Block:
 class Backward:
     stages: list[Stage]
     cache: list[str]
+    shapes: dict[str, str]  # cached name -> the value whose shape it holds
     blocks: list[Block]
     returns: list[str]
     dout: str
@@ -171,7 +172,12 @@ class Reverse:
         load, store = ast.Name(name, ast.Load()), ast.Name(name, ast.Store())
         np = ast.Name(NP, ast.Load())
         if name not in self.assigned:
-            zeros = ast.Call(ast.Attribute(np, "zeros_like", ast.Load()), [atom], [])
+            shape = ast.Attribute(atom, "shape", ast.Load())
+            zeros = ast.Call(
+                ast.Attribute(np, "zeros_like", ast.Load()),
+                [g],
+                [ast.keyword("shape", shape)],
+            )
             self._emit(ast.Assign([store], zeros))
             self.assigned.add(name)
         elif name not in self.owned or not self.options.inplace:
@@ -225,7 +231,8 @@ class Reverse:
                 return ast.Call(np_sum, [expr], keywords)
             if klass.get(atom.id) == SCALAR:
                 return call(np_sum, [expr])
-        return call(ast.Name(UNBROADCAST, ast.Load()), [expr, atom])
+        shape = ast.Call(ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [atom], [])
+        return call(ast.Name(UNBROADCAST, ast.Load()), [expr, shape])
 
     def stage(self, stage: Stage) -> None:
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
@@ -300,9 +307,16 @@ class Reverse:
         if self.options.simplify or self.options.dce:
             blocks = drop_dead(blocks, set(returns))
         blocks = [b for b in blocks if b.statements]
+        cache = _cache(program, stages, blocks)
+        shapes = {}
+        if self.options.dce:
+            shapes = _cache_shapes(program, cache, blocks, self.names)
+            cache = [shapes.get(name, name) for name in cache]
+            shapes = {new: old for old, new in shapes.items()}
         return Backward(
             stages=stages,
-            cache=_cache(program, stages, blocks),
+            cache=cache,
+            shapes=shapes,
             blocks=blocks,
             returns=returns,
             dout=self.dout,
@@ -345,6 +359,62 @@ def _cache(program: Program, stages: list[Stage], blocks: list[Block]) -> list[s
             read |= _loads(statement)
     order = [*program.params, *(s.target for s in stages)]
     return [name for name in order if name in read]
+
+
+def _shape_of(node: ast.AST) -> str | None:
+    """`v` when `node` is `v.shape` or `np.shape(v)`."""
+    if isinstance(node, ast.Attribute) and node.attr == "shape":
+        value = node.value
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "shape"
+        and len(node.args) == 1
+    ):
+        value = node.args[0]
+    else:
+        return None
+    return value.id if isinstance(value, ast.Name) else None
+
+
+def _full_reads(node: ast.AST, names: set[str]) -> set[str]:
+    """Names in `names` read for more than their shape."""
+    if _shape_of(node) is not None:
+        return set()
+    if isinstance(node, ast.Name) and node.id in names:
+        return {node.id}
+    found: set[str] = set()
+    for child in ast.iter_child_nodes(node):
+        found |= _full_reads(child, names)
+    return found
+
+
+class _ShapeRename(ast.NodeTransformer):
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        value = _shape_of(node)
+        if value in self.names:
+            return ast.Name(self.names[value], ast.Load())
+        return self.generic_visit(node)
+
+
+def _cache_shapes(
+    program: Program, cache: list[str], blocks: list[Block], names: Namer
+) -> dict[str, str]:
+    """Intermediates the backward reads only for their shape: cache the shape,
+    so the array itself can be freed after the forward pass."""
+    candidates = set(cache) - set(program.params)
+    statements = [s for b in blocks for s in b.statements]
+    for statement in statements:
+        candidates -= _full_reads(statement, candidates)
+    renames = {name: names.take(f"{name}_shape") for name in cache if name in candidates}
+    if renames:
+        rename = _ShapeRename(renames)
+        for block in blocks:
+            block.statements = [rename.visit(s) for s in block.statements]
+    return renames
 
 
 def _defined(statement: ast.stmt) -> str | None:
@@ -454,6 +524,8 @@ def _broadcasts_in(statement: ast.stmt, name: str, klass: int, shapes: Shapes) -
         return name not in _loads(statement.target.slice)
 
     def ok(node: ast.AST) -> bool:
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "zeros_like":
+            return True  # reads only the dtype
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
             factors = _factors(node)
             if any(name in _loads(f) for f in factors):

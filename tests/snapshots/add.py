@@ -3,9 +3,8 @@
 import numpy as np
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -24,6 +23,6 @@ def f_backward(dout, cache):
     """Gradients of f with respect to x, y."""
     x, y = cache
     # out = x + y
-    dx = _unbroadcast(dout, x)
-    dy = _unbroadcast(dout, y)
+    dx = _unbroadcast(dout, np.shape(x))
+    dy = _unbroadcast(dout, np.shape(y))
     return (dx, dy)

@@ -3,9 +3,8 @@
 import numpy as np
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -20,15 +19,15 @@ def affine_forward(x, w, b):
     x2d = x.reshape(n, -1)
     t1 = x2d.dot(w)
     out = t1 + b
-    return out, (x, w, b, x2d, t1)
+    return out, (x, w, b, x2d, np.shape(t1))
 
 
 def affine_backward(dout, cache):
     """Gradients of affine with respect to x, w, b."""
-    x, w, b, x2d, t1 = cache
+    x, w, b, x2d, t1_shape = cache
     # out = t1 + b
-    dt1 = _unbroadcast(dout, t1)
-    db = _unbroadcast(dout, b)
+    dt1 = _unbroadcast(dout, t1_shape)
+    db = _unbroadcast(dout, np.shape(b))
     # t1 = x2d.dot(w)
     dx2d = dt1.dot(w.T)
     dw = x2d.T.dot(dt1)

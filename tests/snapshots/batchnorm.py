@@ -3,9 +3,8 @@
 import numpy as np
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -27,18 +26,18 @@ def batchnorm_forward(x, gamma, beta):
     xhat = xmu * ivar
     t3 = gamma * xhat
     out = t3 + beta
-    return out, (x, gamma, beta, xmu, t1, sqrtvar, ivar, xhat, t3)
+    return out, (x, gamma, beta, xmu, np.shape(t1), sqrtvar, ivar, xhat, np.shape(t3))
 
 
 def batchnorm_backward(dout, cache):
     """Gradients of batchnorm with respect to x, gamma, beta."""
-    x, gamma, beta, xmu, t1, sqrtvar, ivar, xhat, t3 = cache
+    x, gamma, beta, xmu, t1_shape, sqrtvar, ivar, xhat, t3_shape = cache
     # out = t3 + beta
-    dt3 = _unbroadcast(dout, t3)
-    dbeta = _unbroadcast(dout, beta)
+    dt3 = _unbroadcast(dout, t3_shape)
+    dbeta = _unbroadcast(dout, np.shape(beta))
     # t3 = gamma * xhat
-    dgamma = _unbroadcast(dt3 * xhat, gamma)
-    dxhat = _unbroadcast(dt3 * gamma, xhat)
+    dgamma = _unbroadcast(dt3 * xhat, np.shape(gamma))
+    dxhat = _unbroadcast(dt3 * gamma, np.shape(xhat))
     # xhat = xmu * ivar
     dxmu = dxhat * ivar
     divar = np.sum(dxhat * xmu, axis=0)
@@ -47,7 +46,7 @@ def batchnorm_backward(dout, cache):
     # sqrtvar = np.sqrt(t2)
     dt2 = dsqrtvar / (2 * sqrtvar)
     # var = np.mean(t1, axis=0)
-    dt1 = dt2 / t1.shape[0]
+    dt1 = dt2 / t1_shape[0]
     # t1 = xmu ** 2
     dxmu += dt1 * 2 * xmu
     # xmu = x - mu

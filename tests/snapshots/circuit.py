@@ -3,9 +3,8 @@
 import numpy as np
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -25,9 +24,9 @@ def f_backward(dout, cache):
     """Gradients of f with respect to x, y, z."""
     x, y, z, q = cache
     # f = q * z
-    dq = _unbroadcast(dout * z, q)
-    dz = _unbroadcast(dout * q, z)
+    dq = _unbroadcast(dout * z, np.shape(q))
+    dz = _unbroadcast(dout * q, np.shape(z))
     # q = x + y
-    dx = _unbroadcast(dq, x)
-    dy = _unbroadcast(dq, y)
+    dx = _unbroadcast(dq, np.shape(x))
+    dy = _unbroadcast(dq, np.shape(y))
     return (dx, dy, dz)

@@ -3,9 +3,8 @@
 import numpy as np
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -28,6 +27,6 @@ def dropout_backward(dout, cache):
     dt1 = dout / p
     dp = np.sum(-dout * out / p)
     # t1 = x * mask
-    dx = _unbroadcast(dt1 * mask, x)
-    dmask = _unbroadcast(dt1 * x, mask)
+    dx = _unbroadcast(dt1 * mask, np.shape(x))
+    dmask = _unbroadcast(dt1 * x, np.shape(mask))
     return (dx, dmask, dp)

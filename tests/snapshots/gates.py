@@ -6,9 +6,8 @@ import numpy as np
 C = 2.5
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -41,7 +40,7 @@ def add_constant_backward(dout, cache):
     """Gradients of add_constant with respect to x."""
     (x,) = cache
     # out = C + x
-    dx = _unbroadcast(dout, x)
+    dx = _unbroadcast(dout, np.shape(x))
     return (dx,)
 
 
@@ -69,6 +68,6 @@ def scale_backward(dout, cache):
     """Gradients of scale with respect to a, x."""
     a, x = cache
     # out = a * x
-    da = _unbroadcast(dout * x, a)
-    dx = _unbroadcast(dout * a, x)
+    da = _unbroadcast(dout * x, np.shape(a))
+    dx = _unbroadcast(dout * a, np.shape(x))
     return (da, dx)

@@ -3,9 +3,8 @@
 import numpy as np
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -24,18 +23,18 @@ def layernorm_forward(x, gamma, beta):
     xhat = t1 / t3
     t4 = gamma * xhat
     out = t4 + beta
-    return out, (x, gamma, beta, t3, xhat, t4)
+    return out, (x, gamma, beta, t3, xhat, np.shape(t4))
 
 
 def layernorm_backward(dout, cache):
     """Gradients of layernorm with respect to x, gamma, beta."""
-    x, gamma, beta, t3, xhat, t4 = cache
+    x, gamma, beta, t3, xhat, t4_shape = cache
     # out = t4 + beta
-    dt4 = _unbroadcast(dout, t4)
-    dbeta = _unbroadcast(dout, beta)
+    dt4 = _unbroadcast(dout, t4_shape)
+    dbeta = _unbroadcast(dout, np.shape(beta))
     # t4 = gamma * xhat
-    dgamma = _unbroadcast(dt4 * xhat, gamma)
-    dxhat = _unbroadcast(dt4 * gamma, xhat)
+    dgamma = _unbroadcast(dt4 * xhat, np.shape(gamma))
+    dxhat = _unbroadcast(dt4 * gamma, np.shape(xhat))
     # xhat = t1 / t3
     dt1 = dxhat / t3
     dt3 = np.sum(-dxhat * xhat / t3, axis=1, keepdims=True)

@@ -3,9 +3,8 @@
 import numpy as np
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -21,20 +20,30 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     t3 = t1 + t2
     t4 = t3 + b
     next_h = np.tanh(t4)
-    return next_h, (x, prev_h, Wx, Wh, b, t1, t2, t3, next_h)
+    return next_h, (
+        x,
+        prev_h,
+        Wx,
+        Wh,
+        b,
+        np.shape(t1),
+        np.shape(t2),
+        np.shape(t3),
+        next_h,
+    )
 
 
 def rnn_step_backward(dout, cache):
     """Gradients of rnn_step with respect to x, prev_h, Wx, Wh, b."""
-    x, prev_h, Wx, Wh, b, t1, t2, t3, next_h = cache
+    x, prev_h, Wx, Wh, b, t1_shape, t2_shape, t3_shape, next_h = cache
     # next_h = np.tanh(t4)
     dt4 = dout * (1 - next_h**2)
     # t4 = t3 + b
-    dt3 = _unbroadcast(dt4, t3)
-    db = _unbroadcast(dt4, b)
+    dt3 = _unbroadcast(dt4, t3_shape)
+    db = _unbroadcast(dt4, np.shape(b))
     # t3 = t1 + t2
-    dt1 = _unbroadcast(dt3, t1)
-    dt2 = _unbroadcast(dt3, t2)
+    dt1 = _unbroadcast(dt3, t1_shape)
+    dt2 = _unbroadcast(dt3, t2_shape)
     # t2 = prev_h.dot(Wh)
     dprev_h = dt2.dot(Wh.T)
     dWh = prev_h.T.dot(dt2)

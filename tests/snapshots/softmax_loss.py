@@ -16,18 +16,18 @@ def softmax_loss_forward(scores, y):
     t6 = np.sum(t5)
     t7 = -t6
     loss = t7 / n
-    return loss, (scores, y, n, t1, t2, t3, log_probs)
+    return loss, (scores, y, n, t1, t2, t3, np.shape(log_probs))
 
 
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores, y."""
-    scores, y, n, t1, t2, t3, log_probs = cache
+    scores, y, n, t1, t2, t3, log_probs_shape = cache
     # loss = t7 / n
     dt7 = dout / n
     # t7 = -t6
     dt6 = -dt7
     # t5 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(log_probs)
+    dlog_probs = np.zeros_like(dt6, shape=log_probs_shape)
     np.add.at(dlog_probs, (np.arange(n), y), dt6)
     # log_probs = shifted - t4
     dshifted = dlog_probs

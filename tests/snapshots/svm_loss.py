@@ -3,9 +3,8 @@
 import numpy as np
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -26,25 +25,45 @@ def svm_loss_forward(scores, y):
     t4 = margins * not_label
     t5 = np.sum(t4)
     loss = t5 / n
-    return loss, (scores, y, n, t1, correct, t3, margins, not_label, t4)
+    return loss, (
+        scores,
+        y,
+        n,
+        np.shape(t1),
+        np.shape(correct),
+        t3,
+        np.shape(margins),
+        not_label,
+        np.shape(t4),
+    )
 
 
 def svm_loss_backward(dout, cache):
     """Gradients of svm_loss with respect to scores, y."""
-    scores, y, n, t1, correct, t3, margins, not_label, t4 = cache
+    (
+        scores,
+        y,
+        n,
+        t1_shape,
+        correct_shape,
+        t3,
+        margins_shape,
+        not_label,
+        t4_shape,
+    ) = cache
     # loss = t5 / n
     dt5 = dout / n
     # t5 = np.sum(t4)
-    dt4 = np.broadcast_to(dt5, np.shape(t4))
+    dt4 = np.broadcast_to(dt5, t4_shape)
     # t4 = margins * not_label
-    dmargins = _unbroadcast(dt4 * not_label, margins)
+    dmargins = _unbroadcast(dt4 * not_label, margins_shape)
     # margins = np.maximum(0, t3)
     dt3 = dmargins * (0 < t3)
     # t2 = scores - correct
-    dscores = _unbroadcast(dt3, scores)
-    dcorrect = -_unbroadcast(dt3, correct)
+    dscores = _unbroadcast(dt3, np.shape(scores))
+    dcorrect = -_unbroadcast(dt3, correct_shape)
     # correct = t1[:, np.newaxis]
-    dt1 = np.zeros_like(t1)
+    dt1 = np.zeros_like(dcorrect, shape=t1_shape)
     dt1[:, np.newaxis] += dcorrect
     # t1 = scores[np.arange(n), y]
     dscores = dscores.copy()

@@ -3,9 +3,8 @@
 import numpy as np
 
 
-def _unbroadcast(grad, value):
-    """Sum grad over the axes along which NumPy broadcast value."""
-    shape = np.shape(value)
+def _unbroadcast(grad, shape):
+    """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
@@ -48,15 +47,15 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
         X,
         y,
         n,
-        t1,
+        np.shape(t1),
         t2,
         hidden,
-        t3,
+        np.shape(t3),
         scores,
         t4,
         t5,
         t6,
-        log_probs,
+        np.shape(log_probs),
         t11,
         t16,
     )
@@ -72,15 +71,15 @@ def two_layer_loss_backward(dout, cache):
         X,
         y,
         n,
-        t1,
+        t1_shape,
         t2,
         hidden,
-        t3,
+        t3_shape,
         scores,
         t4,
         t5,
         t6,
-        log_probs,
+        log_probs_shape,
         t11,
         t16,
     ) = cache
@@ -98,7 +97,7 @@ def two_layer_loss_backward(dout, cache):
     # t10 = -t9
     dt9 = -dt10
     # t8 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(log_probs)
+    dlog_probs = np.zeros_like(dt9, shape=log_probs_shape)
     np.add.at(dlog_probs, (np.arange(n), y), dt9)
     # log_probs = shifted - t7
     dshifted = dlog_probs
@@ -115,16 +114,16 @@ def two_layer_loss_backward(dout, cache):
         scores == t4, axis=1, keepdims=True
     )
     # scores = t3 + b2
-    dt3 = _unbroadcast(dscores, t3)
-    db2 = _unbroadcast(dscores, b2)
+    dt3 = _unbroadcast(dscores, t3_shape)
+    db2 = _unbroadcast(dscores, np.shape(b2))
     # t3 = hidden.dot(W2)
     dhidden = dt3.dot(W2.T)
     dW2 += hidden.T.dot(dt3)
     # hidden = np.maximum(0, t2)
     dt2 = dhidden * (0 < t2)
     # t2 = t1 + b1
-    dt1 = _unbroadcast(dt2, t1)
-    db1 = _unbroadcast(dt2, b1)
+    dt1 = _unbroadcast(dt2, t1_shape)
+    db1 = _unbroadcast(dt2, np.shape(b1))
     # t1 = X.dot(W1)
     dX = dt1.dot(W1.T)
     dW1 += X.T.dot(dt1)
