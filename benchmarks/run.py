@@ -480,6 +480,8 @@ def _git(*args: str) -> str | None:
 
 
 def _time(seconds: float) -> str:
+    if seconds < 0:
+        return "-" + _time(-seconds)
     for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"
@@ -544,6 +546,7 @@ def targets(
     results: list[Result],
     memory: dict[str, dict[str, int]],
     generator: list[dict[str, Any]],
+    imports: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """The issue's targets, each with the number seen and whether it is met."""
     out = []
@@ -628,7 +631,31 @@ def targets(
             f"generate() {large['statements']} statements / {small['statements']}: "
             f"{growth:.1f}× (target ≤ {limit:.0f}×)",
         )
+    if "warm_overhead_s" in imports:
+        each = imports["warm_overhead_s"] / imports["functions"]
+        add(
+            "warm decorated import per function",
+            each,
+            1e-3,
+            each <= 1e-3,
+            f"warm import of {imports['functions']} decorated functions: "
+            f"{_time(each)} per function over the undecorated module "
+            "(target ≤ 1 ms)",
+        )
     return out
+
+
+def import_time(functions: int, repeats: int) -> dict[str, Any]:
+    """Cold and warm import, measured by benchmarks/import_time.py."""
+    script = ROOT / "benchmarks" / "import_time.py"
+    command = [sys.executable, str(script), "--json"]
+    command += ["--functions", str(functions), "--repeat", str(repeats)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        return json.loads(done.stdout)
+    except (OSError, subprocess.CalledProcessError, json.JSONDecodeError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        return {"error": f"import_time.py failed: {detail.strip()[-300:]}"}
 
 
 def limit_threads(n: int) -> Callable[[], None]:
@@ -772,7 +799,20 @@ def _run(args, repeats, block, peer_names) -> int:
             )
         )
 
-    checked = targets(results, memory, generator)
+    imports = {}
+    if not args.no_generator:
+        functions, reps = (2, 1) if args.quick else (20, 5)
+        imports = import_time(functions, reps)
+        if "error" in imports:
+            print(f"\nimport time: {imports['error']}", file=sys.stderr)
+        else:
+            print(
+                f"\nImport of a module with {functions} decorated functions: "
+                f"cold {_time(imports['cold_s'])}, warm {_time(imports['warm_s'])}, "
+                f"undecorated {_time(imports['plain_s'])}"
+            )
+
+    checked = targets(results, memory, generator, imports)
     print("\nTargets:\n")
     for t in checked:
         print(f"- [{'x' if t['met'] else ' '}] {t['text']}")
@@ -796,6 +836,7 @@ def _run(args, repeats, block, peer_names) -> int:
         ],
         "peak_bytes": memory,
         "generator": generator,
+        "import": imports,
         "targets": checked,
     }
     Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")

@@ -99,6 +99,7 @@ def test_quick_run_writes_table_and_json(tmp_path):
         assert w["seconds"]["bpgen"] > 0 and w["seconds"]["hand-written"] > 0
     assert any("2-layer" in name for name in report["peak_bytes"])
     assert [g["statements"] for g in report["generator"]] == [10, 40]
+    assert "warm_s" in report["import"] or "error" in report["import"]
     assert report["targets"] and all("met" in t for t in report["targets"])
 
 
