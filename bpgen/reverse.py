@@ -111,13 +111,22 @@ def _is_broadcast_to(expr: ast.expr) -> bool:
     )
 
 
+def _slice_call(part: ast.expr) -> ast.expr:
+    if not isinstance(part, ast.Slice):
+        return part
+    bounds = [b or ast.Constant(None) for b in (part.lower, part.upper, part.step)]
+    while len(bounds) > 1 and isinstance(bounds[-1], ast.Constant) and bounds[-1].value is None:
+        bounds.pop()
+    return ast.Call(ast.Name("slice", ast.Load()), bounds, [])
+
+
 def _basic_index(index: ast.expr) -> bool:
     """Indexing that never repeats an element (slices, ints, None, ...)."""
     parts = index.elts if isinstance(index, ast.Tuple) else [index]
     return all(
         isinstance(p, ast.Slice)
         or (isinstance(p, ast.Constant) and (p.value is None or p.value is ...))
-        or (isinstance(p, ast.Constant) and type(p.value) is int)
+        or type(simplify.number(p)) is int
         or (isinstance(p, ast.Attribute) and p.attr == "newaxis")
         for p in parts
     )
@@ -188,6 +197,8 @@ class Reverse:
             item = ast.Subscript(ast.Name(name, ast.Load()), index, ast.Store())
             self._emit(ast.AugAssign(item, ast.Add(), g))
         else:
+            if isinstance(index, ast.Tuple):  # slices are only syntax inside [...]
+                index.elts = [_slice_call(p) for p in index.elts]
             add_at = ast.Attribute(ast.Attribute(np, "add"), "at")
             self._emit(ast.Expr(ast.Call(add_at, [load, index, g], [])))
 
@@ -238,9 +249,8 @@ class Reverse:
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
         rule = rule or RULES[stage.gate]
         g = self.grad[stage.target]
-        ranks = {
-            k: self.shapes.of(v)[0] for k, v in stage.inputs.items()
-        }
+        ranks = {k: self.shapes.of(v)[0] for k, v in stage.inputs.items()}
+        ranks["out"] = self.shapes.rank.get(stage.target)
         gate = Gate({**stage.params, **stage.inputs}, ranks)
         self.blocks.append(Block(stage))
         for name, index, atom in _inputs(stage):
@@ -293,9 +303,11 @@ class Reverse:
                     zero: ast.expr = ast.Constant(0.0)
                 else:
                     np = ast.Name(NP, ast.Load())
-                    zero = ast.Call(
+                    zeros = ast.Call(
                         ast.Attribute(np, "zeros_like"), [ast.Name(param, ast.Load())], []
                     )
+                    # [()] turns a 0-d result into a float: a float for a float
+                    zero = ast.Subscript(zeros, ast.Tuple([], ast.Load()), ast.Load())
                 self.contribute(param, zero)
             returns.append(self.grad[param])
         blocks = self.blocks

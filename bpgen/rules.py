@@ -139,34 +139,65 @@ def _std(gate: Gate) -> str:
 # -- helpers for products and shapes -----------------------------------------
 
 
+def _by_rank(gate: Gate, name: str, vector: str, matrix: str) -> str:
+    """`vector` when `name` is 1-D, else `matrix`; decided at run time only
+    when bpgen cannot see the rank."""
+    rank = gate.ranks.get(name)
+    if rank is None:
+        return f"{matrix} if np.ndim({name}) > 1 else {vector}"
+    return vector if rank == 1 else matrix
+
+
+# np.dot on vectors and matrices; the other operand's rank picks the form
 def _dot_x(gate: Gate) -> str:
-    if gate.ranks.get("y") == 1:
-        return "g * y" if gate.ranks.get("x") == 1 else "np.outer(g, y)"
-    return "g.dot(y.T)"
+    vector = "g * y" if gate.ranks.get("x") == 1 else "np.multiply.outer(g, y)"
+    return _by_rank(gate, "y", vector, "g.dot(y.T)")
 
 
 def _dot_y(gate: Gate) -> str:
-    if gate.ranks.get("x") == 1:
-        return "g * x" if gate.ranks.get("y") == 1 else "np.outer(x, g)"
-    return "x.T.dot(g)"
+    vector = "g * x" if gate.ranks.get("y") == 1 else "np.multiply.outer(x, g)"
+    return _by_rank(gate, "x", vector, "x.T.dot(g)")
 
 
 def _swap(gate: Gate, name: str) -> str:
     """The matrix transpose of `name`: `.T` when it is surely 2-D."""
-    ranks = [gate.ranks.get("x"), gate.ranks.get("y")]
-    return f"{name}.T" if ranks == [2, 2] else f"np.swapaxes({name}, -1, -2)"
+    return f"{name}.T" if gate.ranks.get(name) == 2 else f"np.swapaxes({name}, -1, -2)"
 
 
+# x @ y: stacks of matrices broadcast; a 1-D operand is a vector
 def _matmul_x(gate: Gate) -> str:
-    if gate.ranks.get("y") == 1:
-        return "g * y" if gate.ranks.get("x") == 1 else "np.multiply.outer(g, y)"
-    return f"g @ {_swap(gate, 'y')}"
+    stacked = f"g @ {_swap(gate, 'y')}"
+    vector_x = f"(g[..., None, :] @ {_swap(gate, 'y')})[..., 0, :]"
+    return _by_rank(
+        gate, "y", "np.multiply.outer(g, y)", _by_rank(gate, "x", vector_x, stacked)
+    )
 
 
 def _matmul_y(gate: Gate) -> str:
-    if gate.ranks.get("x") == 1:
-        return "g * x" if gate.ranks.get("y") == 1 else "np.multiply.outer(x, g)"
-    return f"{_swap(gate, 'x')} @ g"
+    stacked = f"{_swap(gate, 'x')} @ g"
+    vector_x = "x[:, None] * g[..., None, :]"
+    return _by_rank(
+        gate, "y", "np.tensordot(g, x, np.ndim(g))", _by_rank(gate, "x", vector_x, stacked)
+    )
+
+
+def _outer_x(gate: Gate) -> str:
+    if gate.ranks.get("x") == 1 and gate.ranks.get("y") == 1:
+        return "g.dot(y)"
+    return "g.dot(np.ravel(y)).reshape(np.shape(x))"  # np.outer flattens its inputs
+
+
+def _outer_y(gate: Gate) -> str:
+    if gate.ranks.get("x") == 1 and gate.ranks.get("y") == 1:
+        return "x.dot(g)"
+    return "np.ravel(x).dot(g).reshape(np.shape(y))"
+
+
+def _reshaped(gate: Gate) -> str:
+    """g back in a's shape; the method form only where g is surely an array."""
+    if gate.ranks.get("out"):
+        return "g.reshape(a.shape)"
+    return "np.reshape(g, np.shape(a))"
 
 
 def _clip_inside(gate: Gate) -> str:
@@ -203,7 +234,7 @@ def _concatenate(gate: Gate) -> list[str]:
 
 def _transpose(gate: Gate) -> str:
     if not gate.has("axes"):
-        return "g.T"
+        return "g.T" if gate.ranks.get("out") else "np.transpose(g)"
     axes = [int(i) for i in gate.literal("axes")]
     inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
     return f"np.transpose(g, {inverse})"
@@ -272,7 +303,7 @@ RULES: dict[str, Rule] = {
     # products: the seed's dW = dD.dot(X.T), dX = W.T.dot(dD)
     "dot": rule("x, y", x=_dot_x, y=_dot_y),
     "matmul": rule("x, y", broadcasts=True, x=_matmul_x, y=_matmul_y),
-    "outer": rule("x, y", x="g.dot(y)", y="x.dot(g)"),
+    "outer": rule("x, y", x=_outer_x, y=_outer_y),
     # reductions
     "sum": rule("a, axis=None, keepdims=False", a=_sum),
     "mean": rule("a, axis=None, keepdims=False", a=_mean),
@@ -282,9 +313,9 @@ RULES: dict[str, Rule] = {
     "std": rule("a, axis=None, ddof=0, keepdims=False", a=_std),
     # shapes: the gradient takes the input's shape back
     "transpose": rule("a, axes=None", a=_transpose),
-    "reshape": rule("a, shape", a="g.reshape(a.shape)"),
-    "expand_dims": rule("a, axis", a="g.reshape(a.shape)"),
-    "squeeze": rule("a, axis=None", a="g.reshape(a.shape)"),
+    "reshape": rule("a, shape", a=_reshaped),
+    "expand_dims": rule("a, axis", a=_reshaped),
+    "squeeze": rule("a, axis=None", a=_reshaped),
     "copy": rule("a", a="g"),
     "stack": rule("arrays, axis=0", arrays=_stack),
     "concatenate": rule("arrays, axis=0", arrays=_concatenate),

@@ -130,10 +130,10 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     if gate == "transpose":
         return shapes.of(inputs["a"])[0], None
     if gate == "reshape":
-        target = _literal(stage.params.get("shape"))
-        if isinstance(target, (tuple, list)):
-            return len(target), None
-        return (1 if isinstance(target, int) else None), None
+        target = stage.params.get("shape")
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return len(target.elts), None
+        return (1 if type(_literal(target)) is int else None), None
     if gate == "expand_dims":
         rank = shapes.of(inputs["a"])[0]
         return (None if rank is None else rank + 1), None

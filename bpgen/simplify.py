@@ -18,7 +18,7 @@ _FOLD = {
 }
 
 
-def _number(node: ast.expr) -> float | None:
+def number(node: ast.expr) -> float | None:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return node.value
     if (
@@ -42,7 +42,7 @@ class Peephole(ast.NodeTransformer):
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
         self.generic_visit(node)
-        left, right = _number(node.left), _number(node.right)
+        left, right = number(node.left), number(node.right)
         op = type(node.op)
         if left is not None and right is not None and op in _FOLD:
             if type(left) is int and type(right) is int and abs(right) < 64:
@@ -78,9 +78,9 @@ def negate(node: ast.expr) -> ast.expr:
         return ast.BinOp(negate(node.left), node.op, node.right)
     if _is_negation(node):
         return node.operand
-    number = _number(node)
-    if number is not None:
-        return constant(-number)
+    value = number(node)
+    if value is not None:
+        return constant(-value)
     return ast.UnaryOp(ast.USub(), node)
 
 
@@ -88,7 +88,7 @@ def _is_negation(node: ast.expr) -> bool:
     return (
         isinstance(node, ast.UnaryOp)
         and isinstance(node.op, ast.USub)
-        and _number(node) is None
+        and number(node) is None
     )
 
 

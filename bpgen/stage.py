@@ -38,6 +38,10 @@ _STATEMENT_HINTS = {
 }
 
 
+# gates whose result shares memory with their input
+_VIEWS = frozenset({"transpose", "reshape", "expand_dims", "squeeze", "getitem"})
+
+
 @dataclass
 class Stage:
     """`target = value`, one gate (or a value without gradient when gate is None)."""
@@ -83,6 +87,9 @@ class Stager:
         # module names the function reads (math, np) may be reused as aliases
         self.taken = _identifiers(function) - set(source.imports)
         self.temps = 0
+        self.params: set[str] = set()
+        self.views: set[str] = set()  # values that share memory with another
+        self.inplace: list[tuple[cst.AugAssign, str, str]] = []
         self._varied_nodes: dict[int, bool] = {}  # by id: the nodes outlive staging
 
     # -- names -----------------------------------------------------------------
@@ -182,6 +189,9 @@ class Stager:
         name = target or self.temp()
         if gate is not None:
             self.varied.add(name)
+        if gate in _VIEWS:
+            self.views.add(name)
+            self.views.update(n.id for n in inputs.values() if isinstance(n, ast.Name))
         self.stages.append(
             Stage(name, value, gate, inputs, params, value.lineno, value.col_offset)
         )
@@ -260,6 +270,20 @@ class Stager:
             for name, atom in zip(group, atoms):
                 self.bind(name, atom)
 
+    def note_inplace(self, node: cst.AugAssign) -> None:
+        """On arrays `y += e` updates y in place, and every alias of y with it;
+        staging makes a new version instead. Remember where that differs."""
+        name = node.target.value
+        current = self.env.get(name)
+        if current is None:
+            return
+        shared = [n for n, v in self.env.items() if v == current and n != name]
+        if current in self.params or shared or current in self.views:
+            holder = f"`{shared[0]}`" if shared else "a view of it (.T, reshape, x[...])"
+            if current in self.params:
+                holder = "the caller"
+            self.inplace.append((node, name, holder))
+
     def target_names(self, target: cst.BaseExpression) -> list[str]:
         if isinstance(target, cst.Name):
             return [target.value]
@@ -300,6 +324,7 @@ class Stager:
                     f"`{operator}=` is not supported",
                     "use += -= *= /= **= or @=",
                 )
+            self.note_inplace(node)
             combined = cst.BinaryOperation(node.target, op[operator], node.value)
             # positions: report errors at the augmented assignment itself
             self.source.positions[combined] = self.source.positions.get(node)
@@ -419,6 +444,7 @@ def stage(
         stager.env[name] = name
         stager.bound.add(name)
     stager.varied.update(wrt if activity else names)
+    stager.params.update(names)
     outputs, returns_tuple = stager.body()
     lower = stager.lower
     scalar = "numpy" not in lower.modules and (
@@ -426,6 +452,15 @@ def stage(
         or bool(lower.builtin_gates & {"max", "min"})
         or (bool(names) and _float_params(function) == set(names))
     )
+    if not scalar and stager.inplace:
+        node, name, holder = stager.inplace[0]
+        raise source.error(
+            node,
+            f"`{name} {node.operator._get_token()} ...` would change an array in place "
+            f"that {holder} also holds; bpgen's forward makes a new array instead",
+            f"write `{name} = {name} {node.operator._get_token()[:-1]} ...` to make "
+            "the new array explicit, or annotate float parameters `float`",
+        )
     return Program(
         name=function.name.value,
         signature=signature,

@@ -29,7 +29,7 @@ def affine_backward(dout, cache):
     dt1 = _unbroadcast(dout, t1_shape)
     db = _unbroadcast(dout, np.shape(b))
     # t1 = x2d.dot(w)
-    dx2d = dt1.dot(w.T)
+    dx2d = dt1.dot(w.T) if np.ndim(w) > 1 else np.multiply.outer(dt1, w)
     dw = x2d.T.dot(dt1)
     # x2d = x.reshape(n, -1)
     dx = dx2d.reshape(x.shape)

@@ -69,5 +69,5 @@ def svm_loss_backward(dout, cache):
     dscores = dscores.copy()
     np.add.at(dscores, (np.arange(n), y), dt1)
     # no gradient reaches y
-    dy = np.zeros_like(y)
+    dy = np.zeros_like(y)[()]
     return (dscores, dy)

@@ -117,16 +117,16 @@ def two_layer_loss_backward(dout, cache):
     dt3 = _unbroadcast(dscores, t3_shape)
     db2 = _unbroadcast(dscores, np.shape(b2))
     # t3 = hidden.dot(W2)
-    dhidden = dt3.dot(W2.T)
-    dW2 += hidden.T.dot(dt3)
+    dhidden = dt3.dot(W2.T) if np.ndim(W2) > 1 else np.multiply.outer(dt3, W2)
+    dW2 += hidden.T.dot(dt3) if np.ndim(hidden) > 1 else np.multiply.outer(hidden, dt3)
     # hidden = np.maximum(0, t2)
     dt2 = dhidden * (0 < t2)
     # t2 = t1 + b1
     dt1 = _unbroadcast(dt2, t1_shape)
     db1 = _unbroadcast(dt2, np.shape(b1))
     # t1 = X.dot(W1)
-    dX = dt1.dot(W1.T)
-    dW1 += X.T.dot(dt1)
+    dX = dt1.dot(W1.T) if np.ndim(W1) > 1 else np.multiply.outer(dt1, W1)
+    dW1 += X.T.dot(dt1) if np.ndim(X) > 1 else np.multiply.outer(X, dt1)
     # no gradient reaches y
-    dy = np.zeros_like(y)
+    dy = np.zeros_like(y)[()]
     return (dW1, db1, dW2, db2, dX, dy, dreg)
