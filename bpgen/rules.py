@@ -144,7 +144,7 @@ def _by_rank(gate: Gate, name: str, vector: str, matrix: str) -> str:
     when bpgen cannot see the rank."""
     rank = gate.ranks.get(name)
     if rank is None:
-        return f"{matrix} if np.ndim({name}) > 1 else {vector}"
+        return f"({matrix}) if np.ndim({name}) > 1 else ({vector})"
     return vector if rank == 1 else matrix
 
 
