@@ -28,14 +28,11 @@ _MATH = {
 _BUILTINS = {"abs": "abs", "max": "max", "min": "min", "pow": "pow"}
 
 # numpy functions (numpy.NAME)
-_NUMPY = {
-    name: name
-    for name in """
+_NUMPY = {name: name for name in """
     exp expm1 log log2 log10 log1p sqrt square reciprocal sin cos tan arcsin
     arccos arctan sinh cosh tanh abs maximum minimum where clip dot matmul outer
     sum mean var std transpose reshape expand_dims squeeze copy stack concatenate
-    """.split()
-}
+    """.split()}
 _NUMPY.update(
     {
         "absolute": "abs",

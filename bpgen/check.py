@@ -8,7 +8,8 @@ and a random-direction (dot-product) test
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,9 @@ def load(code: str, name: str) -> tuple[Callable, Callable]:
 def _objective(f: Callable, args: list, dout) -> float:
     out = f(*args)
     if isinstance(out, tuple):
-        return float(sum(np.sum(np.asarray(o) * d) for o, d in zip(out, dout)))
+        return float(
+            sum(np.sum(np.asarray(o) * d) for o, d in zip(out, dout, strict=True))
+        )
     return float(np.sum(np.asarray(out) * dout))
 
 
@@ -86,18 +89,18 @@ def check_gradients(
         else _random_like(out, rng)
     )
     grads = backward(dout, cache)
-    assert isinstance(grads, tuple) and len(grads) == len(names), (
-        f"backward returned {grads!r}, expected a tuple of {len(names)}"
-    )
+    assert isinstance(grads, tuple) and len(grads) == len(
+        names
+    ), f"backward returned {grads!r}, expected a tuple of {len(names)}"
 
     directional = 0.0
     directions = []
-    for name, grad in zip(names, grads):
+    for name, grad in zip(names, grads, strict=True):
         i = params.index(name)
         value = args[i]
-        assert np.shape(grad) == np.shape(value), (
-            f"d{name} has shape {np.shape(grad)}, {name} has {np.shape(value)}"
-        )
+        assert np.shape(grad) == np.shape(
+            value
+        ), f"d{name} has shape {np.shape(grad)}, {name} has {np.shape(value)}"
         numeric = np.zeros(np.shape(value))
         for index in np.ndindex(np.shape(value)):
             unit = np.zeros(np.shape(value))

@@ -49,13 +49,15 @@ def _template(template, rule) -> str:
     """The template as written, or for the default arguments when computed."""
     if callable(template):
         names = {p: ast.Name(p, ast.Load()) for p in rule.params}
-        names.update({p: ast.parse(v, mode="eval").body for p, v in rule.defaults.items()})
+        names.update(
+            {p: ast.parse(v, mode="eval").body for p, v in rule.defaults.items()}
+        )
         if "arrays" in names:  # shown for two listed inputs, a and b
             names["arrays"] = ast.List([ast.Name("a"), ast.Name("b")], ast.Load())
         template = template(Gate(names, {"x": 2, "y": 2}))
     if isinstance(template, list):
         shown = [t.replace("arrays_0", "a").replace("arrays_1", "b") for t in template]
-        return "`, `".join(f"d{n} = {t}" for n, t in zip("ab", shown))
+        return "`, `".join(f"d{n} = {t}" for n, t in zip("ab", shown, strict=False))
     return ast.unparse(ast.parse(template, mode="eval"))
 
 

@@ -54,7 +54,9 @@ class Renderer:
         return text
 
 
-def module(units: list[Unit], constants: list[tuple[str, ast.expr]], header: str) -> str:
+def module(
+    units: list[Unit], constants: list[tuple[str, ast.expr]], header: str
+) -> str:
     taken: set[str] = set()
     for unit in units:
         taken |= unit.program.taken | set(unit.program.params)
@@ -121,7 +123,11 @@ def _functions(unit: Unit, render: Renderer) -> str:
     outputs = [render(o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
     saved = [
-        f"{aliases_np(render)}.shape({backward.shapes[n]})" if n in backward.shapes else n
+        (
+            f"{aliases_np(render)}.shape({backward.shapes[n]})"
+            if n in backward.shapes
+            else n
+        )
         for n in backward.cache
     ]
     lines.append(_wrapped(f"    return {value}, (", saved, ")"))

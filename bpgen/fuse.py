@@ -32,7 +32,10 @@ def _sigmoid_input(node: ast.expr) -> ast.expr | None:
     denominator = node.right
     if not _is_one(node.left) or gate_of(denominator) != "add":
         return None
-    pairs = ((denominator.left, denominator.right), (denominator.right, denominator.left))
+    pairs = (
+        (denominator.left, denominator.right),
+        (denominator.right, denominator.left),
+    )
     for one, other in pairs:
         if _is_one(one):
             negative = _exp_of_negative(other)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import functools
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .errors import BpgenError, InternalError, UnsupportedError
 from .options import Options
@@ -50,7 +50,13 @@ def generate_module(
     sys.setrecursionlimit(max(limit, 20_000))  # deep expressions recurse deeply
     try:
         return _generate(
-            source, functions, wrt, filename, options or Options(), line_offset, require_one
+            source,
+            functions,
+            wrt,
+            filename,
+            options or Options(),
+            line_offset,
+            require_one,
         )
     except BpgenError:
         raise

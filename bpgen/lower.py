@@ -280,7 +280,9 @@ class Lowerer:
         for arg in node.args:
             if arg.star:
                 raise self.source.error(
-                    arg, "`*args`/`**kwargs` in a call are not supported", "pass each argument"
+                    arg,
+                    "`*args`/`**kwargs` in a call are not supported",
+                    "pass each argument",
                 )
         qualified = self._qualified(node.func)
         if qualified is not None:
@@ -402,4 +404,3 @@ def _tag(node: ast.expr, gate: str | None, slots: dict[str, Slot]) -> ast.expr:
 
 def gate_of(node: ast.AST) -> str | None:
     return getattr(node, "bp_gate", None)
-

@@ -63,7 +63,7 @@ class Namer:
         return f"{base}_{n}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _template(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 
@@ -115,7 +115,11 @@ def _slice_call(part: ast.expr) -> ast.expr:
     if not isinstance(part, ast.Slice):
         return part
     bounds = [b or ast.Constant(None) for b in (part.lower, part.upper, part.step)]
-    while len(bounds) > 1 and isinstance(bounds[-1], ast.Constant) and bounds[-1].value is None:
+    while (
+        len(bounds) > 1
+        and isinstance(bounds[-1], ast.Constant)
+        and bounds[-1].value is None
+    ):
         bounds.pop()
     return ast.Call(ast.Name("slice", ast.Load()), bounds, [])
 
@@ -190,7 +194,9 @@ class Reverse:
             self._emit(ast.Assign([store], zeros))
             self.assigned.add(name)
         elif name not in self.owned or not self.options.inplace:
-            self._emit(ast.Assign([store], ast.Call(ast.Attribute(load, "copy"), [], [])))
+            self._emit(
+                ast.Assign([store], ast.Call(ast.Attribute(load, "copy"), [], []))
+            )
         self.owned.add(name)
         index = copy.deepcopy(index)
         if _basic_index(index):
@@ -211,9 +217,7 @@ class Reverse:
                 mapping[f"{name}_{index}"] = atom
         mapping["g"] = ast.Name(g, ast.Load())
         mapping["out"] = (
-            ast.Name(stage.target, ast.Load())
-            if self.options.reuse
-            else stage.value
+            ast.Name(stage.target, ast.Load()) if self.options.reuse else stage.value
         )
         tree = _Substitute(mapping, self.program.scalar).visit(
             copy.deepcopy(_template(template))
@@ -304,7 +308,9 @@ class Reverse:
                 else:
                     np = ast.Name(NP, ast.Load())
                     zeros = ast.Call(
-                        ast.Attribute(np, "zeros_like"), [ast.Name(param, ast.Load())], []
+                        ast.Attribute(np, "zeros_like"),
+                        [ast.Name(param, ast.Load())],
+                        [],
                     )
                     # [()] turns a 0-d result into a float: a float for a float
                     zero = ast.Subscript(zeros, ast.Tuple([], ast.Load()), ast.Load())
@@ -421,7 +427,9 @@ def _cache_shapes(
     statements = [s for b in blocks for s in b.statements]
     for statement in statements:
         candidates -= _full_reads(statement, candidates)
-    renames = {name: names.take(f"{name}_shape") for name in cache if name in candidates}
+    renames = {
+        name: names.take(f"{name}_shape") for name in cache if name in candidates
+    }
     if renames:
         rename = _ShapeRename(renames)
         for block in blocks:
@@ -443,7 +451,9 @@ def _defined(statement: ast.stmt) -> str | None:
 
 def _uses(statement: ast.stmt) -> set[str]:
     """Names a statement reads, besides the gradient it updates."""
-    if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Subscript):
+    if isinstance(statement, ast.AugAssign) and isinstance(
+        statement.target, ast.Subscript
+    ):
         return _loads(statement.target.slice) | _loads(statement.value)
     if isinstance(statement, ast.Expr):
         return set().union(*(_loads(a) for a in statement.value.args[1:]))
@@ -517,12 +527,16 @@ def drop_broadcasts(blocks, keep: set[str], owner: dict[str, str], shapes: Shape
         if name in keep or len(defs) != 1:
             continue
         (definition,) = defs
-        if not (isinstance(definition, ast.Assign) and _is_broadcast_to(definition.value)):
+        if not (
+            isinstance(definition, ast.Assign) and _is_broadcast_to(definition.value)
+        ):
             continue
         klass = shapes.klass.get(owner.get(name, ""))
         uses = [s for s in statements if s is not definition and name in _uses(s)]
-        if klass is not None and uses and all(
-            _broadcasts_in(s, name, klass, shapes) for s in uses
+        if (
+            klass is not None
+            and uses
+            and all(_broadcasts_in(s, name, klass, shapes) for s in uses)
         ):
             definition.value = definition.value.args[0]
     return blocks
@@ -532,11 +546,16 @@ def _broadcasts_in(statement: ast.stmt, name: str, klass: int, shapes: Shapes) -
     """Whether every read of `name` in `statement` meets a full-shape factor."""
     if isinstance(statement, ast.Expr):  # np.add.at(d, index, name) broadcasts
         return name not in _loads(statement.value.args[1])
-    if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Subscript):
+    if isinstance(statement, ast.AugAssign) and isinstance(
+        statement.target, ast.Subscript
+    ):
         return name not in _loads(statement.target.slice)
 
     def ok(node: ast.AST) -> bool:
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "zeros_like":
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", "") == "zeros_like"
+        ):
             return True  # reads only the dtype
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
             factors = _factors(node)

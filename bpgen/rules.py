@@ -14,10 +14,10 @@ them.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Union
 
-Template = Union[str, Callable[["Gate"], str]]
+Template = str | Callable[["Gate"], "str | list[str]"]
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,10 @@ def _matmul_y(gate: Gate) -> str:
     stacked = f"{_swap(gate, 'x')} @ g"
     vector_x = "x[:, None] * g[..., None, :]"
     return _by_rank(
-        gate, "y", "np.tensordot(g, x, np.ndim(g))", _by_rank(gate, "x", vector_x, stacked)
+        gate,
+        "y",
+        "np.tensordot(g, x, np.ndim(g))",
+        _by_rank(gate, "x", vector_x, stacked),
     )
 
 
@@ -202,7 +205,7 @@ def _reshaped(gate: Gate) -> str:
 
 def _clip_inside(gate: Gate) -> str:
     """The gradient passes where the value was not clipped (ties pass to `a`)."""
-    inside = [f"(a >= a_min)" * gate.has("a_min"), f"(a <= a_max)" * gate.has("a_max")]
+    inside = ["(a >= a_min)" * gate.has("a_min"), "(a <= a_max)" * gate.has("a_max")]
     mask = " & ".join(part for part in inside if part)
     return f"g * ({mask})" if mask else "g"
 
@@ -225,7 +228,11 @@ def _concatenate(gate: Gate) -> list[str]:
     trail = ", :" * (-axis - 1) if axis < 0 else ""
     templates, start = [], "0"
     for item in _items(gate):
-        stop = f"{item}.shape[{axis}]" if start == "0" else f"{start} + {item}.shape[{axis}]"
+        stop = (
+            f"{item}.shape[{axis}]"
+            if start == "0"
+            else f"{start} + {item}.shape[{axis}]"
+        )
         part = f"{start}:{stop}" if start != "0" else f":{stop}"
         templates.append(f"g[{lead}{part}{trail}]")
         start = stop
@@ -340,13 +347,11 @@ MATH_TWINS = {
 }
 
 # Calls whose result carries no gradient: shapes, counts, masks, builders.
-NONDIFFERENTIABLE = frozenset(
-    """
+NONDIFFERENTIABLE = frozenset("""
     len int bool range
     sign floor ceil rint round trunc isnan isinf isfinite signbit
     argmax argmin argsort shape size ndim
     zeros ones full empty zeros_like ones_like full_like empty_like eye identity
     arange linspace equal not_equal greater greater_equal less less_equal
     logical_and logical_or logical_not
-    """.split()
-)
+    """.split())

@@ -56,9 +56,11 @@ class Shapes:
         if _is_count(node):
             return 0, SCALAR
         if isinstance(node, (ast.Compare, ast.BinOp)):
-            parts = [node.left, *node.comparators] if isinstance(
-                node, ast.Compare
-            ) else [node.left, node.right]
+            parts = (
+                [node.left, *node.comparators]
+                if isinstance(node, ast.Compare)
+                else [node.left, node.right]
+            )
             return self.merge(parts)
         return None, None
 
@@ -73,7 +75,7 @@ class Shapes:
         for klass in classes - {None}:
             if all(
                 k in (klass, SCALAR) or self._fits(n, klass)
-                for n, (_, k) in zip(nodes, facts)
+                for n, (_, k) in zip(nodes, facts, strict=True)
             ):
                 return rank, klass
         return rank, None

@@ -44,9 +44,9 @@ class Peephole(ast.NodeTransformer):
         self.generic_visit(node)
         left, right = number(node.left), number(node.right)
         op = type(node.op)
-        if left is not None and right is not None and op in _FOLD:
-            if type(left) is int and type(right) is int and abs(right) < 64:
-                return constant(_FOLD[op](left, right))
+        both_ints = type(left) is int and type(right) is int
+        if both_ints and op in _FOLD and abs(right) < 64:
+            return constant(_FOLD[op](left, right))
         if op is ast.Mult:
             if right == 1:
                 return node.left

@@ -267,7 +267,7 @@ class Stager:
             )
         atoms = [self.atom(self.lowered(e.value)) for e in value.elements]
         for group in names:
-            for name, atom in zip(group, atoms):
+            for name, atom in zip(group, atoms, strict=True):
                 self.bind(name, atom)
 
     def note_inplace(self, node: cst.AugAssign) -> None:
@@ -279,7 +279,9 @@ class Stager:
             return
         shared = [n for n, v in self.env.items() if v == current and n != name]
         if current in self.params or shared or current in self.views:
-            holder = f"`{shared[0]}`" if shared else "a view of it (.T, reshape, x[...])"
+            holder = (
+                f"`{shared[0]}`" if shared else "a view of it (.T, reshape, x[...])"
+            )
             if current in self.params:
                 holder = "the caller"
             self.inplace.append((node, name, holder))
@@ -354,7 +356,9 @@ class Stager:
         if isinstance(self.function.body, cst.SimpleStatementSuite):
             statements = [self.function.body]
         for i, line in enumerate(statements):
-            if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            if not isinstance(
+                line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)
+            ):
                 what, hint = _STATEMENT_HINTS.get(
                     type(line), (f"`{type(line).__name__}` statements", None)
                 )
@@ -421,7 +425,9 @@ def stage(
 ) -> Program:
     """Stage `function`; `activity=False` treats every parameter as differentiated."""
     if function.asynchronous is not None:
-        raise source.error(function, "async functions are not supported", "drop `async`")
+        raise source.error(
+            function, "async functions are not supported", "drop `async`"
+        )
     stager = Stager(source, function, fusion)
     names, signature = _signature(stager, function)
     if wrt is None:
@@ -508,7 +514,9 @@ def _signature(
         default = param.default
         kw_defaults.append(None if default is None else stager.lower.expr(default))
     names = [a.arg for a in positional + keyword]
-    return names, ast.arguments([], positional, None, keyword, kw_defaults, None, defaults)
+    return names, ast.arguments(
+        [], positional, None, keyword, kw_defaults, None, defaults
+    )
 
 
 def _float_params(function: cst.FunctionDef) -> set[str]:

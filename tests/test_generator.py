@@ -7,10 +7,10 @@ import re
 
 import numpy as np
 import pytest
+from cases import SAMPLES
 
 import bpgen
 from bpgen.check import check_gradients, load
-from cases import SAMPLES
 
 
 def backward_body(code: str, name: str = "f") -> list[str]:
@@ -72,18 +72,26 @@ def test_output_is_deterministic():
 
 
 def test_cache_holds_only_what_backward_reads():
-    code = bpgen.generate("def f(x: float, y: float):\n    a = x + y\n    b = a * 3.0\n    return b\n")
+    code = bpgen.generate(
+        "def f(x: float, y: float):\n    a = x + y\n    b = a * 3.0\n    return b\n"
+    )
     assert "return b, ()" in code
 
 
 def test_fan_out_accumulates_with_plus_equals():
-    code = bpgen.generate("def f(x: float):\n    a = x * x\n    b = a + x\n    return b * x\n")
+    code = bpgen.generate(
+        "def f(x: float):\n    a = x * x\n    b = a + x\n    return b * x\n"
+    )
     assert sum(s.startswith("dx += ") for s in backward_body(code)) == 2
-    check_gradients("def f(x: float):\n    a = x * x\n    b = a + x\n    return b * x\n", [1.3])
+    check_gradients(
+        "def f(x: float):\n    a = x * x\n    b = a + x\n    return b * x\n", [1.3]
+    )
 
 
 def test_user_names_are_kept_and_collisions_avoided():
-    source = "def f(x, dx):\n    dout = x * dx\n    cache = dout + x\n    return cache\n"
+    source = (
+        "def f(x, dx):\n    dout = x * dx\n    cache = dout + x\n    return cache\n"
+    )
     code = bpgen.generate(source)
     check_gradients(source, [1.5, -0.5])
     assert "def f_backward(" in code and "dout = x * dx" in code
@@ -94,7 +102,10 @@ def test_user_names_are_kept_and_collisions_avoided():
 
 
 def test_reassignment_is_versioned_not_overwritten():
-    source = "import math\n\ndef f(x):\n    h = x * 2.0\n    h = math.sin(h)\n    h += x\n    return h\n"
+    source = (
+        "import math\n\ndef f(x):\n"
+        "    h = x * 2.0\n    h = math.sin(h)\n    h += x\n    return h\n"
+    )
     code = bpgen.generate(source)
     assert "h_1 = math.sin(h)" in code and "h_2 = h_1 + x" in code
     check_gradients(source, [0.7])
@@ -115,12 +126,16 @@ def test_unreached_input_gets_zero_gradient():
 def test_max_of_a_value_with_itself_has_derivative_one():
     forward, backward = load(bpgen.generate("def f(x):\n    return max(x, x)\n"), "f")
     assert backward(1.0, forward(2.0)[1]) == (1.0,)
-    forward, backward = load(bpgen.generate("def f(x, y):\n    return min(x, y)\n"), "f")
+    forward, backward = load(
+        bpgen.generate("def f(x, y):\n    return min(x, y)\n"), "f"
+    )
     assert backward(1.0, forward(2.0, 2.0)[1]) == (1.0, 0.0)
 
 
 def test_tuple_assignment_and_tuple_return():
-    source = "def f(x, y):\n    a, b = x * y, x - y\n    a, b = b, a\n    return a, b * b\n"
+    source = (
+        "def f(x, y):\n    a, b = x * y, x - y\n    a, b = b, a\n    return a, b * b\n"
+    )
     check_gradients(source, [1.2, -0.7])
     code = bpgen.generate(source)
     forward, _ = load(code, "f")
@@ -146,14 +161,20 @@ def test_sigmoid_is_one_gate_in_any_spelling(spelling):
 
 
 def test_imports_are_resolved_by_qualified_name():
-    source = "from math import sin as s, cos\nimport math as m\n\ndef f(x):\n    return s(x) * cos(x) + m.exp(x)\n"
+    source = (
+        "from math import sin as s, cos\nimport math as m\n\n"
+        "def f(x):\n    return s(x) * cos(x) + m.exp(x)\n"
+    )
     code = bpgen.generate(source)
     assert "math.sin(x)" in code and "import math\n" in code
     check_gradients(source, [0.4])
 
 
 def test_module_constants_are_copied():
-    source = "import math\n\nSCALE = 2.0\nSHIFT = SCALE * math.pi\n\ndef f(x):\n    return x * SCALE + SHIFT\n"
+    source = (
+        "import math\n\nSCALE = 2.0\nSHIFT = SCALE * math.pi\n\n"
+        "def f(x):\n    return x * SCALE + SHIFT\n"
+    )
     code = bpgen.generate(source)
     assert "SCALE = 2.0" in code and "SHIFT = SCALE * math.pi" in code
     check_gradients(source, [0.4])
@@ -176,4 +197,6 @@ def test_switches_change_the_code_not_the_gradients():
     source = (SAMPLES / "staged.py").read_text()
     plain = bpgen.generate(source, options=bpgen.Options(simplify=False, fusion=False))
     assert plain != bpgen.generate(source)
-    check_gradients(source, [3.0, -4.0], options=bpgen.Options(simplify=False, fusion=False))
+    check_gradients(
+        source, [3.0, -4.0], options=bpgen.Options(simplify=False, fusion=False)
+    )

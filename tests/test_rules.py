@@ -20,11 +20,15 @@ def pos(*shape):
 
 def unit(*shape):
     """Values in [-0.8, 0.8]: safe for asin/acos."""
-    return lambda rng: rng.uniform(-0.8, 0.8, shape) if shape else rng.uniform(-0.8, 0.8)
+    return lambda rng: (
+        rng.uniform(-0.8, 0.8, shape) if shape else rng.uniform(-0.8, 0.8)
+    )
 
 
 def normal(*shape):
-    return lambda rng: rng.standard_normal(shape) if shape else float(rng.standard_normal())
+    return lambda rng: (
+        rng.standard_normal(shape) if shape else float(rng.standard_normal())
+    )
 
 
 def apart(*shape):
@@ -109,7 +113,12 @@ RULE_CASES = [
     ("minimum", N, "np.minimum(x, y)", {"x": apart(3, 1), "y": apart(3, 4)}),
     ("where", N, "np.where(x > 0, x, y)", {"x": apart(3, 4), "y": normal(4)}),
     ("clip", N, "np.clip(x, lo, 0.2)", {"x": apart(3, 4), "lo": lambda r: -0.25}),
-    ("clip", N, "np.clip(x, a, b)", {"x": apart(3, 4), "a": lambda r: -0.25, "b": lambda r: 0.35}),
+    (
+        "clip",
+        N,
+        "np.clip(x, a, b)",
+        {"x": apart(3, 4), "a": lambda r: -0.25, "b": lambda r: 0.35},
+    ),
     ("clip", N, "np.clip(x, None, b)", {"x": apart(3, 4), "b": lambda r: 0.35}),
     ("dot", N, "x.dot(y)", {"x": normal(3, 4), "y": normal(4, 2)}),
     ("dot", N, "np.dot(x, y)", {"x": normal(3, 4), "y": normal(4, 2)}),
@@ -124,7 +133,12 @@ RULE_CASES = [
     ("matmul", N, "x @ y", {"x": normal(4), "y": normal(2, 4, 3)}),
     ("matmul", N, "x @ y", {"x": normal(2, 3, 4), "y": normal(4)}),
     ("matmul", N, "x @ y", {"x": normal(4), "y": normal(4)}),
-    ("matmul", N, "x.reshape(3, 4) @ y.reshape(4, 2)", {"x": normal(12), "y": normal(8)}),
+    (
+        "matmul",
+        N,
+        "x.reshape(3, 4) @ y.reshape(4, 2)",
+        {"x": normal(12), "y": normal(8)},
+    ),
     ("sum", N, "np.sum(x)", {"x": normal(3, 4)}),
     ("sum", N, "x.sum(axis=1) * y", {"x": normal(3, 4), "y": normal(3)}),
     ("sum", N, "np.sum(x, axis=(0, 2), keepdims=True)", {"x": normal(2, 3, 4)}),
@@ -145,14 +159,44 @@ RULE_CASES = [
     ("squeeze", N, "np.squeeze(x, axis=1)", {"x": normal(3, 1)}),
     ("copy", N, "x.copy()", {"x": normal(3)}),
     ("stack", N, "np.stack([x, y, x])", {"x": normal(3), "y": normal(3)}),
-    ("stack", N, "np.stack((x, y), axis=1) * 2.0", {"x": normal(3, 2), "y": normal(3, 2)}),
-    ("concatenate", N, "np.concatenate([x, y, x])", {"x": normal(2, 3), "y": normal(1, 3)}),
-    ("concatenate", N, "np.concatenate((x, y), axis=1)", {"x": normal(2, 3), "y": normal(2, 1)}),
-    ("concatenate", N, "np.concatenate([x, y], axis=-1)", {"x": normal(2, 3), "y": normal(2, 1)}),
+    (
+        "stack",
+        N,
+        "np.stack((x, y), axis=1) * 2.0",
+        {"x": normal(3, 2), "y": normal(3, 2)},
+    ),
+    (
+        "concatenate",
+        N,
+        "np.concatenate([x, y, x])",
+        {"x": normal(2, 3), "y": normal(1, 3)},
+    ),
+    (
+        "concatenate",
+        N,
+        "np.concatenate((x, y), axis=1)",
+        {"x": normal(2, 3), "y": normal(2, 1)},
+    ),
+    (
+        "concatenate",
+        N,
+        "np.concatenate([x, y], axis=-1)",
+        {"x": normal(2, 3), "y": normal(2, 1)},
+    ),
     ("getitem", N, "x[1:, ::2]", {"x": normal(3, 4)}),
-    ("getitem", N, "x[idx] * 2.0", {"x": normal(5), "idx": lambda r: np.array([0, 2, 2, 4])}),
+    (
+        "getitem",
+        N,
+        "x[idx] * 2.0",
+        {"x": normal(5), "idx": lambda r: np.array([0, 2, 2, 4])},
+    ),
     ("getitem", N, "x[:, None] * y", {"x": normal(3), "y": normal(3, 2)}),
-    ("getitem", N, "x[np.arange(3), k]", {"x": normal(3, 4), "k": lambda r: np.array([1, 1, 3])}),
+    (
+        "getitem",
+        N,
+        "x[np.arange(3), k]",
+        {"x": normal(3, 4), "k": lambda r: np.array([1, 1, 3])},
+    ),
     ("getitem", N, "x[x > 0]", {"x": apart(3, 4)}),
 ]
 
@@ -192,6 +236,6 @@ def test_float32_stays_float32():
     args = [rng.standard_normal(s).astype(np.float32) for s in [(3, 4), (4,), (1, 4)]]
     out, cache = forward(*args)
     grads = backward(np.ones_like(out), cache)
-    for arg, grad in zip(args, grads):
+    for arg, grad in zip(args, grads, strict=True):
         assert grad.dtype == np.float32
         assert grad.shape == arg.shape

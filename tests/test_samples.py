@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cases import CASES, SAMPLES
 
 from bpgen.check import check_gradients
-from cases import CASES, SAMPLES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
