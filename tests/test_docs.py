@@ -10,3 +10,19 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def test_readme_gate_table_is_current():
     text = README.read_text()
     assert docs.render(text) == text, "README is stale: run `python -m bpgen.docs`"
+
+
+def _block_after(text: str, marker: str) -> str:
+    start = text.index("```python\n", text.index(marker)) + len("```python\n")
+    return text[start : text.index("```", start)]
+
+
+def test_readme_examples_are_what_bpgen_writes():
+    import bpgen
+
+    text = README.read_text()
+    root = README.parent / "samples"
+    staged = bpgen.generate((root / "staged.py").read_text())
+    assert _block_after(text, "`bpgen samples/staged.py` prints") in staged
+    affine = bpgen.generate((root / "affine.py").read_text())
+    assert _block_after(text, "bpgen writes") in affine
