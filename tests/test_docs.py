@@ -25,4 +25,4 @@ def test_readme_examples_are_what_bpgen_writes():
     staged = bpgen.generate((root / "staged.py").read_text())
     assert _block_after(text, "`bpgen samples/staged.py` prints") in staged
     affine = bpgen.generate((root / "affine.py").read_text())
-    assert _block_after(text, "bpgen writes") in affine
+    assert _block_after(text, "\nbpgen writes\n") in affine
