@@ -255,7 +255,11 @@ class Reverse:
         g = self.grad[stage.target]
         ranks = {k: self.shapes.of(v)[0] for k, v in stage.inputs.items()}
         ranks["out"] = self.shapes.rank.get(stage.target)
-        gate = Gate({**stage.params, **stage.inputs}, ranks)
+        func = getattr(stage.value, "func", None)
+        method = isinstance(func, ast.Attribute) and not (
+            isinstance(func.value, ast.Name) and func.value.id in (NP, MATH)
+        )
+        gate = Gate({**stage.params, **stage.inputs}, ranks, method)
         self.blocks.append(Block(stage))
         for name, index, atom in _inputs(stage):
             if not (isinstance(atom, ast.Name) and atom.id in self.program.varied):

@@ -35,6 +35,7 @@ class Gate:
 
     params: dict[str, ast.expr]
     ranks: dict[str, int | None] = field(default_factory=dict)
+    method: bool = False  # written as a method of its first input: an array
 
     def literal(self, name: str):
         """The value of a literal static parameter (None when absent)."""
@@ -197,10 +198,11 @@ def _outer_y(gate: Gate) -> str:
 
 
 def _reshaped(gate: Gate) -> str:
-    """g back in a's shape; the method form only where g is surely an array."""
+    """g back in a's shape; methods only where the values are surely arrays."""
+    shape = "a.shape" if gate.method or gate.ranks.get("a") else "np.shape(a)"
     if gate.ranks.get("out"):
-        return "g.reshape(a.shape)"
-    return "np.reshape(g, np.shape(a))"
+        return f"g.reshape({shape})"
+    return f"np.reshape(g, {shape})"
 
 
 def _clip_inside(gate: Gate) -> str:

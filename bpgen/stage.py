@@ -89,6 +89,8 @@ class Stager:
         self.temps = 0
         self.params: set[str] = set()
         self.views: set[str] = set()  # values that share memory with another
+        self.unnamed: set[str] = set()  # temporaries: no user name reaches them
+        self.float_params = _float_params(function)
         self.inplace: list[tuple[cst.AugAssign, str, str]] = []
         self._varied_nodes: dict[int, bool] = {}  # by id: the nodes outlive staging
 
@@ -111,6 +113,7 @@ class Stager:
             if name not in self.taken:
                 self.taken.add(name)
                 self.bound.add(name)
+                self.unnamed.add(name)
                 return name
 
     # -- activity ----------------------------------------------------------------
@@ -190,8 +193,11 @@ class Stager:
         if gate is not None:
             self.varied.add(name)
         if gate in _VIEWS:
-            self.views.add(name)
-            self.views.update(n.id for n in inputs.values() if isinstance(n, ast.Name))
+            # a view and its base share memory; only named bases are observable
+            bases = {n.id for n in inputs.values() if isinstance(n, ast.Name)}
+            named = bases - self.unnamed
+            if named:
+                self.views.update(named | {name})
         self.stages.append(
             Stage(name, value, gate, inputs, params, value.lineno, value.col_offset)
         )
@@ -278,6 +284,8 @@ class Stager:
         if current is None:
             return
         shared = [n for n, v in self.env.items() if v == current and n != name]
+        if current in self.float_params:
+            return  # a float is immutable: += rebinds it
         if current in self.params or shared or current in self.views:
             holder = (
                 f"`{shared[0]}`" if shared else "a view of it (.T, reshape, x[...])"
