@@ -20,9 +20,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import bpgen
-from benchmarks import handwritten, peers, run
-from bpgen.check import load
+import bpgen  # noqa: E402
+from benchmarks import handwritten, peers, run  # noqa: E402
+from bpgen.check import load  # noqa: E402
 
 WORKLOADS = run.workloads(quick=True)
 LONG = os.environ.get("BPGEN_LONG", "") not in ("", "0")
@@ -38,7 +38,7 @@ def test_generated_gradients_match_hand_written(w):
     assert np.allclose(out, hand_out, rtol=1e-9, atol=0)
     grads, hand_grads = bwd(w.dout, cache), hand_bwd(w.dout, hand_cache)
     assert len(grads) == len(hand_grads) == len(w.wrt)
-    for name, g, h in zip(w.wrt, grads, hand_grads):
+    for name, g, h in zip(w.wrt, grads, hand_grads, strict=True):
         assert np.shape(g) == np.shape(h), name
         assert np.allclose(g, h, rtol=1e-7, atol=1e-12), name
 
@@ -56,7 +56,7 @@ def test_hand_written_gradients_match_central_differences():
             probe = np.unravel_index(
                 np.arange(0, value.size, max(1, value.size // 7)), value.shape
             )
-            for at in zip(*probe):
+            for at in zip(*probe, strict=True):
                 numeric = []
                 for step in (1e-6, -1e-6):
                     args = list(w.args)
