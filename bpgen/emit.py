@@ -16,7 +16,7 @@ from .stage import Program
 UNBROADCAST_HELPER = '''
 def {name}(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
-    if {np}.shape(grad) == shape:
+    if getattr(grad, "shape", ()) == shape:
         return grad
     lead = {np}.ndim(grad) - len(shape)
     axes = tuple(range(lead)) + tuple(

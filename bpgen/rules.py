@@ -145,7 +145,7 @@ def _by_rank(gate: Gate, name: str, vector: str, matrix: str) -> str:
     when bpgen cannot see the rank."""
     rank = gate.ranks.get(name)
     if rank is None:
-        return f"({matrix}) if np.ndim({name}) > 1 else ({vector})"
+        return f"({matrix}) if {name}.ndim > 1 else ({vector})"
     return vector if rank == 1 else matrix
 
 
@@ -203,6 +203,20 @@ def _reshaped(gate: Gate) -> str:
     if gate.ranks.get("out"):
         return f"g.reshape({shape})"
     return f"np.reshape(g, {shape})"
+
+
+def _routes(name: str, test: str, beyond: str):
+    """The gradient goes to the input that won (ties to x). Against a constant
+    the output alone tells who won (ReLU's mask is `out > 0`), so the input
+    need not be cached."""
+    other = "y" if name == "x" else "x"
+
+    def template(gate: Gate) -> str:
+        if isinstance(gate.params.get(other), ast.Constant):
+            return f"g * (out {beyond} {other})"
+        return f"g * ({test})"
+
+    return template
 
 
 def _clip_inside(gate: Gate) -> str:
@@ -294,8 +308,18 @@ RULES: dict[str, Rule] = {
     "abs": rule("x", x="g * np.sign(x)"),
     "max": rule("x, y", x="g if x >= y else 0.0", y="g if y > x else 0.0"),
     "min": rule("x, y", x="g if x <= y else 0.0", y="g if y < x else 0.0"),
-    "maximum": rule("x, y", broadcasts=True, x="g * (x >= y)", y="g * (x < y)"),
-    "minimum": rule("x, y", broadcasts=True, x="g * (x <= y)", y="g * (x > y)"),
+    "maximum": rule(
+        "x, y",
+        broadcasts=True,
+        x=_routes("x", "x >= y", ">"),
+        y=_routes("y", "x < y", ">"),
+    ),
+    "minimum": rule(
+        "x, y",
+        broadcasts=True,
+        x=_routes("x", "x <= y", "<"),
+        y=_routes("y", "x > y", "<"),
+    ),
     "where": rule(
         "condition, x, y",
         broadcasts=True,

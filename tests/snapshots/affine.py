@@ -5,7 +5,7 @@ import numpy as np
 
 def _unbroadcast(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
-    if np.shape(grad) == shape:
+    if getattr(grad, "shape", ()) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
@@ -29,7 +29,7 @@ def affine_backward(dout, cache):
     dt1 = _unbroadcast(dout, t1_shape)
     db = _unbroadcast(dout, np.shape(b))
     # t1 = x2d.dot(w)
-    dx2d = dt1.dot(w.T) if np.ndim(w) > 1 else np.multiply.outer(dt1, w)
+    dx2d = dt1.dot(w.T) if w.ndim > 1 else np.multiply.outer(dt1, w)
     dw = x2d.T.dot(dt1)
     # x2d = x.reshape(n, -1)
     dx = dx2d.reshape(x.shape)

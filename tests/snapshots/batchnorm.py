@@ -5,7 +5,7 @@ import numpy as np
 
 def _unbroadcast(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
-    if np.shape(grad) == shape:
+    if getattr(grad, "shape", ()) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)

@@ -13,6 +13,6 @@ def matmul_backward(dout, cache):
     """Gradients of matmul with respect to W, X."""
     W, X = cache
     # D = W.dot(X)
-    dW = dout.dot(X.T) if np.ndim(X) > 1 else np.multiply.outer(dout, X)
-    dX = W.T.dot(dout) if np.ndim(W) > 1 else np.multiply.outer(W, dout)
+    dW = dout.dot(X.T) if X.ndim > 1 else np.multiply.outer(dout, X)
+    dX = W.T.dot(dout) if W.ndim > 1 else np.multiply.outer(W, dout)
     return (dW, dX)

@@ -6,12 +6,12 @@ import numpy as np
 def relu_forward(x):
     """Run relu; return its value and what relu_backward needs."""
     out = np.maximum(0, x)
-    return out, (x,)
+    return out, (out,)
 
 
 def relu_backward(dout, cache):
     """Gradients of relu with respect to x."""
-    (x,) = cache
+    (out,) = cache
     # out = np.maximum(0, x)
-    dx = dout * (0 < x)
+    dx = dout * (out > 0)
     return (dx,)

@@ -5,7 +5,7 @@ import numpy as np
 
 def _unbroadcast(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
-    if np.shape(grad) == shape:
+    if getattr(grad, "shape", ()) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
@@ -45,9 +45,9 @@ def rnn_step_backward(dout, cache):
     dt1 = _unbroadcast(dt3, t1_shape)
     dt2 = _unbroadcast(dt3, t2_shape)
     # t2 = prev_h.dot(Wh)
-    dprev_h = dt2.dot(Wh.T) if np.ndim(Wh) > 1 else np.multiply.outer(dt2, Wh)
-    dWh = prev_h.T.dot(dt2) if np.ndim(prev_h) > 1 else np.multiply.outer(prev_h, dt2)
+    dprev_h = dt2.dot(Wh.T) if Wh.ndim > 1 else np.multiply.outer(dt2, Wh)
+    dWh = prev_h.T.dot(dt2) if prev_h.ndim > 1 else np.multiply.outer(prev_h, dt2)
     # t1 = x.dot(Wx)
-    dx = dt1.dot(Wx.T) if np.ndim(Wx) > 1 else np.multiply.outer(dt1, Wx)
-    dWx = x.T.dot(dt1) if np.ndim(x) > 1 else np.multiply.outer(x, dt1)
+    dx = dt1.dot(Wx.T) if Wx.ndim > 1 else np.multiply.outer(dt1, Wx)
+    dWx = x.T.dot(dt1) if x.ndim > 1 else np.multiply.outer(x, dt1)
     return (dx, dprev_h, dWx, dWh, db)

@@ -5,7 +5,7 @@ import numpy as np
 
 def _unbroadcast(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
-    if np.shape(grad) == shape:
+    if getattr(grad, "shape", ()) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
@@ -31,8 +31,7 @@ def svm_loss_forward(scores, y):
         n,
         np.shape(t1),
         np.shape(correct),
-        t3,
-        np.shape(margins),
+        margins,
         not_label,
         np.shape(t4),
     )
@@ -40,25 +39,15 @@ def svm_loss_forward(scores, y):
 
 def svm_loss_backward(dout, cache):
     """Gradients of svm_loss with respect to scores, y."""
-    (
-        scores,
-        y,
-        n,
-        t1_shape,
-        correct_shape,
-        t3,
-        margins_shape,
-        not_label,
-        t4_shape,
-    ) = cache
+    scores, y, n, t1_shape, correct_shape, margins, not_label, t4_shape = cache
     # loss = t5 / n
     dt5 = dout / n
     # t5 = np.sum(t4)
     dt4 = np.broadcast_to(dt5, t4_shape)
     # t4 = margins * not_label
-    dmargins = _unbroadcast(dt4 * not_label, margins_shape)
+    dmargins = _unbroadcast(dt4 * not_label, np.shape(margins))
     # margins = np.maximum(0, t3)
-    dt3 = dmargins * (0 < t3)
+    dt3 = dmargins * (margins > 0)
     # t2 = scores - correct
     dscores = _unbroadcast(dt3, np.shape(scores))
     dcorrect = -_unbroadcast(dt3, correct_shape)

@@ -5,7 +5,7 @@ import numpy as np
 
 def _unbroadcast(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
-    if np.shape(grad) == shape:
+    if getattr(grad, "shape", ()) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
@@ -48,7 +48,6 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
         y,
         n,
         np.shape(t1),
-        t2,
         hidden,
         np.shape(t3),
         scores,
@@ -72,7 +71,6 @@ def two_layer_loss_backward(dout, cache):
         y,
         n,
         t1_shape,
-        t2,
         hidden,
         t3_shape,
         scores,
@@ -117,16 +115,16 @@ def two_layer_loss_backward(dout, cache):
     dt3 = _unbroadcast(dscores, t3_shape)
     db2 = _unbroadcast(dscores, np.shape(b2))
     # t3 = hidden.dot(W2)
-    dhidden = dt3.dot(W2.T) if np.ndim(W2) > 1 else np.multiply.outer(dt3, W2)
-    dW2 += hidden.T.dot(dt3) if np.ndim(hidden) > 1 else np.multiply.outer(hidden, dt3)
+    dhidden = dt3.dot(W2.T) if W2.ndim > 1 else np.multiply.outer(dt3, W2)
+    dW2 += hidden.T.dot(dt3) if hidden.ndim > 1 else np.multiply.outer(hidden, dt3)
     # hidden = np.maximum(0, t2)
-    dt2 = dhidden * (0 < t2)
+    dt2 = dhidden * (hidden > 0)
     # t2 = t1 + b1
     dt1 = _unbroadcast(dt2, t1_shape)
     db1 = _unbroadcast(dt2, np.shape(b1))
     # t1 = X.dot(W1)
-    dX = dt1.dot(W1.T) if np.ndim(W1) > 1 else np.multiply.outer(dt1, W1)
-    dW1 += X.T.dot(dt1) if np.ndim(X) > 1 else np.multiply.outer(X, dt1)
+    dX = dt1.dot(W1.T) if W1.ndim > 1 else np.multiply.outer(dt1, W1)
+    dW1 += X.T.dot(dt1) if X.ndim > 1 else np.multiply.outer(X, dt1)
     # no gradient reaches y
     dy = np.zeros_like(y)[()]
     return (dW1, db1, dW2, db2, dX, dy, dreg)
