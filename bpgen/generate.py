@@ -100,15 +100,8 @@ def _generate(source, functions, wrt, filename, options, line_offset, require_on
             activity=options.activity,
         )
 
-        def error(at, message, hint=None):
-            return UnsupportedError(
-                message,
-                filename=filename,
-                lineno=at.lineno,
-                col_offset=at.col_offset,
-                source_line=parsed.line(at.lineno),
-                hint=hint,
-            )
+        def error(at, message, hint=None, parsed=parsed):
+            return parsed.error(at.node, message, hint)
 
         inferred = shapes.infer(program)
         backward = reverse.Reverse(program, inferred, options, error).run()

@@ -111,8 +111,7 @@ class Lowerer:
         if handler is None:
             raise self.refuse(node)
         result = handler(node)
-        line, col = self.source.where(node)
-        result.lineno, result.col_offset = line, col
+        result.bp_node = node  # where errors about this value point
         return result
 
     def refuse(self, node: cst.CSTNode) -> Exception:
@@ -339,9 +338,9 @@ class Lowerer:
                 f"write {gate}(a, b); for arrays use np.{gate}imum or np.{gate}",
             )
         folded = call.args[0]
-        line, col = self.source.where(node)
         for arg in call.args[1:]:
-            folded = ast.Call(call.func, [folded, arg], [], lineno=line, col_offset=col)
+            folded = ast.Call(call.func, [folded, arg], [])
+            folded.bp_node = node
             _tag(folded, gate, {"x": ("args", 0), "y": ("args", 1)})
         return folded
 

@@ -27,13 +27,25 @@ class Source:
     text: str
     filename: str
     module: cst.Module
-    positions: dict
     line_offset: int = 0
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified
     constants: dict[str, cst.SimpleStatementLine] = field(default_factory=dict)
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
 
+    # nodes bpgen made stand for the user's node they came from (for errors)
+    origin: dict = field(default_factory=dict)
+    _positions: dict | None = None
+
+    @property
+    def positions(self) -> dict:
+        """Positions are computed only when an error needs one: most runs don't."""
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = dict(wrapper.resolve(PositionProvider))
+        return self._positions
+
     def where(self, node: cst.CSTNode) -> tuple[int, int]:
+        node = self.origin.get(node, node)
         pos = self.positions.get(node)
         if pos is None:
             return 1 + self.line_offset, 0
@@ -89,9 +101,7 @@ def parse(text: str, filename: str = "<source>", line_offset: int = 0) -> Source
             filename=filename,
             hint="split the deepest expression into several assignments",
         ) from None
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = dict(wrapper.resolve(PositionProvider))
-    source = Source(text, filename, module, positions, line_offset)
+    source = Source(text, filename, module, line_offset)
     _read_top_level(source)
     return source
 

@@ -51,8 +51,7 @@ class Stage:
     gate: str | None
     inputs: dict[str, ast.expr] = field(default_factory=dict)
     params: dict[str, ast.expr] = field(default_factory=dict)
-    lineno: int = 0
-    col_offset: int = 0
+    node: cst.CSTNode | None = None  # the user's expression, for errors
 
 
 @dataclass
@@ -198,22 +197,11 @@ class Stager:
             named = bases - self.unnamed
             if named:
                 self.views.update(named | {name})
-        self.stages.append(
-            Stage(name, value, gate, inputs, params, value.lineno, value.col_offset)
-        )
+        self.stages.append(Stage(name, value, gate, inputs, params, origin(value)))
         return ast.Name(name, ast.Load())
 
     def source_error(self, node: ast.expr, message: str, hint: str | None = None):
-        from .errors import UnsupportedError
-
-        return UnsupportedError(
-            message,
-            filename=self.source.filename,
-            lineno=node.lineno,
-            col_offset=node.col_offset,
-            source_line=self.source.line(node.lineno),
-            hint=hint,
-        )
+        return self.source.error(origin(node), message, hint)
 
     def _refuse_nondifferentiable(self, node: ast.expr) -> Exception:
         if isinstance(node, (ast.Tuple, ast.List)):
@@ -336,8 +324,8 @@ class Stager:
                 )
             self.note_inplace(node)
             combined = cst.BinaryOperation(node.target, op[operator], node.value)
-            # positions: report errors at the augmented assignment itself
-            self.source.positions[combined] = self.source.positions.get(node)
+            # report errors at the augmented assignment itself
+            self.source.origin[combined] = node
             self.assign([node.target], combined)
         elif isinstance(node, cst.Pass):
             return
@@ -398,6 +386,10 @@ class Stager:
         if isinstance(value, ast.Name) or not self.is_varied(value):
             return [self.atom(value)], False
         return [self.atom(value, self.fresh("out"))], False
+
+
+def origin(node: ast.AST) -> cst.CSTNode | None:
+    return getattr(node, "bp_node", None)
 
 
 def _identifiers(function: cst.FunctionDef) -> set[str]:
