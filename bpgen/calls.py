@@ -24,6 +24,10 @@ _MATH = {
     "tanh": "tanh",
     "pow": "pow",
     "fabs": "abs",
+    "exp2": "exp2",
+    "cbrt": "cbrt",
+    "atan2": "arctan2",
+    "hypot": "hypot",
 }
 _BUILTINS = {"abs": "abs", "max": "max", "min": "min", "pow": "pow"}
 
@@ -32,6 +36,7 @@ _NUMPY = {name: name for name in """
     exp expm1 log log2 log10 log1p sqrt square reciprocal sin cos tan arcsin
     arccos arctan sinh cosh tanh abs maximum minimum where clip dot matmul outer
     sum mean var std transpose reshape expand_dims squeeze copy stack concatenate
+    exp2 cbrt arctan2 hypot logaddexp ravel swapaxes
     """.split()}
 _NUMPY.update(
     {
@@ -64,6 +69,9 @@ METHODS = {
     "dot": "dot",
     "squeeze": "squeeze",
     "copy": "copy",
+    "ravel": "ravel",
+    "flatten": "ravel",
+    "swapaxes": "swapaxes",
 }
 # methods and attributes that read only an array's metadata
 STATIC_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
