@@ -445,15 +445,20 @@ UNARY = {
     "sinh": ("sinh", "sinh"),
     "cosh": ("cosh", "cosh"),
     "tanh": ("tanh", "tanh"),
+    "exp2": ("exp2", "exp2"),
+    "cbrt": ("cbrt", "cbrt"),
 }
 
 
 def unary(draw, ctx: Ctx, kind: str, a: E) -> E:
     spelled = UNARY[kind][0 if ctx.mode == "math" else 1]
     probe = None
-    if kind in ("exp", "expm1"):
+    if kind in ("exp", "expm1", "exp2"):
         a = bounded(draw, ctx, a, 2.5)
-        interval = _mono(math.exp if kind == "exp" else math.expm1, a)
+        interval = _mono({"exp": math.exp, "expm1": math.expm1, "exp2": lambda v: 2.0**v}[kind], a)
+    elif kind == "cbrt":
+        a = nonzero(draw, ctx, a)
+        interval, probe = _mono(lambda v: math.copysign(abs(v) ** (1 / 3), v), a), ["_nz({})"]
     elif kind in ("log", "log2", "log10", "sqrt"):
         a = positive(draw, ctx, a)
         f = {"log": math.log, "log2": math.log2, "log10": math.log10, "sqrt": math.sqrt}[kind]
@@ -586,9 +591,15 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
     if depth <= 0 or draw(st.integers(0, 4)) == 0:
         return leaf(draw, ctx, target)
     if ctx.mode == "math":
-        kinds = ["arith", "arith", "unary", "unary", "neg", "pow", "powv", "abs", "ext", "sigmoid", "logb", "square"]
+        kinds = ["arith", "arith", "unary", "unary", "neg", "pow", "powv", "abs", "ext", "sigmoid", "logb", "square", "binfn"]
     else:
-        kinds = ["arith", "arith", "unary", "unary", "neg", "pow", "powv", "abs", "ext", "sigmoid", "square", "where", "clip", "copy", "npunary"]
+        kinds = ["arith", "arith", "unary", "unary", "neg", "pow", "powv", "abs", "ext", "sigmoid", "square", "where", "clip", "copy", "npunary", "binfn", "concat"]
+        if target:
+            kinds += ["stack"]
+        if len(target) == 1:
+            kinds += ["ravel"]
+        if len(target) == 2:
+            kinds += ["swapaxes"]
         if target in REDUCE:
             kinds += ["reduce", "reduce"]
         if target in MATMUL:
@@ -619,7 +630,8 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
         a, b = pair()
         out = arith(draw, ctx, draw(st.sampled_from(["+", "-", "*", "/"])), a, b)
     elif kind == "unary":
-        out = unary(draw, ctx, draw(st.sampled_from(sorted(UNARY))), sub())
+        names = [k for k, (m, _) in sorted(UNARY.items()) if ctx.mode == "numpy" or hasattr(math, m)]
+        out = unary(draw, ctx, draw(st.sampled_from(names)), sub())
     elif kind == "neg":
         a = sub()
         form = draw(st.sampled_from(["-", "-", "+"] + (["negative", "positive"] if ctx.mode == "numpy" else [])))
@@ -663,10 +675,72 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
             b = E(base, base, (), v, v, pyfloat=True)
         interval = _corners(lambda x, y: math.log(x, y), a, b)
         out = call(ctx, "log", [a, b], interval, probe=["_pos({})", "_base({})"], pyfloat=True)
+    elif kind == "binfn":
+        a, b = pair()
+        which = draw(st.sampled_from(["arctan2", "hypot"] + (["logaddexp"] if ctx.mode == "numpy" else [])))
+        if which == "arctan2":
+            # x > 0 keeps away from the origin and from the branch cut
+            b = positive(draw, ctx, b)
+            out = call(ctx, "atan2" if ctx.mode == "math" else "arctan2", [a, b], (-math.pi / 2, math.pi / 2), probe=[None, "_pos({})"], pyfloat=ctx.mode == "math")
+        elif which == "hypot":
+            a = bounded(draw, ctx, nonzero(draw, ctx, a), 6.0)
+            b = bounded(draw, ctx, b, 6.0)
+            out = call(ctx, "hypot", [a, b], (0.0, math.hypot(a.mag, b.mag)), probe=["_nz({})", None], pyfloat=ctx.mode == "math")
+        else:
+            a, b = bounded(draw, ctx, a, 6.0), bounded(draw, ctx, b, 6.0)
+            out = call(ctx, "logaddexp", [a, b], (max(a.lo, b.lo), max(a.hi, b.hi) + math.log(2)))
+        out = replace(out, shape=target)
+    elif kind == "concat":
+        axis = draw(st.integers(0, len(target) - 1)) if target else None
+        if axis is None:
+            out = sub()
+        else:
+            n = target[axis]
+            fits = [
+                p for p in _splits(n)
+                if all(target[:axis] + (k,) + target[axis + 1 :] in SIZE for k in p)
+            ]
+            sizes = draw(st.sampled_from(fits or [(n,)]))
+            pieces = [sub(target[:axis] + (k,) + target[axis + 1 :]) for k in sizes]
+            for i, e in enumerate(pieces):
+                if e.pyfloat or e.shape != target[:axis] + (sizes[i],) + target[axis + 1 :]:
+                    pieces[i] = leaf(draw, ctx, target[:axis] + (sizes[i],) + target[axis + 1 :], array=True)
+            out = _listcall(draw, ctx, "concatenate", pieces, axis, len(target), target)
+    elif kind == "stack":
+        axis = draw(st.integers(0, len(target) - 1))
+        piece = target[:axis] + target[axis + 1 :]
+        pieces = [sub(piece) for _ in range(target[axis])]
+        out = _listcall(draw, ctx, "stack", pieces, axis, len(target), target)
+    elif kind == "ravel":
+        sources = [s for s in SHAPES if SIZE[s] == target[0] and len(s) == 2]
+        if not sources:
+            out = sub()
+        else:
+            a = sub(draw(st.sampled_from(sources)))
+            form = draw(st.integers(0, 2))
+            if form == 0:
+                out = E(f"{par(a)}.ravel()", f"{ppar(a)}.ravel()", target, a.lo, a.hi, aliases=_view(a))
+            elif form == 1:
+                out = replace(call(ctx, "ravel", [a], (a.lo, a.hi)), shape=target, aliases=_view(a))
+            else:
+                out = E(f"{par(a)}.flatten()", f"{ppar(a)}.flatten()", target, a.lo, a.hi)
+    elif kind == "swapaxes":
+        a = sub(tuple(reversed(target)))
+        axes = draw(st.sampled_from(["0, 1", "1, 0", "-1, -2", "0, -1"]))
+        if draw(st.booleans()):
+            out = E(f"{par(a)}.swapaxes({axes})", f"{ppar(a)}.swapaxes({axes})", target, a.lo, a.hi, aliases=_view(a))
+        else:
+            out = replace(call(ctx, "swapaxes", [a], (a.lo, a.hi), extra=f", {axes}"), shape=target, aliases=_view(a))
     elif kind == "npunary":
         a = sub()
-        which = draw(st.sampled_from(["square", "reciprocal"]))
-        if which == "square":
+        which = draw(st.sampled_from(["square", "reciprocal", "exp2", "cbrt"]))
+        if which == "exp2":
+            a = bounded(draw, ctx, a, 3.0)
+            out = call(ctx, "exp2", [a], _mono(lambda v: 2.0**v, a))
+        elif which == "cbrt":
+            a = nonzero(draw, ctx, a)
+            out = call(ctx, "cbrt", [a], _mono(lambda v: math.copysign(abs(v) ** (1 / 3), v), a), probe=["_nz({})"])
+        elif which == "square":
             a = bounded(draw, ctx, a, 4.0)
             out = call(ctx, "square", [a], _square(a))
         else:
@@ -743,8 +817,8 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
             out = E(f"{par(a)}.transpose(1, 0)", f"{ppar(a)}.transpose(1, 0)", target, a.lo, a.hi, aliases=al)
     elif kind == "reshape":
         sources = [s for s in SHAPES if SIZE[s] == SIZE[target] and s != target and s]
-        if "float-reshape" not in KNOWN_BUGS and target:
-            sources.append(())
+        if target and SIZE.get(target) == 1:
+            sources.append(())  # a float or 0-d array reshaped
         if not sources or not target:
             out = sub()
         else:
@@ -801,6 +875,24 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
         raise AssertionError(kind)
     assert out.shape == target or (out.shape == () and target == ()), (kind, out, target)
     return squash(draw, ctx, out)
+
+
+def _splits(n: int) -> list[tuple[int, ...]]:
+    return {1: [(1,)], 3: [(1, 1, 1), (1, 2), (2, 1), (3,)], 4: [(1, 3), (3, 1), (1, 1, 1, 1), (2, 2)]}.get(n, [(n,)])
+
+
+def _listcall(draw, ctx: Ctx, fn: str, pieces: list[E], axis: int, rank: int, target) -> E:
+    """np.concatenate / np.stack of a list (or tuple) of pieces along `axis`."""
+    bracket = draw(st.sampled_from(["[]", "()"]))
+    items = ", ".join(p.code for p in pieces)
+    probes = ", ".join(p.probe for p in pieces)
+    if bracket == "()" and len(pieces) == 1:
+        items, probes = items + ",", probes + ","
+    spelled = draw(st.sampled_from([str(axis), str(axis - rank)]))
+    extra = "" if axis == 0 and draw(st.booleans()) else f", axis={spelled}"
+    code = f"{ctx.fn(fn)}({bracket[0]}{items}{bracket[1]}{extra})"
+    probe = f"{ctx.fn(fn)}({bracket[0]}{probes}{bracket[1]}{extra})"
+    return E(code, probe, target, min(p.lo for p in pieces), max(p.hi for p in pieces))
 
 
 def reduction(draw, ctx: Ctx, a: E, axis, keep: bool, count: int, target) -> E:
@@ -910,6 +1002,16 @@ def adapt(draw, ctx: Ctx, v: E, target: tuple, array: bool) -> E:
     if target == ():
         return s
     return E(f"{np_}.zeros({target!r}) + {s.code}", f"{np_}.zeros({target!r}) + {s.probe}", target, s.lo, s.hi, atom=False)
+
+
+# Gates of bpgen.rules.RULES the generator writes (test_generator_covers_rule_table).
+GATES = frozenset(
+    """add sub mul div pow neg pos exp expm1 exp2 log log2 log10 log1p logb sqrt
+    cbrt square reciprocal sigmoid sin cos tan arcsin arccos arctan arctan2 sinh
+    cosh tanh abs max min maximum minimum where clip dot matmul outer sum mean amax
+    amin var std transpose reshape expand_dims squeeze copy getitem hypot logaddexp
+    ravel swapaxes concatenate stack""".split()
+)
 
 
 # -- whole programs ---------------------------------------------------------------

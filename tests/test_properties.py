@@ -104,6 +104,15 @@ def _check_kinds(code: str, program: Program, args: list) -> None:
             assert np.asarray(grad).dtype == np.float64, f"d{name} is {np.asarray(grad).dtype}"
 
 
+def test_generator_covers_rule_table():
+    """Every gate of the rule table appears in the random programs."""
+    from bpgen.rules import RULES
+
+    from programs import GATES
+
+    assert set(RULES) - GATES == set(), "gates the random programs never write"
+
+
 def _report():
     print(
         f"\nproperty run: {STATS['programs']} programs checked, "
