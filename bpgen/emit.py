@@ -13,18 +13,47 @@ from .lower import MATH, NP
 from .reverse import UNBROADCAST, Backward, Namer
 from .stage import Program
 
-UNBROADCAST_HELPER = '''
-def {name}(grad, shape):
+UNBROADCAST_HELPER = '''def {name}(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if getattr(grad, "shape", ()) == shape:
         return grad
     lead = {np}.ndim(grad) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1
-    )
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
     summed = {np}.sum(grad, axis=axes)
     return summed.reshape(shape) if shape else summed
 '''
+
+
+def _simple(node: ast.expr, unary: bool) -> bool:
+    """A power operand black writes without spaces: `x**2`, `a.b**-1`."""
+    if unary and isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
+        return _simple(node.operand, False)
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) or node.value is None
+    return isinstance(node, ast.Name)
+
+
+class _Unparser(ast._Unparser):  # type: ignore[name-defined,misc]
+    """ast.unparse, spelling simple powers as black does (`xpy**2`), so the
+    text is already black's and black formats it in one pass, not two."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        hug = (
+            isinstance(node.op, ast.Pow)
+            and _simple(node.left, False)
+            and _simple(node.right, True)
+        )
+        if not hug:
+            return super().visit_BinOp(node)
+        self.write = lambda *text: type(self).write(  # type: ignore[method-assign]
+            self, *("**" if t == " ** " else t for t in text)
+        )
+        try:
+            super().visit_BinOp(node)
+        finally:
+            del self.write
 
 
 @dataclass
@@ -45,7 +74,7 @@ class Renderer:
     def __call__(self, node: ast.AST) -> str:
         if isinstance(node, ast.stmt):
             node.lineno = 0  # unparse looks up type comments by line
-        text = ast.unparse(node)
+        text = _Unparser().visit(node)
         if "\x00" in text:
             for placeholder, name in self.aliases.items():
                 if placeholder in text:
@@ -82,8 +111,10 @@ def module(
         imports.append(_import("math", aliases[MATH]))
     if NP in render.used:
         imports.append(_import("numpy", aliases[NP]))
-    parts = [header, "\n".join(imports), "\n".join(defined), *helpers, *functions]
-    return _format("\n\n".join(p for p in parts if p))
+    # blank lines as black puts them, so black's output is its input
+    top = "\n\n".join(p for p in [header, "\n".join(imports), "\n".join(defined)] if p)
+    parts = [top, *(p.strip("\n") for p in [*helpers, *functions])]
+    return _format("\n\n\n".join(parts) + "\n")
 
 
 def _import(module: str, alias: str) -> str:
@@ -101,14 +132,16 @@ def aliases_np(render: Renderer) -> str:
     return render.aliases[NP]
 
 
-def _wrapped(head: str, names: list[str], tail: str) -> str:
-    """A tuple display on one line, or one name per line when too long: the
-    shape black would give it, so black has no long line to split."""
-    inner = ", ".join(names) + ("," if len(names) == 1 else "")
+def _wrapped(head: str, names: list[str], tail: str, bracket: str = "") -> str:
+    """A tuple on one line, or one name per line when too long: the shape
+    black gives it, so black has no long line to split."""
+    inner = ", ".join(names) + ("," if len(names) == 1 and not bracket else "")
     line = f"{head}{inner}{tail}"
     if len(line) <= 88:
         return line
-    return "\n".join([head, *(f"        {n}," for n in names), f"    {tail}"])
+    close = ")" if bracket else ""
+    items = [f"        {n}," for n in names]
+    return "\n".join([head + bracket, *items, f"    {close}{tail}"])
 
 
 def _functions(unit: Unit, render: Renderer) -> str:
@@ -138,7 +171,11 @@ def _functions(unit: Unit, render: Renderer) -> str:
         f'    """Gradients of {name} with respect to {", ".join(program.wrt)}."""',
     ]
     if backward.cache:
-        lines.append(_wrapped("    (", backward.cache, f") = {backward.cache_name}"))
+        if len(backward.cache) == 1:
+            lines.append(f"    ({backward.cache[0]},) = {backward.cache_name}")
+        else:
+            unpack = _wrapped("    ", backward.cache, f" = {backward.cache_name}", "(")
+            lines.append(unpack)
     for block in backward.blocks:
         if block.stage is not None:
             stage = block.stage

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -48,6 +49,8 @@ def generate_module(
     """One module for several functions (all top-level ones when None)."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # deep expressions recurse deeply
+    collecting = gc.isenabled()
+    gc.disable()  # one call makes no cycles worth collecting; gc made it superlinear
     try:
         return _generate(
             source,
@@ -74,6 +77,8 @@ def generate_module(
         ) from exc
     finally:
         sys.setrecursionlimit(limit)
+        if collecting:
+            gc.enable()
 
 
 def _generate(source, functions, wrt, filename, options, line_offset, require_one):

@@ -224,15 +224,35 @@ class Reverse:
         )
         return simplify.expression(tree) if self.options.simplify else tree
 
+    def _fits(self, expr: ast.expr, atom: ast.Name) -> bool:
+        """`expr` is `e * f` or `e / f` with f a constant or of atom's shape."""
+        if not (
+            isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Mult, ast.Div))
+        ):
+            return False
+        factor = expr.right
+        if simplify.number(factor) is not None:
+            return True
+        klass = self.shapes.klass.get(atom.id)
+        return (
+            isinstance(factor, ast.Name)
+            and klass is not None
+            and self.shapes.klass.get(factor.id) == klass
+        )
+
     def reduce(self, expr: ast.expr, stage: Stage, atom: ast.Name) -> ast.expr:
         """Sum a broadcast gradient back to its input's shape, where needed."""
         call = functools.partial(ast.Call, keywords=[])
         np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
         if self.program.scalar:
             return expr
-        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        negative, expr = simplify.split_sign(expr)
+        if negative:
             # the sum is linear: negate the (smaller) sum, not the gradient
-            return simplify.negate(self.reduce(expr.operand, stage, atom))
+            return simplify.negate(self.reduce(expr, stage, atom))
+        if self.options.broadcast and self._fits(expr, atom):
+            # factors of the input's own shape apply after the sum: sum(g * out) / y
+            return ast.BinOp(self.reduce(expr.left, stage, atom), expr.op, expr.right)
         if self.options.broadcast:
             klass = self.shapes.klass
             if klass.get(atom.id) == klass.get(stage.target):

@@ -127,14 +127,15 @@ def _ddof(gate: Gate) -> str:
     return f" - {gate.code('ddof')}" if gate.literal("ddof") else ""
 
 
+# the small factors meet first, then one pass over the full-size centred values
 def _var(gate: Gate) -> str:
     scale = f"({_count(gate)}{_ddof(gate)})"
-    return f"{_restore(gate, 'g')} * 2 * {_centered(gate)} / {scale}"
+    return f"{_centered(gate)} * ({_restore(gate, 'g')} * 2 / {scale})"
 
 
 def _std(gate: Gate) -> str:
     scale = f"(({_count(gate)}{_ddof(gate)}) * {_restore(gate, 'out')})"
-    return f"{_restore(gate, 'g')} * {_centered(gate)} / {scale}"
+    return f"{_centered(gate)} * ({_restore(gate, 'g')} / {scale})"
 
 
 # -- helpers for products and shapes -----------------------------------------

@@ -84,6 +84,17 @@ def negate(node: ast.expr) -> ast.expr:
     return ast.UnaryOp(ast.USub(), node)
 
 
+def split_sign(node: ast.expr) -> tuple[bool, ast.expr]:
+    """(True, a * b) for -a * b; (False, node) when there is no leading minus."""
+    if _is_negation(node):
+        return True, node.operand
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        negative, left = split_sign(node.left)
+        if negative:
+            return True, ast.BinOp(left, node.op, node.right)
+    return False, node
+
+
 def _is_negation(node: ast.expr) -> bool:
     return (
         isinstance(node, ast.UnaryOp)

@@ -200,3 +200,16 @@ def test_switches_change_the_code_not_the_gradients():
     check_gradients(
         source, [3.0, -4.0], options=bpgen.Options(simplify=False, fusion=False)
     )
+
+
+@pytest.mark.parametrize("sample", ["staged", "affine", "batchnorm", "neuron"])
+def test_emitted_text_is_already_blacks(sample, monkeypatch):
+    """black makes a second pass whenever its output differs from its input;
+    bpgen writes black's spelling (`x**2`, blank lines) so it makes one."""
+    from bpgen import emit
+
+    seen = []
+    real = emit._format
+    monkeypatch.setattr(emit, "_format", lambda text: seen.append(text) or real(text))
+    code = bpgen.generate((SAMPLES / f"{sample}.py").read_text())
+    assert seen == [code]

@@ -47,7 +47,7 @@ def batchnorm_backward(dout, cache):
     dt2 = dsqrtvar / (2 * sqrtvar)
     # var = np.mean(t1, axis=0)
     dt1 = dt2 / t1_shape[0]
-    # t1 = xmu ** 2
+    # t1 = xmu**2
     dxmu += dt1 * 2 * xmu
     # xmu = x - mu
     dx = dxmu

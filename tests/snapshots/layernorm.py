@@ -37,14 +37,14 @@ def layernorm_backward(dout, cache):
     dxhat = _unbroadcast(dt4 * gamma, np.shape(xhat))
     # xhat = t1 / t3
     dt1 = dxhat / t3
-    dt3 = np.sum(-dxhat * xhat / t3, axis=1, keepdims=True)
+    dt3 = -np.sum(dxhat * xhat, axis=1, keepdims=True) / t3
     # t3 = np.sqrt(t2)
     dt2 = dt3 / (2 * t3)
     # t1 = x - mu
     dx = dt1
     dmu = -np.sum(dt1, axis=1, keepdims=True)
     # var = x.var(axis=1, keepdims=True)
-    dx = dx + dt2 * 2 * (x - np.mean(x, axis=1, keepdims=True)) / x.shape[1]
+    dx = dx + (x - np.mean(x, axis=1, keepdims=True)) * (dt2 * 2 / x.shape[1])
     # mu = x.mean(axis=1, keepdims=True)
     dx += dmu / x.shape[1]
     return (dx, dgamma, dbeta)

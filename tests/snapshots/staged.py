@@ -24,7 +24,7 @@ def f_backward(dout, cache):
     dinvden = dout * num
     # invden = 1.0 / den
     dden = -dinvden * invden / den
-    # xpysqr = xpy ** 2
+    # xpysqr = xpy**2
     dxpy = dden * 2 * xpy
     # xpy = x + y
     dx = dxpy
