@@ -1135,11 +1135,11 @@ def programs(draw, mode: str) -> Program:
         depth = draw(st.integers(0, 3))
         if kind == "aug":
             # += updates an array in place: only on values nothing else holds
-            # (bpgen refuses it on parameters it cannot tell are floats)
+            # (bpgen refuses it on parameters it cannot tell are floats, and
+            # so on their aliases, even in a module that imports only math)
             candidates = sorted(
                 n for n in ctx.env
                 if n in ctx.fresh
-                or mode == "math" and ctx.env[n].pyfloat
                 or n in ctx.annotated
                 and ("aug-annotated" not in KNOWN_BUGS or len(ctx.annotated) == len(params))
             )
