@@ -29,6 +29,7 @@ _OPERATORS = {
     "getitem": "`x[index]`",
     "sigmoid": "`1 / (1 + exp(-x))` (any spelling)",
     "square": "`x * x`",
+    "logsumexp": "`np.log(np.sum(np.exp(x), axis, keepdims))` (any spelling)",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from .lower import _tag, gate_of
+from .lower import _tag, gate_of, get_slot
 
 
 def _is_one(node: ast.expr) -> bool:
@@ -44,11 +44,38 @@ def _sigmoid_input(node: ast.expr) -> ast.expr | None:
     return None
 
 
+def _inner(node: ast.expr, gate: str, name: str) -> tuple[ast.expr, tuple] | None:
+    """The input `name` of `node` and its slot, when `node` is that gate."""
+    if gate_of(node) != gate:
+        return None
+    slot = node.bp_slots.get(name)  # type: ignore[attr-defined]
+    return None if slot is None else (get_slot(node, slot), slot)
+
+
+def _logsumexp(node: ast.expr) -> dict | None:
+    """Slots of `log(sum(exp(z), axis, keepdims))` as one gate, else None."""
+    found = _inner(node, "log", "x")
+    summed = found and _inner(found[0], "sum", "a")
+    exp = summed and _inner(summed[0], "exp", "x")
+    if not exp:
+        return None
+    to_sum, to_exp = found[1], summed[1]
+    slots = {"a": to_sum + to_exp + exp[1]}
+    for name, slot in found[0].bp_slots.items():  # axis=, keepdims=
+        if name != "a":
+            slots[name] = to_sum + slot
+    return slots
+
+
 def fuse(node: ast.expr) -> ast.expr:
-    """Tag every sigmoid inside `node` as one gate (bottom-up)."""
+    """Tag every sigmoid and log-sum-exp inside `node` as one gate (bottom-up)."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.expr):
             fuse(child)
+    slots = _logsumexp(node)
+    if slots is not None:
+        # d/dz log(sum(exp(z))) = softmax(z) = exp(z - out): no exp(z) to cache
+        _tag(node, "logsumexp", slots)
     negative = _sigmoid_input(node)
     if negative is not None:
         # slot of z: node.right (1 + exp(-z)) -> the exp call -> its argument -> operand

@@ -127,6 +127,10 @@ def _ddof(gate: Gate) -> str:
     return f" - {gate.code('ddof')}" if gate.literal("ddof") else ""
 
 
+def _logsumexp(gate: Gate) -> str:
+    return f"{_restore(gate, 'g')} * np.exp(a - {_restore(gate, 'out')})"
+
+
 # the small factors meet first, then one pass over the full-size centred values
 def _var(gate: Gate) -> str:
     scale = f"({_count(gate)}{_ddof(gate)})"
@@ -359,6 +363,7 @@ RULES: dict[str, Rule] = {
     "amax": rule("a, axis=None, keepdims=False", a=_extremum),
     "amin": rule("a, axis=None, keepdims=False", a=_extremum),
     "var": rule("a, axis=None, ddof=0, keepdims=False", a=_var),
+    "logsumexp": rule("a, axis=None, keepdims=False", a=_logsumexp),
     "std": rule("a, axis=None, ddof=0, keepdims=False", a=_std),
     # shapes: the gradient takes the input's shape back
     "transpose": rule("a, axes=None", a=_transpose),

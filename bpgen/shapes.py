@@ -22,7 +22,7 @@ _SAME_SHAPE = frozenset(
     """pos neg exp expm1 log log2 log10 log1p sqrt square reciprocal sigmoid sin cos
     tan arcsin arccos arctan sinh cosh tanh abs copy""".split()
 )
-_REDUCTIONS = frozenset({"sum", "mean", "amax", "amin", "var", "std"})
+_REDUCTIONS = frozenset({"sum", "mean", "amax", "amin", "var", "std", "logsumexp"})
 
 
 @dataclass(frozen=True)

@@ -8,34 +8,30 @@ def softmax_loss_forward(scores, y):
     n = scores.shape[0]
     t1 = np.max(scores, axis=1, keepdims=True)
     shifted = scores - t1
-    t2 = np.exp(shifted)
-    t3 = np.sum(t2, axis=1, keepdims=True)
-    t4 = np.log(t3)
-    log_probs = shifted - t4
-    t5 = log_probs[np.arange(n), y]
-    t6 = np.sum(t5)
-    t7 = -t6
-    loss = t7 / n
-    return loss, (scores, y, n, t1, t2, t3, np.shape(log_probs))
+    t2 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    log_probs = shifted - t2
+    t3 = log_probs[np.arange(n), y]
+    t4 = np.sum(t3)
+    t5 = -t4
+    loss = t5 / n
+    return loss, (scores, y, n, t1, shifted, t2, np.shape(log_probs))
 
 
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores, y."""
-    scores, y, n, t1, t2, t3, log_probs_shape = cache
-    # loss = t7 / n
-    dt7 = dout / n
-    # t7 = -t6
-    dt6 = -dt7
-    # t5 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(dt6, shape=log_probs_shape)
-    np.add.at(dlog_probs, (np.arange(n), y), dt6)
-    # log_probs = shifted - t4
+    scores, y, n, t1, shifted, t2, log_probs_shape = cache
+    # loss = t5 / n
+    dt5 = dout / n
+    # t5 = -t4
+    dt4 = -dt5
+    # t3 = log_probs[np.arange(n), y]
+    dlog_probs = np.zeros_like(dt4, shape=log_probs_shape)
+    np.add.at(dlog_probs, (np.arange(n), y), dt4)
+    # log_probs = shifted - t2
     dshifted = dlog_probs
-    dt4 = -np.sum(dlog_probs, axis=1, keepdims=True)
-    # t4 = np.log(t3)
-    dt3 = dt4 / t3
-    # t2 = np.exp(shifted)
-    dshifted = dshifted + dt3 * t2
+    dt2 = -np.sum(dlog_probs, axis=1, keepdims=True)
+    # t2 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    dshifted = dshifted + dt2 * np.exp(shifted - t2)
     # shifted = scores - t1
     dscores = dshifted
     dt1 = -np.sum(dshifted, axis=1, keepdims=True)

@@ -23,21 +23,19 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
     scores = t3 + b2
     t4 = np.max(scores, axis=1, keepdims=True)
     shifted = scores - t4
-    t5 = np.exp(shifted)
-    t6 = np.sum(t5, axis=1, keepdims=True)
-    t7 = np.log(t6)
-    log_probs = shifted - t7
-    t8 = log_probs[np.arange(n), y]
-    t9 = np.sum(t8)
-    t10 = -t9
-    data_loss = t10 / n
-    t11 = 0.5 * reg
-    t12 = W1 * W1
+    t5 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    log_probs = shifted - t5
+    t6 = log_probs[np.arange(n), y]
+    t7 = np.sum(t6)
+    t8 = -t7
+    data_loss = t8 / n
+    t9 = 0.5 * reg
+    t10 = W1 * W1
+    t11 = np.sum(t10)
+    t12 = W2 * W2
     t13 = np.sum(t12)
-    t14 = W2 * W2
-    t15 = np.sum(t14)
-    t16 = t13 + t15
-    reg_loss = t11 * t16
+    t14 = t11 + t13
+    reg_loss = t9 * t14
     out = data_loss + reg_loss
     return out, (
         W1,
@@ -52,11 +50,11 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
         np.shape(t3),
         scores,
         t4,
+        shifted,
         t5,
-        t6,
         np.shape(log_probs),
-        t11,
-        t16,
+        t9,
+        t14,
     )
 
 
@@ -75,35 +73,33 @@ def two_layer_loss_backward(dout, cache):
         t3_shape,
         scores,
         t4,
+        shifted,
         t5,
-        t6,
         log_probs_shape,
-        t11,
-        t16,
+        t9,
+        t14,
     ) = cache
-    # reg_loss = t11 * t16
-    dt11 = dout * t16
-    dt16 = dout * t11
-    # t14 = W2 * W2
-    dW2 = dt16 * 2 * W2
-    # t12 = W1 * W1
-    dW1 = dt16 * 2 * W1
-    # t11 = 0.5 * reg
-    dreg = dt11 * 0.5
-    # data_loss = t10 / n
-    dt10 = dout / n
-    # t10 = -t9
-    dt9 = -dt10
-    # t8 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(dt9, shape=log_probs_shape)
-    np.add.at(dlog_probs, (np.arange(n), y), dt9)
-    # log_probs = shifted - t7
+    # reg_loss = t9 * t14
+    dt9 = dout * t14
+    dt14 = dout * t9
+    # t12 = W2 * W2
+    dW2 = dt14 * 2 * W2
+    # t10 = W1 * W1
+    dW1 = dt14 * 2 * W1
+    # t9 = 0.5 * reg
+    dreg = dt9 * 0.5
+    # data_loss = t8 / n
+    dt8 = dout / n
+    # t8 = -t7
+    dt7 = -dt8
+    # t6 = log_probs[np.arange(n), y]
+    dlog_probs = np.zeros_like(dt7, shape=log_probs_shape)
+    np.add.at(dlog_probs, (np.arange(n), y), dt7)
+    # log_probs = shifted - t5
     dshifted = dlog_probs
-    dt7 = -np.sum(dlog_probs, axis=1, keepdims=True)
-    # t7 = np.log(t6)
-    dt6 = dt7 / t6
-    # t5 = np.exp(shifted)
-    dshifted = dshifted + dt6 * t5
+    dt5 = -np.sum(dlog_probs, axis=1, keepdims=True)
+    # t5 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    dshifted = dshifted + dt5 * np.exp(shifted - t5)
     # shifted = scores - t4
     dscores = dshifted
     dt4 = -np.sum(dshifted, axis=1, keepdims=True)
