@@ -132,6 +132,8 @@ class Lowerer:
             return ast.Name(self.env[name], ast.Load())
         if name in ("True", "False", "None"):
             return ast.Constant({"True": True, "False": False, "None": None}[name])
+        if name in ("float", "int", "bool"):  # dtype=float, .astype(int)
+            return ast.Name(name, ast.Load())
         if name in self.source.constants:
             self.constants.add(name)
             return ast.Name(name, ast.Load())

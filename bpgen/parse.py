@@ -7,6 +7,7 @@ the user's file, line and column.
 from __future__ import annotations
 
 import ast
+import unicodedata
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -101,9 +102,18 @@ def parse(text: str, filename: str = "<source>", line_offset: int = 0) -> Source
             filename=filename,
             hint="split the deepest expression into several assignments",
         ) from None
+    if not text.isascii():
+        module = module.visit(_NormalizeNames())
     source = Source(text, filename, module, line_offset)
     _read_top_level(source)
     return source
+
+
+class _NormalizeNames(cst.CSTTransformer):
+    """Python reads identifiers in NFKC form (`ﬁ` is `fi`); so does bpgen."""
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        return updated.with_changes(value=unicodedata.normalize("NFKC", updated.value))
 
 
 def _check_syntax(text: str, filename: str, line_offset: int) -> None:

@@ -288,6 +288,12 @@ class Stager:
         if isinstance(target, (cst.Tuple, cst.List)):
             names = []
             for element in target.elements:
+                if isinstance(element, cst.StarredElement):
+                    raise self.source.error(
+                        element,
+                        "starred assignment targets are not supported",
+                        "unpack into one name per value",
+                    )
                 if not isinstance(element.value, cst.Name):
                     raise self._refuse_target(element.value)
                 names.append(element.value.value)
