@@ -1,0 +1,1 @@
+"""A module with a docstring and nothing else."""

@@ -1,0 +1,6 @@
+import numpy as np
+
+
+def f(x):
+    d = {'a': x}
+    return x

@@ -1,0 +1,6 @@
+import numpy as np
+
+
+def f(x):
+    f = np
+    return x

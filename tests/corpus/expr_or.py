@@ -1,0 +1,5 @@
+import math
+
+
+def f(x, y):
+    return x * (x or y)

@@ -1,0 +1,6 @@
+import math
+
+
+def f(x):
+    y = math.exp(x)
+    return y * x

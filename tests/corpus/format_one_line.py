@@ -1,0 +1,4 @@
+import math
+
+
+def f(x): return math.exp(x) * x

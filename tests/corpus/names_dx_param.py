@@ -1,0 +1,5 @@
+import math
+
+
+def f(x, dx):
+    return x * dx + math.exp(x)

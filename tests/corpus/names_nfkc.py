@@ -1,0 +1,5 @@
+import math
+
+
+def f(ﬁ):
+    return fi * math.exp(fi)

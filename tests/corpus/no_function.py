@@ -1,0 +1,4 @@
+import math
+
+X = 1.0
+Y = math.pi * X

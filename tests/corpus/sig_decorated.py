@@ -1,0 +1,9 @@
+import numpy as np
+
+
+import functools
+
+
+@functools.lru_cache
+def f(x):
+    return x * 2.0

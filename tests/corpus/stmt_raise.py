@@ -1,0 +1,6 @@
+import numpy as np
+
+
+def f(x):
+    y = x * 2.0
+    raise ValueError('no')

@@ -1,0 +1,9 @@
+import math
+
+
+def f(x):
+    return math.exp(x)
+
+
+def g(x):
+    return x * x
