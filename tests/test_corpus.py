@@ -151,10 +151,7 @@ EXPECT: dict[str, Any] = {
     "stmt_return_middle.py": Refused(6, 4, ("return", "last")),
     "stmt_no_return.py": Refused(4, 4, ("return",)),
     "stmt_return_nothing.py": Refused(6, 4, ("return",)),
-    "stmt_starred_unpack.py": Known(
-        Refused(5, 7, ("starred",)),
-        "starred assignment target: message and column name the value, not `*b`",
-    ),
+    "stmt_starred_unpack.py": Refused(5, 7, ("starred",)),  # fixed in a2044f0
     "stmt_unpack_mismatch.py": Refused(5, 11, ("unpack",)),
     "stmt_unpack_call.py": Refused(5, 11, ("unpack",)),
     "stmt_floordiv_assign.py": Refused(6, 6, ("//=",)),
@@ -219,10 +216,7 @@ EXPECT: dict[str, Any] = {
     "call_unknown_math_attr.py": Refused(5, 15, ("math.tau2",)),
     "call_method_on_module.py": Refused(5, 11, ("numpy.exp.at",)),
     "call_too_many_args.py": Refused(5, 11, ("too many arguments",)),
-    "call_bad_keyword.py": Known(
-        Refused(5, 11, ("dtype",)),
-        "np.sum(x, dtype=float) is refused as 'name `float` is not defined'",
-    ),
+    "call_bad_keyword.py": Refused(5, 11, ("dtype",)),  # fixed in a2044f0
     "call_max_one_arg.py": Refused(5, 11, ("max()",)),
     # -- signatures --------------------------------------------------------------------
     "sig_star_args.py": Refused(4, 6, ("*args",)),
@@ -249,10 +243,7 @@ EXPECT: dict[str, Any] = {
     "names_builtin_shadow.py": Works(floats(0.3)),
     "names_nonascii.py": Works(floats(0.3, -0.4)),
     "names_nonascii_numpy.py": Works(arrays((4, 3), (2, 4))),
-    "names_nfkc.py": Known(
-        Works(floats(0.3)),
-        "identifiers that Python NFKC-normalises (ﬁ is fi) are refused as undefined",
-    ),
+    "names_nfkc.py": Works(floats(0.3)),  # fixed in a2044f0
     "names_unicode_text.py": Works(floats(0.3)),
     "names_long_identifier.py": Works(floats(0.3)),
     "names_self_cache_tuple.py": Works(arrays((3,))),
