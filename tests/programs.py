@@ -895,8 +895,26 @@ def _listcall(draw, ctx: Ctx, fn: str, pieces: list[E], axis: int, rank: int, ta
     return E(code, probe, target, min(p.lo for p in pieces), max(p.hi for p in pieces))
 
 
+def reduction_code(draw, ctx: Ctx, a: E, name: str, axis, keep: bool) -> tuple[str, str]:
+    """`np.sum(a, axis=.., keepdims=..)` or `a.sum(...)`: (code, probe)."""
+    kw = ([f"axis={axis!r}"] if axis is not None else []) + (["keepdims=True"] if keep else [])
+    if draw(st.booleans()):
+        args = ", ".join(kw)
+        return f"{par(a)}.{name}({args})", f"{ppar(a)}.{name}({args})"
+    extra = "".join(", " + k for k in kw)
+    return f"{ctx.fn(name)}({a.code}{extra})", f"{ctx.fn(name)}({a.probe}{extra})"
+
+
 def reduction(draw, ctx: Ctx, a: E, axis, keep: bool, count: int, target) -> E:
-    kind = draw(st.sampled_from(["sum", "sum", "mean", "max", "min", "var", "std"]))
+    kind = draw(st.sampled_from(["sum", "sum", "mean", "max", "min", "var", "std", "logsumexp"]))
+    if kind == "logsumexp":
+        # log(sum(exp(a))): one fused gate
+        a = bounded(draw, ctx, a, 3.0)
+        e = call(ctx, "exp", [a], _mono(math.exp, a))
+        total = reduction_code(draw, ctx, e, "sum", axis, keep)
+        iv = (a.lo + math.log(count), a.hi + math.log(count))
+        fn = ctx.fn("log")
+        return E(f"{fn}({total[0]})", f"{fn}({total[1]})", target, *iv)
     ddof = 0
     if kind in ("var", "std") and count > 1 and draw(st.booleans()):
         ddof = 1
@@ -1010,7 +1028,7 @@ GATES = frozenset(
     cbrt square reciprocal sigmoid sin cos tan arcsin arccos arctan arctan2 sinh
     cosh tanh abs max min maximum minimum where clip dot matmul outer sum mean amax
     amin var std transpose reshape expand_dims squeeze copy getitem hypot logaddexp
-    ravel swapaxes concatenate stack""".split()
+    ravel swapaxes concatenate stack logsumexp""".split()
 )
 
 
