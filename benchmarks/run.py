@@ -5,13 +5,18 @@
 One process measures every workload: bpgen's generated forward+backward
 (generated once, outside timing), the hand-written staged code in
 `benchmarks/handwritten.py`, and autograd, PyTorch and JAX where installed.
-Times are medians of many interleaved repeats, reported as ratios to the
-hand-written code; before anything is timed, every implementation's output
-and gradients are compared with the hand-written ones, so a wrong gradient is
-reported as wrong rather than timed. Then: the cheap-gradient ratio
-(forward+backward against the plain forward alone), peak memory
-(tracemalloc) of forward+backward, and the generator's own speed against
-black alone formatting its output.
+Times are medians of many interleaved repeats; ratios to the hand-written
+code are medians of the per-repeat ratios (both timed back to back, under
+the same load from whatever shares the machine). Before anything is timed,
+every implementation's output and gradients are compared with the
+hand-written ones, so a wrong gradient is reported as wrong rather than
+timed. Then: the cheap-gradient ratio (forward+backward against the plain
+forward alone), peak memory (tracemalloc) of forward+backward, the
+generator's own speed against black alone formatting its output, and the
+import time of decorated functions (benchmarks/import_time.py).
+
+On a shared machine, `--threads 1` (the default) and `--clock cpu` (the
+default) keep other processes' load out of the comparison as far as possible.
 """
 
 from __future__ import annotations
@@ -79,6 +84,17 @@ class Result:
     spread: dict[str, list[float]] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)
     generated: str | None = None
+    samples: dict[str, list[float]] = field(default_factory=dict)
+
+    def ratio(self, name: str, base: str = "hand-written") -> float:
+        """Median over repeats of name's time / base's time in the same repeat.
+
+        The two were timed one right after the other, under the same load
+        from whatever else shares the machine, so this ratio is steadier
+        than a ratio of medians.
+        """
+        pairs = zip(self.samples[name], self.samples[base], strict=True)
+        return statistics.median(a / b for a, b in pairs)
 
 
 def _params(source: str, function: str) -> list[str]:
@@ -349,6 +365,7 @@ def run_workload(
             if name == "autograd":
                 steps[name] = step
     samples = measure(timed, repeats, block)
+    result.samples = samples
     for name, values in samples.items():
         result.seconds[name] = statistics.median(values)
         q = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
@@ -406,8 +423,10 @@ def generator_speed(sizes: list[int], repeats: int) -> list[dict[str, Any]]:
     for n in sizes:
         source = straight_line(n)
         code = bpgen.generate(source)
-        gen = [_seconds(bpgen.generate, source) for _ in range(repeats)]
-        fmt = [_seconds(black_format, code) for _ in range(repeats)]
+        gen, fmt = [], []
+        for _ in range(repeats if n >= 1000 else 3 * repeats):  # small ones: noisier
+            gen.append(_seconds(bpgen.generate, source))
+            fmt.append(_seconds(black_format, code))
         rows.append(
             {
                 "statements": n,
@@ -515,7 +534,7 @@ def table(results: list[Result], peer_names: list[str]) -> str:
         row = [r.name, _time(hand)]
         for name in ["bpgen", *peer_names]:
             if name in r.seconds:
-                row.append(_ratio(r.seconds[name] / hand))
+                row.append(_ratio(r.ratio(name)))
             else:
                 status = r.status.get(name, "absent")
                 row.append(
@@ -527,11 +546,8 @@ def table(results: list[Result], peer_names: list[str]) -> str:
                     if status.startswith("failed")
                     else "—"
                 )
-        forward = r.seconds["forward"]
-        row.append(_ratio(hand / forward))
-        row.append(
-            _ratio(r.seconds["bpgen"] / forward) if "bpgen" in r.seconds else "—"
-        )
+        row.append(_ratio(r.ratio("hand-written", "forward")))
+        row.append(_ratio(r.ratio("bpgen", "forward")) if "bpgen" in r.seconds else "—")
         rows.append(row)
     return _markdown(head, rows)
 
@@ -574,7 +590,7 @@ def targets(
                 f"{r.name}: bpgen {r.status.get('bpgen')}",
             )
             continue
-        ratio = r.seconds["bpgen"] / r.seconds["hand-written"]
+        ratio = r.ratio("bpgen")
         limit = 1.0 if r.kind == "scalar" else 1.05
         add(
             f"{r.name}: time vs hand-written",
@@ -586,7 +602,7 @@ def targets(
         if r.kind == "scalar":
             for peer, need in (("jax", 15), ("autograd", 300)):
                 if peer in r.seconds:
-                    speedup = r.seconds[peer] / r.seconds["bpgen"]
+                    speedup = r.ratio(peer, "bpgen")
                     add(
                         f"{r.name}: faster than {peer}",
                         speedup,
@@ -596,7 +612,7 @@ def targets(
                         f"than {peer} (target ≥ {need}×)",
                     )
         if "2-layer" in r.name:
-            cheap = r.seconds["bpgen"] / r.seconds["forward"]
+            cheap = r.ratio("bpgen", "forward")
             add(
                 f"{r.name}: forward+backward vs forward",
                 cheap,
@@ -838,9 +854,7 @@ def _run(args, repeats, block, peer_names) -> int:
                 "seconds": r.seconds,
                 "spread": r.spread,
                 "status": r.status,
-                "ratios": {
-                    k: v / r.seconds["hand-written"] for k, v in r.seconds.items()
-                },
+                "ratios": {k: r.ratio(k) for k in r.seconds},
             }
             for r in results
         ],
