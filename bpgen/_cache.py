@@ -4,8 +4,8 @@ One entry is one file, `<cache dir>/<function>-<key>.py`: the generated module
 followed by a trailer line `# bpgen cache entry <key> sha256 <digest>`, where
 the digest covers the module text. Next to it, `<same>.<python>.code` keeps
 the compiled code (marshal, with a digest), the way `__pycache__` does for
-modules; tracebacks and debuggers show the lines of the `.py` entry. The key hashes everything the generated
-text depends on (the module's full source, the file name, the function, `wrt`,
+modules; tracebacks and debuggers show the lines of the `.py` entry. The key
+hashes everything the generated text depends on (the module's full source, the file name, the function, `wrt`,
 the options, bpgen's version and the files bpgen itself is made of), so a
 changed constant, switch or bpgen never reuses a stale entry.
 
@@ -24,6 +24,7 @@ caching off.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -165,10 +166,8 @@ def store_code(path: Path, entry: Path, code: types.CodeType) -> None:
     from ._files import atomic_write
 
     body = marshal.dumps(code)
-    try:
+    with contextlib.suppress(OSError):
         atomic_write(path, _code_header(entry, body) + b"\n" + body, durable=False)
-    except OSError:
-        pass
 
 
 def _code_header(entry: Path, body: bytes) -> bytes:

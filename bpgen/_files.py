@@ -6,6 +6,7 @@ Kept free of heavy imports: the decorator's warm path goes through here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -41,10 +42,8 @@ def atomic_write(
             os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp)
-        except OSError:
-            pass
         raise
 
 

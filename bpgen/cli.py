@@ -323,10 +323,8 @@ def _display(name: str) -> str:
 def _read(job: Job) -> str:
     from ._files import decode_source
 
-    if job.input == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        data = Path(job.input).read_bytes()
+    stdin = job.input == "-"
+    data = sys.stdin.buffer.read() if stdin else Path(job.input).read_bytes()
     return decode_source(data, job.filename)
 
 

@@ -1,4 +1,4 @@
-"""The `bpgen` command: output, exit codes, error format, atomic writes, --check/--diff."""
+"""The `bpgen` command: output, exit codes, errors, atomic writes, --check/--diff."""
 
 from __future__ import annotations
 
