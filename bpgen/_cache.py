@@ -6,8 +6,9 @@ the digest covers the module text. Next to it, `<same>.<python>.code` keeps
 the compiled code (marshal, with a digest), the way `__pycache__` does for
 modules; tracebacks and debuggers show the lines of the `.py` entry. The key
 hashes everything the generated text depends on (the module's full source,
-the file name, the function, `wrt`, the options, bpgen's version and the files bpgen itself is made of), so a
-changed constant, switch or bpgen never reuses a stale entry.
+the file name, the function, `wrt`, the options, bpgen's version and the files
+bpgen itself is made of), so a changed constant, switch or bpgen never reuses a
+stale entry.
 
 What real machines do to caches is handled here:
 
