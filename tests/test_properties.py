@@ -163,7 +163,7 @@ def test_long_run(request, mode):
 # here as regression tests. (The aliasing `+=` cases are refused now and live in
 # the bad-input corpus.)
 
-OPEN = set(KNOWN_BUGS)
+OPEN = set(KNOWN_BUGS) | {"aug-ravel-view"}
 _R = np.random.default_rng(5)
 _N = "import numpy as np\n\n\ndef f({params}):\n{body}"
 
@@ -206,9 +206,20 @@ KNOWN = [
            "y", ["return np.exp(np.reshape(y, (1,)))"], [0.7]),
     _known("aug-annotated", "`+=` refused on a `float`-annotated parameter when another parameter is an array (hint says to annotate)",
            "x: float, y", ["x += 0.5", "return x * y"], [0.3, _n(3)]),
+    _known("aug-fancy-copy", "`+=` refused on the result of fancy or boolean indexing (a copy, not a view)",
+           "x", ["w = x * 2.0", "b = w[[0, 2, 2]]", "b += 1.0", "return np.sum(b) * np.sum(w)"], [_n(3, 4)]),
     _known("aug-view-of-temp", "`+=` refused on a view of an unnamed temporary",
            "x", ["h = np.expand_dims(x * 2.0, 0)", "h += 1.0", "return h"], [_n(3)]),
 ]
+# Either refused (located) or right: an in-place update through a view must not
+# be generated as a rebinding.
+KNOWN_ALIAS = [
+    _known("aug-ravel-view", "`+=` through a ravel/swapaxes view is accepted: forward differs from the original",
+           "x", ["w = x * 2.0", "b = w.ravel()", "b += 1.0", "return np.sum(b * b) + np.sum(w)"], [_n(3, 4)]),
+    _known("aug-ravel-view:swapaxes", "`+=` through a ravel/swapaxes view is accepted: forward differs from the original",
+           "x", ["w = x * 2.0", "b = np.swapaxes(w, 0, 1)", "b += 1.0", "return np.sum(b * b) + np.sum(w)"], [_n(3, 4)]),
+]
+
 KNOWN_MATH = [
     ("float-kind", "import numpy as np\n\n\ndef f(x, y):\n    return np.sum(x) * y\n", [0.3, 0.7], None),
     ("float-kind", "import numpy as np\n\n\ndef f(x, y):\n    return np.where(x > 0, x, y)\n", [0.3, 0.7], None),
@@ -231,6 +242,17 @@ def test_known_bug(source, args, wrt):
     assert black.format_str(code, mode=BLACK_MODE) == code
     assert check_gradients(source, [np.copy(a) if isinstance(a, np.ndarray) else a for a in args], "f", wrt) == code
     _check_kinds(code, program, args)
+
+
+@pytest.mark.parametrize("source, args, wrt", KNOWN_ALIAS)
+def test_known_bug_refused_or_right(source, args, wrt):
+    try:
+        code = bpgen.generate(source, "f", wrt, filename="model.py")
+    except bpgen.BpgenError as exc:
+        assert type(exc).__name__ != "InternalError", str(exc)
+        assert exc.lineno is not None and str(exc).startswith(f"model.py:{exc.lineno}:"), str(exc)
+        return
+    assert check_gradients(source, [np.copy(a) for a in args], "f", wrt) == code
 
 
 _FLOAT_KIND = pytest.mark.xfail(
