@@ -19,7 +19,7 @@ from .lower import MATH, NP
 from .options import Options
 from .rules import MATH_TWINS, RULES, SCALAR_RULES, Gate
 from .shapes import SCALAR, Shapes
-from .stage import Program, Stage
+from .stage import Program, Stage, basic_index
 
 UNBROADCAST = "\x00unbroadcast\x00"
 
@@ -124,18 +124,6 @@ def _slice_call(part: ast.expr) -> ast.expr:
     return ast.Call(ast.Name("slice", ast.Load()), bounds, [])
 
 
-def _basic_index(index: ast.expr) -> bool:
-    """Indexing that never repeats an element (slices, ints, None, ...)."""
-    parts = index.elts if isinstance(index, ast.Tuple) else [index]
-    return all(
-        isinstance(p, ast.Slice)
-        or (isinstance(p, ast.Constant) and (p.value is None or p.value is ...))
-        or type(simplify.number(p)) is int
-        or (isinstance(p, ast.Attribute) and p.attr == "newaxis")
-        for p in parts
-    )
-
-
 class Reverse:
     def __init__(self, program: Program, shapes: Shapes, options: Options, error):
         self.program = program
@@ -199,7 +187,7 @@ class Reverse:
             )
         self.owned.add(name)
         index = copy.deepcopy(index)
-        if _basic_index(index):
+        if basic_index(index):
             item = ast.Subscript(ast.Name(name, ast.Load()), index, ast.Store())
             self._emit(ast.AugAssign(item, ast.Add(), g))
         else:

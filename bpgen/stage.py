@@ -18,6 +18,7 @@ from .fuse import fuse
 from .lower import Lowerer, gate_of, get_slot, set_slot
 from .parse import Source
 from .rules import RULES
+from .simplify import number
 
 _STATEMENT_HINTS = {
     cst.If: ("`if` statements", "use np.where(cond, a, b), max()/min() or np.maximum"),
@@ -39,7 +40,9 @@ _STATEMENT_HINTS = {
 
 
 # gates whose result shares memory with their input
-_VIEWS = frozenset({"transpose", "reshape", "expand_dims", "squeeze", "getitem"})
+_VIEWS = frozenset(
+    {"transpose", "reshape", "expand_dims", "squeeze", "getitem", "ravel", "swapaxes"}
+)
 
 
 @dataclass
@@ -191,7 +194,8 @@ class Stager:
         name = target or self.temp()
         if gate is not None:
             self.varied.add(name)
-        if gate in _VIEWS:
+        advanced = gate == "getitem" and not basic_index(params["index"])
+        if gate in _VIEWS and not advanced:  # fancy indexing copies
             # a view and its base share memory; only named bases are observable
             bases = {n.id for n in inputs.values() if isinstance(n, ast.Name)}
             named = bases - self.unnamed
@@ -535,6 +539,18 @@ def _float_params(function: cst.FunctionDef) -> set[str]:
         and isinstance(p.annotation.annotation, cst.Name)
         and p.annotation.annotation.value in ("float", "int")
     }
+
+
+def basic_index(index: ast.expr) -> bool:
+    """Indexing with slices, ints, None and ...: a view that never repeats an element."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return all(
+        isinstance(p, ast.Slice)
+        or (isinstance(p, ast.Constant) and (p.value is None or p.value is ...))
+        or type(number(p)) is int
+        or (isinstance(p, ast.Attribute) and p.attr == "newaxis")
+        for p in parts
+    )
 
 
 def _same_atom(a: ast.expr, b: ast.expr) -> bool:
