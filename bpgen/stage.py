@@ -542,7 +542,7 @@ def _float_params(function: cst.FunctionDef) -> set[str]:
 
 
 def basic_index(index: ast.expr) -> bool:
-    """Indexing with slices, ints, None and ...: a view that never repeats an element."""
+    """Slices, ints, None and ...: a view that never repeats an element."""
     parts = index.elts if isinstance(index, ast.Tuple) else [index]
     return all(
         isinstance(p, ast.Slice)
