@@ -37,6 +37,7 @@ BOUND = 20.0  # values are squashed back below this magnitude
 # Constructs the generator leaves out while a generator bug about them is
 # open; each has a strict-xfail reproduction in test_properties.py.
 KNOWN_BUGS: set[str] = {
+    "aug-any-view",  # w += ... refused once any view of w was read, even unnamed
     "aug-fancy-copy",  # b = w[[0, 2]]; b += 1.0 is refused (advanced indexing copies)
     "float-kind",  # np.sum(x) of a float x: a 0-d array gradient
 }
@@ -150,7 +151,12 @@ def _view(e: E) -> frozenset:
     while bpgen refuses `+=` on it)."""
     if not e.aliases and "aug-view-of-temp" in KNOWN_BUGS:
         return frozenset({"<temp>"})
+    if "aug-any-view" in KNOWN_BUGS and _CURRENT:
+        _CURRENT[-1].viewed |= e.aliases
     return frozenset(e.aliases)
+
+
+_CURRENT: list = []  # the Ctx of the program being drawn
 
 
 def par(e: E) -> str:
@@ -316,6 +322,7 @@ class Ctx:
     fresh: set[str] = field(default_factory=set)  # names never aliased (+= is safe)
     taken: set[str] = field(default_factory=set)
     annotated: set[str] = field(default_factory=set)  # parameters annotated `float`
+    viewed: set[str] = field(default_factory=set)  # names some view was taken of
 
     def fn(self, name: str) -> str:
         """How to spell a math/NumPy function."""
@@ -1084,6 +1091,7 @@ def _fresh_name(draw, ctx: Ctx, pool: list[str]) -> str:
 @st.composite
 def programs(draw, mode: str) -> Program:
     ctx = Ctx(mode)
+    _CURRENT[:] = [ctx]
     names = NAMES + TRICKY + (["np"] if mode == "math" else ["math"])
     header: list[str] = []
     if mode == "math":
@@ -1139,6 +1147,7 @@ def programs(draw, mode: str) -> Program:
 
     def assign(name: str, e: E) -> None:
         ctx.annotated.discard(name)
+        ctx.viewed.discard(name)
         for alias in e.aliases:
             ctx.fresh.discard(alias)
         aliased = bool(e.aliases)
@@ -1158,7 +1167,7 @@ def programs(draw, mode: str) -> Program:
             # so on their aliases, even in a module that imports only math)
             candidates = sorted(
                 n for n in ctx.env
-                if n in ctx.fresh
+                if (n in ctx.fresh and n not in ctx.viewed)
                 or n in ctx.annotated
                 and ("aug-annotated" not in KNOWN_BUGS or len(ctx.annotated) == len(params))
             )
