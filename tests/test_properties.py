@@ -163,7 +163,7 @@ def test_long_run(request, mode):
 # here as regression tests. (The aliasing `+=` cases are refused now and live in
 # the bad-input corpus.)
 
-OPEN = set(KNOWN_BUGS) | {"aug-ravel-view"}
+OPEN = set(KNOWN_BUGS)
 _R = np.random.default_rng(5)
 _N = "import numpy as np\n\n\ndef f({params}):\n{body}"
 
