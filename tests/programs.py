@@ -37,8 +37,8 @@ BOUND = 20.0  # values are squashed back below this magnitude
 # Constructs the generator leaves out while a generator bug about them is
 # open; each has a strict-xfail reproduction in test_properties.py.
 KNOWN_BUGS: set[str] = {
+    "aug-annotated-once",  # z: float; z /= 2.0; g = z; z -= 2.0 is refused
     "aug-any-view",  # w += ... refused once any view of w was read, even unnamed
-    "aug-fancy-copy",  # b = w[[0, 2]]; b += 1.0 is refused (advanced indexing copies)
     "float-kind",  # np.sum(x) of a float x: a 0-d array gradient
 }
 
@@ -1192,6 +1192,9 @@ def programs(draw, mode: str) -> Program:
                 body.append(f"{name} {op}= {e.code}")
                 probe_body.append(f"{name} {op}= {probe_e.format(e.probe)}")
                 ctx.env[name] = E(name, name, old.shape, lo, hi, pyfloat=old.pyfloat and e.pyfloat, aliases=frozenset([name]))
+                if name in ctx.annotated and "aug-annotated-once" in KNOWN_BUGS:
+                    ctx.annotated.discard(name)  # bpgen sees a new value, maybe an array
+                    ctx.fresh.add(name)
                 continue
         if kind == "unpack":
             e1 = gen(draw, ctx, draw(st.sampled_from(shapes)), depth)

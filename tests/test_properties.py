@@ -208,6 +208,8 @@ KNOWN = [
            "x: float, y", ["x += 0.5", "return x * y"], [0.3, _n(3)]),
     _known("aug-fancy-copy", "`+=` refused on the result of fancy or boolean indexing (a copy, not a view)",
            "x", ["w = x * 2.0", "b = w[[0, 2, 2]]", "b += 1.0", "return np.sum(b) * np.sum(w)"], [_n(3, 4)]),
+    _known("aug-annotated-once", "a `float`-annotated parameter loses its float-ness after its first `+=`",
+           "z: float, y", ["z /= 2.0", "g = z", "z -= 2.0", "return z * y + g"], [0.7, _n(3)]),
     _known("aug-view-of-temp", "`+=` refused on a view of an unnamed temporary",
            "x", ["h = np.expand_dims(x * 2.0, 0)", "h += 1.0", "return h"], [_n(3)]),
 ]
