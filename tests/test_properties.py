@@ -121,13 +121,20 @@ def _report():
     )
 
 
-@_settings(110, long=False)
+@pytest.fixture(scope="module", autouse=True)
+def _summary():
+    """Print the run's figures (shown with -s)."""
+    yield
+    _report()
+
+
+@_settings(150, long=False)
 @given(programs("math"), st.integers(0, 3))
 def test_math_programs(program, seed):
     check_program(program, seed)
 
 
-@_settings(160, long=False)
+@_settings(250, long=False)
 @given(programs("numpy"), st.integers(0, 3))
 def test_numpy_programs(program, seed):
     check_program(program, seed)
@@ -152,7 +159,6 @@ def test_long_run(request, mode):
         check_program(program, seed)
 
     run()
-    _report()
 
 
 # -- minimal reproductions of generator bugs found by the random programs ------------
