@@ -216,6 +216,9 @@ KNOWN = [
            "x", ["w = x * 2.0", "b = w[[0, 2, 2]]", "b += 1.0", "return np.sum(b) * np.sum(w)"], [_n(3, 4)]),
     _known("aug-annotated-once", "a `float`-annotated parameter loses its float-ness after its first `+=`",
            "z: float, y", ["z /= 2.0", "g = z", "z -= 2.0", "return z * y + g"], [0.7, _n(3)]),
+    _known("aug-any-view", "`+=` refused once any view of the array was read, even one no name holds",
+           "y, b", ["w = np.clip(b, -1.0, 0.5)", "x = np.add(-w[0, 0:1], b)", "w += np.sum(b, keepdims=True)", "return x * y + w"],
+           [_n(3, 1), np.linspace(-0.95, 0.45, 12).reshape(3, 4)]),
     _known("aug-view-of-temp", "`+=` refused on a view of an unnamed temporary",
            "x", ["h = np.expand_dims(x * 2.0, 0)", "h += 1.0", "return h"], [_n(3)]),
 ]
@@ -273,8 +276,12 @@ _FLOAT_KIND = pytest.mark.xfail(
 @pytest.mark.parametrize(
     "name, source, args, wrt",
     [
-        pytest.param(*case, marks=[_FLOAT_KIND] if "return np" in case[1] and "float-kind" in OPEN else [])
-        for case in KNOWN_MATH
+        pytest.param(
+            *case,
+            id=f"{case[0]}-{i}",
+            marks=[_FLOAT_KIND] if "return np" in case[1] and "float-kind" in OPEN else [],
+        )
+        for i, case in enumerate(KNOWN_MATH)
     ],
 )
 def test_known_bug_float_kind(name, source, args, wrt):
