@@ -116,6 +116,15 @@ def _generate(source, functions, wrt, filename, options, line_offset, require_on
     return emit.module(units, _constants(parsed, constants), header)
 
 
+def default_wrt(source: str, function: str | None = None) -> list[str]:
+    """The parameters `generate` differentiates when `wrt` is not given."""
+    from . import parse, stage
+
+    parsed = _parse(source, "<source>", 0)
+    node = parse.find_function(parsed, function)
+    return stage.stage(parsed, node, None).wrt
+
+
 def _constants(parsed, names: set[str]) -> list[tuple[str, ast.expr]]:
     """Module-level constants the functions read, with the ones they read."""
     from .lower import Lowerer

@@ -112,15 +112,15 @@ def _is_broadcast_to(expr: ast.expr) -> bool:
 
 
 def _slice_call(part: ast.expr) -> ast.expr:
+    """`a:b:c` as `slice(a, b, c)`: slices are only syntax inside `[...]`."""
     if not isinstance(part, ast.Slice):
         return part
-    bounds = [b or ast.Constant(None) for b in (part.lower, part.upper, part.step)]
-    while (
-        len(bounds) > 1
-        and isinstance(bounds[-1], ast.Constant)
-        and bounds[-1].value is None
-    ):
-        bounds.pop()
+    none = ast.Constant(None)
+    bounds = [part.lower or none, part.upper or none]
+    if part.step is not None:
+        bounds.append(part.step)
+    elif part.lower is None:
+        bounds = [bounds[1]]  # slice(stop) is `:stop`
     return ast.Call(ast.Name("slice", ast.Load()), bounds, [])
 
 

@@ -93,8 +93,9 @@ def infer(program: Program) -> Shapes:
         else:
             shapes.rank[name], shapes.klass[name] = None, shapes.fresh()
     for stage in program.stages:
-        rank, klass = (0, SCALAR) if program.scalar else _stage(shapes, stage)
-        if not program.scalar:
+        floats = program.scalar or stage.target in program.floats
+        rank, klass = (0, SCALAR) if floats else _stage(shapes, stage)
+        if not floats:
             into = _into(shapes, stage)
             if into is not None:
                 shapes.into[stage.target] = into

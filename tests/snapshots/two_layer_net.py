@@ -59,7 +59,7 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
 
 
 def two_layer_loss_backward(dout, cache):
-    """Gradients of two_layer_loss with respect to W1, b1, W2, b2, X, y, reg."""
+    """Gradients of two_layer_loss with respect to W1, b1, W2, b2, X, reg."""
     (
         W1,
         b1,
@@ -121,6 +121,4 @@ def two_layer_loss_backward(dout, cache):
     # t1 = X.dot(W1)
     dX = dt1.dot(W1.T) if W1.ndim > 1 else np.multiply.outer(dt1, W1)
     dW1 += X.T.dot(dt1) if X.ndim > 1 else np.multiply.outer(X, dt1)
-    # no gradient reaches y
-    dy = np.zeros_like(y)[()]
-    return (dW1, db1, dW2, db2, dX, dy, dreg)
+    return (dW1, db1, dW2, db2, dX, dreg)
