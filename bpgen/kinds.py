@@ -23,7 +23,7 @@ from .lower import MATH
 from .rules import RULES
 
 if TYPE_CHECKING:
-    from .stage import Program, Stage
+    from .stage import Stage
 
 _PRODUCTS = frozenset({"matmul", "dot", "outer"})
 
