@@ -100,3 +100,32 @@ def numeric_params(
 
 def _loads(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+_ARRAY_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "T"})
+
+
+def proven_arrays(stages: list[Stage], params: list[str]) -> set[str]:
+    """Parameters the forward indexes, multiplies as matrices, or reads
+    array attributes and methods of: surely arrays, never floats."""
+    found: set[str] = set()
+    for stage in stages:
+        if stage.gate == "getitem":
+            found |= _loads(stage.inputs.get("a", ast.Constant(None)))
+        if stage.gate in _PRODUCTS:
+            found.update(_atoms(stage))
+        for node in ast.walk(stage.value):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.attr in _ARRAY_ATTRIBUTES
+            ):
+                found.add(node.value.id)
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in params
+            ):
+                found.add(node.func.value.id)
+    return found & set(params)

@@ -14,7 +14,7 @@ import copy
 import functools
 from dataclasses import dataclass, field
 
-from . import simplify
+from . import handout, kinds, simplify
 from .lower import MATH, NP
 from .options import Options
 from .rules import MATH_TWINS, RULES, SCALAR_RULES, Gate
@@ -103,12 +103,16 @@ def _fresh(expr: ast.expr) -> bool:
     return False
 
 
-def _is_broadcast_to(expr: ast.expr) -> bool:
-    return (
-        isinstance(expr, ast.Call)
-        and isinstance(expr.func, ast.Attribute)
-        and expr.func.attr == "broadcast_to"
-    )
+def _broadcast_value(expr: ast.expr) -> ast.expr | None:
+    """`e` when `expr` only spreads `e` over a shape: `np.broadcast_to(e, s)`
+    or `np.full_like(a, e)`."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
+        return None
+    if expr.func.attr == "broadcast_to":
+        return expr.args[0]
+    if expr.func.attr == "full_like":
+        return expr.args[1]
+    return None
 
 
 def _slice_call(part: ast.expr) -> ast.expr:
@@ -157,9 +161,9 @@ class Reverse:
             if _fresh(expr):
                 self.owned.add(name)
             return
-        if _is_broadcast_to(expr):
-            # adding to a gradient of full shape broadcasts by itself
-            expr = expr.args[0]
+        spread = _broadcast_value(expr)
+        if spread is not None:
+            expr = spread  # adding to a gradient of full shape broadcasts by itself
         if self.program.scalar or (self.options.inplace and name in self.owned):
             self._emit(ast.AugAssign(target, ast.Add(), expr))
         else:
@@ -173,12 +177,7 @@ class Reverse:
         load, store = ast.Name(name, ast.Load()), ast.Name(name, ast.Store())
         np = ast.Name(NP, ast.Load())
         if name not in self.assigned:
-            shape = ast.Attribute(atom, "shape", ast.Load())
-            zeros = ast.Call(
-                ast.Attribute(np, "zeros_like", ast.Load()),
-                [g],
-                [ast.keyword("shape", shape)],
-            )
+            zeros = ast.Call(ast.Attribute(np, "zeros_like", ast.Load()), [atom], [])
             self._emit(ast.Assign([store], zeros))
             self.assigned.add(name)
         elif name not in self.owned or not self.options.inplace:
@@ -336,6 +335,14 @@ class Reverse:
             blocks = propagate_copies(blocks, set(returns))
         if self.options.simplify or self.options.dce:
             blocks = drop_dead(blocks, set(returns))
+        if not program.scalar:
+            statements = [s for b in blocks for s in b.statements]
+            arrays = kinds.proven_arrays(program.stages, program.params)
+            fixes = handout.hand_out(
+                statements, returns, program.wrt, program.float_params, arrays
+            )
+            note = "copies, so the caller may write into every gradient"
+            blocks.append(Block(note=note, statements=fixes))
         blocks = [b for b in blocks if b.statements]
         cache = _cache(program, stages, blocks)
         shapes = {}
@@ -539,9 +546,10 @@ def drop_broadcasts(blocks, keep: set[str], owner: dict[str, str], shapes: Shape
         if name in keep or len(defs) != 1:
             continue
         (definition,) = defs
-        if not (
-            isinstance(definition, ast.Assign) and _is_broadcast_to(definition.value)
-        ):
+        if not isinstance(definition, ast.Assign):
+            continue
+        spread = _broadcast_value(definition.value)
+        if spread is None:
             continue
         klass = shapes.klass.get(owner.get(name, ""))
         uses = [s for s in statements if s is not definition and name in _uses(s)]
@@ -550,7 +558,7 @@ def drop_broadcasts(blocks, keep: set[str], owner: dict[str, str], shapes: Shape
             and uses
             and all(_broadcasts_in(s, name, klass, shapes) for s in uses)
         ):
-            definition.value = definition.value.args[0]
+            definition.value = spread
     return blocks
 
 

@@ -97,14 +97,15 @@ def _count(gate: Gate) -> str:
     return " * ".join(f"a.shape[{k}]" for k in axes)
 
 
+# full_like: a new array with a's dtype, also when g is a Python float
 def _sum(gate: Gate) -> str:
-    return f"np.broadcast_to({_restore(gate, 'g')}, {_shape(gate)})"
+    return f"np.full_like(a, {_restore(gate, 'g')})"
 
 
 def _mean(gate: Gate) -> str:
     count = _count(gate)
     count = f"({count})" if "*" in count else count
-    return f"np.broadcast_to({_restore(gate, 'g')} / {count}, {_shape(gate)})"
+    return f"np.full_like(a, {_restore(gate, 'g')} / {count})"
 
 
 def _extremum(gate: Gate) -> str:
