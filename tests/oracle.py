@@ -18,6 +18,7 @@ may change).
 
 from __future__ import annotations
 
+import ast
 import copy
 import math
 import types
@@ -41,22 +42,59 @@ def _math_shim() -> types.SimpleNamespace:
     """`math` with autograd's differentiable functions where they exist."""
     import autograd.numpy as anp
 
-    shim = types.SimpleNamespace(**{k: getattr(math, k) for k in dir(math) if not k.startswith("_")})
-    same = "exp expm1 exp2 log2 log10 log1p sqrt cbrt sin cos tan sinh cosh tanh hypot".split()
-    for name in same:
+    shim = types.SimpleNamespace(
+        **{k: getattr(math, k) for k in dir(math) if not k.startswith("_")}
+    )
+    same = "exp expm1 exp2 log2 log10 log1p sqrt cbrt sin cos tan sinh cosh tanh"
+    for name in same.split() + ["hypot"]:
         setattr(shim, name, getattr(anp, name))
     shim.asin, shim.acos, shim.atan = anp.arcsin, anp.arccos, anp.arctan
     shim.atan2, shim.fabs, shim.pow = anp.arctan2, anp.abs, anp.power
-    shim.log = lambda x, base=None: anp.log(x) if base is None else anp.log(x) / anp.log(base)
+    shim.log = lambda x, base=None: (
+        anp.log(x) if base is None else anp.log(x) / anp.log(base)
+    )
     return shim
+
+
+class _MethodsAsCalls(ast.NodeTransformer):
+    """`a.dot(b)` -> `np.dot(a, b)`, `a.copy()` -> `np.copy(a)`,
+    `a.transpose(1, 0)` -> `np.transpose(a, (1, 0))`: autograd's boxes lack
+    the first two methods and the third spelling."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("dot", "copy"):
+            if isinstance(func.value, ast.Name) and func.value.id in ("np", "numpy"):
+                return node
+            target = ast.Attribute(
+                ast.Name("__anp__", ast.Load()), func.attr, ast.Load()
+            )
+            return ast.Call(target, [func.value, *node.args], node.keywords)
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "transpose"
+            and len(node.args) > 1
+        ):
+            target = ast.Attribute(
+                ast.Name("__anp__", ast.Load()), "transpose", ast.Load()
+            )
+            return ast.Call(target, [func.value, ast.Tuple(node.args, ast.Load())], [])
+        return node
+
+
+def _methods_as_calls(source: str) -> str:
+    return ast.unparse(
+        ast.fix_missing_locations(_MethodsAsCalls().visit(ast.parse(source)))
+    )
 
 
 def autograd_function(source: str, function: str) -> Callable:
     """The user's function, run on autograd.numpy and a differentiable `math`."""
     import autograd.numpy as anp
 
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "<forward>", "exec"), namespace)
+    namespace: dict[str, Any] = {"__anp__": anp}
+    exec(compile(_methods_as_calls(source), "<forward>", "exec"), namespace)
     shim = _math_shim()
     for key, value in list(namespace.items()):
         if value is np:
@@ -72,11 +110,15 @@ def _objective(out, dout):
     import autograd.numpy as anp
 
     if isinstance(out, tuple):
-        return sum(anp.sum(o * d) for o, d in zip(out, dout, strict=True) if d is not None)
+        return sum(
+            anp.sum(o * d) for o, d in zip(out, dout, strict=True) if d is not None
+        )
     return anp.sum(out * dout)
 
 
-def autograd_gradients(source: str, function: str, args: list, indices: list[int], dout) -> list:
+def autograd_gradients(
+    source: str, function: str, args: list, indices: list[int], dout
+) -> list:
     """d<sum(f(args) * dout)>/d args[i] for each i, by autograd."""
     import autograd
 
@@ -102,13 +144,21 @@ def _float64(value):
     return np.asarray(value, dtype=np.float64)
 
 
-def numeric_gradients(f: Callable, args: list, indices: list[int], dout, h: float = H) -> list:
+def numeric_gradients(
+    f: Callable, args: list, indices: list[int], dout, h: float = H
+) -> list:
     """Central differences of sum(f(args) * dout), element by element, in float64."""
 
     def objective(call):
         out = f(*call)
         if isinstance(out, tuple):
-            return float(sum(np.sum(np.asarray(o) * d) for o, d in zip(out, dout) if d is not None))
+            return float(
+                sum(
+                    np.sum(np.asarray(o) * d)
+                    for o, d in zip(out, dout, strict=True)
+                    if d is not None
+                )
+            )
         return float(np.sum(np.asarray(out) * dout))
 
     grads = []
@@ -168,8 +218,6 @@ def _names(source: str, function: str | None, wrt: Sequence[str] | None) -> list
 def _function_name(source: str, function: str | None) -> str:
     if function is not None:
         return function
-    import ast
-
     (name,) = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
     return name
 
@@ -210,12 +258,15 @@ def check_oracles(
     try:
         auto = autograd_gradients(source, function, args, indices, dout)
     except Exception as exc:  # autograd lacks a rule: central differences decide
-        assert autograd_wrong is None, f"autograd_wrong is set but autograd failed: {exc!r}"
+        assert autograd_wrong is None, (
+            f"autograd_wrong is set but autograd failed: {exc!r}"
+        )
         return Verdict(code, names, f"cannot: {type(exc).__name__}: {exc}")
     wrong = [
         problem
         for name, a, want in zip(names, auto, numeric, strict=True)
-        if (problem := _first_difference(name, a, want, "central differences")) is not None
+        if (problem := _first_difference(name, a, want, "central differences"))
+        is not None
     ]
     if autograd_wrong is None:
         assert not wrong, (
@@ -261,7 +312,11 @@ def _unchanged(a, b) -> bool:
     if isinstance(a, (tuple, list)):
         return type(a) is type(b) and len(a) == len(b) and all(map(_unchanged, a, b))
     if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_unchanged(a[k], b[k]) for k in a)
+        return (
+            isinstance(b, dict)
+            and a.keys() == b.keys()
+            and all(_unchanged(a[k], b[k]) for k in a)
+        )
     try:
         return bool(a == b) or (a != a and b != b)
     except Exception:
@@ -288,7 +343,12 @@ def _douts(out, dtype, rng: np.random.Generator):
 
 
 def contract_problems(
-    code: str, function: str, args: Sequence[Any], names: list[str], params: list[str], dtype
+    code: str,
+    function: str,
+    args: Sequence[Any],
+    names: list[str],
+    params: list[str],
+    dtype,
 ) -> list[str]:
     """What breaks the gradient contract for these arguments cast to `dtype`."""
     forward, backward = load(code, function)
@@ -306,36 +366,55 @@ def contract_problems(
             problems.append(f"{where}: backward raised {type(exc).__name__}: {exc}")
             continue
         if not isinstance(grads, tuple) or len(grads) != len(names):
-            problems.append(f"{where}: backward returned {type(grads).__name__} of {len(grads)}")
+            problems.append(
+                f"{where}: backward returned {type(grads).__name__} of {len(grads)}"
+            )
             continue
-        for name, grad in zip(names, grads):
+        for name, grad in zip(names, grads, strict=True):
             arg = call[params.index(name)]
             if isinstance(arg, float):
                 if not isinstance(grad, float):
-                    problems.append(f"{where}: d{name} is {type(grad).__name__}, not a float")
+                    problems.append(
+                        f"{where}: d{name} is {type(grad).__name__}, not a float"
+                    )
                 continue
             if not isinstance(grad, np.ndarray):
-                problems.append(f"{where}: d{name} is {type(grad).__name__}, not an array")
+                problems.append(
+                    f"{where}: d{name} is {type(grad).__name__}, not an array"
+                )
                 continue
             if grad.shape != np.shape(arg):
-                problems.append(f"{where}: d{name} has shape {grad.shape}, {name} {np.shape(arg)}")
+                problems.append(
+                    f"{where}: d{name} has shape {grad.shape}, {name} {np.shape(arg)}"
+                )
             if grad.dtype != np.asarray(arg).dtype:
-                problems.append(f"{where}: d{name} is {grad.dtype}, {name} is {np.asarray(arg).dtype}")
+                problems.append(
+                    f"{where}: d{name} is {grad.dtype}, "
+                    f"{name} is {np.asarray(arg).dtype}"
+                )
             if not grad.flags.writeable:
                 problems.append(f"{where}: d{name} is read-only")
-        for i, (name, grad) in enumerate(zip(names, grads)):
+        for i, (name, grad) in enumerate(zip(names, grads, strict=True)):
             if not isinstance(grad, np.ndarray) or not grad.flags.writeable:
                 continue
             before = [_freeze(g) for g in grads]
             grad[...] = 7.0
             for j, other in enumerate(grads):
                 if j != i and not _unchanged(other, before[j]):
-                    problems.append(f"{where}: writing into d{name} changed d{names[j]}")
-            for what, now, then in zip(("dout", "the cache", "the arguments"), (dout, cache, arguments), kept):
+                    problems.append(
+                        f"{where}: writing into d{name} changed d{names[j]}"
+                    )
+            for what, now, then in zip(  # noqa: B905
+                ("dout", "the cache", "the arguments"), (dout, cache, arguments), kept
+            ):
                 if not _unchanged(now, then):
                     problems.append(f"{where}: writing into d{name} changed {what}")
                     break
-            kept = (_freeze(dout), _freeze(cache), _freeze(arguments)) if problems else kept
+            kept = (
+                (_freeze(dout), _freeze(cache), _freeze(arguments))
+                if problems
+                else kept
+            )
     return problems
 
 
