@@ -50,6 +50,9 @@ class _Memory:
             return self.of(expr.value)  # dout[0], g[i]: a view
         if isinstance(expr, ast.Attribute) and expr.attr == "T":
             return self.of(expr.value)
+        if isinstance(expr, ast.IfExp):
+            bases = [self.of(expr.body), self.of(expr.orelse)]
+            return next((b for b in bases if not b.startswith("new ")), bases[0])
         if isinstance(expr, ast.Call):
             name = _callee(expr)
             if name == "broadcast_to":
@@ -106,11 +109,14 @@ def hand_out(
             if not shared:
                 continue
             value = ast.Call(ast.Attribute(load, "copy", ast.Load()), [], [])
-        else:
-            if not shared and not memory.maker.get(grad, False):
-                continue
+        elif shared:
             # a new array, or a float for a float: what a ufunc gives back
             value = ast.Call(ast.Attribute(np, "positive", ast.Load()), [load], [])
+        elif memory.maker.get(grad, False):
+            # a 0-d array becomes a float; an array stays itself
+            value = ast.Subscript(load, ast.Tuple([], ast.Load()), ast.Load())
+        else:
+            continue
         fixes.append(ast.Assign([ast.Name(grad, ast.Store())], value))
         if shared:
             seen.add(f"copy of {grad}")
