@@ -64,15 +64,25 @@ class _Memory:
                     isinstance(receiver, ast.Name) and receiver.id == NP
                 )
                 return self.of(receiver if method else expr.args[0])
-            if name == "\x00unbroadcast\x00" or name.endswith("unbroadcast"):
+            if name.endswith("unbroadcast\x00"):
                 return self.of(expr.args[0])  # returned untouched when shapes agree
         return f"new {next(self.tokens)}"
 
+    def makes_array(self, expr: ast.expr) -> bool:
+        """Whether `expr` may be a 0-d array where a float went in."""
+        if isinstance(expr, ast.Name):
+            return self.maker.get(expr.id, False)
+        if isinstance(expr, ast.IfExp):
+            return self.makes_array(expr.body) or self.makes_array(expr.orelse)
+        if not isinstance(expr, ast.Call):
+            return False
+        if _callee(expr).endswith("unbroadcast\x00"):
+            return self.makes_array(expr.args[0])
+        return _callee(expr) in _ARRAY_MAKERS
+
     def assign(self, name: str, expr: ast.expr) -> None:
         self.base[name] = self.of(expr)
-        self.maker[name] = isinstance(expr, ast.Call) and _callee(expr) in (
-            _ARRAY_MAKERS
-        )
+        self.maker[name] = self.makes_array(expr)
 
 
 def hand_out(
