@@ -17,14 +17,11 @@ from dataclasses import dataclass, field
 from . import handout, kinds, simplify
 from .lower import MATH, NP
 from .options import Options
-from .rules import MATH_TWINS, RULES, SCALAR_RULES, Gate
+from .rules import MATH_TWINS, RULES, SCALAR_RULES, VIEW_CALLS, Gate
 from .shapes import SCALAR, Shapes
 from .stage import Program, Stage, basic_index
 
 UNBROADCAST = "\x00unbroadcast\x00"
-
-# Calls that return a new array (safe to update in place); views are not.
-_VIEWS = frozenset({"broadcast_to", "reshape", "transpose", "swapaxes", "squeeze"})
 
 
 @dataclass
@@ -114,7 +111,8 @@ def _fresh(expr: ast.expr) -> bool:
     if isinstance(expr, ast.Call):
         func = expr.func
         name = func.attr if isinstance(func, ast.Attribute) else ""
-        return name not in _VIEWS and not (
+        # calls that may return a view are not new arrays (rules.VIEW_CALLS)
+        return name not in VIEW_CALLS and not (
             isinstance(func, ast.Name) and func.id == UNBROADCAST
         )
     return False
