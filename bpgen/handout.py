@@ -50,6 +50,9 @@ class _Memory:
             return self.of(expr.value)  # dout[0], g[i]: a view
         if isinstance(expr, ast.Attribute) and expr.attr == "T":
             return self.of(expr.value)
+        if isinstance(expr, ast.IfExp):
+            bases = [self.of(expr.body), self.of(expr.orelse)]
+            return next((b for b in bases if not b.startswith("new ")), bases[0])
         if isinstance(expr, ast.Call):
             name = _callee(expr)
             if name == "broadcast_to":
@@ -61,15 +64,25 @@ class _Memory:
                     isinstance(receiver, ast.Name) and receiver.id == NP
                 )
                 return self.of(receiver if method else expr.args[0])
-            if name == "\x00unbroadcast\x00" or name.endswith("unbroadcast"):
+            if name.endswith("unbroadcast\x00"):
                 return self.of(expr.args[0])  # returned untouched when shapes agree
         return f"new {next(self.tokens)}"
 
+    def makes_array(self, expr: ast.expr) -> bool:
+        """Whether `expr` may be a 0-d array where a float went in."""
+        if isinstance(expr, ast.Name):
+            return self.maker.get(expr.id, False)
+        if isinstance(expr, ast.IfExp):
+            return self.makes_array(expr.body) or self.makes_array(expr.orelse)
+        if not isinstance(expr, ast.Call):
+            return False
+        if _callee(expr).endswith("unbroadcast\x00"):
+            return self.makes_array(expr.args[0])
+        return _callee(expr) in _ARRAY_MAKERS
+
     def assign(self, name: str, expr: ast.expr) -> None:
         self.base[name] = self.of(expr)
-        self.maker[name] = isinstance(expr, ast.Call) and _callee(expr) in (
-            _ARRAY_MAKERS
-        )
+        self.maker[name] = self.makes_array(expr)
 
 
 def hand_out(
@@ -106,11 +119,14 @@ def hand_out(
             if not shared:
                 continue
             value = ast.Call(ast.Attribute(load, "copy", ast.Load()), [], [])
-        else:
-            if not shared and not memory.maker.get(grad, False):
-                continue
+        elif shared:
             # a new array, or a float for a float: what a ufunc gives back
             value = ast.Call(ast.Attribute(np, "positive", ast.Load()), [load], [])
+        elif memory.maker.get(grad, False):
+            # a 0-d array becomes a float; an array stays itself
+            value = ast.Subscript(load, ast.Tuple([], ast.Load()), ast.Load())
+        else:
+            continue
         fixes.append(ast.Assign([ast.Name(grad, ast.Store())], value))
         if shared:
             seen.add(f"copy of {grad}")

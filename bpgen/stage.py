@@ -18,7 +18,7 @@ from . import kinds
 from .fuse import fuse
 from .lower import Lowerer, gate_of, get_slot, set_slot
 from .parse import Source
-from .rules import RULES
+from .rules import RULES, VIEW_GATES
 from .simplify import number
 
 _STATEMENT_HINTS = {
@@ -40,10 +40,8 @@ _STATEMENT_HINTS = {
 }
 
 
-# gates whose result shares memory with their input
-_VIEWS = frozenset(
-    {"transpose", "reshape", "expand_dims", "squeeze", "getitem", "ravel", "swapaxes"}
-)
+# gates whose result shares memory with their input (declared in rules.py)
+_VIEWS = VIEW_GATES
 
 
 @dataclass

@@ -33,6 +33,6 @@ def affine_backward(dout, cache):
     dw = x2d.T.dot(dt1)
     # x2d = x.reshape(n, -1)
     dx = dx2d.reshape(x.shape)
-    # copies, so the caller may write into every gradient
+    # new arrays the caller may write into, a float for a float
     db = np.positive(db)
     return (dx, dw, db)
