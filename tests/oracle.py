@@ -198,7 +198,9 @@ def _random_dout(out, rng: np.random.Generator):
     return rng.standard_normal(np.shape(out))
 
 
-def _first_difference(name: str, got, want, who: str) -> str | None:
+def _first_difference(
+    name: str, got, want, who: str, mine: str = "bpgen"
+) -> str | None:
     if np.shape(got) != np.shape(want):
         return f"d{name}: shape {np.shape(got)} against {who}'s {np.shape(want)}"
     close = np.isclose(np.asarray(got, dtype=float), want, rtol=RTOL, atol=ATOL)
@@ -206,7 +208,7 @@ def _first_difference(name: str, got, want, who: str) -> str | None:
         return None
     where = tuple(int(k) for k in np.argwhere(~np.atleast_1d(close))[0])
     return (
-        f"d{name} at {where}: bpgen {np.atleast_1d(got)[where]!r}, "
+        f"d{name} at {where}: {mine} {np.atleast_1d(got)[where]!r}, "
         f"{who} {np.atleast_1d(np.asarray(want))[where]!r}"
     )
 
@@ -265,7 +267,11 @@ def check_oracles(
     wrong = [
         problem
         for name, a, want in zip(names, auto, numeric, strict=True)
-        if (problem := _first_difference(name, a, want, "central differences"))
+        if (
+            problem := _first_difference(
+                name, a, want, "central differences", "autograd"
+            )
+        )
         is not None
     ]
     if autograd_wrong is None:

@@ -113,6 +113,7 @@ def B(*shape: int) -> Maker:
 
 
 NEG_TRANSPOSE = "autograd's transpose backward mishandles negative axes"
+WHERE_NAN = "autograd's where lets the untaken branch's NaN through (the double-where trap)"
 
 # -- CS231n layers ------------------------------------------------------------------
 
@@ -566,7 +567,7 @@ def log_base(x, a):
 P("where_sqrt_guard", """
 def safe_sqrt(x):
     return np.where(x > 0, np.sqrt(x), 0.0)
-""", A(6), bug="where-guard")
+""", A(6), autograd_wrong=WHERE_NAN)
 P("where_log_guard", """
 def safe_log(x):
     return np.where(x > 0, np.log(x), 0.0)
@@ -578,7 +579,7 @@ def sinc(x):
 P("where_entropy", """
 def entropy(p):
     return -np.sum(np.where(p > 0.1, p * np.log(p), 0.0))
-""", A(6), bug="where-guard")
+""", A(6), autograd_wrong=WHERE_NAN, bug="where-guard-nested")
 P("where_reciprocal_guard", """
 def safe_inverse(x):
     return np.where(np.abs(x) > 0.5, 1.0 / x, 0.0)
@@ -865,7 +866,7 @@ def f(x, y):
 P("float_through_where", """
 def f(x, y):
     return np.where(x > 0, x, y)
-""", F(0.3), F(0.7), bug="float-kind-where")
+""", F(0.3), F(0.7))
 P("float_through_reshape", """
 def f(x):
     return np.reshape(x, (1,)) * 2.0
