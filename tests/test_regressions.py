@@ -274,6 +274,16 @@ def test_float_through_where_gets_0d_array():
     assert isinstance(dx, float) and isinstance(dy, float), (type(dx), type(dy))
 
 
+@bug(
+    "x * w with a 0-d array x: dx is a NumPy scalar (the hand-out pass's `dx[()]`), "
+    "not a writable 0-d array"
+)
+def test_0d_array_argument_gets_numpy_scalar():
+    dx, _ = grads_for(src("x, w", "return x * w"), [np.array(0.5), n(3)], np.ones(3))
+    assert isinstance(dx, np.ndarray) and dx.shape == (), type(dx)
+    dx[...] = 1.0  # writable
+
+
 # -- fixed on main: kept as regression tests ---------------------------------------------------------
 
 
