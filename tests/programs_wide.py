@@ -240,6 +240,7 @@ def index(b: _Builder) -> str | None:
             mask = [b.chance(0.6) for _ in range(d)]
             parts.append("[" + ", ".join(map(str, mask)) + "]")
             b.features.add("index-bool")
+            b.autograd_note = "autograd takes a list of booleans as integer indices"
             has_array = True
         else:
             items = [b.int_(-d, d - 1) for _ in range(b.int_(1, 4))]
@@ -557,6 +558,78 @@ def where(b: _Builder) -> str | None:
             b.features.add("where-nested")
     with np.errstate(all="ignore"):
         return b.assign(form.format(v=v))
+
+
+def join(b: _Builder) -> str | None:
+    """np.concatenate / np.stack with a negative axis, of a value and a new
+    parameter shaped to fit."""
+    v = b.operand(array=True, min_rank=1)
+    if v is None:
+        return None
+    shape = np.shape(b.env[v])
+    rank = len(shape)
+    if b.chance(0.5):
+        axis = b.int_(0, rank - 1)
+        other = list(shape)
+        other[axis] = b.pick(DIMS)
+        w = b.param("b", b.values_of(tuple(other)), "array")
+        spelled = _axis_spelling(b, axis, rank)
+        items = f"[{v}, {w}]" if b.chance(0.5) else f"({v}, {w})"
+        return b.assign(f"np.concatenate({items}, axis={spelled})")
+    if rank >= 4:
+        return None
+    axis = b.int_(0, rank)
+    w = b.param("b", b.values_of(shape), "array")
+    return b.assign(f"np.stack([{v}, {w}], axis={_axis_spelling(b, axis, rank + 1)})")
+
+
+def update(b: _Builder) -> str | None:
+    """`t = <copy of v>; t op= <value>`: augmented assignment on a fresh array."""
+    v = b.operand(array=True, min_rank=1)
+    if v is None:
+        return None
+    shape = np.shape(b.env[v])
+    t = b.assign(b.pick([f"{v} * 1.5", f"np.tanh({v})", f"{v}.copy()"]))
+    if t is None:
+        return None
+    op = b.pick(["+=", "-=", "*=", "/="])
+    cut = b.int_(0, len(shape))
+    sub = shape[cut:]
+    lo, hi = (0.5, 1.5) if op == "/=" else (-1.5, 1.5)
+    other = b.param("b", b.values_of(sub, lo, hi), "array") if sub else None
+    if other is None:
+        other = b.param("s", float(b.values_of((), lo, hi)), "float")
+    namespace = {"np": np, **b.env}
+    exec(f"{t} {op} {other}", namespace)
+    b.lines.append(f"{t} {op} {other}")
+    b.env[t] = namespace[t]
+    b.features.add("augmented")
+    return t
+
+
+def pairwise(b: _Builder) -> str | None:
+    """np.maximum/np.minimum/np.clip/np.outer of a value (kinks kept apart)."""
+    v = b.operand(array=True)
+    if v is None:
+        return None
+    value = np.asarray(b.env[v])
+    kind = b.pick(["maximum", "minimum", "clip", "outer", "newaxis"])
+    if kind in ("maximum", "minimum"):
+        w = b.param("b", b.values_of(np.shape(value)[b.int_(0, value.ndim) :]), "array")
+        if np.min(np.abs(value - b.env[w])) < 2e-2:
+            return None
+        b.features.add("kink")
+        return b.assign(f"np.{kind}({v}, {w})")
+    if kind == "clip":
+        if np.min(np.minimum(np.abs(value - 0.5), np.abs(value + 0.5))) < 2e-2:
+            return None
+        b.features.add("kink")
+        return b.assign(f"np.clip({v}, -0.5, 0.5)")
+    if kind == "outer":
+        w = b.param("w", b.values_of(b.shape(b.int_(1, 2))), "array")
+        b.features.add("outer")
+        return b.assign(f"np.outer({v}, {w})")
+    return b.assign(b.pick([f"{v}[..., None]", f"{v}[None]", f"{v}[np.newaxis, ...]"]))
 
 
 CONSTRUCTS = [
