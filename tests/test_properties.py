@@ -106,7 +106,8 @@ def _check_kinds(code: str, program: Program, args: list) -> None:
     elif isinstance(out, float):
         dout = 1.0
     grads = backward(dout, cache)
-    names = program.wrt or [p.name for p in program.params]
+    names = program.wrt or default_wrt(program.source, "f")
+    assert len(grads) == len(names), (names, grads)
     for name, grad in zip(names, grads):
         arg = args[[p.name for p in program.params].index(name)]
         if isinstance(arg, float):
