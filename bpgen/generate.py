@@ -172,7 +172,8 @@ def _generate(
         known = dims.infer(program, declared, error)
         inferred = shapes.infer(program, known)
         backward = reverse.Reverse(program, inferred, options, error).run()
-        units.append(emit.Unit(program, backward))
+        guards = {p: s for p, s in declared.items() if s} if options.guards else {}
+        units.append(emit.Unit(program, backward, guards))
         constants |= program.constants
     header = HEADER.format(version=__version__, filename=filename)
     return emit.module(units, _constants(parsed, constants), header)
