@@ -248,8 +248,9 @@ class _Dispatch:
     def _specialise(self, kind: tuple) -> tuple[Callable, Callable]:
         source, name, wrt, options, fn, lines = self.generate
         params = list(inspect.signature(fn).parameters)
-        shapes = {p: _observed(i, k) for i, (p, k) in enumerate(zip(params, kind))}
-        shapes = {p: s for p, s in shapes.items() if s is not None}
+        observed = [_observed(i, k) for i, k in enumerate(kind)]
+        called = zip(params, observed, strict=False)  # defaults fill the rest
+        shapes = {p: s for p, s in called if s is not None}
         quiet = dataclasses.replace(options, guards=False)  # the kind is the guard
         _, namespace = _load_or_generate(source, name, wrt, quiet, fn, lines, shapes)
         return namespace[f"{name}_forward"], namespace[f"{name}_backward"]

@@ -64,8 +64,9 @@ def test_two_ranks_two_specialisations(tmp_path, monkeypatch):
         assert np.array_equal(out, layer(x, W, b))
         dout = rng.standard_normal(out.shape)
         grads = layer.backward(dout, cache)
-        for grad, numerical in zip(grads, _numerical(layer, [x, W, b], dout)):
-            assert np.allclose(grad, numerical, rtol=1e-5, atol=1e-7)
+        numerical = _numerical(layer, [x, W, b], dout)
+        for grad, expected in zip(grads, numerical, strict=True):
+            assert np.allclose(grad, expected, rtol=1e-5, atol=1e-7)
     entries = sorted((tmp_path / "cache").glob("layer-*.py"))
     texts = [p.read_text() for p in entries]
     assert len(entries) == 3  # the general code and two specialisations
@@ -90,7 +91,7 @@ def test_the_general_backward_still_reads_a_general_cache(tmp_path, monkeypatch)
     mine = layer.backward(np.ones_like(out), cache)
     out2, cache2 = layer.forward(*args)
     theirs = layer.backward(np.ones_like(out2), cache2)
-    for a, b in zip(mine, theirs):
+    for a, b in zip(mine, theirs, strict=True):
         assert np.allclose(a, b)
 
 
@@ -100,9 +101,10 @@ def test_warm_specialised_import_loads_neither_libcst_nor_black(tmp_path):
         import sys
         import numpy as np
         import spec_layer
-        out, cache = spec_layer.layer.forward(np.ones((4, 3)), np.ones((3, 2)), np.ones(2))
+        layer = spec_layer.layer
+        out, cache = layer.forward(np.ones((4, 3)), np.ones((3, 2)), np.ones(2))
         heavy = sorted({m.split(".")[0] for m in sys.modules} & {"libcst", "black"})
-        print(heavy, [g.shape for g in spec_layer.layer.backward(np.ones_like(out), cache)])
+        print(heavy, [g.shape for g in layer.backward(np.ones_like(out), cache)])
         """)
     env = dict(
         os.environ, PYTHONPATH=str(tmp_path), BPGEN_CACHE_DIR=str(tmp_path / "cache")
