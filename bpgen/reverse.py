@@ -265,7 +265,8 @@ class Reverse:
             if klass.get(atom.id) == klass.get(stage.target):
                 return expr
             if klass.get(atom.id) == SCALAR:
-                return call(np_sum, [expr])
+                # a Python float: it stays weak, so float32 arrays stay float32
+                return call(ast.Name("float", ast.Load()), [call(np_sum, [expr])])
             if stage.gate == "matmul" and self._plain_product(stage):
                 return expr  # matrices and vectors: nothing was broadcast
             axes = summed_axes(self.shapes, atom.id, stage.target)
@@ -278,8 +279,6 @@ class Reverse:
                 if into.keepdims:
                     keywords.append(ast.keyword("keepdims", ast.Constant(True)))
                 return ast.Call(np_sum, [expr], keywords)
-            if klass.get(atom.id) == SCALAR:
-                return call(np_sum, [expr])
         shape = ast.Call(ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [atom], [])
         return call(ast.Name(UNBROADCAST, ast.Load()), [expr, shape])
 

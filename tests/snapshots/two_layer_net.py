@@ -139,4 +139,6 @@ def two_layer_loss_backward(dout, cache):
         if X.ndim == 2 and W1.ndim < 3
         else np.moveaxis(np.tensordot(X, dt1, [range(X.ndim - 1)] * 2), 0, W1.ndim - 2)
     )
+    # new arrays the caller may write into, a float for a float
+    dreg = float(dreg)
     return (dW1, db1, dW2, db2, dX, dreg)

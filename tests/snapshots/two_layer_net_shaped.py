@@ -100,4 +100,6 @@ def two_layer_loss_backward(dout, cache):
     # t1 = X.dot(W1)
     dX = dt2.dot(W1.T)
     dW1 += X.T.dot(dt2)
+    # new arrays the caller may write into, a float for a float
+    dreg = float(dreg)
     return (dW1, db1, dW2, db2, dX, dreg)
