@@ -395,9 +395,8 @@ class Reverse:
             dims = self.shapes.dims
             if dims is not None:  # declared shapes: rank 1 and more are arrays
                 arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
-            fixes = handout.hand_out(
-                statements, returns, program.wrt, program.float_params, arrays
-            )
+            floats = program.floats | program.float_params
+            fixes = handout.hand_out(statements, returns, program.wrt, floats, arrays)
             note = "new arrays the caller may write into, a float for a float"
             blocks.append(Block(note=note, statements=fixes))
         blocks = [b for b in blocks if b.statements]

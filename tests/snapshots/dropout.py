@@ -29,6 +29,4 @@ def dropout_backward(dout, cache):
     # t1 = x * mask
     dx = _unbroadcast(dt1 * mask, np.shape(x))
     dmask = _unbroadcast(dt1 * x, np.shape(mask))
-    # new arrays the caller may write into, a float for a float
-    dp = float(dp)
     return (dx, dmask, dp)

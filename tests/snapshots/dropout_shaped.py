@@ -39,6 +39,4 @@ def dropout_backward(dout, cache):
     # t1 = x * mask
     dx = dt1 * mask
     dmask = dt1 * x
-    # new arrays the caller may write into, a float for a float
-    dp = float(dp)
     return (dx, dmask, dp)
