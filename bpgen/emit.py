@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .lower import MATH, NP
 from .reverse import UNBROADCAST, Backward, Namer
-from .stage import Program
+from .stage import Program, SetItem, Stage
 
 UNBROADCAST_HELPER = '''def {name}(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
@@ -144,6 +144,18 @@ def _wrapped(head: str, names: list[str], tail: str, bracket: str = "") -> str:
     return "\n".join([head + bracket, *items, f"    {close}{tail}"])
 
 
+def _forward(stage: Stage, render: Renderer) -> list[str]:
+    """The forward lines of one stage; an item assignment copies first."""
+    value = stage.value
+    if isinstance(value, SetItem):
+        item = ast.Subscript(ast.Name(stage.target, ast.Load()), value.index)
+        return [
+            f"{stage.target} = {render(value.array)}.copy()",
+            f"{render(item)} = {render(value.item)}",
+        ]
+    return [f"{stage.target} = {render(value)}"]
+
+
 def _functions(unit: Unit, render: Renderer) -> str:
     program, backward = unit.program, unit.backward
     name = program.name
@@ -152,7 +164,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
         f'    """Run {name}; return its value and what {name}_backward needs."""',
     ]
     for stage in backward.stages:
-        lines.append(f"    {stage.target} = {render(stage.value)}")
+        lines += [f"    {line}" for line in _forward(stage, render)]
     outputs = [render(o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
     saved = [
@@ -179,7 +191,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
     for block in backward.blocks:
         if block.stage is not None:
             stage = block.stage
-            lines.append(f"    # {stage.target} = {render(stage.value)}")
+            lines.append(f"    # {_forward(stage, render)[-1]}")
         elif block.note:
             lines.append(f"    # {block.note}")
         for statement in block.statements:

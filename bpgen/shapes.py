@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .rules import RULES
-from .stage import Program, Stage
+from .stage import Program, SetItem, Stage
 
 SCALAR = 0  # the class of every rank-0 value
 
@@ -105,6 +105,8 @@ def infer(program: Program) -> Shapes:
 
 def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     gate, inputs = stage.gate, stage.inputs
+    if isinstance(stage.value, SetItem):  # some items replaced: the array's shape
+        return shapes.of(stage.value.array)
     if gate is None:
         return shapes.of(stage.value)
     if gate in _SAME_SHAPE:
@@ -150,7 +152,7 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
 def _into(shapes: Shapes, stage: Stage) -> Into | None:
     """How `stage.target` broadcasts into a larger class, if known."""
     gate, inputs = stage.gate, stage.inputs
-    if gate is None:
+    if gate is None or gate == "setitem":
         return None
     if gate in _SAME_SHAPE:
         name = inputs["x" if "x" in inputs else "a"]
