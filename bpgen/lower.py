@@ -11,6 +11,7 @@ inputs sits in the node (`bp_slots`), so staging can split them apart.
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import Any
 
 import libcst as cst
@@ -73,6 +74,19 @@ _REFUSED = {
 
 Slot = tuple[Any, ...]
 
+LOOKED = (
+    "bpgen looked in the function, the module's functions, constants and "
+    "imports, and Python's builtins"
+)
+_BUILTIN_HINTS = {
+    "sum": "use np.sum(x) (or x.sum())",
+    "round": "rounding has no gradient; use np.round on values not differentiated",
+    "float": "drop float(): bpgen keeps Python and NumPy scalars as they are",
+    "list": "build an array with np.array or np.stack instead",
+    "tuple": "write the tuple out: (a, b)",
+    "print": "remove print from the forward function",
+}
+
 
 def get_slot(node: ast.AST, slot: Slot) -> Any:
     for step in slot:
@@ -103,6 +117,7 @@ class Lowerer:
         self.constants: set[str] = set()
         self.modules: set[str] = set()
         self.builtin_gates: set[str] = set()
+        self.function: str | None = None  # the function being lowered
 
     # -- entry ---------------------------------------------------------------
 
@@ -142,16 +157,18 @@ class Lowerer:
             module, _, attr = qualified.rpartition(".")
             self.modules.add(module)
             return module_ref(module, attr)
-        if qualified is not None:
+        if qualified is not None or name in self.source.functions:
+            what = f"`{name}` ({qualified})" if qualified else f"the function `{name}`"
             raise self.source.error(
                 node,
-                f"`{name}` ({qualified}) is used as a value",
+                f"{what} is used as a value",
                 "call functions directly; bpgen cannot pass modules or functions",
             )
         raise self.source.error(
             node,
-            f"name `{name}` is not defined in the function or at module level",
-            "define it before use, pass it as a parameter, or import it",
+            f"name `{name}` is not defined: {LOOKED}",
+            "define it before this line, pass it as a parameter, or import it at "
+            "module level",
         )
 
     def _Integer(self, node: cst.Integer) -> ast.expr:
@@ -310,12 +327,7 @@ class Lowerer:
         module, _, name = qualified.rpartition(".")
         gate = calls.gate_of(qualified)
         if gate is None and not calls.is_nondifferentiable(qualified):
-            raise self.source.error(
-                node.func,
-                f"`{qualified}` is not a function bpgen can differentiate",
-                "see the README's list of supported functions; compute it "
-                "outside, or pass its result as a parameter",
-            )
+            raise self._unknown_call(node, qualified)
         if module == "builtins":
             func: ast.expr = ast.Name(name, ast.Load())
             if gate is not None:
@@ -330,6 +342,44 @@ class Lowerer:
         if gate == "log" and len(args) + len(keywords) == 2:
             gate = "logb"
         return self._bind(node, call, gate, offset=0)
+
+    def _unknown_call(self, node: cst.Call, qualified: str) -> Exception:
+        """Say what the callee is: a function of this module, a builtin, a
+        library function bpgen does not know, or nothing bpgen can find."""
+        module, _, name = qualified.rpartition(".")
+        if module != "builtins":
+            return self.source.error(
+                node.func,
+                f"`{qualified}` is not a function bpgen can differentiate",
+                "see the README's list of supported functions; compute it "
+                "outside, or pass its result as a parameter",
+            )
+        if name == self.function:
+            return self.source.error(
+                node.func,
+                f"`{name}()` calls itself; recursion is not supported",
+                "write the computation without recursion",
+            )
+        if name in self.source.functions:
+            return self.source.error(
+                node.func,
+                f"`{name}()` is a function of this module; bpgen does not "
+                "differentiate through calls to helper functions yet",
+                f"inline the body of {name}() here (its parameters replaced by "
+                "the arguments)",
+            )
+        if hasattr(builtins, name):
+            instead = _BUILTIN_HINTS.get(name, "use the NumPy or math function")
+            return self.source.error(
+                node.func,
+                f"the builtin `{name}()` is not supported by bpgen",
+                instead,
+            )
+        return self.source.error(
+            node.func,
+            f"`{name}()` is not defined: {LOOKED}",
+            "define it, or import it at module level (from math/NumPy)",
+        )
 
     def _fold_extremum(self, node: cst.Call, call: ast.Call, gate: str) -> ast.expr:
         """`max(a, b, c)` is `max(max(a, b), c)`: one two-input gate each."""

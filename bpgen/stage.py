@@ -99,6 +99,7 @@ class Stager:
         self.fusion = fusion
         self.env: dict[str, str] = {}
         self.lower = Lowerer(source, self.env)
+        self.lower.function = function.name.value
         self.stages: list[Stage] = []
         self.varied: set[str] = set()
         self.bound: set[str] = set()
@@ -324,12 +325,6 @@ class Stager:
         star = next((i for i, t in enumerate(pattern) if t.starred), None)
         if varied and star is not None:
             raise self._refuse_star(pattern[star])
-        if varied and not isinstance(atom, ast.Name):
-            raise self.source.error(
-                value,
-                "only a tuple or an array can be unpacked into several names",
-                "assign each item to its own name",
-            )
         for i, target in enumerate(pattern):
             if star is None or i < star:
                 index: ast.expr = ast.Constant(i)
@@ -409,6 +404,8 @@ class Stager:
         made = next((s for s in reversed(self.stages) if s.target == current), None)
         if holder is None and (made is None or not _makes_array(made)):
             holder = "a value the function did not create as a new array"
+            if made is not None and isinstance(made.value, ast.Name):
+                holder = f"the module constant `{made.value.id}`"
         if holder is not None:
             raise self.source.error(
                 target,
@@ -473,7 +470,11 @@ class Stager:
                 "assigning into an item inside a tuple target is not supported",
                 "write one assignment per item: `a[i] = u`, then `b = v`",
             )
-        return self.source.error(target, "only names can be assigned to")
+        return self.source.error(
+            target,
+            "only names can be assigned to here",
+            "unpack a nested tuple in two steps: `ab, c = ...`, then `a, b = ab`",
+        )
 
     def statement(self, node: cst.BaseSmallStatement) -> None:
         if isinstance(node, cst.Assign):
