@@ -402,7 +402,7 @@ class Stager:
         if holder is None and current in self.views:
             holder = "an array that shares memory with another (.T, reshape, x[...])"
         made = next((s for s in reversed(self.stages) if s.target == current), None)
-        if holder is None and (made is None or not _makes_array(made)):
+        if holder is None and (made is None or not makes_array(made)):
             holder = "a value the function did not create as a new array"
             if made is not None and isinstance(made.value, ast.Name):
                 holder = f"the module constant `{made.value.id}`"
@@ -728,7 +728,7 @@ _BUILDERS = frozenset(
 _NOT_FRESH = _VIEWS | {"asarray", "broadcast_to", "atleast_1d", "atleast_2d"}
 
 
-def _makes_array(stage: Stage) -> bool:
+def makes_array(stage: Stage) -> bool:
     """Whether `stage` surely makes a new array nobody else holds."""
     if stage.gate == "getitem":
         return not basic_index(stage.params["index"])
