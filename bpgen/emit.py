@@ -212,12 +212,9 @@ def _functions(unit: Unit, render: Renderer) -> str:
         lines += [f"    {line}" for line in _forward(stage, render, same)]
     outputs = [render(_Renamed(same).visit(copy.deepcopy(o))) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
+    shaped = {n: same.get(v, v) for n, v in backward.shapes.items()}
     saved = [
-        (
-            f"{aliases_np(render)}.shape({same.get(backward.shapes[n], backward.shapes[n])})"
-            if n in backward.shapes
-            else same.get(n, n)
-        )
+        f"{aliases_np(render)}.shape({shaped[n]})" if n in shaped else same.get(n, n)
         for n in backward.cache
     ]
     lines.append(_wrapped(f"    return {value}, (", saved, ")"))
