@@ -7,7 +7,6 @@ that cannot collide with the user's), never bpgen.
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass, field
 
 from .lower import MATH, NP
@@ -152,7 +151,7 @@ def _forward(
     or into the array itself where nothing reads the old items afterwards
     (`same` maps such a version to the array it shares)."""
     same = same or {}
-    value = _Renamed(same).visit(copy.deepcopy(stage.value))
+    value = _Renamed(same).visit(stage.value) if same else stage.value
     if isinstance(value, SetItem):
         target = same.get(stage.target, stage.target)
         item = ast.Subscript(ast.Name(target, ast.Load()), value.index)
@@ -164,6 +163,8 @@ def _forward(
 
 
 class _Renamed(ast.NodeTransformer):
+    """Renames in place: the arrays written into keep one name throughout."""
+
     def __init__(self, names: dict[str, str]) -> None:
         self.names = names
 
@@ -210,7 +211,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
     same = _written_in_place(unit)
     for stage in backward.stages:
         lines += [f"    {line}" for line in _forward(stage, render, same)]
-    outputs = [render(_Renamed(same).visit(copy.deepcopy(o))) for o in program.outputs]
+    outputs = [render(_Renamed(same).visit(o) if same else o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
     shaped = {n: same.get(v, v) for n, v in backward.shapes.items()}
     saved = [

@@ -78,6 +78,11 @@ LOOKED = (
     "bpgen looked in the function, the module's functions, constants and "
     "imports, and Python's builtins"
 )
+# numpy.random functions that draw values (shuffle works in place: refused)
+RANDOM = frozenset(
+    """rand randn random random_sample uniform normal standard_normal binomial
+    randint choice permutation poisson exponential""".split()
+)
 _BUILTIN_HINTS = {
     "sum": "use np.sum(x) (or x.sum())",
     "round": "rounding has no gradient; use np.round on values not differentiated",
@@ -296,17 +301,30 @@ class Lowerer:
 
     def _Call(self, node: cst.Call) -> ast.expr:
         for arg in node.args:
-            if arg.star:
+            if arg.star == "**":
                 raise self.source.error(
                     arg,
-                    "`*args`/`**kwargs` in a call are not supported",
-                    "pass each argument",
+                    "`**kwargs` in a call are not supported",
+                    "pass each keyword argument by name",
                 )
         qualified = self._qualified(node.func)
         if qualified is not None:
-            return self._function_call(node, qualified)
-        if isinstance(node.func, cst.Attribute):
-            return self._method_call(node)
+            call = self._function_call(node, qualified)
+        elif isinstance(node.func, cst.Attribute):
+            call = self._method_call(node)
+        else:
+            call = None
+        if call is not None:
+            starred = [a for a in node.args if a.star]
+            packed = getattr(call, "bp_extra", None)  # x.reshape(n, *rest)
+            if starred and gate_of(call) is not None and not packed:
+                raise self.source.error(
+                    starred[0],
+                    "`*args` in a call are supported only where no gradient "
+                    "flows (np.random.rand(*x.shape), np.zeros(...))",
+                    "pass each argument",
+                )
+            return call
         raise self.source.error(
             node.func,
             "only math/NumPy functions and array methods can be called",
@@ -317,7 +335,9 @@ class Lowerer:
         args, keywords = [], []
         for arg in node.args:
             value = self.expr(arg.value)
-            if arg.keyword is None:
+            if arg.star == "*":
+                args.append(ast.Starred(value, ast.Load()))
+            elif arg.keyword is None:
                 args.append(value)
             else:
                 keywords.append(ast.keyword(arg.keyword.value, value))
@@ -325,6 +345,8 @@ class Lowerer:
 
     def _function_call(self, node: cst.Call, qualified: str) -> ast.expr:
         module, _, name = qualified.rpartition(".")
+        if module == "numpy.random" and name in RANDOM:
+            return self._random_call(node, name)
         gate = calls.gate_of(qualified)
         if gate is None and not calls.is_nondifferentiable(qualified):
             raise self._unknown_call(node, qualified)
@@ -342,6 +364,16 @@ class Lowerer:
         if gate == "log" and len(args) + len(keywords) == 2:
             gate = "logb"
         return self._bind(node, call, gate, offset=0)
+
+    def _random_call(self, node: cst.Call, name: str) -> ast.expr:
+        """A random draw carries no gradient; the forward draws it once and
+        the backward reads the draw from the cache, never drawing again."""
+        self.modules.add("numpy")
+        random = ast.Attribute(ast.Name(NP, ast.Load()), "random", ast.Load())
+        args, keywords = self._arguments(node)
+        call = ast.Call(ast.Attribute(random, name, ast.Load()), args, keywords)
+        call.bp_random = True  # type: ignore[attr-defined]
+        return call
 
     def _unknown_call(self, node: cst.Call, qualified: str) -> Exception:
         """Say what the callee is: a function of this module, a builtin, a
@@ -406,6 +438,8 @@ class Lowerer:
         call = ast.Call(func, args, keywords)
         if name in calls.STATIC_METHODS:
             return call
+        if name == "get" and len(args) in (1, 2) and not keywords:
+            return call  # p.get('eps', 1e-5): a setting from a dict, no gradient
         gate = calls.METHODS.get(name)
         if gate is None:
             raise self.source.error(

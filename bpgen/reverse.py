@@ -417,7 +417,9 @@ def _live(program: Program) -> list[Stage]:
     needed = {o.id for o in program.outputs if isinstance(o, ast.Name)}
     kept = []
     for stage in reversed(program.stages):
-        if stage.target in needed:
+        # a random draw is kept: dropping it would change the draws after it
+        drawn = any(getattr(n, "bp_random", False) for n in ast.walk(stage.value))
+        if stage.target in needed or drawn:
             kept.append(stage)
             needed |= _loads(stage.value)
     return kept[::-1]

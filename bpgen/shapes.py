@@ -136,6 +136,8 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     if gate == "reshape":
         target = stage.params.get("shape")
         if isinstance(target, (ast.Tuple, ast.List)):
+            if any(isinstance(e, ast.Starred) for e in target.elts):
+                return None, None  # x.reshape(n, *rest): rank unknown
             return len(target.elts), None
         return (1 if type(_literal(target)) is int else None), None
     if gate == "expand_dims":

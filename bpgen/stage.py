@@ -169,7 +169,8 @@ class Stager:
         if _is_literal(node) and target is None:
             return node
         if not self.is_varied(node):
-            if target is None and not _free_locals(node, self.bound):
+            inline = not _free_locals(node, self.bound) and not _random(node)
+            if target is None and inline:
                 return node
             return self.emit(node, None, {}, {}, target)
         gate = gate_of(node)
@@ -188,8 +189,12 @@ class Stager:
                     set_slot(node, slots[name], value)
                 inputs[name] = value
             elif name in slots:
-                params[name] = self.stage_random(get_slot(node, slots[name]))
-                set_slot(node, slots[name], params[name])
+                param = get_slot(node, slots[name])
+                staged = self.stage_random(param)
+                if staged is not param:
+                    set_slot(node, slots[name], staged)
+                # axis=AXIS: the rule reads the module constant's literal value
+                params[name] = self.constant_literal(staged)
                 # indices and conditions are discrete: no gradient flows into them
                 if name not in ("index", "condition") and self.is_varied(params[name]):
                     raise self.source_error(
@@ -414,12 +419,24 @@ class Stager:
                 f"copy it first: `{name} = {name}.copy()`, then assign into the copy",
             )
 
+    def constant_literal(self, node: ast.expr) -> ast.expr:
+        """The literal value of a module constant (`AXIS = 1`), else `node`."""
+        if not isinstance(node, ast.Name) or node.id in self.bound:
+            return node
+        statement = self.source.constants.get(node.id)
+        if statement is None or len(statement.body) != 1:
+            return node
+        value = getattr(statement.body[0], "value", None)
+        try:
+            literal = ast.literal_eval(self.source.code(value))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return node
+        return ast.parse(repr(literal), mode="eval").body
+
     def stage_random(self, node: ast.expr) -> ast.expr:
         """A random draw in an index or a condition is staged, so the backward
         reads the cached draw instead of drawing again."""
-        if any(getattr(n, "bp_random", False) for n in ast.walk(node)):
-            return self.emit(node, None, {}, {}, None)
-        return node
+        return self.emit(node, None, {}, {}, None) if _random(node) else node
 
     def note_inplace(self, node: cst.AugAssign) -> None:
         """On arrays `y += e` updates y in place, and every alias of y with it;
@@ -585,6 +602,11 @@ def _is_literal(node: ast.expr) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return isinstance(node.operand, ast.Constant)
     return False
+
+
+def _random(node: ast.expr) -> bool:
+    """Whether evaluating `node` draws random numbers."""
+    return any(getattr(n, "bp_random", False) for n in ast.walk(node))
 
 
 def _free_locals(node: ast.expr, bound: set[str]) -> bool:
