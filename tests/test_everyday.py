@@ -468,3 +468,114 @@ def test_api_still_raises_on_the_first_refusal():
     text = generate_module(MIXED, refusals=refusals)
     assert [e.lineno for e in refusals] == [9, 19]
     assert text is not None and "def good_backward(" in text
+
+
+# -- small everyday calls ---------------------------------------------------------
+
+
+DROPOUT = _src(
+    """
+    def dropout(x, w, p: float):
+        mask = (np.random.rand(*x.shape) < p) / p
+        return x.dot(w) * mask
+    """
+)
+
+
+def test_dropout_mask_is_drawn_once_and_cached():
+    code = bpgen.generate(DROPOUT, wrt=["x", "w"])
+    forward_text = _function(code, "dropout_forward")
+    assert forward_text.count("np.random.rand(*x.shape)") == 1
+    assert "np.random" not in _function(code, "dropout_backward")
+    forward, backward = load(code, "dropout")
+    x, w = RNG.standard_normal((4, 3)), RNG.standard_normal((3, 3))
+    np.random.seed(5)
+    out, cache = forward(x, w, 0.5)
+    np.random.seed(5)
+    mask = (np.random.rand(4, 3) < 0.5) / 0.5
+    assert np.array_equal(out, x.dot(w) * mask)  # the user's function, same draw
+    np.random.rand(100)  # the random state moves on before the backward
+    dout = RNG.standard_normal((4, 3))
+    dx, dw = backward(dout, cache)
+    assert np.allclose(dx, (dout * mask).dot(w.T))
+    assert np.allclose(dw, x.T.dot(dout * mask))
+
+
+def test_dropout_gradients_with_a_fixed_draw(monkeypatch):
+    draw = np.random.default_rng(3).random((4, 3))
+    monkeypatch.setattr(np.random, "rand", lambda *shape: draw[: shape[0], : shape[1]])
+    args = [RNG.standard_normal((4, 3)), RNG.standard_normal((3, 3)), 0.5]
+    check_gradients(DROPOUT, args, wrt=["x", "w"])
+
+
+def test_a_random_condition_or_index_is_not_drawn_again():
+    source = _src(
+        """
+        def f(x):
+            kept = np.where(np.random.rand(3, 4) < 0.5, x, 0.0)
+            out = kept * 2.0
+            out[np.random.rand(3, 4) < 0.3] = 0.0
+            return out
+        """
+    )
+    code = bpgen.generate(source)
+    assert "random" not in _function(code, "f_backward")
+    forward, backward = load(code, "f")
+    x = RNG.standard_normal((3, 4))
+    out, cache = forward(x)
+    (dx,) = backward(np.ones((3, 4)), cache)
+    assert np.array_equal(dx, 2.0 * (out != 0))
+
+
+def test_an_unused_draw_is_kept_so_later_draws_match():
+    source = _src(
+        """
+        def f(x):
+            unused = np.random.rand(2)
+            return x * np.random.rand(3)
+        """
+    )
+    forward, _ = load(bpgen.generate(source), "f")
+    np.random.seed(1)
+    out, _ = forward(np.ones(3))
+    np.random.seed(1)
+    np.random.rand(2)
+    assert np.array_equal(out, np.random.rand(3))
+
+
+def test_a_setting_read_from_a_dict():
+    source = _src(
+        """
+        def norm(x, params):
+            eps = params.get("eps", 1e-5)
+            return x / np.sqrt(np.var(x, axis=0) + eps)
+        """
+    )
+    code = check_gradients(
+        source, [RNG.standard_normal((5, 3)), {"eps": 1e-3}], wrt=["x"]
+    )
+    assert 'eps = params.get("eps", 1e-05)' in code
+
+
+def test_axis_from_a_module_constant():
+    source = textwrap.dedent(
+        """\
+        import numpy as np
+
+        AXIS = 1
+        AXES = (0, 2)
+
+
+        def f(x):
+            s = np.sum(x * x, axis=AXIS, keepdims=True)
+            return np.mean(np.exp(x) * s, axis=AXES)
+        """
+    )
+    code = check_gradients(source, [RNG.standard_normal((2, 3, 4))])
+    assert "AXIS = 1" in code and "np.sum(t1, axis=AXIS, keepdims=True)" in code
+
+
+def test_star_arguments_only_where_no_gradient_flows():
+    error = _refused(_src("def f(x):\n    return np.maximum(*x)\n"))
+    assert (error.lineno, error.col_offset) == (5, 22)
+    assert "*args" in error.message
