@@ -193,27 +193,33 @@ def test_svm_margins_zeroed_at_the_labels():
             margins_1[np.arange(N), y] = 0
             t4 = np.sum(margins_1)
             loss = t4 / N
-            return loss, (
-                scores,
-                y,
-                N,
-                np.shape(t1),
-                np.shape(correct),
-                margins,
-                np.shape(margins_1),
-            )
+            return loss, (scores, y, N, t1, np.shape(correct), margins, margins_1)
         '''
     )
-    backward = _function(code, "svm_loss_backward")
+    # the backward made dmargins_1 itself: the labels' items are zeroed in place
     assert textwrap.dedent(
         """\
+            # t4 = np.sum(margins_1)
+            dmargins_1 = np.full_like(margins_1, dt4)
             # margins_1[np.arange(N), y] = 0
-            dmargins = dmargins_1.copy()
-            dmargins[np.arange(N), y] = 0
+            dmargins_1[np.arange(N), y] = 0
             # margins = np.maximum(0, t3)
-            dt3 = dmargins * (margins > 0)
+            dt3 = dmargins_1 * (margins > 0)
+            """
+    ) in textwrap.dedent(_function(code, "svm_loss_backward").split('"""', 2)[2])
+
+
+def test_gradient_not_owned_by_the_backward_is_copied_before_zeroing():
+    source = _src(
         """
-    ) in textwrap.dedent(backward.split('"""', 2)[2])
+        def f(x):
+            out = x * 3.0
+            out[0] = 0.0
+            return out
+        """
+    )
+    code = check_gradients(source, [RNG.standard_normal((3, 2))])
+    assert "d_out = dout.copy()\n    d_out[0] = 0\n" in code
 
 
 def test_mask_assignment_relu():
