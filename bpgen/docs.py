@@ -80,12 +80,15 @@ def table() -> str:
     for gate, written, grads in rows():
         lines.append(f"| {gate} | {written} | {grads} |")
     lines.append("")
-    static = sorted(calls.NONDIFFERENTIABLE)
+    static = sorted(calls.NONDIFFERENTIABLE - calls.DROPS_GRADIENT)
     lines.append(
         "No gradient flows through (allowed on any value): comparisons, "
         "`.shape .ndim .size .dtype`, `.argmax() .argmin()`, and "
         + ", ".join(f"`{n}`" for n in static)
-        + "."
+        + ". Only on values not being differentiated (sizes, settings, "
+        "constant arrays), since they would drop a gradient: "
+        + ", ".join(f"`{n}`" for n in sorted(calls.DROPS_GRADIENT))
+        + " (`np.asarray(x)` alone passes `x` through)."
     )
     return "\n".join(lines)
 

@@ -86,7 +86,6 @@ RANDOM = frozenset(
 _BUILTIN_HINTS = {
     "sum": "use np.sum(x) (or x.sum())",
     "round": "rounding has no gradient; use np.round on values not differentiated",
-    "float": "drop float(): bpgen keeps Python and NumPy scalars as they are",
     "list": "build an array with np.array or np.stack instead",
     "tuple": "write the tuple out: (a, b)",
     "print": "remove print from the forward function",
@@ -361,6 +360,8 @@ class Lowerer:
             func = module_ref(module, name)
         args, keywords = self._arguments(node)
         call = ast.Call(func, args, keywords)
+        if gate is None and calls.drops_gradient(qualified):
+            call.bp_drops = name  # type: ignore[attr-defined]
         if gate in ("max", "min"):
             return self._fold_extremum(node, call, gate)
         if gate == "log" and len(args) + len(keywords) == 2:

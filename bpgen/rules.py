@@ -665,4 +665,5 @@ NONDIFFERENTIABLE = frozenset("""
     zeros ones full empty zeros_like ones_like full_like empty_like eye identity
     arange linspace equal not_equal greater greater_equal less less_equal
     logical_and logical_or logical_not
+    array asarray prod float divmod
     """.split())

@@ -156,6 +156,8 @@ class Stager:
                 for name, slot in slots.items()
                 if name in grads
             )
+        if getattr(node, "bp_drops", None):  # float(), np.array(), ...
+            return self.passes_through(node)
         if isinstance(node, (ast.Call, ast.Compare, ast.Attribute, ast.Slice)):
             return False
         if is_lookup(node):
@@ -175,6 +177,9 @@ class Stager:
             if target is None and inline:
                 return node
             return self.emit(node, None, {}, {}, target)
+        if getattr(node, "bp_drops", None):  # np.asarray(x): x itself
+            (value,) = node.args
+            return value if isinstance(value, ast.Name) else self.atom(value, target)
         gate = gate_of(node)
         if gate is None:
             raise self._refuse_nondifferentiable(node)
@@ -358,6 +363,27 @@ class Stager:
             f"starred target `*{target.name}` would collect differentiated values "
             "into a list",
             "unpack into one name per value",
+        )
+
+    def passes_through(self, call: ast.Call) -> bool:
+        """Whether a call without gradient (float(), np.array(), np.prod(),
+        ...) is given a differentiated value: np.asarray(x) alone passes x
+        through unchanged; the others would drop its gradient, so are refused."""
+        values = [*call.args, *(k.value for k in call.keywords)]
+        if not any(self.is_varied(v) for v in values):
+            return False
+        name = call.bp_drops  # type: ignore[attr-defined]
+        if name == "asarray" and len(call.args) == 1 and not call.keywords:
+            return True
+        instead = {
+            "float": "drop float(): the value is a number already",
+            "array": "use x.copy(), or np.stack([a, b]) for several values",
+            "asarray": "drop the dtype (convert with .astype where bpgen knows it)",
+        }
+        raise self.source_error(
+            call,
+            f"`{name}()` of a value being differentiated would drop its gradient",
+            instead.get(name, "apply it to values that are not differentiated"),
         )
 
     # -- item assignment -----------------------------------------------------------

@@ -585,3 +585,79 @@ def test_star_arguments_only_where_no_gradient_flows():
     error = _refused(_src("def f(x):\n    return np.maximum(*x)\n"))
     assert (error.lineno, error.col_offset) == (5, 22)
     assert "*args" in error.message
+
+
+def test_float_of_a_size():
+    source = _src(
+        """
+        def mean_all(x):
+            N = float(x.shape[0])
+            return np.sum(x) / N
+        """
+    )
+    code = check_gradients(source, [RNG.standard_normal((3, 4))])
+    assert "N = float(x.shape[0])" in code
+
+
+def test_constant_arrays_at_module_level_and_local():
+    source = textwrap.dedent(
+        """\
+        import numpy as np
+
+        W = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+
+        def f(x):
+            scale = np.array([0.5, -1.0])
+            shift = np.asarray([1.0, 2.0])
+            return x.dot(W) * scale + shift
+        """
+    )
+    code = check_gradients(source, [RNG.standard_normal((3, 2))])
+    assert "W = np.array([[1.0, 2.0], [3.0, 4.0]])" in code
+    assert "scale = np.array([0.5, -1.0])" in code
+
+
+def test_np_prod_of_a_shape_and_divmod():
+    source = _src(
+        """
+        def f(x, w):
+            D = np.prod(x.shape[1:])
+            half, odd = divmod(D, 2)
+            h = x.reshape(x.shape[0], D).dot(w)
+            return h[:, :half] * (odd + 1)
+        """
+    )
+    check_gradients(
+        source, [RNG.standard_normal((2, 3, 3)), RNG.standard_normal((9, 4))]
+    )
+
+
+def test_asarray_of_a_differentiated_value_passes_it_through():
+    source = _src(
+        """
+        def f(x, w):
+            x = np.asarray(x)
+            h = np.asarray(x * w)
+            return h.sum()
+        """
+    )
+    code = check_gradients(
+        source, [RNG.standard_normal((2, 5)), RNG.standard_normal(5)]
+    )
+    assert "asarray" not in code and "h = x * w" in code
+
+
+@pytest.mark.parametrize(
+    "expression, name",
+    [
+        ("float(np.sum(x)) * x", "float"),
+        ("np.array([x, 2.0]) * x", "array"),
+        ("np.asarray(x, dtype=float) * x", "asarray"),
+        ("divmod(x, 2.0)[1] * x", "divmod"),
+    ],
+)
+def test_calls_that_would_drop_a_gradient_are_refused(expression, name):
+    error = _refused(_src(f"def f(x: float):\n    return {expression}\n"))
+    assert (error.lineno, error.col_offset) == (5, 11), str(error)
+    assert f"`{name}()` of a value being differentiated" in error.message
