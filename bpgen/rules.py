@@ -302,7 +302,16 @@ def _stack(gate: Gate) -> list[str]:
 
 
 def _concatenate(gate: Gate) -> list[str]:
-    """Each input gets its own slice of g along the joined axis."""
+    """Each input gets its own slice of g along the joined axis (of the
+    flattened g for axis=None, reshaped back)."""
+    if not gate.has("axis"):
+        templates, start = [], "0"
+        for item in _items(gate):
+            stop = f"{item}.size" if start == "0" else f"{start} + {item}.size"
+            part = f"{start}:{stop}" if start != "0" else f":{stop}"
+            templates.append(f"g[{part}].reshape({item}.shape)")
+            start = stop
+        return templates
     axis = int(gate.literal("axis"))
     lead = ":, " * axis if axis >= 0 else "..., "
     trail = ", :" * (-axis - 1) if axis < 0 else ""

@@ -208,6 +208,12 @@ RULE_CASES = [
         "np.concatenate([x, y], axis=-1)",
         {"x": normal(2, 3), "y": normal(2, 1)},
     ),
+    (
+        "concatenate",
+        N,
+        "np.concatenate([x, y], axis=None) * 2.0",
+        {"x": normal(2, 3), "y": normal(4)},
+    ),
     ("getitem", N, "x[1:, ::2]", {"x": normal(3, 4)}),
     (
         "getitem",
