@@ -177,9 +177,11 @@ class Stager:
             if target is None and inline:
                 return node
             return self.emit(node, None, {}, {}, target)
-        if getattr(node, "bp_drops", None):  # np.asarray(x): x itself
+        if getattr(node, "bp_drops", None) == "asarray":  # np.asarray(x): x itself
             (value,) = node.args
             return value if isinstance(value, ast.Name) else self.atom(value, target)
+        if getattr(node, "bp_drops", None) == "array":  # np.array(x): a copy of x
+            _tag(node, "copy", {"a": ("args", 0)})
         gate = gate_of(node)
         if gate is None:
             raise self._refuse_nondifferentiable(node)
@@ -373,12 +375,14 @@ class Stager:
         if not any(self.is_varied(v) for v in values):
             return False
         name = call.bp_drops  # type: ignore[attr-defined]
-        if name == "asarray" and len(call.args) == 1 and not call.keywords:
-            return True
+        one = len(call.args) == 1 and not call.keywords
+        listed = one and isinstance(call.args[0], (ast.List, ast.Tuple, ast.Starred))
+        if one and not listed and name in ("asarray", "array"):
+            return True  # np.asarray(x) is x, np.array(x) a copy of x
         instead = {
             "float": "drop float(): the value is a number already",
-            "array": "use x.copy(), or np.stack([a, b]) for several values",
-            "asarray": "drop the dtype (convert with .astype where bpgen knows it)",
+            "array": "use np.stack([a, b]) to make one array of several values",
+            "asarray": "use np.stack([a, b]) for several values; drop the dtype",
         }
         raise self.source_error(
             call,

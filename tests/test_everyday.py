@@ -633,6 +633,19 @@ def test_np_prod_of_a_shape_and_divmod():
     )
 
 
+def test_np_array_of_a_differentiated_value_is_a_copy():
+    source = _src(
+        """
+        def cast_sum(x):
+            y = np.array(x)
+            y[0] = 0.0
+            return np.sum(np.array(x * y))
+        """
+    )
+    code = check_gradients(source, [RNG.standard_normal(4)])
+    assert "y = np.array(x)" in code
+
+
 def test_asarray_of_a_differentiated_value_passes_it_through():
     source = _src(
         """
@@ -654,6 +667,7 @@ def test_asarray_of_a_differentiated_value_passes_it_through():
         ("float(np.sum(x)) * x", "float"),
         ("np.array([x, 2.0]) * x", "array"),
         ("np.asarray(x, dtype=float) * x", "asarray"),
+        ("np.asarray([x, x]) * x", "asarray"),
         ("divmod(x, 2.0)[1] * x", "divmod"),
     ],
 )
