@@ -351,10 +351,21 @@ def _generate_one(
         return None, REFUSED
     from .generate import generate_module
 
+    # asked for every function: a refused one does not stop the others
+    refusals: list[BpgenError] | None = [] if functions is None else None
     try:
         text = generate_module(
-            source, functions, wrt, filename=job.filename, options=options
+            source,
+            functions,
+            wrt,
+            filename=job.filename,
+            options=options,
+            refusals=refusals,
         )
+        for refusal in refusals or ():
+            _report(str(refusal))
+        if refusals:
+            return text, REFUSED
     except BpgenError as error:
         _report(str(error))
         about_options = isinstance(error, UsageError) or (

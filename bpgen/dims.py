@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .lower import NP
-from .rules import BROADCAST, FLOATS, REDUCE, RULES, SAME
+from .rules import ASSIGN, BROADCAST, FLOATS, REDUCE, RULES, SAME
 
 if TYPE_CHECKING:
     from .stage import Program, Stage
@@ -292,7 +292,7 @@ def _stage(dims: Dims, stage: Stage) -> Shape | None:
     if gate is None:
         return dims.of(stage.value)
     kind = RULES[gate].kind
-    if kind == SAME:
+    if kind in (SAME, ASSIGN):
         return dims.of(inputs["x" if "x" in inputs else "a"])
     if kind in (BROADCAST, FLOATS):
         nodes = list(inputs.values())

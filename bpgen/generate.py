@@ -58,8 +58,13 @@ def generate_module(
     line_offset: int = 0,
     require_one: bool = False,
     shapes: Mapping[str, Spec] | None = None,
-) -> str:
-    """One module for several functions (all top-level ones when None)."""
+    refusals: list[BpgenError] | None = None,
+) -> str | None:
+    """One module for several functions (all top-level ones when None).
+
+    With a `refusals` list, a refused function is appended to it and left
+    out instead of stopping the others; None when every function was refused.
+    """
     with _guarded(filename):
         return _generate(
             source,
@@ -70,6 +75,7 @@ def generate_module(
             line_offset,
             require_one,
             shapes or {},
+            refusals,
         )
 
 
@@ -141,7 +147,15 @@ def _guarded(filename: str):
 
 
 def _generate(
-    source, functions, wrt, filename, options, line_offset, require_one, given
+    source,
+    functions,
+    wrt,
+    filename,
+    options,
+    line_offset,
+    require_one,
+    given,
+    refusals,
 ):
     from . import __version__, dims, emit, parse, reverse, shapes, stage
 
@@ -158,26 +172,33 @@ def _generate(
     units, constants = [], set()
     for name in functions:
         node = parse.find_function(parsed, name)
-        declared, labels = _declared(node, given, filename, len(functions) == 1)
-        program = stage.stage(
-            parsed,
-            node,
-            None if wrt is None else list(wrt),
-            fusion=options.fusion,
-            activity=options.activity,
-            scalars={p for p, shape in declared.items() if shape == ()},
-            labels=labels,
-        )
-
         def error(at, message, hint=None, parsed=parsed):
             return parsed.error(at.node, message, hint)
 
-        known = dims.infer(program, declared, error)
-        inferred = shapes.infer(program, known)
-        backward = reverse.Reverse(program, inferred, options, error).run()
+        try:
+            declared, labels = _declared(node, given, filename, len(functions) == 1)
+            program = stage.stage(
+                parsed,
+                node,
+                None if wrt is None else list(wrt),
+                fusion=options.fusion,
+                activity=options.activity,
+                scalars={p for p, shape in declared.items() if shape == ()},
+                labels=labels,
+            )
+            known = dims.infer(program, declared, error)
+            inferred = shapes.infer(program, known)
+            backward = reverse.Reverse(program, inferred, options, error).run()
+        except BpgenError as refusal:
+            if refusals is None or isinstance(refusal, UsageError):
+                raise
+            refusals.append(refusal)
+            continue
         guards = {p: s for p, s in declared.items() if s} if options.guards else {}
         units.append(emit.Unit(program, backward, guards))
         constants |= program.constants
+    if not units:
+        return None
     header = HEADER.format(version=__version__, filename=filename)
     return emit.module(units, _constants(parsed, constants), header)
 

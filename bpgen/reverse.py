@@ -282,11 +282,52 @@ class Reverse:
         shape = ast.Call(ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [atom], [])
         return call(ast.Name(UNBROADCAST, ast.Load()), [expr, shape])
 
+    def set_item(self, stage: Stage) -> None:
+        """`a_1 = a` with `a_1[index] = value`: the value's gradient is gathered
+        from those items; a's gradient is a_1's with those items zeroed."""
+        g = self.grad[stage.target]
+        array, value = stage.inputs["a"], stage.inputs["value"]
+        index = stage.params["index"]
+        varied = self.program.varied
+        self.blocks.append(Block(stage))
+        value_varied = isinstance(value, ast.Name) and value.id in varied
+        if value_varied:
+            gathered = ast.Subscript(ast.Name(g, ast.Load()), copy.deepcopy(index))
+            rank, klass = self.shapes.of(value)
+            if klass == SCALAR and not self.program.scalar:
+                np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
+                gathered = ast.Call(np_sum, [gathered], [])
+            elif rank is None or rank > 0:
+                shape = ast.Call(
+                    ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [value], []
+                )
+                unbroadcast = ast.Name(UNBROADCAST, ast.Load())
+                gathered = ast.Call(unbroadcast, [gathered, shape], [])
+            self.contribute(value.id, gathered)
+        if not (isinstance(array, ast.Name) and array.id in varied):
+            return
+        # the gradient of a_1 is complete here: zero its replaced items in place
+        # when the backward owns it and nothing gathered a view of it
+        gathers_view = value_varied and basic_index(index)
+        if g in self.owned and self.options.inplace and not gathers_view:
+            self.grad[array.id] = name = g
+        else:
+            name = self.gradient(array.id)
+            copied = ast.Call(ast.Attribute(ast.Name(g, ast.Load()), "copy"), [], [])
+            self._emit(ast.Assign([ast.Name(name, ast.Store())], copied))
+            self.owned.add(name)
+        self.assigned.add(name)
+        item = ast.Subscript(ast.Name(name, ast.Load()), copy.deepcopy(index))
+        item.ctx = ast.Store()
+        self._emit(ast.Assign([item], ast.Constant(0)))
+
     def _plain_product(self, stage: Stage) -> bool:
         ranks = [self.shapes.of(stage.inputs[k])[0] for k in ("x", "y")]
         return all(r is not None and 1 <= r <= 2 for r in ranks)
 
     def stage(self, stage: Stage) -> None:
+        if stage.gate == "setitem":
+            return self.set_item(stage)
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
         rule = rule or RULES[stage.gate]
         g = self.grad[stage.target]
@@ -465,7 +506,9 @@ def _live(program: Program) -> list[Stage]:
     needed = {o.id for o in program.outputs if isinstance(o, ast.Name)}
     kept = []
     for stage in reversed(program.stages):
-        if stage.target in needed:
+        # a random draw is kept: dropping it would change the draws after it
+        drawn = any(getattr(n, "bp_random", False) for n in ast.walk(stage.value))
+        if stage.target in needed or drawn:
             kept.append(stage)
             needed |= _loads(stage.value)
     return kept[::-1]
@@ -541,7 +584,8 @@ def _cache_shapes(
 def _defined(statement: ast.stmt) -> str | None:
     """The gradient a statement assigns or updates."""
     if isinstance(statement, ast.Assign):
-        return statement.targets[0].id
+        target = statement.targets[0]
+        return target.value.id if isinstance(target, ast.Subscript) else target.id
     if isinstance(statement, ast.AugAssign):
         target = statement.target
         return target.id if isinstance(target, ast.Name) else target.value.id
@@ -552,10 +596,10 @@ def _defined(statement: ast.stmt) -> str | None:
 
 def _uses(statement: ast.stmt) -> set[str]:
     """Names a statement reads, besides the gradient it updates."""
-    if isinstance(statement, ast.AugAssign) and isinstance(
-        statement.target, ast.Subscript
-    ):
-        return _loads(statement.target.slice) | _loads(statement.value)
+    if isinstance(statement, (ast.AugAssign, ast.Assign)):
+        target = getattr(statement, "target", None) or statement.targets[0]
+        if isinstance(target, ast.Subscript):
+            return _loads(target.slice) | _loads(statement.value)
     if isinstance(statement, ast.Expr):
         return set().union(*(_loads(a) for a in statement.value.args[1:]))
     return _loads(statement.value)

@@ -29,8 +29,9 @@ PERMUTE = "permute"  # the same elements, axes reordered
 RESHAPE = "reshape"  # the same elements in order, another shape
 JOIN = "join"  # several inputs joined along an axis
 INDEX = "index"  # selects elements; the gradient is scattered back
+ASSIGN = "assign"  # a with the items at `index` replaced by value: a's shape
 KINDS = frozenset({SAME, BROADCAST, FLOATS, REDUCE, PRODUCT, PERMUTE, RESHAPE})
-KINDS |= {JOIN, INDEX}
+KINDS |= {JOIN, INDEX, ASSIGN}
 
 
 @dataclass(frozen=True)
@@ -338,7 +339,16 @@ def _stack(gate: Gate) -> list[str]:
 
 
 def _concatenate(gate: Gate) -> list[str]:
-    """Each input gets its own slice of g along the joined axis."""
+    """Each input gets its own slice of g along the joined axis (of the
+    flattened g for axis=None, reshaped back)."""
+    if not gate.has("axis"):
+        templates, start = [], "0"
+        for item in _items(gate):
+            stop = f"{item}.size" if start == "0" else f"{start} + {item}.size"
+            part = f"{start}:{stop}" if start != "0" else f":{stop}"
+            templates.append(f"g[{part}].reshape({item}.shape)")
+            start = stop
+        return templates
     axis = int(gate.literal("axis"))
     lead = ":, " * axis if axis >= 0 else "..., "
     trail = ", :" * (-axis - 1) if axis < 0 else ""
@@ -633,6 +643,15 @@ RULES: dict[str, Rule] = {
     ),
     # indexing scatters the gradient back, adding where indices repeat
     "getitem": rule("a, index", kind=INDEX, view=True, written="`x[index]`", a="g"),
+    # item assignment into an array the function made (stage.set_item); the
+    # backward zeroes the overwritten items of g for a (reverse.set_item)
+    "setitem": rule(
+        "a, value, index",
+        kind=ASSIGN,
+        written="`y[index] = value`",
+        a="g",
+        value="g[index]",
+    ),
 }
 
 
@@ -695,5 +714,6 @@ NONDIFFERENTIABLE = frozenset(
     zeros ones full empty zeros_like ones_like full_like empty_like eye identity
     arange linspace equal not_equal greater greater_equal less less_equal
     logical_and logical_or logical_not
+    array asarray prod float divmod
     """.split()
 )

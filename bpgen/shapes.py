@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .dims import Dims
 from .rules import REDUCE, RULES, SAME, of_kind
-from .stage import Program, Stage
+from .stage import Program, SetItem, Stage
 
 SCALAR = 0  # the class of every rank-0 value
 
@@ -146,6 +146,8 @@ def summed_axes(
 
 def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     gate, inputs = stage.gate, stage.inputs
+    if isinstance(stage.value, SetItem):  # some items replaced: the array's shape
+        return shapes.of(stage.value.array)
     if gate is None:
         return shapes.of(stage.value)
     if gate in _SAME_SHAPE:
@@ -175,6 +177,8 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     if gate == "reshape":
         target = stage.params.get("shape")
         if isinstance(target, (ast.Tuple, ast.List)):
+            if any(isinstance(e, ast.Starred) for e in target.elts):
+                return None, None  # x.reshape(n, *rest): rank unknown
             return len(target.elts), None
         return (1 if type(_literal(target)) is int else None), None
     if gate == "expand_dims":
@@ -191,7 +195,7 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
 def _into(shapes: Shapes, stage: Stage) -> Into | None:
     """How `stage.target` broadcasts into a larger class, if known."""
     gate, inputs = stage.gate, stage.inputs
-    if gate is None:
+    if gate is None or gate == "setitem":
         return None
     if gate in _SAME_SHAPE:
         name = inputs["x" if "x" in inputs else "a"]
