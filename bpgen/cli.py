@@ -1,6 +1,10 @@
 """The `bpgen` command: print, write, check or diff generated backward code.
 
     bpgen FILE... [-f NAME ...] [--wrt NAME,NAME] [-o OUT] [--check] [--diff]
+    bpgen FILE --emit-test OUT_test.py      a pytest file checking the gradients
+    bpgen FILE -f NAME --graph OUT.svg --at x=3,y=-4   a circuit diagram
+    bpgen --gates [WORD]                    the supported gates
+    bpgen --cache-info | --clear-cache      the decorator's cache
 
 Exit status: 0 success; 1 an input was refused or `--check` found drift;
 2 usage error (bad option, unreadable file, unwritable output).
@@ -40,16 +44,24 @@ examples:
   bpgen src/*.py -o gen/                 several inputs: gen/<name>.py each
   bpgen src/*.py -o '{dir}/{stem}_grad.py'
                                          several inputs: next to each input
+  bpgen --gates norm                     the supported gates matching "norm"
+  bpgen --cache-info                     where the decorator's cache is, its size
 
 With several FILEs, -o must be a directory (an existing one, or a path ending
 in "/") or a template using {stem} (file name without .py), {name} (file
 name) and {dir} (the input's directory). --wrt and -f apply to every FILE.
+Missing parent directories of OUT are created. Files bpgen generated (their
+first line says so) are outputs, never inputs: with several FILEs they are
+skipped (-v says which), so the same glob can run again; named alone, they
+are refused.
 
 exit status:
   0  success (with --check: every output is up to date)
   1  an input was refused (the message says where and why), or --check
      found an output stale or missing
   2  usage error: bad option, unreadable input, unwritable output
+  --diff alone exits 0 even when it shows changes (black's convention);
+  --diff --check shows the diff and exits 1 on drift.
 """
 
 SWITCH_HELP = {
@@ -74,20 +86,22 @@ class Job:
     input: str  # as given on the command line ("-" is stdin)
     filename: str  # as it appears in the header and in error messages
     output: Path | None  # None: stdout
-    make_parent: bool = False  # -o DIR/: create DIR if needed
 
 
 def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         usage="%(prog)s FILE... [-f NAME ...] [--wrt NAME,NAME] [-o OUT] "
-        "[--check] [--diff]",
+        "[--check] [--diff]\n"
+        "       %(prog)s FILE --emit-test OUT_test.py [-o OUT]\n"
+        "       %(prog)s FILE -f NAME --graph OUT.svg --at NAME=VALUE,...\n"
+        "       %(prog)s --gates [WORD] | --cache-info | --clear-cache",
         description=DESCRIPTION,
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "files", nargs="+", metavar="FILE", help="Python module(s) to read; - is stdin"
+        "files", nargs="*", metavar="FILE", help="Python module(s) to read; - is stdin"
     )
     parser.add_argument(
         "-f",
@@ -129,11 +143,18 @@ def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="report only errors and drift"
     )
     parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also say which inputs were skipped (files bpgen generated)",
+    )
+    parser.add_argument(
         "--traceback",
         action="store_true",
         help="show Python tracebacks of internal errors (for bug reports)",
     )
     parser.add_argument("--version", action="version", version=f"bpgen {__version__}")
+    _add_tools(parser)
     group = parser.add_argument_group("optimisations (all on by default)")
     for switch in Options.switches():
         group.add_argument(
@@ -168,7 +189,60 @@ def main(argv: Sequence[str] | None = None, prog: str = "bpgen") -> int:
         return REFUSED
 
 
+def _add_tools(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("tools")
+    group.add_argument(
+        "--gates",
+        nargs="?",
+        const="",
+        metavar="WORD",
+        help="print the supported gates (only those mentioning WORD) and exit",
+    )
+    group.add_argument(
+        "--emit-test",
+        metavar="OUT_test.py",
+        help="write a pytest file that checks each function's backward against "
+        "central differences (with -o OUT it tests OUT as written on disk)",
+    )
+    group.add_argument(
+        "--graph",
+        metavar="OUT.svg",
+        help="draw the staged circuit of one function (-f NAME) as an SVG, "
+        "with forward values and gradients at the point given by --at",
+    )
+    group.add_argument(
+        "--at",
+        metavar="NAME=VALUE,...",
+        help="the point --graph evaluates at, e.g. x=3,y=-4",
+    )
+    group.add_argument(
+        "--cache-info",
+        action="store_true",
+        help="print where the decorator's cache is, its entries and size",
+    )
+    group.add_argument(
+        "--clear-cache",
+        action="store_true",
+        help="delete every entry of the decorator's cache",
+    )
+
+
 def _run(args: argparse.Namespace, prog: str) -> int:
+    standalone = [
+        flag
+        for flag, on in (
+            ("--gates", args.gates is not None),
+            ("--cache-info", args.cache_info),
+            ("--clear-cache", args.clear_cache),
+        )
+        if on
+    ]
+    if standalone:
+        if args.files or len(standalone) > 1:
+            raise _Usage(f"{standalone[0]} takes no FILE and no other tool")
+        return _tool(standalone[0], args)
+    if not args.files:
+        raise _Usage("the following arguments are required: FILE")
     functions = _functions(args.functions)
     wrt = _wrt(args.wrt)
     options = Options(**{s: not getattr(args, f"no_{s}") for s in Options.switches()})
@@ -176,9 +250,17 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     if (args.check or args.diff) and output is None:
         flag = "--check" if args.check else "--diff"
         raise _Usage(f"{flag} compares with a file: name it with -o OUT")
-    jobs = _plan(args.files, output)
+    if args.at is not None and args.graph is None:
+        raise _Usage("--at gives the point for --graph: add --graph OUT.svg")
+    if args.graph is not None:
+        return _graph(args, functions, wrt, options)
+    files, status = _inputs(args.files, verbose=args.verbose, prog=prog)
+    if not files:
+        return status
+    jobs = _plan(files, output)
+    if args.emit_test is not None:
+        return max(status, _emit_test(args, jobs, functions, wrt, options, prog))
 
-    status = OK
     pending_stdout = False
     stale = fresh = 0
     for job in jobs:
@@ -247,7 +329,76 @@ def _wrt(value: str | None) -> list[str] | None:
     bad = [name for name in names if not name.isidentifier()]
     if bad:
         raise _Usage(f"--wrt: {bad[0]!r} is not a parameter name")
+    twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if twice:
+        raise _Usage(f"--wrt names {twice[0]!r} twice; name each parameter once")
     return names
+
+
+def _tool(flag: str, args: argparse.Namespace) -> int:
+    """The commands that read no FILE."""
+    if flag == "--gates":
+        from .docs import gates
+
+        text = gates(args.gates)
+        if not text:
+            _report(f"no gate mentions {args.gates!r}; try `bpgen --gates`")
+            return REFUSED
+        _stdout(text.encode("utf-8"))
+        return OK
+    from . import _cache
+
+    if flag == "--cache-info":
+        _stdout(_cache.describe().encode("utf-8"))
+        return OK
+    removed, size = _cache.clear()
+    root = _cache.directory()
+    if not args.quiet:
+        where = "caching is off (BPGEN_NO_CACHE)" if root is None else str(root)
+        _report(f"removed {removed} files ({_cache.human(size)}) from {where}")
+    return OK
+
+
+def _inputs(files: list[str], *, verbose: bool, prog: str) -> tuple[list[str], int]:
+    """The inputs minus files bpgen generated (outputs, never inputs).
+
+    Among several inputs (a glob that now also matches last run's outputs)
+    they are skipped; when nothing else is left they are refused.
+    """
+    kept, skipped = [], []
+    for name in dict.fromkeys(files):
+        source = None if name == "-" else _generated_from(name)
+        if source is None:
+            kept.append(name)
+        else:
+            skipped.append((name, source))
+    if kept:
+        for name, _ in skipped if verbose else []:
+            _report(f"{prog}: skipped {_display(name)}: bpgen generated it")
+        return kept, OK
+    for name, source in skipped:
+        _report(
+            f"{_display(name)}: error: bpgen generated this file (from {source}); "
+            "it is an output, not an input\n"
+            f"  help: run bpgen on the forward module instead, e.g. {prog} {source}"
+        )
+    return [], USAGE
+
+
+def _generated_from(name: str) -> str | None:
+    """The source a bpgen-generated file names in its header, else None."""
+    from .generate import HEADER
+
+    head, _, tail = HEADER.partition("{version} from {filename}")
+    try:
+        with open(name, "rb") as handle:
+            first = handle.readline(4096).decode("utf-8", "replace").rstrip("\r\n")
+    except OSError:
+        return None  # unreadable: reported when it is read
+    if not (first.startswith(head) and first.endswith(tail)):
+        return None
+    _, _, source = first[len(head) : len(first) - len(tail)].partition(" from ")
+    return source or "its source"
 
 
 def _plan(files: list[str], output: str | None) -> list[Job]:
@@ -283,7 +434,6 @@ def _plan(files: list[str], output: str | None) -> list[Job]:
             job.output = Path(target)
         elif directory:
             job.output = Path(output) / f"{path.stem}.py"
-            job.make_parent = True
         else:
             job.output = Path(output)
     seen: dict[str, Job] = {}
@@ -387,14 +537,7 @@ def _write(job: Job, data: bytes, current: bytes | None, *, force: bool) -> int:
         )
         return USAGE
     try:
-        if job.make_parent:
-            job.output.parent.mkdir(parents=True, exist_ok=True)
-        elif not job.output.parent.is_dir():
-            _report(
-                f"{job.output}: error: the directory {job.output.parent} "
-                "does not exist"
-            )
-            return USAGE
+        job.output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(job.output, data)
     except OSError as error:
         _report(f"{job.output}: error: cannot write it: {_reason(error)}")
