@@ -254,7 +254,9 @@ def _run(args: argparse.Namespace, prog: str) -> int:
         raise _Usage("--at gives the point for --graph: add --graph OUT.svg")
     if args.graph is not None:
         return _graph(args, functions, wrt, options)
-    files, status = _inputs(args.files, verbose=args.verbose, prog=prog)
+    files, status = _inputs(
+        args.files, verbose=args.verbose, prog=prog, compare=args.check or args.diff
+    )
     if not files:
         return status
     jobs = _plan(files, output)
@@ -359,17 +361,37 @@ def _tool(flag: str, args: argparse.Namespace) -> int:
     return OK
 
 
-def _inputs(files: list[str], *, verbose: bool, prog: str) -> tuple[list[str], int]:
+def _inputs(
+    files: list[str], *, verbose: bool, prog: str, compare: bool = False
+) -> tuple[list[str], int]:
     """The inputs minus files bpgen generated (outputs, never inputs).
 
     Among several inputs (a glob that now also matches last run's outputs)
-    they are skipped; when nothing else is left they are refused.
+    they are skipped; when nothing else is left they are refused. With
+    --check/--diff (`compare`), a generated file whose source exists stands
+    for that source: a pre-commit hook handed only a hand-edited output still
+    checks it.
     """
-    kept, skipped = [], []
-    for name in dict.fromkeys(files):
-        source = None if name == "-" else _generated_from(name)
+    names = list(dict.fromkeys(files))
+    sources = {name: None if name == "-" else _generated_from(name) for name in names}
+    kept = [name for name in names if sources[name] is None]
+    given = {os.path.realpath(name) for name in kept if name != "-"}
+    skipped = []
+    for name in names:
+        source = sources[name]
         if source is None:
-            kept.append(name)
+            continue
+        stands_in = (
+            compare
+            and os.path.realpath(source) not in given
+            and os.path.isfile(source)
+            and _generated_from(source) is None
+        )
+        if stands_in:
+            if verbose:
+                _report(f"{prog}: checking {_display(name)} from its source {source}")
+            kept.append(source)
+            given.add(os.path.realpath(source))
         else:
             skipped.append((name, source))
     if kept:
