@@ -361,6 +361,88 @@ def _tool(flag: str, args: argparse.Namespace) -> int:
     return OK
 
 
+def _emit_test(
+    args: argparse.Namespace,
+    jobs: list[Job],
+    functions: list[str] | None,
+    wrt: list[str] | None,
+    options: Options,
+    prog: str,
+) -> int:
+    """`--emit-test OUT_test.py`: the module as usual with -o, then the test."""
+    if args.check or args.diff:
+        raise _Usage("--emit-test writes a file; run it without --check/--diff")
+    if len(jobs) != 1 or jobs[0].input == "-":
+        raise _Usage("--emit-test takes one FILE (not stdin)")
+    (job,) = jobs
+    target = Path(args.emit_test)
+    if job.output is not None and os.path.realpath(target) == os.path.realpath(
+        job.output
+    ):
+        raise _Usage("--emit-test and -o name the same file")
+    if os.path.realpath(target) == os.path.realpath(job.input):
+        raise _Usage(f"refusing to write over the input file {target}")
+    text, status = _generate_one(job, functions, wrt, options, args.traceback)
+    if text is None:
+        return status
+    if job.output is not None:
+        data = text.encode("utf-8")
+        try:
+            current = job.output.read_bytes()
+        except OSError:
+            current = None
+        if current != data:
+            status = _write(job, data, current, force=args.force)
+            if status != OK:
+                return status
+            if not args.quiet:
+                _report(f"{prog}: wrote {job.output}")
+    from . import selftest
+
+    words = [job.input]
+    if functions:
+        words += ["-f", ",".join(functions)]
+    if args.wrt is not None:
+        words += ["--wrt", args.wrt]
+    if job.output is not None:
+        words += ["-o", str(job.output)]
+    words += ["--emit-test", str(target)]
+    test = selftest.emit(
+        _read(job),
+        text,
+        filename=job.filename,
+        test_path=target,
+        source_path=Path(job.input),
+        module_path=job.output,
+        command=f"bpgen {shlex.join(words)}",
+    )
+    data = test.encode("utf-8")
+    try:
+        current = target.read_bytes()
+    except OSError:
+        current = None
+    ours = current is None or selftest.written_by_bpgen(current)
+    if not ours and not args.force:
+        _report(
+            f"{target}: error: refusing to overwrite a file bpgen did not "
+            "write\n  help: choose another name, or pass --force to replace it"
+        )
+        return USAGE
+    if current != data:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            from ._files import atomic_write
+
+            atomic_write(target, data)
+        except OSError as error:
+            _report(f"{target}: error: cannot write it: {_reason(error)}")
+            return USAGE
+    if not args.quiet:
+        done = f"wrote {target}" if current != data else f"{target} is up to date"
+        _report(f"{prog}: {done}")
+    return status
+
+
 def _inputs(
     files: list[str], *, verbose: bool, prog: str, compare: bool = False
 ) -> tuple[list[str], int]:
