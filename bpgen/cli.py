@@ -361,6 +361,68 @@ def _tool(flag: str, args: argparse.Namespace) -> int:
     return OK
 
 
+def _graph(
+    args: argparse.Namespace,
+    functions: list[str] | None,
+    wrt: list[str] | None,
+    options: Options,
+) -> int:
+    """`--graph OUT.svg --at x=3,y=-4`: the circuit diagram of one function."""
+    from .diagram import build, parse_point
+
+    if len(args.files) != 1:
+        raise _Usage("--graph draws one function of one FILE")
+    if functions is not None and len(functions) != 1:
+        raise _Usage("--graph draws one function: name it with -f NAME")
+    if args.at is None:
+        raise _Usage("--graph needs the point to evaluate at: --at x=3,y=-4")
+    if args.output is not None or args.check or args.diff or args.emit_test:
+        raise _Usage("--graph writes only the SVG: drop -o, --check, --diff")
+    job = Job(args.files[0], _display(args.files[0]), None)
+    try:
+        source = _read(job)
+        point = parse_point(args.at)
+        function = functions[0] if functions else None
+        if function is None:
+            from .parse import parse
+
+            names = list(parse(source, job.filename).functions)
+            if len(names) != 1:
+                raise _Usage(
+                    f"{job.filename} defines {len(names)} functions "
+                    f"({', '.join(names)}); pick one with -f NAME"
+                )
+            function = names[0]
+        result = build(
+            source, function, point, filename=job.filename, wrt=wrt, options=options
+        )
+    except OSError as error:
+        _report(f"{job.filename}: error: cannot read it: {_reason(error)}")
+        return USAGE
+    except UsageError as error:
+        _report(str(error))
+        return USAGE
+    except BpgenError as error:
+        _report(str(error))
+        return REFUSED
+    except (ArithmeticError, ValueError, TypeError) as error:
+        _report(
+            f"{job.filename}: error: {function}() fails at {args.at}: "
+            f"{type(error).__name__}: {error}\n  help: choose another point with --at"
+        )
+        return REFUSED
+    target = Path(args.graph)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        result.save(target)
+    except OSError as error:
+        _report(f"{target}: error: cannot write it: {_reason(error)}")
+        return USAGE
+    if not args.quiet:
+        _report(f"bpgen: wrote {target}")
+    return OK
+
+
 def _emit_test(
     args: argparse.Namespace,
     jobs: list[Job],

@@ -116,13 +116,9 @@ def plan(source: str, generated: str, filename: str) -> list[Checked]:
     numpy_names = {"_unbroadcast"}
     for node in module.body:
         if isinstance(node, ast.Import):
-            numpy_names |= {
-                a.asname or a.name for a in node.names if a.name == "numpy"
-            }
+            numpy_names |= {a.asname or a.name for a in node.names if a.name == "numpy"}
     defs = {n.name: n for n in module.body if isinstance(n, ast.FunctionDef)}
-    user = {
-        n.name: n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)
-    }
+    user = {n.name: n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
     checked = []
     for name, node in defs.items():
         if not name.endswith("_backward"):

@@ -80,9 +80,7 @@ def test_stale_temporary_files_are_pruned(root: Path) -> None:
     assert not temp.exists() and fresh.exists()
 
 
-def test_cache_info_and_clear_cache(
-    root: Path, capsys: pytest.CaptureFixture
-) -> None:
+def test_cache_info_and_clear_cache(root: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["--cache-info"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"location: {root} (not created yet)\nentries:  0 (0 files")

@@ -14,14 +14,14 @@ from bpgen.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 
-SHAPED = '''\
+SHAPED = """\
 import numpy as np
 from jaxtyping import Float
 
 
 def layer(x: Float[np.ndarray, "N D"], w: Float[np.ndarray, "D M"], lr: float):
     return np.tanh(x.dot(w)) * lr
-'''
+"""
 
 
 @pytest.fixture
