@@ -472,20 +472,27 @@ def render(result: Circuit) -> str:
         )
         if node.output:
             attrs += ' data-output="true"'
+
+        def text(y: float, style: str, kind: str, content: str, cx: float = cx) -> str:
+            return (
+                f'<text x="{cx:.1f}" y="{y:.1f}" text-anchor="middle" {FONT} '
+                f'{style} class="{kind}">{escape(content)}</text>'
+            )
+
         out += [
             f"<g {attrs}>",
             f"<title>{escape(node.name)} = {escape(node.expression)}</title>",
-            f'<text x="{cx:.1f}" y="{by - 6:.1f}" text-anchor="middle" {FONT} '
-            f'font-size="12" fill="#1e7b34" class="value">{escape(show(node.value))}</text>',
+            text(by - 6, 'font-size="12" fill="#1e7b34"', "value", show(node.value)),
             f'<rect x="{bx:.1f}" y="{by:.1f}" width="{w:.1f}" height="{BOX_H}" '
             f'rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1.4"/>',
-            f'<text x="{cx:.1f}" y="{by + 16:.1f}" text-anchor="middle" {FONT} '
-            f'font-size="12" font-weight="bold" class="gate">{escape(_title(node))}</text>',
-            f'<text x="{cx:.1f}" y="{by + 31:.1f}" text-anchor="middle" {FONT} '
-            f'font-size="10" fill="#555" class="stage">{escape(_subtitle(node))}</text>',
-            f'<text x="{cx:.1f}" y="{by + BOX_H + 15:.1f}" text-anchor="middle" '
-            f'{FONT} font-size="12" fill="#b03a2e" class="grad">'
-            f"{escape(show(node.grad))}</text>",
+            text(by + 16, 'font-size="12" font-weight="bold"', "gate", _title(node)),
+            text(by + 31, 'font-size="10" fill="#555"', "stage", _subtitle(node)),
+            text(
+                by + BOX_H + 15,
+                'font-size="12" fill="#b03a2e"',
+                "grad",
+                show(node.grad),
+            ),
             "</g>",
         ]
     out.append(
