@@ -108,7 +108,9 @@ def test_forward_backward_source(tmp_path: Path, cache_dir: Path) -> None:
     f, g = module.f, module.g
 
     assert f.source == bpgen.generate(path.read_text(), "f", filename="usermod.py")
-    assert g.source == bpgen.generate(path.read_text(), "g", ["x"], filename="usermod.py")
+    assert g.source == bpgen.generate(
+        path.read_text(), "g", ["x"], filename="usermod.py"
+    )
     out, cache = f.forward(0.3, -0.7)
     assert out == f(0.3, -0.7)
     dx, dy = f.backward(1.0, cache)

@@ -108,7 +108,7 @@ def test_boxes_do_not_overlap_and_fit(tmp_path: Path) -> None:
     width, height = float(root.get("width")), float(root.get("height"))
     boxes = [n["box"] for n in nodes.values()]
     for i, (x, y, w, h) in enumerate(boxes):
-        assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
+        assert x >= 0 and x + w <= width and y >= 0 and y + h <= height
         for x2, y2, w2, h2 in boxes[i + 1 :]:
             assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y
     assert {n for edge in edges for n in edge} <= set(nodes)
