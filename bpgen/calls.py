@@ -2,77 +2,14 @@
 
 from __future__ import annotations
 
-from .rules import NONDIFFERENTIABLE
+from .rules import NONDIFFERENTIABLE, spellings
 
-# math and builtins on floats
-_MATH = {
-    "exp": "exp",
-    "expm1": "expm1",
-    "log": "log",
-    "log2": "log2",
-    "log10": "log10",
-    "log1p": "log1p",
-    "sqrt": "sqrt",
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "asin": "arcsin",
-    "acos": "arccos",
-    "atan": "arctan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "pow": "pow",
-    "fabs": "abs",
-    "exp2": "exp2",
-    "cbrt": "cbrt",
-    "atan2": "arctan2",
-    "hypot": "hypot",
-}
-_BUILTINS = {"abs": "abs", "max": "max", "min": "min", "pow": "pow"}
+# Spelling -> gate, derived from the declarations in rules.py.
+_MATH = spellings("math")  # math.NAME on floats
+_BUILTINS = spellings("builtin")  # builtins.NAME
+_NUMPY = spellings("numpy")  # numpy.NAME (numpy.linalg.NAME as "linalg.NAME")
+METHODS = spellings("method")  # ndarray methods; the array is the first input
 
-# numpy functions (numpy.NAME)
-_NUMPY = {name: name for name in """
-    exp expm1 log log2 log10 log1p sqrt square reciprocal sin cos tan arcsin
-    arccos arctan sinh cosh tanh abs maximum minimum where clip dot matmul outer
-    sum mean var std transpose reshape expand_dims squeeze copy stack concatenate
-    exp2 cbrt arctan2 hypot logaddexp ravel swapaxes
-    """.split()}
-_NUMPY.update(
-    {
-        "absolute": "abs",
-        "negative": "neg",
-        "positive": "pos",
-        "power": "pow",
-        "add": "add",
-        "subtract": "sub",
-        "multiply": "mul",
-        "divide": "div",
-        "true_divide": "div",
-        "max": "amax",
-        "min": "amin",
-        "amax": "amax",
-        "amin": "amin",
-    }
-)
-
-# ndarray methods; the array itself is the gate's first input
-METHODS = {
-    "sum": "sum",
-    "mean": "mean",
-    "max": "amax",
-    "min": "amin",
-    "var": "var",
-    "std": "std",
-    "reshape": "reshape",
-    "transpose": "transpose",
-    "dot": "dot",
-    "squeeze": "squeeze",
-    "copy": "copy",
-    "ravel": "ravel",
-    "flatten": "ravel",
-    "swapaxes": "swapaxes",
-}
 # methods and attributes that read only an array's metadata
 STATIC_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
 STATIC_METHODS = frozenset({"argmax", "argmin"})
@@ -91,8 +28,8 @@ def gate_of(qualified: str) -> str | None:
         return _MATH.get(name)
     if module == "builtins":
         return _BUILTINS.get(name)
-    if module == "numpy":
-        return _NUMPY.get(name)
+    if module == "numpy" or module.startswith("numpy."):
+        return _NUMPY.get(qualified.removeprefix("numpy."))
     return None
 
 

@@ -66,7 +66,7 @@ def check_gradients(
     Raises AssertionError naming the input and the first disagreeing element;
     returns the generated code.
     """
-    from .generate import generate
+    from .generate import default_wrt, generate
 
     code = generate(source, function, wrt, options=options)
     namespace: dict[str, Any] = {}
@@ -76,7 +76,7 @@ def check_gradients(
     original = namespace[function]
     forward, backward = load(code, function)
     params = list(inspect.signature(original).parameters)
-    names = list(wrt) if wrt is not None else params
+    names = list(wrt) if wrt is not None else default_wrt(source, function)
     args = list(args)
 
     out, cache = forward(*args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import gc
 import sys
@@ -47,11 +48,7 @@ def generate_module(
     require_one: bool = False,
 ) -> str:
     """One module for several functions (all top-level ones when None)."""
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20_000))  # deep expressions recurse deeply
-    collecting = gc.isenabled()
-    gc.disable()  # one call makes no cycles worth collecting; gc made it superlinear
-    try:
+    with _guarded(filename):
         return _generate(
             source,
             functions,
@@ -61,6 +58,27 @@ def generate_module(
             line_offset,
             require_one,
         )
+
+
+def default_wrt(source: str, function: str | None = None) -> list[str]:
+    """The parameters `generate` differentiates when `wrt` is not given."""
+    from . import parse, stage
+
+    with _guarded("<source>"):
+        parsed = _parse(source, "<source>", 0)
+        node = parse.find_function(parsed, function)
+        return stage.stage(parsed, node, None).wrt
+
+
+@contextlib.contextmanager
+def _guarded(filename: str):
+    """Every failure leaves as a located BpgenError; deep code may recurse."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # deep expressions recurse deeply
+    collecting = gc.isenabled()
+    gc.disable()  # one call makes no cycles worth collecting; gc made it superlinear
+    try:
+        yield
     except BpgenError:
         raise
     except RecursionError:

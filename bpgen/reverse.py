@@ -14,17 +14,14 @@ import copy
 import functools
 from dataclasses import dataclass, field
 
-from . import simplify
+from . import handout, kinds, simplify
 from .lower import MATH, NP
 from .options import Options
-from .rules import MATH_TWINS, RULES, SCALAR_RULES, Gate
+from .rules import MATH_TWINS, RULES, SCALAR_RULES, VIEW_CALLS, Gate
 from .shapes import SCALAR, Shapes
 from .stage import Program, Stage, basic_index
 
 UNBROADCAST = "\x00unbroadcast\x00"
-
-# Calls that return a new array (safe to update in place); views are not.
-_VIEWS = frozenset({"broadcast_to", "reshape", "transpose", "swapaxes", "squeeze"})
 
 
 @dataclass
@@ -45,6 +42,21 @@ class Backward:
     returns: list[str]
     dout: str
     cache_name: str
+
+
+@dataclass(frozen=True)
+class Mask:
+    """A gradient that is zero wherever `condition` is not `taken`."""
+
+    condition: str  # ast.dump of the condition: masks compare by value
+    taken: bool
+    node: ast.expr = field(compare=False)
+
+    def apply(self, expr: ast.expr) -> ast.expr:
+        where = ast.Attribute(ast.Name(NP, ast.Load()), "where", ast.Load())
+        zero = ast.Constant(0.0)
+        arms = [expr, zero] if self.taken else [zero, expr]
+        return ast.Call(where, [copy.deepcopy(self.node), *arms], [])
 
 
 class Namer:
@@ -92,35 +104,42 @@ class _Substitute(ast.NodeTransformer):
 
 def _fresh(expr: ast.expr) -> bool:
     """Whether `expr` surely evaluates to a new object nobody else holds."""
-    if isinstance(expr, (ast.BinOp, ast.UnaryOp, ast.IfExp)):
+    if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
         return True
+    if isinstance(expr, ast.IfExp):
+        return _fresh(expr.body) and _fresh(expr.orelse)
     if isinstance(expr, ast.Call):
         func = expr.func
         name = func.attr if isinstance(func, ast.Attribute) else ""
-        return name not in _VIEWS and not (
+        # calls that may return a view are not new arrays (rules.VIEW_CALLS)
+        return name not in VIEW_CALLS and not (
             isinstance(func, ast.Name) and func.id == UNBROADCAST
         )
     return False
 
 
-def _is_broadcast_to(expr: ast.expr) -> bool:
-    return (
-        isinstance(expr, ast.Call)
-        and isinstance(expr.func, ast.Attribute)
-        and expr.func.attr == "broadcast_to"
-    )
+def _broadcast_value(expr: ast.expr) -> ast.expr | None:
+    """`e` when `expr` only spreads `e` over a shape: `np.broadcast_to(e, s)`
+    or `np.full_like(a, e)`."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
+        return None
+    if expr.func.attr == "broadcast_to":
+        return expr.args[0]
+    if expr.func.attr == "full_like":
+        return expr.args[1]
+    return None
 
 
 def _slice_call(part: ast.expr) -> ast.expr:
+    """`a:b:c` as `slice(a, b, c)`: slices are only syntax inside `[...]`."""
     if not isinstance(part, ast.Slice):
         return part
-    bounds = [b or ast.Constant(None) for b in (part.lower, part.upper, part.step)]
-    while (
-        len(bounds) > 1
-        and isinstance(bounds[-1], ast.Constant)
-        and bounds[-1].value is None
-    ):
-        bounds.pop()
+    none = ast.Constant(None)
+    bounds = [part.lower or none, part.upper or none]
+    if part.step is not None:
+        bounds.append(part.step)
+    elif part.lower is None:
+        bounds = [bounds[1]]  # slice(stop) is `:stop`
     return ast.Call(ast.Name("slice", ast.Load()), bounds, [])
 
 
@@ -137,6 +156,7 @@ class Reverse:
         self.assigned: set[str] = set()
         self.owned: set[str] = set()
         self.blocks: list[Block] = [Block()]
+        self.masks: dict[str, Mask | None] = {}
 
     # -- accumulation ------------------------------------------------------------
 
@@ -148,18 +168,22 @@ class Reverse:
     def _emit(self, statement: ast.stmt) -> None:
         self.blocks[-1].statements.append(statement)
 
-    def contribute(self, var: str, expr: ast.expr) -> None:
+    def contribute(self, var: str, expr: ast.expr, mask: Mask | None = None) -> None:
         name = self.gradient(var)
         target = ast.Name(name, ast.Store())
+        if name in self.assigned and self.masks.get(var) != mask:
+            self.masks[var] = None  # some contribution reaches past the mask
+        elif name not in self.assigned:
+            self.masks[var] = mask
         if name not in self.assigned:
             self.assigned.add(name)
             self._emit(ast.Assign([target], expr))
             if _fresh(expr):
                 self.owned.add(name)
             return
-        if _is_broadcast_to(expr):
-            # adding to a gradient of full shape broadcasts by itself
-            expr = expr.args[0]
+        spread = _broadcast_value(expr)
+        if spread is not None:
+            expr = spread  # adding to a gradient of full shape broadcasts by itself
         if self.program.scalar or (self.options.inplace and name in self.owned):
             self._emit(ast.AugAssign(target, ast.Add(), expr))
         else:
@@ -173,12 +197,7 @@ class Reverse:
         load, store = ast.Name(name, ast.Load()), ast.Name(name, ast.Store())
         np = ast.Name(NP, ast.Load())
         if name not in self.assigned:
-            shape = ast.Attribute(atom, "shape", ast.Load())
-            zeros = ast.Call(
-                ast.Attribute(np, "zeros_like", ast.Load()),
-                [g],
-                [ast.keyword("shape", shape)],
-            )
+            zeros = ast.Call(ast.Attribute(np, "zeros_like", ast.Load()), [atom], [])
             self._emit(ast.Assign([store], zeros))
             self.assigned.add(name)
         elif name not in self.owned or not self.options.inplace:
@@ -293,7 +312,25 @@ class Reverse:
             expr = self.instantiate(template, stage, g)
             if rule.broadcasts:
                 expr = self.reduce(expr, stage, atom)
-            self.contribute(atom.id, expr)
+            mask = self._mask(stage, name)
+            if mask is not None and stage.gate != "where":
+                expr = mask.apply(expr)
+            self.contribute(atom.id, expr, mask)
+
+    def _mask(self, stage: Stage, name: str) -> Mask | None:
+        """The branch of an `np.where` whose only gradient `stage` passes on.
+
+        `np.where(x > 0, np.sqrt(x), 0.0)`: sqrt's gradient is NaN where x < 0,
+        and zero times NaN is NaN; routed through the same where, the branch
+        that was not taken never reaches dx."""
+        if stage.gate == "where":
+            condition = stage.params["condition"]
+            return Mask(ast.dump(condition), name == "x", condition)
+        mask = self.masks.get(stage.target)
+        if mask is None or not self.options.simplify:
+            return None
+        same = self.shapes.of(mask.node)[1] == self.shapes.klass.get(stage.target)
+        return mask if same and RULES[stage.gate].params == ("x",) else None
 
     # -- the whole pass ------------------------------------------------------------
 
@@ -304,7 +341,11 @@ class Reverse:
             if isinstance(output, ast.Name) and output.id in program.varied:
                 seed: ast.expr = ast.Name(self.dout, ast.Load())
                 if program.returns_tuple:
-                    seed = ast.Subscript(seed, ast.Constant(i), ast.Load())
+                    seed = _unless_none(
+                        ast.Subscript(seed, ast.Constant(i), ast.Load()),
+                        output,
+                        program.scalar,
+                    )
                 self.contribute(output.id, seed)
         for stage in reversed(stages):
             if stage.gate is not None and stage.target in self.grad:
@@ -336,6 +377,14 @@ class Reverse:
             blocks = propagate_copies(blocks, set(returns))
         if self.options.simplify or self.options.dce:
             blocks = drop_dead(blocks, set(returns))
+        if not program.scalar:
+            statements = [s for b in blocks for s in b.statements]
+            arrays = kinds.proven_arrays(program.stages, program.params)
+            fixes = handout.hand_out(
+                statements, returns, program.wrt, program.float_params, arrays
+            )
+            note = "new arrays the caller may write into, a float for a float"
+            blocks.append(Block(note=note, statements=fixes))
         blocks = [b for b in blocks if b.statements]
         cache = _cache(program, stages, blocks)
         shapes = {}
@@ -352,6 +401,17 @@ class Reverse:
             dout=self.dout,
             cache_name=self.cache_name,
         )
+
+
+def _unless_none(item: ast.expr, output: ast.Name, scalar: bool) -> ast.expr:
+    """`dout[i]`, where None (no gradient from that output) counts as zeros."""
+    if scalar:
+        zero: ast.expr = ast.Constant(0.0)
+    else:
+        zeros_like = ast.Attribute(ast.Name(NP, ast.Load()), "zeros_like", ast.Load())
+        zero = ast.Call(zeros_like, [output], [])
+    test = ast.Compare(item, [ast.Is()], [ast.Constant(None)])
+    return ast.IfExp(test, zero, copy.deepcopy(item))
 
 
 def _inputs(stage: Stage):
@@ -539,9 +599,10 @@ def drop_broadcasts(blocks, keep: set[str], owner: dict[str, str], shapes: Shape
         if name in keep or len(defs) != 1:
             continue
         (definition,) = defs
-        if not (
-            isinstance(definition, ast.Assign) and _is_broadcast_to(definition.value)
-        ):
+        if not isinstance(definition, ast.Assign):
+            continue
+        spread = _broadcast_value(definition.value)
+        if spread is None:
             continue
         klass = shapes.klass.get(owner.get(name, ""))
         uses = [s for s in statements if s is not definition and name in _uses(s)]
@@ -550,7 +611,7 @@ def drop_broadcasts(blocks, keep: set[str], owner: dict[str, str], shapes: Shape
             and uses
             and all(_broadcasts_in(s, name, klass, shapes) for s in uses)
         ):
-            definition.value = definition.value.args[0]
+            definition.value = spread
     return blocks
 
 

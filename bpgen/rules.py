@@ -15,18 +15,46 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 Template = str | Callable[["Gate"], "str | list[str]"]
+
+# How a gate's output shape relates to its inputs' (shapes.py reads these).
+SAME = "same"  # one input, the output has its shape (elementwise unary)
+BROADCAST = "broadcast"  # elementwise over inputs broadcast against each other
+FLOATS = "floats"  # a builtin on Python floats (max, min)
+REDUCE = "reduce"  # a: reduced over `axis` (all axes by default), `keepdims`
+PRODUCT = "product"  # contracts axes of two operands (dot, matmul, outer)
+PERMUTE = "permute"  # the same elements, axes reordered
+RESHAPE = "reshape"  # the same elements in order, another shape
+JOIN = "join"  # several inputs joined along an axis
+INDEX = "index"  # selects elements; the gradient is scattered back
+KINDS = frozenset({SAME, BROADCAST, FLOATS, REDUCE, PRODUCT, PERMUTE, RESHAPE})
+KINDS |= {JOIN, INDEX}
 
 
 @dataclass(frozen=True)
 class Rule:
+    """One gate, declared once: every fact the pipeline needs about it.
+
+    The spelling tables of calls.py, the shape facts of shapes.py, the view
+    facts of stage.py and reverse.py, the `math` twins and the README line are
+    all derived from these declarations (see the end of this module).
+    """
+
     params: tuple[str, ...]
     defaults: Mapping[str, str]
     grads: Mapping[str, Template]
     broadcasts: bool = False  # inputs broadcast against each other
     scatter: bool = False  # gradient is scattered into zeros (indexing)
+    kind: str = ""  # one of KINDS
+    view: bool = False  # the result may share memory with an input
+    numpy: tuple[str, ...] = ()  # numpy.NAME (dotted below numpy: linalg.norm)
+    math: tuple[str, ...] = ()  # math.NAME
+    builtin: tuple[str, ...] = ()  # builtins.NAME
+    method: tuple[str, ...] = ()  # ndarray.NAME(); the array is the first input
+    written: tuple[str, ...] = ()  # README spellings besides the calls above
+    scalar: Mapping[str, str] = field(default_factory=dict)  # float-only rules
 
 
 @dataclass
@@ -54,14 +82,43 @@ class Gate:
         return ast.unparse(self.params[name])
 
 
-def rule(signature: str, *, broadcasts: bool = False, **grads: Template) -> Rule:
+def rule(
+    signature: str,
+    *,
+    kind: str,
+    view: bool = False,
+    numpy: str = "",
+    math: str = "",
+    builtin: str = "",
+    method: str = "",
+    written: str | tuple[str, ...] = (),
+    broadcasts: bool | None = None,
+    scalar: Mapping[str, str] | None = None,
+    **grads: Template,
+) -> Rule:
+    """Declare a gate: `signature` names its parameters (`axis=None` a default),
+    spellings are space-separated names, keyword templates its gradients."""
     params, defaults = [], {}
     for part in signature.split(","):
         name, _, default = part.strip().partition("=")
         params.append(name)
         if default:
             defaults[name] = default
-    return Rule(tuple(params), defaults, grads, broadcasts)
+    return Rule(
+        tuple(params),
+        defaults,
+        grads,
+        broadcasts=kind == BROADCAST if broadcasts is None else broadcasts,
+        scatter=kind == INDEX,
+        kind=kind,
+        view=view,
+        numpy=tuple(numpy.split()),
+        math=tuple(math.split()),
+        builtin=tuple(builtin.split()),
+        method=tuple(method.split()),
+        written=(written,) if isinstance(written, str) else tuple(written),
+        scalar=dict(scalar or {}),
+    )
 
 
 # -- helpers for reductions ---------------------------------------------------
@@ -97,14 +154,15 @@ def _count(gate: Gate) -> str:
     return " * ".join(f"a.shape[{k}]" for k in axes)
 
 
+# full_like: a new array with a's dtype, also when g is a Python float
 def _sum(gate: Gate) -> str:
-    return f"np.broadcast_to({_restore(gate, 'g')}, {_shape(gate)})"
+    return f"np.full_like(a, {_restore(gate, 'g')})"
 
 
 def _mean(gate: Gate) -> str:
     count = _count(gate)
     count = f"({count})" if "*" in count else count
-    return f"np.broadcast_to({_restore(gate, 'g')} / {count}, {_shape(gate)})"
+    return f"np.full_like(a, {_restore(gate, 'g')} / {count})"
 
 
 def _extremum(gate: Gate) -> str:
@@ -269,131 +327,325 @@ def _transpose(gate: Gate) -> str:
 
 
 # -- the table ----------------------------------------------------------------
+# One declaration per gate: parameters, gradient templates, spellings, shape
+# kind, view. Adding a gate is adding a line here (and its test in
+# tests/test_rules.py); everything else reads it.
 
 RULES: dict[str, Rule] = {
     # arithmetic: the seed's add, multiply, scale and reciprocal gates
-    "add": rule("x, y", broadcasts=True, x="g", y="g"),
-    "sub": rule("x, y", broadcasts=True, x="g", y="-g"),
-    "mul": rule("x, y", broadcasts=True, x="g * y", y="g * x"),
-    "div": rule("x, y", broadcasts=True, x="g / y", y="-g * out / y"),
-    "pow": rule(
-        "x, y", broadcasts=True, x="g * y * x ** (y - 1)", y="g * out * np.log(x)"
+    "add": rule("x, y", kind=BROADCAST, written="`x + y`", numpy="add", x="g", y="g"),
+    "sub": rule(
+        "x, y", kind=BROADCAST, written="`x - y`", numpy="subtract", x="g", y="-g"
     ),
-    "neg": rule("x", x="-g"),
-    "pos": rule("x", x="g"),
+    "mul": rule(
+        "x, y",
+        kind=BROADCAST,
+        written="`x * y`",
+        numpy="multiply",
+        x="g * y",
+        y="g * x",
+    ),
+    "div": rule(
+        "x, y",
+        kind=BROADCAST,
+        written="`x / y`",
+        numpy="divide true_divide",
+        x="g / y",
+        y="-g * out / y",
+    ),
+    "pow": rule(
+        "x, y",
+        kind=BROADCAST,
+        written="`x ** y`",
+        math="pow",
+        builtin="pow",
+        numpy="power",
+        x="g * y * x ** (y - 1)",
+        y="g * out * np.log(x)",
+    ),
+    "neg": rule("x", kind=SAME, written="`-x`", numpy="negative", x="-g"),
+    "pos": rule("x", kind=SAME, written="`+x`", numpy="positive", x="g"),
     # exponentials and logarithms
-    "exp": rule("x", x="g * out"),
-    "expm1": rule("x", x="g * (out + 1)"),
-    "log": rule("x", x="g / x"),
-    "log2": rule("x", x="g / (x * np.log(2))"),
-    "log10": rule("x", x="g / (x * np.log(10))"),
-    "log1p": rule("x", x="g / (1 + x)"),
+    "exp": rule("x", kind=SAME, math="exp", numpy="exp", x="g * out"),
+    "expm1": rule("x", kind=SAME, math="expm1", numpy="expm1", x="g * (out + 1)"),
+    "log": rule(
+        "x", kind=SAME, numpy="log", math="log", written="`math.log(x)`", x="g / x"
+    ),
+    "log2": rule("x", kind=SAME, math="log2", numpy="log2", x="g / (x * np.log(2))"),
+    "log10": rule(
+        "x", kind=SAME, math="log10", numpy="log10", x="g / (x * np.log(10))"
+    ),
+    "log1p": rule("x", kind=SAME, math="log1p", numpy="log1p", x="g / (1 + x)"),
     "logb": rule(
         "x, base",
-        broadcasts=True,
+        kind=BROADCAST,
+        written="`math.log(x, base)`",  # lower.py: math.log with two arguments
         x="g / (x * np.log(base))",
         base="-g * out / (base * np.log(base))",
     ),
-    "exp2": rule("x", x="g * out * np.log(2)"),
-    "sqrt": rule("x", x="g / (2 * out)"),
-    "cbrt": rule("x", x="g / (3 * out ** 2)"),
-    "square": rule("x", x="g * 2 * x"),
-    "reciprocal": rule("x", x="-g * out ** 2"),
-    # the seed's fused sigmoid gate: (1 - s) * s on the cached output
-    "sigmoid": rule("x", x="g * (1 - out) * out"),
+    "exp2": rule("x", kind=SAME, math="exp2", numpy="exp2", x="g * out * np.log(2)"),
+    "sqrt": rule("x", kind=SAME, math="sqrt", numpy="sqrt", x="g / (2 * out)"),
+    "cbrt": rule("x", kind=SAME, math="cbrt", numpy="cbrt", x="g / (3 * out ** 2)"),
+    "square": rule("x", kind=SAME, written="`x * x`", numpy="square", x="g * 2 * x"),
+    "reciprocal": rule("x", kind=SAME, numpy="reciprocal", x="-g * out ** 2"),
+    # the seed's fused sigmoid gate: (1 - s) * s on the cached output (fuse.py)
+    "sigmoid": rule(
+        "x",
+        kind=SAME,
+        written="`1 / (1 + exp(-x))` (any spelling)",
+        x="g * (1 - out) * out",
+    ),
     # trigonometric and hyperbolic
-    "sin": rule("x", x="g * np.cos(x)"),
-    "cos": rule("x", x="-g * np.sin(x)"),
-    "tan": rule("x", x="g * (1 + out ** 2)"),
-    "arcsin": rule("x", x="g / np.sqrt(1 - x ** 2)"),
-    "arccos": rule("x", x="-g / np.sqrt(1 - x ** 2)"),
-    "arctan": rule("x", x="g / (1 + x ** 2)"),
+    "sin": rule("x", kind=SAME, math="sin", numpy="sin", x="g * np.cos(x)"),
+    "cos": rule("x", kind=SAME, math="cos", numpy="cos", x="-g * np.sin(x)"),
+    "tan": rule("x", kind=SAME, math="tan", numpy="tan", x="g * (1 + out ** 2)"),
+    "arcsin": rule(
+        "x", kind=SAME, math="asin", numpy="arcsin", x="g / np.sqrt(1 - x ** 2)"
+    ),
+    "arccos": rule(
+        "x", kind=SAME, math="acos", numpy="arccos", x="-g / np.sqrt(1 - x ** 2)"
+    ),
+    "arctan": rule("x", kind=SAME, math="atan", numpy="arctan", x="g / (1 + x ** 2)"),
     "arctan2": rule(
         "x1, x2",
-        broadcasts=True,
+        kind=BROADCAST,
+        math="atan2",
+        numpy="arctan2",
         x1="g * x2 / (x1 ** 2 + x2 ** 2)",
         x2="-g * x1 / (x1 ** 2 + x2 ** 2)",
     ),
-    "hypot": rule("x1, x2", broadcasts=True, x1="g * x1 / out", x2="g * x2 / out"),
+    "hypot": rule(
+        "x1, x2",
+        kind=BROADCAST,
+        math="hypot",
+        numpy="hypot",
+        x1="g * x1 / out",
+        x2="g * x2 / out",
+    ),
     "logaddexp": rule(
         "x1, x2",
-        broadcasts=True,
+        kind=BROADCAST,
+        numpy="logaddexp",
         x1="g * np.exp(x1 - out)",
         x2="g * np.exp(x2 - out)",
     ),
-    "sinh": rule("x", x="g * np.cosh(x)"),
-    "cosh": rule("x", x="g * np.sinh(x)"),
-    "tanh": rule("x", x="g * (1 - out ** 2)"),
+    "sinh": rule("x", kind=SAME, math="sinh", numpy="sinh", x="g * np.cosh(x)"),
+    "cosh": rule("x", kind=SAME, math="cosh", numpy="cosh", x="g * np.sinh(x)"),
+    "tanh": rule("x", kind=SAME, math="tanh", numpy="tanh", x="g * (1 - out ** 2)"),
     # routing gates: max/min send the gradient to one input, ties to the first
-    "abs": rule("x", x="g * np.sign(x)"),
-    "max": rule("x, y", x="g if x >= y else 0.0", y="g if y > x else 0.0"),
-    "min": rule("x, y", x="g if x <= y else 0.0", y="g if y < x else 0.0"),
+    "abs": rule(
+        "x",
+        kind=SAME,
+        math="fabs",
+        builtin="abs",
+        numpy="abs absolute",
+        x="g * np.sign(x)",
+        scalar={"x": "g if x >= 0 else -g"},
+    ),
+    "max": rule(
+        "x, y",
+        kind=FLOATS,
+        builtin="max",
+        x="g if x >= y else 0.0",
+        y="g if y > x else 0.0",
+    ),
+    "min": rule(
+        "x, y",
+        kind=FLOATS,
+        builtin="min",
+        x="g if x <= y else 0.0",
+        y="g if y < x else 0.0",
+    ),
     "maximum": rule(
         "x, y",
-        broadcasts=True,
+        kind=BROADCAST,
+        numpy="maximum",
         x=_routes("x", "x >= y", ">"),
         y=_routes("y", "x < y", ">"),
     ),
     "minimum": rule(
         "x, y",
-        broadcasts=True,
+        kind=BROADCAST,
+        numpy="minimum",
         x=_routes("x", "x <= y", "<"),
         y=_routes("y", "x > y", "<"),
     ),
     "where": rule(
         "condition, x, y",
-        broadcasts=True,
+        kind=BROADCAST,
+        numpy="where",
         x="np.where(condition, g, 0.0)",
         y="np.where(condition, 0.0, g)",
     ),
     "clip": rule(
         "a, a_min, a_max",
-        broadcasts=True,
+        kind=BROADCAST,
+        numpy="clip",
         a=_clip_inside,
         a_min="g * (a < a_min)",
         a_max="g * (a > a_max)",
     ),
     # products: the seed's dW = dD.dot(X.T), dX = W.T.dot(dD)
-    "dot": rule("x, y", x=_dot_x, y=_dot_y),
-    "matmul": rule("x, y", broadcasts=True, x=_matmul_x, y=_matmul_y),
-    "outer": rule("x, y", x=_outer_x, y=_outer_y),
+    "dot": rule("x, y", kind=PRODUCT, numpy="dot", method="dot", x=_dot_x, y=_dot_y),
+    "matmul": rule(
+        "x, y",
+        kind=PRODUCT,
+        broadcasts=True,  # stacks of matrices broadcast
+        written="`x @ y`",
+        numpy="matmul",
+        x=_matmul_x,
+        y=_matmul_y,
+    ),
+    "outer": rule("x, y", kind=PRODUCT, numpy="outer", x=_outer_x, y=_outer_y),
     # reductions
-    "sum": rule("a, axis=None, keepdims=False", a=_sum),
-    "mean": rule("a, axis=None, keepdims=False", a=_mean),
-    "amax": rule("a, axis=None, keepdims=False", a=_extremum),
-    "amin": rule("a, axis=None, keepdims=False", a=_extremum),
-    "var": rule("a, axis=None, ddof=0, keepdims=False", a=_var),
-    "logsumexp": rule("a, axis=None, keepdims=False", a=_logsumexp),
-    "std": rule("a, axis=None, ddof=0, keepdims=False", a=_std),
+    "sum": rule(
+        "a, axis=None, keepdims=False", kind=REDUCE, numpy="sum", method="sum", a=_sum
+    ),
+    "mean": rule(
+        "a, axis=None, keepdims=False",
+        kind=REDUCE,
+        numpy="mean",
+        method="mean",
+        a=_mean,
+    ),
+    "amax": rule(
+        "a, axis=None, keepdims=False",
+        kind=REDUCE,
+        numpy="max amax",
+        method="max",
+        a=_extremum,
+    ),
+    "amin": rule(
+        "a, axis=None, keepdims=False",
+        kind=REDUCE,
+        numpy="min amin",
+        method="min",
+        a=_extremum,
+    ),
+    "var": rule(
+        "a, axis=None, ddof=0, keepdims=False",
+        kind=REDUCE,
+        numpy="var",
+        method="var",
+        a=_var,
+    ),
+    "logsumexp": rule(
+        "a, axis=None, keepdims=False",
+        kind=REDUCE,
+        written="`np.log(np.sum(np.exp(x), axis, keepdims))` (any spelling)",
+        a=_logsumexp,
+    ),
+    "std": rule(
+        "a, axis=None, ddof=0, keepdims=False",
+        kind=REDUCE,
+        numpy="std",
+        method="std",
+        a=_std,
+    ),
     # shapes: the gradient takes the input's shape back
-    "transpose": rule("a, axes=None", a=_transpose),
-    "reshape": rule("a, shape", a=_reshaped),
-    "expand_dims": rule("a, axis", a=_reshaped),
-    "squeeze": rule("a, axis=None", a=_reshaped),
-    "ravel": rule("a", a=_reshaped),
-    "swapaxes": rule("a, axis1, axis2", a="np.swapaxes(g, axis1, axis2)"),
-    "copy": rule("a", a="g"),
-    "stack": rule("arrays, axis=0", arrays=_stack),
-    "concatenate": rule("arrays, axis=0", arrays=_concatenate),
+    "transpose": rule(
+        "a, axes=None",
+        kind=PERMUTE,
+        view=True,
+        written="`x.T`",
+        numpy="transpose",
+        method="transpose",
+        a=_transpose,
+    ),
+    "reshape": rule(
+        "a, shape",
+        kind=RESHAPE,
+        view=True,
+        numpy="reshape",
+        method="reshape",
+        a=_reshaped,
+    ),
+    "expand_dims": rule(
+        "a, axis", kind=RESHAPE, view=True, numpy="expand_dims", a=_reshaped
+    ),
+    "squeeze": rule(
+        "a, axis=None",
+        kind=RESHAPE,
+        view=True,
+        numpy="squeeze",
+        method="squeeze",
+        a=_reshaped,
+    ),
+    "ravel": rule(
+        "a",
+        kind=RESHAPE,
+        view=True,  # ravel may return a view (flatten copies: taken as one too)
+        numpy="ravel",
+        method="ravel flatten",
+        a=_reshaped,
+    ),
+    "swapaxes": rule(
+        "a, axis1, axis2",
+        kind=PERMUTE,
+        view=True,
+        numpy="swapaxes",
+        method="swapaxes",
+        a="np.swapaxes(g, axis1, axis2)",
+    ),
+    "copy": rule("a", kind=SAME, numpy="copy", method="copy", a="g"),
+    "stack": rule("arrays, axis=0", kind=JOIN, numpy="stack", arrays=_stack),
+    "concatenate": rule(
+        "arrays, axis=0", kind=JOIN, numpy="concatenate", arrays=_concatenate
+    ),
     # indexing scatters the gradient back, adding where indices repeat
-    "getitem": Rule(("a", "index"), {}, {"a": "g"}, scatter=True),
+    "getitem": rule("a, index", kind=INDEX, view=True, written="`x[index]`", a="g"),
 }
+
+
+# -- facts derived from the declarations ---------------------------------------
+
+
+def spellings(namespace: str) -> dict[str, str]:
+    """Spelling -> gate for one namespace (numpy, math, builtin, method)."""
+    table: dict[str, str] = {}
+    for gate, declared in RULES.items():
+        for name in getattr(declared, namespace):
+            if name in table:
+                first = table[name]
+                raise ValueError(
+                    f"{namespace} spelling {name!r} declared by {first} and {gate}"
+                )
+            table[name] = gate
+    return table
+
+
+def of_kind(*kinds: str) -> frozenset[str]:
+    """The gates of the given shape kinds."""
+    return frozenset(g for g, r in RULES.items() if r.kind in kinds)
+
 
 # Scalar functions spell a few rules without NumPy.
 SCALAR_RULES: dict[str, Rule] = {
-    "abs": rule("x", x="g if x >= 0 else -g"),
+    gate: replace(declared, grads=declared.scalar)
+    for gate, declared in RULES.items()
+    if declared.scalar
 }
 
-# NumPy names that have a `math` twin, for pure-float output.
+# NumPy names that have a `math` twin, for pure-float output: the numpy and
+# math spellings of one gate compute the same function.
 MATH_TWINS = {
-    "np.exp": "math.exp",
-    "np.log": "math.log",
-    "np.sqrt": "math.sqrt",
-    "np.sin": "math.sin",
-    "np.cos": "math.cos",
-    "np.sinh": "math.sinh",
-    "np.cosh": "math.cosh",
+    f"np.{numpy}": f"math.{declared.math[0]}"
+    for declared in RULES.values()
+    if declared.math
+    for numpy in declared.numpy
 }
+
+# Gates whose result may share memory with an input (stage.py refuses an
+# in-place update of a name after such a view of it).
+VIEW_GATES = frozenset(g for g, r in RULES.items() if r.view)
+
+# NumPy functions and methods that may return a view when *generated code*
+# calls them: the spellings of view gates, and broadcast_to (used by rules).
+# A gradient computed by one of them is not updated in place.
+VIEW_CALLS = frozenset(
+    {name for g in VIEW_GATES for name in RULES[g].numpy + RULES[g].method}
+    | {"broadcast_to"}
+)
 
 # Calls whose result carries no gradient: shapes, counts, masks, builders.
 NONDIFFERENTIABLE = frozenset("""

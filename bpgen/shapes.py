@@ -13,16 +13,13 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from .rules import RULES
+from .rules import REDUCE, RULES, SAME, of_kind
 from .stage import Program, Stage
 
 SCALAR = 0  # the class of every rank-0 value
 
-_SAME_SHAPE = frozenset(
-    """pos neg exp expm1 log log2 log10 log1p sqrt square reciprocal sigmoid sin cos
-    tan arcsin arccos arctan sinh cosh tanh abs copy""".split()
-)
-_REDUCTIONS = frozenset({"sum", "mean", "amax", "amin", "var", "std", "logsumexp"})
+_SAME_SHAPE = of_kind(SAME)  # declared in rules.py
+_REDUCTIONS = of_kind(REDUCE)
 
 
 @dataclass(frozen=True)
@@ -93,8 +90,9 @@ def infer(program: Program) -> Shapes:
         else:
             shapes.rank[name], shapes.klass[name] = None, shapes.fresh()
     for stage in program.stages:
-        rank, klass = (0, SCALAR) if program.scalar else _stage(shapes, stage)
-        if not program.scalar:
+        floats = program.scalar or stage.target in program.floats
+        rank, klass = (0, SCALAR) if floats else _stage(shapes, stage)
+        if not floats:
             into = _into(shapes, stage)
             if into is not None:
                 shapes.into[stage.target] = into

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from . import kinds
 from .fuse import fuse
 from .lower import Lowerer, gate_of, get_slot, set_slot
 from .parse import Source
-from .rules import RULES
+from .rules import RULES, VIEW_GATES
 from .simplify import number
 
 _STATEMENT_HINTS = {
@@ -39,10 +40,8 @@ _STATEMENT_HINTS = {
 }
 
 
-# gates whose result shares memory with their input
-_VIEWS = frozenset(
-    {"transpose", "reshape", "expand_dims", "squeeze", "getitem", "ravel", "swapaxes"}
-)
+# gates whose result shares memory with their input (declared in rules.py)
+_VIEWS = VIEW_GATES
 
 
 @dataclass
@@ -71,6 +70,7 @@ class Program:
     varied: set[str]
     scalar: bool
     float_params: set[str]
+    floats: set[str]  # values proven to be floats (see kinds.py)
     modules: set[str]
     constants: set[str]
     taken: set[str]
@@ -93,7 +93,7 @@ class Stager:
         self.views: set[str] = set()  # values that share memory with another
         self.unnamed: set[str] = set()  # temporaries: no user name reaches them
         self.float_params = _float_params(function)
-        self.inplace: list[tuple[cst.AugAssign, str, str]] = []
+        self.inplace: list[tuple[cst.AugAssign, str, str, str]] = []
         self._varied_nodes: dict[int, bool] = {}  # by id: the nodes outlive staging
 
     # -- names -----------------------------------------------------------------
@@ -140,6 +140,8 @@ class Stager:
                 if name in grads
             )
         if isinstance(node, (ast.Call, ast.Compare, ast.Attribute, ast.Slice)):
+            return False
+        if is_lookup(node):
             return False
         return any(self.is_varied(c) for c in ast.iter_child_nodes(node))
 
@@ -284,7 +286,7 @@ class Stager:
             )
             if current in self.params:
                 holder = "the caller"
-            self.inplace.append((node, name, holder))
+            self.inplace.append((node, name, holder, current))
 
     def target_names(self, target: cst.BaseExpression) -> list[str]:
         if isinstance(target, cst.Name):
@@ -433,7 +435,32 @@ def stage(
     fusion: bool = True,
     activity: bool = True,
 ) -> Program:
-    """Stage `function`; `activity=False` treats every parameter as differentiated."""
+    """Stage `function`; `activity=False` treats every parameter as differentiated.
+
+    The default `wrt` is every parameter that carries a gradient: dicts,
+    labels, sizes and shapes are left out (they are staged again without).
+    """
+    program = _stage(source, function, wrt, fusion, activity)
+    numeric, read = kinds.numeric_params(
+        program.params, program.stages, program.outputs
+    )
+    inert = [p for p in program.wrt if p in read - numeric]
+    if inert and wrt is None:
+        keep = [p for p in program.wrt if p not in inert]
+        return _stage(source, function, keep, fusion, activity)
+    if inert:
+        name = inert[0]
+        first = next(s for s in program.stages if name in _names(s.value))
+        raise source.error(
+            first.node,
+            f"`{name}` is used only as a dict, an index, a size or a shape here; "
+            "it has no gradient",
+            f"leave `{name}` out of wrt",
+        )
+    return program
+
+
+def _stage(source, function, wrt, fusion, activity) -> Program:
     if function.asynchronous is not None:
         raise source.error(
             function, "async functions are not supported", "drop `async`"
@@ -463,13 +490,14 @@ def stage(
     stager.params.update(names)
     outputs, returns_tuple = stager.body()
     lower = stager.lower
-    scalar = "numpy" not in lower.modules and (
-        "math" in lower.modules
-        or bool(lower.builtin_gates & {"max", "min"})
-        or (bool(names) and _float_params(function) == set(names))
+    floats = kinds.proven_floats(stager.stages, _float_params(function))
+    numeric, _ = kinds.numeric_params(names, stager.stages, outputs)
+    scalar = (
+        "numpy" not in lower.modules and bool(names) and numeric | set(wrt) <= floats
     )
-    if not scalar and stager.inplace:
-        node, name, holder = stager.inplace[0]
+    inplace = [entry for entry in stager.inplace if entry[3] not in floats]
+    if not scalar and inplace:
+        node, name, holder, _ = inplace[0]
         raise source.error(
             node,
             f"`{name} {node.operator._get_token()} ...` would change an array in place "
@@ -487,11 +515,16 @@ def stage(
         returns_tuple=returns_tuple,
         varied=stager.varied,
         scalar=scalar,
-        float_params=_float_params(function),
+        float_params=floats & set(names),
+        floats=floats,
         modules=set(lower.modules),
         constants=set(lower.constants),
         taken=stager.taken,
     )
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def _signature(
@@ -539,6 +572,15 @@ def _float_params(function: cst.FunctionDef) -> set[str]:
         and isinstance(p.annotation.annotation, cst.Name)
         and p.annotation.annotation.value in ("float", "int")
     }
+
+
+def is_lookup(node: ast.AST) -> bool:
+    """`params["eps"]`: a dict read with a string key, never differentiated."""
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+    )
 
 
 def basic_index(index: ast.expr) -> bool:

@@ -260,3 +260,111 @@ def test_float32_stays_float32():
     for arg, grad in zip(args, grads, strict=True):
         assert grad.dtype == np.float32
         assert grad.shape == arg.shape
+
+
+# -- the declarations: one per gate, every fact derived from it ----------------
+
+
+def test_every_gate_declares_every_fact():
+    from bpgen import docs
+    from bpgen.rules import KINDS
+
+    for gate, rule in RULES.items():
+        assert rule.kind in KINDS, f"{gate}: no shape kind"
+        assert isinstance(rule.view, bool), f"{gate}: view not declared"
+        spelled = rule.numpy + rule.math + rule.builtin + rule.method + rule.written
+        assert spelled, f"{gate}: no spelling"
+        assert rule.grads, f"{gate}: no gradient template"
+        assert set(rule.grads) <= set(rule.params), f"{gate}: template for no param"
+        assert set(rule.defaults) <= set(rule.params), f"{gate}: default for no param"
+        assert rule.broadcasts == (rule.kind == "broadcast") or gate == "matmul"
+    for gate, written, grads in docs.rows():
+        assert written and grads, f"{gate}: no README line"
+
+
+def test_pipeline_facts_are_derived_from_the_declarations():
+    from bpgen import calls, reverse, shapes, stage
+    from bpgen.rules import MATH_TWINS, VIEW_CALLS, VIEW_GATES
+
+    for gate, rule in RULES.items():
+        for name in rule.numpy:
+            assert calls.gate_of(f"numpy.{name}") == gate
+        for name in rule.math:
+            assert calls.gate_of(f"math.{name}") == gate
+            for numpy in rule.numpy:
+                assert MATH_TWINS[f"np.{numpy}"] == f"math.{name}"
+        for name in rule.builtin:
+            assert calls.gate_of(f"builtins.{name}") == gate
+        for name in rule.method:
+            assert calls.METHODS[name] == gate
+        assert (gate in shapes._SAME_SHAPE) == (rule.kind == "same")
+        assert (gate in shapes._REDUCTIONS) == (rule.kind == "reduce")
+        assert (gate in stage._VIEWS) == rule.view
+    assert stage._VIEWS is VIEW_GATES
+    assert "broadcast_to" in VIEW_CALLS and reverse.VIEW_CALLS is VIEW_CALLS
+    # the drift that one declaration per gate removed
+    assert {"exp2", "cbrt"} <= shapes._SAME_SHAPE
+
+
+def test_a_spelling_declared_twice_is_refused(monkeypatch):
+    from bpgen import rules
+
+    twice = dict(rules.RULES, exp2=rules.replace(rules.RULES["exp2"], numpy=("exp",)))
+    monkeypatch.setattr(rules, "RULES", twice)
+    with pytest.raises(ValueError, match="declared by exp and exp2"):
+        rules.spellings("numpy")
+
+
+def test_scalar_templates_have_math_twins():
+    """A gate spelled with `math` runs in pure-float code: every NumPy function
+    its templates call must have a `math` twin."""
+    import ast
+
+    from bpgen.docs import _template
+    from bpgen.rules import MATH_TWINS, SCALAR_RULES
+
+    for gate, rule in RULES.items():
+        if not (rule.math or rule.builtin):
+            continue
+        grads = (SCALAR_RULES.get(gate) or rule).grads
+        for template in grads.values():
+            text = _template(template, rule)
+            for node in ast.walk(ast.parse(text.strip("`"), mode="eval")):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and getattr(node.value, "id", "") == "np"
+                ):
+                    assert f"np.{node.attr}" in MATH_TWINS, f"{gate}: np.{node.attr}"
+
+
+# a call of each view gate's NumPy spelling; a view gate without one fails
+VIEW_SAMPLES = {
+    "transpose": "np.transpose(a, (2, 0, 1))",
+    "reshape": "np.reshape(a, (6, 4))",
+    "expand_dims": "np.expand_dims(a, 1)",
+    "squeeze": "np.squeeze(a[:, :1], 1)",
+    "ravel": "np.ravel(a)",
+    "swapaxes": "np.swapaxes(a, 0, 2)",
+    "getitem": "a[1:, ::2]",
+}
+
+
+def test_declared_views_are_views():
+    from bpgen.rules import VIEW_CALLS, VIEW_GATES
+
+    assert set(VIEW_SAMPLES) == VIEW_GATES
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for gate, call in VIEW_SAMPLES.items():
+        assert np.shares_memory(eval(call), a), gate
+    for name in VIEW_CALLS - {"flatten"}:  # flatten copies: taken as a view
+        assert hasattr(np, name) or hasattr(a, name), name
+
+
+def test_exp2_output_needs_no_unbroadcast():
+    """exp2 keeps its input's shape: `h * x` needs no sum back (issue 10)."""
+    import bpgen
+
+    for func in ("exp2", "cbrt", "exp"):
+        lines = ["import numpy as np", "", "", "def f(x):", f"    h = np.{func}(x)"]
+        source = "\n".join([*lines, "    return h * x", ""])
+        assert "_unbroadcast" not in bpgen.generate(source)
