@@ -44,6 +44,10 @@ examples:
   bpgen src/*.py -o gen/                 several inputs: gen/<name>.py each
   bpgen src/*.py -o '{dir}/{stem}_grad.py'
                                          several inputs: next to each input
+  bpgen model.py -o model_grad.py --emit-test test_model_grad.py
+                                         also a pytest file checking its gradients
+  bpgen model.py -f f --graph f.svg --at x=3,y=-4
+                                         the circuit of f() with values, gradients
   bpgen --gates norm                     the supported gates matching "norm"
   bpgen --cache-info                     where the decorator's cache is, its size
 
@@ -61,7 +65,8 @@ exit status:
      found an output stale or missing
   2  usage error: bad option, unreadable input, unwritable output
   --diff alone exits 0 even when it shows changes (black's convention);
-  --diff --check shows the diff and exits 1 on drift.
+  --diff --check shows the diff and exits 1 on drift. --gates WORD exits 1
+  when no gate matches; --graph exits 1 when the function fails at --at.
 """
 
 SWITCH_HELP = {

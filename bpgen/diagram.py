@@ -74,6 +74,10 @@ class Circuit:
     def _repr_svg_(self) -> str:
         return self.svg
 
+    def _repr_html_(self) -> str:
+        """For front ends that show HTML but not SVG (the same drawing)."""
+        return f'<div class="bpgen-circuit">{self.svg}</div>'
+
     def save(self, path: str | Path) -> None:
         """Write the SVG to `path` (atomically)."""
         from ._files import atomic_write
