@@ -78,6 +78,12 @@ def generations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
+def _path(directory: Path) -> str:
+    """PYTHONPATH for a child process: `directory`, then this checkout's bpgen
+    (not whichever bpgen happens to be installed)."""
+    return os.pathsep.join([str(directory), str(Path(bpgen.__file__).parent.parent)])
+
+
 def write(directory: Path, text: str, stem: str = "usermod") -> Path:
     path = directory / f"{stem}.py"
     path.write_text(text)
@@ -212,7 +218,7 @@ def test_warm_import_in_a_fresh_process_skips_libcst_and_black(
         out, cache = usermod.f.forward(0.3, -0.7)
         print(heavy, usermod.f.backward(1.0, cache))
         """)
-    env = dict(os.environ, PYTHONPATH=str(tmp_path), BPGEN_CACHE_DIR=str(cache_dir))
+    env = dict(os.environ, PYTHONPATH=_path(tmp_path), BPGEN_CACHE_DIR=str(cache_dir))
     runs = [
         subprocess.run(
             [sys.executable, "-c", probe],
@@ -402,7 +408,7 @@ def test_concurrent_cold_imports(tmp_path: Path, cache_dir: Path) -> None:
         "out, cache = usermod.f.forward(0.3, -0.7)\n"
         "print(usermod.f.backward(1.0, cache), usermod.g.source.count('\\n'))"
     )
-    env = dict(os.environ, PYTHONPATH=str(tmp_path), BPGEN_CACHE_DIR=str(cache_dir))
+    env = dict(os.environ, PYTHONPATH=_path(tmp_path), BPGEN_CACHE_DIR=str(cache_dir))
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", probe],
