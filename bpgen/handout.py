@@ -20,8 +20,7 @@ _VIEWS = frozenset(
 )
 # Calls that may make a 0-d array out of a float (ufuncs give a float back).
 _ARRAY_MAKERS = frozenset(
-    {"broadcast_to", "where", "zeros_like", "full_like", "ones_like", "copy"}
-    | _VIEWS
+    {"broadcast_to", "where", "zeros_like", "full_like", "ones_like", "copy"} | _VIEWS
 )
 READ_ONLY = "read-only"  # a broadcast_to view: not writable at all
 

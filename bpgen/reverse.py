@@ -18,7 +18,7 @@ from . import handout, kinds, simplify
 from .lower import MATH, NP
 from .options import Options
 from .rules import MATH_TWINS, RULES, SCALAR_RULES, VIEW_CALLS, Gate
-from .shapes import SCALAR, Shapes
+from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
 
 UNBROADCAST = "\x00unbroadcast\x00"
@@ -264,6 +264,13 @@ class Reverse:
             klass = self.shapes.klass
             if klass.get(atom.id) == klass.get(stage.target):
                 return expr
+            if klass.get(atom.id) == SCALAR:
+                return call(np_sum, [expr])
+            if stage.gate == "matmul" and self._plain_product(stage):
+                return expr  # matrices and vectors: nothing was broadcast
+            axes = summed_axes(self.shapes, atom.id, stage.target)
+            if axes is not None:
+                return _sum_over(expr, *axes)
             into = self.shapes.into.get(atom.id)
             if into is not None and into.klass == klass.get(stage.target):
                 axes = ast.Constant(into.axes[0] if len(into.axes) == 1 else into.axes)
@@ -275,6 +282,10 @@ class Reverse:
                 return call(np_sum, [expr])
         shape = ast.Call(ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [atom], [])
         return call(ast.Name(UNBROADCAST, ast.Load()), [expr, shape])
+
+    def _plain_product(self, stage: Stage) -> bool:
+        ranks = [self.shapes.of(stage.inputs[k])[0] for k in ("x", "y")]
+        return all(r is not None and 1 <= r <= 2 for r in ranks)
 
     def stage(self, stage: Stage) -> None:
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
@@ -401,6 +412,21 @@ class Reverse:
             dout=self.dout,
             cache_name=self.cache_name,
         )
+
+
+def _sum_over(expr: ast.expr, lead: tuple[int, ...], kept: tuple[int, ...]) -> ast.expr:
+    """np.sum over the broadcast axes: leading ones go, size-1 ones stay."""
+    np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
+
+    def axis(axes: tuple[int, ...]) -> ast.keyword:
+        return ast.keyword("axis", ast.Constant(axes[0] if len(axes) == 1 else axes))
+
+    if kept:
+        keep = ast.keyword("keepdims", ast.Constant(True))
+        expr = ast.Call(np_sum, [expr], [axis(kept), keep])
+    if lead:
+        expr = ast.Call(np_sum, [expr], [axis(lead)])
+    return expr
 
 
 def _unless_none(item: ast.expr, output: ast.Name, scalar: bool) -> ast.expr:

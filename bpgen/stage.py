@@ -434,33 +434,40 @@ def stage(
     *,
     fusion: bool = True,
     activity: bool = True,
+    scalars: set[str] | frozenset[str] = frozenset(),
+    labels: set[str] | frozenset[str] = frozenset(),
 ) -> Program:
     """Stage `function`; `activity=False` treats every parameter as differentiated.
 
     The default `wrt` is every parameter that carries a gradient: dicts,
     labels, sizes and shapes are left out (they are staged again without).
+    `scalars` are parameters declared 0-d, `labels` ones declared integer or
+    boolean arrays.
     """
-    program = _stage(source, function, wrt, fusion, activity)
+    program = _stage(source, function, wrt, fusion, activity, scalars)
     numeric, read = kinds.numeric_params(
         program.params, program.stages, program.outputs
     )
-    inert = [p for p in program.wrt if p in read - numeric]
+    inert = [p for p in program.wrt if p in (read - numeric) | labels]
     if inert and wrt is None:
         keep = [p for p in program.wrt if p not in inert]
-        return _stage(source, function, keep, fusion, activity)
+        return _stage(source, function, keep, fusion, activity, scalars)
     if inert:
         name = inert[0]
-        first = next(s for s in program.stages if name in _names(s.value))
+        if name in labels:
+            params = [*function.params.params, *function.params.kwonly_params]
+            at = next(p for p in params if p.name.value == name)
+            what = "is annotated as integers or booleans"
+        else:
+            at = next(s for s in program.stages if name in _names(s.value)).node
+            what = "is used only as a dict, an index, a size or a shape here"
         raise source.error(
-            first.node,
-            f"`{name}` is used only as a dict, an index, a size or a shape here; "
-            "it has no gradient",
-            f"leave `{name}` out of wrt",
+            at, f"`{name}` {what}; it has no gradient", f"leave `{name}` out of wrt"
         )
     return program
 
 
-def _stage(source, function, wrt, fusion, activity) -> Program:
+def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
     if function.asynchronous is not None:
         raise source.error(
             function, "async functions are not supported", "drop `async`"
@@ -490,7 +497,7 @@ def _stage(source, function, wrt, fusion, activity) -> Program:
     stager.params.update(names)
     outputs, returns_tuple = stager.body()
     lower = stager.lower
-    floats = kinds.proven_floats(stager.stages, _float_params(function))
+    floats = kinds.proven_floats(stager.stages, _float_params(function) | scalars)
     numeric, _ = kinds.numeric_params(names, stager.stages, outputs)
     scalar = (
         "numpy" not in lower.modules and bool(names) and numeric | set(wrt) <= floats
