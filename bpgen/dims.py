@@ -63,10 +63,12 @@ class Dims:
 
     def __init__(self, declared: Mapping[str, Shape | None]) -> None:
         self.parent: dict[str, Dim] = {}
-        self.named = {d for s in declared.values() if s for d in s if _symbol(d)}
-        self.shape: dict[str, Shape | None] = dict(declared)
+        self.named = {  # the user's names; bpgen's own start with `_`
+            d for s in declared.values() if s for d in s if _symbol(d) and d[0] != "_"
+        }
         self.sizes: dict[str, Dim] = {}  # int-valued locals: n = x.shape[0]
         self.fresh = itertools.count(1)
+        self.shape = {name: self.fill(s) for name, s in declared.items()}
 
     # -- dimensions ---------------------------------------------------------------
 
@@ -104,16 +106,23 @@ class Dims:
                 for s in shapes
                 if axis - rank + len(s) >= 0
             ]
-            known = [d for d in dims if d != 1]
-            if not known:
+            rest = [d for d in dims if d != 1]
+            if not rest:
                 out.append(1)
-            elif None in known:
-                # a size that may be 1: the result is the other size, if any
-                named = [d for d in known if d is not None]
-                out.append(self._all_same(named) if named else None)
+            elif rest[0] is not None and all(d == rest[0] for d in rest):
+                out.append(rest[0])
             else:
-                out.append(self._all_same(known))
+                # sizes that may be 1 give way to the ones that surely are not
+                definite = [d for d in rest if d is not None and not _unknown(d)]
+                out.append(self._all_same(definite) if definite else None)
         return tuple(out)
+
+    def fill(self, shape: Shape | None) -> Shape | None:
+        """Each size nobody knows gets a name of its own (`?1`), so the values
+        that share it are known to share it."""
+        if shape is None or None not in shape:
+            return shape
+        return tuple(f"?{next(self.fresh)}" if d is None else d for d in shape)
 
     def _all_same(self, dims: list[Dim]) -> Dim:
         first = dims[0]
@@ -266,7 +275,7 @@ def infer(
             dims.shape[name] = ()
     for stage in program.stages:
         try:
-            dims.shape[stage.target] = _stage(dims, stage)
+            dims.shape[stage.target] = dims.fill(_stage(dims, stage))
         except ShapeError as exc:
             raise error(
                 stage,
@@ -396,6 +405,11 @@ def _product(dims: Dims, gate: str, x: Shape | None, y: Shape | None) -> Shape |
 
 def _symbol(dim: Dim) -> bool:
     return isinstance(dim, str)
+
+
+def _unknown(dim: Dim) -> bool:
+    """A size bpgen named itself because nobody knows it; it may be 1."""
+    return isinstance(dim, str) and dim.startswith("?")
 
 
 def _int(node: ast.expr | None) -> int | None:

@@ -23,6 +23,26 @@ UNBROADCAST_HELPER = '''def {name}(grad, shape):
     return summed.reshape(shape) if shape else summed
 '''
 
+CHECK_SHAPES = "\x00check_shapes\x00"
+CHECK_SHAPES_HELPER = '''def {name}(**declared):
+    """Raise ValueError unless every argument has its declared shape."""
+    sizes = {{}}
+    for arg, (value, dims) in declared.items():
+        shape = {np}.shape(value)
+        fits = len(shape) == len(dims)
+        for dim, size in zip(dims, shape):
+            if type(dim) is int:
+                fits = fits and dim == size
+            else:
+                fits = fits and sizes.setdefault(dim, size) == size
+        if not fits:
+            known = [f"{{d}}={{sizes[d]}}" for d in dims if d in sizes]
+            raise ValueError(
+                f"{{arg}} has shape {{shape}}, declared ({{', '.join(map(str, dims))}})"
+                + (f" with {{', '.join(known)}}" if known else "")
+            )
+'''
+
 
 def _simple(node: ast.expr, unary: bool) -> bool:
     """A power operand black writes without spaces: `x**2`, `a.b**-1`."""
@@ -62,6 +82,7 @@ class Unit:
 
     program: Program
     backward: Backward
+    guards: dict[str, tuple] = field(default_factory=dict)  # declared shapes
 
 
 @dataclass
@@ -96,11 +117,17 @@ def module(
         NP: names.take("np", "numpy", "np_"),
         MATH: names.take("math", "math_"),
         UNBROADCAST: names.take("_unbroadcast"),
+        CHECK_SHAPES: names.take("_check_shapes"),
     }
     render = Renderer(aliases)
     functions = [_functions(unit, render) for unit in units]
     defined = [f"{name} = {render(value)}" for name, value in constants]
     helpers = []
+    if CHECK_SHAPES in render.used:
+        render.used.add(NP)
+        helpers.append(
+            CHECK_SHAPES_HELPER.format(name=aliases[CHECK_SHAPES], np=aliases[NP])
+        )
     if UNBROADCAST in render.used:
         render.used.add(NP)
         helpers.append(
@@ -151,6 +178,8 @@ def _functions(unit: Unit, render: Renderer) -> str:
         f"def {name}_forward({render(program.signature)}):",
         f'    """Run {name}; return its value and what {name}_backward needs."""',
     ]
+    if unit.guards:
+        lines.append(f"    {render(_guard(unit.guards))}")
     for stage in backward.stages:
         lines.append(f"    {stage.target} = {render(stage.value)}")
     outputs = [render(o) for o in program.outputs]
@@ -186,6 +215,18 @@ def _functions(unit: Unit, render: Renderer) -> str:
             lines.append(f"    {render(statement)}")
     lines.append(f"    return {_tuple(backward.returns)}")
     return "\n".join(lines)
+
+
+def _guard(declared: dict[str, tuple]) -> ast.expr:
+    """`_check_shapes(x=(x, ("N", "D")), ...)`; a `_` dimension matches any size."""
+    anonymous = iter(range(1, 1000))
+    keywords = []
+    for name, dims in declared.items():
+        spelled = [f"_{next(anonymous)}" if d is None else d for d in dims]
+        value = ast.Tuple([ast.Constant(d) for d in spelled], ast.Load())
+        pair = ast.Tuple([ast.Name(name, ast.Load()), value], ast.Load())
+        keywords.append(ast.keyword(name, pair))
+    return ast.Call(ast.Name(CHECK_SHAPES, ast.Load()), [], keywords)
 
 
 def _format(text: str) -> str:

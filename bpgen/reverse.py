@@ -391,6 +391,9 @@ class Reverse:
         if not program.scalar:
             statements = [s for b in blocks for s in b.statements]
             arrays = kinds.proven_arrays(program.stages, program.params)
+            dims = self.shapes.dims
+            if dims is not None:  # declared shapes: rank 1 and more are arrays
+                arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
             fixes = handout.hand_out(
                 statements, returns, program.wrt, program.float_params, arrays
             )

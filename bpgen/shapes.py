@@ -139,8 +139,8 @@ def summed_axes(
         other = big[lead + axis]
         if dim == 1 and other != 1:
             kept.append(lead + axis)
-        elif dim is None or dim != other:
-            return None
+        elif dim != other:
+            return None  # different sizes, or one that may be 1
     return tuple(range(lead)), tuple(kept)
 
 
