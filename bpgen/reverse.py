@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import handout, kinds, simplify
 from .lower import MATH, NP
 from .options import Options
-from .rules import MATH_TWINS, RULES, SCALAR_RULES, VIEW_CALLS, Gate
+from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
 from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
 
@@ -323,12 +323,12 @@ class Reverse:
             expr = self.instantiate(template, stage, g)
             if rule.broadcasts:
                 expr = self.reduce(expr, stage, atom)
-            mask = self._mask(stage, name)
+            mask = self._mask(stage, name, atom.id)
             if mask is not None and stage.gate != "where":
                 expr = mask.apply(expr)
             self.contribute(atom.id, expr, mask)
 
-    def _mask(self, stage: Stage, name: str) -> Mask | None:
+    def _mask(self, stage: Stage, name: str, atom: str) -> Mask | None:
         """The branch of an `np.where` whose only gradient `stage` passes on.
 
         `np.where(x > 0, np.sqrt(x), 0.0)`: sqrt's gradient is NaN where x < 0,
@@ -340,8 +340,10 @@ class Reverse:
         mask = self.masks.get(stage.target)
         if mask is None or not self.options.simplify:
             return None
-        same = self.shapes.of(mask.node)[1] == self.shapes.klass.get(stage.target)
-        return mask if same and RULES[stage.gate].params == ("x",) else None
+        klass = self.shapes.klass.get(stage.target)
+        elementwise = RULES[stage.gate].kind in (SAME, BROADCAST)
+        same = self.shapes.of(mask.node)[1] == klass == self.shapes.klass.get(atom)
+        return mask if same and elementwise else None
 
     # -- the whole pass ------------------------------------------------------------
 
