@@ -65,11 +65,13 @@ def test_emitted_tests_pass_then_catch_a_hand_edit(project: Path) -> None:
     assert "3 passed" in passed.stdout
 
     grad = project / "src/affine_grad.py"
-    edited = grad.read_text().replace("dw = x2d.T.dot(dt1)", "dw = x2d.T.dot(dt1) * 2")
-    grad.write_text(edited)
+    text = grad.read_text()
+    line = "    dx = dx2d.reshape(x.shape)\n"
+    assert line in text
+    grad.write_text(text.replace(line, line + "    dx = dx * 2\n"))  # a hand edit
     failed = pytest_run(project, "tests/test_affine.py")
     assert failed.returncode == 1
-    assert "dw of affine()" in failed.stdout
+    assert "dx of affine()" in failed.stdout
 
 
 def test_without_o_the_test_generates_at_test_time(project: Path) -> None:
