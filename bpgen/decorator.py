@@ -333,7 +333,7 @@ def _generate(
 
     filename = fn.__code__.co_filename
     try:
-        return generate(
+        text = generate(
             source, name, wrt, filename=filename, options=options, shapes=shapes
         )
     except BpgenError as error:
@@ -348,6 +348,29 @@ def _generate(
             hint="this is a bug in bpgen, not in your code; please report it "
             "with the traceback above",
         ) from error
+    return _relabel(text, filename, _module_path(fn))
+
+
+def _module_path(fn: types.FunctionType) -> str:
+    """The file as its import name spells it (`pkg/mod.py`), not where the
+    checkout lives: `f.source` reads the same on every machine. Errors keep
+    the full path, which editors can open."""
+    path = Path(fn.__code__.co_filename)
+    parts = [p for p in (fn.__module__ or "").split(".") if p]
+    if path.name == "__init__.py":
+        parts.append("__init__")
+    if not parts or parts[0] == "__main__" or path.stem != parts[-1]:
+        return path.name
+    tail = path.parts[-len(parts) :]
+    if list(tail[:-1]) != parts[:-1]:
+        return path.name
+    return "/".join(tail)
+
+
+def _relabel(text: str, filename: str, shown: str) -> str:
+    """Name `shown` instead of `filename` in the generated header (line 1)."""
+    first, newline, rest = text.partition("\n")
+    return first.replace(f" from {filename}. ", f" from {shown}. ", 1) + newline + rest
 
 
 def _execute(
