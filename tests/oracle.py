@@ -273,10 +273,7 @@ def check_oracles(
         with warnings.catch_warnings():  # "Output seems independent of input."
             warnings.simplefilter("ignore", UserWarning)
             auto = autograd_gradients(source, function, args, indices, dout)
-    except Exception as exc:  # autograd lacks a rule: central differences decide
-        assert autograd_wrong is None, (
-            f"autograd_wrong is set but autograd failed: {exc!r}"
-        )
+    except Exception as exc:  # autograd lacks a rule or fails: CD decide
         return Verdict(code, names, f"cannot: {type(exc).__name__}: {exc}")
     wrong = [
         problem
@@ -396,7 +393,7 @@ def contract_problems(
             continue
         for name, grad in zip(names, grads, strict=True):
             arg = call[params.index(name)]
-            if isinstance(arg, float):
+            if isinstance(arg, (float, int)) and not isinstance(arg, bool):
                 if not isinstance(grad, float):
                     problems.append(
                         f"{where}: d{name} is {type(grad).__name__}, not a float"
