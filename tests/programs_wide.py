@@ -81,6 +81,12 @@ class _Builder:
         self.values: list[str] = []  # differentiable names, newest last
         self.autograd_note: str | None = None
 
+    def note_autograd(self, reason: str) -> None:
+        """Autograd may be wrong on this program (central differences decide)."""
+        notes = [] if self.autograd_note is None else self.autograd_note.split("; ")
+        if reason not in notes:
+            self.autograd_note = "; ".join([*notes, reason])
+
     # -- drawing helpers ------------------------------------------------------
     def pick(self, options):
         return self.draw(st.sampled_from(list(options)))
@@ -235,7 +241,7 @@ def index(b: _Builder) -> str | None:
             mask = [b.chance(0.6) for _ in range(d)]
             parts.append("[" + ", ".join(map(str, mask)) + "]")
             b.features.add("index-bool")
-            b.autograd_note = "autograd takes a list of booleans as integer indices"
+            b.note_autograd("autograd takes a list of booleans as integer indices")
             has_array = True
         else:
             items = [b.int_(-d, d - 1) for _ in range(b.int_(1, 4))]
@@ -258,6 +264,7 @@ def transpose(b: _Builder) -> str | None:
     axes = [_axis_spelling(b, a, rank) if negative else a for a in perm]
     if any(a < 0 for a in axes):
         b.features.add("transpose-negative")
+        b.note_autograd("autograd's transpose backward mishandles negative axes")
     text = ", ".join(map(str, axes))
     form = b.pick(["np", "method", "method-tuple", "swapaxes", "swapaxes-method", "T"])
     if form == "np":
@@ -548,7 +555,7 @@ def where(b: _Builder) -> str | None:
     b.features.add("where")
     if (form, k) in guarded or (form, k) in nested:
         b.features.add("where-guard")
-        b.autograd_note = "autograd's where lets the untaken branch's NaN through"
+        b.note_autograd("autograd's where lets the untaken branch's NaN through")
         if (form, k) in nested:
             b.features.add("where-nested")
     with np.errstate(all="ignore"):
