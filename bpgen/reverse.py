@@ -409,7 +409,7 @@ class Reverse:
             self.blocks.append(Block(note="no gradient reaches " + ", ".join(missing)))
         for param in program.wrt:
             if param in missing:
-                if program.scalar:
+                if program.scalar or param in program.float_params:
                     zero: ast.expr = ast.Constant(0.0)
                 else:
                     np = ast.Name(NP, ast.Load())
@@ -418,8 +418,12 @@ class Reverse:
                         [ast.Name(param, ast.Load())],
                         [],
                     )
-                    # [()] turns a 0-d result into a float: a float for a float
-                    zero = ast.Subscript(zeros, ast.Tuple([], ast.Load()), ast.Load())
+                    zero = zeros
+                    if self.shapes.rank.get(param) is None:
+                        # [()] turns a 0-d result into a float: a float for a float
+                        zero = ast.Subscript(
+                            zeros, ast.Tuple([], ast.Load()), ast.Load()
+                        )
                 self.contribute(param, zero)
             returns.append(self.grad[param])
         blocks = self.blocks
