@@ -13,11 +13,11 @@ import os
 
 import numpy as np
 from hypothesis import HealthCheck, given, note, settings
+from programs import programs
+from test_properties import _arguments
 
 import bpgen
 from bpgen.check import check_gradients
-from programs import programs
-from test_properties import _arguments
 
 LONG = os.environ.get("BPGEN_LONG", "") not in ("", "0")
 STATS = {"checked": 0, "shorter": 0, "rejected": 0}
