@@ -36,7 +36,11 @@ def declared(program, args) -> dict[str, str]:
 
 
 def _backward_lines(code: str) -> int:
-    return len(code.split("def f_backward", 1)[1].splitlines())
+    """Lines of the backward up to the hand-out block: that block (a float
+    made a float, a shared array copied) keeps the gradient contract, and a
+    declared float may need one the general code does not."""
+    backward = code.split("def f_backward", 1)[1]
+    return len(backward.split("# new arrays the caller may write into")[0].splitlines())
 
 
 @settings(
