@@ -171,7 +171,7 @@ class Stager:
             elif name in slots:
                 params[name] = get_slot(node, slots[name])
                 # indices and conditions are discrete: no gradient flows into them
-                if name not in ("index", "condition") and self.is_varied(params[name]):
+                if name not in rule.discrete and self.is_varied(params[name]):
                     raise self.source_error(
                         node,
                         f"`{name}=` must be written as a literal here, not computed "
