@@ -143,6 +143,7 @@ RULE_CASES = [
         {"x": apart(3, 4), "a": lambda r: -0.25, "b": lambda r: 0.35},
     ),
     ("clip", N, "np.clip(x, None, b)", {"x": apart(3, 4), "b": lambda r: 0.35}),
+    ("clip", N, "x.clip(-0.25, 0.35) * y", {"x": apart(2, 3, 2), "y": normal(2)}),
     ("dot", N, "x.dot(y)", {"x": normal(3, 4), "y": normal(4, 2)}),
     ("dot", N, "np.dot(x, y)", {"x": normal(3, 4), "y": normal(4, 2)}),
     ("matmul", N, "x @ y", {"x": normal(3, 4), "y": normal(4, 2)}),
