@@ -8,12 +8,15 @@ and a random-direction (dot-product) test
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .options import Options
+
+if TYPE_CHECKING:
+    from .dims import Spec
 
 
 def load(code: str, name: str) -> tuple[Callable, Callable]:
@@ -56,6 +59,7 @@ def check_gradients(
     wrt: Sequence[str] | None = None,
     *,
     options: Options | None = None,
+    shapes: Mapping[str, Spec] | None = None,
     rtol: float = 1e-5,
     atol: float = 1e-7,
     h: float = 1e-6,
@@ -66,9 +70,9 @@ def check_gradients(
     Raises AssertionError naming the input and the first disagreeing element;
     returns the generated code.
     """
-    from .generate import generate
+    from .generate import default_wrt, generate
 
-    code = generate(source, function, wrt, options=options)
+    code = generate(source, function, wrt, options=options, shapes=shapes)
     namespace: dict[str, Any] = {}
     exec(compile(source, "<forward>", "exec"), namespace)
     if function is None:
@@ -76,7 +80,7 @@ def check_gradients(
     original = namespace[function]
     forward, backward = load(code, function)
     params = list(inspect.signature(original).parameters)
-    names = list(wrt) if wrt is not None else params
+    names = list(wrt) if wrt is not None else default_wrt(source, function)
     args = list(args)
 
     out, cache = forward(*args)

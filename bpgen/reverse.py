@@ -14,11 +14,11 @@ import copy
 import functools
 from dataclasses import dataclass, field
 
-from . import simplify
+from . import handout, kinds, simplify
 from .lower import MATH, NP
 from .options import Options
-from .rules import MATH_TWINS, RULES, SCALAR_RULES, VIEW_CALLS, Gate
-from .shapes import SCALAR, Shapes
+from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
+from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
 
 UNBROADCAST = "\x00unbroadcast\x00"
@@ -42,6 +42,21 @@ class Backward:
     returns: list[str]
     dout: str
     cache_name: str
+
+
+@dataclass(frozen=True)
+class Mask:
+    """A gradient that is zero wherever `condition` is not `taken`."""
+
+    condition: str  # ast.dump of the condition: masks compare by value
+    taken: bool
+    node: ast.expr = field(compare=False)
+
+    def apply(self, expr: ast.expr) -> ast.expr:
+        where = ast.Attribute(ast.Name(NP, ast.Load()), "where", ast.Load())
+        zero = ast.Constant(0.0)
+        arms = [expr, zero] if self.taken else [zero, expr]
+        return ast.Call(where, [copy.deepcopy(self.node), *arms], [])
 
 
 class Namer:
@@ -89,8 +104,10 @@ class _Substitute(ast.NodeTransformer):
 
 def _fresh(expr: ast.expr) -> bool:
     """Whether `expr` surely evaluates to a new object nobody else holds."""
-    if isinstance(expr, (ast.BinOp, ast.UnaryOp, ast.IfExp)):
+    if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
         return True
+    if isinstance(expr, ast.IfExp):
+        return _fresh(expr.body) and _fresh(expr.orelse)
     if isinstance(expr, ast.Call):
         func = expr.func
         name = func.attr if isinstance(func, ast.Attribute) else ""
@@ -101,24 +118,28 @@ def _fresh(expr: ast.expr) -> bool:
     return False
 
 
-def _is_broadcast_to(expr: ast.expr) -> bool:
-    return (
-        isinstance(expr, ast.Call)
-        and isinstance(expr.func, ast.Attribute)
-        and expr.func.attr == "broadcast_to"
-    )
+def _broadcast_value(expr: ast.expr) -> ast.expr | None:
+    """`e` when `expr` only spreads `e` over a shape: `np.broadcast_to(e, s)`
+    or `np.full_like(a, e)`."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
+        return None
+    if expr.func.attr == "broadcast_to":
+        return expr.args[0]
+    if expr.func.attr == "full_like":
+        return expr.args[1]
+    return None
 
 
 def _slice_call(part: ast.expr) -> ast.expr:
+    """`a:b:c` as `slice(a, b, c)`: slices are only syntax inside `[...]`."""
     if not isinstance(part, ast.Slice):
         return part
-    bounds = [b or ast.Constant(None) for b in (part.lower, part.upper, part.step)]
-    while (
-        len(bounds) > 1
-        and isinstance(bounds[-1], ast.Constant)
-        and bounds[-1].value is None
-    ):
-        bounds.pop()
+    none = ast.Constant(None)
+    bounds = [part.lower or none, part.upper or none]
+    if part.step is not None:
+        bounds.append(part.step)
+    elif part.lower is None:
+        bounds = [bounds[1]]  # slice(stop) is `:stop`
     return ast.Call(ast.Name("slice", ast.Load()), bounds, [])
 
 
@@ -135,6 +156,7 @@ class Reverse:
         self.assigned: set[str] = set()
         self.owned: set[str] = set()
         self.blocks: list[Block] = [Block()]
+        self.masks: dict[str, Mask | None] = {}
 
     # -- accumulation ------------------------------------------------------------
 
@@ -146,18 +168,22 @@ class Reverse:
     def _emit(self, statement: ast.stmt) -> None:
         self.blocks[-1].statements.append(statement)
 
-    def contribute(self, var: str, expr: ast.expr) -> None:
+    def contribute(self, var: str, expr: ast.expr, mask: Mask | None = None) -> None:
         name = self.gradient(var)
         target = ast.Name(name, ast.Store())
+        if name in self.assigned and self.masks.get(var) != mask:
+            self.masks[var] = None  # some contribution reaches past the mask
+        elif name not in self.assigned:
+            self.masks[var] = mask
         if name not in self.assigned:
             self.assigned.add(name)
             self._emit(ast.Assign([target], expr))
             if _fresh(expr):
                 self.owned.add(name)
             return
-        if _is_broadcast_to(expr):
-            # adding to a gradient of full shape broadcasts by itself
-            expr = expr.args[0]
+        spread = _broadcast_value(expr)
+        if spread is not None:
+            expr = spread  # adding to a gradient of full shape broadcasts by itself
         if self.program.scalar or (self.options.inplace and name in self.owned):
             self._emit(ast.AugAssign(target, ast.Add(), expr))
         else:
@@ -171,12 +197,7 @@ class Reverse:
         load, store = ast.Name(name, ast.Load()), ast.Name(name, ast.Store())
         np = ast.Name(NP, ast.Load())
         if name not in self.assigned:
-            shape = ast.Attribute(atom, "shape", ast.Load())
-            zeros = ast.Call(
-                ast.Attribute(np, "zeros_like", ast.Load()),
-                [g],
-                [ast.keyword("shape", shape)],
-            )
+            zeros = ast.Call(ast.Attribute(np, "zeros_like", ast.Load()), [atom], [])
             self._emit(ast.Assign([store], zeros))
             self.assigned.add(name)
         elif name not in self.owned or not self.options.inplace:
@@ -243,6 +264,14 @@ class Reverse:
             klass = self.shapes.klass
             if klass.get(atom.id) == klass.get(stage.target):
                 return expr
+            if klass.get(atom.id) == SCALAR:
+                # a Python float: it stays weak, so float32 arrays stay float32
+                return call(ast.Name("float", ast.Load()), [call(np_sum, [expr])])
+            if stage.gate == "matmul" and self._plain_product(stage):
+                return expr  # matrices and vectors: nothing was broadcast
+            axes = summed_axes(self.shapes, atom.id, stage.target)
+            if axes is not None:
+                return _sum_over(expr, *axes)
             into = self.shapes.into.get(atom.id)
             if into is not None and into.klass == klass.get(stage.target):
                 axes = ast.Constant(into.axes[0] if len(into.axes) == 1 else into.axes)
@@ -250,12 +279,55 @@ class Reverse:
                 if into.keepdims:
                     keywords.append(ast.keyword("keepdims", ast.Constant(True)))
                 return ast.Call(np_sum, [expr], keywords)
-            if klass.get(atom.id) == SCALAR:
-                return call(np_sum, [expr])
         shape = ast.Call(ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [atom], [])
         return call(ast.Name(UNBROADCAST, ast.Load()), [expr, shape])
 
+    def set_item(self, stage: Stage) -> None:
+        """`a_1 = a` with `a_1[index] = value`: the value's gradient is gathered
+        from those items; a's gradient is a_1's with those items zeroed."""
+        g = self.grad[stage.target]
+        array, value = stage.inputs["a"], stage.inputs["value"]
+        index = stage.params["index"]
+        varied = self.program.varied
+        self.blocks.append(Block(stage))
+        value_varied = isinstance(value, ast.Name) and value.id in varied
+        if value_varied:
+            gathered = ast.Subscript(ast.Name(g, ast.Load()), copy.deepcopy(index))
+            rank, klass = self.shapes.of(value)
+            if klass == SCALAR and not self.program.scalar:
+                np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
+                gathered = ast.Call(np_sum, [gathered], [])
+            elif rank is None or rank > 0:
+                shape = ast.Call(
+                    ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [value], []
+                )
+                unbroadcast = ast.Name(UNBROADCAST, ast.Load())
+                gathered = ast.Call(unbroadcast, [gathered, shape], [])
+            self.contribute(value.id, gathered)
+        if not (isinstance(array, ast.Name) and array.id in varied):
+            return
+        # the gradient of a_1 is complete here: zero its replaced items in place
+        # when the backward owns it and nothing gathered a view of it
+        gathers_view = value_varied and basic_index(index)
+        if g in self.owned and self.options.inplace and not gathers_view:
+            self.grad[array.id] = name = g
+        else:
+            name = self.gradient(array.id)
+            copied = ast.Call(ast.Attribute(ast.Name(g, ast.Load()), "copy"), [], [])
+            self._emit(ast.Assign([ast.Name(name, ast.Store())], copied))
+            self.owned.add(name)
+        self.assigned.add(name)
+        item = ast.Subscript(ast.Name(name, ast.Load()), copy.deepcopy(index))
+        item.ctx = ast.Store()
+        self._emit(ast.Assign([item], ast.Constant(0)))
+
+    def _plain_product(self, stage: Stage) -> bool:
+        ranks = [self.shapes.of(stage.inputs[k])[0] for k in ("x", "y")]
+        return all(r is not None and 1 <= r <= 2 for r in ranks)
+
     def stage(self, stage: Stage) -> None:
+        if stage.gate == "setitem":
+            return self.set_item(stage)
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
         rule = rule or RULES[stage.gate]
         g = self.grad[stage.target]
@@ -291,7 +363,27 @@ class Reverse:
             expr = self.instantiate(template, stage, g)
             if rule.broadcasts:
                 expr = self.reduce(expr, stage, atom)
-            self.contribute(atom.id, expr)
+            mask = self._mask(stage, name, atom.id)
+            if mask is not None and stage.gate != "where":
+                expr = mask.apply(expr)
+            self.contribute(atom.id, expr, mask)
+
+    def _mask(self, stage: Stage, name: str, atom: str) -> Mask | None:
+        """The branch of an `np.where` whose only gradient `stage` passes on.
+
+        `np.where(x > 0, np.sqrt(x), 0.0)`: sqrt's gradient is NaN where x < 0,
+        and zero times NaN is NaN; routed through the same where, the branch
+        that was not taken never reaches dx."""
+        if stage.gate == "where":
+            condition = stage.params["condition"]
+            return Mask(ast.dump(condition), name == "x", condition)
+        mask = self.masks.get(stage.target)
+        if mask is None or not self.options.simplify:
+            return None
+        klass = self.shapes.klass.get(stage.target)
+        elementwise = RULES[stage.gate].kind in (SAME, BROADCAST)
+        same = self.shapes.of(mask.node)[1] == klass == self.shapes.klass.get(atom)
+        return mask if same and elementwise else None
 
     # -- the whole pass ------------------------------------------------------------
 
@@ -302,7 +394,11 @@ class Reverse:
             if isinstance(output, ast.Name) and output.id in program.varied:
                 seed: ast.expr = ast.Name(self.dout, ast.Load())
                 if program.returns_tuple:
-                    seed = ast.Subscript(seed, ast.Constant(i), ast.Load())
+                    seed = _unless_none(
+                        ast.Subscript(seed, ast.Constant(i), ast.Load()),
+                        output,
+                        program.scalar,
+                    )
                 self.contribute(output.id, seed)
         for stage in reversed(stages):
             if stage.gate is not None and stage.target in self.grad:
@@ -334,6 +430,16 @@ class Reverse:
             blocks = propagate_copies(blocks, set(returns))
         if self.options.simplify or self.options.dce:
             blocks = drop_dead(blocks, set(returns))
+        if not program.scalar:
+            statements = [s for b in blocks for s in b.statements]
+            arrays = kinds.proven_arrays(program.stages, program.params)
+            dims = self.shapes.dims
+            if dims is not None:  # declared shapes: rank 1 and more are arrays
+                arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
+            floats = program.floats | program.float_params
+            fixes = handout.hand_out(statements, returns, program.wrt, floats, arrays)
+            note = "new arrays the caller may write into, a float for a float"
+            blocks.append(Block(note=note, statements=fixes))
         blocks = [b for b in blocks if b.statements]
         cache = _cache(program, stages, blocks)
         shapes = {}
@@ -350,6 +456,32 @@ class Reverse:
             dout=self.dout,
             cache_name=self.cache_name,
         )
+
+
+def _sum_over(expr: ast.expr, lead: tuple[int, ...], kept: tuple[int, ...]) -> ast.expr:
+    """np.sum over the broadcast axes: leading ones go, size-1 ones stay."""
+    np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
+
+    def axis(axes: tuple[int, ...]) -> ast.keyword:
+        return ast.keyword("axis", ast.Constant(axes[0] if len(axes) == 1 else axes))
+
+    if kept:
+        keep = ast.keyword("keepdims", ast.Constant(True))
+        expr = ast.Call(np_sum, [expr], [axis(kept), keep])
+    if lead:
+        expr = ast.Call(np_sum, [expr], [axis(lead)])
+    return expr
+
+
+def _unless_none(item: ast.expr, output: ast.Name, scalar: bool) -> ast.expr:
+    """`dout[i]`, where None (no gradient from that output) counts as zeros."""
+    if scalar:
+        zero: ast.expr = ast.Constant(0.0)
+    else:
+        zeros_like = ast.Attribute(ast.Name(NP, ast.Load()), "zeros_like", ast.Load())
+        zero = ast.Call(zeros_like, [output], [])
+    test = ast.Compare(item, [ast.Is()], [ast.Constant(None)])
+    return ast.IfExp(test, zero, copy.deepcopy(item))
 
 
 def _inputs(stage: Stage):
@@ -374,7 +506,9 @@ def _live(program: Program) -> list[Stage]:
     needed = {o.id for o in program.outputs if isinstance(o, ast.Name)}
     kept = []
     for stage in reversed(program.stages):
-        if stage.target in needed:
+        # a random draw is kept: dropping it would change the draws after it
+        drawn = any(getattr(n, "bp_random", False) for n in ast.walk(stage.value))
+        if stage.target in needed or drawn:
             kept.append(stage)
             needed |= _loads(stage.value)
     return kept[::-1]
@@ -450,7 +584,8 @@ def _cache_shapes(
 def _defined(statement: ast.stmt) -> str | None:
     """The gradient a statement assigns or updates."""
     if isinstance(statement, ast.Assign):
-        return statement.targets[0].id
+        target = statement.targets[0]
+        return target.value.id if isinstance(target, ast.Subscript) else target.id
     if isinstance(statement, ast.AugAssign):
         target = statement.target
         return target.id if isinstance(target, ast.Name) else target.value.id
@@ -461,10 +596,10 @@ def _defined(statement: ast.stmt) -> str | None:
 
 def _uses(statement: ast.stmt) -> set[str]:
     """Names a statement reads, besides the gradient it updates."""
-    if isinstance(statement, ast.AugAssign) and isinstance(
-        statement.target, ast.Subscript
-    ):
-        return _loads(statement.target.slice) | _loads(statement.value)
+    if isinstance(statement, (ast.AugAssign, ast.Assign)):
+        target = getattr(statement, "target", None) or statement.targets[0]
+        if isinstance(target, ast.Subscript):
+            return _loads(target.slice) | _loads(statement.value)
     if isinstance(statement, ast.Expr):
         return set().union(*(_loads(a) for a in statement.value.args[1:]))
     return _loads(statement.value)
@@ -537,9 +672,10 @@ def drop_broadcasts(blocks, keep: set[str], owner: dict[str, str], shapes: Shape
         if name in keep or len(defs) != 1:
             continue
         (definition,) = defs
-        if not (
-            isinstance(definition, ast.Assign) and _is_broadcast_to(definition.value)
-        ):
+        if not isinstance(definition, ast.Assign):
+            continue
+        spread = _broadcast_value(definition.value)
+        if spread is None:
             continue
         klass = shapes.klass.get(owner.get(name, ""))
         uses = [s for s in statements if s is not definition and name in _uses(s)]
@@ -548,7 +684,7 @@ def drop_broadcasts(blocks, keep: set[str], owner: dict[str, str], shapes: Shape
             and uses
             and all(_broadcasts_in(s, name, klass, shapes) for s in uses)
         ):
-            definition.value = definition.value.args[0]
+            definition.value = spread
     return blocks
 
 

@@ -29,12 +29,13 @@ PERMUTE = "permute"  # the same elements, axes reordered
 RESHAPE = "reshape"  # the same elements in order, another shape
 JOIN = "join"  # several inputs joined along an axis
 INDEX = "index"  # x[index]: the gradient is scattered back (reverse.py)
+ASSIGN = "assign"  # a with the items at `index` replaced by value: a's shape
 SCAN = "scan"  # running sums and products, differences along an axis
 REPEAT = "repeat"  # copies of the input (tile, repeat, broadcast_to)
 SELECT = "select"  # some elements, rearranged or padded (sort, take, pad...)
 LINALG = "linalg"  # matrix functions (inv, det, solve, cholesky)
 KINDS = frozenset({SAME, BROADCAST, FLOATS, REDUCE, PRODUCT, PERMUTE, RESHAPE})
-KINDS |= {JOIN, INDEX, SCAN, REPEAT, SELECT, LINALG}
+KINDS |= {JOIN, INDEX, ASSIGN, SCAN, REPEAT, SELECT, LINALG}
 
 
 @dataclass(frozen=True)
@@ -164,14 +165,15 @@ def _count(gate: Gate) -> str:
     return " * ".join(f"a.shape[{k}]" for k in axes)
 
 
+# full_like: a new array with a's dtype, also when g is a Python float
 def _sum(gate: Gate) -> str:
-    return f"np.broadcast_to({_restore(gate, 'g')}, {_shape(gate)})"
+    return f"np.full_like(a, {_restore(gate, 'g')})"
 
 
 def _mean(gate: Gate) -> str:
     count = _count(gate)
     count = f"({count})" if "*" in count else count
-    return f"np.broadcast_to({_restore(gate, 'g')} / {count}, {_shape(gate)})"
+    return f"np.full_like(a, {_restore(gate, 'g')} / {count})"
 
 
 def _extremum(gate: Gate) -> str:
@@ -347,7 +349,16 @@ def _stack(gate: Gate) -> list[str]:
 
 
 def _concatenate(gate: Gate) -> list[str]:
-    """Each input gets its own slice of g along the joined axis."""
+    """Each input gets its own slice of g along the joined axis (of the
+    flattened g for axis=None, reshaped back)."""
+    if not gate.has("axis"):
+        templates, start = [], "0"
+        for item in _items(gate):
+            stop = f"{item}.size" if start == "0" else f"{start} + {item}.size"
+            part = f"{start}:{stop}" if start != "0" else f":{stop}"
+            templates.append(f"g[{part}].reshape({item}.shape)")
+            start = stop
+        return templates
     axis = int(gate.literal("axis"))
     lead = ":, " * axis if axis >= 0 else "..., "
     trail = ", :" * (-axis - 1) if axis < 0 else ""
@@ -1264,6 +1275,16 @@ RULES: dict[str, Rule] = {
         discrete="index",
         a="g",
     ),
+    # item assignment into an array the function made (stage.set_item); the
+    # backward zeroes the overwritten items of g for a (reverse.set_item)
+    "setitem": rule(
+        "a, value, index",
+        kind=ASSIGN,
+        written="`y[index] = value`",
+        discrete="index",
+        a="g",
+        value="g[index]",
+    ),
 }
 
 
@@ -1326,5 +1347,6 @@ NONDIFFERENTIABLE = frozenset(
     zeros ones full empty zeros_like ones_like full_like empty_like eye identity
     arange linspace equal not_equal greater greater_equal less less_equal
     logical_and logical_or logical_not
+    array asarray float divmod
     """.split()
 )

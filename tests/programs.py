@@ -39,7 +39,6 @@ BOUND = 20.0  # values are squashed back below this magnitude
 KNOWN_BUGS: set[str] = {
     "aug-annotated-once",  # z: float; z /= 2.0; g = z; z -= 2.0 is refused
     "aug-any-view",  # w += ... refused once any view of w was read, even unnamed
-    "float-kind",  # np.sum(x) of a float x: a 0-d array gradient
 }
 
 

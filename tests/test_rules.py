@@ -57,6 +57,10 @@ def invertible(n, *stack):
 
 M = "import math\n\n\ndef f({params}):\n    return {body}\n"
 N = "import numpy as np\n\n\ndef f({params}):\n    return {body}\n"
+ASSIGN = (
+    "import numpy as np\n\n\n"
+    "def f({params}):\n    out = x * 2.0\n    {body}\n    return out * x\n"
+)
 
 # (gate, template, body, params and how to make each, wrt)
 RULE_CASES = [
@@ -498,6 +502,12 @@ RULE_CASES = [
         "np.linalg.cholesky(x @ np.swapaxes(x, -1, -2))",
         {"x": invertible(2, 2)},
     ),
+    (
+        "concatenate",
+        N,
+        "np.concatenate([x, y], axis=None) * 2.0",
+        {"x": normal(2, 3), "y": normal(4)},
+    ),
     ("getitem", N, "x[1:, ::2]", {"x": normal(3, 4)}),
     (
         "getitem",
@@ -513,6 +523,14 @@ RULE_CASES = [
         {"x": normal(3, 4), "k": lambda r: np.array([1, 1, 3])},
     ),
     ("getitem", N, "x[x > 0]", {"x": apart(3, 4)}),
+    (
+        "setitem",
+        ASSIGN,
+        "out[idx] = y",
+        {"x": normal(5), "y": normal(), "idx": lambda r: np.array([0, 3])},
+    ),
+    ("setitem", ASSIGN, "out[:, 1:] = y", {"x": normal(3, 4), "y": normal(3)}),
+    ("setitem", ASSIGN, "out[x > 0] += y", {"x": apart(3, 4), "y": normal()}),
 ]
 
 

@@ -14,18 +14,18 @@ def softmax_loss_forward(scores, y):
     t4 = np.sum(t3)
     t5 = -t4
     loss = t5 / n
-    return loss, (scores, y, n, t1, shifted, t2, np.shape(log_probs))
+    return loss, (scores, y, n, t1, shifted, t2, log_probs)
 
 
 def softmax_loss_backward(dout, cache):
-    """Gradients of softmax_loss with respect to scores, y."""
-    scores, y, n, t1, shifted, t2, log_probs_shape = cache
+    """Gradients of softmax_loss with respect to scores."""
+    scores, y, n, t1, shifted, t2, log_probs = cache
     # loss = t5 / n
     dt5 = dout / n
     # t5 = -t4
     dt4 = -dt5
     # t3 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(dt4, shape=log_probs_shape)
+    dlog_probs = np.zeros_like(log_probs)
     np.add.at(dlog_probs, (np.arange(n), y), dt4)
     # log_probs = shifted - t2
     dshifted = dlog_probs
@@ -39,6 +39,4 @@ def softmax_loss_backward(dout, cache):
     dscores = dscores + dt1 * (scores == t1) / np.sum(
         scores == t1, axis=1, keepdims=True, dtype=scores.dtype
     )
-    # no gradient reaches y
-    dy = np.zeros_like(y)[()]
-    return (dscores, dy)
+    return (dscores,)

@@ -25,25 +25,16 @@ def svm_loss_forward(scores, y):
     t4 = margins * not_label
     t5 = np.sum(t4)
     loss = t5 / n
-    return loss, (
-        scores,
-        y,
-        n,
-        np.shape(t1),
-        np.shape(correct),
-        margins,
-        not_label,
-        np.shape(t4),
-    )
+    return loss, (scores, y, n, t1, np.shape(correct), margins, not_label, t4)
 
 
 def svm_loss_backward(dout, cache):
-    """Gradients of svm_loss with respect to scores, y."""
-    scores, y, n, t1_shape, correct_shape, margins, not_label, t4_shape = cache
+    """Gradients of svm_loss with respect to scores."""
+    scores, y, n, t1, correct_shape, margins, not_label, t4 = cache
     # loss = t5 / n
     dt5 = dout / n
     # t5 = np.sum(t4)
-    dt4 = np.broadcast_to(dt5, t4_shape)
+    dt4 = np.full_like(t4, dt5)
     # t4 = margins * not_label
     dmargins = _unbroadcast(dt4 * not_label, np.shape(margins))
     # margins = np.maximum(0, t3)
@@ -52,11 +43,9 @@ def svm_loss_backward(dout, cache):
     dscores = _unbroadcast(dt3, np.shape(scores))
     dcorrect = -_unbroadcast(dt3, correct_shape)
     # correct = t1[:, np.newaxis]
-    dt1 = np.zeros_like(dcorrect, shape=t1_shape)
+    dt1 = np.zeros_like(t1)
     dt1[:, np.newaxis] += dcorrect
     # t1 = scores[np.arange(n), y]
     dscores = dscores.copy()
     np.add.at(dscores, (np.arange(n), y), dt1)
-    # no gradient reaches y
-    dy = np.zeros_like(y)[()]
-    return (dscores, dy)
+    return (dscores,)

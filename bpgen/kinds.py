@@ -1,0 +1,131 @@
+"""What each parameter is, as far as the function's text proves it.
+
+Nothing in a function's text says its arguments are floats unless it is
+annotated, so bpgen decides per value, never per function:
+
+- a value passed to `math` or to the builtin `max`/`min` is surely a float
+  (they refuse arrays), and so is every operand of the elementwise
+  arithmetic that produced it; a parameter annotated `float` or `int` is one;
+- a parameter that never reaches a gate as a differentiable input (a dict
+  read with string keys, labels used as an index, a size, a shape) carries
+  no gradient, and is left out of the default `wrt`.
+
+Only a function whose every parameter is a proven float is written as plain
+Python arithmetic; any other is written for NumPy values of any shape.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from .lower import MATH
+from .rules import RULES
+
+if TYPE_CHECKING:
+    from .stage import Stage
+
+_PRODUCTS = frozenset({"matmul", "dot", "outer"})
+
+
+def _atoms(stage: Stage) -> list[str]:
+    names = []
+    for value in stage.inputs.values():
+        items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+        names += [item.id for item in items if isinstance(item, ast.Name)]
+    return names
+
+
+def is_float_call(value: ast.expr) -> bool:
+    """`math.f(...)` or the builtin max/min: they refuse arrays."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Attribute):
+        return isinstance(func.value, ast.Name) and func.value.id == MATH
+    return isinstance(func, ast.Name) and func.id in ("max", "min")
+
+
+def _float_arguments(stage: Stage) -> set[str]:
+    """The stage's inputs that some float call takes (`math.exp(-x)` inside a
+    fused sigmoid included)."""
+    atoms = set(_atoms(stage))
+    found: set[str] = set()
+    for node in ast.walk(stage.value):
+        if is_float_call(node):
+            found |= atoms & set().union(*map(_loads, node.args), set())
+    return found
+
+
+def _elementwise(stage: Stage) -> bool:
+    gate = stage.gate
+    if gate is None or gate in _PRODUCTS:
+        return False
+    rule = RULES[gate]
+    return rule.broadcasts or rule.params == ("x",) or gate in ("max", "min")
+
+
+def proven_floats(stages: list[Stage], annotated: set[str]) -> set[str]:
+    """Values whose text proves them floats: math arguments and their sources."""
+    floats = set(annotated)
+    for stage in stages:
+        floats |= _float_arguments(stage)
+        if is_float_call(stage.value):
+            floats.add(stage.target)
+    # a float made by elementwise arithmetic was made of floats only
+    for stage in reversed(stages):
+        if stage.target not in floats:
+            continue
+        if _elementwise(stage):
+            floats.update(_atoms(stage))
+        elif stage.gate is None and isinstance(stage.value, ast.Name):
+            floats.add(stage.value.id)
+    return floats
+
+
+def numeric_params(
+    params: list[str], stages: list[Stage], outputs: list[ast.expr]
+) -> tuple[set[str], set[str]]:
+    """(parameters that reach a gate as a differentiable input or the output,
+    parameters read at all). Read but not numeric: a dict, labels, a size, a
+    shape; an unread parameter keeps its zero gradient."""
+    numeric, read = set(), set()
+    for stage in stages:
+        numeric.update(_atoms(stage))
+        read |= _loads(stage.value)
+    for output in outputs:
+        numeric |= _loads(output)
+    return numeric & set(params), (read | numeric) & set(params)
+
+
+def _loads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+_ARRAY_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "T"})
+
+
+def proven_arrays(stages: list[Stage], params: list[str]) -> set[str]:
+    """Parameters the forward indexes, multiplies as matrices, or reads
+    array attributes and methods of: surely arrays, never floats."""
+    found: set[str] = set()
+    for stage in stages:
+        if stage.gate == "getitem":
+            found |= _loads(stage.inputs.get("a", ast.Constant(None)))
+        if stage.gate in _PRODUCTS:
+            found.update(_atoms(stage))
+        for node in ast.walk(stage.value):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.attr in _ARRAY_ATTRIBUTES
+            ):
+                found.add(node.value.id)
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in params
+            ):
+                found.add(node.func.value.id)
+    return found & set(params)
