@@ -44,6 +44,7 @@ def _template(template, rule) -> str:
         names.update(
             {p: ast.parse(v, mode="eval").body for p, v in rule.defaults.items()}
         )
+        names.update({p: ast.parse(v, mode="eval").body for p, v in rule.shown.items()})
         if "arrays" in names:  # shown for two listed inputs, a and b
             names["arrays"] = ast.List([ast.Name("a"), ast.Name("b")], ast.Load())
         template = template(Gate(names, {"x": 2, "y": 2}))

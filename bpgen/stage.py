@@ -205,7 +205,7 @@ class Stager:
                 # axis=AXIS: the rule reads the module constant's literal value
                 params[name] = self.constant_literal(staged)
                 # indices and conditions are discrete: no gradient flows into them
-                if name not in ("index", "condition") and self.is_varied(params[name]):
+                if name not in rule.discrete and self.is_varied(params[name]):
                     raise self.source_error(
                         node,
                         f"`{name}=` must be written as a literal here, not computed "
