@@ -33,11 +33,25 @@ def gate_of(qualified: str) -> str | None:
     return None
 
 
+# Calls without gradient that would drop one if given a differentiated value:
+# refused there (np.asarray(x) alone passes x through). Sizes, settings and
+# constant arrays: float(N), divmod(n, k), np.array([1.0, 2.0]),
+# np.prod(x.shape[1:]).
+DROPS_GRADIENT = frozenset({"float", "divmod", "array", "asarray", "prod"})
+
+
 def is_nondifferentiable(qualified: str) -> bool:
     module, _, name = qualified.rpartition(".")
     if module in ("numpy", "math"):
         return name in NONDIFFERENTIABLE or name in {"floor", "ceil", "trunc"}
-    return module == "builtins" and name in {"len", "int", "bool", "range"}
+    builtins = {"len", "int", "bool", "range", "float", "divmod"}
+    return module == "builtins" and name in builtins
+
+
+def drops_gradient(qualified: str) -> bool:
+    """A call without gradient that must not be given a differentiated value."""
+    module, _, name = qualified.rpartition(".")
+    return module in ("numpy", "builtins") and name in DROPS_GRADIENT
 
 
 def module_of(qualified: str) -> str:

@@ -8,12 +8,15 @@ and a random-direction (dot-product) test
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .options import Options
+
+if TYPE_CHECKING:
+    from .dims import Spec
 
 
 def load(code: str, name: str) -> tuple[Callable, Callable]:
@@ -56,6 +59,7 @@ def check_gradients(
     wrt: Sequence[str] | None = None,
     *,
     options: Options | None = None,
+    shapes: Mapping[str, Spec] | None = None,
     rtol: float = 1e-5,
     atol: float = 1e-7,
     h: float = 1e-6,
@@ -68,7 +72,7 @@ def check_gradients(
     """
     from .generate import default_wrt, generate
 
-    code = generate(source, function, wrt, options=options)
+    code = generate(source, function, wrt, options=options, shapes=shapes)
     namespace: dict[str, Any] = {}
     exec(compile(source, "<forward>", "exec"), namespace)
     if function is None:

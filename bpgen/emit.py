@@ -12,12 +12,13 @@ that cannot collide with the user's), never bpgen.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .lower import MATH, NP
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
-from .stage import Program
+from .stage import Program, SetItem, Stage, makes_array
 
 LINE_LENGTH = 88
 
@@ -31,6 +32,26 @@ UNBROADCAST_HELPER = '''def {name}(grad, shape):
     return summed.reshape(shape) if shape else summed
 '''
 
+CHECK_SHAPES = "\x00check_shapes\x00"
+CHECK_SHAPES_HELPER = '''def {name}(**declared):
+    """Raise ValueError unless every argument has its declared shape."""
+    sizes = {{}}
+    for arg, (value, dims) in declared.items():
+        shape = {np}.shape(value)
+        fits = len(shape) == len(dims)
+        for dim, size in zip(dims, shape):
+            if type(dim) is int:
+                fits = fits and dim == size
+            else:
+                fits = fits and sizes.setdefault(dim, size) == size
+        if not fits:
+            known = [f"{{d}}={{sizes[d]}}" for d in dims if d in sizes]
+            raise ValueError(
+                f"{{arg}} has shape {{shape}}, declared ({{', '.join(map(str, dims))}})"
+                + (f" with {{', '.join(known)}}" if known else "")
+            )
+'''
+
 
 @dataclass
 class Unit:
@@ -38,6 +59,7 @@ class Unit:
 
     program: Program
     backward: Backward
+    guards: dict[str, tuple] = field(default_factory=dict)  # declared shapes
 
 
 @dataclass
@@ -86,11 +108,17 @@ def module(
         NP: names.take("np", "numpy", "np_"),
         MATH: names.take("math", "math_"),
         UNBROADCAST: names.take("_unbroadcast"),
+        CHECK_SHAPES: names.take("_check_shapes"),
     }
     render = Renderer(aliases)
     functions = [_functions(unit, render) for unit in units]
     defined = [_fit(f"{name} = {render(value)}") for name, value in constants]
     helpers = []
+    if CHECK_SHAPES in render.used:
+        render.used.add(NP)
+        helpers.append(
+            CHECK_SHAPES_HELPER.format(name=aliases[CHECK_SHAPES], np=aliases[NP])
+        )
     if UNBROADCAST in render.used:
         render.used.add(NP)
         helpers.append(
@@ -139,6 +167,63 @@ def _wrapped(head: str, names: list[str], tail: str, bracket: str = "") -> str:
     return "\n".join([head + bracket, *items, f"    {close}{tail}"])
 
 
+def _forward(
+    stage: Stage, render: Callable[[ast.AST], str], same: dict[str, str] | None = None
+) -> list[str]:
+    """The forward lines of one stage. An item assignment writes into a copy,
+    or into the array itself where nothing reads the old items afterwards
+    (`same` maps such a version to the array it shares)."""
+    same = same or {}
+    value = _Renamed(same).visit(stage.value) if same else stage.value
+    if isinstance(value, SetItem):
+        target = same.get(stage.target, stage.target)
+        item = ast.Subscript(ast.Name(target, ast.Load()), value.index)
+        written = f"{render(item)} = {render(value.item)}"
+        if target != stage.target:
+            return [written]
+        return [f"{target} = {render(value.array)}.copy()", written]
+    return [f"{stage.target} = {render(value)}"]
+
+
+class _Renamed(ast.NodeTransformer):
+    """Renames in place: the arrays written into keep one name throughout."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        return ast.Name(self.names.get(node.id, node.id), node.ctx)
+
+
+def _written_in_place(unit: Unit) -> dict[str, str]:
+    """Item assignments whose old array nothing reads afterwards (no later
+    stage, not the cache, not the output): version -> the array written into."""
+    program, backward = unit.program, unit.backward
+    cached = set(backward.cache) | set(program.params)
+    outputs = {o.id for o in program.outputs if isinstance(o, ast.Name)}
+    same: dict[str, str] = {}
+    stages = backward.stages
+    for i, stage in enumerate(stages):
+        value = stage.value
+        if not isinstance(value, SetItem):
+            continue
+        array = value.array.id
+        # the array and every view of it made so far keep their items
+        sharing = {array}
+        for before in stages[:i]:
+            if _names(before.value) & sharing and not makes_array(before):
+                sharing.add(before.target)
+        later = set().union(*(_names(s.value) for s in stages[i + 1 :]))
+        if sharing & (cached | outputs | later):
+            continue
+        same[stage.target] = same.get(array, array)
+    return same
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
 def _functions(unit: Unit, render: Renderer) -> str:
     program, backward = unit.program, unit.backward
     name = program.name
@@ -146,16 +231,16 @@ def _functions(unit: Unit, render: Renderer) -> str:
         _fit(f"def {name}_forward({render(program.signature)}):"),
         f'    """Run {name}; return its value and what {name}_backward needs."""',
     ]
+    if unit.guards:
+        lines.append(_fit(f"    {render(_guard(unit.guards))}"))
+    same = _written_in_place(unit)
     for stage in backward.stages:
-        lines.append(_fit(f"    {stage.target} = {render(stage.value)}"))
-    outputs = [render(o) for o in program.outputs]
+        lines += [_fit(f"    {line}") for line in _forward(stage, render, same)]
+    outputs = [render(_Renamed(same).visit(o) if same else o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
+    shaped = {n: same.get(v, v) for n, v in backward.shapes.items()}
     saved = [
-        (
-            f"{aliases_np(render)}.shape({backward.shapes[n]})"
-            if n in backward.shapes
-            else n
-        )
+        f"{aliases_np(render)}.shape({shaped[n]})" if n in shaped else same.get(n, n)
         for n in backward.cache
     ]
     lines.append(_wrapped(f"    return {value}, (", saved, ")"))
@@ -174,13 +259,25 @@ def _functions(unit: Unit, render: Renderer) -> str:
     for block in backward.blocks:
         if block.stage is not None:
             stage = block.stage
-            lines.append(f"    # {stage.target} = {render.comment(stage.value)}")
+            lines.append(f"    # {_forward(stage, render.comment, same)[-1]}")
         elif block.note:
             lines.append(f"    # {block.note}")
         for statement in block.statements:
             lines.append(_fit(f"    {render(statement)}"))
     lines.append(_fit(f"    return {_tuple(backward.returns)}"))
     return "\n".join(lines)
+
+
+def _guard(declared: dict[str, tuple]) -> ast.expr:
+    """`_check_shapes(x=(x, ("N", "D")), ...)`; a `_` dimension matches any size."""
+    anonymous = iter(range(1, 1000))
+    keywords = []
+    for name, dims in declared.items():
+        spelled = [f"_{next(anonymous)}" if d is None else d for d in dims]
+        value = ast.Tuple([ast.Constant(d) for d in spelled], ast.Load())
+        pair = ast.Tuple([ast.Name(name, ast.Load()), value], ast.Load())
+        keywords.append(ast.keyword(name, pair))
+    return ast.Call(ast.Name(CHECK_SHAPES, ast.Load()), [], keywords)
 
 
 def fits(line: str) -> bool:

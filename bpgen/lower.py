@@ -11,6 +11,7 @@ inputs sits in the node (`bp_slots`), so staging can split them apart.
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import Any
 
 import libcst as cst
@@ -73,6 +74,23 @@ _REFUSED = {
 
 Slot = tuple[Any, ...]
 
+LOOKED = (
+    "bpgen looked in the function, the module's functions, constants and "
+    "imports, and Python's builtins"
+)
+# numpy.random functions that draw values (shuffle works in place: refused)
+RANDOM = frozenset(
+    """rand randn random random_sample uniform normal standard_normal binomial
+    randint choice permutation poisson exponential""".split()
+)
+_BUILTIN_HINTS = {
+    "sum": "use np.sum(x) (or x.sum())",
+    "round": "rounding has no gradient; use np.round on values not differentiated",
+    "list": "build an array with np.array or np.stack instead",
+    "tuple": "write the tuple out: (a, b)",
+    "print": "remove print from the forward function",
+}
+
 
 def get_slot(node: ast.AST, slot: Slot) -> Any:
     for step in slot:
@@ -103,6 +121,7 @@ class Lowerer:
         self.constants: set[str] = set()
         self.modules: set[str] = set()
         self.builtin_gates: set[str] = set()
+        self.function: str | None = None  # the function being lowered
 
     # -- entry ---------------------------------------------------------------
 
@@ -142,16 +161,18 @@ class Lowerer:
             module, _, attr = qualified.rpartition(".")
             self.modules.add(module)
             return module_ref(module, attr)
-        if qualified is not None:
+        if qualified is not None or name in self.source.functions:
+            what = f"`{name}` ({qualified})" if qualified else f"the function `{name}`"
             raise self.source.error(
                 node,
-                f"`{name}` ({qualified}) is used as a value",
+                f"{what} is used as a value",
                 "call functions directly; bpgen cannot pass modules or functions",
             )
         raise self.source.error(
             node,
-            f"name `{name}` is not defined in the function or at module level",
-            "define it before use, pass it as a parameter, or import it",
+            f"name `{name}` is not defined: {LOOKED}",
+            "define it before this line, pass it as a parameter, or import it at "
+            "module level",
         )
 
     def _Integer(self, node: cst.Integer) -> ast.expr:
@@ -281,17 +302,30 @@ class Lowerer:
 
     def _Call(self, node: cst.Call) -> ast.expr:
         for arg in node.args:
-            if arg.star:
+            if arg.star == "**":
                 raise self.source.error(
                     arg,
-                    "`*args`/`**kwargs` in a call are not supported",
-                    "pass each argument",
+                    "`**kwargs` in a call are not supported",
+                    "pass each keyword argument by name",
                 )
         qualified = self._qualified(node.func)
         if qualified is not None:
-            return self._function_call(node, qualified)
-        if isinstance(node.func, cst.Attribute):
-            return self._method_call(node)
+            call = self._function_call(node, qualified)
+        elif isinstance(node.func, cst.Attribute):
+            call = self._method_call(node)
+        else:
+            call = None
+        if call is not None:
+            starred = [a for a in node.args if a.star]
+            packed = getattr(call, "bp_extra", None)  # x.reshape(n, *rest)
+            if starred and gate_of(call) is not None and not packed:
+                raise self.source.error(
+                    starred[0],
+                    "`*args` in a call are supported only where no gradient "
+                    "flows (np.random.rand(*x.shape), np.zeros(...))",
+                    "pass each argument",
+                )
+            return call
         raise self.source.error(
             node.func,
             "only math/NumPy functions and array methods can be called",
@@ -302,7 +336,9 @@ class Lowerer:
         args, keywords = [], []
         for arg in node.args:
             value = self.expr(arg.value)
-            if arg.keyword is None:
+            if arg.star == "*":
+                args.append(ast.Starred(value, ast.Load()))
+            elif arg.keyword is None:
                 args.append(value)
             else:
                 keywords.append(ast.keyword(arg.keyword.value, value))
@@ -310,14 +346,11 @@ class Lowerer:
 
     def _function_call(self, node: cst.Call, qualified: str) -> ast.expr:
         module, _, name = qualified.rpartition(".")
+        if module == "numpy.random" and name in RANDOM:
+            return self._random_call(node, name)
         gate = calls.gate_of(qualified)
         if gate is None and not calls.is_nondifferentiable(qualified):
-            raise self.source.error(
-                node.func,
-                f"`{qualified}` is not a function bpgen can differentiate",
-                "see the README's list of supported functions; compute it "
-                "outside, or pass its result as a parameter",
-            )
+            raise self._unknown_call(node, qualified)
         if module == "builtins":
             func: ast.expr = ast.Name(name, ast.Load())
             if gate is not None:
@@ -327,11 +360,61 @@ class Lowerer:
             func = module_ref(module, name)
         args, keywords = self._arguments(node)
         call = ast.Call(func, args, keywords)
+        if gate is None and calls.drops_gradient(qualified):
+            call.bp_drops = name  # type: ignore[attr-defined]
         if gate in ("max", "min"):
             return self._fold_extremum(node, call, gate)
         if gate == "log" and len(args) + len(keywords) == 2:
             gate = "logb"
         return self._bind(node, call, gate, offset=0)
+
+    def _random_call(self, node: cst.Call, name: str) -> ast.expr:
+        """A random draw carries no gradient; the forward draws it once and
+        the backward reads the draw from the cache, never drawing again."""
+        self.modules.add("numpy")
+        random = ast.Attribute(ast.Name(NP, ast.Load()), "random", ast.Load())
+        args, keywords = self._arguments(node)
+        call = ast.Call(ast.Attribute(random, name, ast.Load()), args, keywords)
+        call.bp_random = True  # type: ignore[attr-defined]
+        return call
+
+    def _unknown_call(self, node: cst.Call, qualified: str) -> Exception:
+        """Say what the callee is: a function of this module, a builtin, a
+        library function bpgen does not know, or nothing bpgen can find."""
+        module, _, name = qualified.rpartition(".")
+        if module != "builtins":
+            return self.source.error(
+                node.func,
+                f"`{qualified}` is not a function bpgen can differentiate",
+                "see the README's list of supported functions; compute it "
+                "outside, or pass its result as a parameter",
+            )
+        if name == self.function:
+            return self.source.error(
+                node.func,
+                f"`{name}()` calls itself; recursion is not supported",
+                "write the computation without recursion",
+            )
+        if name in self.source.functions:
+            return self.source.error(
+                node.func,
+                f"`{name}()` is a function of this module; bpgen does not "
+                "differentiate through calls to helper functions yet",
+                f"inline the body of {name}() here (its parameters replaced by "
+                "the arguments)",
+            )
+        if hasattr(builtins, name):
+            instead = _BUILTIN_HINTS.get(name, "use the NumPy or math function")
+            return self.source.error(
+                node.func,
+                f"the builtin `{name}()` is not supported by bpgen",
+                instead,
+            )
+        return self.source.error(
+            node.func,
+            f"`{name}()` is not defined: {LOOKED}",
+            "define it, or import it at module level (from math/NumPy)",
+        )
 
     def _fold_extremum(self, node: cst.Call, call: ast.Call, gate: str) -> ast.expr:
         """`max(a, b, c)` is `max(max(a, b), c)`: one two-input gate each."""
@@ -358,6 +441,8 @@ class Lowerer:
         call = ast.Call(func, args, keywords)
         if name in calls.STATIC_METHODS:
             return call
+        if name == "get" and len(args) in (1, 2) and not keywords:
+            return call  # p.get('eps', 1e-5): a setting from a dict, no gradient
         gate = calls.METHODS.get(name)
         if gate is None:
             raise self.source.error(

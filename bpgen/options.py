@@ -18,6 +18,7 @@ class Options:
     reuse: bool = True  # rules read the cached output (exp, tanh, sigmoid, ...)
     broadcast: bool = True  # sum gradients back only where shapes can differ
     inplace: bool = True  # accumulate with += into arrays the backward owns
+    guards: bool = True  # the forward checks arguments against declared shapes
 
     @classmethod
     def switches(cls) -> list[str]:

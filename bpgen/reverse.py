@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from . import handout, kinds, simplify
 from .lower import MATH, NP
 from .options import Options
-from .rules import MATH_TWINS, RULES, SCALAR_RULES, VIEW_CALLS, Gate
-from .shapes import SCALAR, Shapes
+from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
+from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
 
 UNBROADCAST = "\x00unbroadcast\x00"
@@ -296,6 +296,14 @@ class Reverse:
             klass = self.shapes.klass
             if klass.get(atom.id) == klass.get(stage.target):
                 return expr
+            if klass.get(atom.id) == SCALAR:
+                # a Python float: it stays weak, so float32 arrays stay float32
+                return call(ast.Name("float", ast.Load()), [call(np_sum, [expr])])
+            if stage.gate == "matmul" and self._plain_product(stage):
+                return expr  # matrices and vectors: nothing was broadcast
+            axes = summed_axes(self.shapes, atom.id, stage.target)
+            if axes is not None:
+                return _sum_over(expr, *axes)
             into = self.shapes.into.get(atom.id)
             if into is not None and into.klass == klass.get(stage.target):
                 axes = ast.Constant(into.axes[0] if len(into.axes) == 1 else into.axes)
@@ -303,12 +311,55 @@ class Reverse:
                 if into.keepdims:
                     keywords.append(ast.keyword("keepdims", ast.Constant(True)))
                 return ast.Call(np_sum, [expr], keywords)
-            if klass.get(atom.id) == SCALAR:
-                return call(np_sum, [expr])
         shape = ast.Call(ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [atom], [])
         return call(ast.Name(UNBROADCAST, ast.Load()), [expr, shape])
 
+    def set_item(self, stage: Stage) -> None:
+        """`a_1 = a` with `a_1[index] = value`: the value's gradient is gathered
+        from those items; a's gradient is a_1's with those items zeroed."""
+        g = self.grad[stage.target]
+        array, value = stage.inputs["a"], stage.inputs["value"]
+        index = stage.params["index"]
+        varied = self.program.varied
+        self.blocks.append(Block(stage))
+        value_varied = isinstance(value, ast.Name) and value.id in varied
+        if value_varied:
+            gathered = ast.Subscript(ast.Name(g, ast.Load()), copy.deepcopy(index))
+            rank, klass = self.shapes.of(value)
+            if klass == SCALAR and not self.program.scalar:
+                np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
+                gathered = ast.Call(np_sum, [gathered], [])
+            elif rank is None or rank > 0:
+                shape = ast.Call(
+                    ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [value], []
+                )
+                unbroadcast = ast.Name(UNBROADCAST, ast.Load())
+                gathered = ast.Call(unbroadcast, [gathered, shape], [])
+            self.contribute(value.id, gathered)
+        if not (isinstance(array, ast.Name) and array.id in varied):
+            return
+        # the gradient of a_1 is complete here: zero its replaced items in place
+        # when the backward owns it and nothing gathered a view of it
+        gathers_view = value_varied and basic_index(index)
+        if g in self.owned and self.options.inplace and not gathers_view:
+            self.grad[array.id] = name = g
+        else:
+            name = self.gradient(array.id)
+            copied = ast.Call(ast.Attribute(ast.Name(g, ast.Load()), "copy"), [], [])
+            self._emit(ast.Assign([ast.Name(name, ast.Store())], copied))
+            self.owned.add(name)
+        self.assigned.add(name)
+        item = ast.Subscript(ast.Name(name, ast.Load()), copy.deepcopy(index))
+        item.ctx = ast.Store()
+        self._emit(ast.Assign([item], ast.Constant(0)))
+
+    def _plain_product(self, stage: Stage) -> bool:
+        ranks = [self.shapes.of(stage.inputs[k])[0] for k in ("x", "y")]
+        return all(r is not None and 1 <= r <= 2 for r in ranks)
+
     def stage(self, stage: Stage) -> None:
+        if stage.gate == "setitem":
+            return self.set_item(stage)
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
         rule = rule or RULES[stage.gate]
         g = self.grad[stage.target]
@@ -344,12 +395,12 @@ class Reverse:
             expr = self.instantiate(template, stage, g)
             if rule.broadcasts:
                 expr = self.reduce(expr, stage, atom)
-            mask = self._mask(stage, name)
+            mask = self._mask(stage, name, atom.id)
             if mask is not None and stage.gate != "where":
                 expr = mask.apply(expr)
             self.contribute(atom.id, expr, mask)
 
-    def _mask(self, stage: Stage, name: str) -> Mask | None:
+    def _mask(self, stage: Stage, name: str, atom: str) -> Mask | None:
         """The branch of an `np.where` whose only gradient `stage` passes on.
 
         `np.where(x > 0, np.sqrt(x), 0.0)`: sqrt's gradient is NaN where x < 0,
@@ -361,8 +412,10 @@ class Reverse:
         mask = self.masks.get(stage.target)
         if mask is None or not self.options.simplify:
             return None
-        same = self.shapes.of(mask.node)[1] == self.shapes.klass.get(stage.target)
-        return mask if same and RULES[stage.gate].params == ("x",) else None
+        klass = self.shapes.klass.get(stage.target)
+        elementwise = RULES[stage.gate].kind in (SAME, BROADCAST)
+        same = self.shapes.of(mask.node)[1] == klass == self.shapes.klass.get(atom)
+        return mask if same and elementwise else None
 
     # -- the whole pass ------------------------------------------------------------
 
@@ -412,9 +465,11 @@ class Reverse:
         if not program.scalar:
             statements = [s for b in blocks for s in b.statements]
             arrays = kinds.proven_arrays(program.stages, program.params)
-            fixes = handout.hand_out(
-                statements, returns, program.wrt, program.float_params, arrays
-            )
+            dims = self.shapes.dims
+            if dims is not None:  # declared shapes: rank 1 and more are arrays
+                arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
+            floats = program.floats | program.float_params
+            fixes = handout.hand_out(statements, returns, program.wrt, floats, arrays)
             note = "new arrays the caller may write into, a float for a float"
             blocks.append(Block(note=note, statements=fixes))
         blocks = [b for b in blocks if b.statements]
@@ -433,6 +488,21 @@ class Reverse:
             dout=self.dout,
             cache_name=self.cache_name,
         )
+
+
+def _sum_over(expr: ast.expr, lead: tuple[int, ...], kept: tuple[int, ...]) -> ast.expr:
+    """np.sum over the broadcast axes: leading ones go, size-1 ones stay."""
+    np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
+
+    def axis(axes: tuple[int, ...]) -> ast.keyword:
+        return ast.keyword("axis", ast.Constant(axes[0] if len(axes) == 1 else axes))
+
+    if kept:
+        keep = ast.keyword("keepdims", ast.Constant(True))
+        expr = ast.Call(np_sum, [expr], [axis(kept), keep])
+    if lead:
+        expr = ast.Call(np_sum, [expr], [axis(lead)])
+    return expr
 
 
 def _unless_none(item: ast.expr, output: ast.Name, scalar: bool) -> ast.expr:
@@ -468,7 +538,9 @@ def _live(program: Program) -> list[Stage]:
     needed = {o.id for o in program.outputs if isinstance(o, ast.Name)}
     kept = []
     for stage in reversed(program.stages):
-        if stage.target in needed:
+        # a random draw is kept: dropping it would change the draws after it
+        drawn = any(getattr(n, "bp_random", False) for n in ast.walk(stage.value))
+        if stage.target in needed or drawn:
             kept.append(stage)
             needed |= _loads(stage.value)
     return kept[::-1]
@@ -544,7 +616,8 @@ def _cache_shapes(
 def _defined(statement: ast.stmt) -> str | None:
     """The gradient a statement assigns or updates."""
     if isinstance(statement, ast.Assign):
-        return statement.targets[0].id
+        target = statement.targets[0]
+        return target.value.id if isinstance(target, ast.Subscript) else target.id
     if isinstance(statement, ast.AugAssign):
         target = statement.target
         return target.id if isinstance(target, ast.Name) else target.value.id
@@ -555,10 +628,10 @@ def _defined(statement: ast.stmt) -> str | None:
 
 def _uses(statement: ast.stmt) -> set[str]:
     """Names a statement reads, besides the gradient it updates."""
-    if isinstance(statement, ast.AugAssign) and isinstance(
-        statement.target, ast.Subscript
-    ):
-        return _loads(statement.target.slice) | _loads(statement.value)
+    if isinstance(statement, (ast.AugAssign, ast.Assign)):
+        target = getattr(statement, "target", None) or statement.targets[0]
+        if isinstance(target, ast.Subscript):
+            return _loads(target.slice) | _loads(statement.value)
     if isinstance(statement, ast.Expr):
         return set().union(*(_loads(a) for a in statement.value.args[1:]))
     return _loads(statement.value)

@@ -29,8 +29,9 @@ PERMUTE = "permute"  # the same elements, axes reordered
 RESHAPE = "reshape"  # the same elements in order, another shape
 JOIN = "join"  # several inputs joined along an axis
 INDEX = "index"  # selects elements; the gradient is scattered back
+ASSIGN = "assign"  # a with the items at `index` replaced by value: a's shape
 KINDS = frozenset({SAME, BROADCAST, FLOATS, REDUCE, PRODUCT, PERMUTE, RESHAPE})
-KINDS |= {JOIN, INDEX}
+KINDS |= {JOIN, INDEX, ASSIGN}
 
 
 @dataclass(frozen=True)
@@ -166,13 +167,14 @@ def _mean(gate: Gate) -> str:
 
 
 def _extremum(gate: Gate) -> str:
-    # Ties share the gradient: it is never multiplied.
+    # Ties share the gradient: it is never multiplied. The count keeps a's
+    # dtype (an int64 count would turn float32 into float64).
     hit = f"(a == {_restore(gate, 'out')})"
     if not gate.has("axis"):
-        return f"g * {hit} / np.sum{hit}"
+        return f"g * {hit} / np.sum({hit[1:-1]}, dtype=a.dtype)"
     return (
-        f"{_restore(gate, 'g')} * {hit} / "
-        f"np.sum({hit[1:-1]}, axis={gate.code('axis')}, keepdims=True)"
+        f"{_restore(gate, 'g')} * {hit} / np.sum("
+        f"{hit[1:-1]}, axis={gate.code('axis')}, keepdims=True, dtype=a.dtype)"
     )
 
 
@@ -212,15 +214,51 @@ def _by_rank(gate: Gate, name: str, vector: str, matrix: str) -> str:
     return vector if rank == 1 else matrix
 
 
-# np.dot on vectors and matrices; the other operand's rank picks the form
+# np.dot contracts the last axis of x with the second-to-last of y (the only
+# one when y is 1-D): out = x.shape[:-1] + y.shape[:-2] + y.shape[-1:]. Known
+# ranks up to 2 keep the seed's forms; other ranks use tensordot; an unknown
+# rank decides at run time, the 2-D product first (it is the common case and
+# tensordot costs ~10 us more on small arrays). A 0-d operand is a product.
 def _dot_x(gate: Gate) -> str:
-    vector = "g * y" if gate.ranks.get("x") == 1 else "np.multiply.outer(g, y)"
-    return _by_rank(gate, "y", vector, "g.dot(y.T)")
+    rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
+    if ry == 0:
+        return "g * y"
+    if rx == 0:
+        return "np.sum(g * y)"
+    if ry == 1:
+        return "g * y" if rx == 1 else "np.multiply.outer(g, y)"
+    if ry == 2:
+        return "g.dot(y.T)"
+    if ry is not None:
+        return f"np.tensordot(g, np.moveaxis(y, -2, -1), {ry - 1})"
+    # y's contracted axis goes last; a 1-D y contracts nothing: an outer product
+    general = "np.tensordot(g, np.moveaxis(y, max(y.ndim - 2, 0), -1), y.ndim - 1)"
+    return f"g.dot(y.T) if y.ndim == 2 else {general}"
 
 
 def _dot_y(gate: Gate) -> str:
-    vector = "g * x" if gate.ranks.get("y") == 1 else "np.multiply.outer(x, g)"
-    return _by_rank(gate, "x", vector, "x.T.dot(g)")
+    rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
+    if rx == 0:
+        return "g * x"
+    if ry == 0:
+        return "np.sum(g * x)"
+    if rx == 1 and ry == 1:
+        return "g * x"
+    lead = (
+        "[range(x.ndim - 1)] * 2" if rx is None else repr((tuple(range(rx - 1)),) * 2)
+    )
+    # x's leading axes meet g's: the result is (l, *y.shape[:-2], k)
+    general = "np.multiply.outer(x, g)" if rx == 1 else f"np.tensordot(x, g, {lead})"
+    if ry is not None and ry <= 2:
+        if rx is None:
+            return f"x.T.dot(g) if x.ndim == 2 else {general}"
+        return "x.T.dot(g)" if rx == 2 else general
+    to = "y.ndim - 2" if ry is None else str(ry - 2)
+    general = f"np.moveaxis({general}, 0, {to})"
+    if ry is None and rx in (None, 2):
+        matrix = "x.ndim == 2 and y.ndim < 3" if rx is None else "y.ndim < 3"
+        return f"x.T.dot(g) if {matrix} else {general}"
+    return general
 
 
 def _swap(gate: Gate, name: str) -> str:
@@ -301,7 +339,16 @@ def _stack(gate: Gate) -> list[str]:
 
 
 def _concatenate(gate: Gate) -> list[str]:
-    """Each input gets its own slice of g along the joined axis."""
+    """Each input gets its own slice of g along the joined axis (of the
+    flattened g for axis=None, reshaped back)."""
+    if not gate.has("axis"):
+        templates, start = [], "0"
+        for item in _items(gate):
+            stop = f"{item}.size" if start == "0" else f"{start} + {item}.size"
+            part = f"{start}:{stop}" if start != "0" else f":{stop}"
+            templates.append(f"g[{part}].reshape({item}.shape)")
+            start = stop
+        return templates
     axis = int(gate.literal("axis"))
     lead = ":, " * axis if axis >= 0 else "..., "
     trail = ", :" * (-axis - 1) if axis < 0 else ""
@@ -322,6 +369,8 @@ def _transpose(gate: Gate) -> str:
     if not gate.has("axes"):
         return "g.T" if gate.ranks.get("out") else "np.transpose(g)"
     axes = [int(i) for i in gate.literal("axes")]
+    # the inverse permutation; negative axes count from the end
+    axes = [i % len(axes) for i in axes]
     inverse = tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
     return f"np.transpose(g, {inverse})"
 
@@ -371,19 +420,19 @@ RULES: dict[str, Rule] = {
     "log": rule(
         "x", kind=SAME, numpy="log", math="log", written="`math.log(x)`", x="g / x"
     ),
-    "log2": rule("x", kind=SAME, math="log2", numpy="log2", x="g / (x * np.log(2))"),
+    "log2": rule("x", kind=SAME, math="log2", numpy="log2", x="g / (x * math.log(2))"),
     "log10": rule(
-        "x", kind=SAME, math="log10", numpy="log10", x="g / (x * np.log(10))"
+        "x", kind=SAME, math="log10", numpy="log10", x="g / (x * math.log(10))"
     ),
     "log1p": rule("x", kind=SAME, math="log1p", numpy="log1p", x="g / (1 + x)"),
     "logb": rule(
         "x, base",
         kind=BROADCAST,
         written="`math.log(x, base)`",  # lower.py: math.log with two arguments
-        x="g / (x * np.log(base))",
-        base="-g * out / (base * np.log(base))",
+        x="g / (x * math.log(base))",
+        base="-g * out / (base * math.log(base))",
     ),
-    "exp2": rule("x", kind=SAME, math="exp2", numpy="exp2", x="g * out * np.log(2)"),
+    "exp2": rule("x", kind=SAME, math="exp2", numpy="exp2", x="g * out * math.log(2)"),
     "sqrt": rule("x", kind=SAME, math="sqrt", numpy="sqrt", x="g / (2 * out)"),
     "cbrt": rule("x", kind=SAME, math="cbrt", numpy="cbrt", x="g / (3 * out ** 2)"),
     "square": rule("x", kind=SAME, written="`x * x`", numpy="square", x="g * 2 * x"),
@@ -594,6 +643,15 @@ RULES: dict[str, Rule] = {
     ),
     # indexing scatters the gradient back, adding where indices repeat
     "getitem": rule("a, index", kind=INDEX, view=True, written="`x[index]`", a="g"),
+    # item assignment into an array the function made (stage.set_item); the
+    # backward zeroes the overwritten items of g for a (reverse.set_item)
+    "setitem": rule(
+        "a, value, index",
+        kind=ASSIGN,
+        written="`y[index] = value`",
+        a="g",
+        value="g[index]",
+    ),
 }
 
 
@@ -648,11 +706,14 @@ VIEW_CALLS = frozenset(
 )
 
 # Calls whose result carries no gradient: shapes, counts, masks, builders.
-NONDIFFERENTIABLE = frozenset("""
+NONDIFFERENTIABLE = frozenset(
+    """
     len int bool range
     sign floor ceil rint round trunc isnan isinf isfinite signbit
     argmax argmin argsort shape size ndim
     zeros ones full empty zeros_like ones_like full_like empty_like eye identity
     arange linspace equal not_equal greater greater_equal less less_equal
     logical_and logical_or logical_not
-    """.split())
+    array asarray prod float divmod
+    """.split()
+)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from .dims import Dims
 from .rules import REDUCE, RULES, SAME, of_kind
-from .stage import Program, Stage
+from .stage import Program, SetItem, Stage
 
 SCALAR = 0  # the class of every rank-0 value
 
@@ -37,6 +38,7 @@ class Shapes:
     klass: dict[str, int] = field(default_factory=dict)
     into: dict[str, Into] = field(default_factory=dict)
     count: int = 1
+    dims: Dims | None = None
 
     def fresh(self) -> int:
         self.count += 1
@@ -82,17 +84,35 @@ class Shapes:
         return into is not None and into.klass == klass
 
 
-def infer(program: Program) -> Shapes:
-    shapes = Shapes()
+def infer(program: Program, dims: Dims | None = None) -> Shapes:
+    """Ranks and classes; exact wherever `dims` (declared shapes) knows the
+    shape, as far as the text shows elsewhere."""
+    shapes = Shapes(dims=dims)
+    by_shape: dict[tuple, int] = {(): SCALAR}
+
+    def known(name: str) -> tuple[int | None, int | None]:
+        shape = dims.canonical(dims.shape.get(name)) if dims else None
+        if shape is None:
+            return None, None
+        if None in shape:
+            return len(shape), None
+        if shape not in by_shape:
+            by_shape[shape] = shapes.fresh()
+        return len(shape), by_shape[shape]
+
     for name in program.params:
         if program.scalar or name in program.float_params:
             shapes.rank[name], shapes.klass[name] = 0, SCALAR
         else:
-            shapes.rank[name], shapes.klass[name] = None, shapes.fresh()
+            rank, klass = known(name)
+            shapes.rank[name] = rank
+            shapes.klass[name] = shapes.fresh() if klass is None else klass
     for stage in program.stages:
         floats = program.scalar or stage.target in program.floats
-        rank, klass = (0, SCALAR) if floats else _stage(shapes, stage)
-        if not floats:
+        rank, klass = (0, SCALAR) if floats else known(stage.target)
+        if klass is None and not floats:
+            guessed, klass = _stage(shapes, stage)
+            rank = guessed if rank is None else rank
             into = _into(shapes, stage)
             if into is not None:
                 shapes.into[stage.target] = into
@@ -101,8 +121,33 @@ def infer(program: Program) -> Shapes:
     return shapes
 
 
+def summed_axes(
+    shapes: Shapes, value: str, total: str
+) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """(leading axes, kept axes) a gradient of `total`'s shape sums over to
+    take `value`'s shape, when the declared shapes decide it."""
+    dims = shapes.dims
+    if dims is None:
+        return None
+    small = dims.canonical(dims.shape.get(value))
+    big = dims.canonical(dims.shape.get(total))
+    if small is None or big is None or len(small) > len(big):
+        return None
+    lead = len(big) - len(small)
+    kept = []
+    for axis, dim in enumerate(small):
+        other = big[lead + axis]
+        if dim == 1 and other != 1:
+            kept.append(lead + axis)
+        elif dim != other:
+            return None  # different sizes, or one that may be 1
+    return tuple(range(lead)), tuple(kept)
+
+
 def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     gate, inputs = stage.gate, stage.inputs
+    if isinstance(stage.value, SetItem):  # some items replaced: the array's shape
+        return shapes.of(stage.value.array)
     if gate is None:
         return shapes.of(stage.value)
     if gate in _SAME_SHAPE:
@@ -132,6 +177,8 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     if gate == "reshape":
         target = stage.params.get("shape")
         if isinstance(target, (ast.Tuple, ast.List)):
+            if any(isinstance(e, ast.Starred) for e in target.elts):
+                return None, None  # x.reshape(n, *rest): rank unknown
             return len(target.elts), None
         return (1 if type(_literal(target)) is int else None), None
     if gate == "expand_dims":
@@ -148,7 +195,7 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
 def _into(shapes: Shapes, stage: Stage) -> Into | None:
     """How `stage.target` broadcasts into a larger class, if known."""
     gate, inputs = stage.gate, stage.inputs
-    if gate is None:
+    if gate is None or gate == "setitem":
         return None
     if gate in _SAME_SHAPE:
         name = inputs["x" if "x" in inputs else "a"]

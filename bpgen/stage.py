@@ -10,13 +10,14 @@ kept whole.
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from . import kinds
 from .fuse import fuse
-from .lower import Lowerer, gate_of, get_slot, set_slot
+from .lower import Lowerer, _tag, gate_of, get_slot, set_slot
 from .parse import Source
 from .rules import RULES, VIEW_GATES
 from .simplify import number
@@ -56,6 +57,21 @@ class Stage:
     node: cst.CSTNode | None = None  # the user's expression, for errors
 
 
+class SetItem(ast.expr):
+    """The value of `array` with `array[index] = item` done to a copy of it."""
+
+    _fields = ("array", "index", "item")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One name of a tuple assignment target (`*rest` is starred)."""
+
+    name: str
+    starred: bool
+    node: cst.CSTNode
+
+
 @dataclass
 class Program:
     """The staged function: what every later step works on."""
@@ -83,6 +99,7 @@ class Stager:
         self.fusion = fusion
         self.env: dict[str, str] = {}
         self.lower = Lowerer(source, self.env)
+        self.lower.function = function.name.value
         self.stages: list[Stage] = []
         self.varied: set[str] = set()
         self.bound: set[str] = set()
@@ -139,6 +156,8 @@ class Stager:
                 for name, slot in slots.items()
                 if name in grads
             )
+        if getattr(node, "bp_drops", None):  # float(), np.array(), ...
+            return self.passes_through(node)
         if isinstance(node, (ast.Call, ast.Compare, ast.Attribute, ast.Slice)):
             return False
         if is_lookup(node):
@@ -154,9 +173,15 @@ class Stager:
         if _is_literal(node) and target is None:
             return node
         if not self.is_varied(node):
-            if target is None and not _free_locals(node, self.bound):
+            inline = not _free_locals(node, self.bound) and not _random(node)
+            if target is None and inline:
                 return node
             return self.emit(node, None, {}, {}, target)
+        if getattr(node, "bp_drops", None) == "asarray":  # np.asarray(x): x itself
+            (value,) = node.args
+            return value if isinstance(value, ast.Name) else self.atom(value, target)
+        if getattr(node, "bp_drops", None) == "array":  # np.array(x): a copy of x
+            _tag(node, "copy", {"a": ("args", 0)})
         gate = gate_of(node)
         if gate is None:
             raise self._refuse_nondifferentiable(node)
@@ -173,7 +198,12 @@ class Stager:
                     set_slot(node, slots[name], value)
                 inputs[name] = value
             elif name in slots:
-                params[name] = get_slot(node, slots[name])
+                param = get_slot(node, slots[name])
+                staged = self.stage_random(param)
+                if staged is not param:
+                    set_slot(node, slots[name], staged)
+                # axis=AXIS: the rule reads the module constant's literal value
+                params[name] = self.constant_literal(staged)
                 # indices and conditions are discrete: no gradient flows into them
                 if name not in ("index", "condition") and self.is_varied(params[name]):
                     raise self.source_error(
@@ -241,34 +271,202 @@ class Stager:
         self.env[user_name] = name
 
     def assign(self, targets: list[cst.BaseAssignTargetExpression], value) -> None:
-        names: list[list[str]] = [self.target_names(t) for t in targets]
-        shapes = {len(n) for n in names}
-        if shapes == {1}:
+        items = [t for t in targets if isinstance(t, cst.Subscript)]
+        if items:
+            if len(targets) > 1:
+                raise self.source.error(
+                    items[0],
+                    "an item assignment must be the only target of its statement",
+                    "write one assignment per target",
+                )
+            self.set_item(items[0], self.lowered(value))
+            return
+        patterns = [self.target_names(t) for t in targets]
+        if all(p is None for p in patterns):
+            names = [t.value for t in targets]  # type: ignore[attr-defined]
             lowered = self.lowered(value)
             if len(names) == 1 and not isinstance(lowered, ast.Name):
                 # stage straight into the user's own name: `f = num * invden`
-                (name,) = names[0]
-                self.env[name] = self.atom(lowered, self.fresh(name)).id
+                self.env[names[0]] = self.atom(lowered, self.fresh(names[0])).id
                 return
             atom = self.atom(lowered)
-            for (name,) in names:
+            for name in names:
                 self.bind(name, atom)
             return
-        if not isinstance(value, (cst.Tuple, cst.List)) or len(shapes) != 1:
+        literal = isinstance(value, (cst.Tuple, cst.List)) and not any(
+            isinstance(e, cst.StarredElement) for e in value.elements
+        )
+        if literal and all(p is not None for p in patterns):
+            atoms = [self.atom(self.lowered(e.value)) for e in value.elements]
+            for pattern in patterns:
+                self._unpack_items(pattern, atoms, value)  # type: ignore[arg-type]
+            return
+        lowered = self.lowered(value)
+        calls = any(isinstance(n, ast.Call) for n in ast.walk(lowered))
+        if calls or self.is_varied(lowered):
+            lowered = self.atom(lowered)  # computed once, then unpacked
+        for target, pattern in zip(targets, patterns, strict=True):
+            if pattern is None:
+                self.bind(target.value, lowered)  # type: ignore[attr-defined]
+            else:
+                self._unpack_value(pattern, lowered, value)
+
+    def _unpack_items(self, pattern: list[Target], atoms: list[ast.expr], value):
+        """`a, b = e1, e2`: each name takes its item; a starred name a list."""
+        star = next((i for i, t in enumerate(pattern) if t.starred), None)
+        fixed = len(pattern) - (star is not None)
+        if len(atoms) != fixed and (star is None or len(atoms) < fixed):
+            at_least = "at least " if star is not None else ""
             raise self.source.error(
                 value,
-                "tuple unpacking needs a tuple of the same length on the right",
-                "write `a, b = expr1, expr2`, or one assignment per name",
+                f"cannot unpack {len(atoms)} values into {at_least}{fixed} names",
+                "give one name per value on the left",
             )
-        (count,) = shapes
-        if len(value.elements) != count:
+        after = len(pattern) - 1 - star if star is not None else 0
+        for i, target in enumerate(pattern):
+            if target.starred:
+                rest = atoms[i : len(atoms) - after]
+                if any(self.is_varied(a) for a in rest):
+                    raise self._refuse_star(target)
+                self.bind(target.name, ast.List(rest, ast.Load()))
+            else:
+                k = i if star is None or i < star else len(atoms) - (len(pattern) - i)
+                self.bind(target.name, atoms[k])
+
+    def _unpack_value(self, pattern: list[Target], atom: ast.expr, value) -> None:
+        """`N, C, H, W = x.shape`: each name takes its item of the value."""
+        varied = self.is_varied(atom)
+        star = next((i for i, t in enumerate(pattern) if t.starred), None)
+        if varied and star is not None:
+            raise self._refuse_star(pattern[star])
+        for i, target in enumerate(pattern):
+            if star is None or i < star:
+                index: ast.expr = ast.Constant(i)
+            elif i > star:
+                index = ast.Constant(i - len(pattern))
+            else:
+                stop = i + 1 - len(pattern)
+                index = ast.Slice(
+                    ast.Constant(i) if i else None,
+                    ast.Constant(stop) if stop else None,
+                )
+            item: ast.expr = ast.Subscript(copy.deepcopy(atom), index, ast.Load())
+            item.bp_node = target.node  # type: ignore[attr-defined]
+            if target.starred:  # Python collects a starred target into a list
+                item = ast.Call(ast.Name("list", ast.Load()), [item], [])
+                item.bp_node = target.node  # type: ignore[attr-defined]
+            elif varied:
+                _tag(item, "getitem", {"a": ("value",), "index": ("slice",)})
+            self.env[target.name] = self.atom(item, self.fresh(target.name)).id
+
+    def _refuse_star(self, target: Target) -> Exception:
+        return self.source.error(
+            target.node,
+            f"starred target `*{target.name}` would collect differentiated values "
+            "into a list",
+            "unpack into one name per value",
+        )
+
+    def passes_through(self, call: ast.Call) -> bool:
+        """Whether a call without gradient (float(), np.array(), np.prod(),
+        ...) is given a differentiated value: np.asarray(x) alone passes x
+        through unchanged; the others would drop its gradient, so are refused."""
+        values = [*call.args, *(k.value for k in call.keywords)]
+        if not any(self.is_varied(v) for v in values):
+            return False
+        name = call.bp_drops  # type: ignore[attr-defined]
+        one = len(call.args) == 1 and not call.keywords
+        listed = one and isinstance(call.args[0], (ast.List, ast.Tuple, ast.Starred))
+        if one and not listed and name in ("asarray", "array"):
+            return True  # np.asarray(x) is x, np.array(x) a copy of x
+        instead = {
+            "float": "drop float(): the value is a number already",
+            "array": "use np.stack([a, b]) to make one array of several values",
+            "asarray": "use np.stack([a, b]) for several values; drop the dtype",
+        }
+        raise self.source_error(
+            call,
+            f"`{name}()` of a value being differentiated would drop its gradient",
+            instead.get(name, "apply it to values that are not differentiated"),
+        )
+
+    # -- item assignment -----------------------------------------------------------
+
+    def set_item(self, target: cst.Subscript, value: ast.expr) -> None:
+        """`out[index] = value` into an array the function made: a new version
+        `out_1`, a copy of `out` with those items replaced."""
+        if not isinstance(target.value, cst.Name):
             raise self.source.error(
-                value, f"cannot unpack {len(value.elements)} values into {count} names"
+                target,
+                "bpgen assigns items only into a local array named on its own",
+                "assign the array to a name first, then write `name[...] = value`",
             )
-        atoms = [self.atom(self.lowered(e.value)) for e in value.elements]
-        for group in names:
-            for name, atom in zip(group, atoms, strict=True):
-                self.bind(name, atom)
+        name = target.value.value
+        current = self.env.get(name)
+        if current is None:
+            raise self.source.error(
+                target.value,
+                f"`{name}` is assigned into before it is defined",
+                "create the array first, e.g. with np.zeros_like",
+            )
+        self._check_fresh(target, name, current)
+        items = [self.lower._index(e) for e in target.slice]
+        index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
+        index = self.stage_random(index)  # discrete: no gradient flows into it
+        value = self.atom(value)
+        array = ast.Name(current, ast.Load())
+        node = SetItem(array, index, value)
+        node.bp_node = target  # type: ignore[attr-defined]
+        varied = current in self.varied or self.is_varied(value)
+        inputs = {"a": array, "value": value}
+        new = self.fresh(name)
+        self.emit(node, "setitem" if varied else None, inputs, {"index": index}, new)
+        self.env[name] = new
+
+    def _check_fresh(self, target: cst.Subscript, name: str, current: str) -> None:
+        """Refuse a write another name would see: the caller's array, an alias,
+        a view, a module constant."""
+        holder = None
+        if current in self.params:
+            holder = f"the parameter `{current}`, the caller's array"
+            if current != name:
+                holder = f"`{current}`, a parameter: the caller's array"
+        shared = sorted(n for n, v in self.env.items() if v == current and n != name)
+        if holder is None and shared:
+            holder = f"an array `{shared[0]}` also names"
+        if holder is None and current in self.views:
+            holder = "an array that shares memory with another (.T, reshape, x[...])"
+        made = next((s for s in reversed(self.stages) if s.target == current), None)
+        if holder is None and (made is None or not makes_array(made)):
+            holder = "a value the function did not create as a new array"
+            if made is not None and isinstance(made.value, ast.Name):
+                holder = f"the module constant `{made.value.id}`"
+        if holder is not None:
+            raise self.source.error(
+                target,
+                f"assigning into `{name}[...]` would change {holder}; bpgen "
+                "assigns items only into an array the function itself created",
+                f"copy it first: `{name} = {name}.copy()`, then assign into the copy",
+            )
+
+    def constant_literal(self, node: ast.expr) -> ast.expr:
+        """The literal value of a module constant (`AXIS = 1`), else `node`."""
+        if not isinstance(node, ast.Name) or node.id in self.bound:
+            return node
+        statement = self.source.constants.get(node.id)
+        if statement is None or len(statement.body) != 1:
+            return node
+        value = getattr(statement.body[0], "value", None)
+        try:
+            literal = ast.literal_eval(self.source.code(value))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return node
+        return ast.parse(repr(literal), mode="eval").body
+
+    def stage_random(self, node: ast.expr) -> ast.expr:
+        """A random draw in an index or a condition is staged, so the backward
+        reads the cached draw instead of drawing again."""
+        return self.emit(node, None, {}, {}, None) if _random(node) else node
 
     def note_inplace(self, node: cst.AugAssign) -> None:
         """On arrays `y += e` updates y in place, and every alias of y with it;
@@ -288,32 +486,42 @@ class Stager:
                 holder = "the caller"
             self.inplace.append((node, name, holder, current))
 
-    def target_names(self, target: cst.BaseExpression) -> list[str]:
+    def target_names(self, target: cst.BaseExpression) -> list[Target] | None:
+        """None for a plain name, else the names a tuple target unpacks into."""
         if isinstance(target, cst.Name):
-            return [target.value]
+            return None
         if isinstance(target, (cst.Tuple, cst.List)):
-            names = []
+            pattern = []
             for element in target.elements:
-                if isinstance(element, cst.StarredElement):
+                starred = isinstance(element, cst.StarredElement)
+                if starred and any(t.starred for t in pattern):
                     raise self.source.error(
-                        element,
-                        "starred assignment targets are not supported",
-                        "unpack into one name per value",
+                        element, "two starred names in one assignment"
                     )
                 if not isinstance(element.value, cst.Name):
                     raise self._refuse_target(element.value)
-                names.append(element.value.value)
-            return names
+                pattern.append(Target(element.value.value, starred, element))
+            return pattern
         raise self._refuse_target(target)
 
     def _refuse_target(self, target: cst.CSTNode) -> Exception:
-        if isinstance(target, (cst.Subscript, cst.Attribute)):
+        if isinstance(target, cst.Attribute):
             return self.source.error(
                 target,
-                "assigning into an item or attribute changes a value in place",
-                "build a new array instead, e.g. with np.where or np.concatenate",
+                "assigning into an attribute changes a value in place",
+                "build a new array instead, e.g. with reshape or np.where",
             )
-        return self.source.error(target, "only names can be assigned to")
+        if isinstance(target, cst.Subscript):
+            return self.source.error(
+                target,
+                "assigning into an item inside a tuple target is not supported",
+                "write one assignment per item: `a[i] = u`, then `b = v`",
+            )
+        return self.source.error(
+            target,
+            "only names can be assigned to here",
+            "unpack a nested tuple in two steps: `ab, c = ...`, then `a, b = ab`",
+        )
 
     def statement(self, node: cst.BaseSmallStatement) -> None:
         if isinstance(node, cst.Assign):
@@ -323,7 +531,7 @@ class Stager:
                 return
             self.assign([node.target], node.value)
         elif isinstance(node, cst.AugAssign):
-            if not isinstance(node.target, cst.Name):
+            if not isinstance(node.target, (cst.Name, cst.Subscript)):
                 raise self._refuse_target(node.target)
             operator = node.operator._get_token().rstrip("=")
             op = {"+": cst.Add(), "-": cst.Subtract(), "*": cst.Multiply()}
@@ -334,10 +542,13 @@ class Stager:
                     f"`{operator}=` is not supported",
                     "use += -= *= /= **= or @=",
                 )
-            self.note_inplace(node)
             combined = cst.BinaryOperation(node.target, op[operator], node.value)
             # report errors at the augmented assignment itself
             self.source.origin[combined] = node
+            if isinstance(node.target, cst.Subscript):  # y[i] += v: y[i] = y[i] + v
+                self.set_item(node.target, self.lowered(combined))
+                return
+            self.note_inplace(node)
             self.assign([node.target], combined)
         elif isinstance(node, cst.Pass):
             return
@@ -455,6 +666,11 @@ def _is_literal(node: ast.expr) -> bool:
     return False
 
 
+def _random(node: ast.expr) -> bool:
+    """Whether evaluating `node` draws random numbers."""
+    return any(getattr(n, "bp_random", False) for n in ast.walk(node))
+
+
 def _free_locals(node: ast.expr, bound: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in bound for n in ast.walk(node))
 
@@ -466,33 +682,40 @@ def stage(
     *,
     fusion: bool = True,
     activity: bool = True,
+    scalars: set[str] | frozenset[str] = frozenset(),
+    labels: set[str] | frozenset[str] = frozenset(),
 ) -> Program:
     """Stage `function`; `activity=False` treats every parameter as differentiated.
 
     The default `wrt` is every parameter that carries a gradient: dicts,
     labels, sizes and shapes are left out (they are staged again without).
+    `scalars` are parameters declared 0-d, `labels` ones declared integer or
+    boolean arrays.
     """
-    program = _stage(source, function, wrt, fusion, activity)
+    program = _stage(source, function, wrt, fusion, activity, scalars)
     numeric, read = kinds.numeric_params(
         program.params, program.stages, program.outputs
     )
-    inert = [p for p in program.wrt if p in read - numeric]
+    inert = [p for p in program.wrt if p in (read - numeric) | labels]
     if inert and wrt is None:
         keep = [p for p in program.wrt if p not in inert]
-        return _stage(source, function, keep, fusion, activity)
+        return _stage(source, function, keep, fusion, activity, scalars)
     if inert:
         name = inert[0]
-        first = next(s for s in program.stages if name in _names(s.value))
+        if name in labels:
+            params = [*function.params.params, *function.params.kwonly_params]
+            at = next(p for p in params if p.name.value == name)
+            what = "is annotated as integers or booleans"
+        else:
+            at = next(s for s in program.stages if name in _names(s.value)).node
+            what = "is used only as a dict, an index, a size or a shape here"
         raise source.error(
-            first.node,
-            f"`{name}` is used only as a dict, an index, a size or a shape here; "
-            "it has no gradient",
-            f"leave `{name}` out of wrt",
+            at, f"`{name}` {what}; it has no gradient", f"leave `{name}` out of wrt"
         )
     return program
 
 
-def _stage(source, function, wrt, fusion, activity) -> Program:
+def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
     if function.asynchronous is not None:
         raise source.error(
             function, "async functions are not supported", "drop `async`"
@@ -522,7 +745,7 @@ def _stage(source, function, wrt, fusion, activity) -> Program:
     stager.params.update(names)
     outputs, returns_tuple = stager.body()
     lower = stager.lower
-    floats = kinds.proven_floats(stager.stages, _float_params(function))
+    floats = kinds.proven_floats(stager.stages, _float_params(function) | scalars)
     numeric, _ = kinds.numeric_params(names, stager.stages, outputs)
     scalar = (
         "numpy" not in lower.modules and bool(names) and numeric | set(wrt) <= floats
@@ -625,6 +848,31 @@ def basic_index(index: ast.expr) -> bool:
         or (isinstance(p, ast.Attribute) and p.attr == "newaxis")
         for p in parts
     )
+
+
+# calls that return a new array (the rest may return their argument or a view)
+_BUILDERS = frozenset(
+    """zeros ones full empty zeros_like ones_like full_like empty_like eye
+    identity arange linspace array copy astype""".split()
+)
+# gates that may return their input or a view of it besides _VIEWS
+_NOT_FRESH = _VIEWS | {"asarray", "broadcast_to", "atleast_1d", "atleast_2d"}
+
+
+def makes_array(stage: Stage) -> bool:
+    """Whether `stage` surely makes a new array nobody else holds."""
+    if stage.gate == "getitem":
+        return not basic_index(stage.params["index"])
+    if stage.gate is not None:
+        return stage.gate not in _NOT_FRESH
+    value = stage.value
+    if isinstance(value, (SetItem, ast.BinOp, ast.UnaryOp, ast.Compare)):
+        return True
+    if isinstance(value, ast.Subscript):
+        return not basic_index(value.slice)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        return value.func.attr in _BUILDERS or getattr(value, "bp_random", False)
+    return False
 
 
 def _same_atom(a: ast.expr, b: ast.expr) -> bool:

@@ -51,7 +51,7 @@ def _floats(*values: float) -> Callable[[np.random.Generator], list]:
     return lambda rng: [v + 0.1 * rng.standard_normal() for v in values]
 
 
-CASES = [
+_CASES = [
     Case("staged", "f", _floats(3.0, -4.0)),
     Case("multiply", "f", _floats(4.0, -3.0)),
     Case("add", "f", _floats(4.0, -3.0)),
@@ -101,4 +101,12 @@ CASES = [
         "rnn_step",
         _args(_normal(3, 4), _normal(3, 5), _normal(4, 5), _normal(5, 5), _normal(5)),
     ),
+]
+
+# Every NumPy sample has a twin with its shapes declared (samples/*_shaped.py),
+# checked on the same arguments.
+CASES = _CASES + [
+    Case(f"{case.sample}_shaped", case.function, case.make_args, case.wrt)
+    for case in _CASES
+    if (SAMPLES / f"{case.sample}_shaped.py").exists()
 ]

@@ -89,12 +89,12 @@ REFUSALS = [
         "async functions are not supported",
     ),
     (
-        "item assignment",
-        NP + "def f(x):\n    y = x * 2\n    y[0] = 1.0\n    return y\n",
+        "item assignment into a parameter",
+        NP + "def f(x):\n    y = x * 2\n    x[0] = 1.0\n    return y\n",
         UnsupportedError,
         5,
         4,
-        "assigning into an item or attribute",
+        "would change the parameter `x`",
     ),
     (
         "print",
@@ -217,7 +217,7 @@ REFUSALS = [
         UnsupportedError,
         2,
         4,
-        "assigning into an item or attribute",
+        "assigning into an attribute",
     ),
     (
         "module as value",

@@ -47,6 +47,10 @@ def apart(*shape):
 
 M = "import math\n\n\ndef f({params}):\n    return {body}\n"
 N = "import numpy as np\n\n\ndef f({params}):\n    return {body}\n"
+ASSIGN = (
+    "import numpy as np\n\n\n"
+    "def f({params}):\n    out = x * 2.0\n    {body}\n    return out * x\n"
+)
 
 # (gate, template, body, params and how to make each, wrt)
 RULE_CASES = [
@@ -143,6 +147,16 @@ RULE_CASES = [
     ("dot", N, "np.dot(x, y)", {"x": normal(4), "y": normal(4, 2)}),
     ("dot", N, "np.dot(x, y)", {"x": normal(4), "y": normal(4)}),
     ("dot", N, "x.sum(axis=0).dot(y)", {"x": normal(3, 4), "y": normal(4, 2)}),
+    # N-D operands: the last axis of x meets the second-to-last of y (class 3)
+    ("dot", N, "x.dot(w)", {"x": normal(3, 3, 4), "w": normal(4, 2)}),
+    ("dot", N, "np.dot(x, y)", {"x": normal(2, 3), "y": normal(4, 3, 2)}),
+    (
+        "dot",
+        N,
+        "np.dot(x.reshape(2, 3, 4), y.reshape(3, 4, 2))",
+        {"x": normal(24), "y": normal(24)},
+    ),
+    ("dot", N, "np.dot(x, y.reshape(4, 3, 2))", {"x": normal(3), "y": normal(24)}),
     ("matmul", N, "x @ y", {"x": normal(4), "y": normal(2, 4, 3)}),
     ("matmul", N, "x @ y", {"x": normal(2, 3, 4), "y": normal(4)}),
     ("matmul", N, "x @ y", {"x": normal(4), "y": normal(4)}),
@@ -174,6 +188,16 @@ RULE_CASES = [
     ("transpose", N, "x.T * y", {"x": normal(3, 4), "y": normal(4, 3)}),
     ("transpose", N, "np.transpose(x, (1, 2, 0))", {"x": normal(2, 3, 4)}),
     ("transpose", N, "x.transpose(2, 0, 1)", {"x": normal(2, 3, 4)}),
+    # negative axes: the inverse permutation (issue 9, class 2)
+    ("transpose", N, "np.transpose(x, (-1, 0, 1))", {"x": normal(2, 3, 4)}),
+    (
+        "transpose",
+        N,
+        "np.transpose(x, (-1, 0, 1)) * y",
+        {"x": normal(3, 3, 3), "y": normal(3, 3, 3)},
+    ),
+    ("transpose", N, "x.transpose(0, -1, 1, 2)", {"x": normal(2, 3, 4, 5)}),
+    ("transpose", N, "x.transpose((-2, -1, 0))", {"x": normal(2, 3, 4)}),
     ("reshape", N, "x.reshape(2, -1)", {"x": normal(3, 4)}),
     ("reshape", N, "np.reshape(x, (4, 3))", {"x": normal(3, 4)}),
     ("expand_dims", N, "np.expand_dims(x, 1) * y", {"x": normal(3), "y": normal(3, 2)}),
@@ -204,6 +228,12 @@ RULE_CASES = [
         "np.concatenate([x, y], axis=-1)",
         {"x": normal(2, 3), "y": normal(2, 1)},
     ),
+    (
+        "concatenate",
+        N,
+        "np.concatenate([x, y], axis=None) * 2.0",
+        {"x": normal(2, 3), "y": normal(4)},
+    ),
     ("getitem", N, "x[1:, ::2]", {"x": normal(3, 4)}),
     (
         "getitem",
@@ -219,6 +249,14 @@ RULE_CASES = [
         {"x": normal(3, 4), "k": lambda r: np.array([1, 1, 3])},
     ),
     ("getitem", N, "x[x > 0]", {"x": apart(3, 4)}),
+    (
+        "setitem",
+        ASSIGN,
+        "out[idx] = y",
+        {"x": normal(5), "y": normal(), "idx": lambda r: np.array([0, 3])},
+    ),
+    ("setitem", ASSIGN, "out[:, 1:] = y", {"x": normal(3, 4), "y": normal(3)}),
+    ("setitem", ASSIGN, "out[x > 0] += y", {"x": apart(3, 4), "y": normal()}),
 ]
 
 
@@ -368,3 +406,64 @@ def test_exp2_output_needs_no_unbroadcast():
         lines = ["import numpy as np", "", "", "def f(x):", f"    h = np.{func}(x)"]
         source = "\n".join([*lines, "    return h * x", ""])
         assert "_unbroadcast" not in bpgen.generate(source)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_every_rule_keeps_the_dtype(dtype):
+    """float16/32 in, float16/32 out: no rule promotes (issue 9, class 7)."""
+    import bpgen
+    from bpgen.check import load
+
+    failures = []
+    for gate, template, body, params in RULE_CASES:
+        if template is not N:
+            continue
+        rng = np.random.default_rng(0)
+        args = [make(rng) for make in params.values()]
+        args = [
+            a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+            for a in args
+        ]
+        wrt = _differentiable(params)
+        forward, backward = load(
+            bpgen.generate(_source(template, body, params), wrt=wrt), "f"
+        )
+        out, cache = forward(*args)
+        grads = backward(np.ones_like(out), cache)
+        for name, grad in zip(wrt, grads, strict=True):
+            arg = args[list(params).index(name)]
+            if isinstance(arg, np.ndarray) and np.asarray(grad).dtype != dtype:
+                failures.append(f"{gate}: {body}: d{name} is {np.asarray(grad).dtype}")
+    assert not failures, "\n".join(failures)
+
+
+_X_SHAPES = {0: (), 1: (3,), 2: (2, 3), 3: (4, 2, 3), 4: (2, 4, 2, 3)}
+_Y_SHAPES = {0: (), 1: (3,), 2: (3, 2), 3: (2, 3, 5), 4: (2, 2, 3, 5)}
+
+
+def _ranked(name, rank, shapes):
+    """`name` written so that bpgen sees its rank (a reshape, or a sum for 0-d)."""
+    return f"{name}.reshape({shapes[rank]!r})" if rank else f"np.sum({name})"
+
+
+@pytest.mark.parametrize("rank_x", range(5))
+@pytest.mark.parametrize("rank_y", range(5))
+def test_dot_every_rank(rank_x, rank_y):
+    """np.dot's backward for every pair of ranks, each visible or not (class 3).
+    A 0-d operand is supported where its rank is visible."""
+    seen = [(True, True)]
+    if rank_x:
+        seen.append((False, True))
+    if rank_y:
+        seen.append((True, False))
+    if rank_x and rank_y:
+        seen.append((False, False))
+    rng = np.random.default_rng(rank_x * 5 + rank_y)
+    x = rng.standard_normal(_X_SHAPES[rank_x])
+    y = rng.standard_normal(_Y_SHAPES[rank_y])
+    for see_x, see_y in seen:
+        ax = _ranked("x", rank_x, _X_SHAPES) if see_x else "x"
+        ay = _ranked("y", rank_y, _Y_SHAPES) if see_y else "y"
+        args = [x.ravel() if see_x else x, y.ravel() if see_y else y]
+        body = f"np.dot({ax}, {ay})" if rank_x != 1 or see_x else f"{ax}.dot({ay})"
+        check_gradients(_source(N, body, ["x", "y"]), args, "f")

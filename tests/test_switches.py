@@ -37,6 +37,8 @@ def positive(*shape):
 
 N = "import numpy as np\n\n\ndef f({params}):\n{body}"
 M = "import math\n\n\ndef f({params}):\n{body}"
+# annotations in jaxtyping's spelling, read from the text and never evaluated
+J = "from __future__ import annotations\n\nimport numpy as np\n\n\ndef f({params}):\n{body}"
 
 # Programs that each lean on one optimisation: (id, template, lines, params, wrt)
 TARGETED = [
@@ -52,6 +54,7 @@ TARGETED = [
     ("broadcast-0d", N, ["return x * y + z"], {"x": lambda rng: np.array(rng.standard_normal()), "y": normal(4), "z": normal(3, 1)}, None),
     ("inplace-fanout", N, ["a = x * 2.0", "b = a + a", "c = b * a + np.exp(a)", "return c[::-1] + a[0] + x.T.T"], {"x": normal(3, 4)}, None),
     ("inplace-scatter", N, ["a = x[0] + x[1:].sum(axis=0)", "b = x[[0, 2, 2]] * a", "return b + x"], {"x": normal(3, 4)}, None),
+    ("guards", J, ["return np.tanh(x @ w + b)"], {'x: Float[np.ndarray, "N D"]': normal(3, 4), 'w: Float[np.ndarray, "D M"]': normal(4, 2), 'b: Float[np.ndarray, "M"]': normal(2)}, None),
     ("inplace-views", N, ["a = x.T", "b = a.reshape(12)", "c = b * b", "return c.reshape(4, 3) + a + x.T"], {"x": normal(3, 4)}, None),
 ]
 

@@ -1,0 +1,7 @@
+import numpy as np
+
+
+def f(x):
+    out = x
+    out[out < 0] = 0.0
+    return out
