@@ -205,7 +205,7 @@ class Stager:
                 # axis=AXIS: the rule reads the module constant's literal value
                 params[name] = self.constant_literal(staged)
                 # indices and conditions are discrete: no gradient flows into them
-                if name not in ("index", "condition") and self.is_varied(params[name]):
+                if name not in rule.discrete and self.is_varied(params[name]):
                     raise self.source_error(
                         node,
                         f"`{name}=` must be written as a literal here, not computed "
@@ -616,14 +616,46 @@ def origin(node: ast.AST) -> cst.CSTNode | None:
 
 
 def _identifiers(function: cst.FunctionDef) -> set[str]:
+    """Every `cst.Name` in the function, by a plain walk over the node fields:
+    a CSTVisitor rebuilds each node it passes and cost ten times as much."""
     names: set[str] = set()
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
+    stack: list[cst.CSTNode] = [function]
+    node_type, name_type = cst.CSTNode, cst.Name
+    while stack:
+        node = stack.pop()
+        if type(node) is name_type:
             names.add(node.value)
-
-    function.visit(Collect())
+            continue
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                stack.append(value)
+            elif isinstance(value, (tuple, list)):
+                stack.extend(v for v in value if isinstance(v, node_type))
     return names
+
+
+# fields that hold only whitespace, brackets, punctuation or comments: no Name
+_NO_NAMES = frozenset(
+    "lpar rpar comma semicolon leading_lines lines_after_decorators header "
+    "footer equal colon newline indent".split()
+)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        import dataclasses
+
+        fields = _FIELDS[cls] = tuple(
+            f.name
+            for f in dataclasses.fields(cls)
+            if "whitespace" not in f.name and f.name not in _NO_NAMES
+        )
+    return fields
 
 
 def _is_literal(node: ast.expr) -> bool:
