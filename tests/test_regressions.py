@@ -271,6 +271,66 @@ def test_0d_array_argument_gets_numpy_scalar():
     dx[...] = 1.0  # writable
 
 
+# -- found by the wide random grammar (tests/programs_wide.py) ----------------------------
+
+
+@bug(
+    "t[[1, 0, 0, 2]] = b: with a repeated index the last write wins, but every "
+    "duplicate of b gets the gradient (db[1] should be 0)"
+)
+def test_setitem_repeated_index_last_write_wins():
+    check_oracles(
+        src("x, b", "t = np.zeros_like(x)", "t[[1, 0, 0, 2]] = b", "return t"),
+        [n(4, 3), n(4, 3)],
+    )
+
+
+@bug(
+    "t[[1, -1, 0, -2]] = b on 3 rows: -2 and 1 are the same row, the first write "
+    "is overwritten, db gets the gradient twice"
+)
+def test_setitem_repeated_negative_index_last_write_wins():
+    check_oracles(
+        src("x, b", "t = x * 1.0", "t[[1, -1, 0, -2]] = b", "return t"),
+        [n(3, 2), n(4, 2)],
+    )
+
+
+@bug("np.moveaxis(x, 0, -1): dx is a view of dout (writing into dx changes dout)")
+def test_moveaxis_gradient_aliases_dout():
+    check_contract(src("x", "return np.moveaxis(x, 0, -1)"), [n(2, 3, 4)])
+
+
+@bug("np.flip(x, axis=-1): dx is a view of dout (writing into dx changes dout)")
+def test_flip_gradient_aliases_dout():
+    check_contract(src("x", "return np.flip(x, axis=-1)"), [n(2, 3)])
+
+
+@bug("np.fliplr / np.flipud / np.rot90: dx is a view of dout")
+def test_fliplr_flipud_rot90_gradients_alias_dout():
+    problems = []
+    for expr in ("np.fliplr(x)", "np.flipud(x)", "np.rot90(x)"):
+        try:
+            check_contract(src("x", f"return {expr}"), [n(3, 3)], dtypes=(np.float64,))
+        except AssertionError as exc:
+            problems.append(f"{expr}: {str(exc).splitlines()[0]}")
+    assert problems == []
+
+
+@bug("np.trace(x) on float32, backward(1.0, cache): dx is float64")
+def test_trace_python_float_dout_gives_float64():
+    (dx,) = grads_for(src("x", "return np.trace(x)"), [n(3, 3).astype(np.float32)], 1.0)
+    assert dx.dtype == np.float32, dx.dtype
+
+
+@bug("np.nansum(x) on float32, backward(1.0, cache): dx is float64")
+def test_nansum_python_float_dout_gives_float64():
+    (dx,) = grads_for(
+        src("x", "return np.nansum(x)"), [n(3, 3).astype(np.float32)], 1.0
+    )
+    assert dx.dtype == np.float32, dx.dtype
+
+
 # -- fixed on main: kept as regression tests ---------------------------------------------------------
 
 
