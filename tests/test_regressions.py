@@ -331,6 +331,30 @@ def test_nansum_python_float_dout_gives_float64():
     assert dx.dtype == np.float32, dx.dtype
 
 
+@bug(
+    "np.repeat(x, [1, 2], axis=0) (per-item repeat counts): the backward's reshape "
+    "takes the list as a count, TypeError"
+)
+def test_repeat_with_count_list_crashes():
+    check_oracles(src("x", "return np.repeat(x, [1, 2], axis=0)"), [n(2, 3)])
+
+
+@bug("np.einsum('ij->ji', x): dx is a view of dout (writing into dx changes dout)")
+def test_einsum_single_operand_gradient_aliases_dout():
+    check_contract(src("x", "return np.einsum('ij->ji', x)"), [n(2, 3)])
+
+
+@bug(
+    "np.clip(x, lo, 1.0) where lo > 1.0: NumPy returns the upper bound, but dlo "
+    "gets g (the lower bound's rule ignores the upper bound)"
+)
+def test_clip_lower_bound_above_upper_bound():
+    check_oracles(
+        src("x, lo", "return np.clip(x, lo, 1.0)"),
+        [np.array([0.5, 0.2]), np.array([1.5, 0.0])],
+    )
+
+
 # -- fixed on main: kept as regression tests ---------------------------------------------------------
 
 
