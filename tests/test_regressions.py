@@ -355,6 +355,23 @@ def test_clip_lower_bound_above_upper_bound():
     )
 
 
+@bug(
+    "max(x, y) on floats with a 0-d array dout: dy is that dout itself (an ndarray, "
+    "not a float, and the same memory as dout)"
+)
+def test_builtin_max_with_0d_dout_returns_dout():
+    dx, dy = grads_for(src("x, y", "return max(x, y)"), [0.3, 0.7], np.array(1.0))
+    assert isinstance(dx, float) and isinstance(dy, float), (type(dx), type(dy))
+
+
+@bug("np.diag(x) * y: dx is np.diagonal(g), a read-only view (dx += ... raises)")
+def test_diag_gradient_is_read_only():
+    dx, _ = grads_for(
+        src("x, y", "return np.diag(x) * y"), [n(3), n(3, 3)], np.ones((3, 3))
+    )
+    assert dx.flags.writeable
+
+
 # -- fixed on main: kept as regression tests ---------------------------------------------------------
 
 
