@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import inspect
+import itertools
 import linecache
 import math
 import os
