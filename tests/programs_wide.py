@@ -44,6 +44,7 @@ OPEN: set[str] = {
     "0d-array-kind",  # a 0-d array argument gets a NumPy scalar: no 0-d arrays
     "setitem-repeated",  # t[[0, 0]] = b: every duplicate gets the gradient: left out
     "view-alias",  # moveaxis/flip/rot90 gradients are views of dout: left out
+    "shape-unpack-state",  # N, C = x.shape loses x's gradient by history: left out
 }
 if os.environ.get("BPGEN_WIDE_ALL", "") not in ("", "0"):
     OPEN = set()
@@ -64,7 +65,7 @@ class WideProgram:
     source: str
     args: list
     params: list[str]
-    expect_wrt: list[str]  # array and float parameters, in order
+    expect_wrt: list[str]  # array and float parameters: the default wrt's bound
     features: set[str] = field(default_factory=set)
     autograd_may_be_wrong: str | None = None
 
@@ -748,6 +749,31 @@ def axis_gate(b: _Builder) -> str | None:
     return b.assign(code)
 
 
+def unpack(b: _Builder) -> str | None:
+    """`n0, n1 = v.shape`, then a size in arithmetic and a reshape."""
+    if "shape-unpack-state" in OPEN:
+        return None
+    v = b.operand(array=True, min_rank=2)
+    if v is None:
+        return None
+    rank = np.ndim(b.env[v])
+    sizes = [f"n{len(b.lines)}_{i}" for i in range(rank)]
+    namespace = {"np": np, **b.env}
+    exec(f"{', '.join(sizes)} = {v}.shape", namespace)
+    b.lines.append(f"{', '.join(sizes)} = {v}.shape")
+    for name in sizes:
+        b.env[name] = namespace[name]
+    b.features.add("shape-unpack")
+    form = b.pick(
+        [
+            f"{v} / {sizes[0]}",
+            f"{v}.reshape({sizes[0]}, -1) * 2.0",
+            f"np.sum({v}) / ({sizes[0]} * {sizes[-1]})",
+        ]
+    )
+    return b.assign(form)
+
+
 CONSTRUCTS = [
     index,
     index,
@@ -769,6 +795,7 @@ CONSTRUCTS = [
     setitem,
     axis_gate,
     axis_gate,
+    unpack,
 ]
 
 # gates of bpgen.rules.RULES this grammar writes (test_generator_covers_rule_table)
