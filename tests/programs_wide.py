@@ -746,6 +746,8 @@ def axis_gate(b: _Builder) -> str | None:
     if name in ("cumprod", "prod") and np.min(np.abs(b.env[v])) < 0.1:
         return None
     b.features.add(f"gate-{name}")
+    if name in ("repeat", "tile", "diagonal", "moveaxis") and "-" in code:
+        b.note_autograd(f"autograd's {name} mishandles negative axes")
     return b.assign(code)
 
 
