@@ -43,7 +43,8 @@ def _backward_lines(code: str) -> int:
     not lines: black may wrap a longer but plainer one."""
     backward = code.split("def f_backward", 1)[1]
     kept = backward.split("    # new arrays the caller may write into")[0]
-    return len(ast.parse("def f_backward" + kept).body[0].body)
+    body = ast.parse("def f_backward" + kept).body[0].body
+    return sum(not isinstance(statement, ast.Return) for statement in body)
 
 
 @settings(
