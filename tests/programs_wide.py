@@ -44,7 +44,6 @@ OPEN: set[str] = {
     "0d-array-kind",  # a 0-d array argument gets a NumPy scalar: no 0-d arrays
     "setitem-repeated",  # t[[0, 0]] = b: every duplicate gets the gradient: left out
     "view-alias",  # moveaxis/flip/rot90 gradients are views of dout: left out
-    "shape-unpack-state",  # N, C = x.shape loses x's gradient by history: left out
 }
 if os.environ.get("BPGEN_WIDE_ALL", "") not in ("", "0"):
     OPEN = set()

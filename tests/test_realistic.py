@@ -13,7 +13,6 @@ reproduction in tests/test_regressions.py. The figures are printed with -s.
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections import Counter
 
@@ -70,20 +69,9 @@ def classify(program: Program) -> tuple[str, str]:
     return "checked", verdict.autograd
 
 
-# While this bug is open, a function that unpacks a shape (`N, C = x.shape`)
-# may lose its gradients depending on what was generated before it in the
-# process (test_regressions.py::test_shape_unpacking_same_output_every_time):
-# those programs are a non-strict xfail, since they pass or fail by history.
-SHAPE_UNPACK_STATE_OPEN = True
-_UNPACKS_SHAPE = re.compile(r"^\s+\w+(, \w+)+ = \w+\.shape$", re.M)
-
-
 def _param(program: Program):
     marks = []
-    if SHAPE_UNPACK_STATE_OPEN and _UNPACKS_SHAPE.search(program.source):
-        reason = "bug: shape-unpack-state (flaky while open)"
-        marks.append(pytest.mark.xfail(strict=False, reason=reason))
-    elif program.bug:
+    if program.bug:
         marks.append(
             pytest.mark.xfail(
                 strict=True, reason=f"bug: {program.bug} (tests/test_regressions.py)"
