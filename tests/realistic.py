@@ -701,7 +701,7 @@ def f(x):
 P("transpose_negative_equal_dims", """
 def f(x):
     return np.sum(np.transpose(x, (1, -1, 0)) * np.arange(27.0).reshape(3, 3, 3))
-""", N(3, 3, 3), autograd_wrong=NEG_TRANSPOSE, bug="transpose-negative")
+""", N(3, 3, 3), autograd_wrong=NEG_TRANSPOSE, bug="upcast-dtype")
 P("transpose_method_negative", """
 def f(x):
     return x.transpose(0, -1, 1, 2)
