@@ -111,7 +111,7 @@ class Stager:
         self.unnamed: set[str] = set()  # temporaries: no user name reaches them
         self.float_params = _float_params(function)
         self.inplace: list[tuple[cst.AugAssign, str, str, str]] = []
-        self._varied_nodes: dict[int, bool] = {}  # by id: the nodes outlive staging
+        self._varied_nodes: dict[int, tuple[ast.AST, bool]] = {}  # by id
 
     # -- names -----------------------------------------------------------------
 
@@ -141,10 +141,11 @@ class Stager:
         """Whether `node`'s value depends on a differentiated input."""
         if isinstance(node, ast.Name):
             return node.id in self.varied
-        known = self._varied_nodes.get(id(node))
-        if known is None:
-            known = self._varied_nodes[id(node)] = self._is_varied(node)
-        return known
+        entry = self._varied_nodes.get(id(node))
+        if entry is None or entry[0] is not node:
+            # the entry keeps its node alive, so no later node reuses its id
+            entry = self._varied_nodes[id(node)] = (node, self._is_varied(node))
+        return entry[1]
 
     def _is_varied(self, node: ast.AST) -> bool:
         gate = gate_of(node)

@@ -9,6 +9,7 @@ name, as broadcasting requires). `BPGEN_LONG=1` runs many more.
 
 from __future__ import annotations
 
+import ast
 import os
 
 import numpy as np
@@ -36,11 +37,14 @@ def declared(program, args) -> dict[str, str]:
 
 
 def _backward_lines(code: str) -> int:
-    """Lines of the backward up to the hand-out block: that block (a float
-    made a float, a shared array copied) keeps the gradient contract, and a
-    declared float may need one the general code does not."""
+    """Statements of the backward up to the hand-out block: that block (a
+    float made a float, a shared array copied) keeps the gradient contract,
+    and a declared float may need one the general code does not. Statements,
+    not lines: black may wrap a longer but plainer one."""
     backward = code.split("def f_backward", 1)[1]
-    return len(backward.split("# new arrays the caller may write into")[0].splitlines())
+    kept = backward.split("    # new arrays the caller may write into")[0]
+    body = ast.parse("def f_backward" + kept).body[0].body
+    return sum(not isinstance(statement, ast.Return) for statement in body)
 
 
 @settings(
