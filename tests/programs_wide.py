@@ -258,6 +258,7 @@ def transpose(b: _Builder) -> str | None:
     axes = [_axis_spelling(b, a, rank) if negative else a for a in perm]
     if any(a < 0 for a in axes):
         b.features.add("transpose-negative")
+        b.autograd_note = "autograd's transpose backward mishandles negative axes"
     text = ", ".join(map(str, axes))
     form = b.pick(["np", "method", "method-tuple", "swapaxes", "swapaxes-method", "T"])
     if form == "np":
