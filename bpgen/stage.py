@@ -856,8 +856,9 @@ _BUILDERS = frozenset(
     """zeros ones full empty zeros_like ones_like full_like empty_like eye
     identity arange linspace array copy astype""".split()
 )
-# gates that may return their input or a view of it besides _VIEWS
-_NOT_FRESH = _VIEWS | {"asarray", "broadcast_to", "atleast_1d", "atleast_2d"}
+# gates that may return their input or a view of it: the declared views
+# (broadcast_to, atleast_1d/2d/3d among them) and np.asarray
+_NOT_FRESH = _VIEWS | {"asarray"}
 
 
 def makes_array(stage: Stage) -> bool:
