@@ -254,11 +254,13 @@ def _functions(unit: Unit, render: Renderer) -> str:
         f"def {name}_backward({backward.dout}, {backward.cache_name}):",
         f'    """Gradients of {name} with respect to {", ".join(program.wrt)}."""',
     ]
-    if backward.cache:
-        if len(backward.cache) == 1:
-            lines.append(f"    ({backward.cache[0]},) = {backward.cache_name}")
+    # an array written into in place keeps its name in the backward too
+    cache = [same.get(n, n) for n in backward.cache]
+    if cache:
+        if len(cache) == 1:
+            lines.append(f"    ({cache[0]},) = {backward.cache_name}")
         else:
-            unpack = _wrapped("    ", backward.cache, f" = {backward.cache_name}", "(")
+            unpack = _wrapped("    ", cache, f" = {backward.cache_name}", "(")
             lines.append(unpack)
     for block in backward.blocks:
         if block.stage is not None:
@@ -267,7 +269,8 @@ def _functions(unit: Unit, render: Renderer) -> str:
         elif block.note:
             lines.append(f"    # {block.note}")
         for statement in block.statements:
-            lines.append(f"    {render(statement)}")
+            renamed = _Renamed(same).visit(statement) if same else statement
+            lines.append(f"    {render(renamed)}")
     lines.append(f"    return {_tuple(backward.returns)}")
     return "\n".join(lines)
 
