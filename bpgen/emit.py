@@ -212,6 +212,9 @@ def _written_in_place(unit: Unit) -> dict[str, str]:
         if not isinstance(value, SetItem):
             continue
         array = value.array.id
+        made = next((s for s in stages[:i] if s.target == same.get(array, array)), None)
+        if made is None or not makes_array(made):
+            continue  # a view of a temporary the backward may read: copy
         # the array and every view of it made so far keep their items
         sharing = {array}
         for before in stages[:i]:
