@@ -1,9 +1,30 @@
 """bpgen writes the backward pass of a plain Python/NumPy forward function."""
 
+from typing import TYPE_CHECKING, Any
+
 from .decorator import differentiable
 from .errors import BpgenError
 from .generate import generate
 from .options import Options
 
+if TYPE_CHECKING:
+    from .diagram import Circuit
+
 __version__ = "0.1.0"
-__all__ = ["BpgenError", "Options", "__version__", "differentiable", "generate"]
+
+
+def circuit(function: Any, /, **values: Any) -> "Circuit":
+    """The staged circuit of `function` at `values` (e.g. x=3, y=-4): forward
+    values and gradients on each gate; displays inline in Jupyter (SVG)."""
+    from .diagram import circuit as draw
+
+    return draw(function, **values)
+
+__all__ = [
+    "BpgenError",
+    "Options",
+    "__version__",
+    "circuit",
+    "differentiable",
+    "generate",
+]

@@ -17,6 +17,12 @@ What real machines do to caches is handled here:
 - concurrent processes write to private temporary files and `os.replace`
   them into place, so a reader sees a whole entry or none.
 
+The cache does not grow forever: each write prunes entries not used for
+`MAX_AGE_DAYS` days, then the least recently used ones beyond `max_bytes()`
+(`$BPGEN_CACHE_MAX_MB`, default 64). A hit marks its entry used (its mtime,
+refreshed at most once a day). `bpgen --cache-info` and `bpgen --clear-cache`
+show and empty it; only files named like entries are ever removed.
+
 Where: `$BPGEN_CACHE_DIR` when set, else the per-user cache directory
 (`$XDG_CACHE_HOME/bpgen` or `~/.cache/bpgen` on Linux, `~/Library/Caches/bpgen`
 on macOS, `%LOCALAPPDATA%\\bpgen\\Cache` on Windows). `BPGEN_NO_CACHE=1` turns
@@ -29,13 +35,21 @@ import contextlib
 import hashlib
 import marshal
 import os
+import re
 import sys
+import time
 import types
 from pathlib import Path
 
 FORMAT = "1"
 KEY_LENGTH = 40  # hex digits of sha256 kept in file names
 _TRAILER = "# bpgen cache entry "
+MAX_AGE_DAYS = 30
+DEFAULT_MAX_MB = 64
+_DAY = 86400.0
+# an entry's files: NAME-KEY.py and NAME-KEY.TAG.code; temporaries .NAME.HEX.tmp
+_ENTRY_FILE = re.compile(rf"^(.+-[0-9a-f]{{{KEY_LENGTH}}})(\.py|\.[\w.-]+\.code)$")
+_TEMP_FILE = re.compile(rf"^\..+-[0-9a-f]{{{KEY_LENGTH}}}\..*\.[0-9a-f]{{8}}\.tmp$")
 
 _fingerprint: str | None = None
 
@@ -125,7 +139,17 @@ def load(path: Path, entry_key: str) -> str | None:
         return None
     body += "\n"
     expected = f"{_TRAILER}{entry_key} sha256 {_digest(body)}"
-    return body if trailer == expected else None
+    if trailer != expected:
+        return None
+    _mark_used(path)
+    return body
+
+
+def _mark_used(path: Path) -> None:
+    """Refresh the entry's mtime (pruning's clock), at most once a day."""
+    with contextlib.suppress(OSError):
+        if time.time() - path.stat().st_mtime > _DAY:
+            os.utime(path)
 
 
 def store(path: Path, entry_key: str, text: str) -> bool:
@@ -139,7 +163,129 @@ def store(path: Path, entry_key: str, text: str) -> bool:
         atomic_write(path, entry_text(text, entry_key).encode("utf-8"), durable=False)
     except OSError:
         return False
+    prune(path.parent, keep=path)
     return True
+
+
+def max_bytes() -> int:
+    """The size limit pruning keeps the cache under."""
+    try:
+        megabytes = float(os.environ.get("BPGEN_CACHE_MAX_MB", DEFAULT_MAX_MB))
+    except ValueError:
+        megabytes = DEFAULT_MAX_MB
+    return int(max(megabytes, 0) * 1024 * 1024)
+
+
+def _entries(root: Path) -> dict[str, list[tuple[Path, os.stat_result]]]:
+    """The cache's files by entry (temporaries under their own names)."""
+    found: dict[str, list[tuple[Path, os.stat_result]]] = {}
+    try:
+        scan = list(os.scandir(root))
+    except OSError:
+        return found
+    for item in scan:
+        match = _ENTRY_FILE.match(item.name)
+        if match is None and not _TEMP_FILE.match(item.name):
+            continue
+        try:
+            if not item.is_file(follow_symlinks=False):
+                continue
+            info = item.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        group = match.group(1) if match else item.name
+        found.setdefault(group, []).append((Path(item.path), info))
+    return found
+
+
+def prune(
+    root: Path, *, keep: Path | None = None, now: float | None = None
+) -> tuple[int, int]:
+    """Remove stale entries; returns (files removed, bytes freed).
+
+    An entry is stale when unused for MAX_AGE_DAYS (a temporary file after a
+    day), or when it is among the least recently used beyond max_bytes().
+    `keep` (the entry just written) is never removed.
+    """
+    now = time.time() if now is None else now
+    kept = None if keep is None else _ENTRY_FILE.match(keep.name)
+    keep_group = kept.group(1) if kept else None
+    groups = []
+    for group, files in _entries(root).items():
+        used = max(info.st_mtime for _, info in files)
+        size = sum(info.st_size for _, info in files)
+        temporary = group.endswith(".tmp")
+        groups.append((used, group, size, files, temporary))
+    groups.sort(reverse=True)  # most recently used first
+    removed = freed = 0
+    total = 0
+    limit = max_bytes()
+    for used, group, size, files, temporary in groups:
+        age = now - used
+        stale = age > (_DAY if temporary else MAX_AGE_DAYS * _DAY)
+        if group != keep_group and (stale or total + size > limit):
+            for path, info in files:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed += 1
+                    freed += info.st_size
+            continue
+        total += size
+    return removed, freed
+
+
+def clear() -> tuple[int, int]:
+    """Remove every entry (`bpgen --clear-cache`): (files removed, bytes freed)."""
+    root = directory()
+    removed = freed = 0
+    if root is None:
+        return removed, freed
+    for files in _entries(root).values():
+        for path, info in files:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+                freed += info.st_size
+    return removed, freed
+
+
+def describe() -> str:
+    """What `bpgen --cache-info` prints: location, entries, size, limits."""
+    root = directory()
+    if root is None:
+        return "location: none (caching is off: BPGEN_NO_CACHE is set)\n"
+    groups = _entries(root)
+    entries = [g for g in groups.values() if g[0][0].suffix != ".tmp"]
+    files = sum(len(g) for g in groups.values())
+    size = sum(info.st_size for g in groups.values() for _, info in g)
+    lines = [f"location: {root}" + ("" if root.is_dir() else " (not created yet)")]
+    lines.append(
+        f"entries:  {len(entries)} ({files} file{'s' if files != 1 else ''}, "
+        f"{human(size)})"
+    )
+    if entries:
+        newest = max(info.st_mtime for g in entries for _, info in g)
+        oldest = min(max(info.st_mtime for _, info in g) for g in entries)
+        stamp = "%Y-%m-%d %H:%M"
+        lines.append(
+            f"used:     oldest {time.strftime(stamp, time.localtime(oldest))}, "
+            f"newest {time.strftime(stamp, time.localtime(newest))}"
+        )
+    lines.append(
+        f"pruned:   on each write, entries unused for {MAX_AGE_DAYS} days, then "
+        f"the least recently used beyond {human(max_bytes())} (BPGEN_CACHE_MAX_MB)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def human(size: int) -> str:
+    """A byte count as people read it: 980 B, 12.4 KiB, 3.0 MiB."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024 or unit == "MiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"  # pragma: no cover
 
 
 def load_code(path: Path, entry: Path) -> types.CodeType | None:

@@ -1,6 +1,10 @@
 """The `bpgen` command: print, write, check or diff generated backward code.
 
     bpgen FILE... [-f NAME ...] [--wrt NAME,NAME] [-o OUT] [--check] [--diff]
+    bpgen FILE --emit-test OUT_test.py      a pytest file checking the gradients
+    bpgen FILE -f NAME --graph OUT.svg --at x=3,y=-4   a circuit diagram
+    bpgen --gates [WORD]                    the supported gates
+    bpgen --cache-info | --clear-cache      the decorator's cache
 
 Exit status: 0 success; 1 an input was refused or `--check` found drift;
 2 usage error (bad option, unreadable file, unwritable output).
@@ -34,22 +38,37 @@ examples:
   bpgen model.py                         print the generated module
   bpgen model.py -f loss --wrt w,b       only loss(); gradients for w and b
   bpgen model.py -o model_grad.py        write it to model_grad.py
+  bpgen layer.py --shape x=N,D --shape W=D,M --shape b=M
+                                         declared shapes: exact, hand-style sums
   bpgen model.py -o model_grad.py --check
                                          CI: exit 1 if model_grad.py is stale
   bpgen model.py -o model_grad.py --diff show what would change, write nothing
   bpgen src/*.py -o gen/                 several inputs: gen/<name>.py each
   bpgen src/*.py -o '{dir}/{stem}_grad.py'
                                          several inputs: next to each input
+  bpgen model.py -o model_grad.py --emit-test test_model_grad.py
+                                         also a pytest file checking its gradients
+  bpgen model.py -f f --graph f.svg --at x=3,y=-4
+                                         the circuit of f() with values, gradients
+  bpgen --gates norm                     the supported gates matching "norm"
+  bpgen --cache-info                     where the decorator's cache is, its size
 
 With several FILEs, -o must be a directory (an existing one, or a path ending
 in "/") or a template using {stem} (file name without .py), {name} (file
 name) and {dir} (the input's directory). --wrt and -f apply to every FILE.
+Missing parent directories of OUT are created. Files bpgen generated (their
+first line says so) are outputs, never inputs: with several FILEs they are
+skipped (-v says which), so the same glob can run again; named alone, they
+are refused.
 
 exit status:
   0  success (with --check: every output is up to date)
   1  an input was refused (the message says where and why), or --check
      found an output stale or missing
   2  usage error: bad option, unreadable input, unwritable output
+  --diff alone exits 0 even when it shows changes (black's convention);
+  --diff --check shows the diff and exits 1 on drift. --gates WORD exits 1
+  when no gate matches; --graph exits 1 when the function fails at --at.
 """
 
 SWITCH_HELP = {
@@ -74,20 +93,23 @@ class Job:
     input: str  # as given on the command line ("-" is stdin)
     filename: str  # as it appears in the header and in error messages
     output: Path | None  # None: stdout
-    make_parent: bool = False  # -o DIR/: create DIR if needed
 
 
 def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
-        usage="%(prog)s FILE... [-f NAME ...] [--wrt NAME,NAME] [-o OUT] "
-        "[--check] [--diff]",
+        usage="%(prog)s FILE... [-f NAME ...] [--wrt NAME,NAME] "
+        "[--shape NAME=DIMS ...]\n"
+        "       [-o OUT] [--check] [--diff]\n"
+        "       %(prog)s FILE --emit-test OUT_test.py [-o OUT]\n"
+        "       %(prog)s FILE -f NAME --graph OUT.svg --at NAME=VALUE,...\n"
+        "       %(prog)s --gates [WORD] | --cache-info | --clear-cache",
         description=DESCRIPTION,
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "files", nargs="+", metavar="FILE", help="Python module(s) to read; - is stdin"
+        "files", nargs="*", metavar="FILE", help="Python module(s) to read; - is stdin"
     )
     parser.add_argument(
         "-f",
@@ -103,6 +125,14 @@ def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
         metavar="NAME,NAME",
         help="parameters to differentiate, in the order the gradients are "
         "returned (default: every parameter)",
+    )
+    parser.add_argument(
+        "--shape",
+        dest="shapes",
+        action="append",
+        metavar="NAME=DIMS",
+        help="declare a parameter's shape, e.g. x=N,D (repeat; NAME= for a "
+        "scalar): the backward sums exactly the broadcast axes",
     )
     parser.add_argument(
         "-o",
@@ -129,11 +159,18 @@ def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="report only errors and drift"
     )
     parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also say which inputs were skipped (files bpgen generated)",
+    )
+    parser.add_argument(
         "--traceback",
         action="store_true",
         help="show Python tracebacks of internal errors (for bug reports)",
     )
     parser.add_argument("--version", action="version", version=f"bpgen {__version__}")
+    _add_tools(parser)
     group = parser.add_argument_group("optimisations (all on by default)")
     for switch in Options.switches():
         group.add_argument(
@@ -168,21 +205,85 @@ def main(argv: Sequence[str] | None = None, prog: str = "bpgen") -> int:
         return REFUSED
 
 
+def _add_tools(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("tools")
+    group.add_argument(
+        "--gates",
+        nargs="?",
+        const="",
+        metavar="WORD",
+        help="print the supported gates (only those mentioning WORD) and exit",
+    )
+    group.add_argument(
+        "--emit-test",
+        metavar="OUT_test.py",
+        help="write a pytest file that checks each function's backward against "
+        "central differences (with -o OUT it tests OUT as written on disk)",
+    )
+    group.add_argument(
+        "--graph",
+        metavar="OUT.svg",
+        help="draw the staged circuit of one function (-f NAME) as an SVG, "
+        "with forward values and gradients at the point given by --at",
+    )
+    group.add_argument(
+        "--at",
+        metavar="NAME=VALUE,...",
+        help="the point --graph evaluates at, e.g. x=3,y=-4",
+    )
+    group.add_argument(
+        "--cache-info",
+        action="store_true",
+        help="print where the decorator's cache is, its entries and size",
+    )
+    group.add_argument(
+        "--clear-cache",
+        action="store_true",
+        help="delete every entry of the decorator's cache",
+    )
+
+
 def _run(args: argparse.Namespace, prog: str) -> int:
+    standalone = [
+        flag
+        for flag, on in (
+            ("--gates", args.gates is not None),
+            ("--cache-info", args.cache_info),
+            ("--clear-cache", args.clear_cache),
+        )
+        if on
+    ]
+    if standalone:
+        if args.files or len(standalone) > 1:
+            raise _Usage(f"{standalone[0]} takes no FILE and no other tool")
+        return _tool(standalone[0], args)
+    if not args.files:
+        raise _Usage("the following arguments are required: FILE")
     functions = _functions(args.functions)
     wrt = _wrt(args.wrt)
+    shapes = _shapes(args.shapes)
     options = Options(**{s: not getattr(args, f"no_{s}") for s in Options.switches()})
     output = None if args.output in (None, "-") else args.output
     if (args.check or args.diff) and output is None:
         flag = "--check" if args.check else "--diff"
         raise _Usage(f"{flag} compares with a file: name it with -o OUT")
-    jobs = _plan(args.files, output)
+    if args.at is not None and args.graph is None:
+        raise _Usage("--at gives the point for --graph: add --graph OUT.svg")
+    if args.graph is not None:
+        return _graph(args, functions, wrt, options)
+    files, status = _inputs(
+        args.files, verbose=args.verbose, prog=prog, compare=args.check or args.diff
+    )
+    if not files:
+        return status
+    jobs = _plan(files, output)
+    if args.emit_test is not None:
+        return max(status, _emit_test(args, jobs, functions, wrt, options, prog))
 
-    status = OK
     pending_stdout = False
     stale = fresh = 0
     for job in jobs:
-        text, code = _generate_one(job, functions, wrt, options, args.traceback)
+        text, code = _generate_one(job, functions, wrt, options, args.traceback, shapes)
         status = max(status, code)
         if text is None:
             continue
@@ -213,7 +314,9 @@ def _run(args: argparse.Namespace, prog: str) -> int:
                 status = max(status, REFUSED)
                 if not args.quiet:
                     what = "missing" if current is None else "stale"
-                    command = _command(prog, job, functions, args.wrt, options)
+                    command = _command(
+                        prog, job, functions, args.wrt, options, args.shapes
+                    )
                     _report(f"{job.output}: {what}; regenerate it with: {command}")
             continue
         if current == data:
@@ -238,6 +341,22 @@ def _functions(values: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(names))
 
 
+def _shapes(values: list[str] | None) -> dict[str, str] | None:
+    """`--shape x=N,D` (repeatable) as generate's `shapes=`."""
+    if not values:
+        return None
+    shapes: dict[str, str] = {}
+    for value in values:
+        name, equals, dims = value.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier():
+            raise _Usage(f"--shape {value!r}: write NAME=DIMS, e.g. x=N,D or lr=")
+        if name in shapes:
+            raise _Usage(f"--shape gives the shape of {name} twice")
+        shapes[name] = dims
+    return shapes
+
+
 def _wrt(value: str | None) -> list[str] | None:
     if value is None:
         return None
@@ -247,7 +366,240 @@ def _wrt(value: str | None) -> list[str] | None:
     bad = [name for name in names if not name.isidentifier()]
     if bad:
         raise _Usage(f"--wrt: {bad[0]!r} is not a parameter name")
+    twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if twice:
+        raise _Usage(f"--wrt names {twice[0]!r} twice; name each parameter once")
     return names
+
+
+def _tool(flag: str, args: argparse.Namespace) -> int:
+    """The commands that read no FILE."""
+    if flag == "--gates":
+        from .docs import gates
+
+        text = gates(args.gates)
+        if not text:
+            _report(f"no gate mentions {args.gates!r}; try `bpgen --gates`")
+            return REFUSED
+        _stdout(text.encode("utf-8"))
+        return OK
+    from . import _cache
+
+    if flag == "--cache-info":
+        _stdout(_cache.describe().encode("utf-8"))
+        return OK
+    removed, size = _cache.clear()
+    root = _cache.directory()
+    if not args.quiet:
+        where = "caching is off (BPGEN_NO_CACHE)" if root is None else str(root)
+        _report(f"removed {removed} files ({_cache.human(size)}) from {where}")
+    return OK
+
+
+def _graph(
+    args: argparse.Namespace,
+    functions: list[str] | None,
+    wrt: list[str] | None,
+    options: Options,
+) -> int:
+    """`--graph OUT.svg --at x=3,y=-4`: the circuit diagram of one function."""
+    from .diagram import build, parse_point
+
+    if len(args.files) != 1:
+        raise _Usage("--graph draws one function of one FILE")
+    if functions is not None and len(functions) != 1:
+        raise _Usage("--graph draws one function: name it with -f NAME")
+    if args.at is None:
+        raise _Usage("--graph needs the point to evaluate at: --at x=3,y=-4")
+    if args.output is not None or args.check or args.diff or args.emit_test:
+        raise _Usage("--graph writes only the SVG: drop -o, --check, --diff")
+    job = Job(args.files[0], _display(args.files[0]), None)
+    try:
+        source = _read(job)
+        point = parse_point(args.at)
+        function = functions[0] if functions else None
+        if function is None:
+            from .parse import parse
+
+            names = list(parse(source, job.filename).functions)
+            if len(names) != 1:
+                raise _Usage(
+                    f"{job.filename} defines {len(names)} functions "
+                    f"({', '.join(names)}); pick one with -f NAME"
+                )
+            function = names[0]
+        result = build(
+            source, function, point, filename=job.filename, wrt=wrt, options=options
+        )
+    except OSError as error:
+        _report(f"{job.filename}: error: cannot read it: {_reason(error)}")
+        return USAGE
+    except UsageError as error:
+        _report(str(error))
+        return USAGE
+    except BpgenError as error:
+        _report(str(error))
+        return REFUSED
+    except (ArithmeticError, ValueError, TypeError) as error:
+        _report(
+            f"{job.filename}: error: {function}() fails at {args.at}: "
+            f"{type(error).__name__}: {error}\n  help: choose another point with --at"
+        )
+        return REFUSED
+    target = Path(args.graph)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        result.save(target)
+    except OSError as error:
+        _report(f"{target}: error: cannot write it: {_reason(error)}")
+        return USAGE
+    if not args.quiet:
+        _report(f"bpgen: wrote {target}")
+    return OK
+
+
+def _emit_test(
+    args: argparse.Namespace,
+    jobs: list[Job],
+    functions: list[str] | None,
+    wrt: list[str] | None,
+    options: Options,
+    prog: str,
+) -> int:
+    """`--emit-test OUT_test.py`: the module as usual with -o, then the test."""
+    if args.check or args.diff:
+        raise _Usage("--emit-test writes a file; run it without --check/--diff")
+    if len(jobs) != 1 or jobs[0].input == "-":
+        raise _Usage("--emit-test takes one FILE (not stdin)")
+    (job,) = jobs
+    target = Path(args.emit_test)
+    if job.output is not None and os.path.realpath(target) == os.path.realpath(
+        job.output
+    ):
+        raise _Usage("--emit-test and -o name the same file")
+    if os.path.realpath(target) == os.path.realpath(job.input):
+        raise _Usage(f"refusing to write over the input file {target}")
+    text, status = _generate_one(job, functions, wrt, options, args.traceback)
+    if text is None:
+        return status
+    if job.output is not None:
+        data = text.encode("utf-8")
+        try:
+            current = job.output.read_bytes()
+        except OSError:
+            current = None
+        if current != data:
+            status = _write(job, data, current, force=args.force)
+            if status != OK:
+                return status
+            if not args.quiet:
+                _report(f"{prog}: wrote {job.output}")
+    from . import selftest
+
+    words = [job.input]
+    if functions:
+        words += ["-f", ",".join(functions)]
+    if args.wrt is not None:
+        words += ["--wrt", args.wrt]
+    if job.output is not None:
+        words += ["-o", str(job.output)]
+    words += ["--emit-test", str(target)]
+    test = selftest.emit(
+        _read(job),
+        text,
+        filename=job.filename,
+        test_path=target,
+        source_path=Path(job.input),
+        module_path=job.output,
+        command=f"bpgen {shlex.join(words)}",
+    )
+    data = test.encode("utf-8")
+    try:
+        current = target.read_bytes()
+    except OSError:
+        current = None
+    ours = current is None or selftest.written_by_bpgen(current)
+    if not ours and not args.force:
+        _report(
+            f"{target}: error: refusing to overwrite a file bpgen did not "
+            "write\n  help: choose another name, or pass --force to replace it"
+        )
+        return USAGE
+    if current != data:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            from ._files import atomic_write
+
+            atomic_write(target, data)
+        except OSError as error:
+            _report(f"{target}: error: cannot write it: {_reason(error)}")
+            return USAGE
+    if not args.quiet:
+        done = f"wrote {target}" if current != data else f"{target} is up to date"
+        _report(f"{prog}: {done}")
+    return status
+
+
+def _inputs(
+    files: list[str], *, verbose: bool, prog: str, compare: bool = False
+) -> tuple[list[str], int]:
+    """The inputs minus files bpgen generated (outputs, never inputs).
+
+    Among several inputs (a glob that now also matches last run's outputs)
+    they are skipped; when nothing else is left they are refused. With
+    --check/--diff (`compare`), a generated file whose source exists stands
+    for that source: a pre-commit hook handed only a hand-edited output still
+    checks it.
+    """
+    names = list(dict.fromkeys(files))
+    sources = {name: None if name == "-" else _generated_from(name) for name in names}
+    kept = [name for name in names if sources[name] is None]
+    given = {os.path.realpath(name) for name in kept if name != "-"}
+    skipped = []
+    for name in names:
+        source = sources[name]
+        if source is None:
+            continue
+        stands_in = (
+            compare
+            and os.path.realpath(source) not in given
+            and os.path.isfile(source)
+            and _generated_from(source) is None
+        )
+        if stands_in:
+            if verbose:
+                _report(f"{prog}: checking {_display(name)} from its source {source}")
+            kept.append(source)
+            given.add(os.path.realpath(source))
+        else:
+            skipped.append((name, source))
+    if kept:
+        for name, _ in skipped if verbose else []:
+            _report(f"{prog}: skipped {_display(name)}: bpgen generated it")
+        return kept, OK
+    for name, source in skipped:
+        _report(
+            f"{_display(name)}: error: bpgen generated this file (from {source}); "
+            "it is an output, not an input\n"
+            f"  help: run bpgen on the forward module instead, e.g. {prog} {source}"
+        )
+    return [], USAGE
+
+
+def _generated_from(name: str) -> str | None:
+    """The source a bpgen-generated file names in its header, else None."""
+    from .generate import HEADER
+
+    head, _, tail = HEADER.partition("{version} from {filename}")
+    try:
+        with open(name, "rb") as handle:
+            first = handle.readline(4096).decode("utf-8", "replace").rstrip("\r\n")
+    except OSError:
+        return None  # unreadable: reported when it is read
+    if not (first.startswith(head) and first.endswith(tail)):
+        return None
+    _, _, source = first[len(head) : len(first) - len(tail)].partition(" from ")
+    return source or "its source"
 
 
 def _plan(files: list[str], output: str | None) -> list[Job]:
@@ -283,7 +635,6 @@ def _plan(files: list[str], output: str | None) -> list[Job]:
             job.output = Path(target)
         elif directory:
             job.output = Path(output) / f"{path.stem}.py"
-            job.make_parent = True
         else:
             job.output = Path(output)
     seen: dict[str, Job] = {}
@@ -334,6 +685,7 @@ def _generate_one(
     wrt: list[str] | None,
     options: Options,
     show_traceback: bool,
+    shapes: dict[str, str] | None = None,
 ) -> tuple[str | None, int]:
     try:
         source = _read(job)
@@ -361,6 +713,7 @@ def _generate_one(
             filename=job.filename,
             options=options,
             refusals=refusals,
+            shapes=shapes,
         )
         for refusal in refusals or ():
             _report(str(refusal))
@@ -398,14 +751,7 @@ def _write(job: Job, data: bytes, current: bytes | None, *, force: bool) -> int:
         )
         return USAGE
     try:
-        if job.make_parent:
-            job.output.parent.mkdir(parents=True, exist_ok=True)
-        elif not job.output.parent.is_dir():
-            _report(
-                f"{job.output}: error: the directory {job.output.parent} "
-                "does not exist"
-            )
-            return USAGE
+        job.output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(job.output, data)
     except OSError as error:
         _report(f"{job.output}: error: cannot write it: {_reason(error)}")
@@ -419,6 +765,7 @@ def _command(
     functions: list[str] | None,
     wrt: str | None,
     options: Options,
+    shapes: list[str] | None = None,
 ) -> str:
     """The command that regenerates one output file."""
     words = [job.input]
@@ -426,6 +773,8 @@ def _command(
         words += ["-f", ",".join(functions)]
     if wrt is not None:
         words += ["--wrt", wrt]
+    for shape in shapes or ():
+        words += ["--shape", shape]
     defaults = Options()
     for switch in Options.switches():
         if getattr(options, switch) != getattr(defaults, switch):

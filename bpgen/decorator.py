@@ -18,6 +18,8 @@ generates anything.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import linecache
 import types
 from collections.abc import Callable, Sequence
@@ -131,8 +133,40 @@ def _attach(fn: F, wrt: list[str] | None, options: Options | None) -> F:
         )
     source = "".join(lines)
     options = options or Options()
+    text, namespace = _load_or_generate(source, name, wrt, options, fn, lines)
+    forward = namespace[f"{name}_forward"]
+    backward = namespace[f"{name}_backward"]
+    if _SHAPE_DEPENDENT in text or ".ndim" in text:
+        # the general code tests shapes at run time: specialise per call kind
+        dispatch = _Dispatch(source, name, wrt, options, fn, lines, forward, backward)
+        forward, backward = dispatch.forward, dispatch.backward
+    for attribute, generated in (("forward", forward), ("backward", backward)):
+        # pickle finds them as module.f.forward, so multiprocessing works
+        generated.__module__ = fn.__module__
+        generated.__qualname__ = f"{fn.__qualname__}.{attribute}"
+    fn.forward = forward  # type: ignore[attr-defined]
+    fn.backward = backward  # type: ignore[attr-defined]
+    fn.source = text  # type: ignore[attr-defined]
+    return fn
 
-    entry_key = _cache.key(source, filename, name, repr(wrt), repr(options))
+
+_SHAPE_DEPENDENT = "_unbroadcast("
+
+
+def _load_or_generate(
+    source: str,
+    name: str,
+    wrt: list[str] | None,
+    options: Options,
+    fn: types.FunctionType,
+    lines: list[str],
+    shapes: dict[str, tuple] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The generated module's text and namespace, from the disk cache when an
+    entry for exactly these inputs is there."""
+    filename = fn.__code__.co_filename
+    extra = () if shapes is None else (repr(sorted(shapes.items())),)
+    entry_key = _cache.key(source, filename, name, repr(wrt), repr(options), *extra)
     root = _cache.directory()
     path = None if root is None else _cache.entry_path(root, name, entry_key)
     text = None if path is None else _cache.load(path, entry_key)
@@ -143,21 +177,107 @@ def _attach(fn: F, wrt: list[str] | None, options: Options | None) -> F:
         except Exception:  # noqa: BLE001 -- a damaged entry: regenerate it
             namespace = None
     if namespace is None:
-        text = _generate(source, name, wrt, filename, options, fn, lines)
+        text = _generate(source, name, wrt, options, fn, lines, shapes)
         if path is not None and not _cache.store(path, entry_key, text):
             path = None
         namespace = _execute(text, entry_key, path, fn)
     assert text is not None
-    forward = namespace[f"{name}_forward"]
-    backward = namespace[f"{name}_backward"]
-    for attribute, generated in (("forward", forward), ("backward", backward)):
-        # pickle finds them as module.f.forward, so multiprocessing works
-        generated.__module__ = fn.__module__
-        generated.__qualname__ = f"{fn.__qualname__}.{attribute}"
-    fn.forward = forward  # type: ignore[attr-defined]
-    fn.backward = backward  # type: ignore[attr-defined]
-    fn.source = text  # type: ignore[attr-defined]
-    return fn
+    return text, namespace
+
+
+class _Cache:
+    """The cache of a specialised forward, with the backward that reads it."""
+
+    __slots__ = ("backward", "saved")
+
+    def __init__(self, backward: Callable, saved: tuple) -> None:
+        self.backward = backward
+        self.saved = saved
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Cache and self.saved == other.saved
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<cache of {self.backward.__qualname__}: {self.saved!r}>"
+
+
+class _Dispatch:
+    """`f.forward` / `f.backward` that run code specialised to the kinds of
+    the arguments seen at call time (rank, which axes are 1, float or array):
+    the same backward a person would write once the shapes are known.
+
+    Each kind is generated once, on its first call, and cached on disk like
+    the general code; calls with keyword arguments run the general code.
+    """
+
+    def __init__(self, source, name, wrt, options, fn, lines, forward, backward):
+        self.generate = (source, name, wrt, options, fn, lines)
+        self.table: dict[tuple, tuple[Callable, Callable]] = {}
+        seen: dict[tuple, tuple[Callable, Callable]] = {}  # exact shapes: fast
+
+        def dispatch_forward(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+            if kwargs:
+                return forward(*args, **kwargs)
+            exact = tuple([getattr(a, "shape", a.__class__) for a in args])
+            pair = seen.get(exact)
+            if pair is None:
+                if len(seen) > 256:
+                    seen.clear()
+                pair = seen[exact] = self.specialised(tuple(map(_kind, args)))
+            out, saved = pair[0](*args)
+            return out, _Cache(pair[1], saved)
+
+        def dispatch_backward(dout: Any, cache: Any) -> tuple:
+            if type(cache) is _Cache:
+                return cache.backward(dout, cache.saved)
+            return backward(dout, cache)
+
+        # inspect.unwrap(f.backward) is the general code, as without dispatch
+        dispatch_forward.__wrapped__ = forward  # type: ignore[attr-defined]
+        dispatch_backward.__wrapped__ = backward  # type: ignore[attr-defined]
+        self.forward, self.backward = dispatch_forward, dispatch_backward
+
+    def specialised(self, kind: tuple) -> tuple[Callable, Callable]:
+        pair = self.table.get(kind)
+        if pair is None:
+            pair = self.table[kind] = self._specialise(kind)
+        return pair
+
+    def _specialise(self, kind: tuple) -> tuple[Callable, Callable]:
+        source, name, wrt, options, fn, lines = self.generate
+        params = list(inspect.signature(fn).parameters)
+        observed = [_observed(i, k) for i, k in enumerate(kind)]
+        called = zip(params, observed, strict=False)  # defaults fill the rest
+        shapes = {p: s for p, s in called if s is not None}
+        quiet = dataclasses.replace(options, guards=False)  # the kind is the guard
+        _, namespace = _load_or_generate(source, name, wrt, quiet, fn, lines, shapes)
+        return namespace[f"{name}_forward"], namespace[f"{name}_backward"]
+
+
+def _kind(value: Any) -> tuple:
+    """What specialised code depends on: float, or rank, size-1 axes, dtype kind."""
+    import numpy as np  # only when a new kind of call comes: `import bpgen` is light
+
+    if isinstance(value, (float, int, np.floating)) or (
+        type(value) is np.ndarray and value.ndim == 0
+    ):
+        return ("float",)
+    if type(value) is np.ndarray:
+        ones = tuple(i for i, n in enumerate(value.shape) if n == 1)
+        return (value.ndim, ones, value.dtype.kind)
+    return ("other",)
+
+
+def _observed(index: int, kind: tuple) -> tuple | None:
+    """A kind as declared dimensions; bpgen's own names start with `_`."""
+    if kind == ("float",):
+        return ()
+    if kind == ("other",):
+        return None
+    rank, ones, _ = kind
+    return tuple(1 if axis in ones else f"_{index}_{axis}" for axis in range(rank))
 
 
 def _source_lines(fn: types.FunctionType) -> list[str]:
@@ -204,15 +324,18 @@ def _generate(
     source: str,
     name: str,
     wrt: list[str] | None,
-    filename: str,
     options: Options,
     fn: types.FunctionType,
     lines: list[str],
+    shapes: dict[str, tuple] | None = None,
 ) -> str:
     from .generate import generate
 
+    filename = fn.__code__.co_filename
     try:
-        return generate(source, name, wrt, filename=filename, options=options)
+        text = generate(
+            source, name, wrt, filename=filename, options=options, shapes=shapes
+        )
     except BpgenError as error:
         # The message points into the user's file; the generator's own
         # frames would only hide it.
@@ -225,6 +348,29 @@ def _generate(
             hint="this is a bug in bpgen, not in your code; please report it "
             "with the traceback above",
         ) from error
+    return _relabel(text, filename, _module_path(fn))
+
+
+def _module_path(fn: types.FunctionType) -> str:
+    """The file as its import name spells it (`pkg/mod.py`), not where the
+    checkout lives: `f.source` reads the same on every machine. Errors keep
+    the full path, which editors can open."""
+    path = Path(fn.__code__.co_filename)
+    parts = [p for p in (fn.__module__ or "").split(".") if p]
+    if path.name == "__init__.py":
+        parts.append("__init__")
+    if not parts or parts[0] == "__main__" or path.stem != parts[-1]:
+        return path.name
+    tail = path.parts[-len(parts) :]
+    if list(tail[:-1]) != parts[:-1]:
+        return path.name
+    return "/".join(tail)
+
+
+def _relabel(text: str, filename: str, shown: str) -> str:
+    """Name `shown` instead of `filename` in the generated header (line 1)."""
+    first, newline, rest = text.partition("\n")
+    return first.replace(f" from {filename}. ", f" from {shown}. ", 1) + newline + rest
 
 
 def _execute(

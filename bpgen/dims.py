@@ -63,7 +63,9 @@ class Dims:
 
     def __init__(self, declared: Mapping[str, Shape | None]) -> None:
         self.parent: dict[str, Dim] = {}
-        self.named = {d for s in declared.values() if s for d in s if _symbol(d)}
+        self.named = {  # the user's names; bpgen's own start with `_`
+            d for s in declared.values() if s for d in s if _symbol(d) and d[0] != "_"
+        }
         self.sizes: dict[str, Dim] = {}  # int-valued locals: n = x.shape[0]
         self.fresh = itertools.count(1)
         self.shape = {name: self.fill(s) for name, s in declared.items()}

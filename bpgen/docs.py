@@ -1,7 +1,9 @@
 """The README's table of supported gates, generated from the rule table.
 
-`python -m bpgen.docs` rewrites the table in README.md; a test fails when the
-README and the table disagree, so the documentation cannot drift.
+`python -m bpgen.docs` rewrites the table in README.md (`--check` only
+compares); a test fails when the README and the table disagree, so the
+documentation cannot drift. `bpgen --gates [WORD]` prints the same table for
+a terminal (`gates()` below).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def _template(template, rule) -> str:
         names.update(
             {p: ast.parse(v, mode="eval").body for p, v in rule.defaults.items()}
         )
+        names.update({p: ast.parse(v, mode="eval").body for p, v in rule.shown.items()})
         if "arrays" in names:  # shown for two listed inputs, a and b
             names["arrays"] = ast.List([ast.Name("a"), ast.Name("b")], ast.Load())
         template = template(Gate(names, {"x": 2, "y": 2}))
@@ -85,8 +88,12 @@ def table() -> str:
         "No gradient flows through (allowed on any value): comparisons, "
         "`.shape .ndim .size .dtype`, `.argmax() .argmin()`, and "
         + ", ".join(f"`{n}`" for n in static)
-        + ". Only on values not being differentiated (sizes, settings, "
-        "constant arrays), since they would drop a gradient: "
+        + "."
+    )
+    lines.append("")
+    lines.append(
+        "Only on values not being differentiated (sizes, settings, constant "
+        "arrays), since they would drop a gradient: "
         + ", ".join(f"`{n}`" for n in sorted(calls.DROPS_GRADIENT))
         + " (`np.asarray(x)` alone passes `x` through)."
     )
@@ -99,13 +106,82 @@ def render(readme: str) -> str:
     return f"{head}{START}\n{table()}\n{END}{tail}"
 
 
-def main() -> int:
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
-    text = path.read_text()
-    if START not in text:
-        print(f"{path}: no {START!r} marker", file=sys.stderr)
+def gates(word: str = "") -> str:
+    """The gate table for a terminal (`bpgen --gates [WORD]`).
+
+    Read from `table()`'s Markdown, so the listing and the README cannot
+    disagree. With `word`, only the gates whose row mentions it (any case),
+    and the gradient-free functions whose name contains it; "" when none.
+    """
+    needle = word.strip().lower()
+    rows, free, dropping = [], [], []
+    for line in table().splitlines():
+        if line.startswith("| ") and not line.startswith(("| gate |", "|---")):
+            gate, spelled, grads = line[2:-2].split(" | ", 2)
+            if needle in line.lower():
+                rows.append((gate, spelled.replace("`", ""), grads.replace("`", "")))
+        elif line.startswith("No gradient flows through"):
+            names = line.split(", and ", 1)[1].rstrip(".").split(", ")
+            free = [n.strip("`") for n in names if needle in n.lower()]
+        elif line.startswith("Only on values not being differentiated"):
+            names = line.split(": ", 1)[1].split(" (", 1)[0].split(", ")
+            dropping = [n.strip("`") for n in names if needle in n.lower()]
+    if not rows and not free and not dropping:
+        return ""
+    width = max([len(gate) for gate, _, _ in rows] + [4]) + 2
+    out = []
+    if rows:
+        out.append(f"{'gate':<{width}}written as")
+        out.append(f"{'':<{width}}gradient to each input (g: incoming, out: output)")
+        out.append("")
+    for gate, spelled, grads in rows:
+        out.append(f"{gate:<{width}}{spelled}")
+        out.append(f"{'':<{width}}{grads}")
+    if free:
+        if rows:
+            out.append("")
+        free_list = ", ".join(free)
+        out.append(f"no gradient flows through (allowed on any value): {free_list}")
+    if dropping:
+        names = ", ".join(dropping)
+        out.append(f"no gradient; only on values not being differentiated: {names}")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bpgen.docs [--check] [README]`: rewrite (or check) the table."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bpgen.docs",
+        description="Rewrite the gate table between the gates markers of a "
+        "README from bpgen's rule table (for bpgen's developers; users want "
+        "`bpgen --gates`).",
+        epilog="exit status: 0 done (or up to date with --check); 1 stale "
+        "with --check, or no markers; 2 usage error",
+    )
+    parser.add_argument("readme", nargs="?", default="README.md", metavar="README")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if stale"
+    )
+    args = parser.parse_args(argv)
+    path = Path(args.readme)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        print(f"{path}: error: cannot read it: {error.strerror}", file=sys.stderr)
+        return 2
+    if START not in text or END not in text:
+        print(f"{path}: error: no {START!r} ... {END!r} markers", file=sys.stderr)
         return 1
-    path.write_text(render(text))
+    fresh = render(text)
+    if args.check:
+        if fresh != text:
+            print(f"{path}: the gate table is stale; run python -m bpgen.docs")
+            return 1
+        return 0
+    if fresh != text:
+        path.write_text(fresh, encoding="utf-8")
     return 0
 
 

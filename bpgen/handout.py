@@ -93,15 +93,23 @@ def hand_out(
 ) -> list[ast.stmt]:
     """Statements that make each returned gradient safe (often none).
 
-    `returns[i]` is the gradient of `params[i]`; `floats` are parameters
+    `returns[i]` is the gradient of `params[i]`; `floats` are the values
     proven floats, `arrays` parameters proven arrays.
     """
     memory = _Memory(set(returns))
+    pure: dict[str, bool] = {}  # arithmetic on floats only, so far
     for statement in statements:
         if isinstance(statement, ast.Assign) and isinstance(
             statement.targets[0], ast.Name
         ):
-            memory.assign(statement.targets[0].id, statement.value)
+            name = statement.targets[0].id
+            memory.assign(name, statement.value)
+            pure[name] = _pure_float(statement.value, floats)
+        elif isinstance(statement, ast.AugAssign) and isinstance(
+            statement.target, ast.Name
+        ):
+            name = statement.target.id
+            pure[name] = pure.get(name, False) and _pure_float(statement.value, floats)
     fixes: list[ast.stmt] = []
     seen: set[str] = set()
     np = ast.Name(NP, ast.Load())
@@ -111,8 +119,9 @@ def hand_out(
         seen.add(base)
         load = ast.Name(grad, ast.Load())
         if param in floats:
-            if not memory.maker.get(grad, False):
+            if pure.get(grad, False):
                 continue
+            # NumPy scalars (np.float32) and 0-d arrays become a float
             value: ast.expr = ast.Call(ast.Name("float", ast.Load()), [load], [])
         elif param in arrays:
             if not shared:
@@ -130,3 +139,17 @@ def hand_out(
         if shared:
             seen.add(f"copy of {grad}")
     return fixes
+
+
+def _pure_float(expr: ast.expr, floats: set[str]) -> bool:
+    """Arithmetic on floats only: `-float(np.sum(g)) / p` with p a float."""
+    if isinstance(expr, ast.BinOp):
+        return _pure_float(expr.left, floats) and _pure_float(expr.right, floats)
+    if isinstance(expr, ast.UnaryOp):
+        return _pure_float(expr.operand, floats)
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, (int, float))
+    if isinstance(expr, ast.Name):
+        return expr.id in floats
+    func = expr.func if isinstance(expr, ast.Call) else None
+    return isinstance(func, ast.Name) and func.id == "float"

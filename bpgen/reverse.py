@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import handout, kinds, simplify
 from .lower import MATH, NP
 from .options import Options
-from .rules import MATH_TWINS, RULES, SCALAR_RULES, VIEW_CALLS, Gate
+from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
 from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
 
@@ -80,26 +80,60 @@ def _template(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 
 
-class _Substitute(ast.NodeTransformer):
+class _Substitute:
+    """A fresh copy of a rule template with its names filled in.
+
+    One walk both copies and substitutes (no `copy.deepcopy`, no
+    NodeTransformer): templates and atoms are small, so this is the cost of
+    building the nodes and little more. Attributes bpgen hangs on nodes
+    (`bp_node`, ...) are shared, not copied: they are never mutated.
+    """
+
     def __init__(self, mapping: dict[str, ast.expr], scalar: bool) -> None:
         self.mapping = mapping
         self.scalar = scalar
 
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        if node.id in self.mapping:
-            return copy.deepcopy(self.mapping[node.id])
-        return node
+    def visit(self, node: ast.AST) -> ast.AST:
+        cls = type(node)
+        if cls is ast.Name:
+            if node.id in self.mapping:  # type: ignore[attr-defined]
+                return _copy(self.mapping[node.id])  # type: ignore[attr-defined]
+        elif cls is ast.Attribute:
+            base = node.value  # type: ignore[attr-defined]
+            if type(base) is ast.Name and base.id in ("np", "math"):
+                spelled = f"{base.id}.{node.attr}"  # type: ignore[attr-defined]
+                if self.scalar and spelled in MATH_TWINS:
+                    spelled = MATH_TWINS[spelled]
+                module, _, attr = spelled.partition(".")
+                base = MATH if module == "math" else NP
+                return ast.Attribute(ast.Name(base, ast.Load()), attr, ast.Load())
+        new = cls.__new__(cls)
+        fields = new.__dict__
+        for key, value in node.__dict__.items():
+            if isinstance(value, ast.AST):
+                value = self.visit(value)
+            elif type(value) is list:
+                value = [self.visit(v) if isinstance(v, ast.AST) else v for v in value]
+            fields[key] = value
+        return new
 
-    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
-        if isinstance(node.value, ast.Name) and node.value.id in ("np", "math"):
-            spelled = f"{node.value.id}.{node.attr}"
-            if self.scalar and spelled in MATH_TWINS:
-                spelled = MATH_TWINS[spelled]
-            module, _, attr = spelled.partition(".")
-            base = MATH if module == "math" else NP
-            return ast.Attribute(ast.Name(base, ast.Load()), attr, ast.Load())
-        self.generic_visit(node)
-        return node
+
+def _copy(node: ast.AST | None) -> ast.AST | None:
+    """`copy.deepcopy` for an expression tree, less its generality and cost."""
+    if node is None:
+        return None
+    cls = type(node)
+    if cls is ast.Load:
+        return node  # contexts carry no data
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    for key, value in node.__dict__.items():
+        if isinstance(value, ast.AST):
+            value = _copy(value)
+        elif type(value) is list:
+            value = [_copy(v) if isinstance(v, ast.AST) else v for v in value]
+        fields[key] = value
+    return new
 
 
 def _fresh(expr: ast.expr) -> bool:
@@ -226,9 +260,7 @@ class Reverse:
         mapping["out"] = (
             ast.Name(stage.target, ast.Load()) if self.options.reuse else stage.value
         )
-        tree = _Substitute(mapping, self.program.scalar).visit(
-            copy.deepcopy(_template(template))
-        )
+        tree = _Substitute(mapping, self.program.scalar).visit(_template(template))
         return simplify.expression(tree) if self.options.simplify else tree
 
     def _fits(self, expr: ast.expr, atom: ast.Name) -> bool:
@@ -265,7 +297,8 @@ class Reverse:
             if klass.get(atom.id) == klass.get(stage.target):
                 return expr
             if klass.get(atom.id) == SCALAR:
-                return call(np_sum, [expr])
+                # a Python float: it stays weak, so float32 arrays stay float32
+                return call(ast.Name("float", ast.Load()), [call(np_sum, [expr])])
             if stage.gate == "matmul" and self._plain_product(stage):
                 return expr  # matrices and vectors: nothing was broadcast
             axes = summed_axes(self.shapes, atom.id, stage.target)
@@ -278,8 +311,6 @@ class Reverse:
                 if into.keepdims:
                     keywords.append(ast.keyword("keepdims", ast.Constant(True)))
                 return ast.Call(np_sum, [expr], keywords)
-            if klass.get(atom.id) == SCALAR:
-                return call(np_sum, [expr])
         shape = ast.Call(ast.Attribute(ast.Name(NP, ast.Load()), "shape"), [atom], [])
         return call(ast.Name(UNBROADCAST, ast.Load()), [expr, shape])
 
@@ -364,12 +395,12 @@ class Reverse:
             expr = self.instantiate(template, stage, g)
             if rule.broadcasts:
                 expr = self.reduce(expr, stage, atom)
-            mask = self._mask(stage, name)
+            mask = self._mask(stage, name, atom.id)
             if mask is not None and stage.gate != "where":
                 expr = mask.apply(expr)
             self.contribute(atom.id, expr, mask)
 
-    def _mask(self, stage: Stage, name: str) -> Mask | None:
+    def _mask(self, stage: Stage, name: str, atom: str) -> Mask | None:
         """The branch of an `np.where` whose only gradient `stage` passes on.
 
         `np.where(x > 0, np.sqrt(x), 0.0)`: sqrt's gradient is NaN where x < 0,
@@ -381,8 +412,10 @@ class Reverse:
         mask = self.masks.get(stage.target)
         if mask is None or not self.options.simplify:
             return None
-        same = self.shapes.of(mask.node)[1] == self.shapes.klass.get(stage.target)
-        return mask if same and RULES[stage.gate].params == ("x",) else None
+        klass = self.shapes.klass.get(stage.target)
+        elementwise = RULES[stage.gate].kind in (SAME, BROADCAST)
+        same = self.shapes.of(mask.node)[1] == klass == self.shapes.klass.get(atom)
+        return mask if same and elementwise else None
 
     # -- the whole pass ------------------------------------------------------------
 
@@ -408,7 +441,7 @@ class Reverse:
             self.blocks.append(Block(note="no gradient reaches " + ", ".join(missing)))
         for param in program.wrt:
             if param in missing:
-                if program.scalar:
+                if program.scalar or param in program.float_params:
                     zero: ast.expr = ast.Constant(0.0)
                 else:
                     np = ast.Name(NP, ast.Load())
@@ -417,8 +450,12 @@ class Reverse:
                         [ast.Name(param, ast.Load())],
                         [],
                     )
-                    # [()] turns a 0-d result into a float: a float for a float
-                    zero = ast.Subscript(zeros, ast.Tuple([], ast.Load()), ast.Load())
+                    zero = zeros
+                    if self.shapes.rank.get(param) is None:
+                        # [()] turns a 0-d result into a float: a float for a float
+                        zero = ast.Subscript(
+                            zeros, ast.Tuple([], ast.Load()), ast.Load()
+                        )
                 self.contribute(param, zero)
             returns.append(self.grad[param])
         blocks = self.blocks
@@ -435,9 +472,8 @@ class Reverse:
             dims = self.shapes.dims
             if dims is not None:  # declared shapes: rank 1 and more are arrays
                 arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
-            fixes = handout.hand_out(
-                statements, returns, program.wrt, program.float_params, arrays
-            )
+            floats = program.floats | program.float_params
+            fixes = handout.hand_out(statements, returns, program.wrt, floats, arrays)
             note = "new arrays the caller may write into, a float for a float"
             blocks.append(Block(note=note, statements=fixes))
         blocks = [b for b in blocks if b.statements]

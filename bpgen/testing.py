@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
 from .options import Options
 
 __all__ = ["assert_snapshot", "assert_text_snapshot", "update_requested"]
@@ -85,6 +86,11 @@ def assert_snapshot(
     relative to the project root (pytest's rootdir, else the current
     directory), so snapshots do not depend on where the checkout lives.
     `update` overrides `--bpgen-update` / `BPGEN_UPDATE`.
+
+    Relative paths (`source` and `snapshot`) are resolved against pytest's
+    rootdir (the current directory outside pytest), so a test passes
+    whichever directory pytest starts from. A source that cannot be read
+    raises `bpgen.BpgenError` naming the path tried.
     """
     __tracebackhide__ = True
     text, default_name, default_functions = _read(source)
@@ -115,7 +121,7 @@ def assert_text_snapshot(
     __tracebackhide__ = True
     from ._files import atomic_write, unified_diff
 
-    path = Path(snapshot)
+    path = _resolve(snapshot)
     actual = text.encode("utf-8")
     try:
         expected: bytes | None = path.read_bytes()
@@ -167,13 +173,36 @@ def _read(
     if isinstance(source, str) and "\n" in source:
         return source, "<source>", None
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        name = _relative(os.fspath(source))
-        return decode_source(path.read_bytes(), name), name, None
+        path = _resolve(source)
+        name = _relative(os.fspath(path))
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise UsageError(
+                f"cannot read {os.fspath(source)!r} ({path}): "
+                f"{error.strerror or error}; {_base_note()}"
+            ) from None
+        return decode_source(data, name), name, None
     raise TypeError(
         "assert_snapshot needs a path, a function or source text, "
         f"not {type(source).__name__}"
     )
+
+
+def _root() -> Path:
+    """What relative paths are relative to: pytest's rootdir, else the cwd."""
+    session = _current()
+    return session.rootdir if session is not None else Path.cwd()
+
+
+def _resolve(path: str | os.PathLike[str]) -> Path:
+    """`path`, made absolute against the project root (not the cwd)."""
+    return _root() / Path(path)  # an absolute path stays itself
+
+
+def _base_note() -> str:
+    what = "pytest's rootdir" if _current() is not None else "the current directory"
+    return f"relative paths are resolved against {what}, {_root()}"
 
 
 def _relative(filename: str) -> str:

@@ -315,11 +315,131 @@ def test_refuses_to_overwrite_a_file_it_did_not_generate(
     assert hand.read_text() == expected("model.py", STAGED)
 
 
-def test_output_directory_must_exist_for_a_file_output(
+def test_missing_parent_directories_are_created(work: Path) -> None:
+    assert run("model.py", "-o", "new/deeper/gen.py") == 0
+    assert (work / "new/deeper/gen.py").read_text() == expected("model.py", STAGED)
+    assert run("model.py", "two.py", "-o", "{dir}/out/{stem}_grad.py") == 0
+    assert (work / "out/two_grad.py").read_text() == expected("two.py", TWO)
+
+
+def test_a_template_run_twice_skips_its_own_outputs(
     work: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    assert run("model.py", "-o", "nowhere/gen.py") == 2
-    assert "does not exist" in capsys.readouterr().err
+    """`bpgen src/*.py -o '{dir}/{stem}_grad.py'` again: the glob now also
+    matches last run's outputs, which are skipped, not refused."""
+    (work / "src").mkdir()
+    (work / "src/a.py").write_text(STAGED)
+    (work / "src/b.py").write_text(TWO)
+    template = "{dir}/{stem}_grad.py"
+    assert run("src/a.py", "src/b.py", "-o", template) == 0
+    capsys.readouterr()
+    files = sorted(str(p.relative_to(work)) for p in (work / "src").glob("*.py"))
+    assert files == ["src/a.py", "src/a_grad.py", "src/b.py", "src/b_grad.py"]
+
+    assert run(*files, "-o", template, "--check") == 0
+    assert capsys.readouterr().err == "bpgen: 2 files up to date\n"
+    assert run(*files, "-o", template) == 0
+    assert run(*files, "-o", template, "--check", "-v") == 0
+    err = capsys.readouterr().err
+    assert "bpgen: skipped src/a_grad.py: bpgen generated it\n" in err
+    assert "bpgen: skipped src/b_grad.py: bpgen generated it\n" in err
+    assert not (work / "src/a_grad_grad.py").exists()
+
+
+def test_a_generated_file_named_alone_is_refused(
+    work: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert run("model.py", "-o", "model_grad.py") == 0
+    capsys.readouterr()
+    assert run("model_grad.py") == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "model_grad.py: error: bpgen generated this file (from model.py); it is "
+        "an output, not an input\n"
+        "  help: run bpgen on the forward module instead, e.g. bpgen model.py\n"
+    )
+
+
+def test_help_documents_diff_exit_status_and_the_tools(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    assert run("--help") == 0
+    out = capsys.readouterr().out
+    assert "--diff alone exits 0 even when it shows changes" in out
+    assert "--diff --check shows the diff and exits 1 on drift" in out
+    for flag in ("--gates", "--emit-test", "--graph", "--at", "--cache-info"):
+        assert flag in out
+    assert "--clear-cache" in out
+
+
+# -- tools ----------------------------------------------------------------------------
+
+
+def test_gates_lists_the_table_and_filters_by_word(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    assert run("--gates") == 0
+    everything = capsys.readouterr().out
+    assert everything.startswith("gate ")
+    assert "\nsigmoid  " in everything and "x: g * (1 - out) * out" in everything
+    assert "no gradient flows through" in everything
+
+    assert run("--gates", "SIGMOID") == 0
+    out = capsys.readouterr().out
+    gates = [line.split()[0] for line in out.splitlines()[3:] if line[:1] != " "]
+    assert gates == ["sigmoid"]
+    assert "no gradient flows through" not in out
+
+    assert run("--gates", "zeros_like") == 0
+    assert capsys.readouterr().out == (
+        "no gradient flows through (allowed on any value): zeros_like\n"
+    )
+    assert run("--gates", "no-such-gate") == 1
+    assert "no gate mentions 'no-such-gate'" in capsys.readouterr().err
+    assert run("--gates", "model.py", "x") == 2  # takes no FILE
+
+
+def test_gates_are_the_readme_table() -> None:
+    from bpgen import docs
+
+    listed = {
+        line.split()[0]
+        for line in docs.gates().splitlines()[3:]
+        if line[:1] not in ("", " ") and not line.startswith("no gradient")
+    }
+    rows = {
+        line.split(" | ")[0][2:]
+        for line in docs.table().splitlines()
+        if line.startswith("| ") and not line.startswith("| gate |")
+    }
+    assert listed == rows and "matmul" in listed
+
+
+def test_docs_module_is_a_command(tmp_path: Path) -> None:
+    def docs(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "bpgen.docs", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            check=False,
+        )
+
+    shown = docs("--help")
+    assert shown.returncode == 0 and "bpgen --gates" in shown.stdout
+    assert shown.stderr == ""
+    readme = tmp_path / "README.md"
+    from bpgen import docs as module
+
+    readme.write_text(f"intro\n{module.START}\nold\n{module.END}\nrest\n")
+    assert docs("--check").returncode == 1
+    assert docs().returncode == 0
+    assert docs("--check").returncode == 0
+    assert readme.read_text() == module.render(readme.read_text())
+    missing = docs("nope.md")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
 # -- atomic writes --------------------------------------------------------------
@@ -451,6 +571,7 @@ def test_one_bad_file_does_not_stop_the_others(
         (["model.py", "-f", "1x"], "-f: '1x' is not a function name"),
         (["model.py", "--wrt", "z"], "`z` in wrt is not a parameter of f()"),
         (["model.py", "--wrt", ""], "--wrt: name at least one parameter"),
+        (["model.py", "--wrt", "y,x,y"], "--wrt names 'y' twice"),
         (["model.py", "-o", "{oops}.py", "two.py"], "bad template"),
     ],
 )
@@ -508,3 +629,11 @@ def _which(name: str) -> bool:
     import shutil
 
     return shutil.which(name) is not None
+
+
+def test_readme_quick_start_uses_a_virtual_environment() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quick = readme[readme.index("## Quick start") : readme.index("## What it writes")]
+    venv = quick.index("python3 -m venv .venv && . .venv/bin/activate")
+    assert venv < quick.index("pip install")
+    assert "exits 0 even when it shows changes" in readme  # --diff's exit status

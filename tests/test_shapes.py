@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHAPED = sorted((ROOT / "samples").glob("*_shaped.py"))
 
 LAYER = "import numpy as np\n\n\ndef layer(x, W, b):\n    return np.tanh(x @ W + b)\n"
-ANNOTATED = '''from __future__ import annotations
+ANNOTATED = """from __future__ import annotations
 
 import numpy as np
 from jaxtyping import Float
@@ -30,7 +30,7 @@ def layer(
     x: Float[np.ndarray, "N D"], W: Float[np.ndarray, "D M"], b: Float[np.ndarray, "M"]
 ):
     return np.tanh(x @ W + b)
-'''
+"""
 LAYER_SHAPES = {"x": "N D", "W": "D M", "b": "M"}
 BY_HAND = [
     "dt2 = dout * (1 - out**2)",
@@ -76,7 +76,9 @@ def test_shaped_samples_are_free_of_runtime_shape_tests(sample):
     general = generate_module(
         (sample.parent / sample.name.replace("_shaped", "")).read_text()
     )
-    assert len(backward.splitlines()) <= len(general.split("_backward(", 1)[1].splitlines())
+    assert len(backward.splitlines()) <= len(
+        general.split("_backward(", 1)[1].splitlines()
+    )
 
 
 def test_declared_mismatch_is_located():
@@ -101,7 +103,9 @@ def test_bad_dimension_is_refused():
 def test_guard_names_the_argument_and_both_shapes():
     forward, _ = load(bpgen.generate(LAYER, shapes=LAYER_SHAPES), "layer")
     forward(np.ones((2, 3)), np.ones((3, 4)), np.ones(4))
-    with pytest.raises(ValueError, match=r"W has shape \(2, 4\), declared \(D, M\) with D=3"):
+    with pytest.raises(
+        ValueError, match=r"W has shape \(2, 4\), declared \(D, M\) with D=3"
+    ):
         forward(np.ones((2, 3)), np.ones((2, 4)), np.ones(4))
     with pytest.raises(ValueError, match=r"x has shape \(3,\), declared \(N, D\)"):
         forward(np.ones(3), np.ones((3, 4)), np.ones(4))
@@ -134,14 +138,53 @@ def test_broadcast_sums_are_exact(shapes, args):
 
 
 def test_labels_leave_the_default_wrt():
-    source = '''from __future__ import annotations
+    source = """from __future__ import annotations
 
 import numpy as np
 
 
 def f(scores: Float[np.ndarray, "N C"], y: Int[np.ndarray, "N"]):
     return np.sum(scores[np.arange(scores.shape[0]), y])
-'''
+"""
     assert "with respect to scores." in bpgen.generate(source)
     with pytest.raises(bpgen.BpgenError, match="integers or booleans"):
         bpgen.generate(source, wrt=["scores", "y"])
+
+
+def _cli(tmp_path, *words):
+    import subprocess
+    import sys
+
+    (tmp_path / "layer.py").write_text(LAYER)
+    return subprocess.run(
+        [sys.executable, "-m", "bpgen", "layer.py", *words],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_the_command_line_declares_shapes(tmp_path):
+    done = _cli(tmp_path, "--shape", "x=N,D", "--shape", "W=D,M", "--shape", "b=M")
+    assert done.returncode == 0, done.stderr
+    assert backward_lines(done.stdout, "layer")[1:] == BY_HAND
+    assert done.stdout == bpgen.generate(
+        LAYER, shapes=LAYER_SHAPES, filename="layer.py"
+    )
+
+
+def test_the_command_line_refuses_bad_shapes(tmp_path):
+    done = _cli(tmp_path, "--shape", "x")
+    assert done.returncode == 2 and "NAME=DIMS" in done.stderr
+    done = _cli(tmp_path, "--shape", "q=N")
+    assert done.returncode == 2 and "`q`" in done.stderr
+    done = _cli(tmp_path, "--shape", "x=N,D", "--shape", "W=E,M")
+    assert done.returncode == 1
+    assert done.stderr.startswith("layer.py:5:20: error:") and "D and E" in done.stderr
+
+
+def test_check_names_the_shapes_to_regenerate(tmp_path):
+    done = _cli(tmp_path, "--shape", "x=N,D", "-o", "out.py", "--check")
+    assert done.returncode == 1
+    assert "--shape x=N,D" in done.stderr

@@ -38,9 +38,36 @@ def no_update_switch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch project: the current directory and pytest's rootdir."""
     monkeypatch.chdir(tmp_path)
+    session = testing._current()
+    if session is not None:
+        monkeypatch.setattr(session, "rootdir", tmp_path)
     (tmp_path / "model.py").write_text(SOURCE)
     return tmp_path
+
+
+def test_relative_paths_are_resolved_against_the_rootdir(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "tests" / "snapshots").mkdir(parents=True)
+    snapshot = project / "tests" / "snapshots" / "model.py"
+    snapshot.write_text(generate_module(SOURCE, filename="model.py"))
+    monkeypatch.chdir(project / "tests")  # pytest started from tests/
+    assert_snapshot("model.py", "tests/snapshots/model.py")
+    assert_snapshot("model.py", "tests/snapshots/model.py", update=True)
+    assert sorted(p.name for p in (project / "tests").rglob("*.py")) == ["model.py"]
+
+
+def test_a_missing_source_is_one_line_naming_the_path_tried(project: Path) -> None:
+    import bpgen
+
+    with pytest.raises(bpgen.BpgenError) as info:
+        assert_snapshot("modle.py", "snap.py")
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"cannot read 'modle.py' ({project / 'modle.py'}): " in message
+    assert f"resolved against pytest's rootdir, {project}" in message
 
 
 def test_passes_when_the_snapshot_matches(project: Path) -> None:
@@ -200,3 +227,12 @@ def test_pytest_plugin_round_trip(tmp_path: Path) -> None:
     assert "\nsnapshots/model.py\n" in updated.stdout
     snapshot = tmp_path / "snapshots" / "model.py"
     assert snapshot.read_text() == generate_module(SOURCE, filename="model.py")
+
+    # started from a subdirectory, the paths still mean the same files
+    (tmp_path / "sub").mkdir()
+    again = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "bpgen.testing", "-p",
+         "no:cacheprovider", "-q", "--rootdir", str(tmp_path), "../test_model.py"],
+        cwd=tmp_path / "sub", env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stdout

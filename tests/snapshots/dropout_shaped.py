@@ -35,7 +35,7 @@ def dropout_backward(dout, cache):
     x, mask, p, out = cache
     # out = t1 / p
     dt1 = dout / p
-    dp = -np.sum(dout * out) / p
+    dp = -float(np.sum(dout * out)) / p
     # t1 = x * mask
     dx = dt1 * mask
     dmask = dt1 * x

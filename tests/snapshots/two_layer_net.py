@@ -105,20 +105,40 @@ def two_layer_loss_backward(dout, cache):
     dt4 = -np.sum(dshifted, axis=1, keepdims=True)
     # t4 = np.max(scores, axis=1, keepdims=True)
     dscores = dscores + dt4 * (scores == t4) / np.sum(
-        scores == t4, axis=1, keepdims=True
+        scores == t4, axis=1, keepdims=True, dtype=scores.dtype
     )
     # scores = t3 + b2
     dt3 = _unbroadcast(dscores, t3_shape)
     db2 = _unbroadcast(dscores, np.shape(b2))
     # t3 = hidden.dot(W2)
-    dhidden = dt3.dot(W2.T) if W2.ndim > 1 else np.multiply.outer(dt3, W2)
-    dW2 += hidden.T.dot(dt3) if hidden.ndim > 1 else np.multiply.outer(hidden, dt3)
+    dhidden = (
+        dt3.dot(W2.T)
+        if W2.ndim == 2
+        else np.tensordot(dt3, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1)
+    )
+    dW2 += (
+        hidden.T.dot(dt3)
+        if hidden.ndim == 2 and W2.ndim < 3
+        else np.moveaxis(
+            np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2), 0, W2.ndim - 2
+        )
+    )
     # hidden = np.maximum(0, t2)
     dt2 = dhidden * (hidden > 0)
     # t2 = t1 + b1
     dt1 = _unbroadcast(dt2, t1_shape)
     db1 = _unbroadcast(dt2, np.shape(b1))
     # t1 = X.dot(W1)
-    dX = dt1.dot(W1.T) if W1.ndim > 1 else np.multiply.outer(dt1, W1)
-    dW1 += X.T.dot(dt1) if X.ndim > 1 else np.multiply.outer(X, dt1)
+    dX = (
+        dt1.dot(W1.T)
+        if W1.ndim == 2
+        else np.tensordot(dt1, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1)
+    )
+    dW1 += (
+        X.T.dot(dt1)
+        if X.ndim == 2 and W1.ndim < 3
+        else np.moveaxis(np.tensordot(X, dt1, [range(X.ndim - 1)] * 2), 0, W1.ndim - 2)
+    )
+    # new arrays the caller may write into, a float for a float
+    dreg = float(dreg)
     return (dW1, db1, dW2, db2, dX, dreg)

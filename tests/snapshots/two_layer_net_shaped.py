@@ -86,7 +86,7 @@ def two_layer_loss_backward(dout, cache):
     dt4 = -np.sum(dshifted, axis=1, keepdims=True)
     # t4 = np.max(scores, axis=1, keepdims=True)
     dscores = dscores + dt4 * (scores == t4) / np.sum(
-        scores == t4, axis=1, keepdims=True
+        scores == t4, axis=1, keepdims=True, dtype=scores.dtype
     )
     # scores = t3 + b2
     db2 = np.sum(dscores, axis=0)
@@ -100,4 +100,6 @@ def two_layer_loss_backward(dout, cache):
     # t1 = X.dot(W1)
     dX = dt2.dot(W1.T)
     dW1 += X.T.dot(dt2)
+    # new arrays the caller may write into, a float for a float
+    dreg = float(dreg)
     return (dW1, db1, dW2, db2, dX, dreg)
