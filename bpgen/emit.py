@@ -208,6 +208,9 @@ def _written_in_place(unit: Unit) -> dict[str, str]:
         if not isinstance(value, SetItem):
             continue
         array = value.array.id
+        made = next((s for s in stages[:i] if s.target == same.get(array, array)), None)
+        if made is None or not makes_array(made):
+            continue  # a view of a temporary the backward may read: copy
         # the array and every view of it made so far keep their items
         sharing = {array}
         for before in stages[:i]:
@@ -250,11 +253,13 @@ def _functions(unit: Unit, render: Renderer) -> str:
         _fit(f"def {name}_backward({backward.dout}, {backward.cache_name}):"),
         f'    """Gradients of {name} with respect to {", ".join(program.wrt)}."""',
     ]
-    if backward.cache:
-        if len(backward.cache) == 1:
-            lines.append(_fit(f"    ({backward.cache[0]},) = {backward.cache_name}"))
+    # an array written into in place keeps its name in the backward too
+    cache = [same.get(n, n) for n in backward.cache]
+    if cache:
+        if len(cache) == 1:
+            lines.append(_fit(f"    ({cache[0]},) = {backward.cache_name}"))
         else:
-            unpack = _wrapped("    ", backward.cache, f" = {backward.cache_name}", "(")
+            unpack = _wrapped("    ", cache, f" = {backward.cache_name}", "(")
             lines.append(unpack)
     for block in backward.blocks:
         if block.stage is not None:
@@ -263,7 +268,8 @@ def _functions(unit: Unit, render: Renderer) -> str:
         elif block.note:
             lines.append(f"    # {block.note}")
         for statement in block.statements:
-            lines.append(_fit(f"    {render(statement)}"))
+            renamed = _Renamed(same).visit(statement) if same else statement
+            lines.append(_fit(f"    {render(renamed)}"))
     lines.append(_fit(f"    return {_tuple(backward.returns)}"))
     return "\n".join(lines)
 

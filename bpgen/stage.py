@@ -438,7 +438,7 @@ class Stager:
         if holder is None and current in self.views:
             holder = "an array that shares memory with another (.T, reshape, x[...])"
         made = next((s for s in reversed(self.stages) if s.target == current), None)
-        if holder is None and (made is None or not makes_array(made)):
+        if holder is None and not self._owned(current):
             holder = "a value the function did not create as a new array"
             if made is not None and isinstance(made.value, ast.Name):
                 holder = f"the module constant `{made.value.id}`"
@@ -463,6 +463,20 @@ class Stager:
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return node
         return ast.parse(repr(literal), mode="eval").body
+
+    def _owned(self, name: str) -> bool:
+        """Whether `name` is a new array, or a view of new arrays only no user
+        name reaches (`np.squeeze(a + b)`): nobody else sees a write into it."""
+        made = next((s for s in reversed(self.stages) if s.target == name), None)
+        if made is None:
+            return False
+        if makes_array(made):
+            return True
+        bases = [made.inputs.get("a")] if made.gate in _VIEWS else []
+        return bool(bases) and all(
+            isinstance(b, ast.Name) and b.id in self.unnamed and self._owned(b.id)
+            for b in bases
+        )
 
     def stage_random(self, node: ast.expr) -> ast.expr:
         """A random draw in an index or a condition is staged, so the backward

@@ -1043,7 +1043,7 @@ GATES = frozenset(
     cbrt square reciprocal sigmoid sin cos tan arcsin arccos arctan arctan2 sinh
     cosh tanh abs max min maximum minimum where clip dot matmul outer sum mean amax
     amin var std transpose reshape expand_dims squeeze copy getitem hypot logaddexp
-    ravel swapaxes concatenate stack logsumexp""".split()
+    ravel swapaxes concatenate stack logsumexp setitem""".split()
 )
 
 
@@ -1165,7 +1165,25 @@ def programs(draw, mode: str) -> Program:
             ctx.fresh.add(name)
 
     for _ in range(draw(st.integers(0, 5))):
-        kind = draw(st.sampled_from(["new", "new", "reassign", "aug", "unpack", "dead", "ann"]))
+        kind = draw(st.sampled_from(["new", "new", "reassign", "aug", "unpack", "dead", "ann", "setitem"]))
+        if kind == "setitem":
+            # item assignment only into an array the function made, nothing else holds
+            candidates = sorted(
+                n for n in ctx.env
+                if n in ctx.fresh and n not in ctx.viewed and ctx.env[n].shape and not ctx.env[n].pyfloat
+            )
+            if mode != "numpy" or not candidates:
+                kind = "new"
+            else:
+                name = draw(st.sampled_from(candidates))
+                old = ctx.env[name]
+                index = draw(st.sampled_from(["0", "-1", "..., 0", f"{name} > 0"]))
+                line = f"{name}[{index}] = 0.0"
+                body.append(line)
+                probe_body.append(line)
+                lo, hi = min(old.lo, 0.0), max(old.hi, 0.0)
+                ctx.env[name] = E(name, name, old.shape, lo, hi, pyfloat=False, aliases=frozenset([name]))
+                continue
         target = draw(st.sampled_from(shapes))
         depth = draw(st.integers(0, 3))
         if kind == "aug":
