@@ -38,15 +38,16 @@ def stage_call(stager: Stager, node: cst.Call, name: str) -> ast.expr:
     helper = source.functions[name]
     bindings = _bind_arguments(stager, node, helper)
     saved_env = dict(stager.env)
-    saved_function = stager.function
+    saved_function, saved_out = stager.function, stager.out_name
     stager.env.clear()
     stager.env.update(bindings)
     stager.helper_chain = [*chain, name]
     stager.function = helper
+    stager.out_name = f"{name}_out"
     try:
         outputs, returns_tuple = stager.body()
     finally:
-        stager.function = saved_function
+        stager.function, stager.out_name = saved_function, saved_out
         stager.helper_chain = chain
         stager.env.clear()
         stager.env.update(saved_env)

@@ -101,6 +101,7 @@ class Stager:
         self.lower = Lowerer(source, self.env)
         self.lower.function = function.name.value
         self.helper_chain = [function.name.value]  # callers of the helper staged now
+        self.out_name = "out"  # what a returned value is called (helpers: relu_out)
         self.lower.helper = lambda node, name: helpers.stage_call(self, node, name)
         self.stages: list[Stage] = []
         self.varied: set[str] = set()
@@ -616,7 +617,7 @@ class Stager:
             return list(value.elts), True
         if isinstance(value, ast.Name) or not self.is_varied(value):
             return [self.atom(value)], False
-        return [self.atom(value, self.fresh("out"))], False
+        return [self.atom(value, self.fresh(self.out_name))], False
 
 
 def origin(node: ast.AST) -> cst.CSTNode | None:

@@ -207,6 +207,9 @@ EXPECT: dict[str, Any] = {
     "call_len_list.py": Works(arrays((3,))),
     "call_user_function.py": Works(arrays((3,)), function="f"),
     "call_recursive.py": Refused(5, 11, ("recursion",), absent=("builtins.",)),
+    "call_helper_recursive.py": Refused(
+        9, 11, ("`f()` is called recursively (f -> g -> f)",), function="f"
+    ),
     "call_scipy.py": Refused(5, 11, ("scipy.special.expit",)),
     "call_np_linalg.py": Refused(5, 11, ("numpy.linalg.norm",)),
     "call_np_random.py": Refused(5, 15, ("numpy.random.shuffle",)),
