@@ -35,9 +35,9 @@ def gate_of(qualified: str) -> str | None:
 
 # Calls without gradient that would drop one if given a differentiated value:
 # refused there (np.asarray(x) alone passes x through). Sizes, settings and
-# constant arrays: float(N), divmod(n, k), np.array([1.0, 2.0]),
-# np.prod(x.shape[1:]).
-DROPS_GRADIENT = frozenset({"float", "divmod", "array", "asarray", "prod"})
+# constant arrays: float(N), divmod(n, k), np.array([1.0, 2.0]). (np.prod is a
+# gate: np.prod(x.shape[1:]) of a shape is a plain value.)
+DROPS_GRADIENT = frozenset({"float", "divmod", "array", "asarray"})
 
 
 def is_nondifferentiable(qualified: str) -> bool:

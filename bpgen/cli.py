@@ -38,6 +38,8 @@ examples:
   bpgen model.py                         print the generated module
   bpgen model.py -f loss --wrt w,b       only loss(); gradients for w and b
   bpgen model.py -o model_grad.py        write it to model_grad.py
+  bpgen layer.py --shape x=N,D --shape W=D,M --shape b=M
+                                         declared shapes: exact, hand-style sums
   bpgen model.py -o model_grad.py --check
                                          CI: exit 1 if model_grad.py is stale
   bpgen model.py -o model_grad.py --diff show what would change, write nothing
@@ -96,8 +98,9 @@ class Job:
 def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
-        usage="%(prog)s FILE... [-f NAME ...] [--wrt NAME,NAME] [-o OUT] "
-        "[--check] [--diff]\n"
+        usage="%(prog)s FILE... [-f NAME ...] [--wrt NAME,NAME] "
+        "[--shape NAME=DIMS ...]\n"
+        "       [-o OUT] [--check] [--diff]\n"
         "       %(prog)s FILE --emit-test OUT_test.py [-o OUT]\n"
         "       %(prog)s FILE -f NAME --graph OUT.svg --at NAME=VALUE,...\n"
         "       %(prog)s --gates [WORD] | --cache-info | --clear-cache",
@@ -122,6 +125,14 @@ def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
         metavar="NAME,NAME",
         help="parameters to differentiate, in the order the gradients are "
         "returned (default: every parameter)",
+    )
+    parser.add_argument(
+        "--shape",
+        dest="shapes",
+        action="append",
+        metavar="NAME=DIMS",
+        help="declare a parameter's shape, e.g. x=N,D (repeat; NAME= for a "
+        "scalar): the backward sums exactly the broadcast axes",
     )
     parser.add_argument(
         "-o",
@@ -250,6 +261,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
         raise _Usage("the following arguments are required: FILE")
     functions = _functions(args.functions)
     wrt = _wrt(args.wrt)
+    shapes = _shapes(args.shapes)
     options = Options(**{s: not getattr(args, f"no_{s}") for s in Options.switches()})
     output = None if args.output in (None, "-") else args.output
     if (args.check or args.diff) and output is None:
@@ -271,7 +283,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     pending_stdout = False
     stale = fresh = 0
     for job in jobs:
-        text, code = _generate_one(job, functions, wrt, options, args.traceback)
+        text, code = _generate_one(job, functions, wrt, options, args.traceback, shapes)
         status = max(status, code)
         if text is None:
             continue
@@ -302,7 +314,9 @@ def _run(args: argparse.Namespace, prog: str) -> int:
                 status = max(status, REFUSED)
                 if not args.quiet:
                     what = "missing" if current is None else "stale"
-                    command = _command(prog, job, functions, args.wrt, options)
+                    command = _command(
+                        prog, job, functions, args.wrt, options, args.shapes
+                    )
                     _report(f"{job.output}: {what}; regenerate it with: {command}")
             continue
         if current == data:
@@ -325,6 +339,22 @@ def _functions(values: list[str] | None) -> list[str] | None:
     if bad:
         raise _Usage(f"-f: {bad[0]!r} is not a function name")
     return list(dict.fromkeys(names))
+
+
+def _shapes(values: list[str] | None) -> dict[str, str] | None:
+    """`--shape x=N,D` (repeatable) as generate's `shapes=`."""
+    if not values:
+        return None
+    shapes: dict[str, str] = {}
+    for value in values:
+        name, equals, dims = value.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier():
+            raise _Usage(f"--shape {value!r}: write NAME=DIMS, e.g. x=N,D or lr=")
+        if name in shapes:
+            raise _Usage(f"--shape gives the shape of {name} twice")
+        shapes[name] = dims
+    return shapes
 
 
 def _wrt(value: str | None) -> list[str] | None:
@@ -655,6 +685,7 @@ def _generate_one(
     wrt: list[str] | None,
     options: Options,
     show_traceback: bool,
+    shapes: dict[str, str] | None = None,
 ) -> tuple[str | None, int]:
     try:
         source = _read(job)
@@ -682,6 +713,7 @@ def _generate_one(
             filename=job.filename,
             options=options,
             refusals=refusals,
+            shapes=shapes,
         )
         for refusal in refusals or ():
             _report(str(refusal))
@@ -733,6 +765,7 @@ def _command(
     functions: list[str] | None,
     wrt: str | None,
     options: Options,
+    shapes: list[str] | None = None,
 ) -> str:
     """The command that regenerates one output file."""
     words = [job.input]
@@ -740,6 +773,8 @@ def _command(
         words += ["-f", ",".join(functions)]
     if wrt is not None:
         words += ["--wrt", wrt]
+    for shape in shapes or ():
+        words += ["--shape", shape]
     defaults = Options()
     for switch in Options.switches():
         if getattr(options, switch) != getattr(defaults, switch):

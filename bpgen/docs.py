@@ -44,6 +44,7 @@ def _template(template, rule) -> str:
         names.update(
             {p: ast.parse(v, mode="eval").body for p, v in rule.defaults.items()}
         )
+        names.update({p: ast.parse(v, mode="eval").body for p, v in rule.shown.items()})
         if "arrays" in names:  # shown for two listed inputs, a and b
             names["arrays"] = ast.List([ast.Name("a"), ast.Name("b")], ast.Load())
         template = template(Gate(names, {"x": 2, "y": 2}))
@@ -87,8 +88,12 @@ def table() -> str:
         "No gradient flows through (allowed on any value): comparisons, "
         "`.shape .ndim .size .dtype`, `.argmax() .argmin()`, and "
         + ", ".join(f"`{n}`" for n in static)
-        + ". Only on values not being differentiated (sizes, settings, "
-        "constant arrays), since they would drop a gradient: "
+        + "."
+    )
+    lines.append("")
+    lines.append(
+        "Only on values not being differentiated (sizes, settings, constant "
+        "arrays), since they would drop a gradient: "
         + ", ".join(f"`{n}`" for n in sorted(calls.DROPS_GRADIENT))
         + " (`np.asarray(x)` alone passes `x` through)."
     )
@@ -109,7 +114,7 @@ def gates(word: str = "") -> str:
     and the gradient-free functions whose name contains it; "" when none.
     """
     needle = word.strip().lower()
-    rows, free = [], []
+    rows, free, dropping = [], [], []
     for line in table().splitlines():
         if line.startswith("| ") and not line.startswith(("| gate |", "|---")):
             gate, spelled, grads = line[2:-2].split(" | ", 2)
@@ -118,7 +123,10 @@ def gates(word: str = "") -> str:
         elif line.startswith("No gradient flows through"):
             names = line.split(", and ", 1)[1].rstrip(".").split(", ")
             free = [n.strip("`") for n in names if needle in n.lower()]
-    if not rows and not free:
+        elif line.startswith("Only on values not being differentiated"):
+            names = line.split(": ", 1)[1].split(" (", 1)[0].split(", ")
+            dropping = [n.strip("`") for n in names if needle in n.lower()]
+    if not rows and not free and not dropping:
         return ""
     width = max([len(gate) for gate, _, _ in rows] + [4]) + 2
     out = []
@@ -134,6 +142,9 @@ def gates(word: str = "") -> str:
             out.append("")
         free_list = ", ".join(free)
         out.append(f"no gradient flows through (allowed on any value): {free_list}")
+    if dropping:
+        names = ", ".join(dropping)
+        out.append(f"no gradient; only on values not being differentiated: {names}")
     return "\n".join(out) + "\n"
 
 

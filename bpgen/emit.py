@@ -1,4 +1,9 @@
-"""Write the generated module as text, formatted by black with a pinned mode.
+"""Write the generated module as text, already in black's pinned style.
+
+Every line is written as black writes it (spell.py); the few statements
+longer than a line go to black one at a time, and black sees the whole
+module only when spell.py met a node whose spelling it leaves to black. The
+tests check that the result is exactly black's output of itself.
 
 The module is standalone: it imports only math and/or NumPy (under names
 that cannot collide with the user's), never bpgen.
@@ -7,11 +12,15 @@ that cannot collide with the user's), never bpgen.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .lower import MATH, NP
 from .reverse import UNBROADCAST, Backward, Namer
+from .spell import Speller
 from .stage import Program, SetItem, Stage, makes_array
+
+LINE_LENGTH = 88
 
 UNBROADCAST_HELPER = '''def {name}(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
@@ -44,38 +53,6 @@ CHECK_SHAPES_HELPER = '''def {name}(**declared):
 '''
 
 
-def _simple(node: ast.expr, unary: bool) -> bool:
-    """A power operand black writes without spaces: `x**2`, `a.b**-1`."""
-    if unary and isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
-        return _simple(node.operand, False)
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, (int, float)) or node.value is None
-    return isinstance(node, ast.Name)
-
-
-class _Unparser(ast._Unparser):  # type: ignore[name-defined,misc]
-    """ast.unparse, spelling simple powers as black does (`xpy**2`), so the
-    text is already black's and black formats it in one pass, not two."""
-
-    def visit_BinOp(self, node: ast.BinOp) -> None:
-        hug = (
-            isinstance(node.op, ast.Pow)
-            and _simple(node.left, False)
-            and _simple(node.right, True)
-        )
-        if not hug:
-            return super().visit_BinOp(node)
-        self.write = lambda *text: type(self).write(  # type: ignore[method-assign]
-            self, *("**" if t == " ** " else t for t in text)
-        )
-        try:
-            super().visit_BinOp(node)
-        finally:
-            del self.write
-
-
 @dataclass
 class Unit:
     """One differentiated function, ready to print."""
@@ -87,15 +64,29 @@ class Unit:
 
 @dataclass
 class Renderer:
-    """Spells placeholders with real names and remembers what was used."""
+    """Spells nodes as black does, placeholders with real names, and
+    remembers which placeholders were used."""
 
     aliases: dict[str, str]
     used: set[str] = field(default_factory=set)
+    speller: Speller = field(default_factory=Speller)
+    commenter: Speller = field(default_factory=lambda: Speller(black=False))
 
     def __call__(self, node: ast.AST) -> str:
+        speller = self.speller
         if isinstance(node, ast.stmt):
-            node.lineno = 0  # unparse looks up type comments by line
-        text = _Unparser().visit(node)
+            text = speller.stmt(node)
+        elif isinstance(node, ast.arguments):
+            text = speller.arguments(node)
+        else:
+            text = speller.expr(node)
+        return self._names(text)
+
+    def comment(self, node: ast.expr) -> str:
+        """A forward line in a comment: black leaves comments as they are."""
+        return self._names(self.commenter.expr(node))
+
+    def _names(self, text: str) -> str:
         if "\x00" in text:
             for placeholder, name in self.aliases.items():
                 if placeholder in text:
@@ -121,7 +112,7 @@ def module(
     }
     render = Renderer(aliases)
     functions = [_functions(unit, render) for unit in units]
-    defined = [f"{name} = {render(value)}" for name, value in constants]
+    defined = [_fit(f"{name} = {render(value)}") for name, value in constants]
     helpers = []
     if CHECK_SHAPES in render.used:
         render.used.add(NP)
@@ -141,7 +132,10 @@ def module(
     # blank lines as black puts them, so black's output is its input
     top = "\n\n".join(p for p in [header, "\n".join(imports), "\n".join(defined)] if p)
     parts = [top, *(p.strip("\n") for p in [*helpers, *functions])]
-    return _format("\n\n\n".join(parts) + "\n")
+    text = "\n\n\n".join(parts) + "\n"
+    # spell.py wrote black's spelling of every node it knew; if it met one
+    # it did not, black settles the whole module (tests check the rest)
+    return _format(text) if render.speller.unsure else text
 
 
 def _import(module: str, alias: str) -> str:
@@ -164,15 +158,17 @@ def _wrapped(head: str, names: list[str], tail: str, bracket: str = "") -> str:
     black gives it, so black has no long line to split."""
     inner = ", ".join(names) + ("," if len(names) == 1 and not bracket else "")
     line = f"{head}{inner}{tail}"
-    if len(line) <= 88:
+    if fits(line):
         return line
+    if not line.isascii():
+        return _fit(line)
     close = ")" if bracket else ""
     items = [f"        {n}," for n in names]
     return "\n".join([head + bracket, *items, f"    {close}{tail}"])
 
 
 def _forward(
-    stage: Stage, render: Renderer, same: dict[str, str] | None = None
+    stage: Stage, render: Callable[[ast.AST], str], same: dict[str, str] | None = None
 ) -> list[str]:
     """The forward lines of one stage. An item assignment writes into a copy,
     or into the array itself where nothing reads the old items afterwards
@@ -232,14 +228,14 @@ def _functions(unit: Unit, render: Renderer) -> str:
     program, backward = unit.program, unit.backward
     name = program.name
     lines = [
-        f"def {name}_forward({render(program.signature)}):",
+        _fit(f"def {name}_forward({render(program.signature)}):"),
         f'    """Run {name}; return its value and what {name}_backward needs."""',
     ]
     if unit.guards:
-        lines.append(f"    {render(_guard(unit.guards))}")
+        lines.append(_fit(f"    {render(_guard(unit.guards))}"))
     same = _written_in_place(unit)
     for stage in backward.stages:
-        lines += [f"    {line}" for line in _forward(stage, render, same)]
+        lines += [_fit(f"    {line}") for line in _forward(stage, render, same)]
     outputs = [render(_Renamed(same).visit(o) if same else o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
     shaped = {n: same.get(v, v) for n, v in backward.shapes.items()}
@@ -251,24 +247,24 @@ def _functions(unit: Unit, render: Renderer) -> str:
     lines += [
         "",
         "",
-        f"def {name}_backward({backward.dout}, {backward.cache_name}):",
+        _fit(f"def {name}_backward({backward.dout}, {backward.cache_name}):"),
         f'    """Gradients of {name} with respect to {", ".join(program.wrt)}."""',
     ]
     if backward.cache:
         if len(backward.cache) == 1:
-            lines.append(f"    ({backward.cache[0]},) = {backward.cache_name}")
+            lines.append(_fit(f"    ({backward.cache[0]},) = {backward.cache_name}"))
         else:
             unpack = _wrapped("    ", backward.cache, f" = {backward.cache_name}", "(")
             lines.append(unpack)
     for block in backward.blocks:
         if block.stage is not None:
             stage = block.stage
-            lines.append(f"    # {_forward(stage, render, same)[-1]}")
+            lines.append(f"    # {_forward(stage, render.comment, same)[-1]}")
         elif block.note:
             lines.append(f"    # {block.note}")
         for statement in block.statements:
-            lines.append(f"    {render(statement)}")
-    lines.append(f"    return {_tuple(backward.returns)}")
+            lines.append(_fit(f"    {render(statement)}"))
+    lines.append(_fit(f"    return {_tuple(backward.returns)}"))
     return "\n".join(lines)
 
 
@@ -282,6 +278,26 @@ def _guard(declared: dict[str, tuple]) -> ast.expr:
         pair = ast.Tuple([ast.Name(name, ast.Load()), value], ast.Load())
         keywords.append(ast.keyword(name, pair))
     return ast.Call(ast.Name(CHECK_SHAPES, ast.Load()), [], keywords)
+
+
+def fits(line: str) -> bool:
+    """Surely within black's line length (a wide character counts two)."""
+    if line.isascii():
+        return len(line) <= LINE_LENGTH
+    return 2 * len(line) <= LINE_LENGTH
+
+
+def _fit(line: str) -> str:
+    """One statement as black writes it: as is when it fits, else black's
+    split of it alone, at its own indentation (a split never depends on the
+    lines around it)."""
+    if fits(line):
+        return line
+    if line.startswith("def "):
+        return _format(f"{line}\n    pass\n")[: -len("    pass\n")].rstrip("\n")
+    if line.startswith("    "):
+        return _format(f"def _():\n{line}\n").split("\n", 1)[1].rstrip("\n")
+    return _format(line + "\n").rstrip("\n")
 
 
 def _format(text: str) -> str:

@@ -79,6 +79,23 @@ def generate_module(
         )
 
 
+def _check_declared_names(parsed, functions, given, filename: str) -> None:
+    """A declared shape must name a parameter of some function generated."""
+    from .parse import find_function
+
+    params: set[str] = set()
+    for name in functions:
+        function = find_function(parsed, name)
+        params |= {p.name.value for p in function.params.params}
+        params |= {p.name.value for p in function.params.kwonly_params}
+    unknown = sorted(set(given) - params)
+    if unknown and len(functions) > 1:
+        raise UsageError(
+            f"a shape is declared for `{unknown[0]}`, which no function here takes",
+            filename=filename,
+        )
+
+
 def _declared(function, given, filename: str, strict: bool):
     """Shapes from annotations, overridden by `shapes=`; and the labels."""
     from .dims import annotated, parse
@@ -90,8 +107,8 @@ def _declared(function, given, filename: str, strict: bool):
         if name not in params:
             if strict:
                 raise UsageError(
-                    f"shapes= names `{name}`, which is not a parameter of "
-                    f"{function.name.value}() "
+                    f"a shape is declared for `{name}`, which is not a parameter "
+                    f"of {function.name.value}() "
                     f"(parameters: {', '.join(sorted(params))})",
                     filename=filename,
                 )
@@ -170,8 +187,10 @@ def _generate(
                     "the module defines no top-level function", filename=filename
                 )
     units, constants = [], set()
+    _check_declared_names(parsed, functions, given, filename)
     for name in functions:
         node = parse.find_function(parsed, name)
+
         def error(at, message, hint=None, parsed=parsed):
             return parsed.error(at.node, message, hint)
 

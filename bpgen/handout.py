@@ -97,16 +97,19 @@ def hand_out(
     proven floats, `arrays` parameters proven arrays.
     """
     memory = _Memory(set(returns))
-    last: dict[str, ast.stmt] = {}
+    pure: dict[str, bool] = {}  # arithmetic on floats only, so far
     for statement in statements:
         if isinstance(statement, ast.Assign) and isinstance(
             statement.targets[0], ast.Name
         ):
-            memory.assign(statement.targets[0].id, statement.value)
-        if isinstance(statement, (ast.Assign, ast.AugAssign)):
-            target = getattr(statement, "target", None) or statement.targets[0]
-            if isinstance(target, ast.Name):
-                last[target.id] = statement
+            name = statement.targets[0].id
+            memory.assign(name, statement.value)
+            pure[name] = _pure_float(statement.value, floats)
+        elif isinstance(statement, ast.AugAssign) and isinstance(
+            statement.target, ast.Name
+        ):
+            name = statement.target.id
+            pure[name] = pure.get(name, False) and _pure_float(statement.value, floats)
     fixes: list[ast.stmt] = []
     seen: set[str] = set()
     np = ast.Name(NP, ast.Load())
@@ -116,10 +119,7 @@ def hand_out(
         seen.add(base)
         load = ast.Name(grad, ast.Load())
         if param in floats:
-            statement = last.get(grad)
-            if isinstance(statement, ast.Assign) and _pure_float(
-                statement.value, floats
-            ):
+            if pure.get(grad, False):
                 continue
             # NumPy scalars (np.float32) and 0-d arrays become a float
             value: ast.expr = ast.Call(ast.Name("float", ast.Load()), [load], [])

@@ -360,6 +360,10 @@ class Lowerer:
             func: ast.expr = ast.Name(name, ast.Load())
             if gate is not None:
                 self.builtin_gates.add(gate)
+        elif module.startswith("numpy."):  # np.linalg.norm: a NumPy submodule
+            self.modules.add("numpy")
+            func = module_ref("numpy", module.partition(".")[2])
+            func = ast.Attribute(func, name, ast.Load())
         else:
             self.modules.add(module)
             func = module_ref(module, name)

@@ -80,26 +80,60 @@ def _template(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 
 
-class _Substitute(ast.NodeTransformer):
+class _Substitute:
+    """A fresh copy of a rule template with its names filled in.
+
+    One walk both copies and substitutes (no `copy.deepcopy`, no
+    NodeTransformer): templates and atoms are small, so this is the cost of
+    building the nodes and little more. Attributes bpgen hangs on nodes
+    (`bp_node`, ...) are shared, not copied: they are never mutated.
+    """
+
     def __init__(self, mapping: dict[str, ast.expr], scalar: bool) -> None:
         self.mapping = mapping
         self.scalar = scalar
 
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        if node.id in self.mapping:
-            return copy.deepcopy(self.mapping[node.id])
-        return node
+    def visit(self, node: ast.AST) -> ast.AST:
+        cls = type(node)
+        if cls is ast.Name:
+            if node.id in self.mapping:  # type: ignore[attr-defined]
+                return _copy(self.mapping[node.id])  # type: ignore[attr-defined]
+        elif cls is ast.Attribute:
+            base = node.value  # type: ignore[attr-defined]
+            if type(base) is ast.Name and base.id in ("np", "math"):
+                spelled = f"{base.id}.{node.attr}"  # type: ignore[attr-defined]
+                if self.scalar and spelled in MATH_TWINS:
+                    spelled = MATH_TWINS[spelled]
+                module, _, attr = spelled.partition(".")
+                base = MATH if module == "math" else NP
+                return ast.Attribute(ast.Name(base, ast.Load()), attr, ast.Load())
+        new = cls.__new__(cls)
+        fields = new.__dict__
+        for key, value in node.__dict__.items():
+            if isinstance(value, ast.AST):
+                value = self.visit(value)
+            elif type(value) is list:
+                value = [self.visit(v) if isinstance(v, ast.AST) else v for v in value]
+            fields[key] = value
+        return new
 
-    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
-        if isinstance(node.value, ast.Name) and node.value.id in ("np", "math"):
-            spelled = f"{node.value.id}.{node.attr}"
-            if self.scalar and spelled in MATH_TWINS:
-                spelled = MATH_TWINS[spelled]
-            module, _, attr = spelled.partition(".")
-            base = MATH if module == "math" else NP
-            return ast.Attribute(ast.Name(base, ast.Load()), attr, ast.Load())
-        self.generic_visit(node)
-        return node
+
+def _copy(node: ast.AST | None) -> ast.AST | None:
+    """`copy.deepcopy` for an expression tree, less its generality and cost."""
+    if node is None:
+        return None
+    cls = type(node)
+    if cls is ast.Load:
+        return node  # contexts carry no data
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    for key, value in node.__dict__.items():
+        if isinstance(value, ast.AST):
+            value = _copy(value)
+        elif type(value) is list:
+            value = [_copy(v) if isinstance(v, ast.AST) else v for v in value]
+        fields[key] = value
+    return new
 
 
 def _fresh(expr: ast.expr) -> bool:
@@ -226,9 +260,7 @@ class Reverse:
         mapping["out"] = (
             ast.Name(stage.target, ast.Load()) if self.options.reuse else stage.value
         )
-        tree = _Substitute(mapping, self.program.scalar).visit(
-            copy.deepcopy(_template(template))
-        )
+        tree = _Substitute(mapping, self.program.scalar).visit(_template(template))
         return simplify.expression(tree) if self.options.simplify else tree
 
     def _fits(self, expr: ast.expr, atom: ast.Name) -> bool:
@@ -409,7 +441,7 @@ class Reverse:
             self.blocks.append(Block(note="no gradient reaches " + ", ".join(missing)))
         for param in program.wrt:
             if param in missing:
-                if program.scalar:
+                if program.scalar or param in program.float_params:
                     zero: ast.expr = ast.Constant(0.0)
                 else:
                     np = ast.Name(NP, ast.Load())
@@ -418,8 +450,12 @@ class Reverse:
                         [ast.Name(param, ast.Load())],
                         [],
                     )
-                    # [()] turns a 0-d result into a float: a float for a float
-                    zero = ast.Subscript(zeros, ast.Tuple([], ast.Load()), ast.Load())
+                    zero = zeros
+                    if self.shapes.rank.get(param) is None:
+                        # [()] turns a 0-d result into a float: a float for a float
+                        zero = ast.Subscript(
+                            zeros, ast.Tuple([], ast.Load()), ast.Load()
+                        )
                 self.contribute(param, zero)
             returns.append(self.grad[param])
         blocks = self.blocks

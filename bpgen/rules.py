@@ -28,10 +28,14 @@ PRODUCT = "product"  # contracts axes of two operands (dot, matmul, outer)
 PERMUTE = "permute"  # the same elements, axes reordered
 RESHAPE = "reshape"  # the same elements in order, another shape
 JOIN = "join"  # several inputs joined along an axis
-INDEX = "index"  # selects elements; the gradient is scattered back
+INDEX = "index"  # x[index]: the gradient is scattered back (reverse.py)
 ASSIGN = "assign"  # a with the items at `index` replaced by value: a's shape
+SCAN = "scan"  # running sums and products, differences along an axis
+REPEAT = "repeat"  # copies of the input (tile, repeat, broadcast_to)
+SELECT = "select"  # some elements, rearranged or padded (sort, take, pad...)
+LINALG = "linalg"  # matrix functions (inv, det, solve, cholesky)
 KINDS = frozenset({SAME, BROADCAST, FLOATS, REDUCE, PRODUCT, PERMUTE, RESHAPE})
-KINDS |= {JOIN, INDEX, ASSIGN}
+KINDS |= {JOIN, INDEX, ASSIGN, SCAN, REPEAT, SELECT, LINALG}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Rule:
     method: tuple[str, ...] = ()  # ndarray.NAME(); the array is the first input
     written: tuple[str, ...] = ()  # README spellings besides the calls above
     scalar: Mapping[str, str] = field(default_factory=dict)  # float-only rules
+    discrete: tuple[str, ...] = ()  # integer/bool parameters: may be computed
+    shown: Mapping[str, str] = field(default_factory=dict)  # README's arguments
 
 
 @dataclass
@@ -95,6 +101,8 @@ def rule(
     written: str | tuple[str, ...] = (),
     broadcasts: bool | None = None,
     scalar: Mapping[str, str] | None = None,
+    discrete: str = "",
+    shown: Mapping[str, str] | None = None,
     **grads: Template,
 ) -> Rule:
     """Declare a gate: `signature` names its parameters (`axis=None` a default),
@@ -119,6 +127,8 @@ def rule(
         method=tuple(method.split()),
         written=(written,) if isinstance(written, str) else tuple(written),
         scalar=dict(scalar or {}),
+        discrete=tuple(discrete.split()),
+        shown=dict(shown or {}),
     )
 
 
@@ -375,6 +385,360 @@ def _transpose(gate: Gate) -> str:
     return f"np.transpose(g, {inverse})"
 
 
+# -- helpers for the NumPy coverage gates (issue 12) ----------------------------
+
+
+def _nan_count(gate: Gate) -> str:
+    """How many non-NaN values each output element summarises, as a's dtype."""
+    axis = gate.code("axis") if gate.has("axis") else "None"
+    return f"np.sum(~np.isnan(a), axis={axis}, keepdims=True, dtype=a.dtype)"
+
+
+def _prod(gate: Gate) -> str:
+    # out / a: a zero input gives NaN, never a silently wrong number
+    return f"{_restore(gate, 'g')} * {_restore(gate, 'out')} / a"
+
+
+def _nansum(gate: Gate) -> str:
+    return f"np.where(np.isnan(a), 0.0, {_restore(gate, 'g')})"
+
+
+def _nanmean(gate: Gate) -> str:
+    return f"np.where(np.isnan(a), 0.0, {_restore(gate, 'g')} / {_nan_count(gate)})"
+
+
+def _nanprod(gate: Gate) -> str:
+    return f"np.where(np.isnan(a), 0.0, {_prod(gate)})"
+
+
+def _nan_centered(gate: Gate) -> str:
+    axis = gate.code("axis") if gate.has("axis") else "None"
+    return f"(a - np.nanmean(a, axis={axis}, keepdims=True))"
+
+
+def _nanvar(gate: Gate) -> str:
+    scale = f"({_nan_count(gate)}{_ddof(gate)})"
+    grad = f"{_nan_centered(gate)} * ({_restore(gate, 'g')} * 2 / {scale})"
+    return f"np.where(np.isnan(a), 0.0, {grad})"
+
+
+def _nanstd(gate: Gate) -> str:
+    scale = f"(({_nan_count(gate)}{_ddof(gate)}) * {_restore(gate, 'out')})"
+    grad = f"{_nan_centered(gate)} * ({_restore(gate, 'g')} / {scale})"
+    return f"np.where(np.isnan(a), 0.0, {grad})"
+
+
+def _norm(gate: Gate) -> str:
+    """Vector 2-norms and the Frobenius norm; 1-norms along one axis."""
+    order, axis = gate.literal("ord"), gate.literal("axis")
+    along_one = type(axis) is int
+    if order in (None, "fro") or (order == 2 and along_one):
+        return f"{_restore(gate, 'g')} * a / {_restore(gate, 'out')}"
+    if order == 1 and along_one:
+        return f"{_restore(gate, 'g')} * np.sign(a)"
+    raise ValueError("norm: ord=None, 'fro', or ord=1/2 with an integer axis")
+
+
+def _scan(gate: Gate, g: str) -> str:
+    """The sum of `g` from each position to the end (cumsum's transpose)."""
+    if not gate.has("axis"):
+        return f"np.reshape(np.flip(np.cumsum(np.flip({g}))), np.shape(a))"
+    axis = gate.code("axis")
+    return f"np.flip(np.cumsum(np.flip({g}, {axis}), {axis}), {axis})"
+
+
+def _cumsum(gate: Gate) -> str:
+    return _scan(gate, "g")
+
+
+def _cumprod(gate: Gate) -> str:
+    return f"{_scan(gate, 'g * out')} / a"
+
+
+def _diff(gate: Gate) -> str:
+    # each difference's transpose is minus the difference of g padded with zeros
+    n = int(gate.literal("n"))
+    axis = gate.code("axis")
+    text = "g"
+    for _ in range(n):
+        text = f"np.diff({text}, axis={axis}, prepend=0, append=0).astype(g.dtype)"
+    return f"-{text}" if n % 2 else text
+
+
+def _flip(gate: Gate) -> str:
+    return "np.flip(g, axis)" if gate.has("axis") else "np.flip(g)"
+
+
+def _roll(gate: Gate) -> str:
+    try:
+        shift = gate.literal("shift")
+    except ValueError:
+        shift = None
+    if type(shift) is int:
+        back = str(-shift)
+    elif isinstance(shift, (tuple, list)) and all(type(s) is int for s in shift):
+        back = repr(tuple(-s for s in shift))
+    else:
+        back = "np.negative(shift)"
+    return f"np.roll(g, {back}, axis)" if gate.has("axis") else f"np.roll(g, {back})"
+
+
+def _rot90(gate: Gate) -> str:
+    k = gate.literal("k")
+    back = str(-k) if type(k) is int else "-k"
+    axes = gate.literal("axes") if gate.has("axes") else (0, 1)
+    return (
+        f"np.rot90(g, {back})"
+        if tuple(axes) == (0, 1)
+        else f"np.rot90(g, {back}, axes)"
+    )
+
+
+def _tile(gate: Gate) -> str:
+    """Every tile is a copy of A: sum g over the tiles."""
+    shape = "((1,) * (g.ndim - np.ndim(A)) + np.shape(A))"
+    split = (
+        f"np.ravel(np.column_stack([np.divide(g.shape, {shape}).astype(int), {shape}]))"
+    )
+    tiles = "tuple(range(0, 2 * g.ndim, 2))"
+    return f"np.reshape(np.sum(np.reshape(g, {split}), axis={tiles}), np.shape(A))"
+
+
+def _repeat(gate: Gate) -> str:
+    """An integer `repeats`: each input element is summed over its copies."""
+    if not gate.has("axis"):
+        return "np.reshape(g, (-1, repeats)).sum(axis=1).reshape(np.shape(a))"
+    split = "np.moveaxis(a, axis, -1).shape + (repeats,)"
+    summed = f"np.reshape(np.moveaxis(g, axis, -1), {split}).sum(axis=-1)"
+    return f"np.moveaxis({summed}, -1, axis)"
+
+
+def _pad(gate: Gate) -> str:
+    """Constant padding: the gradient is g without the padding."""
+    if gate.has("mode") and gate.literal("mode") != "constant":
+        raise ValueError("np.pad: only mode='constant' has a gradient rule")
+    try:
+        widths = gate.literal("pad_width")
+    except ValueError:
+        widths = None
+    if isinstance(widths, (tuple, list)) and all(
+        isinstance(w, (tuple, list)) and len(w) == 2 for w in widths
+    ):
+        parts = [f"{lo}:{-hi if hi else ''}" if lo or hi else ":" for lo, hi in widths]
+        return f"g[{', '.join(parts)}]"
+    return (
+        "g[tuple(slice(lo, n - hi) for (lo, hi), n in "
+        "zip(np.broadcast_to(pad_width, (g.ndim, 2)), g.shape))]"
+    )
+
+
+def _sort(gate: Gate) -> str:
+    """g goes back through the inverse of the sorting permutation."""
+    if not gate.has("axis"):
+        inverse = "np.argsort(np.argsort(a, axis=None))"
+        return f"np.reshape(np.take_along_axis(g, {inverse}, 0), np.shape(a))"
+    axis = gate.code("axis")
+    inverse = f"np.argsort(np.argsort(a, axis={axis}), axis={axis})"
+    return f"np.take_along_axis(g, {inverse}, {axis})"
+
+
+def _one_hot(indices: str, n: str) -> str:
+    """indices.shape + (n,) booleans, negative indices counted from the end."""
+    return f"(np.mod({indices}, {n})[..., None] == np.arange({n}))"
+
+
+def _take(gate: Gate) -> str:
+    """A scatter-add written as a contraction with a one-hot of the indices."""
+    if not gate.has("axis"):
+        hot = _one_hot("indices", "np.size(a)")
+        return f"np.reshape(np.tensordot(g, {hot}, np.ndim(indices)), np.shape(a))"
+    axis = gate.code("axis")
+    start = (
+        axis
+        if type(gate.literal("axis")) is int and gate.literal("axis") >= 0
+        else f"{axis} % a.ndim"
+    )
+    hot = _one_hot("indices", f"a.shape[{axis}]")
+    axes = f"(range({start}, {start} + np.ndim(indices)), range(np.ndim(indices)))"
+    return f"np.moveaxis(np.tensordot(g, {hot}, {axes}), -1, {axis})"
+
+
+def _take_along_axis(gate: Gate) -> str:
+    axis = gate.code("axis")
+    hot = _one_hot(f"np.moveaxis(indices, {axis}, -1)", f"arr.shape[{axis}]")
+    moved = f"np.moveaxis(g, {axis}, -1)"
+    return f"np.moveaxis(np.einsum('...m,...mn->...n', {moved}, {hot}), -1, {axis})"
+
+
+def _diagonal_of(gate: Gate, offset: str, axis1: str, axis2: str, a: str) -> str:
+    """g (..., L) put back on the `offset` diagonal of axes axis1, axis2 of a."""
+    try:
+        k = int(ast.literal_eval(offset))
+        rows, cols = str(max(-k, 0)), str(max(k, 0))
+    except ValueError:
+        rows, cols = f"max(-{offset}, 0)", f"max({offset}, 0)"
+    size = "np.shape(g)[-1]"
+    rows, cols = (" + " + rows) * (rows != "0"), (" + " + cols) * (cols != "0")
+    hot_i = f"(np.arange({a}.shape[{axis1}])[:, None] == np.arange({size}){rows})"
+    hot_j = f"(np.arange({a}.shape[{axis2}])[:, None] == np.arange({size}){cols})"
+    spread = f"np.einsum('...k,ik,jk->...ij', g, {hot_i}, {hot_j})"
+    return f"np.moveaxis({spread}, [-2, -1], [{axis1}, {axis2}])"
+
+
+def _diagonal(gate: Gate) -> str:
+    return _diagonal_of(
+        gate, gate.code("offset"), gate.code("axis1"), gate.code("axis2"), "a"
+    )
+
+
+def _diag(gate: Gate) -> str:
+    """np.diag builds a matrix from a vector, or takes a matrix's diagonal."""
+    vector = "np.diagonal(g, k)"
+    matrix = _diagonal_of(gate, gate.code("k"), "0", "1", "v")
+    rank = gate.ranks.get("v")
+    if rank is None:
+        return f"{vector} if np.ndim(v) == 1 else {matrix}"
+    return vector if rank == 1 else matrix
+
+
+def _trace(gate: Gate) -> str:
+    axis1, axis2 = gate.code("axis1"), gate.code("axis2")
+    offset = gate.code("offset")
+    eye = f"np.eye(a.shape[{axis1}], a.shape[{axis2}], {offset}, dtype=a.dtype)"
+    spread = f"np.asarray(g)[..., None, None] * {eye}"
+    return f"np.moveaxis({spread}, [-2, -1], [{axis1}, {axis2}])"
+
+
+def _cut(start: str, stop: str) -> str:
+    return f":{stop}" if start == "0" else f"{start}:{stop}"
+
+
+def _joined(size: str, part: str):
+    """Templates for np.vstack-like joins: item i gets its own slice of g."""
+
+    def templates(gate: Gate) -> list[str]:
+        result, start = [], "0"
+        for item in _items(gate):
+            stop = size.format(item)
+            stop = stop if start == "0" else f"{start} + {stop}"
+            cut = part.format(_cut(start, stop))
+            result.append(f"np.reshape({cut}, np.shape({item}))")
+            start = stop
+        return result
+
+    return templates
+
+
+def _hstack(gate: Gate) -> list[str]:
+    """1-D inputs are joined along axis 0, others along axis 1."""
+    result, flat, wide = [], "0", "0"
+    for item in _items(gate):
+        flat_stop = f"np.size({item})"
+        wide_stop = f"np.shape({item})[1]"
+        if flat != "0":
+            flat_stop, wide_stop = f"{flat} + {flat_stop}", f"{wide} + {wide_stop}"
+        flat_cut, wide_cut = _cut(flat, flat_stop), _cut(wide, wide_stop)
+        cut = f"g[{flat_cut}] if g.ndim == 1 else g[:, {wide_cut}]"
+        result.append(f"np.reshape({cut}, np.shape({item}))")
+        flat, wide = flat_stop, wide_stop
+    return result
+
+
+def _tensordot_axes(gate: Gate):
+    axes = gate.literal("axes")
+    if type(axes) is int:
+        return axes, None, None
+    first, second = axes
+    first = [first] if type(first) is int else list(first)
+    second = [second] if type(second) is int else list(second)
+    return len(first), tuple(first), tuple(second)
+
+
+def _tensordot_a(gate: Gate) -> str:
+    n, first, second = _tensordot_axes(gate)
+    b = "b" if first is None else f"np.moveaxis(b, {second}, {tuple(range(n))})"
+    axes = f"(range(np.ndim(a) - {n}, np.ndim(g)), range({n}, np.ndim(b)))"
+    grad = f"np.tensordot(g, {b}, {axes})"
+    return (
+        grad
+        if first is None
+        else f"np.moveaxis({grad}, {tuple(range(-n, 0))}, {first})"
+    )
+
+
+def _tensordot_b(gate: Gate) -> str:
+    n, first, second = _tensordot_axes(gate)
+    a = "a" if first is None else f"np.moveaxis(a, {first}, {tuple(range(-n, 0))})"
+    grad = f"np.tensordot({a}, g, (range(np.ndim(a) - {n}),) * 2)"
+    return (
+        grad if first is None else f"np.moveaxis({grad}, {tuple(range(n))}, {second})"
+    )
+
+
+def _einsum_parts(gate: Gate) -> tuple[list[str], str]:
+    spec = str(gate.literal("subscripts")).replace(" ", "")
+    if "." in spec:
+        raise ValueError("einsum: write the subscripts without `...`")
+    inputs, _, output = spec.partition("->")
+    operands = inputs.split(",")
+    if "->" not in spec:
+        letters = "".join(operands)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    for sub in operands:
+        if len(set(sub)) != len(sub):
+            raise ValueError("einsum: a repeated index within one operand")
+    return operands, output
+
+
+def _einsum_grad(name: str):
+    def template(gate: Gate) -> str:
+        operands, output = _einsum_parts(gate)
+        names = ["x", "y"][: len(operands)]
+        mine = operands[names.index(name)]
+        others = [(s, n) for s, n in zip(operands, names, strict=True) if n != name]
+        subs = [output, *(s for s, _ in others)]
+        args = ["g", *(n for _, n in others)]
+        if set(mine) - set("".join(subs)):  # summed over x alone: g spreads
+            subs.append(mine)
+            args.append(f"np.ones_like({name})")
+        return f"np.einsum('{','.join(subs)}->{mine}', {', '.join(args)})"
+
+    return template
+
+
+def _kron(name: str):
+    """Equal ranks: g split into (a0, b0, a1, b1, ...) blocks, summed against
+    the other factor."""
+    other, start = ("b", 1) if name == "a" else ("a", 0)
+
+    def template(gate: Gate) -> str:
+        split = "np.reshape(g, np.ravel(np.column_stack([np.shape(a), np.shape(b)])))"
+        axes = f"(range({start}, 2 * np.ndim({other}), 2), range(np.ndim({other})))"
+        return f"np.tensordot({split}, {other}, {axes})"
+
+    return template
+
+
+def _solve_a(gate: Gate) -> str:
+    db = "np.linalg.solve(np.swapaxes(a, -1, -2), g)"
+    vector, matrix = (
+        f"-np.multiply.outer({db}, out)",
+        f"-({db} @ np.swapaxes(out, -1, -2))",
+    )
+    rank = gate.ranks.get("b")
+    if rank is None:
+        return f"{vector} if np.ndim(b) == 1 else {matrix}"
+    return vector if rank == 1 else matrix
+
+
+def _cholesky(gate: Gate) -> str:
+    # Murray (2016): dA = L^-T sym(phi(L^T g)) L^-1, phi = lower half, halved diagonal
+    lt = "np.swapaxes(out, -1, -2)"
+    phi = f"(np.tril({lt} @ g) / (1 + np.eye(out.shape[-1], dtype=out.dtype)))"
+    sym = f"({phi} + np.swapaxes({phi}, -1, -2)) / 2"
+    return f"np.linalg.solve({lt}, np.swapaxes(np.linalg.solve({lt}, {sym}), -1, -2))"
+
+
 # -- the table ----------------------------------------------------------------
 # One declaration per gate: parameters, gradient templates, spellings, shape
 # kind, view. Adding a gate is adding a line here (and its test in
@@ -523,6 +887,7 @@ RULES: dict[str, Rule] = {
         "condition, x, y",
         kind=BROADCAST,
         numpy="where",
+        discrete="condition",
         x="np.where(condition, g, 0.0)",
         y="np.where(condition, 0.0, g)",
     ),
@@ -530,6 +895,7 @@ RULES: dict[str, Rule] = {
         "a, a_min, a_max",
         kind=BROADCAST,
         numpy="clip",
+        method="clip",
         a=_clip_inside,
         a_min="g * (a < a_min)",
         a_max="g * (a > a_max)",
@@ -642,13 +1008,280 @@ RULES: dict[str, Rule] = {
         "arrays, axis=0", kind=JOIN, numpy="concatenate", arrays=_concatenate
     ),
     # indexing scatters the gradient back, adding where indices repeat
-    "getitem": rule("a, index", kind=INDEX, view=True, written="`x[index]`", a="g"),
+    # -- NumPy coverage (issue 12): elementwise
+    "arcsinh": rule(
+        "x", kind=SAME, math="asinh", numpy="arcsinh", x="g / np.sqrt(x * x + 1)"
+    ),
+    "arccosh": rule(
+        "x", kind=SAME, math="acosh", numpy="arccosh", x="g / np.sqrt(x * x - 1)"
+    ),
+    "arctanh": rule("x", kind=SAME, math="atanh", numpy="arctanh", x="g / (1 - x * x)"),
+    "deg2rad": rule(
+        "x",
+        kind=SAME,
+        math="radians",
+        numpy="deg2rad radians",
+        x="g * (math.pi / 180)",
+    ),
+    "rad2deg": rule(
+        "x",
+        kind=SAME,
+        math="degrees",
+        numpy="rad2deg degrees",
+        x="g * (180 / math.pi)",
+    ),
+    "sinc": rule(
+        "x",
+        kind=SAME,
+        numpy="sinc",
+        x="g * (np.cos(math.pi * x) - out) / np.where(x == 0, 1.0, x)",
+    ),
+    "erf": rule(
+        "x", kind=SAME, math="erf", x="g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)"
+    ),
+    "erfc": rule(
+        "x", kind=SAME, math="erfc", x="-g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)"
+    ),
+    "logaddexp2": rule(
+        "x1, x2",
+        kind=BROADCAST,
+        numpy="logaddexp2",
+        x1="g * np.exp2(x1 - out)",
+        x2="g * np.exp2(x2 - out)",
+    ),
+    # NaN-ignoring maximum/minimum: the gradient goes to the number
+    "fmax": rule(
+        "x, y",
+        kind=BROADCAST,
+        numpy="fmax",
+        x="g * ((x >= y) | np.isnan(y))",
+        y="g * ((x < y) | np.isnan(x))",
+    ),
+    "fmin": rule(
+        "x, y",
+        kind=BROADCAST,
+        numpy="fmin",
+        x="g * ((x <= y) | np.isnan(y))",
+        y="g * ((x > y) | np.isnan(x))",
+    ),
+    # a cast: the gradient is cast back to the input's dtype
+    "astype": rule(
+        "a, dtype", kind=SAME, method="astype", a="np.array(g, dtype=a.dtype)"
+    ),
+    # -- reductions
+    "prod": rule(
+        "a, axis=None, keepdims=False",
+        kind=REDUCE,
+        numpy="prod",
+        method="prod",
+        a=_prod,
+    ),
+    "nansum": rule(
+        "a, axis=None, keepdims=False", kind=REDUCE, numpy="nansum", a=_nansum
+    ),
+    "nanmean": rule(
+        "a, axis=None, keepdims=False", kind=REDUCE, numpy="nanmean", a=_nanmean
+    ),
+    "nanmax": rule(
+        "a, axis=None, keepdims=False", kind=REDUCE, numpy="nanmax", a=_extremum
+    ),
+    "nanmin": rule(
+        "a, axis=None, keepdims=False", kind=REDUCE, numpy="nanmin", a=_extremum
+    ),
+    "nanprod": rule(
+        "a, axis=None, keepdims=False", kind=REDUCE, numpy="nanprod", a=_nanprod
+    ),
+    "nanvar": rule(
+        "a, axis=None, ddof=0, keepdims=False", kind=REDUCE, numpy="nanvar", a=_nanvar
+    ),
+    "nanstd": rule(
+        "a, axis=None, ddof=0, keepdims=False", kind=REDUCE, numpy="nanstd", a=_nanstd
+    ),
+    "average": rule("a, axis=None", kind=REDUCE, numpy="average", a=_mean),
+    "norm": rule(
+        "a, ord=None, axis=None, keepdims=False",
+        kind=REDUCE,
+        numpy="linalg.norm",
+        a=_norm,
+    ),
+    "trace": rule(
+        "a, offset=0, axis1=0, axis2=1",
+        kind=SELECT,
+        numpy="trace",
+        method="trace",
+        a=_trace,
+    ),
+    # -- running sums and products
+    "cumsum": rule(
+        "a, axis=None", kind=SCAN, numpy="cumsum", method="cumsum", a=_cumsum
+    ),
+    "cumprod": rule(
+        "a, axis=None", kind=SCAN, numpy="cumprod", method="cumprod", a=_cumprod
+    ),
+    "diff": rule("a, n=1, axis=-1", kind=SCAN, numpy="diff", a=_diff),
+    # -- the same elements, moved
+    "flip": rule("m, axis=None", kind=PERMUTE, view=True, numpy="flip", m=_flip),
+    "fliplr": rule("m", kind=PERMUTE, view=True, numpy="fliplr", m="np.fliplr(g)"),
+    "flipud": rule("m", kind=PERMUTE, view=True, numpy="flipud", m="np.flipud(g)"),
+    "roll": rule("a, shift, axis=None", kind=PERMUTE, numpy="roll", a=_roll),
+    "rot90": rule(
+        "m, k=1, axes=None", kind=PERMUTE, view=True, numpy="rot90", m=_rot90
+    ),
+    "moveaxis": rule(
+        "a, source, destination",
+        kind=PERMUTE,
+        view=True,
+        numpy="moveaxis",
+        a="np.moveaxis(g, destination, source)",
+    ),
+    "atleast_1d": rule("a", kind=RESHAPE, view=True, numpy="atleast_1d", a=_reshaped),
+    "atleast_2d": rule("a", kind=RESHAPE, view=True, numpy="atleast_2d", a=_reshaped),
+    "atleast_3d": rule("a", kind=RESHAPE, view=True, numpy="atleast_3d", a=_reshaped),
+    # -- copies: the gradient sums over them
+    "broadcast_to": rule(
+        "array, shape",
+        kind=REPEAT,
+        view=True,
+        broadcasts=True,  # reverse.py sums g back to the input's shape
+        numpy="broadcast_to",
+        array="g",
+    ),
+    "tile": rule("A, reps", kind=REPEAT, numpy="tile", A=_tile),
+    "repeat": rule(
+        "a, repeats, axis=None", kind=REPEAT, numpy="repeat", method="repeat", a=_repeat
+    ),
+    # -- selections: the gradient goes back where each element came from
+    "pad": rule(
+        "array, pad_width, mode='constant', constant_values=0",
+        kind=SELECT,
+        numpy="pad",
+        array=_pad,
+    ),
+    "sort": rule("a, axis=-1, kind=None", kind=SELECT, numpy="sort", a=_sort),
+    "take": rule(
+        "a, indices, axis=None",
+        kind=SELECT,
+        numpy="take",
+        method="take",
+        discrete="indices",
+        a=_take,
+    ),
+    "take_along_axis": rule(
+        "arr, indices, axis=-1",
+        kind=SELECT,
+        broadcasts=True,  # indices may broadcast against arr
+        numpy="take_along_axis",
+        discrete="indices",
+        arr=_take_along_axis,
+    ),
+    "diagonal": rule(
+        "a, offset=0, axis1=0, axis2=1",
+        kind=SELECT,
+        view=True,
+        numpy="diagonal",
+        method="diagonal",
+        a=_diagonal,
+    ),
+    "diag": rule("v, k=0", kind=SELECT, view=True, numpy="diag", v=_diag),
+    "triu": rule(
+        "m, k=0", kind=SELECT, broadcasts=True, numpy="triu", m="np.triu(g, k)"
+    ),
+    "tril": rule(
+        "m, k=0", kind=SELECT, broadcasts=True, numpy="tril", m="np.tril(g, k)"
+    ),
+    # -- joins
+    "vstack": rule(
+        "arrays",
+        kind=JOIN,
+        numpy="vstack",
+        arrays=_joined("np.atleast_2d({}).shape[0]", "g[{}]"),
+    ),
+    "hstack": rule("arrays", kind=JOIN, numpy="hstack", arrays=_hstack),
+    "dstack": rule(
+        "arrays",
+        kind=JOIN,
+        numpy="dstack",
+        arrays=_joined("np.atleast_3d({}).shape[2]", "g[:, :, {}]"),
+    ),
+    "column_stack": rule(
+        "arrays",
+        kind=JOIN,
+        numpy="column_stack",
+        arrays=_joined("(np.shape({0})[1] if np.ndim({0}) > 1 else 1)", "g[:, {}]"),
+    ),
+    # -- products
+    "tensordot": rule(
+        "a, b, axes=2", kind=PRODUCT, numpy="tensordot", a=_tensordot_a, b=_tensordot_b
+    ),
+    "einsum": rule(
+        "subscripts, x, y=None",
+        kind=PRODUCT,
+        numpy="einsum",
+        shown={"subscripts": "'ij,jk->ik'", "y": "y"},
+        x=_einsum_grad("x"),
+        y=_einsum_grad("y"),
+    ),
+    "inner": rule(
+        "a, b",
+        kind=PRODUCT,
+        numpy="inner",
+        a="np.tensordot(g, b, (range(np.ndim(a) - 1, np.ndim(g)), "
+        "range(np.ndim(b) - 1)))",
+        b="np.tensordot(g, a, (range(np.ndim(a) - 1), range(np.ndim(a) - 1)))",
+    ),
+    "vdot": rule(
+        "a, b",
+        kind=PRODUCT,
+        numpy="vdot",
+        a="g * np.reshape(b, np.shape(a))",
+        b="g * np.reshape(a, np.shape(b))",
+    ),
+    "kron": rule("a, b", kind=PRODUCT, numpy="kron", a=_kron("a"), b=_kron("b")),
+    "cross": rule(
+        "a, b",
+        kind=PRODUCT,
+        broadcasts=True,  # stacks of 3-vectors broadcast
+        numpy="cross",
+        a="np.cross(b, g)",
+        b="np.cross(g, a)",
+    ),
+    # -- linear algebra (numpy.linalg)
+    "inv": rule(
+        "a",
+        kind=LINALG,
+        numpy="linalg.inv",
+        a="-(np.swapaxes(out, -1, -2) @ g @ np.swapaxes(out, -1, -2))",
+    ),
+    "det": rule(
+        "a",
+        kind=LINALG,
+        numpy="linalg.det",
+        a="(g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)",
+    ),
+    "solve": rule(
+        "a, b",
+        kind=LINALG,
+        broadcasts=True,  # a stack of systems may share b
+        numpy="linalg.solve",
+        a=_solve_a,
+        b="np.linalg.solve(np.swapaxes(a, -1, -2), g)",
+    ),
+    "cholesky": rule("a", kind=LINALG, numpy="linalg.cholesky", a=_cholesky),
+    "getitem": rule(
+        "a, index",
+        kind=INDEX,
+        view=True,
+        written="`x[index]`",
+        discrete="index",
+        a="g",
+    ),
     # item assignment into an array the function made (stage.set_item); the
     # backward zeroes the overwritten items of g for a (reverse.set_item)
     "setitem": rule(
         "a, value, index",
         kind=ASSIGN,
         written="`y[index] = value`",
+        discrete="index",
         a="g",
         value="g[index]",
     ),
@@ -714,6 +1347,6 @@ NONDIFFERENTIABLE = frozenset(
     zeros ones full empty zeros_like ones_like full_like empty_like eye identity
     arange linspace equal not_equal greater greater_equal less less_equal
     logical_and logical_or logical_not
-    array asarray prod float divmod
+    array asarray float divmod
     """.split()
 )

@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .dims import Dims
-from .rules import REDUCE, RULES, SAME, of_kind
+from .rules import BROADCAST, FLOATS, PRODUCT, REDUCE, RULES, SAME, of_kind
 from .stage import Program, SetItem, Stage
 
 SCALAR = 0  # the class of every rank-0 value
@@ -184,7 +184,7 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
     if gate == "expand_dims":
         rank = shapes.of(inputs["a"])[0]
         return (None if rank is None else rank + 1), None
-    if RULES[gate].broadcasts or gate in ("max", "min"):
+    if RULES[gate].kind in (BROADCAST, FLOATS):
         nodes = list(inputs.values())
         if "condition" in stage.params:
             nodes.append(stage.params["condition"])
@@ -200,7 +200,7 @@ def _into(shapes: Shapes, stage: Stage) -> Into | None:
     if gate in _SAME_SHAPE:
         name = inputs["x" if "x" in inputs else "a"]
         return shapes.into.get(name.id) if isinstance(name, ast.Name) else None
-    if RULES[gate].broadcasts:
+    if RULES[gate].broadcasts and RULES[gate].kind in (BROADCAST, PRODUCT):
         found = {
             shapes.into.get(n.id) if isinstance(n, ast.Name) else None
             for n in inputs.values()

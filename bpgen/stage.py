@@ -114,7 +114,7 @@ class Stager:
         self.unnamed: set[str] = set()  # temporaries: no user name reaches them
         self.float_params = _float_params(function)
         self.inplace: list[tuple[cst.AugAssign, str, str, str]] = []
-        self._varied_nodes: dict[int, bool] = {}  # by id: the nodes outlive staging
+        self._varied_nodes: dict[int, tuple[ast.AST, bool]] = {}  # by id
 
     # -- names -----------------------------------------------------------------
 
@@ -144,10 +144,11 @@ class Stager:
         """Whether `node`'s value depends on a differentiated input."""
         if isinstance(node, ast.Name):
             return node.id in self.varied
-        known = self._varied_nodes.get(id(node))
-        if known is None:
-            known = self._varied_nodes[id(node)] = self._is_varied(node)
-        return known
+        entry = self._varied_nodes.get(id(node))
+        if entry is None or entry[0] is not node:
+            # the entry keeps its node alive, so no later node reuses its id
+            entry = self._varied_nodes[id(node)] = (node, self._is_varied(node))
+        return entry[1]
 
     def _is_varied(self, node: ast.AST) -> bool:
         gate = gate_of(node)
@@ -208,7 +209,7 @@ class Stager:
                 # axis=AXIS: the rule reads the module constant's literal value
                 params[name] = self.constant_literal(staged)
                 # indices and conditions are discrete: no gradient flows into them
-                if name not in ("index", "condition") and self.is_varied(params[name]):
+                if name not in rule.discrete and self.is_varied(params[name]):
                     raise self.source_error(
                         node,
                         f"`{name}=` must be written as a literal here, not computed "
@@ -625,14 +626,46 @@ def origin(node: ast.AST) -> cst.CSTNode | None:
 
 
 def _identifiers(function: cst.FunctionDef) -> set[str]:
+    """Every `cst.Name` in the function, by a plain walk over the node fields:
+    a CSTVisitor rebuilds each node it passes and cost ten times as much."""
     names: set[str] = set()
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
+    stack: list[cst.CSTNode] = [function]
+    node_type, name_type = cst.CSTNode, cst.Name
+    while stack:
+        node = stack.pop()
+        if type(node) is name_type:
             names.add(node.value)
-
-    function.visit(Collect())
+            continue
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                stack.append(value)
+            elif isinstance(value, (tuple, list)):
+                stack.extend(v for v in value if isinstance(v, node_type))
     return names
+
+
+# fields that hold only whitespace, brackets, punctuation or comments: no Name
+_NO_NAMES = frozenset(
+    "lpar rpar comma semicolon leading_lines lines_after_decorators header "
+    "footer equal colon newline indent".split()
+)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        import dataclasses
+
+        fields = _FIELDS[cls] = tuple(
+            f.name
+            for f in dataclasses.fields(cls)
+            if "whitespace" not in f.name and f.name not in _NO_NAMES
+        )
+    return fields
 
 
 def _is_literal(node: ast.expr) -> bool:

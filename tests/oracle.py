@@ -22,6 +22,7 @@ import ast
 import copy
 import math
 import types
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -231,12 +232,15 @@ def check_oracles(
     wrt: Sequence[str] | None = None,
     *,
     autograd_wrong: str | None = None,
+    autograd_may_be_wrong: str | None = None,
     seed: int = 0,
 ) -> Verdict:
     """bpgen's gradients against central differences and autograd, in float64.
 
     Raises AssertionError on any disagreement that involves bpgen; returns the
-    verdict (the code and what autograd did)."""
+    verdict (the code and what autograd did). `autograd_wrong` says autograd
+    is wrong here (asserted); `autograd_may_be_wrong` that it may be (random
+    programs: a negative-axes transpose, a guarded where)."""
     function = _function_name(source, function)
     names = _names(source, function, wrt)
     args = [copy.deepcopy(a) for a in args]
@@ -257,12 +261,19 @@ def check_oracles(
     for name, got, want in zip(names, grads, numeric, strict=True):
         problem = _first_difference(name, got, want, "central differences")
         assert problem is None, f"{problem}\n{code}"
+    if isinstance(out, tuple):  # an entry of a tuple dout may be None
+        partial = (None, *dout[1:])
+        _, cache = forward(*copy.deepcopy(args))
+        got_partial = backward(partial, cache)
+        want_partial = numeric_gradients(original, args, indices, partial)
+        for name, got, want in zip(names, got_partial, want_partial, strict=True):
+            problem = _first_difference(name, got, want, "central differences")
+            assert problem is None, f"dout[0] = None: {problem}\n{code}"
     try:
-        auto = autograd_gradients(source, function, args, indices, dout)
-    except Exception as exc:  # autograd lacks a rule: central differences decide
-        assert autograd_wrong is None, (
-            f"autograd_wrong is set but autograd failed: {exc!r}"
-        )
+        with warnings.catch_warnings():  # "Output seems independent of input."
+            warnings.simplefilter("ignore", UserWarning)
+            auto = autograd_gradients(source, function, args, indices, dout)
+    except Exception as exc:  # autograd lacks a rule or fails: CD decide
         return Verdict(code, names, f"cannot: {type(exc).__name__}: {exc}")
     wrong = [
         problem
@@ -274,6 +285,8 @@ def check_oracles(
         )
         is not None
     ]
+    if wrong and autograd_may_be_wrong is not None:
+        return Verdict(code, names, f"wrong: {autograd_may_be_wrong}", wrong)
     if autograd_wrong is None:
         assert not wrong, (
             "autograd disagrees with central differences (bpgen agrees with central "
@@ -329,23 +342,23 @@ def _unchanged(a, b) -> bool:
         return a is b
 
 
-def _douts(out, dtype, rng: np.random.Generator):
+def _douts(out, dtype, rng: np.random.Generator, pyfloat: bool = True):
     """(label, dout): an array of out's dtype, and Python floats for 0-d outputs."""
 
     def array(o):
         return np.asarray(rng.standard_normal(np.shape(o))).astype(np.asarray(o).dtype)
 
-    def pyfloat(o):
+    def python_float(o):
         return float(rng.standard_normal()) if np.ndim(o) == 0 else array(o)
 
     if isinstance(out, tuple):
         yield "array dout", tuple(array(o) for o in out)
-        if any(np.ndim(o) == 0 for o in out):
-            yield "Python-float dout", tuple(pyfloat(o) for o in out)
+        if pyfloat and any(np.ndim(o) == 0 for o in out):
+            yield "Python-float dout", tuple(python_float(o) for o in out)
     else:
         yield "array dout", array(out)
-        if np.ndim(out) == 0:
-            yield "Python-float dout", pyfloat(out)
+        if pyfloat and np.ndim(out) == 0:
+            yield "Python-float dout", python_float(out)
 
 
 def contract_problems(
@@ -355,13 +368,15 @@ def contract_problems(
     names: list[str],
     params: list[str],
     dtype,
+    pyfloat: bool = True,
 ) -> list[str]:
-    """What breaks the gradient contract for these arguments cast to `dtype`."""
+    """What breaks the gradient contract for these arguments cast to `dtype`
+    (with a Python-float dout too for 0-d outputs unless `pyfloat` is off)."""
     forward, backward = load(code, function)
     call = [cast(copy.deepcopy(a), dtype) for a in args]
     problems: list[str] = []
     out, _ = forward(*_freeze(call))
-    for label, dout in _douts(out, dtype, np.random.default_rng(3)):
+    for label, dout in _douts(out, dtype, np.random.default_rng(3), pyfloat):
         where = f"{np.dtype(dtype).name} inputs, {label}"
         arguments = _freeze(call)
         out, cache = forward(*arguments)
@@ -378,7 +393,7 @@ def contract_problems(
             continue
         for name, grad in zip(names, grads, strict=True):
             arg = call[params.index(name)]
-            if isinstance(arg, float):
+            if isinstance(arg, (float, int)) and not isinstance(arg, bool):
                 if not isinstance(grad, float):
                     problems.append(
                         f"{where}: d{name} is {type(grad).__name__}, not a float"
@@ -430,8 +445,10 @@ def check_contract(
     function: str | None = None,
     wrt: Sequence[str] | None = None,
     dtypes=(np.float16, np.float32, np.float64),
+    pyfloat_dtypes=None,
 ) -> None:
-    """Assert the gradient contract for float16/32/64 inputs and both douts."""
+    """Assert the gradient contract for float16/32/64 inputs and both douts
+    (the Python-float one only for `pyfloat_dtypes`, default: all)."""
     import inspect
 
     function = _function_name(source, function)
@@ -443,5 +460,8 @@ def check_contract(
     problems: list[str] = []
     with np.errstate(all="ignore"):  # float16 overflows are not the point here
         for dtype in dtypes:
-            problems += contract_problems(code, function, args, names, params, dtype)
+            pyfloat = pyfloat_dtypes is None or dtype in pyfloat_dtypes
+            problems += contract_problems(
+                code, function, args, names, params, dtype, pyfloat
+            )
     assert not problems, "\n".join(dict.fromkeys(problems)) + "\n" + code

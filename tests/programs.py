@@ -250,9 +250,15 @@ def _table(make) -> dict[tuple, list]:
     return table
 
 
+# the 2-D transpose, also with negative axes once their bug is fixed
+_SWAP_SPELLINGS = ["1, 0"] + ([] if "transpose-negative" in KNOWN_BUGS else ["-1, 0", "1, -2", "-1, -2"])
+
+
 def _reductions():
     for s in SHAPES:
-        axes = [None] + ([] if not s else [0, -1]) + ([1, (0, 1)] if len(s) == 2 else [])
+        axes = [None] + ([] if not s else [0, -1])
+        if len(s) == 2:
+            axes += [1, -2, (0, 1), (-1, 0), (-2, -1), (0, -1), (1,), (-2,)]
         for axis in axes:
             for keep in (False, True):
                 r = np.sum(np.empty(s), axis=axis, keepdims=keep)
@@ -819,9 +825,11 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
         elif form == 2:
             out = E(f"{par(a)}.transpose()", f"{ppar(a)}.transpose()", target, a.lo, a.hi, aliases=al)
         elif form == 3:
-            out = replace(call(ctx, "transpose", [a], (a.lo, a.hi), extra=", (1, 0)"), shape=target, aliases=al)
+            axes = draw(st.sampled_from(_SWAP_SPELLINGS))
+            out = replace(call(ctx, "transpose", [a], (a.lo, a.hi), extra=f", ({axes})"), shape=target, aliases=al)
         else:
-            out = E(f"{par(a)}.transpose(1, 0)", f"{ppar(a)}.transpose(1, 0)", target, a.lo, a.hi, aliases=al)
+            axes = draw(st.sampled_from(_SWAP_SPELLINGS))
+            out = E(f"{par(a)}.transpose({axes})", f"{ppar(a)}.transpose({axes})", target, a.lo, a.hi, aliases=al)
     elif kind == "reshape":
         sources = [s for s in SHAPES if SIZE[s] == SIZE[target] and s != target and s]
         if target and SIZE.get(target) == 1:

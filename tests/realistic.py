@@ -170,7 +170,7 @@ def softmax_loss(x, y):
     N = x.shape[0]
     loss = -np.sum(log_probs[np.arange(N), y]) / N
     return loss
-""", N(5, 4), L(5, 4), expect_wrt=["x"], bug="max-dtype")
+""", N(5, 4), L(5, 4), expect_wrt=["x"])
 P("softmax_loss_probs", """
 def softmax_loss(x, y):
     N = x.shape[0]
@@ -178,7 +178,7 @@ def softmax_loss(x, y):
     probs /= np.sum(probs, axis=1, keepdims=True)
     loss = -np.mean(np.log(probs[np.arange(N), y]))
     return loss
-""", N(5, 4), L(5, 4), expect_wrt=["x"], bug="max-dtype")
+""", N(5, 4), L(5, 4), expect_wrt=["x"])
 P("softmax_loss_vectorized_reg", """
 def softmax_loss_vectorized(W, X, y, reg):
     num_train = X.shape[0]
@@ -189,7 +189,7 @@ def softmax_loss_vectorized(W, X, y, reg):
     loss = np.sum(-np.log(probs[np.arange(num_train), y])) / num_train
     loss += reg * np.sum(W * W)
     return loss
-""", N(5, 3), N(4, 5), L(4, 3), F(0.1), wrt=["W"], bug="pyfloat-dout-dtype")
+""", N(5, 3), N(4, 5), L(4, 3), F(0.1), wrt=["W"])
 P("svm_loss_vectorized", """
 def svm_loss_vectorized(W, X, y, reg):
     num_train = X.shape[0]
@@ -199,7 +199,7 @@ def svm_loss_vectorized(W, X, y, reg):
     margins = margins * (np.arange(W.shape[1]) != y[:, None])
     loss = np.sum(margins) / num_train + 0.5 * reg * np.sum(W * W)
     return loss
-""", N(5, 3), N(6, 5), L(6, 3), F(0.1), wrt=["W"], bug="pyfloat-dout-dtype")
+""", N(5, 3), N(6, 5), L(6, 3), F(0.1), wrt=["W"])
 P("svm_loss_item_assignment", """
 def svm_loss(x, y):
     N = x.shape[0]
@@ -278,15 +278,15 @@ P("temporal_affine_dot_method", """
 def temporal_affine_forward(x, w, b):
     out = x.dot(w) + b
     return out
-""", N(2, 3, 4), N(4, 5), N(5), bug="dot-nd")
+""", N(2, 3, 4), N(4, 5), N(5))
 P("temporal_affine_dot_square", """
 def temporal_affine_forward(x, w, b):
     return x.dot(w) + b
-""", N(3, 3, 4), N(4, 3), N(3), bug="dot-nd")
+""", N(3, 3, 4), N(4, 3), N(3))
 P("temporal_affine_np_dot", """
 def temporal_affine_forward(x, w, b):
     return np.dot(x, w) + b
-""", N(2, 3, 4), N(4, 5), N(5), bug="dot-nd")
+""", N(2, 3, 4), N(4, 5), N(5))
 P("temporal_affine_matmul", """
 def temporal_affine_forward(x, w, b):
     return x @ w + b
@@ -350,7 +350,7 @@ def spatial_batchnorm_forward(x, gamma, beta):
     xhat = (x_flat - x_flat.mean(axis=0)) / np.sqrt(x_flat.var(axis=0) + 1e-5)
     out = (gamma * xhat + beta).reshape(N, H, W, C).transpose(0, -1, 1, 2)
     return out
-""", N(2, 3, 2, 2), N(3), N(3))
+""", N(2, 3, 2, 2), N(3), N(3), autograd_wrong=NEG_TRANSPOSE)
 P("spatial_groupnorm", """
 def spatial_groupnorm_forward(x, gamma, beta, G):
     N, C, H, W = x.shape
@@ -377,7 +377,7 @@ P("conv1x1_dot_4d", """
 def conv1x1(x, w, b):
     y = np.dot(np.transpose(x, (0, 2, 3, 1)), w)
     return np.transpose(y, (0, 3, 1, 2)) + b[None, :, None, None]
-""", N(2, 3, 2, 2), N(3, 4), N(4), bug="dot-nd")
+""", N(2, 3, 2, 2), N(3, 4), N(4))
 P("conv1x1_matmul_4d", """
 def conv1x1(x, w, b):
     y = np.transpose(x, (0, 2, 3, 1)) @ w + b
@@ -403,21 +403,21 @@ def attention(q, k, v):
     weights = np.exp(scores)
     weights = weights / np.sum(weights, axis=-1, keepdims=True)
     return weights @ v
-""", N(3, 4), N(5, 4), N(5, 2), bug="max-dtype")
+""", N(3, 4), N(5, 4), N(5, 2))
 P("attention_batched_swapaxes", """
 def attention(q, k, v):
     scores = np.matmul(q, np.swapaxes(k, -1, -2)) / math.sqrt(q.shape[-1])
     weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
     weights /= weights.sum(axis=-1, keepdims=True)
     return np.matmul(weights, v)
-""", N(2, 3, 4), N(2, 5, 4), N(2, 5, 2), bug="max-dtype")
+""", N(2, 3, 4), N(2, 5, 4), N(2, 5, 2))
 P("attention_batched_transpose", """
 def attention(q, k, v):
     scores = q @ k.transpose(0, 2, 1) / np.sqrt(q.shape[-1])
     weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
     weights = weights / weights.sum(axis=-1, keepdims=True)
     return weights @ v
-""", N(2, 3, 4), N(2, 5, 4), N(2, 5, 2), bug="max-dtype")
+""", N(2, 3, 4), N(2, 5, 4), N(2, 5, 2), bug="upcast-dtype")
 P("triplet_loss", """
 def triplet_loss(a, p, n, margin):
     d_pos = np.sum((a - p) ** 2, axis=1)
@@ -443,7 +443,7 @@ P("gaussian_nll_float_sigma", """
 def gaussian_nll(x, mu, sigma):
     n = x.size
     return np.sum((x - mu) ** 2) / (2 * sigma ** 2) + n * math.log(sigma) + 0.5 * n * math.log(2 * math.pi)
-""", N(5), N(5), F(1.3), bug="float-scalar-dtype")
+""", N(5), N(5), F(1.3))
 P("gaussian_density_math_exp", """
 def gaussian(x, sigma):
     return np.exp(-x ** 2 / (2 * sigma ** 2)) / (sigma * math.sqrt(2 * math.pi))
@@ -467,15 +467,15 @@ def scale(x, b):
 P("math_exp_decay", """
 def decay(x, t, tau):
     return x * math.exp(-t / tau)
-""", N(4), F(0.5), F(2.0), bug="float-scalar-dtype")
+""", N(4), F(0.5), F(2.0))
 P("math_log_of_array", """
 def log_prior(w, a):
     return np.sum(math.log(a) - a * np.abs(w))
-""", A(5), F(1.5), bug="float-scalar-dtype")
+""", A(5), F(1.5))
 P("min_builtin_scale", """
 def clipped_scale(x, s):
     return x * min(s, 2.0)
-""", N(3, 2), F(0.7), bug="float-scalar-dtype")
+""", N(3, 2), F(0.7))
 P("softplus", """
 def softplus(x):
     return np.log1p(np.exp(x))
@@ -484,7 +484,7 @@ P("logsumexp_stable", """
 def logsumexp(x):
     m = np.max(x, axis=-1, keepdims=True)
     return m + np.log(np.sum(np.exp(x - m), axis=-1, keepdims=True))
-""", N(3, 4), bug="max-dtype")
+""", N(3, 4))
 P("huber_loss", """
 def huber(pred, target, delta):
     r = pred - target
@@ -556,7 +556,7 @@ def kinetic(v, m):
 P("log2_log10_exp2", """
 def bits(x):
     return np.log2(x) + np.log10(x) * np.exp2(-x)
-""", U(0.5, 2, 3, 2), bug="log-base-dtype")
+""", U(0.5, 2, 3, 2))
 P("math_log_base", """
 def log_base(x, a):
     return x * math.log(a, 2) + math.log10(a)
@@ -579,7 +579,7 @@ def sinc(x):
 P("where_entropy", """
 def entropy(p):
     return -np.sum(np.where(p > 0.1, p * np.log(p), 0.0))
-""", A(6), autograd_wrong=WHERE_NAN, bug="where-guard-nested")
+""", A(6), autograd_wrong=WHERE_NAN)
 P("where_reciprocal_guard", """
 def safe_inverse(x):
     return np.where(np.abs(x) > 0.5, 1.0 / x, 0.0)
@@ -697,7 +697,7 @@ def f(x):
 P("transpose_negative_first", """
 def f(x):
     return np.transpose(x, (-1, 0, 1))
-""", N(2, 3, 4), autograd_wrong=NEG_TRANSPOSE, bug="transpose-negative")
+""", N(2, 3, 4), autograd_wrong=NEG_TRANSPOSE)
 P("transpose_negative_equal_dims", """
 def f(x):
     return np.sum(np.transpose(x, (1, -1, 0)) * np.arange(27.0).reshape(3, 3, 3))
@@ -705,7 +705,7 @@ def f(x):
 P("transpose_method_negative", """
 def f(x):
     return x.transpose(0, -1, 1, 2)
-""", N(2, 3, 4, 5), autograd_wrong=NEG_TRANSPOSE, bug="transpose-negative")
+""", N(2, 3, 4, 5), autograd_wrong=NEG_TRANSPOSE)
 P("transpose_2d_negative", """
 def f(x):
     return x.transpose(-1, -2) * 2.0
@@ -747,7 +747,7 @@ def f(v, W):
 P("dot_3d_vector", """
 def f(x, v):
     return np.dot(x, v)
-""", N(2, 3, 4), N(4), bug="dot-nd")
+""", N(2, 3, 4), N(4))
 P("matmul_batched_3d", """
 def f(a, b):
     return np.matmul(a, b)
@@ -763,7 +763,7 @@ def f(v, A):
 P("dot_3d_3d", """
 def f(a, b):
     return np.dot(a, b)
-""", N(2, 3, 4), N(3, 4, 2), bug="dot-nd")
+""", N(2, 3, 4), N(3, 4, 2))
 P("dot_scalar_float", """
 def f(s, x):
     return np.dot(s, x)
@@ -786,7 +786,7 @@ def f(u, v):
 P("max_axis_float32", """
 def f(x):
     return np.max(x, axis=1)
-""", N(3, 4), bug="max-dtype")
+""", N(3, 4))
 P("mean_tuple_negative_axes", """
 def f(x):
     return np.mean(x, axis=(0, -1))
@@ -822,7 +822,7 @@ def f(x):
 P("min_max_mixture", """
 def f(x):
     return np.mean(x, axis=-1) - np.max(x, axis=-1) + np.min(x, axis=0).sum()
-""", N(3, 3), bug="max-dtype")
+""", N(3, 3))
 
 # -- in-place updates, copies, what a gradient may share ------------------------
 
@@ -889,7 +889,7 @@ def temporal_softmax_loss(x, y, mask):
     picked = probs[np.arange(NT), y.reshape(NT)]
     loss = -np.sum(mask.reshape(NT) * np.log(picked)) / x.shape[0]
     return loss
-""", N(2, 3, 4), L((2, 3), 4), B(2, 3), wrt=["x"], bug="max-dtype")
+""", N(2, 3, 4), L((2, 3), 4), B(2, 3), wrt=["x"])
 P("lstm_step_indexed", """
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     H = prev_h.shape[1]
@@ -917,7 +917,7 @@ def spatial_batchnorm_forward(x, gamma, beta):
     xhat = (x_flat - x_flat.mean(axis=0)) / np.sqrt(x_flat.var(axis=0) + 1e-5)
     out = (gamma * xhat + beta).reshape(x.shape[0], x.shape[2], x.shape[3], C)
     return out.transpose(0, -1, 1, 2)
-""", N(2, 3, 2, 2), N(3), N(3), autograd_wrong=NEG_TRANSPOSE, bug="transpose-negative")
+""", N(2, 3, 2, 2), N(3), N(3), autograd_wrong=NEG_TRANSPOSE)
 P("spatial_groupnorm_indexed", """
 def spatial_groupnorm_forward(x, gamma, beta, G):
     xg = x.reshape(x.shape[0], G, -1)
@@ -930,7 +930,7 @@ P("max_pool_2x2_indexed", """
 def max_pool_2x2(x):
     s = x.shape
     return x.reshape(s[0], s[1], s[2] // 2, 2, s[3] // 2, 2).max(axis=(3, 5))
-""", N(1, 2, 4, 4), bug="max-dtype")
+""", N(1, 2, 4, 4))
 P("pixel_shuffle_indexed", """
 def pixel_shuffle(x):
     n, c, h, w = x.shape[0], x.shape[1], x.shape[2], x.shape[3]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import inspect
+import itertools
 import linecache
 import math
 import os
@@ -232,7 +232,7 @@ def test_warm_import_in_a_fresh_process_skips_libcst_and_black(
         for _ in range(2)
     ]
     cold, warm = (run.split("] ", 1) for run in runs)
-    assert cold[0] == "['black', 'libcst'"
+    assert "'libcst'" in cold[0]  # generated (black only if a line is too long)
     assert warm[0] == "["  # neither libcst nor black
     assert warm[1] == cold[1]  # same gradients
 

@@ -156,11 +156,11 @@ REFUSALS = [
     ),
     (
         "method",
-        NP + "def f(x):\n    return x.cumsum()\n",
+        NP + "def f(x):\n    return x.conj()\n",
         UnsupportedError,
         4,
         13,
-        "the method `.cumsum()` is not supported",
+        "the method `.conj()` is not supported",
     ),
     (
         "keepdims variable",

@@ -56,30 +56,28 @@ def dtype_problems(source: str, args: list, dtype, wrt=None) -> list[str]:
 # -- 3: np.dot / .dot with an N-D operand --------------------------------------------------
 
 
-@bug("x.dot(w) with a 3-D x: dw = x.T.dot(g) reverses all three axes (crash)")
 def test_dot_method_3d_x_crashes():
+    """Was a bug: x.dot(w) with a 3-D x: dw = x.T.dot(g) reverses all three axes (crash)."""
     check_oracles(src("x, w", "return x.dot(w)"), [n(2, 3, 4), n(4, 5)])
 
 
-@bug("x.dot(w) with a 3-D x and N == T: dw has shape (4, 3, 3, 3), not (4, 3)")
 def test_dot_method_3d_x_square_wrong_shape():
+    """Was a bug: x.dot(w) with a 3-D x and N == T: dw has shape (4, 3, 3, 3), not (4, 3)."""
     check_oracles(src("x, w", "return x.dot(w)"), [n(3, 3, 4), n(4, 3)])
 
 
-@bug("np.dot of a 3-D x and a vector: dv has shape (4, 3, 3), not (4,)")
 def test_np_dot_3d_vector_wrong_shape():
+    """Was a bug: np.dot of a 3-D x and a vector: dv has shape (4, 3, 3), not (4,)."""
     check_oracles(src("x, v", "return np.dot(x, v)"), [n(2, 3, 4), n(4)])
 
 
-@bug("np.dot of two 3-D operands (result of rank 4): crash in the backward")
 def test_np_dot_3d_3d_crashes():
+    """Was a bug: np.dot of two 3-D operands (result of rank 4): crash in the backward."""
     check_oracles(src("a, b", "return np.dot(a, b)"), [n(2, 3, 4), n(3, 4, 2)])
 
 
-@bug(
-    "np.dot of a 4-D x and a matrix (1x1 convolution): dw has shape (3, 2, 2, 2, 2, 4)"
-)
 def test_np_dot_4d_matrix_wrong_shape():
+    """Was a bug: np.dot of a 4-D x and a matrix (1x1 convolution): dw has shape (3, 2, 2, 2, 2, 4)."""
     check_oracles(src("x, w", "return np.dot(x, w)"), [n(2, 2, 2, 3), n(3, 4)])
 
 
@@ -93,8 +91,8 @@ def test_np_dot_float_operand_crashes():
 # -- 2: transposes with negative axes ---------------------------------------------------
 
 
-@bug("np.transpose(x, (-1, 0, 1)): dx has shape (4, 2, 3), not (2, 3, 4)")
 def test_transpose_negative_axes_wrong_shape():
+    """Was a bug: np.transpose(x, (-1, 0, 1)): dx has shape (4, 2, 3), not (2, 3, 4)."""
     check_oracles(
         src("x", "return np.transpose(x, (-1, 0, 1))"),
         [n(2, 3, 4)],
@@ -102,8 +100,8 @@ def test_transpose_negative_axes_wrong_shape():
     )
 
 
-@bug("np.transpose(x, (1, -1, 0)) with equal dimensions: right shape, scrambled values")
 def test_transpose_negative_axes_equal_dims_scrambled():
+    """Was a bug: np.transpose(x, (1, -1, 0)) with equal dimensions: right shape, scrambled values."""
     check_oracles(
         src(
             "x", "return np.transpose(x, (1, -1, 0)) * np.arange(27.0).reshape(3, 3, 3)"
@@ -113,8 +111,8 @@ def test_transpose_negative_axes_equal_dims_scrambled():
     )
 
 
-@bug("x.transpose(0, -1, 1, 2): dx has shape (5, 2, 3, 4), not (2, 3, 4, 5)")
 def test_transpose_method_negative_axes_wrong_shape():
+    """Was a bug: x.transpose(0, -1, 1, 2): dx has shape (5, 2, 3, 4), not (2, 3, 4, 5)."""
     check_oracles(
         src("x", "return x.transpose(0, -1, 1, 2)"),
         [n(2, 3, 4, 5)],
@@ -138,11 +136,8 @@ def test_where_guarded_sqrt_nan():
         )
 
 
-@bug(
-    "np.where(p > 0.1, p * np.log(p), 0.0): NaN at negative p; the guard covers "
-    "only the gate right under the where, not p * log(p) below it"
-)
 def test_where_guard_nested_product_nan():
+    """Was a bug: np.where(p > 0.1, p * np.log(p), 0.0): NaN at negative p; the guard covers only the gate right under the where, not p * log(p) below it."""
     with np.errstate(all="ignore"):
         check_oracles(
             src("p", "return np.where(p > 0.1, p * np.log(p), 0.0)"),
@@ -151,11 +146,8 @@ def test_where_guard_nested_product_nan():
         )
 
 
-@bug(
-    "np.where(x > 0, np.sqrt(x) + x, 0.0): NaN at negative x; the guard does not "
-    "reach sqrt below the +"
-)
 def test_where_guard_nested_sum_nan():
+    """Was a bug: np.where(x > 0, np.sqrt(x) + x, 0.0): NaN at negative x; the guard does not reach sqrt below the +."""
     with np.errstate(all="ignore"):
         check_oracles(
             src("x", "return np.where(x > 0, np.sqrt(x) + x, 0.0)"),
@@ -164,11 +156,8 @@ def test_where_guard_nested_sum_nan():
         )
 
 
-@bug(
-    "np.where(x > 0, 1.0 / np.sqrt(x), x): NaN at negative x; the guard does not "
-    "reach sqrt below the division"
-)
 def test_where_guard_nested_reciprocal_nan():
+    """Was a bug: np.where(x > 0, 1.0 / np.sqrt(x), x): NaN at negative x; the guard does not reach sqrt below the division."""
     with np.errstate(all="ignore"):
         check_oracles(
             src("x", "return np.where(x > 0, 1.0 / np.sqrt(x), x)"),
@@ -180,16 +169,16 @@ def test_where_guard_nested_reciprocal_nan():
 # -- 7: float32 in, float64 out ------------------------------------------------------------
 
 
-@bug("np.max(x, axis=1) on float32: dx is float64 (divided by an int64 count)")
 def test_max_gate_float32_gives_float64():
+    """Was a bug: np.max(x, axis=1) on float32: dx is float64 (divided by an int64 count)."""
     assert (
         dtype_problems(src("x", "return np.max(x, axis=1)"), [n(3, 4)], np.float32)
         == []
     )
 
 
-@bug("np.log2 on float32: dx is float64 (multiplied by np.log(2))")
 def test_log2_float32_gives_float64():
+    """Was a bug: np.log2 on float32: dx is float64 (multiplied by np.log(2))."""
     assert (
         dtype_problems(
             src("x", "return np.log2(x)"), [R.uniform(0.5, 2, (3,))], np.float32
@@ -198,8 +187,8 @@ def test_log2_float32_gives_float64():
     )
 
 
-@bug("np.log10 on float32: dx is float64 (multiplied by np.log(10))")
 def test_log10_float32_gives_float64():
+    """Was a bug: np.log10 on float32: dx is float64 (multiplied by np.log(10))."""
     assert (
         dtype_problems(
             src("x", "return np.log10(x)"), [R.uniform(0.5, 2, (3,))], np.float32
@@ -208,15 +197,13 @@ def test_log10_float32_gives_float64():
     )
 
 
-@bug("np.exp2 on float32: dx is float64 (multiplied by np.log(2))")
 def test_exp2_float32_gives_float64():
+    """Was a bug: np.exp2 on float32: dx is float64 (multiplied by np.log(2))."""
     assert dtype_problems(src("x", "return np.exp2(x)"), [n(3)], np.float32) == []
 
 
-@bug(
-    "0.5 * reg * np.sum(W * W), float32 W, backward(1.0, cache): dW is float64 (np.sum of a Python float)"
-)
 def test_python_float_dout_sum_gives_float64():
+    """Was a bug: 0.5 * reg * np.sum(W * W), float32 W, backward(1.0, cache): dW is float64 (np.sum of a Python float)."""
     (dW,) = grads_for(
         src("W, reg", "return 0.5 * reg * np.sum(W * W)"),
         [n(3, 4).astype(np.float32), 0.1],
@@ -272,6 +259,16 @@ def test_float_through_where_gets_0d_array():
     """np.where(x > 0, x, y) with float x, y gave 0-d array gradients."""
     dx, dy = grads_for(src("x, y", "return np.where(x > 0, x, y)"), [0.3, 0.7], 1.0)
     assert isinstance(dx, float) and isinstance(dy, float), (type(dx), type(dy))
+
+
+@bug(
+    "x * w with a 0-d array x: dx is a NumPy scalar (the hand-out pass's `dx[()]`), "
+    "not a writable 0-d array"
+)
+def test_0d_array_argument_gets_numpy_scalar():
+    dx, _ = grads_for(src("x, w", "return x * w"), [np.array(0.5), n(3)], np.ones(3))
+    assert isinstance(dx, np.ndarray) and dx.shape == (), type(dx)
+    dx[...] = 1.0  # writable
 
 
 # -- fixed on main: kept as regression tests ---------------------------------------------------------

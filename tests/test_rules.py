@@ -45,6 +45,16 @@ def apart(*shape):
     return make
 
 
+def zero_d():
+    """A 0-d array (not a float): its dtype is kept."""
+    return lambda rng: np.array(rng.standard_normal())
+
+
+def invertible(n, *stack):
+    """Well-conditioned square matrices: identity * 3 plus noise."""
+    return lambda rng: rng.standard_normal((*stack, n, n)) * 0.5 + 3 * np.eye(n)
+
+
 M = "import math\n\n\ndef f({params}):\n    return {body}\n"
 N = "import numpy as np\n\n\ndef f({params}):\n    return {body}\n"
 ASSIGN = (
@@ -137,6 +147,7 @@ RULE_CASES = [
         {"x": apart(3, 4), "a": lambda r: -0.25, "b": lambda r: 0.35},
     ),
     ("clip", N, "np.clip(x, None, b)", {"x": apart(3, 4), "b": lambda r: 0.35}),
+    ("clip", N, "x.clip(-0.25, 0.35) * y", {"x": apart(2, 3, 2), "y": normal(2)}),
     ("dot", N, "x.dot(y)", {"x": normal(3, 4), "y": normal(4, 2)}),
     ("dot", N, "np.dot(x, y)", {"x": normal(3, 4), "y": normal(4, 2)}),
     ("matmul", N, "x @ y", {"x": normal(3, 4), "y": normal(4, 2)}),
@@ -228,6 +239,269 @@ RULE_CASES = [
         "np.concatenate([x, y], axis=-1)",
         {"x": normal(2, 3), "y": normal(2, 1)},
     ),
+    # -- NumPy coverage (issue 12): each gate on the ranks it accepts
+    ("arcsinh", N, "np.arcsinh(x)", {"x": normal(3, 2)}),
+    ("arcsinh", M, "math.asinh(x)", {"x": normal()}),
+    ("arccosh", N, "np.arccosh(x + 2.0)", {"x": pos(3)}),
+    ("arccosh", M, "math.acosh(x + 2.0)", {"x": pos()}),
+    ("arctanh", N, "np.arctanh(x)", {"x": unit(2, 3)}),
+    ("arctanh", M, "math.atanh(x)", {"x": unit()}),
+    ("deg2rad", N, "np.deg2rad(x) + np.radians(x)", {"x": normal(3)}),
+    ("deg2rad", M, "math.radians(x)", {"x": normal()}),
+    ("rad2deg", N, "np.rad2deg(x) * np.degrees(x)", {"x": normal(2, 2)}),
+    ("rad2deg", M, "math.degrees(x)", {"x": normal()}),
+    ("sinc", N, "np.sinc(x)", {"x": normal(2, 3)}),
+    ("sinc", N, "np.sinc(x * 0.0) * y", {"x": normal(3), "y": normal(3)}),
+    ("erf", M, "math.erf(x)", {"x": normal()}),
+    ("erfc", M, "math.erfc(x) * y", {"x": normal(), "y": normal()}),
+    ("logaddexp2", N, "np.logaddexp2(x, y)", {"x": normal(3, 4), "y": normal(4)}),
+    ("fmax", N, "np.fmax(x, y)", {"x": apart(3, 4), "y": apart(4)}),
+    (
+        "fmax",
+        N,
+        "np.fmax(x, nan) + np.fmin(nan, x)",
+        {"x": apart(4), "nan": lambda r: np.array([0.05, np.nan, 0.15, -0.05])},
+    ),
+    ("fmin", N, "np.fmin(x, y)", {"x": apart(3, 1), "y": apart(3, 4)}),
+    ("astype", N, "x.astype(float) * 2.0", {"x": normal(3)}),
+    ("prod", N, "np.prod(x)", {"x": pos(3, 4)}),
+    ("prod", N, "x.prod(axis=1)", {"x": pos(3, 4)}),
+    ("prod", N, "np.prod(x, axis=(0, 2), keepdims=True)", {"x": pos(2, 3, 2)}),
+    (
+        "nansum",
+        N,
+        "np.nansum(x + nan, axis=0)",
+        {"x": normal(3, 4), "nan": lambda r: np.array([1, np.nan, 1, 1])},
+    ),
+    ("nansum", N, "np.nansum(x)", {"x": normal(5)}),
+    (
+        "nanmean",
+        N,
+        "np.nanmean(x + nan, axis=1)",
+        {"x": normal(3, 4), "nan": lambda r: np.array([1, np.nan, 1, 1])},
+    ),
+    (
+        "nanmean",
+        N,
+        "np.nanmean(x + nan)",
+        {"x": normal(4), "nan": lambda r: np.array([1, np.nan, 1, 1])},
+    ),
+    (
+        "nanmax",
+        N,
+        "np.nanmax(x + nan, axis=1)",
+        {"x": apart(3, 4), "nan": lambda r: np.array([1, np.nan, 1, 1])},
+    ),
+    ("nanmin", N, "np.nanmin(x)", {"x": apart(2, 3, 2)}),
+    (
+        "nanprod",
+        N,
+        "np.nanprod(x + nan, axis=0, keepdims=True)",
+        {"x": pos(3, 4), "nan": lambda r: np.array([1, np.nan, 1, 1])},
+    ),
+    (
+        "nanvar",
+        N,
+        "np.nanvar(x + nan, axis=1)",
+        {"x": normal(3, 4), "nan": lambda r: np.array([1, np.nan, 1, 1])},
+    ),
+    ("nanvar", N, "np.nanvar(x, ddof=1)", {"x": normal(3, 4)}),
+    (
+        "nanstd",
+        N,
+        "np.nanstd(x + nan, axis=1, keepdims=True)",
+        {"x": normal(3, 4), "nan": lambda r: np.array([1, np.nan, 1, 1])},
+    ),
+    ("average", N, "np.average(x)", {"x": normal(3, 4)}),
+    (
+        "average",
+        N,
+        "np.average(x, axis=1) * y",
+        {"x": normal(2, 3, 4), "y": normal(2, 4)},
+    ),
+    ("norm", N, "np.linalg.norm(x)", {"x": normal(3, 4)}),
+    ("norm", N, "np.linalg.norm(x, axis=1)", {"x": normal(3, 4)}),
+    ("norm", N, "np.linalg.norm(x, 'fro', (1, 2), True)", {"x": normal(2, 3, 4)}),
+    ("norm", N, "np.linalg.norm(x, ord=1, axis=0)", {"x": apart(3, 4)}),
+    ("norm", N, "np.linalg.norm(x, 2, 0)", {"x": normal(5)}),
+    ("trace", N, "np.trace(x)", {"x": normal(3, 4)}),
+    ("trace", N, "x.trace(1)", {"x": normal(3, 3)}),
+    ("trace", N, "np.trace(x, -1, 1, 2)", {"x": normal(2, 3, 4)}),
+    ("cumsum", N, "np.cumsum(x) * y", {"x": normal(3, 4), "y": normal(12)}),
+    (
+        "cumsum",
+        N,
+        "x.cumsum(axis=-1) * y",
+        {"x": normal(2, 3, 4), "y": normal(2, 3, 4)},
+    ),
+    ("cumprod", N, "np.cumprod(x, axis=0) * y", {"x": pos(3, 4), "y": normal(3, 4)}),
+    ("cumprod", N, "x.cumprod() * y", {"x": pos(5), "y": normal(5)}),
+    ("diff", N, "np.diff(x) * y", {"x": normal(3, 4), "y": normal(3, 3)}),
+    ("diff", N, "np.diff(x, 2, axis=0) * y", {"x": normal(5, 2), "y": normal(3, 2)}),
+    ("flip", N, "np.flip(x) * y", {"x": normal(2, 3), "y": normal(2, 3)}),
+    ("flip", N, "np.flip(x, 1) * y", {"x": normal(2, 3, 4), "y": normal(2, 3, 4)}),
+    ("fliplr", N, "np.fliplr(x) * y", {"x": normal(2, 3), "y": normal(2, 3)}),
+    ("flipud", N, "np.flipud(x) * y", {"x": normal(4), "y": normal(4)}),
+    ("roll", N, "np.roll(x, 2) * y", {"x": normal(2, 3), "y": normal(2, 3)}),
+    (
+        "roll",
+        N,
+        "np.roll(x, (1, -1), axis=(0, 2)) * y",
+        {"x": normal(2, 3, 4), "y": normal(2, 3, 4)},
+    ),
+    ("rot90", N, "np.rot90(x) * y", {"x": normal(2, 3), "y": normal(3, 2)}),
+    (
+        "rot90",
+        N,
+        "np.rot90(x, 3, axes=(1, 2)) * y",
+        {"x": normal(2, 3, 4), "y": normal(2, 4, 3)},
+    ),
+    (
+        "moveaxis",
+        N,
+        "np.moveaxis(x, 0, -1) * y",
+        {"x": normal(2, 3, 4), "y": normal(3, 4, 2)},
+    ),
+    (
+        "moveaxis",
+        N,
+        "np.moveaxis(x, [0, 1], [2, 0]) * y",
+        {"x": normal(2, 3, 4), "y": normal(3, 4, 2)},
+    ),
+    ("atleast_1d", N, "np.atleast_1d(x) * y", {"x": zero_d(), "y": normal(3)}),
+    ("atleast_2d", N, "np.atleast_2d(x) * y", {"x": normal(3), "y": normal(2, 3)}),
+    (
+        "atleast_3d",
+        N,
+        "np.atleast_3d(x) * y",
+        {"x": normal(2, 3), "y": normal(2, 3, 2)},
+    ),
+    (
+        "broadcast_to",
+        N,
+        "np.broadcast_to(x, (2, 3, 4)) * y",
+        {"x": normal(3, 1), "y": normal(2, 3, 4)},
+    ),
+    (
+        "broadcast_to",
+        N,
+        "np.broadcast_to(x, (3,)) * y",
+        {"x": zero_d(), "y": normal(3)},
+    ),
+    ("tile", N, "np.tile(x, 2) * y", {"x": normal(3), "y": normal(6)}),
+    ("tile", N, "np.tile(x, (2, 1, 3)) * y", {"x": normal(2, 3), "y": normal(2, 2, 9)}),
+    ("tile", N, "np.tile(x, 2) * y", {"x": normal(2, 3), "y": normal(2, 6)}),
+    ("repeat", N, "np.repeat(x, 2) * y", {"x": normal(2, 3), "y": normal(12)}),
+    ("repeat", N, "x.repeat(3, axis=-1) * y", {"x": normal(2, 2), "y": normal(2, 6)}),
+    (
+        "pad",
+        N,
+        "np.pad(x, ((1, 0), (2, 1))) * y",
+        {"x": normal(2, 3), "y": normal(3, 6)},
+    ),
+    (
+        "pad",
+        N,
+        "np.pad(x, 1, mode='constant', constant_values=1.5) * y",
+        {"x": normal(2, 3), "y": normal(4, 5)},
+    ),
+    ("sort", N, "np.sort(x) * y", {"x": apart(3, 4), "y": normal(3, 4)}),
+    ("sort", N, "np.sort(x, axis=None) * y", {"x": apart(2, 3), "y": normal(6)}),
+    ("sort", N, "np.sort(x, 0) * y", {"x": apart(3, 2), "y": normal(3, 2)}),
+    (
+        "take",
+        N,
+        "np.take(x, idx) * 2.0",
+        {"x": normal(2, 3), "idx": lambda r: np.array([0, 5, 5, -1])},
+    ),
+    (
+        "take",
+        N,
+        "x.take(idx, axis=1)",
+        {"x": normal(2, 4), "idx": lambda r: np.array([[0, 3], [3, 3]])},
+    ),
+    ("take", N, "np.take(x, 1, axis=-1)", {"x": normal(2, 3, 4)}),
+    (
+        "take_along_axis",
+        N,
+        "np.take_along_axis(x, idx, 1)",
+        {"x": normal(2, 4), "idx": lambda r: np.array([[0, 3, 3], [1, 1, -1]])},
+    ),
+    (
+        "take_along_axis",
+        N,
+        "np.take_along_axis(x, idx, axis=0)",
+        {"x": normal(3, 2), "idx": lambda r: np.array([[2, 0]])},
+    ),
+    ("diagonal", N, "np.diagonal(x) * y", {"x": normal(3, 4), "y": normal(3)}),
+    (
+        "diagonal",
+        N,
+        "x.diagonal(-1, 1, 2) * y",
+        {"x": normal(2, 3, 3), "y": normal(2, 2)},
+    ),
+    ("diag", N, "np.diag(x) * y", {"x": normal(3), "y": normal(3, 3)}),
+    ("diag", N, "np.diag(x, 1) * y", {"x": normal(3, 4), "y": normal(3)}),
+    ("triu", N, "np.triu(x, 1)", {"x": normal(3, 4)}),
+    ("triu", N, "np.triu(x)", {"x": normal(3)}),
+    ("tril", N, "np.tril(x, -1) * y", {"x": normal(2, 3, 3), "y": normal(3, 3)}),
+    ("vstack", N, "np.vstack([x, y, x]) * 2.0", {"x": normal(3), "y": normal(2, 3)}),
+    ("hstack", N, "np.hstack([x, y]) * 2.0", {"x": normal(2), "y": normal(3)}),
+    ("hstack", N, "np.hstack((x, y, x)) * 2.0", {"x": normal(2, 1), "y": normal(2, 3)}),
+    ("dstack", N, "np.dstack([x, y]) * 2.0", {"x": normal(2, 3), "y": normal(2, 3, 2)}),
+    (
+        "column_stack",
+        N,
+        "np.column_stack([x, y]) * 2.0",
+        {"x": normal(3), "y": normal(3, 2)},
+    ),
+    (
+        "tensordot",
+        N,
+        "np.tensordot(x, y)",
+        {"x": normal(2, 3, 4), "y": normal(3, 4, 2)},
+    ),
+    ("tensordot", N, "np.tensordot(x, y, 1)", {"x": normal(3), "y": normal(3, 2)}),
+    (
+        "tensordot",
+        N,
+        "np.tensordot(x, y, axes=([0, 2], [2, 0]))",
+        {"x": normal(2, 3, 4), "y": normal(4, 5, 2)},
+    ),
+    ("tensordot", N, "np.tensordot(x, y, 0)", {"x": normal(2), "y": normal(3)}),
+    (
+        "einsum",
+        N,
+        "np.einsum('ij,jk->ik', x, y)",
+        {"x": normal(2, 3), "y": normal(3, 4)},
+    ),
+    (
+        "einsum",
+        N,
+        "np.einsum('bij,bj', x, y)",
+        {"x": normal(2, 3, 4), "y": normal(2, 4)},
+    ),
+    ("einsum", N, "np.einsum('ij,k->ik', x, y)", {"x": normal(2, 3), "y": normal(4)}),
+    ("einsum", N, "np.einsum('ijk->ki', x)", {"x": normal(2, 3, 4)}),
+    ("inner", N, "np.inner(x, y)", {"x": normal(2, 3), "y": normal(4, 3)}),
+    ("inner", N, "np.inner(x, y)", {"x": normal(3), "y": normal(2, 2, 3)}),
+    ("vdot", N, "np.vdot(x, y)", {"x": normal(2, 3), "y": normal(6)}),
+    ("kron", N, "np.kron(x, y)", {"x": normal(2, 3), "y": normal(4, 2)}),
+    ("kron", N, "np.kron(x, y)", {"x": normal(2), "y": normal(3)}),
+    ("cross", N, "np.cross(x, y)", {"x": normal(4, 3), "y": normal(3)}),
+    ("inv", N, "np.linalg.inv(x)", {"x": invertible(3)}),
+    ("inv", N, "np.linalg.inv(x)", {"x": invertible(2, 2)}),
+    ("det", N, "np.linalg.det(x)", {"x": normal(3, 3)}),
+    ("det", N, "np.linalg.det(x)", {"x": invertible(3, 2)}),
+    ("solve", N, "np.linalg.solve(x, y)", {"x": invertible(3), "y": normal(3)}),
+    ("solve", N, "np.linalg.solve(x, y)", {"x": invertible(3), "y": normal(3, 2)}),
+    ("cholesky", N, "np.linalg.cholesky(x @ x.T)", {"x": invertible(3)}),
+    (
+        "cholesky",
+        N,
+        "np.linalg.cholesky(x @ np.swapaxes(x, -1, -2))",
+        {"x": invertible(2, 2)},
+    ),
     (
         "concatenate",
         N,
@@ -260,12 +534,25 @@ RULE_CASES = [
 ]
 
 
+# Gates of the NumPy coverage (issue 12) that tests/programs.py's random
+# grammar does not write yet: test_rules.py checks each alone, on every rank it
+# accepts and in float16/32/64. test_properties.py reads this set.
+NOT_IN_RANDOM_PROGRAMS = frozenset(
+    """arcsinh arccosh arctanh deg2rad rad2deg sinc erf erfc logaddexp2 fmax fmin
+    astype prod nansum nanmean nanmax nanmin nanprod nanvar nanstd average norm
+    trace cumsum cumprod diff flip fliplr flipud roll rot90 moveaxis atleast_1d
+    atleast_2d atleast_3d broadcast_to tile repeat pad sort take take_along_axis
+    diagonal diag triu tril vstack hstack dstack column_stack tensordot einsum
+    inner vdot kron cross inv det solve cholesky""".split()
+)
+
+
 def _source(template, body, params):
     return template.format(params=", ".join(params), body=body)
 
 
 def _differentiable(params):
-    return tuple(n for n in params if n not in ("idx", "k", "lo"))
+    return tuple(n for n in params if n not in ("idx", "k", "lo", "nan"))
 
 
 @pytest.mark.parametrize(
@@ -315,7 +602,7 @@ def test_every_gate_declares_every_fact():
         assert rule.grads, f"{gate}: no gradient template"
         assert set(rule.grads) <= set(rule.params), f"{gate}: template for no param"
         assert set(rule.defaults) <= set(rule.params), f"{gate}: default for no param"
-        assert rule.broadcasts == (rule.kind == "broadcast") or gate == "matmul"
+        assert rule.broadcasts or rule.kind != "broadcast", gate
     for gate, written, grads in docs.rows():
         assert written and grads, f"{gate}: no README line"
 
@@ -384,6 +671,17 @@ VIEW_SAMPLES = {
     "ravel": "np.ravel(a)",
     "swapaxes": "np.swapaxes(a, 0, 2)",
     "getitem": "a[1:, ::2]",
+    "flip": "np.flip(a)",
+    "fliplr": "np.fliplr(a)",
+    "flipud": "np.flipud(a)",
+    "rot90": "np.rot90(a)",
+    "moveaxis": "np.moveaxis(a, 0, -1)",
+    "atleast_1d": "np.atleast_1d(a)",
+    "atleast_2d": "np.atleast_2d(a)",
+    "atleast_3d": "np.atleast_3d(a)",
+    "broadcast_to": "np.broadcast_to(a, (2, 2, 3, 4))",
+    "diagonal": "np.diagonal(a)",
+    "diag": "np.diag(a[0])",
 }
 
 
@@ -418,6 +716,8 @@ def test_every_rule_keeps_the_dtype(dtype):
     for gate, template, body, params in RULE_CASES:
         if template is not N:
             continue
+        if dtype == np.float16 and RULES[gate].kind == "linalg":
+            continue  # NumPy's linalg refuses float16
         rng = np.random.default_rng(0)
         args = [make(rng) for make in params.values()]
         args = [

@@ -149,3 +149,42 @@ def f(scores: Float[np.ndarray, "N C"], y: Int[np.ndarray, "N"]):
     assert "with respect to scores." in bpgen.generate(source)
     with pytest.raises(bpgen.BpgenError, match="integers or booleans"):
         bpgen.generate(source, wrt=["scores", "y"])
+
+
+def _cli(tmp_path, *words):
+    import subprocess
+    import sys
+
+    (tmp_path / "layer.py").write_text(LAYER)
+    return subprocess.run(
+        [sys.executable, "-m", "bpgen", "layer.py", *words],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_the_command_line_declares_shapes(tmp_path):
+    done = _cli(tmp_path, "--shape", "x=N,D", "--shape", "W=D,M", "--shape", "b=M")
+    assert done.returncode == 0, done.stderr
+    assert backward_lines(done.stdout, "layer")[1:] == BY_HAND
+    assert done.stdout == bpgen.generate(
+        LAYER, shapes=LAYER_SHAPES, filename="layer.py"
+    )
+
+
+def test_the_command_line_refuses_bad_shapes(tmp_path):
+    done = _cli(tmp_path, "--shape", "x")
+    assert done.returncode == 2 and "NAME=DIMS" in done.stderr
+    done = _cli(tmp_path, "--shape", "q=N")
+    assert done.returncode == 2 and "`q`" in done.stderr
+    done = _cli(tmp_path, "--shape", "x=N,D", "--shape", "W=E,M")
+    assert done.returncode == 1
+    assert done.stderr.startswith("layer.py:5:20: error:") and "D and E" in done.stderr
+
+
+def test_check_names_the_shapes_to_regenerate(tmp_path):
+    done = _cli(tmp_path, "--shape", "x=N,D", "-o", "out.py", "--check")
+    assert done.returncode == 1
+    assert "--shape x=N,D" in done.stderr

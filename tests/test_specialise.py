@@ -121,6 +121,6 @@ def test_warm_specialised_import_loads_neither_libcst_nor_black(tmp_path):
         for _ in range(2)
     ]
     cold, warm = (run.split("] ", 1) for run in runs)
-    assert cold[0] == "['black', 'libcst'"
+    assert "'libcst'" in cold[0]  # generated (black only if a line is too long)
     assert warm[0] == "["
     assert warm[1] == cold[1]

@@ -2,4 +2,4 @@ import numpy as np
 
 
 def f(x):
-    return x.cumsum()
+    return x.conj()
