@@ -407,10 +407,11 @@ class Lowerer:
         if name in self.source.functions:
             return self.source.error(
                 node.func,
-                f"`{name}()` is a function of this module; bpgen does not "
-                "differentiate through calls to helper functions yet",
-                f"inline the body of {name}() here (its parameters replaced by "
-                "the arguments)",
+                f"`{name}()` is a function of this module; bpgen follows such "
+                "calls inside the function it differentiates, not in module "
+                "constants",
+                f"write the constant without calling {name}(), or call "
+                f"{name}() inside the function",
             )
         if hasattr(builtins, name):
             instead = _BUILTIN_HINTS.get(name, "use the NumPy or math function")

@@ -138,3 +138,14 @@ def test_a_missing_argument_is_located() -> None:
         bpgen.generate(source, "bad", filename="layers.py")
     assert info.value.lineno == source.count("\n")
     assert "missing argument `x`" in info.value.message
+
+
+def test_a_helper_called_by_a_module_constant_is_located() -> None:
+    source = (
+        "def g(t):\n    return t * 2.0\n\n\nC = g(3.0)\n\n\n"
+        "def f(x):\n    return x * C\n"
+    )
+    with pytest.raises(BpgenError) as info:
+        bpgen.generate(source, "f", filename="m.py")
+    assert (info.value.lineno, info.value.col_offset) == (5, 4)
+    assert "not in module constants" in info.value.message
