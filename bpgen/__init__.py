@@ -20,6 +20,18 @@ def circuit(function: Any, /, **values: Any) -> "Circuit":
 
     return draw(function, **values)
 
+
+def gradient_of(target: Any, /) -> Any:
+    """Marks a user-declared gradient of `target` in the user's source; bpgen
+    reads such declarations statically, so at run time this returns the
+    decorated function unchanged (and imports nothing)."""
+
+    def mark(function: Any) -> Any:
+        return function
+
+    return mark
+
+
 __all__ = [
     "BpgenError",
     "Options",
@@ -27,4 +39,5 @@ __all__ = [
     "circuit",
     "differentiable",
     "generate",
+    "gradient_of",
 ]

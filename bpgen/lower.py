@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 import libcst as cst
@@ -122,6 +123,8 @@ class Lowerer:
         self.modules: set[str] = set()
         self.builtin_gates: set[str] = set()
         self.function: str | None = None  # the function being lowered
+        # stages a call to a function of this module (set by the stager)
+        self.helper: Callable[[cst.Call, str], ast.expr] | None = None
 
     # -- entry ---------------------------------------------------------------
 
@@ -348,6 +351,8 @@ class Lowerer:
         module, _, name = qualified.rpartition(".")
         if module == "numpy.random" and name in RANDOM:
             return self._random_call(node, name)
+        if module == "builtins" and name in self.source.functions and self.helper:
+            return self.helper(node, name)  # a function of this module (helpers.py)
         gate = calls.gate_of(qualified)
         if gate is None and not calls.is_nondifferentiable(qualified):
             raise self._unknown_call(node, qualified)
@@ -402,10 +407,11 @@ class Lowerer:
         if name in self.source.functions:
             return self.source.error(
                 node.func,
-                f"`{name}()` is a function of this module; bpgen does not "
-                "differentiate through calls to helper functions yet",
-                f"inline the body of {name}() here (its parameters replaced by "
-                "the arguments)",
+                f"`{name}()` is a function of this module; bpgen follows such "
+                "calls inside the function it differentiates, not in module "
+                "constants",
+                f"write the constant without calling {name}(), or call "
+                f"{name}() inside the function",
             )
         if hasattr(builtins, name):
             instead = _BUILTIN_HINTS.get(name, "use the NumPy or math function")

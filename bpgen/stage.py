@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from . import kinds
+from . import helpers, kinds
 from .fuse import fuse
 from .lower import Lowerer, _tag, gate_of, get_slot, set_slot
 from .parse import Source
@@ -100,6 +100,9 @@ class Stager:
         self.env: dict[str, str] = {}
         self.lower = Lowerer(source, self.env)
         self.lower.function = function.name.value
+        self.helper_chain = [function.name.value]  # callers of the helper staged now
+        self.out_name = "out"  # what a returned value is called (helpers: relu_out)
+        self.lower.helper = lambda node, name: helpers.stage_call(self, node, name)
         self.stages: list[Stage] = []
         self.varied: set[str] = set()
         self.bound: set[str] = set()
@@ -303,6 +306,10 @@ class Stager:
                 self._unpack_items(pattern, atoms, value)  # type: ignore[arg-type]
             return
         lowered = self.lowered(value)
+        if isinstance(lowered, helpers.HelperTuple) and None not in patterns:
+            for pattern in patterns:  # `fc, relu = affine_relu(...)`
+                self._unpack_items(pattern, list(lowered.elts), value)  # type: ignore[arg-type]
+            return
         calls = any(isinstance(n, ast.Call) for n in ast.walk(lowered))
         if calls or self.is_varied(lowered):
             lowered = self.atom(lowered)  # computed once, then unpacked
@@ -621,9 +628,11 @@ class Stager:
             values = [self.lowered(e.value) for e in node.value.elements]
             return [self.atom(v) for v in values], True
         value = self.lowered(node.value)
+        if isinstance(value, helpers.HelperTuple):  # return helper(...) of a tuple
+            return list(value.elts), True
         if isinstance(value, ast.Name) or not self.is_varied(value):
             return [self.atom(value)], False
-        return [self.atom(value, self.fresh("out"))], False
+        return [self.atom(value, self.fresh(self.out_name))], False
 
 
 def origin(node: ast.AST) -> cst.CSTNode | None:
