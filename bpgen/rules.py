@@ -181,7 +181,7 @@ def _extremum(gate: Gate) -> str:
     # dtype (an int64 count would turn float32 into float64).
     hit = f"(a == {_restore(gate, 'out')})"
     if not gate.has("axis"):
-        return f"g * {hit} / np.sum({hit[1:-1]}, dtype=a.dtype)"
+        return f"g * {hit} / np.sum({hit[1:-1]}, dtype=np.result_type(a))"
     return (
         f"{_restore(gate, 'g')} * {hit} / np.sum("
         f"{hit[1:-1]}, axis={gate.code('axis')}, keepdims=True, dtype=a.dtype)"

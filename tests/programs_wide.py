@@ -42,6 +42,8 @@ OPEN: set[str] = {
     "pyfloat-dout-dtype",  # Python-float dout: float16/32 not checked
     "float-scalar-dtype",  # float parameters: float16/32 not checked
     "0d-array-kind",  # a 0-d array argument gets a NumPy scalar: no 0-d arrays
+    "setitem-repeated",  # t[[0, 0]] = b: every duplicate gets the gradient: left out
+    "view-alias",  # moveaxis/flip/rot90 gradients are views of dout: left out
 }
 if os.environ.get("BPGEN_WIDE_ALL", "") not in ("", "0"):
     OPEN = set()
@@ -62,7 +64,7 @@ class WideProgram:
     source: str
     args: list
     params: list[str]
-    expect_wrt: list[str]  # array and float parameters, in order
+    expect_wrt: list[str]  # array and float parameters: the default wrt's bound
     features: set[str] = field(default_factory=set)
     autograd_may_be_wrong: str | None = None
 
@@ -80,6 +82,12 @@ class _Builder:
         self.features: set[str] = set()
         self.values: list[str] = []  # differentiable names, newest last
         self.autograd_note: str | None = None
+
+    def note_autograd(self, reason: str) -> None:
+        """Autograd may be wrong on this program (central differences decide)."""
+        notes = [] if self.autograd_note is None else self.autograd_note.split("; ")
+        if reason not in notes:
+            self.autograd_note = "; ".join([*notes, reason])
 
     # -- drawing helpers ------------------------------------------------------
     def pick(self, options):
@@ -115,6 +123,13 @@ class _Builder:
         if kind == "float":
             self.features.add("float-param")
         return name
+
+    def array_or_float(self, prefix: str, shape, lo=-1.5, hi=1.5) -> str:
+        """A parameter of `shape`; a float instead of a 0-d array while the
+        0-d array kind bug is open."""
+        if shape == () and "0d-array-kind" in OPEN:
+            return self.param("s", float(self.values_of((), lo, hi)), "float")
+        return self.param(prefix, self.values_of(shape, lo, hi), "array")
 
     def array_param(self, shape) -> str:
         if shape == ():
@@ -182,29 +197,9 @@ def _slice_text(b: _Builder) -> tuple[str, bool]:
     return text, start is not None
 
 
-def index(b: _Builder) -> str | None:
-    v = b.operand(array=True, min_rank=1)
-    if v is None:
-        return None
-    shape = np.shape(b.env[v])
-    kind = b.pick(["parts", "parts", "parts", "mask", "param"])
-    if kind == "mask":
-        b.features.add("index-bool")
-        k = b.pick([0.0, 0.3, -0.3])
-        if np.min(np.abs(b.env[v] - k)) < 1e-2:
-            return None
-        return b.assign(f"{v}[{v} > {k!r}]")
-    if kind == "param":
-        if b.chance(0.5):
-            n = b.param("n", b.int_(1, max(shape[0] - 1, 1)), "int")
-            b.features.add("int-param")
-            form = b.pick([f"{v}[:{n}]", f"{v}[{n}:]", f"{v}[{n} - 1]"])
-            return b.assign(form)
-        idx = [b.int_(-shape[0], shape[0] - 1) for _ in range(b.int_(1, 4))]
-        p = b.param("idx", idx, "list")
-        b.features.add("list-param")
-        rest = "" if len(shape) == 1 or b.chance(0.5) else ", " + _slice_text(b)[0]
-        return b.assign(f"{v}[{p}{rest}]")
+def _index_text(b: _Builder, shape: tuple[int, ...]) -> str:
+    """A random index for an array of `shape`: slices with and without
+    start/stop/step, ints, integer arrays, boolean lists, None and `...`."""
     parts, has_start, has_array = [], False, False
     axis, ellipsis = 0, False
     for _ in range(b.int_(1, len(shape) + 1)):
@@ -235,7 +230,7 @@ def index(b: _Builder) -> str | None:
             mask = [b.chance(0.6) for _ in range(d)]
             parts.append("[" + ", ".join(map(str, mask)) + "]")
             b.features.add("index-bool")
-            b.autograd_note = "autograd takes a list of booleans as integer indices"
+            b.note_autograd("autograd takes a list of booleans as integer indices")
             has_array = True
         else:
             items = [b.int_(-d, d - 1) for _ in range(b.int_(1, 4))]
@@ -245,7 +240,33 @@ def index(b: _Builder) -> str | None:
         axis += 1
     if has_start and has_array:
         b.features.add("slice-start-fancy")
-    return b.assign(f"{v}[{', '.join(parts)}]")
+    return ", ".join(parts)
+
+
+def index(b: _Builder) -> str | None:
+    v = b.operand(array=True, min_rank=1)
+    if v is None:
+        return None
+    shape = np.shape(b.env[v])
+    kind = b.pick(["parts", "parts", "parts", "mask", "param"])
+    if kind == "mask":
+        b.features.add("index-bool")
+        k = b.pick([0.0, 0.3, -0.3])
+        if np.min(np.abs(b.env[v] - k)) < 1e-2:
+            return None
+        return b.assign(f"{v}[{v} > {k!r}]")
+    if kind == "param":
+        if b.chance(0.5):
+            n = b.param("n", b.int_(1, max(shape[0] - 1, 1)), "int")
+            b.features.add("int-param")
+            form = b.pick([f"{v}[:{n}]", f"{v}[{n}:]", f"{v}[{n} - 1]"])
+            return b.assign(form)
+        idx = [b.int_(-shape[0], shape[0] - 1) for _ in range(b.int_(1, 4))]
+        p = b.param("idx", idx, "list")
+        b.features.add("list-param")
+        rest = "" if len(shape) == 1 or b.chance(0.5) else ", " + _slice_text(b)[0]
+        return b.assign(f"{v}[{p}{rest}]")
+    return b.assign(f"{v}[{_index_text(b, shape)}]")
 
 
 def transpose(b: _Builder) -> str | None:
@@ -258,7 +279,7 @@ def transpose(b: _Builder) -> str | None:
     axes = [_axis_spelling(b, a, rank) if negative else a for a in perm]
     if any(a < 0 for a in axes):
         b.features.add("transpose-negative")
-        b.autograd_note = "autograd's transpose backward mishandles negative axes"
+        b.note_autograd("autograd's transpose backward mishandles negative axes")
     text = ", ".join(map(str, axes))
     form = b.pick(["np", "method", "method-tuple", "swapaxes", "swapaxes-method", "T"])
     if form == "np":
@@ -481,7 +502,7 @@ def elementwise(b: _Builder) -> str | None:
         if sub == () and (b.chance(0.5) or "0d-array-kind" in OPEN):
             other = b.param("s", float(b.values_of((), lo, hi)), "float")
         else:
-            other = b.param("b", b.values_of(sub, lo, hi), "array")
+            other = b.array_or_float("b", sub, lo, hi)
         if b.chance(0.2) and op != "/":
             return b.assign(f"{other} {op} {v}")
         return b.assign(f"{v} {op} {other}")
@@ -549,7 +570,7 @@ def where(b: _Builder) -> str | None:
     b.features.add("where")
     if (form, k) in guarded or (form, k) in nested:
         b.features.add("where-guard")
-        b.autograd_note = "autograd's where lets the untaken branch's NaN through"
+        b.note_autograd("autograd's where lets the untaken branch's NaN through")
         if (form, k) in nested:
             b.features.add("where-nested")
     with np.errstate(all="ignore"):
@@ -568,14 +589,14 @@ def join(b: _Builder) -> str | None:
         axis = b.int_(0, rank - 1)
         other = list(shape)
         other[axis] = b.pick(DIMS)
-        w = b.param("b", b.values_of(tuple(other)), "array")
+        w = b.array_or_float("b", tuple(other))
         spelled = _axis_spelling(b, axis, rank)
         items = f"[{v}, {w}]" if b.chance(0.5) else f"({v}, {w})"
         return b.assign(f"np.concatenate({items}, axis={spelled})")
     if rank >= 4:
         return None
     axis = b.int_(0, rank)
-    w = b.param("b", b.values_of(shape), "array")
+    w = b.array_or_float("b", shape)
     return b.assign(f"np.stack([{v}, {w}], axis={_axis_spelling(b, axis, rank + 1)})")
 
 
@@ -592,7 +613,7 @@ def update(b: _Builder) -> str | None:
     cut = b.int_(0, len(shape))
     sub = shape[cut:]
     lo, hi = (0.5, 1.5) if op == "/=" else (-1.5, 1.5)
-    other = b.param("b", b.values_of(sub, lo, hi), "array") if sub else None
+    other = b.array_or_float("b", sub, lo, hi) if sub else None
     if other is None:
         other = b.param("s", float(b.values_of((), lo, hi)), "float")
     namespace = {"np": np, **b.env}
@@ -611,7 +632,7 @@ def pairwise(b: _Builder) -> str | None:
     value = np.asarray(b.env[v])
     kind = b.pick(["maximum", "minimum", "clip", "outer", "newaxis"])
     if kind in ("maximum", "minimum"):
-        w = b.param("b", b.values_of(np.shape(value)[b.int_(0, value.ndim) :]), "array")
+        w = b.array_or_float("b", np.shape(value)[b.int_(0, value.ndim) :])
         if np.min(np.abs(value - b.env[w])) < 2e-2:
             return None
         b.features.add("kink")
@@ -626,6 +647,132 @@ def pairwise(b: _Builder) -> str | None:
         b.features.add("outer")
         return b.assign(f"np.outer({v}, {w})")
     return b.assign(b.pick([f"{v}[..., None]", f"{v}[None]", f"{v}[np.newaxis, ...]"]))
+
+
+def setitem(b: _Builder) -> str | None:
+    """`t = <a new array>; t[index] = value`: item assignment into an array
+    the function made (repeated integer indices included: the last write wins)."""
+    v = b.operand(array=True, min_rank=1)
+    if v is None:
+        return None
+    shape = np.shape(b.env[v])
+    t = b.assign(b.pick([f"np.zeros_like({v})", f"{v} * 1.0", f"np.tanh({v})"]))
+    if t is None:
+        return None
+    text = _index_text(b, shape)
+    try:
+        target = np.shape(eval(f"{t}[{text}]", {"np": np, t: b.env[t]}))
+    except Exception:
+        return None
+    if int(np.prod(target)) == 0:
+        return None
+    cells = np.arange(int(np.prod(shape))).reshape(shape)
+    written = np.asarray(eval(f"cells[{text}]", {"np": np, "cells": cells}))
+    if np.unique(written).size < written.size:
+        if "setitem-repeated" in OPEN:
+            return None
+        b.features.add("setitem-repeated")
+    form = b.pick(["full", "suffix", "float", "value"])
+    if form == "float" or target == ():
+        value = b.param("s", float(b.values_of(())), "float")
+    elif form == "value" and any(np.shape(b.env[n]) == target for n in b.values[:-1]):
+        value = b.pick([n for n in b.values[:-1] if np.shape(b.env[n]) == target])
+    else:
+        sub = target if form == "full" else target[b.int_(0, len(target)) :]
+        value = b.array_or_float("b", sub)
+    namespace = {"np": np, **b.env}
+    namespace[t] = b.env[t].copy()
+    try:
+        exec(f"{t}[{text}] = {value}", namespace)
+    except Exception:
+        return None
+    b.lines.append(f"{t}[{text}] = {value}")
+    b.env[t] = namespace[t]
+    b.features.add("setitem")
+    return t
+
+
+def axis_gate(b: _Builder) -> str | None:
+    """Gates that take an axis (negative or tuple where NumPy allows):
+    moveaxis, flip, roll, cumsum, cumprod, diff, take, prod, repeat, tile,
+    broadcast_to, tensordot, atleast_2d/3d, diagonal, trace, vstack/hstack."""
+    v = b.operand(array=True, min_rank=1)
+    if v is None:
+        return None
+    shape = np.shape(b.env[v])
+    rank = len(shape)
+
+    def ax() -> int:
+        return _axis_spelling(b, b.int_(0, rank - 1), rank)
+
+    views = [f"np.moveaxis({v}, {ax()}, {ax()})", f"np.flip({v}, axis={ax()})"]
+    if rank >= 2:
+        views += [
+            f"np.flip({v}, axis=({ax()},))",
+            f"np.moveaxis({v}, ({ax()},), ({ax()},))",
+            f"np.fliplr({v})",
+            f"np.flipud({v})",
+            f"np.rot90({v})",
+        ]
+    options = [] if "view-alias" in OPEN else views
+    options += [
+        f"np.roll({v}, {b.int_(-2, 2)}, axis={ax()})",
+        f"np.cumsum({v}, axis={ax()})",
+        f"np.cumprod({v}, axis={ax()})",
+        f"np.diff({v}, axis={ax()})",
+        f"np.take({v}, [{b.int_(0, shape[0] - 1)}, 0], axis={ax()})",
+        f"np.prod({v}, axis={ax()})",
+        f"np.repeat({v}, 2, axis={ax()})",
+        f"np.tile({v}, (2,) + (1,) * {rank - 1})",
+        f"np.broadcast_to({v}, (2,) + {v}.shape)",
+        f"np.atleast_2d({v})",
+        f"np.atleast_3d({v})",
+        f"np.vstack([{v}, {v}])",
+        f"np.hstack([{v}, {v}])",
+    ]
+    if rank >= 2:
+        options += [
+            f"np.diagonal({v}, axis1={ax()}, axis2={ax()})",
+            f"np.trace({v})",
+        ]
+    if rank <= 2:
+        w_shape = shape[-1:] + (b.pick(DIMS),)
+        w = b.param("w", b.values_of(w_shape, -1.0, 1.0), "array")
+        options.append(f"np.tensordot({v}, {w}, axes=1)")
+        options.append(f"np.tensordot({v}, {w}, axes=([-1], [0]))")
+    code = b.pick(options)
+    name = code.split("(", 1)[0].split(".")[-1]
+    if name in ("cumprod", "prod") and np.min(np.abs(b.env[v])) < 0.1:
+        return None
+    b.features.add(f"gate-{name}")
+    if name in ("repeat", "tile", "diagonal", "moveaxis") and "-" in code:
+        b.note_autograd(f"autograd's {name} mishandles negative axes")
+    return b.assign(code)
+
+
+def unpack(b: _Builder) -> str | None:
+    """`n0, n1 = v.shape`, then a size in arithmetic and a reshape."""
+    if "shape-unpack-state" in OPEN:
+        return None
+    v = b.operand(array=True, min_rank=2)
+    if v is None:
+        return None
+    rank = np.ndim(b.env[v])
+    sizes = [f"n{len(b.lines)}_{i}" for i in range(rank)]
+    namespace = {"np": np, **b.env}
+    exec(f"{', '.join(sizes)} = {v}.shape", namespace)
+    b.lines.append(f"{', '.join(sizes)} = {v}.shape")
+    for name in sizes:
+        b.env[name] = namespace[name]
+    b.features.add("shape-unpack")
+    form = b.pick(
+        [
+            f"{v} / {sizes[0]}",
+            f"{v}.reshape({sizes[0]}, -1) * 2.0",
+            f"np.sum({v}) / ({sizes[0]} * {sizes[-1]})",
+        ]
+    )
+    return b.assign(form)
 
 
 CONSTRUCTS = [
@@ -643,7 +790,25 @@ CONSTRUCTS = [
     elementwise,
     elementwise,
     where,
+    join,
+    update,
+    pairwise,
+    setitem,
+    axis_gate,
+    axis_gate,
+    unpack,
 ]
+
+# gates of bpgen.rules.RULES this grammar writes (test_generator_covers_rule_table)
+GATES = frozenset(
+    """setitem moveaxis flip fliplr flipud rot90 roll cumsum cumprod diff take
+    prod repeat tile broadcast_to atleast_2d atleast_3d vstack hstack diagonal
+    trace tensordot""".split()
+) - (
+    frozenset("moveaxis flip fliplr flipud rot90".split())
+    if "view-alias" in OPEN
+    else frozenset()
+)
 
 
 @st.composite
