@@ -152,7 +152,7 @@ class Dims:
         if isinstance(node, ast.Attribute) and node.attr == "T":
             shape = self.of(node.value)
             return None if shape is None else shape[::-1]
-        if self.size(node) is not None or _is_count(node):
+        if self.size(node) is not None or is_count(node):
             return ()
         if isinstance(node, ast.Call):
             return self._call(node)
@@ -445,7 +445,7 @@ def _is_ellipsis(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is ...
 
 
-def _is_count(node: ast.expr) -> bool:
+def is_count(node: ast.expr) -> bool:
     """x.shape[0], x.ndim, x.size, len(x), int(...): plain integers."""
     if isinstance(node, ast.Subscript):
         value = node.value

@@ -13,11 +13,8 @@ import ast
 import itertools
 
 from .lower import NP
+from .rules import VIEW_CALLS as _VIEWS  # calls that may return a view
 
-# Calls in generated code whose result may share memory with an argument.
-_VIEWS = frozenset(
-    {"reshape", "transpose", "swapaxes", "squeeze", "expand_dims", "ravel"}
-)
 # Calls that may make a 0-d array out of a float (ufuncs give a float back).
 _ARRAY_MAKERS = frozenset(
     {"broadcast_to", "where", "zeros_like", "full_like", "ones_like", "copy"} | _VIEWS

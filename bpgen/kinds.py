@@ -53,7 +53,7 @@ def _float_arguments(stage: Stage) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(stage.value):
         if is_float_call(node):
-            found |= atoms & set().union(*map(_loads, node.args), set())
+            found |= atoms & set().union(*map(names_in, node.args), set())
     return found
 
 
@@ -92,13 +92,13 @@ def numeric_params(
     numeric, read = set(), set()
     for stage in stages:
         numeric.update(_atoms(stage))
-        read |= _loads(stage.value)
+        read |= names_in(stage.value)
     for output in outputs:
-        numeric |= _loads(output)
+        numeric |= names_in(output)
     return numeric & set(params), (read | numeric) & set(params)
 
 
-def _loads(node: ast.AST) -> set[str]:
+def names_in(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
@@ -111,7 +111,7 @@ def proven_arrays(stages: list[Stage], params: list[str]) -> set[str]:
     found: set[str] = set()
     for stage in stages:
         if stage.gate == "getitem":
-            found |= _loads(stage.inputs.get("a", ast.Constant(None)))
+            found |= names_in(stage.inputs.get("a", ast.Constant(None)))
         if stage.gate in _PRODUCTS:
             found.update(_atoms(stage))
         for node in ast.walk(stage.value):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from .dims import Dims
+from .dims import Dims, is_count
 from .rules import BROADCAST, FLOATS, PRODUCT, REDUCE, RULES, SAME, of_kind
 from .stage import Program, SetItem, Stage
 
@@ -52,7 +52,7 @@ class Shapes:
             isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
         ):
             return 0, SCALAR
-        if _is_count(node):
+        if is_count(node):
             return 0, SCALAR
         if isinstance(node, (ast.Compare, ast.BinOp)):
             parts = (
@@ -218,18 +218,6 @@ def _into(shapes: Shapes, stage: Stage) -> Into | None:
         if klass is not None and (keep or leading):
             return Into(klass, tuple(sorted(axes)), keep)
     return None
-
-
-def _is_count(node: ast.expr) -> bool:
-    """x.shape[0], x.ndim, x.size, len(x): plain integers."""
-    if isinstance(node, ast.Subscript):
-        value = node.value
-        return isinstance(value, ast.Attribute) and value.attr == "shape"
-    if isinstance(node, ast.Attribute):
-        return node.attr in ("ndim", "size")
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return node.func.id in ("len", "int", "float")
-    return False
 
 
 def _literal(node: ast.expr | None):

@@ -731,7 +731,7 @@ def stage(
             at = next(p for p in params if p.name.value == name)
             what = "is annotated as integers or booleans"
         else:
-            at = next(s for s in program.stages if name in _names(s.value)).node
+            at = next(s for s in program.stages if name in kinds.names_in(s.value)).node
             what = "is used only as a dict, an index, a size or a shape here"
         raise source.error(
             at, f"`{name}` {what}; it has no gradient", f"leave `{name}` out of wrt"
@@ -800,10 +800,6 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         constants=set(lower.constants),
         taken=stager.taken,
     )
-
-
-def _names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def _signature(
