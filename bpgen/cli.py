@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .errors import BpgenError, FunctionNotFoundError, UsageError
+from .errors import BpgenError, FunctionNotFoundError, InternalError, UsageError
 from .options import Options
 
 OK, REFUSED, USAGE = 0, 1, 2
@@ -716,25 +716,23 @@ def _generate_one(
             shapes=shapes,
         )
         for refusal in refusals or ():
-            _report(str(refusal))
+            _refused(refusal, show_traceback)
         if refusals:
             return text, REFUSED
     except BpgenError as error:
-        _report(str(error))
+        _refused(error, show_traceback)
         about_options = isinstance(error, UsageError) or (
             isinstance(error, FunctionNotFoundError) and functions is not None
         )
         return None, USAGE if about_options else REFUSED
-    except Exception as error:  # noqa: BLE001 -- a bug in bpgen: say so
-        if show_traceback:
-            traceback.print_exc()
-        _report(
-            f"{job.filename}: error: internal error: {type(error).__name__}: {error}\n"
-            "  help: this is a bug in bpgen, not in your code; please report it "
-            "with the output of the same command plus --traceback"
-        )
-        return None, REFUSED
     return text, OK
+
+
+def _refused(error: BpgenError, show_traceback: bool) -> None:
+    """A bug in bpgen shows where bpgen failed when asked; a refusal never does."""
+    if show_traceback and isinstance(error, InternalError) and error.__cause__:
+        traceback.print_exception(error.__cause__, file=sys.stderr)
+    _report(str(error))
 
 
 def _write(job: Job, data: bytes, current: bytes | None, *, force: bool) -> int:

@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from . import _cache
-from .errors import BpgenError, SourceUnavailableError, UnsupportedError, UsageError
+from .errors import (
+    BpgenError,
+    InternalError,
+    SourceUnavailableError,
+    UnsupportedError,
+    UsageError,
+)
 from .options import Options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -336,18 +342,12 @@ def _generate(
         text = generate(
             source, name, wrt, filename=filename, options=options, shapes=shapes
         )
+    except InternalError:
+        raise  # keeps the failing frames as its cause, for the bug report
     except BpgenError as error:
         # The message points into the user's file; the generator's own
         # frames would only hide it.
         raise error.with_traceback(None) from None
-    except Exception as error:
-        raise BpgenError(
-            f"internal error while generating {name}(): "
-            f"{type(error).__name__}: {error}",
-            **_at(filename, fn.__code__.co_firstlineno, lines),
-            hint="this is a bug in bpgen, not in your code; please report it "
-            "with the traceback above",
-        ) from error
     return _relabel(text, filename, _module_path(fn))
 
 

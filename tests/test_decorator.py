@@ -596,13 +596,13 @@ def _wrapped():
 def test_internal_errors_become_bpgen_errors(
     tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args, **kwargs):
+    def broken(self):
         raise KeyError("oops")
 
-    monkeypatch.setattr(sys.modules["bpgen.generate"], "generate", broken)
+    monkeypatch.setattr(importlib.import_module("bpgen.reverse").Reverse, "run", broken)
     path = write(tmp_path, MODULE.format(scale=2.0))
     with pytest.raises(BpgenError) as info:
         load(path)
     assert "internal error while generating f(): KeyError" in str(info.value)
-    assert str(info.value).startswith(f"{path}:10:1: error:")
+    assert str(info.value).startswith(f"{path}:11:1: error:")  # at `def f`
     assert isinstance(info.value.__cause__, KeyError)

@@ -216,3 +216,29 @@ def test_emitted_text_is_already_blacks(sample, monkeypatch):
     code = bpgen.generate((SAMPLES / f"{sample}.py").read_text())
     assert seen == []
     assert real(code) == code
+
+
+def test_concurrent_calls_leave_the_interpreter_as_found() -> None:
+    """Recursion limit and gc are the process's: threads must not strand them."""
+    import gc
+    import sys
+    import threading
+
+    source = "import math\n\n\ndef f(x, y):\n    return math.exp(x * y) + x\n"
+    limit, collecting = sys.getrecursionlimit(), gc.isenabled()
+    seen: list[tuple[int, bool]] = []
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        start.wait()
+        for _ in range(10):
+            bpgen.generate(source)
+            seen.append((sys.getrecursionlimit(), gc.isenabled()))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 40
+    assert (sys.getrecursionlimit(), gc.isenabled()) == (limit, collecting)
