@@ -71,16 +71,6 @@ exit status:
   when no gate matches; --graph exits 1 when the function fails at --at.
 """
 
-SWITCH_HELP = {
-    "fusion": "do not fuse 1 / (1 + exp(-z)) into one sigmoid gate",
-    "activity": "do gradient work for inputs outside --wrt too",
-    "dce": "keep forward stages the output does not need",
-    "simplify": "no peepholes or gradient copy propagation",
-    "reuse": "rules do not read cached outputs (exp, tanh, sigmoid, ...)",
-    "broadcast": "sum gradients back for every array operand",
-    "inplace": "never accumulate with += into arrays",
-}
-
 
 class _Usage(Exception):
     """A usage error found after argument parsing: exit 2 with usage."""
@@ -177,7 +167,7 @@ def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
             f"--no-{switch.replace('_', '-')}",
             dest=f"no_{switch}",
             action="store_true",
-            help=SWITCH_HELP.get(switch, f"turn off the {switch} optimisation"),
+            help=Options.help(switch),
         )
     return parser
 

@@ -6,20 +6,30 @@ optimisation can neither hide nor cause a wrong gradient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+
+
+def _switch(off: str) -> bool:
+    """A switch, on by default; `off` says what `--no-NAME` does."""
+    return field(default=True, metadata={"off": off})
 
 
 @dataclass(frozen=True)
 class Options:
-    fusion: bool = True  # collapse 1 / (1 + exp(-z)) into one sigmoid gate
-    activity: bool = True  # no gradient work for inputs outside `wrt`
-    dce: bool = True  # drop forward stages the output does not need
-    simplify: bool = True  # peepholes, gradient copy propagation, dead gradients
-    reuse: bool = True  # rules read the cached output (exp, tanh, sigmoid, ...)
-    broadcast: bool = True  # sum gradients back only where shapes can differ
-    inplace: bool = True  # accumulate with += into arrays the backward owns
-    guards: bool = True  # the forward checks arguments against declared shapes
+    fusion: bool = _switch("do not fuse 1 / (1 + exp(-z)) into one sigmoid gate")
+    activity: bool = _switch("do gradient work for inputs outside --wrt too")
+    dce: bool = _switch("keep forward stages the output does not need")
+    simplify: bool = _switch("no peepholes or gradient copy propagation")
+    reuse: bool = _switch("rules do not read cached outputs (exp, tanh, sigmoid...)")
+    broadcast: bool = _switch("sum gradients back for every array operand")
+    inplace: bool = _switch("never accumulate with += into arrays")
+    guards: bool = _switch("the forward does not check arguments' declared shapes")
 
     @classmethod
     def switches(cls) -> list[str]:
         return [f.name for f in fields(cls)]
+
+    @classmethod
+    def help(cls, switch: str) -> str:
+        """What turning `switch` off does, for `--help`."""
+        return {f.name: f.metadata["off"] for f in fields(cls)}[switch]

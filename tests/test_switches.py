@@ -132,3 +132,8 @@ def test_random_programs_random_switches(program, switches):
 @given(programs("math"), st.fixed_dictionaries({name: st.booleans() for name in SWITCHES}))
 def test_random_math_programs_random_switches(program, switches):
     check_program(program, 0, Options(**switches))
+
+
+def test_every_switch_says_what_turning_it_off_does() -> None:
+    for switch in Options.switches():
+        assert Options.help(switch), switch
