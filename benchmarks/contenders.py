@@ -93,6 +93,14 @@ def bpgen_shapes(w: Workload, expected: Expected) -> Entry | str:
     return _generated("bpgen shapes", w, expected, shapes=w.shapes)
 
 
+def bpgen_shapes_unguarded(w: Workload, expected: Expected) -> Entry | str:
+    """Declared shapes without the forward's shape check: the guard's cost."""
+    if w.shapes is None or not declares_shapes():
+        return "absent"
+    options = bpgen.Options(guards=False)
+    return _generated("bpgen no guard", w, expected, shapes=w.shapes, options=options)
+
+
 def peer(name: str) -> Contender:
     def make(w: Workload, expected: Expected) -> Entry | str:
         try:
@@ -116,6 +124,7 @@ def contenders(peer_names: list[str]) -> dict[str, Contender]:
     chosen: dict[str, Contender] = {"bpgen": bpgen_general}
     if declares_shapes():
         chosen["bpgen shapes"] = bpgen_shapes
+        chosen["bpgen no guard"] = bpgen_shapes_unguarded
     for name in peer_names:
         chosen[name] = peer(name)
     return chosen
@@ -134,7 +143,7 @@ def _close(a, b) -> bool:
 
 
 def disagreement(result, expected) -> str:
-    """"" when `result` (output, gradients) matches the hand-written one."""
+    """ "" when `result` (output, gradients) matches the hand-written one."""
     out, grads = result
     if not _close(out, expected[0]):
         return "output differs from hand-written"

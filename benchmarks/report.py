@@ -43,6 +43,7 @@ class Result:
     status: dict[str, str] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)
     peaks: dict[str, int] = field(default_factory=dict)
+    code: dict[str, str] = field(default_factory=dict)  # generated modules
 
     def ratio(self, name: str, base: str = "hand-written") -> float:
         """Median over repeats of name's time / base's time in the same repeat.
@@ -117,6 +118,25 @@ def _cell(r: Result, name: str) -> str:
 # -- tables -------------------------------------------------------------------
 
 
+def header(info: dict[str, Any], peer_names: list[str], repeats: int) -> str:
+    """The run's first lines: machine, versions, allocator, repeats."""
+    lines = [
+        f"# {info['processor']}, {info['cores']} cores, Python {info['python']}, "
+        f"NumPy {info['numpy']}, bpgen {info['bpgen']} ({info['commit']})"
+    ]
+    if info.get("OPENBLAS_CORETYPE"):
+        lines.append(
+            f"# warning: OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']} slows NumPy"
+        )
+    pinned = all(info["allocator"].values())
+    lines.append(f"# allocator: {'pinned' if pinned else 'glibc defaults'}")
+    lines.append(
+        f"# peers: {', '.join(peer_names) or 'none'}; {repeats} repeats, medians "
+        f"of {info['clock']} time; threads: {info['threads']}\n"
+    )
+    return "\n".join(lines)
+
+
 def timing_table(results: list[Result], contenders: list[str]) -> str:
     head = ["workload", "hand-written", *(COLUMNS.get(c, c) for c in contenders)]
     head += ["grad/fwd hand", "grad/fwd bpgen"]
@@ -134,7 +154,9 @@ def timing_table(results: list[Result], contenders: list[str]) -> str:
 def memory_table(results: list[Result]) -> str:
     measured = [r for r in results if r.peaks]
     names = ["hand-written", "bpgen"]
-    names += [n for n in ("bpgen shapes", "autograd") if any(n in r.peaks for r in measured)]
+    names += [
+        n for n in ("bpgen shapes", "autograd") if any(n in r.peaks for r in measured)
+    ]
     rows = []
     for r in measured:
         p = r.peaks
