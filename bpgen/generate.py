@@ -208,7 +208,7 @@ def _generate(
     given,
     refusals,
 ):
-    from . import __version__, dims, emit, parse, reverse, shapes, stage
+    from . import __version__, dims, emit, parse, reverse, shapes, shift, stage
 
     parsed = _parse(source, filename, line_offset)
     if functions is None:
@@ -239,6 +239,8 @@ def _generate(
                 scalars={p for p, shape in declared.items() if shape == ()},
                 labels=labels,
             )
+            if options.shift:
+                program = shift.drop_shift_gradients(program)
             known = dims.infer(program, declared, error)
             inferred = shapes.infer(program, known)
             backward = reverse.Reverse(program, inferred, options, error).run()

@@ -23,6 +23,7 @@ class Options:
     reuse: bool = _switch("rules do not read cached outputs (exp, tanh, sigmoid...)")
     broadcast: bool = _switch("sum gradients back for every array operand")
     inplace: bool = _switch("never accumulate with += into arrays")
+    shift: bool = _switch("differentiate a softmax's max shift (its gradient is zero)")
     guards: bool = _switch("the forward does not check arguments' declared shapes")
 
     @classmethod

@@ -55,6 +55,8 @@ TARGETED = [
     ("inplace-fanout", N, ["a = x * 2.0", "b = a + a", "c = b * a + np.exp(a)", "return c[::-1] + a[0] + x.T.T"], {"x": normal(3, 4)}, None),
     ("inplace-scatter", N, ["a = x[0] + x[1:].sum(axis=0)", "b = x[[0, 2, 2]] * a", "return b + x"], {"x": normal(3, 4)}, None),
     ("guards", J, ["return np.tanh(x @ w + b)"], {'x: Float[np.ndarray, "N D"]': normal(3, 4), 'w: Float[np.ndarray, "D M"]': normal(4, 2), 'b: Float[np.ndarray, "M"]': normal(2)}, None),
+    ("shift-softmax", N, ["s = x - np.max(x, axis=1, keepdims=True)", "e = np.exp(s)", "return np.sum(e / np.sum(e, axis=1, keepdims=True) * y)"], {"x": normal(3, 4), "y": normal(3, 4)}, ("x",)),
+    ("shift-log-softmax", N, ["s = x - x.max(axis=-1, keepdims=True)", "return np.sum((s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))) * y)"], {"x": normal(3, 4), "y": normal(3, 4)}, ("x",)),
     ("inplace-views", N, ["a = x.T", "b = a.reshape(12)", "c = b * b", "return c.reshape(4, 3) + a + x.T"], {"x": normal(3, 4)}, None),
 ]
 

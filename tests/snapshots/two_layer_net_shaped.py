@@ -54,12 +54,12 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
     t14 = t11 + t13
     reg_loss = t9 * t14
     out = data_loss + reg_loss
-    return out, (W1, W2, X, y, n, hidden, scores, t4, shifted, t5, log_probs, t9, t14)
+    return out, (W1, W2, X, y, n, hidden, shifted, t5, log_probs, t9, t14)
 
 
 def two_layer_loss_backward(dout, cache):
     """Gradients of two_layer_loss with respect to W1, b1, W2, b2, X, reg."""
-    W1, W2, X, y, n, hidden, scores, t4, shifted, t5, log_probs, t9, t14 = cache
+    W1, W2, X, y, n, hidden, shifted, t5, log_probs, t9, t14 = cache
     # reg_loss = t9 * t14
     dt9 = dout * t14
     dt14 = dout * t9
@@ -81,18 +81,11 @@ def two_layer_loss_backward(dout, cache):
     dt5 = -np.sum(dlog_probs, axis=1, keepdims=True)
     # t5 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     dshifted = dshifted + dt5 * np.exp(shifted - t5)
-    # shifted = scores - t4
-    dscores = dshifted
-    dt4 = -np.sum(dshifted, axis=1, keepdims=True)
-    # t4 = np.max(scores, axis=1, keepdims=True)
-    dscores = dscores + dt4 * (scores == t4) / np.sum(
-        scores == t4, axis=1, keepdims=True, dtype=scores.dtype
-    )
     # scores = t3 + b2
-    db2 = np.sum(dscores, axis=0)
+    db2 = np.sum(dshifted, axis=0)
     # t3 = hidden.dot(W2)
-    dhidden = dscores.dot(W2.T)
-    dW2 += hidden.T.dot(dscores)
+    dhidden = dshifted.dot(W2.T)
+    dW2 += hidden.T.dot(dshifted)
     # hidden = np.maximum(0, t2)
     dt2 = dhidden * (hidden > 0)
     # t2 = t1 + b1
