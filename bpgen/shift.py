@@ -31,7 +31,7 @@ def drop_shift_gradients(program: Program) -> Program:
         and stage.target not in outputs
         and _only_shifts(stage, readers, outputs)
     }
-    if not dead or _reassigned(program, dead):
+    if not dead or _reassigned(program):
         return program
     return dataclasses.replace(program, varied=program.varied - dead)
 
@@ -51,7 +51,7 @@ def _input_names(stage: Stage) -> set[str]:
     return names
 
 
-def _reassigned(program: Program, names: set[str]) -> bool:
+def _reassigned(program: Program) -> bool:
     """A name staged twice would make the reader map ambiguous: leave it."""
     targets = [s.target for s in program.stages]
     return len(set(targets)) != len(targets)
@@ -131,7 +131,7 @@ def _softmax(e: Stage, s: str, axis, readers, outputs) -> bool:
     if total.target in outputs or readers.get(total.target, []) != divs or not divs:
         return False
     return all(
-        _name(d.inputs.get("x")) == e.target and _name(d.inputs.get("y")) == total.target
+        (_name(d.inputs.get("x")), _name(d.inputs.get("y"))) == (e.target, total.target)
         for d in divs
     )
 
@@ -157,7 +157,9 @@ def _log_softmax_sub(u: Stage, s: str, axis, readers) -> bool:
         return False
     lse = _name(u.inputs.get("y"))
     return any(
-        r.gate == "logsumexp" and r.target == lse and _name(r.inputs.get("a")) == s
+        r.gate == "logsumexp"
+        and r.target == lse
+        and _name(r.inputs.get("a")) == s
         and _fits(axis, r)
         for r in readers.get(s, [])
     )

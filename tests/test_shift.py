@@ -83,8 +83,11 @@ def _args():
 
 def _differentiates_max(code: str) -> bool:
     backward = code.split("_backward(")[1]
-    return "np.max" in backward or "np.amax" in backward or "== t" in backward or (
-        ".max(" in backward
+    return (
+        "np.max" in backward
+        or "np.amax" in backward
+        or "== t" in backward
+        or (".max(" in backward)
     )
 
 
@@ -92,7 +95,9 @@ def _differentiates_max(code: str) -> bool:
 def test_invariant_shift_has_no_gradient(name):
     source = _source(INVARIANT[name])
     on = check_gradients(source, _args(), "f", ["z"])
-    off = check_gradients(source, _args(), "f", ["z"], options=bpgen.Options(shift=False))
+    off = check_gradients(
+        source, _args(), "f", ["z"], options=bpgen.Options(shift=False)
+    )
     assert _differentiates_max(off), off
     assert not _differentiates_max(on), on
     assert len(on.splitlines()) < len(off.splitlines())
@@ -103,4 +108,6 @@ def test_shift_kept_where_it_matters(name):
     source = _source(NOT_INVARIANT[name])
     code = check_gradients(source, _args(), "f", ["z"])
     assert _differentiates_max(code), code
-    assert code == bpgen.generate(source, "f", ["z"], options=bpgen.Options(shift=False))
+    assert code == bpgen.generate(
+        source, "f", ["z"], options=bpgen.Options(shift=False)
+    )
