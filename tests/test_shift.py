@@ -1,4 +1,4 @@
-"""The softmax's max shift gets no gradient (Options.shift), and only where that is exact.
+"""A softmax's max shift gets no gradient (Options.shift), only where that is exact.
 
 Each program is checked numerically with the switch on and off; the
 backward must lose the max's tie count exactly when what follows the shift
