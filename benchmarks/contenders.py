@@ -101,6 +101,17 @@ def bpgen_shapes_unguarded(w: Workload, expected: Expected) -> Entry | str:
     return _generated("bpgen no guard", w, expected, shapes=w.shapes, options=options)
 
 
+def ablated(switch: str) -> Contender:
+    """bpgen with one Options switch off: that optimisation's effect, same run."""
+
+    def make(w: Workload, expected: Expected) -> Entry | str:
+        options = bpgen.Options(**{switch: False})
+        return _generated(f"bpgen -{switch}", w, expected, options=options)
+
+    make.__doc__ = f"bpgen without {switch}."
+    return make
+
+
 def peer(name: str) -> Contender:
     def make(w: Workload, expected: Expected) -> Entry | str:
         try:
@@ -119,9 +130,13 @@ def peer(name: str) -> Contender:
     return make
 
 
-def contenders(peer_names: list[str]) -> dict[str, Contender]:
+def contenders(
+    peer_names: list[str], ablate: list[str] | None = None
+) -> dict[str, Contender]:
     """Every contender of this run, in column order."""
     chosen: dict[str, Contender] = {"bpgen": bpgen_general}
+    for switch in ablate or []:
+        chosen[f"bpgen -{switch}"] = ablated(switch)
     if declares_shapes():
         chosen["bpgen shapes"] = bpgen_shapes
         chosen["bpgen no guard"] = bpgen_shapes_unguarded

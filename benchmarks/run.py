@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import bpgen
+
 from . import peers, report
 from .contenders import contenders
 from .generator import generator_speed
@@ -70,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--only", help="run only workloads whose name contains this")
     add("--threads", type=int, default=1, help="threads per library (0: defaults)")
     add("--clock", choices=sorted(CLOCKS), default="cpu", help="CPU or wall time")
+    add("--ablate", default="", help="Options switches to also time turned off")
     add("--no-generator", action="store_true", help="skip generator and import")
     return parser
 
@@ -81,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(wanted) - set(peers.PEERS)
     if unknown:
         parser.error(f"unknown peers: {', '.join(sorted(unknown))}")
+    args.ablate = [s for s in args.ablate.split(",") if s]
+    if set(args.ablate) - set(bpgen.Options.switches()):
+        parser.error(f"--ablate takes {', '.join(bpgen.Options.switches())}")
     set_clock(args.clock)
     undo = limit_threads(args.threads, peers)
     try:
@@ -96,7 +102,7 @@ def _run(args: argparse.Namespace, peer_names: list[str]) -> int:
     info.update(threads=args.threads or "library defaults", clock=args.clock)
     print(report.header(info, peer_names, repeats), flush=True)
 
-    chosen = contenders(peer_names)
+    chosen = contenders(peer_names, args.ablate)
     results = []
     for w in workloads(args.quick):
         if args.only and args.only not in w.name:
