@@ -24,6 +24,7 @@ class Options:
     broadcast: bool = _switch("sum gradients back for every array operand")
     inplace: bool = _switch("never accumulate with += into arrays")
     shift: bool = _switch("differentiate a softmax's max shift (its gradient is zero)")
+    masks: bool = _switch("a ReLU mask makes a new gradient, never `dh *= h > 0`")
     guards: bool = _switch("the forward does not check arguments' declared shapes")
 
     @classmethod

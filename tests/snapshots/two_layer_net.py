@@ -113,10 +113,10 @@ def two_layer_loss_backward(dout, cache):
         )
     )
     # hidden = np.maximum(0, t2)
-    dt2 = dhidden * (hidden > 0)
+    dhidden *= hidden > 0
     # t2 = t1 + b1
-    dt1 = _unbroadcast(dt2, t1_shape)
-    db1 = _unbroadcast(dt2, np.shape(b1))
+    dt1 = _unbroadcast(dhidden, t1_shape)
+    db1 = _unbroadcast(dhidden, np.shape(b1))
     # t1 = X.dot(W1)
     dX = (
         dt1.dot(W1.T)

@@ -87,12 +87,12 @@ def two_layer_loss_backward(dout, cache):
     dhidden = dshifted.dot(W2.T)
     dW2 += hidden.T.dot(dshifted)
     # hidden = np.maximum(0, t2)
-    dt2 = dhidden * (hidden > 0)
+    dhidden *= hidden > 0
     # t2 = t1 + b1
-    db1 = np.sum(dt2, axis=0)
+    db1 = np.sum(dhidden, axis=0)
     # t1 = X.dot(W1)
-    dX = dt2.dot(W1.T)
-    dW1 += X.T.dot(dt2)
+    dX = dhidden.dot(W1.T)
+    dW1 += X.T.dot(dhidden)
     # new arrays the caller may write into, a float for a float
     dreg = float(dreg)
     return (dW1, db1, dW2, db2, dX, dreg)
