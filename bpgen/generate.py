@@ -208,7 +208,7 @@ def _generate(
     given,
     refusals,
 ):
-    from . import __version__, dims, emit, parse, reverse, shapes, shift, stage
+    from . import __version__, centre, dims, emit, parse, reverse, shapes, shift, stage
 
     parsed = _parse(source, filename, line_offset)
     if functions is None:
@@ -241,6 +241,8 @@ def _generate(
             )
             if options.shift:
                 program = shift.drop_shift_gradients(program)
+            if options.centre:
+                program = centre.reuse_centring(program)
             known = dims.infer(program, declared, error)
             inferred = shapes.infer(program, known)
             backward = reverse.Reverse(program, inferred, options, error).run()

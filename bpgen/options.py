@@ -25,6 +25,7 @@ class Options:
     inplace: bool = _switch("never accumulate with += into arrays")
     shift: bool = _switch("differentiate a softmax's max shift (its gradient is zero)")
     masks: bool = _switch("a ReLU mask makes a new gradient, never `dh *= h > 0`")
+    centre: bool = _switch("np.var centres its input again instead of reading x - mu")
     guards: bool = _switch("the forward does not check arguments' declared shapes")
 
     @classmethod
