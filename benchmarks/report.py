@@ -153,17 +153,17 @@ def timing_table(results: list[Result], contenders: list[str]) -> str:
 
 def memory_table(results: list[Result]) -> str:
     measured = [r for r in results if r.peaks]
-    names = ["hand-written", "bpgen"]
-    names += [
-        n for n in ("bpgen shapes", "autograd") if any(n in r.peaks for r in measured)
-    ]
+    names = ["hand-written"]
+    for r in measured:  # every contender measured, in column order
+        names += [n for n in r.peaks if n not in names]
     rows = []
     for r in measured:
         p = r.peaks
         row = [r.name, *(mib(p[n]) if n in p else "—" for n in names)]
         row.append(f"{p['bpgen'] / p['hand-written']:.2f}×" if "bpgen" in p else "—")
         rows.append(row)
-    return markdown(["workload", *names, "bpgen/hand"], rows)
+    head = ["workload", *(COLUMNS.get(n, n) for n in names), "bpgen/hand"]
+    return markdown(head, rows)
 
 
 def generator_table(rows: list[dict[str, Any]]) -> str:
