@@ -101,14 +101,19 @@ def bpgen_shapes_unguarded(w: Workload, expected: Expected) -> Entry | str:
     return _generated("bpgen no guard", w, expected, shapes=w.shapes, options=options)
 
 
-def ablated(switch: str) -> Contender:
+def ablated(switch: str, shaped: bool = False) -> Contender:
     """bpgen with one Options switch off: that optimisation's effect, same run."""
+    name = f"bpgen {'shapes ' if shaped else ''}-{switch}"
 
     def make(w: Workload, expected: Expected) -> Entry | str:
         options = bpgen.Options(**{switch: False})
-        return _generated(f"bpgen -{switch}", w, expected, options=options)
+        if not shaped:
+            return _generated(name, w, expected, options=options)
+        if w.shapes is None or not declares_shapes():
+            return "absent"
+        return _generated(name, w, expected, options=options, shapes=w.shapes)
 
-    make.__doc__ = f"bpgen without {switch}."
+    make.__doc__ = f"{name}: without {switch}."
     return make
 
 
@@ -140,6 +145,8 @@ def contenders(
     if declares_shapes():
         chosen["bpgen shapes"] = bpgen_shapes
         chosen["bpgen no guard"] = bpgen_shapes_unguarded
+        for switch in ablate or []:
+            chosen[f"bpgen shapes -{switch}"] = ablated(switch, shaped=True)
     for name in peer_names:
         chosen[name] = peer(name)
     return chosen

@@ -208,7 +208,18 @@ def _generate(
     given,
     refusals,
 ):
-    from . import __version__, centre, dims, emit, parse, reverse, shapes, shift, stage
+    from . import (
+        __version__,
+        centre,
+        dims,
+        emit,
+        parse,
+        reverse,
+        shapes,
+        shift,
+        stage,
+        xent,
+    )
 
     parsed = _parse(source, filename, line_offset)
     if functions is None:
@@ -245,6 +256,8 @@ def _generate(
                 program = centre.reuse_centring(program)
             known = dims.infer(program, declared, error)
             inferred = shapes.infer(program, known)
+            if options.xent:
+                program = xent.fuse(program, inferred)
             backward = reverse.Reverse(program, inferred, options, error).run()
         except BpgenError as refusal:
             if refusals is None or isinstance(refusal, UsageError):

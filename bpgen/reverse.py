@@ -14,7 +14,7 @@ import copy
 import functools
 from dataclasses import dataclass, field
 
-from . import handout, kinds, masks, simplify
+from . import handout, kinds, masks, simplify, xent
 from .lower import MATH, NP
 from .options import Options
 from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
@@ -360,6 +360,8 @@ class Reverse:
     def stage(self, stage: Stage) -> None:
         if stage.gate == "setitem":
             return self.set_item(stage)
+        if stage.gate == xent.XENT:
+            return xent.backward(self, stage)
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
         rule = rule or RULES[stage.gate]
         g = self.grad[stage.target]
