@@ -151,11 +151,20 @@ def timing_table(results: list[Result], contenders: list[str]) -> str:
     return markdown(head, rows)
 
 
-def memory_table(results: list[Result]) -> str:
+def ablation_table(results: list[Result], ablations: list[str]) -> str:
+    """bpgen beside itself with one switch off, general and declared shapes."""
+    base = ["bpgen", "bpgen shapes"]
+    head = ["workload", *base, *ablations]
+    rows = [[r.name, *(_cell(r, name) for name in base + ablations)] for r in results]
+    return markdown(head, rows)
+
+
+def memory_table(results: list[Result], shown: list[str] | None = None) -> str:
+    """Peak bytes of every contender measured (or of those in `shown`)."""
     measured = [r for r in results if r.peaks]
     names = ["hand-written"]
-    for r in measured:  # every contender measured, in column order
-        names += [n for n in r.peaks if n not in names]
+    for r in measured:  # in column order
+        names += [n for n in r.peaks if n not in names and (not shown or n in shown)]
     rows = []
     for r in measured:
         p = r.peaks

@@ -112,10 +112,18 @@ def _run(args: argparse.Namespace, peer_names: list[str]) -> int:
         for name, status in result.status.items():
             if status not in ("ok", "absent"):
                 print(f"# {w.name}: {name} {status}", file=sys.stderr)
-    print(report.timing_table(results, list(chosen)))
+    ablations = [c for c in chosen if " -" in c]
+    print(report.timing_table(results, [c for c in chosen if c not in ablations]))
+    if ablations:
+        print("\nEach optimisation switched off (ratios to hand-written, same run):\n")
+        print(report.ablation_table(results, ablations))
     if any(r.peaks for r in results):
         print("\nPeak memory of forward+backward (tracemalloc):\n")
-        print(report.memory_table(results))
+        main = [c for c in ["hand-written", *chosen] if c not in ablations]
+        print(report.memory_table(results, main))
+        if ablations:
+            print("\nPeak memory with one optimisation off:\n")
+            print(report.memory_table(results, ["bpgen", "bpgen shapes", *ablations]))
 
     generator: list[dict[str, Any]] = []
     imports: dict[str, Any] = {}
