@@ -214,7 +214,6 @@ def _generate(
         dims,
         emit,
         parse,
-        reciprocal,
         reverse,
         shapes,
         shift,
@@ -256,10 +255,6 @@ def _generate(
             if options.centre:
                 program = centre.reuse_centring(program)
             known = dims.infer(program, declared, error)
-            if options.reciprocal and declared:
-                changed = reciprocal.reuse_reciprocals(program, known.shape)
-                if changed is not program:
-                    program, known = changed, dims.infer(changed, declared, error)
             inferred = shapes.infer(program, known)
             if options.xent:
                 program = xent.fuse(program, inferred)

@@ -60,7 +60,6 @@ TARGETED = [
     ("masks-relu", N, ["h = np.maximum(0, x @ w)", "k = np.maximum(h, 0.0) * w[0]", "return np.sum(k * k)"], {"x": normal(3, 4), "w": normal(4, 4)}, None),
     ("centre-batchnorm", N, ["mu = np.mean(x, axis=0)", "var = np.var(x, axis=0)", "return (x - mu) / np.sqrt(var + 1e-5) * g"], {"x": normal(5, 3), "g": normal(3)}, None),
     ("xent", J, ["N = x.shape[0]", "e = np.exp(x - np.max(x, axis=1, keepdims=True))", "p = e / np.sum(e, axis=1, keepdims=True)", "return -np.sum(np.log(p[np.arange(N), y])) / N"], {'x: Float[np.ndarray, "N C"]': normal(3, 4), 'y: Int[np.ndarray, "N"]': lambda rng: rng.integers(0, 4, 3)}, None),
-    ("reciprocal", J, ["h = x / v", "return np.sum(np.tanh(h) / v + x / c)"], {'x: Float[np.ndarray, "N D"]': normal(3, 4), 'v: Float[np.ndarray, "D"]': positive(4), 'c: Float[np.ndarray, "N 1"]': positive(3, 1)}, None),
     ("inplace-views", N, ["a = x.T", "b = a.reshape(12)", "c = b * b", "return c.reshape(4, 3) + a + x.T"], {"x": normal(3, 4)}, None),
 ]
 

@@ -31,26 +31,23 @@ def layernorm_forward(x, gamma, beta):
     var = np.mean(t5, axis=1, keepdims=True)
     t2 = var + 1e-05
     t3 = np.sqrt(t2)
-    t6 = 1.0 / t3
-    xhat = t1 * t6
+    xhat = t1 / t3
     t4 = gamma * xhat
     out = t4 + beta
-    return out, (x, gamma, t1, np.shape(t5), t3, t6, xhat)
+    return out, (x, gamma, t1, np.shape(t5), t3, xhat)
 
 
 def layernorm_backward(dout, cache):
     """Gradients of layernorm with respect to x, gamma, beta."""
-    x, gamma, t1, t5_shape, t3, t6, xhat = cache
+    x, gamma, t1, t5_shape, t3, xhat = cache
     # out = t4 + beta
     dbeta = np.sum(dout, axis=0)
     # t4 = gamma * xhat
     dgamma = np.sum(dout * xhat, axis=0)
     dxhat = dout * gamma
-    # xhat = t1 * t6
-    dt1 = dxhat * t6
-    dt6 = np.sum(dxhat * t1, axis=1, keepdims=True)
-    # t6 = 1.0 / t3
-    dt3 = -dt6 * t6 / t3
+    # xhat = t1 / t3
+    dt1 = dxhat / t3
+    dt3 = -np.sum(dxhat * xhat, axis=1, keepdims=True) / t3
     # t3 = np.sqrt(t2)
     dt2 = dt3 / (2 * t3)
     # var = np.mean(t5, axis=1, keepdims=True)
