@@ -38,8 +38,8 @@ def reuse_centring(program: Program) -> Program:
         if found is None:
             continue
         sub = found
-        at = stages.index(v)
         stages.remove(sub)
+        at = stages.index(v)  # after the removal: sub may have come first
         square = _temp(taken)
         stages[at : at + 1] = [sub, *_mean_of_square(v, sub.target, square)]
         if sub.target in varied:

@@ -27,6 +27,11 @@ CASES = {
         True,
     ),
     "whole": (["mu = np.mean(x)", "var = np.var(x)", BN], True),
+    # the centring is staged before var: it stays, var moves after it
+    "nested": (
+        ["return (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5) * g"],
+        True,
+    ),
     # the mean comes after var: left as written
     "var-first": (["var = np.var(x, axis=0)", "mu = np.mean(x, axis=0)", BN], False),
     # mu lost axis 1: x - mu broadcasts it along the other axis (square x runs)
