@@ -229,7 +229,32 @@ def _by_rank(gate: Gate, name: str, vector: str, matrix: str) -> str:
 # ranks up to 2 keep the seed's forms; other ranks use tensordot; an unknown
 # rank decides at run time, the 2-D product first (it is the common case and
 # tensordot costs ~10 us more on small arrays). A 0-d operand is a product.
+def _scalar_guard(gate: Gate, mine: str, times: str, sums: str) -> str:
+    """With a rank unknown, a 0-d operand (a float) is decided at run time:
+    np.dot of a float is a plain product."""
+    rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
+    if gate.method:
+        return ""  # x.dot(y) is written for arrays (x.dot(2.0) fails loudly)
+    guard = ""
+    if (ry if mine == "x" else rx) is None:
+        other = "y" if mine == "x" else "x"
+        guard += f"{times} if np.ndim({other}) == 0 else "
+    if (rx if mine == "x" else ry) is None:
+        guard += f"{sums} if np.ndim({mine}) == 0 else "
+    return guard
+
+
 def _dot_x(gate: Gate) -> str:
+    body = _dot_x_body(gate)
+    return _scalar_guard(gate, "x", "g * y", "np.sum(g * y)") + body
+
+
+def _dot_y(gate: Gate) -> str:
+    body = _dot_y_body(gate)
+    return _scalar_guard(gate, "y", "g * x", "np.sum(g * x)") + body
+
+
+def _dot_x_body(gate: Gate) -> str:
     rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
     if ry == 0:
         return "g * y"
@@ -246,7 +271,7 @@ def _dot_x(gate: Gate) -> str:
     return f"g.dot(y.T) if y.ndim == 2 else {general}"
 
 
-def _dot_y(gate: Gate) -> str:
+def _dot_y_body(gate: Gate) -> str:
     rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
     if rx == 0:
         return "g * x"
@@ -335,6 +360,21 @@ def _clip_inside(gate: Gate) -> str:
     inside = ["(a >= a_min)" * gate.has("a_min"), "(a <= a_max)" * gate.has("a_max")]
     mask = " & ".join(part for part in inside if part)
     return f"g * ({mask})" if mask else "g"
+
+
+def _clip_low(gate: Gate) -> str:
+    """NumPy clips as minimum(a_max, maximum(a, a_min)): a bound above a_max
+    loses to it."""
+    if gate.has("a_max"):
+        return "g * ((a < a_min) & (a_min <= a_max))"
+    return "g * (a < a_min)"
+
+
+def _clip_high(gate: Gate) -> str:
+    """a_max wins wherever maximum(a, a_min) exceeds it, a_min above it too."""
+    if gate.has("a_min"):
+        return "g * (np.maximum(a, a_min) > a_max)"
+    return "g * (a > a_max)"
 
 
 def _items(gate: Gate) -> list[str]:
@@ -897,8 +937,8 @@ RULES: dict[str, Rule] = {
         numpy="clip",
         method="clip",
         a=_clip_inside,
-        a_min="g * (a < a_min)",
-        a_max="g * (a > a_max)",
+        a_min=_clip_low,
+        a_max=_clip_high,
     ),
     # products: the seed's dW = dD.dot(X.T), dX = W.T.dot(dD)
     "dot": rule("x, y", kind=PRODUCT, numpy="dot", method="dot", x=_dot_x, y=_dot_y),
