@@ -51,8 +51,10 @@ class _Memory:
             return next((b for b in bases if not b.startswith("new ")), bases[0])
         if isinstance(expr, ast.Call):
             name = _callee(expr)
-            if name == "broadcast_to":
-                return READ_ONLY
+            if name in ("broadcast_to", "diagonal"):
+                return READ_ONLY  # views NumPy makes read-only
+            if name == "einsum" and len(expr.args) == 2:
+                return self.of(expr.args[1])  # one operand: may be a view of it
             if name in _VIEWS:
                 func = expr.func
                 receiver = func.value if isinstance(func, ast.Attribute) else None

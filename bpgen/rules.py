@@ -545,7 +545,22 @@ def _tile(gate: Gate) -> str:
 
 
 def _repeat(gate: Gate) -> str:
-    """An integer `repeats`: each input element is summed over its copies."""
+    """Each input element is summed over its copies. An integer `repeats`
+    reshapes; counts per element (a list) sum through the 0/1 matrix of
+    which copy came from which element."""
+    try:
+        count = type(gate.literal("repeats")) is int
+    except ValueError:
+        count = False  # a computed count or list: decided by the general form
+    if not count:
+        if not gate.has("axis"):
+            n = "np.size(a)"
+            owner = f"np.arange({n})[:, None] == np.repeat(np.arange({n}), repeats)"
+            return f"np.dot({owner}, np.ravel(g)).reshape(np.shape(a))"
+        n = "a.shape[axis]"
+        owner = f"np.arange({n})[:, None] == np.repeat(np.arange({n}), repeats)"
+        moved = "np.moveaxis(g, axis, 0)"
+        return f"np.moveaxis(np.tensordot({owner}, {moved}, 1), 0, axis)"
     if not gate.has("axis"):
         return "np.reshape(g, (-1, repeats)).sum(axis=1).reshape(np.shape(a))"
     split = "np.moveaxis(a, axis, -1).shape + (repeats,)"
