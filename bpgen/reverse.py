@@ -516,16 +516,17 @@ class Reverse:
             blocks = propagate_copies(blocks, set(returns))
         if self.options.simplify or self.options.dce:
             blocks = drop_dead(blocks, set(returns))
-        if not program.scalar:
-            statements = [s for b in blocks for s in b.statements]
-            arrays = kinds.proven_arrays(program.stages, program.params)
-            dims = self.shapes.dims
-            if dims is not None:  # declared shapes: rank 1 and more are arrays
-                arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
-            floats = program.floats | program.float_params
-            fixes = handout.hand_out(statements, returns, program.wrt, floats, arrays)
-            note = "new arrays the caller may write into, a float for a float"
-            blocks.append(Block(note=note, statements=fixes))
+        statements = [s for b in blocks for s in b.statements]
+        arrays = kinds.proven_arrays(program.stages, program.params)
+        dims = self.shapes.dims
+        if dims is not None:  # declared shapes: rank 1 and more are arrays
+            arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
+        floats = program.floats | program.float_params
+        fixes = handout.hand_out(
+            statements, returns, program.wrt, floats, arrays, program.scalar
+        )
+        note = "new arrays the caller may write into, a float for a float"
+        blocks.append(Block(note=note, statements=fixes))
         blocks = [b for b in blocks if b.statements]
         cache = _cache(program, stages, blocks)
         shapes = {}

@@ -303,20 +303,29 @@ def _swap(gate: Gate, name: str) -> str:
 
 # x @ y: stacks of matrices broadcast; a 1-D operand is a vector
 def _matmul_x(gate: Gate) -> str:
+    if gate.ranks.get("out") == 0:
+        return "g * y"  # two vectors: g is a scalar (maybe a Python float)
     stacked = f"g @ {_swap(gate, 'y')}"
     vector_x = f"(g[..., None, :] @ {_swap(gate, 'y')})[..., 0, :]"
     return _by_rank(
-        gate, "y", "np.multiply.outer(g, y)", _by_rank(gate, "x", vector_x, stacked)
+        gate,
+        "y",
+        # the dtype keeps a Python-float g weak (ufunc.outer makes it float64)
+        "np.multiply.outer(g, y, dtype=np.result_type(g, y))",
+        _by_rank(gate, "x", vector_x, stacked),
     )
 
 
 def _matmul_y(gate: Gate) -> str:
+    if gate.ranks.get("out") == 0:
+        return "g * x"
     stacked = f"{_swap(gate, 'x')} @ g"
     vector_x = "x[:, None] * g[..., None, :]"
     return _by_rank(
         gate,
         "y",
-        "np.tensordot(g, x, np.ndim(g))",
+        # tensordot makes a Python-float g float64: a scalar g is a product
+        "np.tensordot(g, x, np.ndim(g)) if np.ndim(g) else g * x",
         _by_rank(gate, "x", vector_x, stacked),
     )
 
@@ -440,7 +449,8 @@ def _prod(gate: Gate) -> str:
 
 
 def _nansum(gate: Gate) -> str:
-    return f"np.where(np.isnan(a), 0.0, {_restore(gate, 'g')})"
+    # a zero of a's dtype: a Python-float g keeps float32 float32
+    return f"np.where(np.isnan(a), np.result_type(a).type(0), {_restore(gate, 'g')})"
 
 
 def _nanmean(gate: Gate) -> str:
@@ -660,7 +670,8 @@ def _trace(gate: Gate) -> str:
     axis1, axis2 = gate.code("axis1"), gate.code("axis2")
     offset = gate.code("offset")
     eye = f"np.eye(a.shape[{axis1}], a.shape[{axis2}], {offset}, dtype=a.dtype)"
-    spread = f"np.asarray(g)[..., None, None] * {eye}"
+    # g as an array of the result's dtype: a Python-float g stays weak
+    spread = f"np.asarray(g, np.result_type(g, a))[..., None, None] * {eye}"
     return f"np.moveaxis({spread}, [-2, -1], [{axis1}, {axis2}])"
 
 
