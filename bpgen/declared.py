@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib
+import inspect
 from dataclasses import dataclass
 
 import libcst as cst
@@ -87,7 +89,7 @@ def _read(source: Source, function: cst.FunctionDef) -> Declaration:
     lower = Lowerer(source, {p: p for p in (*RESERVED, *inputs)})
     lower.function = name
     grads: dict[str, str] = {}
-    for param, item in zip(inputs, items):
+    for param, item in zip(inputs, items, strict=True):
         value = item.value if isinstance(item, cst.BaseElement) else item
         if isinstance(value, cst.Name) and value.value == "None":
             continue
@@ -174,10 +176,10 @@ def _returned(source: Source, function: cst.FunctionDef) -> cst.BaseExpression:
     statements = list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
     lines = [s for s in statements if not _is_docstring(s)]
     if len(lines) == 1 and isinstance(lines[0], cst.SimpleStatementLine):
-        (small,) = lines[0].body[:1]
-        if isinstance(small, cst.Return) and small.value is not None:
-            if len(lines[0].body) == 1:
-                return small.value
+        smalls = lines[0].body
+        returned = smalls[0].value if isinstance(smalls[0], cst.Return) else None
+        if len(smalls) == 1 and returned is not None:
+            return returned
     raise source.error(
         function.body if not lines else lines[0],
         f"the body of `{function.name.value}` must be one `return` of the "
@@ -194,6 +196,40 @@ def _is_docstring(statement: cst.CSTNode) -> bool:
         and isinstance(statement.body[0], cst.Expr)
         and isinstance(statement.body[0].value, cst.SimpleString)
     )
+
+
+# modules whose functions' signatures may be read by importing them: never the
+# user's own modules (importing those could run anything)
+_READABLE = frozenset({"numpy", "scipy", "math", "cmath"})
+
+
+def parameters(qualified: str, given: int) -> list[str]:
+    """The positional parameters of a library function, read from the
+    function itself when its module is a known library (ufuncs from their
+    docstring), else x, y, ... for the `given` arguments of the call."""
+    module, _, name = qualified.rpartition(".")
+    fallback = ["x", "y", "z", "w"][:given] or ["x"]
+    fallback += [f"x{i}" for i in range(len(fallback), given)]
+    if module.partition(".")[0] not in _READABLE:
+        return fallback
+    try:
+        function = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return fallback
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        head = (getattr(function, "__doc__", None) or "").partition("\n")[0]
+        inside = head.partition("(")[2].partition("/")[0]
+        found = [p.strip() for p in inside.split(",") if p.strip().isidentifier()]
+        return found or fallback
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    found = [
+        p.name
+        for p in signature.parameters.values()
+        if p.kind in kinds and p.default is inspect.Parameter.empty
+    ]
+    return found or fallback
 
 
 def stub(name: str, params: list[str]) -> str:

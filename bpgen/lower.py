@@ -437,11 +437,22 @@ class Lowerer:
         library function bpgen does not know, or nothing bpgen can find."""
         module, _, name = qualified.rpartition(".")
         if module != "builtins":
+            from .declared import parameters, stub
+
+            spelled = self.source.code(node.func)
+            declaration = stub(spelled, parameters(qualified, len(node.args)))
+            if not any(
+                q.partition(".")[0] == "bpgen" for q in self.source.imports.values()
+            ):
+                declaration = "import bpgen\n\n" + declaration
+            declaration = declaration.replace("\n", "\n        ")
             return self.source.error(
                 node.func,
                 f"`{qualified}` is not a function bpgen can differentiate",
-                "see the README's list of supported functions; compute it "
-                "outside, or pass its result as a parameter",
+                "see the README's list of supported functions, compute it "
+                "outside and pass its result as a parameter, or declare its "
+                "gradient in this module (fill in the derivatives):\n"
+                f"        {declaration}",
             )
         if name == self.function:
             return self.source.error(

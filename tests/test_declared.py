@@ -160,3 +160,22 @@ def test_through_the_cli(tmp_path) -> None:
         math.sqrt(2 * math.pi)
     )
     assert math.isclose(dx, expected, rel_tol=1e-12)
+
+
+def test_an_unknown_call_offers_a_declaration_to_paste() -> None:
+    source = "from scipy.special import expit\n\n\ndef f(x):\n    return expit(x) * x\n"
+    with pytest.raises(BpgenError) as info:
+        bpgen.generate(source, "f")
+    hint = info.value.hint
+    assert "def expit_grad(g, out, x):" in hint
+    pasted = textwrap.dedent(hint.partition(":\n")[2])
+    pasted = pasted.replace("dexpit_dx", "out * (1 - out)")
+    check_gradients(source + "\n\n" + pasted + "\n", _arrays((4,)), "f")
+
+
+def test_the_declaration_offered_names_the_real_parameters() -> None:
+    source = "import scipy.special as sp\n\n\ndef f(x, y):\n    return sp.xlogy(x, y)\n"
+    with pytest.raises(BpgenError) as info:
+        bpgen.generate(source, "f")
+    assert "@bpgen.gradient_of(sp.xlogy)\n" in info.value.hint
+    assert "def xlogy_grad(g, out, x1, x2):" in info.value.hint
