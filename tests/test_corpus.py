@@ -122,7 +122,7 @@ EXPECT: dict[str, Any] = {
     "syntax_deep_calls_300.py": Refused(5, 1618, ("nested",)),
     "syntax_nonlocal_at_top.py": Refused(2, 4, ("nonlocal",)),
     "syntax_return_outside.py": Refused(None, None),
-    "syntax_error_late.py": Refused(7, 13, ("syntax",)),
+    "syntax_error_late.py": Refused(7, 14, ("syntax",)),
     # -- statements -------------------------------------------------------------------
     "stmt_for.py": Refused(6, 4, ("for",)),
     "stmt_while.py": Refused(6, 4, ("while",)),
