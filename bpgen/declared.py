@@ -25,7 +25,7 @@ import libcst as cst
 from . import calls
 from .lower import MATH, NP, Lowerer
 from .parse import Source
-from .rules import DECLARED, Rule
+from .rules import BROADCAST, DECLARED, Rule
 
 RESERVED = ("g", "out")
 
@@ -97,8 +97,11 @@ def _read(source: Source, function: cst.FunctionDef) -> Declaration:
         grads[param] = text.replace(NP, "np").replace(MATH, "math")
     digest = hashlib.sha1(f"{target}\n{inputs}\n{grads}".encode()).hexdigest()[:8]
     gate = f"{name}@{digest}"
-    # an input without gradient may not be given a differentiated value
-    DECLARED[gate] = Rule(inputs, {}, grads)
+    # an input without gradient may not be given a differentiated value;
+    # a ufunc (scipy.special.erf) or a math function is elementwise, so shapes
+    # are known through it; anything else is opaque to shape inference
+    kind = BROADCAST if _elementwise(target) else ""
+    DECLARED[gate] = Rule(inputs, {}, grads, broadcasts=bool(kind), kind=kind)
     return Declaration(target, gate, inputs, frozenset(lower.constants))
 
 
@@ -230,6 +233,21 @@ def parameters(qualified: str, given: int) -> list[str]:
         if p.kind in kinds and p.default is inspect.Parameter.empty
     ]
     return found or fallback
+
+
+def _elementwise(qualified: str) -> bool:
+    module, _, name = qualified.rpartition(".")
+    if module in ("math", "cmath"):
+        return True
+    if module.partition(".")[0] not in _READABLE:
+        return False
+    try:
+        function = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return False
+    import numpy as np
+
+    return isinstance(function, np.ufunc)
 
 
 def stub(name: str, params: list[str]) -> str:
