@@ -535,7 +535,11 @@ class Lowerer:
         extra = getattr(call, "bp_extra", {})
         for i, _ in enumerate([] if extra else call.args):
             if i + offset >= len(rule.params):
-                raise self.source.error(node, "too many arguments for this call")
+                raise self.source.error(
+                    node,
+                    "too many arguments for this call",
+                    _accepted(rule.params[offset:], gate),
+                )
             slots[rule.params[i + offset]] = ("args", i)
         aliases = {"newshape": "shape", "min": "a_min", "max": "a_max"}
         for i, keyword in enumerate(call.keywords):
@@ -544,10 +548,22 @@ class Lowerer:
                 raise self.source.error(
                     node,
                     f"the argument `{keyword.arg}=` is not supported here",
-                    "accepted: " + ", ".join(rule.params[offset:]),
+                    _accepted(rule.params[offset:], gate, keyword.arg),
                 )
             slots[name] = ("keywords", i, "value")
         return _tag(call, gate, slots)
+
+
+def _accepted(params: tuple[str, ...], gate: str, given: str | None = None) -> str:
+    """What a call of `gate` takes, and why an `order=` is not among it."""
+    listed = ", ".join(params) or "no arguments"
+    if gate in ("reshape", "ravel", "flatten") and given in (None, "order"):
+        return (
+            f"bpgen supports the default C order only (the `order` argument, "
+            f"'F' or 'A', is not accepted); the call takes: {listed}; for "
+            "Fortran order transpose first: x.T.reshape(...) or x.T.ravel()"
+        )
+    return f"accepted: {listed}"
 
 
 def _tag(node: ast.expr, gate: str | None, slots: dict[str, Slot]) -> ast.expr:
