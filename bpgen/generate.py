@@ -132,6 +132,15 @@ def default_wrt(source: str, function: str | None = None) -> list[str]:
     with _guarded("<source>"):
         parsed = _parse(source, "<source>", 0)
         node = parse.find_function(parsed, function)
+        if _has_flow(parsed, node.name.value):
+            from . import flow
+
+            def sub_generate(text, name, part_wrt):
+                return ""
+
+            return flow.generate_function(
+                parsed, node.name.value, None, Options(), sub_generate
+            )[2]
         return stage.stage(parsed, node, None).wrt
 
 
@@ -231,6 +240,12 @@ def _generate(
                 raise parse.FunctionNotFoundError(
                     "the module defines no top-level function", filename=filename
                 )
+    flows = [name for name in functions if _has_flow(parsed, name)]
+    if flows:
+        return _generate_flow(
+            source, parsed, functions, flows, wrt, filename, options, line_offset,
+            given, refusals,
+        )
     units, constants = [], set()
     _check_declared_names(parsed, functions, given, filename)
     if parsed.gradients:  # @bpgen.gradient_of: checked even where unused
@@ -284,6 +299,51 @@ def _generate(
         return None
     header = HEADER.format(version=__version__, filename=filename)
     return emit.module(units, _constants(parsed, constants), header)
+
+
+def _has_flow(parsed, name: str) -> bool:
+    from . import flow, parse
+
+    node = parse.find_function(parsed, name)
+    return flow.has_flow(parsed.module.code_for_node(node))
+
+
+def _generate_flow(
+    source, parsed, functions, flows, wrt, filename, options, line_offset, given,
+    refusals,
+):
+    """Functions with `if`/`for`/`while`: their straight-line parts go through
+    the pipeline one by one (flow.py composes them); the others as usual."""
+    from . import __version__, flow
+
+    texts = []
+    plain = [name for name in functions if name not in flows]
+    if plain:
+        text = _generate(
+            source, plain, wrt, filename, options, line_offset, False, given,
+            refusals,
+        )
+        if text is not None:
+            texts.append(text)
+
+    def sub_generate(text, name, part_wrt):
+        return _generate(text, [name], part_wrt, filename, options, 0, False, {}, None)
+
+    for name in flows:
+        try:
+            parts, code, _ = flow.generate_function(
+                parsed, name, None if wrt is None else list(wrt), options, sub_generate
+            )
+        except BpgenError as refusal:
+            if refusals is None or isinstance(refusal, UsageError):
+                raise
+            refusals.append(refusal)
+            continue
+        texts += parts + [code]
+    if not texts:
+        return None
+    header = HEADER.format(version=__version__, filename=filename)
+    return flow.merge(texts, header)
 
 
 def _constants(parsed, names: set[str]) -> list[tuple[str, ast.expr]]:

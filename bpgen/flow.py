@@ -1,0 +1,710 @@
+"""Control flow (`if`/`elif`/`else`, `for`, `while`) by composition.
+
+A function with control flow is cut into straight-line *parts*: maximal runs
+of simple statements. Each part becomes a small function of the names it
+reads, returning the names it assigns that are read later; the ordinary
+pipeline writes its forward and backward (the CS231n layer shape). Around
+them the forward keeps the user's `if`/`for`/`while` and records what the
+backward needs: the branch taken (`c1 = x > 0`) and one cache per part per
+iteration (`caches2.append(cache3)`). The backward walks the same structure
+in reverse: `if c1:` takes the same branch, `for cache3 in reversed(caches2):`
+runs the iterations backwards, and gradients of values read in every
+iteration (shared weights) accumulate with `+=` into zero-initialised arrays.
+
+Gradients are tracked statically as absent, owned (a new array: `+=` is
+safe), borrowed (the caller's `dout`: never written into) or maybe (None on
+some path: `dx = g if dx is None else dx + g`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .errors import BpgenError, UnsupportedError
+
+_COMPOUND = (ast.If, ast.For, ast.While)
+_ATOMS = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript)
+_OPS = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+    ast.MatMult: "@", ast.FloorDiv: "//", ast.Mod: "%",
+}
+
+
+@dataclass
+class Part:
+    stmts: list[ast.stmt]
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    returns: bool = False  # ends with the function's `return`
+    name: str = ""  # the generated function's name; "" when inline
+    wrt: list[str] = field(default_factory=list)
+    varied_out: list[str] = field(default_factory=list)
+    record: str = ""  # the forward's name for this part's cache
+
+
+@dataclass
+class Branch:
+    node: ast.If
+    then: list
+    orelse: list
+    record: str = ""  # the condition's name
+
+
+@dataclass
+class Loop:
+    node: ast.For | ast.While
+    body: list
+    record: str = ""  # the list of per-iteration records
+
+
+def has_flow(function_source: str) -> bool:
+    """Whether a function's text holds an `if`, `for` or `while` statement."""
+    tree = ast.parse(function_source)
+    return any(isinstance(n, _COMPOUND) for n in ast.walk(tree))
+
+
+def _stores(node: ast.AST) -> set[str]:
+    return {
+        n.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+    }
+
+
+def _loads(node: ast.AST) -> set[str]:
+    names = {
+        n.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    for n in ast.walk(node):  # `s += e` reads s
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+            names.add(n.target.id)
+    return names
+
+
+def _reads(items: list) -> set[str]:
+    out: set[str] = set()
+    for item in items:
+        if isinstance(item, Part):
+            for s in item.stmts:
+                out |= _loads(s)
+        elif isinstance(item, Branch):
+            out |= _loads(item.node.test) | _reads(item.then) | _reads(item.orelse)
+        else:
+            head = item.node.test if isinstance(item.node, ast.While) else item.node.iter
+            out |= _loads(head) | _reads(item.body)
+    return out
+
+
+def _writes(items: list) -> set[str]:
+    out: set[str] = set()
+    for item in items:
+        if isinstance(item, Part):
+            for s in item.stmts:
+                out |= _stores(s)
+        elif isinstance(item, Branch):
+            out |= _writes(item.then) | _writes(item.orelse)
+        else:
+            if isinstance(item.node, ast.For):
+                out |= _stores(item.node.target)
+            out |= _writes(item.body)
+    return out
+
+
+class Planner:
+    """Cuts the function into parts and writes the composite forward/backward."""
+
+    def __init__(
+        self,
+        text: str,
+        function: ast.FunctionDef,
+        error: Callable[[ast.AST, str, str], BpgenError],
+    ):
+        self.text = text
+        self.lines = text.splitlines()
+        self.function = function
+        self.error = error
+        self.params = [a.arg for a in function.args.args + function.args.kwonlyargs]
+        self.taken = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+        self.taken |= set(self.params) | {function.name}
+        self.locals = set(self.params) | _stores(function)
+        self.reassigned = _stores(function)
+        self.counter = 0
+        self.parts: list[Part] = []
+        self.items = self.cut(function.body, top=True)
+        self.live(self.items, set())
+
+    def fresh(self, base: str) -> str:
+        name, n = base, 0
+        while name in self.taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.taken.add(name)
+        return name
+
+    # -- cutting ----------------------------------------------------------------
+
+    def cut(self, stmts: list[ast.stmt], top: bool = False) -> list:
+        items: list = []
+        run: list[ast.stmt] = []
+
+        def flush():
+            if run:
+                items.append(Part(list(run)))
+                run.clear()
+
+        for i, stmt in enumerate(stmts):
+            last = top and i == len(stmts) - 1
+            if isinstance(stmt, (ast.Break, ast.Continue)):
+                raise self.error(
+                    stmt,
+                    f"`{type(stmt).__name__.lower()}` is not supported yet",
+                    "write the loop's condition in a `while` test instead",
+                )
+            if isinstance(stmt, ast.Return) and not last:
+                raise self.error(
+                    stmt,
+                    "`return` before the end of the function is not supported yet",
+                    "assign the value to a name in each branch and return it once",
+                )
+            if any(isinstance(n, ast.Return) for n in ast.walk(stmt)) and not (
+                isinstance(stmt, ast.Return)
+            ):
+                ret = next(n for n in ast.walk(stmt) if isinstance(n, ast.Return))
+                raise self.error(
+                    ret,
+                    "`return` inside a branch or loop is not supported yet",
+                    "assign the value to a name in each branch and return it once",
+                )
+            if isinstance(stmt, _COMPOUND):
+                flush()
+                for body in (stmt.body, stmt.orelse):
+                    if body and body[0].lineno == stmt.lineno:
+                        raise self.error(
+                            body[0],
+                            "a statement on the same line as its `if`/`for`/`while`",
+                            "put the body on its own line",
+                        )
+                if isinstance(stmt, ast.If):
+                    items.append(Branch(stmt, self.cut(stmt.body), self.cut(stmt.orelse)))
+                else:
+                    if stmt.orelse:
+                        raise self.error(
+                            stmt, "a loop's `else:` is not supported", "remove the else"
+                        )
+                    if isinstance(stmt, ast.For):
+                        self.check_for(stmt)
+                    items.append(Loop(stmt, self.cut(stmt.body)))
+            else:
+                run.append(stmt)
+        flush()
+        if top:
+            last = items[-1] if items else None
+            if not (isinstance(last, Part) and isinstance(last.stmts[-1], ast.Return)):
+                raise self.error(
+                    self.function,
+                    "the function must end with a `return` after its loops and branches",
+                    "return the value at the end of the function",
+                )
+            last.returns = True
+        return items
+
+    def check_for(self, stmt: ast.For) -> None:
+        if not all(isinstance(n, (ast.Name, ast.Tuple)) for n in ast.walk(stmt.target)
+                   if not isinstance(n, (ast.Store, ast.Load))):
+            raise self.error(stmt.target, "a loop target must be names", "use names")
+
+    # -- liveness ---------------------------------------------------------------
+
+    def live(self, items: list, after: set[str]) -> None:
+        """Give each part the names it reads first and the later-read names it sets."""
+        for k in range(len(items) - 1, -1, -1):
+            item = items[k]
+            out = after | _reads(items[k + 1 :])
+            if isinstance(item, Part):
+                assigned: set[str] = set()
+                inputs: list[str] = []
+                outputs: list[str] = []
+                for s in item.stmts:
+                    for name in sorted(_loads(s) & self.locals):
+                        if name not in assigned and name not in inputs:
+                            inputs.append(name)
+                    for name in _ordered_stores(s):
+                        assigned.add(name)
+                        if name in out and name not in outputs:
+                            outputs.append(name)
+                item.inputs, item.outputs = inputs, outputs
+                self.parts.append(item)
+            elif isinstance(item, Branch):
+                self.live(item.then, out)
+                self.live(item.orelse, out)
+            else:
+                head = item.node.test if isinstance(item.node, ast.While) else None
+                loop_reads = _reads([item]) | (_loads(head) if head else set())
+                self.live(item.body, out | loop_reads)
+
+
+def _ordered_stores(stmt: ast.stmt) -> list[str]:
+    names = []
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in names:
+            names.append(n.id)
+    return names
+
+
+# -- the parts as functions the pipeline generates ------------------------------
+
+
+def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
+    """Module text with the function replaced by `name`, the part's statements
+    copied verbatim (same columns), and a map of its lines to the original's."""
+    lines = list(planner.lines)
+    start, end = span
+    first = part.stmts[0].lineno
+    last = part.stmts[-1].end_lineno or first
+    body = lines[first - 1 : last]
+    indent = len(body[0]) - len(body[0].lstrip())
+    for stmt in part.stmts:  # `s += e` on an input would write into the caller's
+        if (
+            isinstance(stmt, ast.AugAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id in part.inputs
+            and stmt.lineno == stmt.end_lineno
+        ):
+            value = ast.get_source_segment(planner.text, stmt.value)
+            if not isinstance(stmt.value, _ATOMS):
+                value = f"({value})"
+            op = _OPS[type(stmt.op)]
+            line = body[stmt.lineno - first]
+            var = stmt.target.id
+            body[stmt.lineno - first] = (
+                line[: stmt.col_offset] + f"{var} = {var} {op} {value}"
+                + line[stmt.end_col_offset :]
+            )
+    signature = []
+    for arg in planner.function.args.args + planner.function.args.kwonlyargs:
+        if arg.arg in part.inputs and arg.annotation is not None:
+            signature.append(f"{arg.arg}: {ast.unparse(arg.annotation)}")
+    annotated = {s.split(":")[0] for s in signature}
+    signature += [n for n in part.inputs if n not in annotated]
+    signature.sort(key=lambda s: part.inputs.index(s.split(":")[0]))
+    kept = lines[: start - 1] + [""] * (end - start + 1) + lines[end:]
+    at = len(kept) + 2
+    kept += ["", "", f"def {name}({', '.join(signature)}):"]
+    mapping = {}
+    for i, line in enumerate(body):
+        kept.append(line)
+        mapping[at + 2 + i] = first + i
+    if not part.returns:
+        outs = ", ".join(part.outputs) if part.outputs else "None"
+        kept.append(" " * indent + f"return {outs}")
+    return "\n".join(kept) + "\n", mapping
+
+
+# -- planning activity and generating the parts ---------------------------------
+
+ABSENT, OWN, BORROWED, MAYBE = None, "own", "borrowed", "maybe"
+
+
+def _join(a, b):
+    if a == b:
+        return a
+    if MAYBE in (a, b) or ABSENT in (a, b):
+        return MAYBE
+    return BORROWED  # own and borrowed
+
+
+class Composer:
+    """Decides each part's wrt, generates it, and writes the composite."""
+
+    def __init__(self, planner: Planner, fname: str, wrt: list[str] | None,
+                 generate_part: Callable, numpy: str | None, module_names: set[str]):
+        self.p = planner
+        self.fname = fname
+        self.generate_part = generate_part  # (part, name) -> (wrt default, varied outs)
+        self.numpy = numpy
+        self.p.taken |= module_names | {"dout", "cache"}
+        self.given = wrt
+        self.varied: set[str] = set(wrt if wrt is not None else planner.params)
+        self.names: dict = {}
+        self.modules: list[str] = []
+        self.activity(self.p.items, "part")
+        for _ in range(3):  # loops: until activity stops growing
+            before = set(self.varied)
+            self.activity(self.p.items, "part")
+            if self.varied == before:
+                break
+        used = {n for part in self.p.parts if part.name for n in part.wrt}
+        self.wrt = [p for p in planner.params if p in used] if wrt is None else list(wrt)
+
+    def activity(self, items: list, role: str) -> None:
+        for item in items:
+            if isinstance(item, Part):
+                candidates = [n for n in item.inputs if n in self.varied]
+                item.name, item.wrt, item.varied_out = "", [], []
+                if candidates and (item.outputs or item.returns):
+                    key = (id(item), "name")
+                    if key not in self.names:
+                        self.names[key] = self.p.fresh(f"{self.fname}_{role}")
+                    name = self.names[key]
+                    default, _ = self.generate_part(item, name, None)
+                    wrt = [n for n in candidates if n in default]
+                    if wrt:
+                        _, varied_out = self.generate_part(item, name, wrt)
+                        item.name, item.wrt, item.varied_out = name, wrt, varied_out
+                        self.varied |= set(varied_out)
+                if not item.name and item.returns:
+                    raise self.p.error(
+                        item.stmts[-1],
+                        "the returned value does not depend on a differentiated input",
+                        "return a value computed from the parameters differentiated",
+                    )
+            elif isinstance(item, Branch):
+                self.activity(item.then, "then")
+                self.activity(item.orelse, "else")
+            else:
+                self.activity(item.body, "step")
+
+    # -- names ---------------------------------------------------------------
+
+    def name(self, key, base: str) -> str:
+        if key not in self.names:
+            self.names[key] = self.p.fresh(base)
+        return self.names[key]
+
+    def grad(self, var: str) -> str:
+        return self.name(("d", var), f"d{var}")
+
+    def records(self, items: list) -> list[str]:
+        out = []
+        for item in items:
+            if isinstance(item, Part) and item.name:
+                out.append(self.name((id(item), "rec"), "cache"))
+            elif isinstance(item, Branch):
+                inner = self.records(item.then) + self.records(item.orelse)
+                if inner:
+                    out.append(self.name((id(item), "rec"), "c"))
+                    out += inner
+            elif isinstance(item, Loop) and self.records(item.body):
+                out.append(self.name((id(item), "rec"), "caches"))
+        return out
+
+    # -- forward ---------------------------------------------------------------
+
+    def verbatim(self, stmts: list[ast.stmt], ind: str) -> list[str]:
+        first, last = stmts[0].lineno, stmts[-1].end_lineno or stmts[0].lineno
+        body = self.p.lines[first - 1 : last]
+        base = len(body[0]) - len(body[0].lstrip())
+        return [ind + line[base:] if line.strip() else "" for line in body]
+
+    def forward(self, items: list, ind: str) -> list[str]:
+        lines: list[str] = []
+        for item in items:
+            if isinstance(item, Part):
+                if not item.name:
+                    if item.outputs:
+                        lines += self.verbatim(item.stmts, ind)
+                    continue
+                rec = self.name((id(item), "rec"), "cache")
+                args = ", ".join(item.inputs)
+                if item.returns:
+                    outs = self.name("out", "out")
+                elif len(item.outputs) == 1:
+                    outs = item.outputs[0]
+                else:
+                    outs = "(" + ", ".join(item.outputs) + ")"
+                lines.append(f"{ind}{outs}, {rec} = {item.name}_forward({args})")
+                if item.returns:
+                    recs = self.records(self.p.items) + self.saved()
+                    comma = "," if len(recs) == 1 else ""
+                    lines.append(f"{ind}return {outs}, ({', '.join(recs)}{comma})")
+            elif isinstance(item, Branch):
+                then_recs, else_recs = self.records(item.then), self.records(item.orelse)
+                test = ast.get_source_segment(self.p.text, item.node.test)
+                if then_recs or else_recs:
+                    c = self.name((id(item), "rec"), "c")
+                    lines.append(f"{ind}{c} = {test}")
+                    test = c
+                lines.append(f"{ind}if {test}:")
+                then = self.forward(item.then, ind + "    ")
+                then += [f"{ind}    {r} = None" for r in else_recs]
+                lines += then or [f"{ind}    pass"]
+                orelse = self.forward(item.orelse, ind + "    ")
+                orelse += [f"{ind}    {r} = None" for r in then_recs]
+                if orelse:
+                    lines.append(f"{ind}else:")
+                    lines += orelse
+            else:
+                node = item.node
+                recs = self.records(item.body)
+                if recs:
+                    lst = self.name((id(item), "rec"), "caches")
+                    lines.append(f"{ind}{lst} = []")
+                if isinstance(node, ast.For):
+                    target = ast.get_source_segment(self.p.text, node.target)
+                    it = ast.get_source_segment(self.p.text, node.iter)
+                    lines.append(f"{ind}for {target} in {it}:")
+                else:
+                    test = ast.get_source_segment(self.p.text, node.test)
+                    lines.append(f"{ind}while {test}:")
+                body = self.forward(item.body, ind + "    ")
+                if recs:
+                    tup = recs[0] if len(recs) == 1 else "(" + ", ".join(recs) + ")"
+                    body.append(f"{ind}    {lst}.append({tup})")
+                lines += body or [f"{ind}    pass"]
+        return lines
+
+    def saved(self) -> list[str]:
+        """Parameters whose zeros the backward needs (known once it is written)."""
+        return [p for p in self.wrt if p in self.needed]
+
+    # -- backward ----------------------------------------------------------------
+
+    def backward(self, items: list, state: dict, ind: str, loop: bool) -> list[str]:
+        lines: list[str] = []
+        for item in reversed(items):
+            if isinstance(item, Part):
+                if item.name:
+                    lines += self.part_backward(item, state, ind, loop)
+            elif isinstance(item, Branch):
+                lines += self.branch_backward(item, state, ind, loop)
+            else:
+                lines += self.loop_backward(item, state, ind)
+        return lines
+
+    def part_backward(self, part: Part, state: dict, ind: str, loop: bool) -> list[str]:
+        rec = self.name((id(part), "rec"), "cache")
+        if part.returns:
+            dout = "dout"
+        else:
+            douts = []
+            for o in part.outputs:
+                live = o in part.varied_out and state.get(o) is not ABSENT
+                douts.append(self.grad(o) if live else "None")
+                state[o] = ABSENT
+            dout = douts[0] if len(douts) == 1 else "(" + ", ".join(douts) + ")"
+        targets, after = [], []
+        for i in part.wrt:
+            g = self.grad(i)
+            s = state.get(i)
+            if s is ABSENT:
+                targets.append(g)
+                state[i] = OWN
+                continue
+            tmp = self.name((id(part), "tmp", i), f"d{i}_t" if loop else f"d{i}_part")
+            targets.append(tmp)
+            if s == OWN:
+                after.append(f"{ind}{g} += {tmp}")
+            elif s == BORROWED:
+                after.append(f"{ind}{g} = {g} + {tmp}")
+            else:
+                after.append(f"{ind}{g} = {tmp} if {g} is None else {g} + {tmp}")
+            state[i] = OWN
+        lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
+        return [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
+
+    def branch_backward(self, item: Branch, state: dict, ind: str, loop: bool):
+        if not (self.records(item.then) or self.records(item.orelse)):
+            return []
+        c = self.name((id(item), "rec"), "c")
+        s1, s2 = dict(state), dict(state)
+        then = self.backward(item.then, s1, ind + "    ", loop)
+        orelse = self.backward(item.orelse, s2, ind + "    ", loop)
+        for var in sorted(set(s1) | set(s2)):
+            joined = _join(s1.get(var), s2.get(var))
+            if joined == MAYBE:
+                if s1.get(var) is ABSENT:
+                    then.append(f"{ind}    {self.grad(var)} = None")
+                if s2.get(var) is ABSENT:
+                    orelse.append(f"{ind}    {self.grad(var)} = None")
+            state[var] = joined
+        if not then:
+            return [f"{ind}if not {c}:"] + orelse
+        lines = [f"{ind}if {c}:"] + then
+        if orelse:
+            lines += [f"{ind}else:"] + orelse
+        return lines
+
+    def loop_backward(self, item: Loop, state: dict, ind: str) -> list[str]:
+        recs = self.records(item.body)
+        if not recs:
+            return []
+        lst = self.name((id(item), "rec"), "caches")
+        pre: list[str] = []
+        shared = self.gradient_targets(item.body) - _writes(item.body)
+        for var in sorted(shared):
+            if (state.get(var) is ABSENT and self.numpy and var in self.p.params
+                    and var not in self.p.reassigned):
+                pre.append(f"{ind}{self.grad(var)} = {self.numpy}.zeros_like({var})")
+                self.needed.add(var)
+                state[var] = OWN
+        head = dict(state)
+        for _ in range(6):
+            end = dict(head)
+            body = self.backward(item.body, end, ind + "    ", True)
+            new = {v: _join(head.get(v), end.get(v)) for v in set(head) | set(end)}
+            if new == head:
+                break
+            head = new
+        for var in sorted(head):
+            if head[var] == MAYBE and state.get(var) is ABSENT:
+                pre.append(f"{ind}{self.grad(var)} = None")
+            if head[var] == MAYBE and end.get(var) is ABSENT:
+                body.append(f"{ind}    {self.grad(var)} = None")
+        state.clear()
+        state.update(head)
+        target = ", ".join(recs)
+        return pre + [f"{ind}for {target} in reversed({lst}):"] + body
+
+    def gradient_targets(self, items: list) -> set[str]:
+        out: set[str] = set()
+        for item in items:
+            if isinstance(item, Part):
+                out |= set(item.wrt)
+            elif isinstance(item, Branch):
+                out |= self.gradient_targets(item.then) | self.gradient_targets(item.orelse)
+            else:
+                out |= self.gradient_targets(item.body)
+        return out
+
+    # -- the whole ----------------------------------------------------------------
+
+    def composite(self) -> str:
+        f = self.fname
+        self.needed: set[str] = set()
+        self.records(self.p.items)  # names in the forward's order
+        state: dict = {}
+        body = self.backward(self.p.items, state, "    ", False)
+        grads = []
+        for p in self.wrt:
+            g = self.grad(p)
+            s = state.get(p)
+            zeros = f"{self.numpy or 'np'}.zeros_like({p})"
+            if s in (ABSENT, MAYBE):
+                if p in self.p.reassigned:
+                    raise self.p.error(
+                        self.p.function,
+                        f"`{p}` is assigned again and its gradient may be zero",
+                        f"assign the new value to another name than `{p}`",
+                    )
+                self.needed.add(p)
+            if s is ABSENT:
+                body.append(f"    {g} = {zeros}")
+            elif s == MAYBE:
+                body.append(f"    {g} = {zeros} if {g} is None else {g}")
+            grads.append(g)
+        comma = "," if len(grads) == 1 else ""
+        body.append(f"    return ({', '.join(grads)}{comma})")
+        args = ast.unparse(self.p.function.args)
+        fwd = [f"def {f}_forward({args}):",
+               f'    """Run {f}; return its value and what {f}_backward needs."""']
+        fwd += self.forward(self.p.items, "    ")
+        recs = self.records(self.p.items) + self.saved()
+        bwd = [f"def {f}_backward(dout, cache):",
+               f'    """Gradients of {f} with respect to {", ".join(self.wrt)}."""',
+               f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache"]
+        return "\n".join(fwd) + "\n\n\n" + "\n".join(bwd + body) + "\n"
+
+
+# -- driving the pipeline ---------------------------------------------------------
+
+
+def _remap(exc: BpgenError, mapping: dict, lines: list[str], offset: int) -> BpgenError:
+    """Point an error raised in a part's text at the user's line."""
+    line = exc.lineno
+    if line is not None and line in mapping:
+        exc.lineno = mapping[line] + offset
+        exc.source_line = lines[mapping[line] - 1]
+        exc.args = (exc.render(),)
+    return exc
+
+
+def function_node(text: str, name: str) -> ast.FunctionDef:
+    tree = ast.parse(text)
+    return next(
+        n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name
+    )
+
+
+def generate_function(parsed, fname: str, wrt, options, sub_generate) -> tuple[list[str], str, list[str]]:
+    """The parts' generated modules, the composite's text and the wrt used."""
+    from . import parse, stage
+
+    lines = parsed.text.splitlines()
+    offset = parsed.line_offset
+
+    def error(node, message, hint):
+        return UnsupportedError(
+            message,
+            filename=parsed.filename,
+            lineno=node.lineno + offset,
+            col_offset=node.col_offset,
+            source_line=lines[node.lineno - 1],
+            hint=hint,
+        )
+
+    function = function_node(parsed.text, fname)
+    start = min([function.lineno] + [d.lineno for d in function.decorator_list])
+    span = (start, function.end_lineno or start)
+    planner = Planner(parsed.text, function, error)
+    modules: dict[str, str] = {}
+    memo: dict = {}
+
+    def generate_part(part: Part, name: str, part_wrt):
+        key = (id(part), None if part_wrt is None else tuple(part_wrt))
+        if key in memo:
+            return memo[key]
+        text, mapping = part_source(planner, part, name, span)
+        try:
+            sub = parse.parse(text, parsed.filename)
+            node = parse.find_function(sub, name)
+            program = stage.stage(
+                sub, node, part_wrt, fusion=options.fusion, activity=options.activity
+            )
+            varied = []
+            if part_wrt is not None:
+                modules[name] = sub_generate(text, name, part_wrt)
+                for out, expr in zip(part.outputs, program.outputs, strict=False):
+                    if isinstance(expr, ast.Name) and expr.id in program.varied:
+                        varied.append(out)
+        except BpgenError as exc:
+            raise _remap(exc, mapping, lines, offset) from None
+        memo[key] = (list(program.wrt), varied)
+        return memo[key]
+
+    numpy = next(
+        (local for local, full in parsed.imports.items() if full == "numpy"), None
+    )
+    composer = Composer(
+        planner, fname, wrt, generate_part, numpy, set(parsed.functions)
+    )
+    if wrt is None and not composer.wrt:
+        raise error(function, "no parameter of the function carries a gradient", None)
+    code = composer.composite()
+    parts = sorted(planner.parts, key=lambda p: p.stmts[0].lineno)
+    texts = [modules[p.name] for p in parts if p.name]
+    return texts, code, composer.wrt
+
+
+def merge(texts: list[str], header: str) -> str:
+    """One module from several: imports and helpers once, functions in order."""
+    from .emit import _format
+
+    imports: list[str] = []
+    rest: list[str] = []
+    seen: set[str] = set()
+    for text in texts:
+        lines = text.splitlines()
+        for node in ast.parse(text).body:
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            chunk = "\n".join(lines[start - 1 : node.end_lineno])
+            key = getattr(node, "name", chunk)
+            if key in seen:
+                continue
+            seen.add(key)
+            (imports if isinstance(node, (ast.Import, ast.ImportFrom)) else rest).append(chunk)
+    body = "\n".join(imports) + "\n\n\n" + "\n\n\n".join(rest) + "\n"
+    return header + "\n\n" + _format(body)

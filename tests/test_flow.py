@@ -1,0 +1,171 @@
+"""Control flow: `if`/`elif`/`else`, `for` and `while`, checked numerically in
+float64 away from branch switch points (flow.py composes straight-line parts)."""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import bpgen
+from bpgen.check import check_gradients
+
+rng = np.random.default_rng(0)
+
+
+def check(source: str, *args, wrt=None) -> str:
+    return check_gradients(textwrap.dedent(source), list(args), wrt=wrt)
+
+
+PIECEWISE = """
+import numpy as np
+
+
+def piecewise(x, y):
+    a = x * y
+    if np.sum(a) > 0:
+        b = np.tanh(a)
+    else:
+        b = a ** 2
+    return np.sum(b * y)
+"""
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_if_else_takes_the_branch_the_forward_took(sign):
+    x = np.abs(rng.standard_normal((3, 4))) + 0.1
+    y = sign * (np.abs(rng.standard_normal((3, 4))) + 0.1)
+    code = check(PIECEWISE, x, y)
+    assert "if c:" in code
+
+
+ELIF = """
+import numpy as np
+
+
+def f(x, k: float):
+    if k > 1.0:
+        y = np.exp(x)
+        z = y * x
+    elif k > 0.0:
+        z = np.sin(x) * k
+    else:
+        z = x
+    return np.sum(z * z)
+"""
+
+
+@pytest.mark.parametrize("k", [2.0, 0.5, -1.0])
+def test_elif_chain_and_an_arm_that_only_passes_through(k):
+    check(ELIF, rng.standard_normal(5), k)
+
+
+ONE_ARM = """
+def f(x, y):
+    z = x * y
+    if x > 0:
+        z = z * z + y
+    return z * x
+"""
+
+
+@pytest.mark.parametrize("x", [1.5, -0.7])
+def test_if_without_else_on_scalars(x):
+    check(ONE_ARM, x, 0.3)
+
+
+RNN = """
+import numpy as np
+
+
+def rnn(x, h0, Wx, Wh, b):
+    h = h0
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ Wx + h @ Wh + b)
+    return np.sum(h * h)
+"""
+
+
+def test_for_range_carries_h_and_accumulates_shared_weights():
+    N, T, D, H = 2, 3, 4, 5
+    args = [rng.standard_normal(s) * 0.5 for s in [(N, T, D), (N, H), (D, H), (H, H), (H,)]]
+    code = check(RNN, *args)
+    assert "for cache" in code and "dWx += dWx_t" in code
+
+
+SUM = """
+def f(x, w, n: int):
+    s = 0.0
+    for i in range(n):
+        s += w * x ** i
+    return s
+"""
+
+
+def test_accumulation_with_plus_equals():
+    check(SUM, 0.7, 1.3, 4, wrt=["x", "w"])
+
+
+def test_loop_that_runs_zero_times():
+    check(SUM, 0.7, 1.3, 0, wrt=["x", "w"])
+
+
+NEWTON = """
+def sqrt_newton(a):
+    x = a
+    for _ in range(6):
+        x = 0.5 * (x + a / x)
+    return x
+"""
+
+
+def test_fixed_count_newton_iteration():
+    check(NEWTON, 2.0)
+
+
+WHILE = """
+def f(x, limit: float):
+    y = x
+    while y < limit:
+        y = y * 1.5 + x
+    return y * y
+"""
+
+
+def test_while_with_a_data_dependent_trip_count():
+    check(WHILE, 0.4, 5.0, wrt=["x"])
+
+
+NESTED = """
+import numpy as np
+
+
+def f(x, W):
+    h = x
+    for i in range(3):
+        h = h @ W
+        if np.sum(h) > 0:
+            h = np.tanh(h)
+        else:
+            h = h * 0.5
+    return np.sum(h)
+"""
+
+
+def test_branch_nested_in_a_loop():
+    check(NESTED, rng.standard_normal((2, 3)), rng.standard_normal((3, 3)) * 0.5)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("    for i in range(3):\n        if x > 0:\n            break\n", "`break`"),
+        ("    if x > 0:\n        return x\n", "`return`"),
+        ("    for i in range(3):\n        try:\n            x = x * 2\n        except Exception:\n            pass\n", "`try`"),
+    ],
+)
+def test_refusals_are_located(body, message):
+    source = f"def f(x):\n{body}    return x * x\n"
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source)
+    assert message in str(info.value)
+    assert info.value.lineno is not None and info.value.lineno > 1
