@@ -17,28 +17,29 @@ NP = "import numpy as np\n\n"
 # (name, source, error class, line, column (0-based), words in the message)
 REFUSALS = [
     (
-        "for",
-        "def f(x):\n    for i in range(3):\n        x = x * 2\n    return x\n",
+        "break",
+        "def f(x):\n    for i in range(3):\n        break\n    return x\n",
         UnsupportedError,
-        2,
-        4,
-        "`for` loops are not supported",
+        3,
+        8,
+        "`break` is not supported yet",
     ),
     (
-        "while",
-        "def f(x):\n    while x < 1:\n        x = x * 2\n    return x\n",
+        "while else",
+        "def f(x):\n    while x < 1:\n        x = x * 2\n    else:\n        x = -x\n"
+        "    return x\n",
         UnsupportedError,
         2,
         4,
-        "`while` loops are not supported",
+        "a loop's `else:` is not supported",
     ),
     (
-        "if",
-        "def f(x):\n    if x > 0:\n        x = -x\n    return x\n",
+        "return in if",
+        "def f(x):\n    if x > 0:\n        return -x\n    return x\n",
         UnsupportedError,
-        2,
-        4,
-        "`if` statements are not supported",
+        3,
+        8,
+        "`return` inside a branch or loop is not supported yet",
     ),
     (
         "unknown call",
