@@ -229,7 +229,7 @@ class Planner:
                 inputs: list[str] = []
                 outputs: list[str] = []
                 for s in item.stmts:
-                    for name in sorted(_loads(s) & self.locals):
+                    for name in _ordered_loads(s, self.locals):
                         if name not in assigned and name not in inputs:
                             inputs.append(name)
                     for name in _ordered_stores(s):
@@ -245,6 +245,33 @@ class Planner:
                 head = item.node.test if isinstance(item.node, ast.While) else None
                 loop_reads = _reads([item]) | (_loads(head) if head else set())
                 self.live(item.body, out | loop_reads)
+
+
+def _ordered_loads(stmt: ast.stmt, locals_: set[str]) -> list[str]:
+    """Names a statement reads, in the order they appear (the value first)."""
+    nodes = [
+        n for n in ast.walk(stmt)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in locals_
+    ]
+    nodes.sort(key=lambda n: (n.lineno, n.col_offset))
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        nodes.insert(0, stmt.target)
+    names: list[str] = []
+    for n in nodes:
+        if n.id not in names:
+            names.append(n.id)
+    return names
+
+
+def _is_alias(part: Part) -> bool:
+    """`h = h0`: no gate, only a new name (kept in the forward as written)."""
+    return all(
+        isinstance(s, ast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], ast.Name)
+        and isinstance(s.value, ast.Name)
+        for s in part.stmts
+    )
 
 
 def _ordered_stores(stmt: ast.stmt) -> list[str]:
@@ -330,6 +357,7 @@ class Composer:
         self.given = wrt
         self.varied: set[str] = set(wrt if wrt is not None else planner.params)
         self.names: dict = {}
+        self.counts: dict[str, int] = {}
         self.modules: list[str] = []
         self.activity(self.p.items, "part")
         for _ in range(3):  # loops: until activity stops growing
@@ -338,6 +366,13 @@ class Composer:
             if self.varied == before:
                 break
         used = {n for part in self.p.parts if part.name for n in part.wrt}
+        used |= {
+            s.value.id
+            for part in self.p.parts
+            if _is_alias(part) and not part.returns
+            for s in part.stmts
+            if s.targets[0].id in self.varied
+        }
         self.wrt = [p for p in planner.params if p in used] if wrt is None else list(wrt)
 
     def activity(self, items: list, role: str) -> None:
@@ -345,6 +380,11 @@ class Composer:
             if isinstance(item, Part):
                 candidates = [n for n in item.inputs if n in self.varied]
                 item.name, item.wrt, item.varied_out = "", [], []
+                if _is_alias(item) and not item.returns:
+                    for stmt in item.stmts:
+                        if stmt.value.id in self.varied:
+                            self.varied.add(stmt.targets[0].id)
+                    continue
                 if candidates and (item.outputs or item.returns):
                     key = (id(item), "name")
                     if key not in self.names:
@@ -378,15 +418,21 @@ class Composer:
     def grad(self, var: str) -> str:
         return self.name(("d", var), f"d{var}")
 
+    def numbered(self, key, base: str) -> str:
+        if key not in self.names:
+            self.counts[base] = self.counts.get(base, 0) + 1
+            self.names[key] = self.p.fresh(f"{base}{self.counts[base]}")
+        return self.names[key]
+
     def records(self, items: list) -> list[str]:
         out = []
         for item in items:
             if isinstance(item, Part) and item.name:
-                out.append(self.name((id(item), "rec"), "cache"))
+                out.append(self.numbered((id(item), "rec"), "cache"))
             elif isinstance(item, Branch):
                 inner = self.records(item.then) + self.records(item.orelse)
                 if inner:
-                    out.append(self.name((id(item), "rec"), "c"))
+                    out.append(self.numbered((id(item), "rec"), "c"))
                     out += inner
             elif isinstance(item, Loop) and self.records(item.body):
                 out.append(self.name((id(item), "rec"), "caches"))
@@ -469,6 +515,8 @@ class Composer:
             if isinstance(item, Part):
                 if item.name:
                     lines += self.part_backward(item, state, ind, loop)
+                elif _is_alias(item) and not item.returns:
+                    lines += self.alias_backward(item, state, ind)
             elif isinstance(item, Branch):
                 lines += self.branch_backward(item, state, ind, loop)
             else:
@@ -506,6 +554,36 @@ class Composer:
         lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
         return [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
 
+    def alias_backward(self, part: Part, state: dict, ind: str) -> list[str]:
+        """`a = b` backward: b's gradient is a's (`db = da`), or gains it."""
+        lines = []
+        for stmt in reversed(part.stmts):
+            a, b = stmt.targets[0].id, stmt.value.id
+            sa = state.get(a)
+            state[a] = ABSENT
+            if sa is ABSENT or a == b:
+                continue
+            ga, gb = self.grad(a), self.grad(b)
+            sb = state.get(b)
+            if sb is ABSENT:
+                lines.append(f"{ind}{gb} = {ga}")
+                state[b] = sa
+            elif sa == MAYBE:
+                summed = f"{gb} if {ga} is None else {gb} + {ga}"
+                if sb == MAYBE:
+                    summed = f"{ga} if {gb} is None else ({summed})"
+                lines.append(f"{ind}{gb} = {summed}")
+                state[b] = MAYBE if sb == MAYBE else BORROWED
+            elif sb == OWN:
+                lines.append(f"{ind}{gb} += {ga}")
+            elif sb == BORROWED:
+                lines.append(f"{ind}{gb} = {gb} + {ga}")
+                state[b] = OWN
+            else:
+                lines.append(f"{ind}{gb} = {ga} if {gb} is None else {gb} + {ga}")
+                state[b] = OWN
+        return lines
+
     def branch_backward(self, item: Branch, state: dict, ind: str, loop: bool):
         if not (self.records(item.then) or self.records(item.orelse)):
             return []
@@ -535,7 +613,7 @@ class Composer:
         lst = self.name((id(item), "rec"), "caches")
         pre: list[str] = []
         shared = self.gradient_targets(item.body) - _writes(item.body)
-        for var in sorted(shared):
+        for var in [p for p in self.p.params if p in shared]:
             if (state.get(var) is ABSENT and self.numpy and var in self.p.params
                     and var not in self.p.reassigned):
                 pre.append(f"{ind}{self.grad(var)} = {self.numpy}.zeros_like({var})")

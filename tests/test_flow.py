@@ -35,7 +35,7 @@ def test_if_else_takes_the_branch_the_forward_took(sign):
     x = np.abs(rng.standard_normal((3, 4))) + 0.1
     y = sign * (np.abs(rng.standard_normal((3, 4))) + 0.1)
     code = check(PIECEWISE, x, y)
-    assert "if c:" in code
+    assert "if c1:" in code
 
 
 ELIF = """
