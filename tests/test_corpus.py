@@ -124,10 +124,11 @@ EXPECT: dict[str, Any] = {
     "syntax_return_outside.py": Refused(None, None),
     "syntax_error_late.py": Refused(7, 14, ("syntax",)),
     # -- statements -------------------------------------------------------------------
-    "stmt_for.py": Refused(6, 4, ("for",)),
-    "stmt_while.py": Refused(6, 4, ("while",)),
-    "stmt_if.py": Refused(5, 4, ("if",)),
-    "stmt_if_else_assign.py": Refused(6, 4, ("if",)),
+    # control flow (flow.py): loops and branches work, `return` in a branch not yet
+    "stmt_for.py": Works(floats(0.7)),
+    "stmt_while.py": Works(floats(0.7)),
+    "stmt_if.py": Refused(6, 8, ("return", "branch")),
+    "stmt_if_else_assign.py": Works(floats(0.3)),
     "stmt_with.py": Refused(5, 4, ("with",)),
     "stmt_try.py": Refused(5, 4, ("try",)),
     "stmt_global.py": Refused(8, 4, ("global",)),
@@ -407,7 +408,7 @@ def test_cli_subprocess_end_to_end(tmp_path):
 
     if not HAS_CLI:
         pytest.skip("bpgen/cli.py does not exist yet")
-    for name, status in [("stmt_for.py", 1), ("not_python_png.py", 1), ("names_dx_param.py", 0)]:
+    for name, status in [("stmt_try.py", 1), ("not_python_png.py", 1), ("names_dx_param.py", 0)]:
         target = tmp_path / f"{name}.out.py"
         run = subprocess.run(
             [sys.executable, "-m", "bpgen", str(CORPUS / name), "-o", str(target)],
@@ -535,7 +536,7 @@ def test_decorator_errors_name_the_files_line(tmp_path, monkeypatch):
         "@bpgen.differentiable\n"
         "def loss(x):\n"
         "    y = x * 2.0\n"
-        "    for i in range(3):\n"
+        "    with np.errstate(all='ignore'):\n"
         "        y = y * x\n"
         "    return y\n"
     )
