@@ -45,6 +45,18 @@ class Part:
 
 
 @dataclass
+class ListOp:
+    """`L.append(v)` or `T = np.stack(L, axis=k)` on a list built in a loop."""
+
+    stmt: ast.stmt
+    kind: str  # "append" or "stack"
+    list: str
+    name: str  # the appended value, or the stacked array
+    axis: int = 0
+    returns: bool = False  # `return np.stack(L, ...)`
+
+
+@dataclass
 class Branch:
     node: ast.If
     then: list
@@ -88,7 +100,9 @@ def _loads(node: ast.AST) -> set[str]:
 def _reads(items: list) -> set[str]:
     out: set[str] = set()
     for item in items:
-        if isinstance(item, Part):
+        if isinstance(item, ListOp):
+            out |= {item.list, item.name} if item.kind == "append" else {item.list}
+        elif isinstance(item, Part):
             for s in item.stmts:
                 out |= _loads(s)
         elif isinstance(item, Branch):
@@ -102,7 +116,9 @@ def _reads(items: list) -> set[str]:
 def _writes(items: list) -> set[str]:
     out: set[str] = set()
     for item in items:
-        if isinstance(item, Part):
+        if isinstance(item, ListOp):
+            out.add(item.list if item.kind == "append" else item.name)
+        elif isinstance(item, Part):
             for s in item.stmts:
                 out |= _stores(s)
         elif isinstance(item, Branch):
@@ -133,6 +149,14 @@ class Planner:
         self.locals = set(self.params) | _stores(function)
         self.reassigned = _stores(function)
         self.counter = 0
+        self.lists = {  # names assigned `[]`: lists the function builds
+            t.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.List)
+            and not n.value.elts
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
         self.parts: list[Part] = []
         self.items = self.cut(function.body, top=True)
         self.live(self.items, set())
@@ -179,6 +203,11 @@ class Planner:
                     "`return` inside a branch or loop is not supported yet",
                     "assign the value to a name in each branch and return it once",
                 )
+            op = self.list_op(stmt)
+            if op is not None:
+                flush()
+                items.append(op)
+                continue
             if isinstance(stmt, _COMPOUND):
                 flush()
                 for body in (stmt.body, stmt.orelse):
@@ -203,6 +232,8 @@ class Planner:
         flush()
         if top:
             last = items[-1] if items else None
+            if isinstance(last, ListOp) and last.returns:
+                return items
             if not (isinstance(last, Part) and isinstance(last.stmts[-1], ast.Return)):
                 raise self.error(
                     self.function,
@@ -211,6 +242,54 @@ class Planner:
                 )
             last.returns = True
         return items
+
+    def list_op(self, stmt: ast.stmt) -> ListOp | None:
+        """`hs.append(h)` / `y = np.stack(hs, axis=1)` on a list `hs = []`."""
+        if (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr == "append"
+            and isinstance(stmt.value.func.value, ast.Name)
+            and stmt.value.func.value.id in self.lists
+        ):
+            args = stmt.value.args
+            if len(args) != 1 or not isinstance(args[0], ast.Name):
+                raise self.error(
+                    stmt, "append a name to a list built in a loop",
+                    "assign the value to a name first: `h = ...; hs.append(h)`",
+                )
+            return ListOp(stmt, "append", stmt.value.func.value.id, args[0].id)
+        returns = isinstance(stmt, ast.Return)
+        if (
+            (
+                returns
+                or isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+            )
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr == "stack"
+            and stmt.value.args
+            and isinstance(stmt.value.args[0], ast.Name)
+            and stmt.value.args[0].id in self.lists
+        ):
+            call = stmt.value
+            axis = 0
+            rest = call.args[1:] + [k.value for k in call.keywords]
+            if len(rest) > 1 or any(k.arg != "axis" for k in call.keywords):
+                raise self.error(stmt, "np.stack of a list takes only axis=", None)
+            if rest:
+                value = rest[0]
+                if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+                    value = ast.Constant(-value.operand.value)
+                if not isinstance(value, ast.Constant) or not isinstance(value.value, int):
+                    raise self.error(stmt, "the axis of np.stack must be a number", None)
+                axis = value.value
+            target = "out" if returns else stmt.targets[0].id
+            return ListOp(stmt, "stack", call.args[0].id, target, axis, returns)
+        return None
 
     def check_for(self, stmt: ast.For) -> None:
         if not all(isinstance(n, (ast.Name, ast.Tuple)) for n in ast.walk(stmt.target)
@@ -224,6 +303,8 @@ class Planner:
         for k in range(len(items) - 1, -1, -1):
             item = items[k]
             out = after | _reads(items[k + 1 :])
+            if isinstance(item, ListOp):
+                continue
             if isinstance(item, Part):
                 assigned: set[str] = set()
                 inputs: list[str] = []
@@ -377,8 +458,21 @@ class Composer:
 
     def activity(self, items: list, role: str) -> None:
         for item in items:
+            if isinstance(item, ListOp):
+                source = item.name if item.kind == "append" else item.list
+                if source in self.varied:
+                    self.varied.add(item.list if item.kind == "append" else item.name)
+                continue
             if isinstance(item, Part):
                 candidates = [n for n in item.inputs if n in self.varied]
+                lists = [n for n in candidates if n in self.p.lists]
+                if lists:
+                    raise self.p.error(
+                        item.stmts[0],
+                        f"the list `{lists[0]}` built in a loop is read here; bpgen "
+                        "differentiates only `np.stack(L, axis=k)` of such a list",
+                        f"stack it first: `{lists[0]}_array = np.stack({lists[0]})`",
+                    )
                 item.name, item.wrt, item.varied_out = "", [], []
                 if _is_alias(item) and not item.returns:
                     for stmt in item.stmts:
@@ -449,7 +543,16 @@ class Composer:
     def forward(self, items: list, ind: str) -> list[str]:
         lines: list[str] = []
         for item in items:
-            if isinstance(item, Part):
+            if isinstance(item, ListOp) and item.returns:
+                out = self.name("out", "out")
+                value = ast.get_source_segment(self.p.text, item.stmt.value)
+                recs = self.records(self.p.items) + self.saved()
+                comma = "," if len(recs) == 1 else ""
+                lines.append(f"{ind}{out} = {value}")
+                lines.append(f"{ind}return {out}, ({', '.join(recs)}{comma})")
+            elif isinstance(item, ListOp):
+                lines += self.verbatim([item.stmt], ind)
+            elif isinstance(item, Part):
                 if not item.name:
                     if item.outputs:
                         lines += self.verbatim(item.stmts, ind)
@@ -512,7 +615,9 @@ class Composer:
     def backward(self, items: list, state: dict, ind: str, loop: bool) -> list[str]:
         lines: list[str] = []
         for item in reversed(items):
-            if isinstance(item, Part):
+            if isinstance(item, ListOp):
+                lines += self.list_backward(item, state, ind)
+            elif isinstance(item, Part):
                 if item.name:
                     lines += self.part_backward(item, state, ind, loop)
                 elif _is_alias(item) and not item.returns:
@@ -553,6 +658,34 @@ class Composer:
             state[i] = OWN
         lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
         return [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
+
+    def list_backward(self, op: ListOp, state: dict, ind: str) -> list[str]:
+        """np.stack: the list of slices along the axis; append: pop the last."""
+        gl = self.grad(op.list)
+        if op.kind == "stack":
+            s = BORROWED if op.returns else state.get(op.name)
+            state[op.name] = ABSENT
+            if s is ABSENT:
+                return []
+            g = "dout" if op.returns else self.grad(op.name)
+            np_ = self.numpy or "np"
+            slices = g if op.axis == 0 else f"{np_}.moveaxis({g}, {op.axis}, 0)"
+            state[op.list] = "list"
+            return [f"{ind}{gl} = list({slices})"]
+        if state.get(op.list) != "list":
+            return []
+        g = self.grad(op.name)
+        s = state.get(op.name)
+        pop = f"{gl}.pop()"
+        if s is ABSENT:
+            state[op.name] = BORROWED
+            return [f"{ind}{g} = {pop}"]
+        if s == OWN:
+            return [f"{ind}{g} += {pop}"]
+        state[op.name] = OWN
+        if s == BORROWED:
+            return [f"{ind}{g} = {g} + {pop}"]
+        return [f"{ind}{g} = {pop} + (0 if {g} is None else {g})"]
 
     def alias_backward(self, part: Part, state: dict, ind: str) -> list[str]:
         """`a = b` backward: b's gradient is a's (`db = da`), or gains it."""
@@ -640,7 +773,10 @@ class Composer:
     def gradient_targets(self, items: list) -> set[str]:
         out: set[str] = set()
         for item in items:
-            if isinstance(item, Part):
+            if isinstance(item, ListOp):
+                if item.kind == "append":
+                    out.add(item.name)
+            elif isinstance(item, Part):
                 out |= set(item.wrt)
             elif isinstance(item, Branch):
                 out |= self.gradient_targets(item.then) | self.gradient_targets(item.orelse)

@@ -169,3 +169,32 @@ def test_refusals_are_located(body, message):
         bpgen.generate(source)
     assert message in str(info.value)
     assert info.value.lineno is not None and info.value.lineno > 1
+
+
+RNN_STACK = """
+import numpy as np
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    h = h0
+    hs = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t, :] @ Wx + h @ Wh + b)
+        hs.append(h)
+    return np.stack(hs, axis=1)
+"""
+
+
+def test_list_appended_in_a_loop_then_stacked():
+    N, T, D, H = 2, 4, 3, 5
+    shapes = [(N, T, D), (N, H), (D, H), (H, H), (H,)]
+    args = [rng.standard_normal(s) * 0.5 for s in shapes]
+    code = check(RNN_STACK, *args)
+    assert "dhs.pop()" in code
+
+
+def test_a_list_read_other_than_by_stack_is_refused():
+    source = "def f(x):\n    xs = []\n    for i in range(2):\n        xs.append(x)\n        y = xs[0]\n    return y\n"
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source)
+    assert info.value.lineno == 5 and "np.stack" in str(info.value)
