@@ -228,6 +228,8 @@ class Planner:
                         self.check_for(stmt)
                     items.append(Loop(stmt, self.cut(stmt.body)))
             else:
+                if run and _kind(run[-1]) != _kind(stmt):
+                    flush()
                 run.append(stmt)
         flush()
         if top:
@@ -342,6 +344,18 @@ def _ordered_loads(stmt: ast.stmt, locals_: set[str]) -> list[str]:
         if n.id not in names:
             names.append(n.id)
     return names
+
+
+def _kind(stmt: ast.stmt) -> str:
+    """Runs of statements are cut where this changes: aliases (`h = h0`) and
+    new lists (`hs = []`) stay in the forward as written."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        if isinstance(stmt.targets[0], ast.Name):
+            if isinstance(stmt.value, ast.Name):
+                return "alias"
+            if isinstance(stmt.value, ast.List) and not stmt.value.elts:
+                return "list"
+    return "gate"
 
 
 def _is_alias(part: Part) -> bool:
@@ -608,13 +622,17 @@ class Composer:
 
     def saved(self) -> list[str]:
         """Parameters whose zeros the backward needs (known once it is written)."""
-        return [p for p in self.wrt if p in self.needed]
+        saved = [p for p in self.wrt if p in self.needed]
+        return saved + [v for v in self.extra if v not in saved]
 
     # -- backward ----------------------------------------------------------------
 
     def backward(self, items: list, state: dict, ind: str, loop: bool) -> list[str]:
         lines: list[str] = []
-        for item in reversed(items):
+        top = items is self.p.items
+        for k in range(len(items) - 1, -1, -1):
+            item = items[k]
+            self.after = _writes(items[k + 1 :]) if top else None
             if isinstance(item, ListOp):
                 lines += self.list_backward(item, state, ind)
             elif isinstance(item, Part):
@@ -752,6 +770,14 @@ class Composer:
                 pre.append(f"{ind}{self.grad(var)} = {self.numpy}.zeros_like({var})")
                 self.needed.add(var)
                 state[var] = OWN
+        carried = _writes(item.body) & self.gradient_targets(item.body)
+        if self.after is not None and self.numpy:  # top level: values at the end
+            for var in sorted(carried - self.after - self.p.lists):
+                if state.get(var) is ABSENT:
+                    pre.append(f"{ind}{self.grad(var)} = {self.numpy}.zeros_like({var})")
+                    state[var] = OWN
+                    if var not in self.extra:
+                        self.extra.append(var)
         head = dict(state)
         for _ in range(6):
             end = dict(head)
@@ -789,6 +815,7 @@ class Composer:
     def composite(self) -> str:
         f = self.fname
         self.needed: set[str] = set()
+        self.extra: list[str] = []
         self.records(self.p.items)  # names in the forward's order
         state: dict = {}
         body = self.backward(self.p.items, state, "    ", False)
