@@ -346,9 +346,34 @@ def _ordered_loads(stmt: ast.stmt, locals_: set[str]) -> list[str]:
     return names
 
 
+def _named(items: list) -> bool:
+    """Whether any part under these items is generated (has a cache)."""
+    for item in items:
+        if isinstance(item, Part) and item.name:
+            return True
+        if isinstance(item, Branch) and (_named(item.then) or _named(item.orelse)):
+            return True
+        if isinstance(item, Loop) and _named(item.body):
+            return True
+    return False
+
+
+def _returns_name(part: Part) -> bool:
+    """`return h`: the value itself, no part needed."""
+    last = part.stmts[-1]
+    return (
+        part.returns
+        and len(part.stmts) == 1
+        and isinstance(last, ast.Return)
+        and isinstance(last.value, ast.Name)
+    )
+
+
 def _kind(stmt: ast.stmt) -> str:
     """Runs of statements are cut where this changes: aliases (`h = h0`) and
     new lists (`hs = []`) stay in the forward as written."""
+    if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name):
+        return "return"
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
         if isinstance(stmt.targets[0], ast.Name):
             if isinstance(stmt.value, ast.Name):
@@ -488,6 +513,8 @@ class Composer:
                         f"stack it first: `{lists[0]}_array = np.stack({lists[0]})`",
                     )
                 item.name, item.wrt, item.varied_out = "", [], []
+                if _returns_name(item):
+                    continue
                 if _is_alias(item) and not item.returns:
                     for stmt in item.stmts:
                         if stmt.value.id in self.varied:
@@ -504,7 +531,7 @@ class Composer:
                         _, varied_out = self.generate_part(item, name, wrt)
                         item.name, item.wrt, item.varied_out = name, wrt, varied_out
                         self.varied |= set(varied_out)
-                if not item.name and item.returns:
+                if not item.name and item.returns and not _returns_name(item):
                     raise self.p.error(
                         item.stmts[-1],
                         "the returned value does not depend on a differentiated input",
@@ -538,10 +565,9 @@ class Composer:
             if isinstance(item, Part) and item.name:
                 out.append(self.numbered((id(item), "rec"), "cache"))
             elif isinstance(item, Branch):
-                inner = self.records(item.then) + self.records(item.orelse)
-                if inner:
+                if _named(item.then) or _named(item.orelse):
                     out.append(self.numbered((id(item), "rec"), "c"))
-                    out += inner
+                    out += self.records(item.then) + self.records(item.orelse)
             elif isinstance(item, Loop) and self.records(item.body):
                 out.append(self.name((id(item), "rec"), "caches"))
         return out
@@ -566,6 +592,11 @@ class Composer:
                 lines.append(f"{ind}return {out}, ({', '.join(recs)}{comma})")
             elif isinstance(item, ListOp):
                 lines += self.verbatim([item.stmt], ind)
+            elif isinstance(item, Part) and _returns_name(item):
+                recs = self.records(self.p.items) + self.saved()
+                comma = "," if len(recs) == 1 else ""
+                value = item.stmts[0].value.id
+                lines.append(f"{ind}return {value}, ({', '.join(recs)}{comma})")
             elif isinstance(item, Part):
                 if not item.name:
                     if item.outputs:
@@ -635,6 +666,11 @@ class Composer:
             self.after = _writes(items[k + 1 :]) if top else None
             if isinstance(item, ListOp):
                 lines += self.list_backward(item, state, ind)
+            elif isinstance(item, Part) and _returns_name(item):
+                name = item.stmts[0].value.id
+                if name in self.varied:
+                    lines.append(f"{ind}{self.grad(name)} = dout")
+                    state[name] = BORROWED
             elif isinstance(item, Part):
                 if item.name:
                     lines += self.part_backward(item, state, ind, loop)
@@ -744,6 +780,13 @@ class Composer:
         orelse = self.backward(item.orelse, s2, ind + "    ", loop)
         for var in sorted(set(s1) | set(s2)):
             joined = _join(s1.get(var), s2.get(var))
+            param = var in self.p.params and var not in self.p.reassigned
+            if joined == MAYBE and param and MAYBE not in (s1.get(var), s2.get(var)):
+                for arm, st in ((then, s1), (orelse, s2)):
+                    if st.get(var) is ABSENT:
+                        arm.append(f"{ind}    {self.grad(var)} = {self.zeros(var)}")
+                        st[var] = OWN
+                joined = _join(s1.get(var), s2.get(var))
             if joined == MAYBE:
                 if s1.get(var) is ABSENT:
                     then.append(f"{ind}    {self.grad(var)} = None")
@@ -765,16 +808,15 @@ class Composer:
         pre: list[str] = []
         shared = self.gradient_targets(item.body) - _writes(item.body)
         for var in [p for p in self.p.params if p in shared]:
-            if (state.get(var) is ABSENT and self.numpy and var in self.p.params
+            if (state.get(var) is ABSENT and var in self.p.params
                     and var not in self.p.reassigned):
-                pre.append(f"{ind}{self.grad(var)} = {self.numpy}.zeros_like({var})")
-                self.needed.add(var)
+                pre.append(f"{ind}{self.grad(var)} = {self.zeros(var)}")
                 state[var] = OWN
         carried = _writes(item.body) & self.gradient_targets(item.body)
-        if self.after is not None and self.numpy:  # top level: values at the end
+        if self.after is not None:  # top level: values at the end
             for var in sorted(carried - self.after - self.p.lists):
                 if state.get(var) is ABSENT:
-                    pre.append(f"{ind}{self.grad(var)} = {self.numpy}.zeros_like({var})")
+                    pre.append(f"{ind}{self.grad(var)} = {self.zeros(var)}")
                     state[var] = OWN
                     if var not in self.extra:
                         self.extra.append(var)
@@ -795,6 +837,14 @@ class Composer:
         state.update(head)
         target = ", ".join(recs)
         return pre + [f"{ind}for {target} in reversed({lst}):"] + body
+
+    def zeros(self, var: str) -> str:
+        """A zero gradient for `var` (saved for the backward when a parameter)."""
+        if var in self.p.params:
+            if self.numpy is None:
+                return "0.0"
+            self.needed.add(var)
+        return f"{self.numpy}.zeros_like({var})"
 
     def gradient_targets(self, items: list) -> set[str]:
         out: set[str] = set()
@@ -823,7 +873,7 @@ class Composer:
         for p in self.wrt:
             g = self.grad(p)
             s = state.get(p)
-            zeros = f"{self.numpy or 'np'}.zeros_like({p})"
+            zeros = self.zeros(p)
             if s in (ABSENT, MAYBE):
                 if p in self.p.reassigned:
                     raise self.p.error(
@@ -831,7 +881,6 @@ class Composer:
                         f"`{p}` is assigned again and its gradient may be zero",
                         f"assign the new value to another name than `{p}`",
                     )
-                self.needed.add(p)
             if s is ABSENT:
                 body.append(f"    {g} = {zeros}")
             elif s == MAYBE:
@@ -918,7 +967,7 @@ def generate_function(parsed, fname: str, wrt, options, sub_generate) -> tuple[l
 
     numpy = next(
         (local for local, full in parsed.imports.items() if full == "numpy"), None
-    )
+    )  # None: a scalar module, whose zeros are 0.0
     composer = Composer(
         planner, fname, wrt, generate_part, numpy, set(parsed.functions)
     )

@@ -121,6 +121,21 @@ _CASES = [
         "rnn_step",
         _args(_normal(3, 4), _normal(3, 5), _normal(4, 5), _normal(5, 5), _normal(5)),
     ),
+    # control flow (flow.py)
+    Case(
+        "rnn",
+        "rnn",
+        _args(_normal(2, 4, 3), _normal(2, 5), _normal(3, 5), _normal(5, 5), _normal(5)),
+    ),
+    Case(
+        "rnn",
+        "step",
+        _args(_normal(3, 4), _normal(3, 5), _normal(4, 5), _normal(5, 5), _normal(5)),
+    ),
+    Case("piecewise", "huber", _floats(2.0, 1.0)),
+    Case("piecewise", "huber", _floats(-2.0, 1.0)),
+    Case("piecewise", "huber", _floats(0.3, 1.0)),
+    Case("newton", "sqrt_newton", _floats(2.0)),
 ]
 
 # Every NumPy sample has a twin with its shapes declared (samples/*_shaped.py),
