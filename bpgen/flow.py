@@ -27,8 +27,14 @@ from .errors import BpgenError, UnsupportedError
 _COMPOUND = (ast.If, ast.For, ast.While)
 _ATOMS = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript)
 _OPS = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
-    ast.MatMult: "@", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
 }
 
 
@@ -108,7 +114,9 @@ def _reads(items: list) -> set[str]:
         elif isinstance(item, Branch):
             out |= _loads(item.node.test) | _reads(item.then) | _reads(item.orelse)
         else:
-            head = item.node.test if isinstance(item.node, ast.While) else item.node.iter
+            head = (
+                item.node.test if isinstance(item.node, ast.While) else item.node.iter
+            )
             out |= _loads(head) | _reads(item.body)
     return out
 
@@ -152,7 +160,8 @@ class Planner:
         self.lists = {  # names assigned `[]`: lists the function builds
             t.id
             for n in ast.walk(function)
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.List)
+            if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.List)
             and not n.value.elts
             for t in n.targets
             if isinstance(t, ast.Name)
@@ -218,7 +227,9 @@ class Planner:
                             "put the body on its own line",
                         )
                 if isinstance(stmt, ast.If):
-                    items.append(Branch(stmt, self.cut(stmt.body), self.cut(stmt.orelse)))
+                    items.append(
+                        Branch(stmt, self.cut(stmt.body), self.cut(stmt.orelse))
+                    )
                 else:
                     if stmt.orelse:
                         raise self.error(
@@ -239,7 +250,7 @@ class Planner:
             if not (isinstance(last, Part) and isinstance(last.stmts[-1], ast.Return)):
                 raise self.error(
                     self.function,
-                    "the function must end with a `return` after its loops and branches",
+                    "the function must end with a `return` after its loops and ifs",
                     "return the value at the end of the function",
                 )
             last.returns = True
@@ -258,7 +269,8 @@ class Planner:
             args = stmt.value.args
             if len(args) != 1 or not isinstance(args[0], ast.Name):
                 raise self.error(
-                    stmt, "append a name to a list built in a loop",
+                    stmt,
+                    "append a name to a list built in a loop",
                     "assign the value to a name first: `h = ...; hs.append(h)`",
                 )
             return ListOp(stmt, "append", stmt.value.func.value.id, args[0].id)
@@ -286,16 +298,23 @@ class Planner:
                 value = rest[0]
                 if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
                     value = ast.Constant(-value.operand.value)
-                if not isinstance(value, ast.Constant) or not isinstance(value.value, int):
-                    raise self.error(stmt, "the axis of np.stack must be a number", None)
+                if not isinstance(value, ast.Constant) or not isinstance(
+                    value.value, int
+                ):
+                    raise self.error(
+                        stmt, "the axis of np.stack must be a number", None
+                    )
                 axis = value.value
             target = "out" if returns else stmt.targets[0].id
             return ListOp(stmt, "stack", call.args[0].id, target, axis, returns)
         return None
 
     def check_for(self, stmt: ast.For) -> None:
-        if not all(isinstance(n, (ast.Name, ast.Tuple)) for n in ast.walk(stmt.target)
-                   if not isinstance(n, (ast.Store, ast.Load))):
+        if not all(
+            isinstance(n, (ast.Name, ast.Tuple))
+            for n in ast.walk(stmt.target)
+            if not isinstance(n, (ast.Store, ast.Load))
+        ):
             raise self.error(stmt.target, "a loop target must be names", "use names")
 
     # -- liveness ---------------------------------------------------------------
@@ -333,7 +352,8 @@ class Planner:
 def _ordered_loads(stmt: ast.stmt, locals_: set[str]) -> list[str]:
     """Names a statement reads, in the order they appear (the value first)."""
     nodes = [
-        n for n in ast.walk(stmt)
+        n
+        for n in ast.walk(stmt)
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in locals_
     ]
     nodes.sort(key=lambda n: (n.lineno, n.col_offset))
@@ -374,12 +394,15 @@ def _kind(stmt: ast.stmt) -> str:
     new lists (`hs = []`) stay in the forward as written."""
     if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name):
         return "return"
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-        if isinstance(stmt.targets[0], ast.Name):
-            if isinstance(stmt.value, ast.Name):
-                return "alias"
-            if isinstance(stmt.value, ast.List) and not stmt.value.elts:
-                return "list"
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+    ):
+        if isinstance(stmt.value, ast.Name):
+            return "alias"
+        if isinstance(stmt.value, ast.List) and not stmt.value.elts:
+            return "list"
     return "gate"
 
 
@@ -397,7 +420,11 @@ def _is_alias(part: Part) -> bool:
 def _ordered_stores(stmt: ast.stmt) -> list[str]:
     names = []
     for n in ast.walk(stmt):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in names:
+        if (
+            isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Store)
+            and n.id not in names
+        ):
             names.append(n.id)
     return names
 
@@ -428,7 +455,8 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
             line = body[stmt.lineno - first]
             var = stmt.target.id
             body[stmt.lineno - first] = (
-                line[: stmt.col_offset] + f"{var} = {var} {op} {value}"
+                line[: stmt.col_offset]
+                + f"{var} = {var} {op} {value}"
                 + line[stmt.end_col_offset :]
             )
     signature = []
@@ -467,8 +495,15 @@ def _join(a, b):
 class Composer:
     """Decides each part's wrt, generates it, and writes the composite."""
 
-    def __init__(self, planner: Planner, fname: str, wrt: list[str] | None,
-                 generate_part: Callable, numpy: str | None, module_names: set[str]):
+    def __init__(
+        self,
+        planner: Planner,
+        fname: str,
+        wrt: list[str] | None,
+        generate_part: Callable,
+        numpy: str | None,
+        module_names: set[str],
+    ):
         self.p = planner
         self.fname = fname
         self.generate_part = generate_part  # (part, name) -> (wrt default, varied outs)
@@ -493,7 +528,9 @@ class Composer:
             for s in part.stmts
             if s.targets[0].id in self.varied
         }
-        self.wrt = [p for p in planner.params if p in used] if wrt is None else list(wrt)
+        self.wrt = (
+            [p for p in planner.params if p in used] if wrt is None else list(wrt)
+        )
 
     def activity(self, items: list, role: str) -> None:
         for item in items:
@@ -616,7 +653,10 @@ class Composer:
                     comma = "," if len(recs) == 1 else ""
                     lines.append(f"{ind}return {outs}, ({', '.join(recs)}{comma})")
             elif isinstance(item, Branch):
-                then_recs, else_recs = self.records(item.then), self.records(item.orelse)
+                then_recs, else_recs = (
+                    self.records(item.then),
+                    self.records(item.orelse),
+                )
                 test = ast.get_source_segment(self.p.text, item.node.test)
                 if then_recs or else_recs:
                     c = self.name((id(item), "rec"), "c")
@@ -808,8 +848,11 @@ class Composer:
         pre: list[str] = []
         shared = self.gradient_targets(item.body) - _writes(item.body)
         for var in [p for p in self.p.params if p in shared]:
-            if (state.get(var) is ABSENT and var in self.p.params
-                    and var not in self.p.reassigned):
+            if (
+                state.get(var) is ABSENT
+                and var in self.p.params
+                and var not in self.p.reassigned
+            ):
                 pre.append(f"{ind}{self.grad(var)} = {self.zeros(var)}")
                 state[var] = OWN
         carried = _writes(item.body) & self.gradient_targets(item.body)
@@ -855,7 +898,9 @@ class Composer:
             elif isinstance(item, Part):
                 out |= set(item.wrt)
             elif isinstance(item, Branch):
-                out |= self.gradient_targets(item.then) | self.gradient_targets(item.orelse)
+                out |= self.gradient_targets(item.then) | self.gradient_targets(
+                    item.orelse
+                )
             else:
                 out |= self.gradient_targets(item.body)
         return out
@@ -873,29 +918,31 @@ class Composer:
         for p in self.wrt:
             g = self.grad(p)
             s = state.get(p)
-            zeros = self.zeros(p)
-            if s in (ABSENT, MAYBE):
-                if p in self.p.reassigned:
-                    raise self.p.error(
+            if s in (ABSENT, MAYBE) and p in self.p.reassigned:
+                raise self.p.error(
                         self.p.function,
                         f"`{p}` is assigned again and its gradient may be zero",
-                        f"assign the new value to another name than `{p}`",
-                    )
+                    f"assign the new value to another name than `{p}`",
+                )
             if s is ABSENT:
-                body.append(f"    {g} = {zeros}")
+                body.append(f"    {g} = {self.zeros(p)}")
             elif s == MAYBE:
-                body.append(f"    {g} = {zeros} if {g} is None else {g}")
+                body.append(f"    {g} = {self.zeros(p)} if {g} is None else {g}")
             grads.append(g)
         comma = "," if len(grads) == 1 else ""
         body.append(f"    return ({', '.join(grads)}{comma})")
         args = ast.unparse(self.p.function.args)
-        fwd = [f"def {f}_forward({args}):",
-               f'    """Run {f}; return its value and what {f}_backward needs."""']
+        fwd = [
+            f"def {f}_forward({args}):",
+            f'    """Run {f}; return its value and what {f}_backward needs."""',
+        ]
         fwd += self.forward(self.p.items, "    ")
         recs = self.records(self.p.items) + self.saved()
-        bwd = [f"def {f}_backward(dout, cache):",
-               f'    """Gradients of {f} with respect to {", ".join(self.wrt)}."""',
-               f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache"]
+        bwd = [
+            f"def {f}_backward(dout, cache):",
+            f'    """Gradients of {f} with respect to {", ".join(self.wrt)}."""',
+            f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache",
+        ]
         return "\n".join(fwd) + "\n\n\n" + "\n".join(bwd + body) + "\n"
 
 
@@ -919,7 +966,9 @@ def function_node(text: str, name: str) -> ast.FunctionDef:
     )
 
 
-def generate_function(parsed, fname: str, wrt, options, sub_generate) -> tuple[list[str], str, list[str]]:
+def generate_function(
+    parsed, fname: str, wrt, options, sub_generate
+) -> tuple[list[str], str, list[str]]:
     """The parts' generated modules, the composite's text and the wrt used."""
     from . import parse, stage
 
@@ -989,12 +1038,16 @@ def merge(texts: list[str], header: str) -> str:
     for text in texts:
         lines = text.splitlines()
         for node in ast.parse(text).body:
-            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            start = min(
+                [node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]
+            )
             chunk = "\n".join(lines[start - 1 : node.end_lineno])
             key = getattr(node, "name", chunk)
             if key in seen:
                 continue
             seen.add(key)
-            (imports if isinstance(node, (ast.Import, ast.ImportFrom)) else rest).append(chunk)
+            (
+                imports if isinstance(node, (ast.Import, ast.ImportFrom)) else rest
+            ).append(chunk)
     body = "\n".join(imports) + "\n\n\n" + "\n\n\n".join(rest) + "\n"
     return header + "\n\n" + _format(body)

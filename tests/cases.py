@@ -125,7 +125,9 @@ _CASES = [
     Case(
         "rnn",
         "rnn",
-        _args(_normal(2, 4, 3), _normal(2, 5), _normal(3, 5), _normal(5, 5), _normal(5)),
+        _args(
+            _normal(2, 4, 3), _normal(2, 5), _normal(3, 5), _normal(5, 5), _normal(5)
+        ),
     ),
     Case(
         "rnn",

@@ -87,7 +87,9 @@ def rnn(x, h0, Wx, Wh, b):
 
 def test_for_range_carries_h_and_accumulates_shared_weights():
     N, T, D, H = 2, 3, 4, 5
-    args = [rng.standard_normal(s) * 0.5 for s in [(N, T, D), (N, H), (D, H), (H, H), (H,)]]
+    args = [
+        rng.standard_normal(s) * 0.5 for s in [(N, T, D), (N, H), (D, H), (H, H), (H,)]
+    ]
     code = check(RNN, *args)
     assert "for cache" in code and "dWx += dWx_t" in code
 
@@ -160,7 +162,11 @@ def test_branch_nested_in_a_loop():
     [
         ("    for i in range(3):\n        if x > 0:\n            break\n", "`break`"),
         ("    if x > 0:\n        return x\n", "`return`"),
-        ("    for i in range(3):\n        try:\n            x = x * 2\n        except Exception:\n            pass\n", "`try`"),
+        (
+            "    for i in range(3):\n        try:\n            x = x * 2\n"
+            "        except Exception:\n            pass\n",
+            "`try`",
+        ),
     ],
 )
 def test_refusals_are_located(body, message):
@@ -194,7 +200,10 @@ def test_list_appended_in_a_loop_then_stacked():
 
 
 def test_a_list_read_other_than_by_stack_is_refused():
-    source = "def f(x):\n    xs = []\n    for i in range(2):\n        xs.append(x)\n        y = xs[0]\n    return y\n"
+    source = (
+        "def f(x):\n    xs = []\n    for i in range(2):\n"
+        "        xs.append(x)\n        y = xs[0]\n    return y\n"
+    )
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(source)
     assert info.value.lineno == 5 and "np.stack" in str(info.value)
