@@ -366,6 +366,35 @@ def _ordered_loads(stmt: ast.stmt, locals_: set[str]) -> list[str]:
     return names
 
 
+def _iterated(node: ast.expr) -> set[str]:
+    """Names whose values a `for` hands out (range's bounds are only ints)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "range":
+            return set()
+        if node.func.id in ("enumerate", "zip", "reversed"):
+            out: set[str] = set()
+            for arg in node.args:
+                out |= _iterated(arg)
+            return out
+    return _loads(node)
+
+
+def _recorded(items: list) -> bool:
+    """Whether the backward must know the branch: a part there is generated,
+    or a name is assigned a value without gradient (`y = 1.0`)."""
+    for item in items:
+        if isinstance(item, Part) and not item.name and not _is_alias(item):
+            if any(_stores(s) for s in item.stmts):
+                return True
+    return _named(items) or any(
+        isinstance(item, (Branch, Loop))
+        and _recorded(
+            item.then + item.orelse if isinstance(item, Branch) else item.body
+        )
+        for item in items
+    )
+
+
 def _named(items: list) -> bool:
     """Whether any part under these items is generated (has a cache)."""
     for item in items:
@@ -578,6 +607,17 @@ class Composer:
                 self.activity(item.then, "then")
                 self.activity(item.orelse, "else")
             else:
+                node = item.node
+                iterable = node.iter if isinstance(node, ast.For) else None
+                carried = _iterated(iterable) & self.varied if iterable else set()
+                if carried:
+                    name = sorted(carried)[0]
+                    raise self.p.error(
+                        node.iter,
+                        f"the loop iterates over `{name}`, which carries a gradient",
+                        f"index it instead: `for i in range(len({name})): "
+                        f"row = {name}[i]`",
+                    )
                 self.activity(item.body, "step")
 
     # -- names ---------------------------------------------------------------
@@ -602,7 +642,7 @@ class Composer:
             if isinstance(item, Part) and item.name:
                 out.append(self.numbered((id(item), "rec"), "cache"))
             elif isinstance(item, Branch):
-                if _named(item.then) or _named(item.orelse):
+                if _recorded(item.then) or _recorded(item.orelse):
                     out.append(self.numbered((id(item), "rec"), "c"))
                     out += self.records(item.then) + self.records(item.orelse)
             elif isinstance(item, Loop) and self.records(item.body):
@@ -658,7 +698,7 @@ class Composer:
                     self.records(item.orelse),
                 )
                 test = ast.get_source_segment(self.p.text, item.node.test)
-                if then_recs or else_recs:
+                if (id(item), "rec") in self.names:
                     c = self.name((id(item), "rec"), "c")
                     lines.append(f"{ind}{c} = {test}")
                     test = c
@@ -716,6 +756,10 @@ class Composer:
                     lines += self.part_backward(item, state, ind, loop)
                 elif _is_alias(item) and not item.returns:
                     lines += self.alias_backward(item, state, ind)
+                else:  # `y = 1.0`: what y was before gets no gradient from here
+                    for stmt in item.stmts:
+                        for var in _stores(stmt):
+                            state[var] = ABSENT
             elif isinstance(item, Branch):
                 lines += self.branch_backward(item, state, ind, loop)
             else:
@@ -724,9 +768,17 @@ class Composer:
 
     def part_backward(self, part: Part, state: dict, ind: str, loop: bool) -> list[str]:
         rec = self.name((id(part), "rec"), "cache")
+        guard = None
         if part.returns:
             dout = "dout"
         else:
+            live = [o for o in part.varied_out if state.get(o) is not ABSENT]
+            if not live:  # no gradient reaches this part
+                for o in part.outputs:
+                    state[o] = ABSENT
+                return []
+            if len(part.outputs) == 1 and state.get(live[0]) == MAYBE:
+                guard = self.grad(live[0])
             douts = []
             for o in part.outputs:
                 live = o in part.varied_out and state.get(o) is not ABSENT
@@ -734,6 +786,11 @@ class Composer:
                 state[o] = ABSENT
             dout = douts[0] if len(douts) == 1 else "(" + ", ".join(douts) + ")"
         targets, after = [], []
+        before = dict(state)
+        if guard is not None:  # inside `if dy is not None:` the inputs may be None
+            for i in part.wrt:
+                if state.get(i) is ABSENT:
+                    state[i] = MAYBE
         for i in part.wrt:
             g = self.grad(i)
             s = state.get(i)
@@ -751,7 +808,17 @@ class Composer:
                 after.append(f"{ind}{g} = {tmp} if {g} is None else {g} + {tmp}")
             state[i] = OWN
         lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
-        return [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
+        lines = [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
+        if guard is None:
+            return lines
+        # `dy` may be None (no gradient on some path): run the part only if not
+        pre = []
+        for i in part.wrt:
+            if before.get(i) is ABSENT:
+                pre.append(f"{ind}{self.grad(i)} = None")
+            state[i] = MAYBE if before.get(i) in (ABSENT, MAYBE) else BORROWED
+        body = [f"    {line}" for line in lines]
+        return pre + [f"{ind}if {guard} is not None:"] + body
 
     def list_backward(self, op: ListOp, state: dict, ind: str) -> list[str]:
         """np.stack: the list of slices along the axis; append: pop the last."""
@@ -786,9 +853,11 @@ class Composer:
         lines = []
         for stmt in reversed(part.stmts):
             a, b = stmt.targets[0].id, stmt.value.id
+            if a == b:
+                continue
             sa = state.get(a)
             state[a] = ABSENT
-            if sa is ABSENT or a == b:
+            if sa is ABSENT:
                 continue
             ga, gb = self.grad(a), self.grad(b)
             sb = state.get(b)
@@ -812,7 +881,7 @@ class Composer:
         return lines
 
     def branch_backward(self, item: Branch, state: dict, ind: str, loop: bool):
-        if not (self.records(item.then) or self.records(item.orelse)):
+        if (id(item), "rec") not in self.names:
             return []
         c = self.name((id(item), "rec"), "c")
         s1, s2 = dict(state), dict(state)
@@ -833,6 +902,8 @@ class Composer:
                 if s2.get(var) is ABSENT:
                     orelse.append(f"{ind}    {self.grad(var)} = None")
             state[var] = joined
+        if not then and not orelse:
+            return []
         if not then:
             return [f"{ind}if not {c}:"] + orelse
         lines = [f"{ind}if {c}:"] + then
@@ -920,8 +991,8 @@ class Composer:
             s = state.get(p)
             if s in (ABSENT, MAYBE) and p in self.p.reassigned:
                 raise self.p.error(
-                        self.p.function,
-                        f"`{p}` is assigned again and its gradient may be zero",
+                    self.p.function,
+                    f"`{p}` is assigned again and its gradient may be zero",
                     f"assign the new value to another name than `{p}`",
                 )
             if s is ABSENT:

@@ -207,3 +207,46 @@ def test_a_list_read_other_than_by_stack_is_refused():
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(source)
     assert info.value.lineno == 5 and "np.stack" in str(info.value)
+
+
+def test_iterating_over_a_differentiated_array_is_refused_not_dropped():
+    source = "def f(X):\n    s = 0.0\n    for row in X:\n        s = s + row * row\n    return s\n"
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source)
+    assert (info.value.lineno, info.value.col_offset) == (3, 15)
+    assert "carries a gradient" in str(info.value)
+
+
+INDEXED = """
+import numpy as np
+
+
+def f(X, w):
+    s = 0.0
+    for i in range(len(X)):
+        row = X[i]
+        s = s + np.sum(np.tanh(row * w))
+    for j, v in enumerate([1.0, 2.0]):
+        s = s * v + j
+    return s
+"""
+
+
+def test_rows_by_index_and_enumerate_over_constants():
+    check(INDEXED, rng.standard_normal((3, 4)), rng.standard_normal(4))
+
+
+CLIP = """
+def f(x):
+    y = x * 2.0
+    if y > 1.0:
+        y = 1.0
+    else:
+        y = y
+    return y * x
+"""
+
+
+@pytest.mark.parametrize("x", [0.3, 0.8])
+def test_a_constant_assigned_in_a_branch_stops_the_gradient(x):
+    check(CLIP, x)
