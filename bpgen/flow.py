@@ -383,9 +383,9 @@ def _recorded(items: list) -> bool:
     """Whether the backward must know the branch: a part there is generated,
     or a name is assigned a value without gradient (`y = 1.0`)."""
     for item in items:
-        if isinstance(item, Part) and not item.name and not _is_alias(item):
-            if any(_stores(s) for s in item.stmts):
-                return True
+        inline = isinstance(item, Part) and not item.name and not _is_alias(item)
+        if inline and any(_stores(s) for s in item.stmts):
+            return True
     return _named(items) or any(
         isinstance(item, (Branch, Loop))
         and _recorded(

@@ -210,7 +210,10 @@ def test_a_list_read_other_than_by_stack_is_refused():
 
 
 def test_iterating_over_a_differentiated_array_is_refused_not_dropped():
-    source = "def f(X):\n    s = 0.0\n    for row in X:\n        s = s + row * row\n    return s\n"
+    source = (
+        "def f(X):\n    s = 0.0\n    for row in X:\n"
+        "        s = s + row * row\n    return s\n"
+    )
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(source)
     assert (info.value.lineno, info.value.col_offset) == (3, 15)
