@@ -447,7 +447,14 @@ def _is_alias(part: Part) -> bool:
 
 
 def _ordered_stores(stmt: ast.stmt) -> list[str]:
+    """Names a statement assigns, or writes items into (`y[i] = v`)."""
     names = []
+    targets = getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]
+    for target in targets:
+        while isinstance(target, (ast.Subscript, ast.Attribute)):
+            target = target.value
+        if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Load):
+            names.append(target.id)
     for n in ast.walk(stmt):
         if (
             isinstance(n, ast.Name)
@@ -1094,6 +1101,15 @@ def generate_function(
     if wrt is None and not composer.wrt:
         raise error(function, "no parameter of the function carries a gradient", None)
     code = composer.composite()
+    tree = ast.parse(parsed.text)
+    imports = [
+        ast.get_source_segment(parsed.text, n)
+        for n in tree.body
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        and "bpgen" not in ast.unparse(n)
+        and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")
+    ]
+    code = "\n".join(imports) + "\n\n\n" + code
     parts = sorted(planner.parts, key=lambda p: p.stmts[0].lineno)
     texts = [modules[p.name] for p in parts if p.name]
     return texts, code, composer.wrt

@@ -253,3 +253,28 @@ def f(x):
 @pytest.mark.parametrize("x", [0.3, 0.8])
 def test_a_constant_assigned_in_a_branch_stops_the_gradient(x):
     check(CLIP, x)
+
+
+WHILE_NP = """
+import numpy as np
+
+
+def while_big(a):
+    while np.abs(a) > 0.1:
+        a = a * 0.5
+    return a
+"""
+
+
+def test_a_loop_test_reads_the_modules_imports():
+    check(WHILE_NP, 0.7)
+
+
+def test_writing_items_in_a_loop_is_refused_where_it_happens():
+    source = (
+        "import numpy as np\n\n\ndef f(x):\n    y = np.zeros_like(x)\n"
+        "    for i in range(len(x)):\n        y[i] = x[i]\n    return np.sum(y)\n"
+    )
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source)
+    assert info.value.lineno == 7 and "y[...]" in str(info.value)
