@@ -208,7 +208,7 @@ def _generate(
     given,
     refusals,
 ):
-    from . import __version__, dims, emit, parse, reverse, shapes, stage
+    from . import __version__, dims, emit, helpers, parse, reverse, shapes, stage
 
     parsed = _parse(source, filename, line_offset)
     if functions is None:
@@ -226,43 +226,64 @@ def _generate(
         from .declared import declarations
 
         declarations(parsed)
-    for name in functions:
-        node = parse.find_function(parsed, name)
+    # helpers called as <g>_forward/<g>_backward pairs join the module
+    pairs = (
+        None
+        if options.inline_helpers
+        else helpers.Pairs(options.fusion, options.activity)
+    )
+    token = helpers.PAIRS.set(pairs)
+    pending, done, first = list(functions), set(functions), len(functions)
+    try:
+        while pending:
+            name = pending.pop(0)
+            is_helper = first <= 0
+            first -= 1
+            node = parse.find_function(parsed, name)
 
-        def error(at, message, hint=None, parsed=parsed):
-            return parsed.error(at.node, message, hint)
+            def error(at, message, hint=None, parsed=parsed):
+                return parsed.error(at.node, message, hint)
 
-        try:
-            declared, labels = _declared(node, given, filename, len(functions) == 1)
-            program = stage.stage(
-                parsed,
-                node,
-                None if wrt is None else list(wrt),
-                fusion=options.fusion,
-                activity=options.activity,
-                scalars={p for p, shape in declared.items() if shape == ()},
-                labels=labels,
-            )
-            known = dims.infer(program, declared, error)
-            inferred = shapes.infer(program, known)
-            backward = reverse.Reverse(program, inferred, options, error).run()
-        except BpgenError as refusal:
-            if refusals is None or isinstance(refusal, UsageError):
+            try:
+                declared, labels = _declared(
+                    node, {} if is_helper else given, filename, len(functions) == 1
+                )
+                program = stage.stage(
+                    parsed,
+                    node,
+                    None if wrt is None or is_helper else list(wrt),
+                    fusion=options.fusion,
+                    activity=options.activity,
+                    scalars={p for p, shape in declared.items() if shape == ()},
+                    labels=labels,
+                )
+                known = dims.infer(program, declared, error)
+                inferred = shapes.infer(program, known)
+                backward = reverse.Reverse(program, inferred, options, error).run()
+            except BpgenError as refusal:
+                if refusals is None or isinstance(refusal, UsageError):
+                    raise
+                refusals.append(refusal)
+                continue
+            except RecursionError:
                 raise
-            refusals.append(refusal)
-            continue
-        except RecursionError:
-            raise
-        except Exception as exc:
-            bug = parsed.error(node, _bug(exc, name), _BUG, kind=InternalError)
-            if refusals is None:
-                raise bug from exc
-            bug.__cause__ = exc
-            refusals.append(bug)
-            continue
-        guards = {p: s for p, s in declared.items() if s} if options.guards else {}
-        units.append(emit.Unit(program, backward, guards))
-        constants |= program.constants
+            except Exception as exc:
+                bug = parsed.error(node, _bug(exc, name), _BUG, kind=InternalError)
+                if refusals is None:
+                    raise bug from exc
+                bug.__cause__ = exc
+                refusals.append(bug)
+                continue
+            guards = {p: s for p, s in declared.items() if s} if options.guards else {}
+            unit = emit.Unit(program, backward, guards)
+            units.insert(len(units) if not is_helper else 0, unit)
+            constants |= program.constants
+            for helper in [] if pairs is None else list(pairs.used):
+                if helper not in done:
+                    done.add(helper)
+                    pending.append(helper)
+    finally:
+        helpers.PAIRS.reset(token)
     if not units:
         return None
     header = HEADER.format(version=__version__, filename=filename)

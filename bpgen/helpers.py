@@ -10,9 +10,14 @@ gradients are computed only for what the caller differentiates.
 from __future__ import annotations
 
 import ast
+import hashlib
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
+
+from .rules import DECLARED, Rule
 
 if TYPE_CHECKING:
     from .stage import Stager
@@ -20,6 +25,24 @@ if TYPE_CHECKING:
 
 class HelperTuple(ast.Tuple):
     """The values a helper returns as a tuple: unpacked by the caller."""
+
+
+@dataclass
+class Pairs:
+    """With `Options(inline_helpers=False)`: the helpers the staged functions
+    call as `<g>_forward`/`<g>_backward` pairs (name -> their wrt), to be
+    generated into the same module."""
+
+    fusion: bool = True
+    activity: bool = True
+    used: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    callers: list[str] = field(default_factory=list)  # of the helper staged now
+
+
+PAIRS: ContextVar[Pairs | None] = ContextVar("bpgen_pairs", default=None)
+
+# gate -> (the helper, its wrt): reverse.py writes one call of its backward
+PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
 def stage_call(stager: Stager, node: cst.Call, name: str) -> ast.expr:
@@ -37,6 +60,11 @@ def stage_call(stager: Stager, node: cst.Call, name: str) -> ast.expr:
         )
     helper = source.functions[name]
     bindings = _bind_arguments(stager, node, helper)
+    pairs = PAIRS.get()
+    if pairs is not None:
+        called = _call_pair(stager, node, name, bindings, pairs)
+        if called is not None:
+            return called
     saved_env = dict(stager.env)
     saved_function, saved_out = stager.function, stager.out_name
     stager.env.clear()
@@ -108,3 +136,59 @@ def _bind_arguments(
             value = stager.emit(value, None, {}, {}, stager.fresh(key))
         bindings[key] = value.id
     return bindings
+
+
+def _call_pair(
+    stager: Stager, node: cst.Call, name: str, bindings: dict[str, str], pairs: Pairs
+) -> ast.expr | None:
+    """`pair = name_forward(args)`, then `name_out = pair[0]`: a gate whose
+    backward is one call `(dx, dw) = name_backward(g, pair[1])`. None where
+    the helper is better inlined: it returns a tuple, no argument is
+    differentiated, or one goes to a parameter without gradient."""
+    from .stage import stage
+
+    chain = [*pairs.callers, *stager.helper_chain]
+    if name in chain:
+        raise stager.source.error(
+            node.func,
+            f"`{name}()` is called recursively ({' -> '.join([*chain, name])}); "
+            "bpgen does not differentiate through recursion",
+            "write the computation without recursion",
+        )
+    varied = {p for p, v in bindings.items() if v in stager.varied}
+    if not varied:
+        return None
+    outer, pairs.callers = pairs.callers, chain
+    try:
+        helper = stager.source.functions[name]
+        program = stage(
+            stager.source, helper, None, fusion=pairs.fusion, activity=pairs.activity
+        )
+    finally:
+        pairs.callers = outer
+    wrt = tuple(program.wrt)
+    if program.returns_tuple or not varied <= set(wrt):
+        return None
+    pairs.used[name] = wrt
+    params = helper.params
+    args = [ast.Name(bindings[p.name.value], ast.Load()) for p in params.params]
+    keywords = [
+        ast.keyword(p.name.value, ast.Name(bindings[p.name.value], ast.Load()))
+        for p in params.kwonly_params
+    ]
+    forward = ast.Call(ast.Name(f"{name}_forward", ast.Load()), args, keywords)
+    forward.bp_node = node  # type: ignore[attr-defined]
+    pair = stager.emit(forward, None, {}, {}, stager.fresh(f"{name}_pair"))
+    gate = _pair_gate(name, wrt)
+    inputs = {p: ast.Name(bindings[p], ast.Load()) for p in wrt if p in varied}
+    value = ast.Subscript(pair, ast.Constant(0), ast.Load())
+    value.bp_node = node  # type: ignore[attr-defined]
+    return stager.emit(value, gate, inputs, {"pair": pair}, stager.fresh(f"{name}_out"))
+
+
+def _pair_gate(name: str, wrt: tuple[str, ...]) -> str:
+    gate = f"{name}_pair@" + hashlib.sha1(repr(wrt).encode()).hexdigest()[:8]
+    # the templates are never instantiated: reverse.py calls the backward
+    DECLARED[gate] = Rule((*wrt, "pair"), {}, {p: f"{name}_backward" for p in wrt})
+    PAIR_GATES[gate] = (name, wrt)
+    return gate

@@ -24,6 +24,9 @@ class Options:
     broadcast: bool = _switch("sum gradients back for every array operand")
     inplace: bool = _switch("never accumulate with += into arrays")
     guards: bool = _switch("the forward does not check arguments' declared shapes")
+    inline_helpers: bool = _switch(
+        "a helper of the module is called as its own <g>_forward/<g>_backward"
+    )
 
     @classmethod
     def switches(cls) -> list[str]:

@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass, field
 
 from . import handout, kinds, simplify
+from .helpers import PAIR_GATES
 from .lower import MATH, NP
 from .options import Options
 from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
@@ -357,9 +358,44 @@ class Reverse:
         ranks = [self.shapes.of(stage.inputs[k])[0] for k in ("x", "y")]
         return all(r is not None and 1 <= r <= 2 for r in ranks)
 
+    def call_pair(self, stage: Stage) -> None:
+        """`(dx, dw) = helper_backward(g, pair[1])`: one call gives every input's
+        gradient; an input seen for the first time gets it directly."""
+        name, wrt = PAIR_GATES[stage.gate]
+        self.blocks.append(Block(stage))
+        targets: list[ast.expr] = []
+        later: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for param in wrt:
+            atom = stage.inputs.get(param)
+            if not (isinstance(atom, ast.Name) and atom.id in self.program.varied):
+                targets.append(ast.Name("_", ast.Store()))
+                continue
+            if atom.id not in self.grad and atom.id not in seen:
+                grad = self.gradient(atom.id)
+                self.assigned.add(grad)
+                self.masks[atom.id] = None
+            else:
+                grad = self.names.take(f"d{atom.id}_{name}")
+                later.append((atom.id, grad))
+            seen.add(atom.id)
+            targets.append(ast.Name(grad, ast.Store()))
+        cache = ast.Subscript(stage.params["pair"], ast.Constant(1), ast.Load())
+        g = ast.Name(self.grad[stage.target], ast.Load())
+        backward = ast.Call(ast.Name(f"{name}_backward", ast.Load()), [g, cache], [])
+        if len(targets) == 1:  # dx = helper_backward(g, pair[1])[0]
+            value = ast.Subscript(backward, ast.Constant(0), ast.Load())
+            self._emit(ast.Assign(targets, value))
+        else:
+            self._emit(ast.Assign([ast.Tuple(targets, ast.Store())], backward))
+        for var, grad in later:
+            self.contribute(var, ast.Name(grad, ast.Load()))
+
     def stage(self, stage: Stage) -> None:
         if stage.gate == "setitem":
             return self.set_item(stage)
+        if stage.gate in PAIR_GATES:
+            return self.call_pair(stage)
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
         rule = rule or RULES[stage.gate]
         g = self.grad[stage.target]
@@ -621,6 +657,8 @@ def _defined(statement: ast.stmt) -> str | None:
     """The gradient a statement assigns or updates."""
     if isinstance(statement, ast.Assign):
         target = statement.targets[0]
+        if isinstance(target, ast.Tuple):  # (dx, dw) = helper_backward(...)
+            return None
         return target.value.id if isinstance(target, ast.Subscript) else target.id
     if isinstance(statement, ast.AugAssign):
         target = statement.target
@@ -628,6 +666,14 @@ def _defined(statement: ast.stmt) -> str | None:
     if isinstance(statement, ast.Expr):  # np.add.at(dv, index, g)
         return statement.value.args[0].id
     return None
+
+
+def _defined_all(statement: ast.stmt) -> set[str | None]:
+    """Every gradient a statement assigns (a helper's backward assigns several)."""
+    target = statement.targets[0] if isinstance(statement, ast.Assign) else None
+    if isinstance(target, ast.Tuple):
+        return {e.id for e in target.elts if isinstance(e, ast.Name) and e.id != "_"}
+    return {_defined(statement)}
 
 
 def _uses(statement: ast.stmt) -> set[str]:
@@ -656,8 +702,8 @@ def propagate_copies(blocks: list[Block], keep: set[str]) -> list[Block]:
     definitions: dict[str, int] = {}
     for block in blocks:
         for statement in block.statements:
-            name = _defined(statement)
-            definitions[name] = definitions.get(name, 0) + 1
+            for name in _defined_all(statement):
+                definitions[name] = definitions.get(name, 0) + 1
     renames: dict[str, str] = {}
     for block in blocks:
         for statement in list(block.statements):
@@ -688,7 +734,7 @@ def drop_dead(blocks: list[Block], keep: set[str]) -> list[Block]:
             (block, s)
             for block in blocks
             for s in block.statements
-            if _defined(s) not in used
+            if not _defined_all(s) & used
         ]
         if not dead:
             return blocks

@@ -149,3 +149,53 @@ def test_a_helper_called_by_a_module_constant_is_located() -> None:
         bpgen.generate(source, "f", filename="m.py")
     assert (info.value.lineno, info.value.col_offset) == (5, 4)
     assert "not in module constants" in info.value.message
+
+
+# -- Options(inline_helpers=False): CS231n's <g>_forward/<g>_backward pairs ----
+
+PAIRS = bpgen.Options(inline_helpers=False)
+
+
+@pytest.mark.parametrize(
+    "function, shapes, wrt",
+    [
+        ("two_layer", [(4, 3, 2), (6, 5), (5,), (5, 3), (3,)], None),
+        ("affine_relu_forward", [(4, 6), (6, 5), (5,)], ["w"]),
+        ("uses_pair", [(3,), (3,)], None),
+        ("returns_pair", [(3,), (3,)], None),
+        ("uses_int", [(4,)], None),
+    ],
+)
+def test_pairs_give_the_same_gradients(function, shapes, wrt) -> None:
+    r = rng()
+    args = [r.normal(size=s) for s in shapes]
+    check_gradients(LAYERS, args, function, wrt, options=PAIRS)
+
+
+def test_pairs_with_a_dict_parameter() -> None:
+    check_gradients(
+        LAYERS, [rng().normal(size=3), {"scale": 1.5}], "uses_dict", options=PAIRS
+    )
+
+
+def test_pairs_read_like_layer_utils() -> None:
+    code = bpgen.generate(LAYERS, "affine_relu_forward", options=PAIRS)
+    # each helper once, as its own pair; the caller keeps each call's cache
+    assert code.count("def affine_forward_forward(") == 1
+    assert code.count("def relu_forward_backward(") == 1
+    assert "affine_forward_pair = affine_forward_forward(x, w, b)" in code
+    assert "dx, dw, db = affine_forward_backward(" in code
+    backward = code[code.index("def affine_relu_forward_backward(") :]
+    assert "affine_forward_pair, relu_forward_pair = cache" in backward
+
+
+def test_pairs_compute_what_the_caller_needs() -> None:
+    code = bpgen.generate(LAYERS, "affine_relu_forward", ["w"], options=PAIRS)
+    backward = code[code.index("def affine_relu_forward_backward(") :]
+    assert "_, dw, _ = affine_forward_backward(" in backward
+
+
+def test_pairs_refuse_recursion_with_its_cycle() -> None:
+    with pytest.raises(BpgenError) as info:
+        bpgen.generate(LAYERS, "rec", filename="layers.py", options=PAIRS)
+    assert "`rec()` is called recursively (rec -> twice -> rec)" in info.value.message
