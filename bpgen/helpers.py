@@ -13,6 +13,7 @@ import ast
 import hashlib
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -20,6 +21,7 @@ import libcst as cst
 from .rules import DECLARED, Rule
 
 if TYPE_CHECKING:
+    from .parse import Source
     from .stage import Stager
 
 
@@ -45,10 +47,31 @@ PAIRS: ContextVar[Pairs | None] = ContextVar("bpgen_pairs", default=None)
 PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
-def stage_call(stager: Stager, node: cst.Call, name: str) -> ast.expr:
+def sibling(source: Source, module: str, name: str) -> Source | None:
+    """The user's module `module.py` next to the input file, when it defines
+    `name` (`from layers import affine_forward`); parsed once per source."""
+    if "." in module or source.filename.startswith("<"):
+        return None
+    path = Path(source.filename).resolve().parent / f"{module}.py"
+    siblings = source.__dict__.setdefault("siblings", {})
+    if path not in siblings:
+        found = None
+        if path.is_file():
+            from .parse import parse
+
+            found = parse(path.read_text(encoding="utf-8"), str(path))
+        siblings[path] = found
+    other = siblings[path]
+    return other if other is not None and name in other.functions else None
+
+
+def stage_call(
+    stager: Stager, node: cst.Call, name: str, other: Source | None = None
+) -> ast.expr:
     """Stage `name(args)` by staging the helper's body; returns its value (a
-    Name or constant), or a HelperTuple when the helper returns a tuple."""
-    source = stager.source
+    Name or constant), or a HelperTuple when the helper returns a tuple.
+    `other` is the user's module the helper comes from, when not this one."""
+    source = other or stager.source
     chain = stager.helper_chain
     if name in chain:
         path = " -> ".join([*chain, name])
@@ -61,7 +84,7 @@ def stage_call(stager: Stager, node: cst.Call, name: str) -> ast.expr:
     helper = source.functions[name]
     bindings = _bind_arguments(stager, node, helper)
     pairs = PAIRS.get()
-    if pairs is not None:
+    if pairs is not None and other is None:
         called = _call_pair(stager, node, name, bindings, pairs)
         if called is not None:
             return called
@@ -72,9 +95,20 @@ def stage_call(stager: Stager, node: cst.Call, name: str) -> ast.expr:
     stager.helper_chain = [*chain, name]
     stager.function = helper
     stager.out_name = f"{name}_out"
+    home, constants = stager.source, set(stager.lower.constants)
+    stager.source = stager.lower.source = source
     try:
         outputs, returns_tuple = stager.body()
+        if stager.lower.constants - constants and other is not None:
+            read = sorted(stager.lower.constants - constants)[0]
+            raise source.error(
+                helper.name,
+                f"`{name}()` reads `{read}`, a constant of its own module; bpgen "
+                "copies only the input module's constants",
+                f"pass {read} as an argument, or define it in the input module",
+            )
     finally:
+        stager.source = stager.lower.source = home
         stager.function, stager.out_name = saved_function, saved_out
         stager.helper_chain = chain
         stager.env.clear()

@@ -17,7 +17,7 @@ from typing import Any
 
 import libcst as cst
 
-from . import calls
+from . import calls, helpers
 from .parse import Source
 from .rules import RULES
 
@@ -128,7 +128,7 @@ class Lowerer:
         self.builtin_gates: set[str] = set()
         self.function: str | None = None  # the function being lowered
         # stages a call to a function of this module (set by the stager)
-        self.helper: Callable[[cst.Call, str], ast.expr] | None = None
+        self.helper: Callable[..., ast.expr] | None = None
 
     # -- entry ---------------------------------------------------------------
 
@@ -361,6 +361,10 @@ class Lowerer:
         if module == "builtins" and name in self.source.functions and self.helper:
             return self.helper(node, name)  # a function of this module (helpers.py)
         gate = calls.gate_of(qualified)
+        if gate is None and self.helper and module not in ("builtins", "math"):
+            other = helpers.sibling(self.source, module, name)
+            if other is not None:  # from layers import affine_forward
+                return self.helper(node, name, other)
         if gate is None and not calls.is_nondifferentiable(qualified):
             raise self._unknown_call(node, qualified)
         if module == "builtins":

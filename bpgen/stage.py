@@ -102,7 +102,9 @@ class Stager:
         self.lower.function = function.name.value
         self.helper_chain = [function.name.value]  # callers of the helper staged now
         self.out_name = "out"  # what a returned value is called (helpers: relu_out)
-        self.lower.helper = lambda node, name: helpers.stage_call(self, node, name)
+        self.lower.helper = lambda node, name, other=None: helpers.stage_call(
+            self, node, name, other
+        )
         self.stages: list[Stage] = []
         self.varied: set[str] = set()
         self.bound: set[str] = set()

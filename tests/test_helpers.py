@@ -199,3 +199,65 @@ def test_pairs_refuse_recursion_with_its_cycle() -> None:
     with pytest.raises(BpgenError) as info:
         bpgen.generate(LAYERS, "rec", filename="layers.py", options=PAIRS)
     assert "`rec()` is called recursively (rec -> twice -> rec)" in info.value.message
+
+
+# -- helpers from another module of the user's, next to the input file ---------
+
+LAYERS_FILE = """\
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    return x.reshape(x.shape[0], -1).dot(w) + b
+
+
+def relu_forward(x):
+    return np.maximum(0, x)
+
+
+SCALE = 2.0
+
+
+def scaled(x):
+    return x * SCALE
+"""
+
+NET = """\
+def net(x, w1, b1, w2, b2):
+    h = relu_forward(affine_forward(x, w1, b1))
+    return np.sum(layers.affine_forward(h, w2, b2))
+
+
+def bad(x):
+    return layers.scaled(x)
+"""
+
+
+def test_helpers_from_a_module_next_to_the_input(tmp_path) -> None:
+    (tmp_path / "layers.py").write_text(LAYERS_FILE)
+    net = tmp_path / "net.py"
+    imports = "import numpy as np\nfrom layers import affine_forward, relu_forward\n"
+    net.write_text(imports + "import layers\n\n\n" + NET)
+    code = bpgen.generate(net.read_text(), "net", filename=str(net))
+    # the same code as with the helpers written into the input module
+    together = LAYERS_FILE + "\n\n" + NET.replace("layers.", "")
+    assert code.partition("\n")[2] == bpgen.generate(together, "net").partition("\n")[2]
+    r = rng()
+    args = [r.normal(size=s) for s in [(4, 3, 2), (6, 5), (5,), (5, 3), (3,)]]
+    check_gradients(together, args, "net")
+
+
+def test_a_sibling_helper_reading_its_own_constant_is_located(tmp_path) -> None:
+    (tmp_path / "layers.py").write_text(LAYERS_FILE)
+    net = tmp_path / "net.py"
+    net.write_text("import numpy as np\nimport layers\n\n\n" + NET)
+    with pytest.raises(BpgenError) as info:
+        bpgen.generate(net.read_text(), "bad", filename=str(net))
+    assert info.value.filename == str(tmp_path / "layers.py")
+    assert info.value.lineno == 15 and "`SCALE`" in info.value.message
+
+
+def test_an_unknown_module_is_still_refused_without_a_file() -> None:
+    source = "import layers\n\n\ndef f(x):\n    return layers.relu(x)\n"
+    with pytest.raises(BpgenError, match="`layers.relu` is not a function"):
+        bpgen.generate(source, "f")
