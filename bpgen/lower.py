@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -360,6 +361,8 @@ class Lowerer:
             return self._declared_call(node, qualified, declared)
         if module == "builtins" and name in self.source.functions and self.helper:
             return self.helper(node, name)  # a function of this module (helpers.py)
+        if qualified in ("numpy.split", "numpy.array_split"):
+            return self._split(node, equal=name == "split")
         gate = calls.gate_of(qualified)
         if gate is None and self.helper and module not in ("builtins", "math"):
             other = helpers.sibling(self.source, module, name)
@@ -426,6 +429,80 @@ class Lowerer:
         self.constants |= declared.constants
         return _tag(call, declared.gate, slots)
 
+    def _split(self, node: cst.Call, equal: bool) -> ast.expr:
+        """`a, b = np.split(x, 2)`: the pieces are slices of x along the axis
+        (array_split's sizes: the first n % k pieces one longer), each a
+        getitem gate, unpacked like a helper's tuple. np.split(x, k) of an
+        axis k does not divide is not refused at run time as NumPy does: its
+        last piece takes the remainder."""
+        args, keywords = self._arguments(node)
+        given = dict(zip(("ary", "indices_or_sections", "axis"), args, strict=False))
+        given.update({k.arg: k.value for k in keywords if k.arg})
+        array, sections = given.get("ary"), given.get("indices_or_sections")
+        axis = given.get("axis", ast.Constant(0))
+        hint = "write np.split(x, 2) or np.split(x, [2, 5], axis=1) with literals"
+        if not isinstance(array, ast.Name) or sections is None:
+            raise self.source.error(
+                node,
+                "np.split is supported on a named array",
+                "assign it first; " + hint,
+            )
+        try:
+            count, axis_value = ast.literal_eval(sections), ast.literal_eval(axis)
+        except ValueError:
+            raise self.source.error(
+                node, "np.split's sections and axis must be literals here", hint
+            ) from None
+        if not isinstance(axis_value, int) or isinstance(count, bool):
+            raise self.source.error(node, "np.split's axis must be an integer", hint)
+        size = ast.Subscript(
+            ast.Attribute(ast.Name(array.id, ast.Load()), "shape", ast.Load()),
+            ast.Constant(axis_value),
+            ast.Load(),
+        )
+
+        def bound(i: int) -> ast.expr | None:
+            if isinstance(count, int):  # i * (n // k) + min(i, n % k)
+                if i in (0, count):
+                    return None
+                whole: ast.expr = ast.BinOp(
+                    copy.deepcopy(size), ast.FloorDiv(), ast.Constant(count)
+                )
+                if i > 1:
+                    whole = ast.BinOp(ast.Constant(i), ast.Mult(), whole)
+                if equal:  # np.split: equal pieces (NumPy refuses a remainder)
+                    return whole
+                extra = ast.BinOp(copy.deepcopy(size), ast.Mod(), ast.Constant(count))
+                # np.minimum, not min(): the builtin would mark x a float (kinds.py)
+                self.modules.add("numpy")
+                least = ast.Call(
+                    module_ref("numpy", "minimum"), [ast.Constant(i), extra], []
+                )
+                return ast.BinOp(whole, ast.Add(), least)
+            edges = [None, *count, None]
+            return None if edges[i] is None else ast.Constant(edges[i])
+
+        pieces = count if isinstance(count, int) else len(count) + 1
+        if not isinstance(count, (int, list, tuple)) or pieces < 1:
+            raise self.source.error(node, "np.split needs sections or indices", hint)
+        items = []
+        for i in range(pieces):
+            part = ast.Slice(bound(i), bound(i + 1))
+            index: ast.expr = part
+            if axis_value != 0:
+                lead = (
+                    [ast.Slice()] * axis_value
+                    if axis_value > 0
+                    else [ast.Constant(...)]
+                )
+                index = ast.Tuple([*lead, part], ast.Load())
+                if axis_value < 0:
+                    index.elts += [ast.Slice()] * (-axis_value - 1)
+            item = ast.Subscript(ast.Name(array.id, ast.Load()), index, ast.Load())
+            item.bp_node = node  # type: ignore[attr-defined]
+            items.append(_tag(item, "getitem", {"a": ("value",), "index": ("slice",)}))
+        return helpers.HelperTuple(items, ast.Load())
+
     def _random_call(self, node: cst.Call, name: str) -> ast.expr:
         """A random draw carries no gradient; the forward draws it once and
         the backward reads the draw from the cache, never drawing again."""
@@ -449,7 +526,9 @@ class Lowerer:
                 q.partition(".")[0] == "bpgen" for q in self.source.imports.values()
             ):
                 declaration = "import bpgen\n\n" + declaration
-            declaration = declaration.replace("\n", "\n        ")
+            declaration = "\n".join(
+                f"        {line}" if line else "" for line in declaration.split("\n")
+            ).lstrip()
             return self.source.error(
                 node.func,
                 f"`{qualified}` is not a function bpgen can differentiate",

@@ -309,8 +309,9 @@ class Stager:
             return
         lowered = self.lowered(value)
         if isinstance(lowered, helpers.HelperTuple) and None not in patterns:
+            items = [self.atom(e) for e in lowered.elts]  # np.split's pieces
             for pattern in patterns:  # `fc, relu = affine_relu(...)`
-                self._unpack_items(pattern, list(lowered.elts), value)  # type: ignore[arg-type]
+                self._unpack_items(pattern, items, value)  # type: ignore[arg-type]
             return
         calls = any(isinstance(n, ast.Call) for n in ast.walk(lowered))
         if calls or self.is_varied(lowered):
