@@ -43,6 +43,14 @@ class Pairs:
 
 PAIRS: ContextVar[Pairs | None] = ContextVar("bpgen_pairs", default=None)
 
+# log|det a| of np.linalg.slogdet (lower.py unpacks it): d/da = inv(a)^T
+LOGABSDET = "slogdet[1]"
+DECLARED[LOGABSDET] = Rule(
+    ("a",),
+    {},
+    {"a": "np.swapaxes(np.linalg.inv(a), -1, -2) * np.expand_dims(g, (-1, -2))"},
+)
+
 # gate -> (the helper, its wrt): reverse.py writes one call of its backward
 PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 

@@ -363,6 +363,8 @@ class Lowerer:
             return self.helper(node, name)  # a function of this module (helpers.py)
         if qualified in ("numpy.split", "numpy.array_split"):
             return self._split(node, equal=name == "split")
+        if qualified == "numpy.linalg.slogdet":
+            return self._slogdet(node)
         gate = calls.gate_of(qualified)
         if gate is None and self.helper and module not in ("builtins", "math"):
             other = helpers.sibling(self.source, module, name)
@@ -501,6 +503,23 @@ class Lowerer:
             item = ast.Subscript(ast.Name(array.id, ast.Load()), index, ast.Load())
             item.bp_node = node  # type: ignore[attr-defined]
             items.append(_tag(item, "getitem", {"a": ("value",), "index": ("slice",)}))
+        return helpers.HelperTuple(items, ast.Load())
+
+    def _slogdet(self, node: cst.Call) -> ast.expr:
+        """`sign, logdet = np.linalg.slogdet(a)`: the sign is piecewise constant
+        (no gradient), log|det a| a gate; each item computes slogdet itself."""
+        args, keywords = self._arguments(node)
+        if len(args) != 1 or keywords or isinstance(args[0], ast.Starred):
+            raise self.source.error(node, "np.linalg.slogdet takes one matrix here")
+        self.modules.add("numpy")
+        items = []
+        for k in (0, 1):
+            func = ast.Attribute(module_ref("numpy", "linalg"), "slogdet", ast.Load())
+            call = ast.Call(func, [copy.deepcopy(args[0]) if k else args[0]], [])
+            item = ast.Subscript(call, ast.Constant(k), ast.Load())
+            item.bp_node = node  # type: ignore[attr-defined]
+            items.append(item)
+        _tag(items[1], helpers.LOGABSDET, {"a": ("value", "args", 0)})
         return helpers.HelperTuple(items, ast.Load())
 
     def _random_call(self, node: cst.Call, name: str) -> ast.expr:

@@ -1,5 +1,6 @@
-"""`a, b = np.split(x, 2)` (issue 12 item 1): the pieces are slices of x,
-each a getitem gate, so unpacking them differentiates like indexing."""
+"""Tuple-valued NumPy calls unpacked (issue 12 item 1): `a, b = np.split(x, 2)`
+gives slices of x, each a getitem gate; `sign, logdet = np.linalg.slogdet(a)`
+a sign without gradient and a log|det| gate."""
 
 from __future__ import annotations
 
@@ -49,3 +50,26 @@ def test_split_needs_literal_sections() -> None:
     )
     with pytest.raises(bpgen.BpgenError, match="literals"):
         bpgen.generate(source, "f", ["x"])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
+def test_slogdet_unpacking_gradients(shape: tuple) -> None:
+    source = (
+        "import numpy as np\n\n\ndef f(a, b):\n"
+        "    sign, logdet = np.linalg.slogdet(a @ b)\n"
+        "    return np.sum(sign * logdet) + np.sum(a)\n"
+    )
+    r = np.random.default_rng(1)
+    n = shape[-1]
+    args = [r.normal(size=shape) + 3 * np.eye(n) for _ in range(2)]
+    check_gradients(source, args, "f")
+
+
+def test_slogdet_kept_whole_is_refused() -> None:
+    source = (
+        "import numpy as np\n\n\ndef f(a):\n"
+        "    pair = np.linalg.slogdet(a)\n    return pair[1]\n"
+    )
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source, "f")
+    assert info.value.lineno == 5
