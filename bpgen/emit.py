@@ -12,6 +12,7 @@ that cannot collide with the user's), never bpgen.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -305,10 +306,12 @@ def fits(line: str) -> bool:
     return 2 * len(line) <= LINE_LENGTH
 
 
+@functools.lru_cache(maxsize=1024)
 def _fit(line: str) -> str:
     """One statement as black writes it: as is when it fits, else black's
     split of it alone, at its own indentation (a split never depends on the
-    lines around it)."""
+    lines around it). Memoised: black takes ~7 ms on one nested statement,
+    and the functions of one module often repeat a statement exactly."""
     if fits(line):
         return line
     if line.startswith("def "):
