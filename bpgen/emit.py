@@ -97,9 +97,26 @@ class Renderer:
 
 
 def module(
-    units: list[Unit], constants: list[tuple[str, ast.expr]], header: str
+    units: list[Unit],
+    constants: list[tuple[str, ast.expr]],
+    header: str,
+    copies: tuple[list[str], list[str]] = ([], []),
 ) -> str:
+    """`copies`: import lines and definitions of the user's functions the
+    generated code calls (declared gradients of this module's functions)."""
     taken: set[str] = set()
+    copied_imports, copied = copies
+    for text in [*copied_imports, *copied]:  # the globals the copies read
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                taken.add(node.name)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                shared = isinstance(node, ast.Import) and node.names[0].name in (
+                    "numpy",
+                    "math",
+                )  # the generated code may use the same alias for the same module
+                if not shared:
+                    taken |= {a.asname or a.name.split(".")[0] for a in node.names}
     for unit in units:
         taken |= unit.program.taken | set(unit.program.params)
         taken |= {unit.backward.dout, unit.backward.cache_name}
@@ -142,9 +159,10 @@ def module(
     for other in others:
         if placeholder(other) in render.used:
             imports.append(_import(other, aliases[placeholder(other)]))
+    imports += [line for line in copied_imports if line not in imports]
     # blank lines as black puts them, so black's output is its input
     top = "\n\n".join(p for p in [header, "\n".join(imports), "\n".join(defined)] if p)
-    parts = [top, *(p.strip("\n") for p in [*helpers, *functions])]
+    parts = [top, *(p.strip("\n") for p in [*helpers, *copied, *functions])]
     text = "\n\n\n".join(parts) + "\n"
     # spell.py wrote black's spelling of every node it knew; if it met one
     # it did not, black settles the whole module (tests check the rest)

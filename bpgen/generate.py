@@ -221,13 +221,18 @@ def _generate(
         stage,
         xent,
     )
+    from . import declared as declared_
 
     parsed = _parse(source, filename, line_offset)
+    parsed.__dict__["copied"] = set()  # declared functions of the module called
     if functions is None:
-        if require_one:
+        targets = declared_.local_targets(parsed)  # called, not differentiated
+        if require_one and len(set(parsed.functions) - targets) == 1:
+            functions = [n for n in parsed.functions if n not in targets]
+        elif require_one:
             functions = [parse.find_function(parsed, None).name.value]
         else:
-            functions = list(parsed.functions)
+            functions = [n for n in parsed.functions if n not in targets]
             if not functions:
                 raise parse.FunctionNotFoundError(
                     "the module defines no top-level function", filename=filename
@@ -235,9 +240,7 @@ def _generate(
     units, constants = [], set()
     _check_declared_names(parsed, functions, given, filename)
     if parsed.gradients:  # @bpgen.gradient_of: checked even where unused
-        from .declared import declarations
-
-        declarations(parsed)
+        declared_.declarations(parsed)
     # helpers called as <g>_forward/<g>_backward pairs join the module
     pairs = (
         None
@@ -305,7 +308,11 @@ def _generate(
     if not units:
         return None
     header = HEADER.format(version=__version__, filename=filename)
-    return emit.module(units, _constants(parsed, constants), header)
+    imports, copies, read = declared_.copied(parsed, parsed.__dict__["copied"])
+    constants |= read
+    return emit.module(
+        units, _constants(parsed, constants), header, copies=(imports, copies)
+    )
 
 
 def _constants(parsed, names: set[str]) -> list[tuple[str, ast.expr]]:

@@ -405,11 +405,16 @@ class Lowerer:
         """A call with a user-declared gradient: a gate whose rule is the
         declaration; its inputs are bound to the declared parameters."""
         module, _, name = qualified.rpartition(".")
-        self.modules.add(module)
         args, keywords = self._arguments(node)
         if any(isinstance(a, ast.Starred) for a in args):
             raise self.source.error(node, "`*args` in this call are not supported")
-        call = ast.Call(module_ref(module, name), args, keywords)
+        if module == "builtins":  # a function of this module: copied as it is
+            self.source.__dict__.setdefault("copied", set()).add(name)
+            func: ast.expr = ast.Name(name, ast.Load())
+        else:
+            self.modules.add(module)
+            func = module_ref(module, name)
+        call = ast.Call(func, args, keywords)
         inputs = declared.inputs
         if len(args) > len(inputs):
             raise self.source.error(
