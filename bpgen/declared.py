@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from . import calls
-from .lower import MATH, NP, Lowerer
+from .lower import MATH, NP, Lowerer, placeholder
 from .parse import Source
 from .rules import BROADCAST, DECLARED, Rule
 
@@ -38,6 +38,7 @@ class Declaration:
     gate: str  # its name in the rule table (unique per declaration text)
     inputs: tuple[str, ...]  # the target's parameters, in order
     constants: frozenset[str]  # module constants the gradients read
+    modules: tuple[str, ...] = ()  # other modules the gradients call into
 
 
 def declarations(source: Source) -> dict[str, Declaration]:
@@ -88,6 +89,7 @@ def _read(source: Source, function: cst.FunctionDef) -> Declaration:
         )
     lower = Lowerer(source, {p: p for p in (*RESERVED, *inputs)})
     lower.function = name
+    lower.opaque_calls = True  # a gradient may call any library function
     grads: dict[str, str] = {}
     for param, item in zip(inputs, items, strict=True):
         value = item.value if isinstance(item, cst.BaseElement) else item
@@ -95,14 +97,23 @@ def _read(source: Source, function: cst.FunctionDef) -> Declaration:
             continue
         text = ast.unparse(lower.expr(value))
         grads[param] = text.replace(NP, "np").replace(MATH, "math")
+    # other modules (scipy.special.digamma) stand in the templates as hidden
+    # parameters, filled in at each call with the module's placeholder
+    modules = tuple(sorted(lower.modules - {"numpy", "math"}))
+    for k, module in enumerate(modules):
+        for param in grads:
+            grads[param] = grads[param].replace(placeholder(module), f"__module{k}")
     digest = hashlib.sha1(f"{target}\n{inputs}\n{grads}".encode()).hexdigest()[:8]
     gate = f"{name}@{digest}"
     # an input without gradient may not be given a differentiated value;
     # a ufunc (scipy.special.erf) or a math function is elementwise, so shapes
     # are known through it; anything else is opaque to shape inference
     kind = BROADCAST if _elementwise(target) else ""
-    DECLARED[gate] = Rule(inputs, {}, grads, broadcasts=bool(kind), kind=kind)
-    return Declaration(target, gate, inputs, frozenset(lower.constants))
+    hidden = tuple(f"__module{k}" for k in range(len(modules)))
+    DECLARED[gate] = Rule(
+        (*inputs, *hidden), {}, grads, broadcasts=bool(kind), kind=kind
+    )
+    return Declaration(target, gate, inputs, frozenset(lower.constants), modules)
 
 
 def _target(source: Source, decorator: cst.Call) -> str:

@@ -128,6 +128,7 @@ class Lowerer:
         self.modules: set[str] = set()
         self.builtin_gates: set[str] = set()
         self.function: str | None = None  # the function being lowered
+        self.opaque_calls = False  # any library call passes (declared gradients)
         # stages a call to a function of this module (set by the stager)
         self.helper: Callable[..., ast.expr] | None = None
 
@@ -366,6 +367,10 @@ class Lowerer:
         if qualified == "numpy.linalg.slogdet":
             return self._slogdet(node)
         gate = calls.gate_of(qualified)
+        if gate is None and self.opaque_calls and module != "builtins":
+            self.modules.add(module)  # in a declared gradient: called, not traced
+            args, keywords = self._arguments(node)
+            return ast.Call(module_ref(module, name), args, keywords)
         if gate is None and self.helper and module not in ("builtins", "math"):
             other = helpers.sibling(self.source, module, name)
             if other is not None:  # from layers import affine_forward
@@ -434,6 +439,11 @@ class Lowerer:
                 )
             slots[keyword.arg] = ("keywords", i, "value")
         self.constants |= declared.constants
+        self.modules.update(declared.modules)
+        call.bp_extra = {  # type: ignore[attr-defined]
+            f"__module{k}": ast.Name(placeholder(m), ast.Load())
+            for k, m in enumerate(declared.modules)
+        }
         return _tag(call, declared.gate, slots)
 
     def _split(self, node: cst.Call, equal: bool) -> ast.expr:

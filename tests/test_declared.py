@@ -233,3 +233,27 @@ def test_the_solver_is_not_differentiated_in_all_functions_mode(tmp_path) -> Non
     assert done.returncode == 0, done.stderr
     assert "def f_backward(" in done.stdout and "def half_backward(" in done.stdout
     assert "def sqrt_newton_forward(" not in done.stdout
+
+
+def test_a_gradient_may_call_library_functions() -> None:
+    source = textwrap.dedent(
+        """\
+        import numpy as np
+        import scipy.special as sp
+
+        import bpgen
+
+
+        @bpgen.gradient_of(sp.gammaln)
+        def gammaln_grad(g, out, x):
+            return g * sp.digamma(x)
+
+
+        def f(x):
+            return np.sum(sp.gammaln(x * x))
+        """
+    )
+    x = np.random.default_rng(0).uniform(0.5, 2, size=(3, 4))
+    code = check_gradients(source, [x], "f")
+    assert "import scipy.special\n" in code
+    assert "dt1 = dt2 * scipy.special.digamma(t1)" in code
