@@ -5,6 +5,11 @@ caller's argument values, its locals renamed so they clash with nothing.
 Each call is staged afresh, so a helper called twice keeps two sets of
 intermediates (its own "cache" per call), and activity flows through it:
 gradients are computed only for what the caller differentiates.
+
+With `Options(inline_helpers=False)` a helper is instead generated once as
+its own `<g>_forward`/`<g>_backward` pair, called by the caller's forward and
+backward (`_call_pair`). Helpers may also come from the user's module next to
+the input file (`sibling`).
 """
 
 from __future__ import annotations
