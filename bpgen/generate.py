@@ -208,19 +208,7 @@ def _generate(
     given,
     refusals,
 ):
-    from . import (
-        __version__,
-        centre,
-        dims,
-        emit,
-        helpers,
-        parse,
-        reverse,
-        shapes,
-        shift,
-        stage,
-        xent,
-    )
+    from . import __version__, emit, helpers, parse
     from . import declared as declared_
 
     parsed = _parse(source, filename, line_offset)
@@ -237,72 +225,31 @@ def _generate(
                 raise parse.FunctionNotFoundError(
                     "the module defines no top-level function", filename=filename
                 )
-    units, constants = [], set()
     _check_declared_names(parsed, functions, given, filename)
     if parsed.gradients:  # @bpgen.gradient_of: checked even where unused
         declared_.declarations(parsed)
-    # helpers called as <g>_forward/<g>_backward pairs join the module
+    # helpers called as <g>_forward/<g>_backward pairs join the module, each
+    # computing the gradients its callers need: generated again if a later
+    # call needs more than an earlier one was given
     pairs = (
         None
         if options.inline_helpers
-        else helpers.Pairs(options.fusion, options.activity)
+        else helpers.Pairs(options.fusion, options.activity, fixed=set(functions))
     )
     token = helpers.PAIRS.set(pairs)
-    pending, done, first = list(functions), set(functions), len(functions)
+    mark = 0 if refusals is None else len(refusals)
     try:
-        while pending:
-            name = pending.pop(0)
-            is_helper = first <= 0
-            first -= 1
-            node = parse.find_function(parsed, name)
-
-            def error(at, message, hint=None, parsed=parsed):
-                return parsed.error(at.node, message, hint)
-
-            try:
-                declared, labels = _declared(
-                    node, {} if is_helper else given, filename, len(functions) == 1
-                )
-                program = stage.stage(
-                    parsed,
-                    node,
-                    None if wrt is None or is_helper else list(wrt),
-                    fusion=options.fusion,
-                    activity=options.activity,
-                    scalars={p for p, shape in declared.items() if shape == ()},
-                    labels=labels,
-                )
-                if options.shift:
-                    program = shift.drop_shift_gradients(program)
-                if options.centre:
-                    program = centre.reuse_centring(program)
-                known = dims.infer(program, declared, error)
-                inferred = shapes.infer(program, known)
-                if options.xent:
-                    program = xent.fuse(program, inferred)
-                backward = reverse.Reverse(program, inferred, options, error).run()
-            except BpgenError as refusal:
-                if refusals is None or isinstance(refusal, UsageError):
-                    raise
-                refusals.append(refusal)
-                continue
-            except RecursionError:
-                raise
-            except Exception as exc:
-                bug = parsed.error(node, _bug(exc, name), _BUG, kind=InternalError)
-                if refusals is None:
-                    raise bug from exc
-                bug.__cause__ = exc
-                refusals.append(bug)
-                continue
-            guards = {p: s for p, s in declared.items() if s} if options.guards else {}
-            unit = emit.Unit(program, backward, guards)
-            units.insert(len(units) if not is_helper else 0, unit)
-            constants |= program.constants
-            for helper in [] if pairs is None else list(pairs.used):
-                if helper not in done:
-                    done.add(helper)
-                    pending.append(helper)
+        while True:
+            if pairs is not None:
+                pairs.used.clear()
+                pairs.retry = False
+            if refusals is not None:
+                del refusals[mark:]
+            units, constants = _units(
+                parsed, functions, wrt, options, given, filename, refusals, pairs
+            )
+            if pairs is None or not pairs.retry:
+                break
     finally:
         helpers.PAIRS.reset(token)
     if not units:
@@ -313,6 +260,73 @@ def _generate(
     return emit.module(
         units, _constants(parsed, constants), header, copies=(imports, copies)
     )
+
+
+def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
+    """Stage, reverse and collect each function (and the helper pairs they
+    call); a refusal goes to `refusals` when it is a list."""
+    from . import centre, dims, emit, parse, reverse, shapes, shift, stage, xent
+
+    units: list = []
+    constants: set[str] = set()
+    pending, done, first = list(functions), set(functions), len(functions)
+    while pending:
+        name = pending.pop(0)
+        is_helper = first <= 0
+        first -= 1
+        node = parse.find_function(parsed, name)
+
+        def error(at, message, hint=None, parsed=parsed):
+            return parsed.error(at.node, message, hint)
+
+        chosen = None if wrt is None else list(wrt)
+        if is_helper:  # what its callers need
+            chosen = list(pairs.used[name])
+        try:
+            declared, labels = _declared(
+                node, {} if is_helper else given, filename, len(functions) == 1
+            )
+            program = stage.stage(
+                parsed,
+                node,
+                chosen,
+                fusion=options.fusion,
+                activity=options.activity,
+                scalars={p for p, shape in declared.items() if shape == ()},
+                labels=labels,
+            )
+            if options.shift:
+                program = shift.drop_shift_gradients(program)
+            if options.centre:
+                program = centre.reuse_centring(program)
+            known = dims.infer(program, declared, error)
+            inferred = shapes.infer(program, known)
+            if options.xent:
+                program = xent.fuse(program, inferred)
+            backward = reverse.Reverse(program, inferred, options, error).run()
+        except BpgenError as refusal:
+            if refusals is None or isinstance(refusal, UsageError):
+                raise
+            refusals.append(refusal)
+            continue
+        except RecursionError:
+            raise
+        except Exception as exc:
+            bug = parsed.error(node, _bug(exc, name), _BUG, kind=InternalError)
+            if refusals is None:
+                raise bug from exc
+            bug.__cause__ = exc
+            refusals.append(bug)
+            continue
+        guards = {p: s for p, s in declared.items() if s} if options.guards else {}
+        unit = emit.Unit(program, backward, guards)
+        units.insert(len(units) if not is_helper else 0, unit)
+        constants |= program.constants
+        for helper in [] if pairs is None else list(pairs.used):
+            if helper not in done:
+                done.add(helper)
+                pending.append(helper)
+    return units, constants
 
 
 def _constants(parsed, names: set[str]) -> list[tuple[str, ast.expr]]:

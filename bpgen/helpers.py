@@ -42,7 +42,10 @@ class Pairs:
 
     fusion: bool = True
     activity: bool = True
+    fixed: set[str] = field(default_factory=set)  # generated whole: asked for
     used: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    wanted: dict[str, set[str]] = field(default_factory=dict)  # across attempts
+    retry: bool = False  # a call needed more than an earlier one was given
     callers: list[str] = field(default_factory=list)  # of the helper staged now
 
 
@@ -213,9 +216,15 @@ def _call_pair(
         )
     finally:
         pairs.callers = outer
-    wrt = tuple(program.wrt)
-    if program.returns_tuple or not varied <= set(wrt):
+    if program.returns_tuple or not varied <= set(program.wrt):
         return None
+    wrt = tuple(program.wrt)
+    if name not in pairs.fixed:  # only the gradients some caller needs
+        wanted = pairs.wanted.setdefault(name, set())
+        if not varied <= wanted:
+            pairs.retry = pairs.retry or name in pairs.used
+            wanted |= varied
+        wrt = tuple(p for p in program.wrt if p in wanted)
     pairs.used[name] = wrt
     params = helper.params
     args = [ast.Name(bindings[p.name.value], ast.Load()) for p in params.params]

@@ -192,7 +192,32 @@ def test_pairs_read_like_layer_utils() -> None:
 def test_pairs_compute_what_the_caller_needs() -> None:
     code = bpgen.generate(LAYERS, "affine_relu_forward", ["w"], options=PAIRS)
     backward = code[code.index("def affine_relu_forward_backward(") :]
-    assert "_, dw, _ = affine_forward_backward(" in backward
+    assert "dw = affine_forward_backward(daffine_forward_out" in backward
+    helper = code[code.index("def affine_forward_backward(") :]
+    assert '"""Gradients of affine_forward with respect to w."""' in helper
+
+
+def test_a_pair_grows_to_what_every_caller_needs() -> None:
+    from bpgen.generate import generate_module
+
+    source = (
+        "import numpy as np\n\n\ndef lin(x, w):\n    return x * w\n\n\n"
+        "def first(x):\n    return np.sum(lin(x, 3.0))\n\n\n"
+        "def second(x, w):\n    return np.sum(lin(x, w) * w)\n"
+    )
+    code = generate_module(source, ["first", "second"], options=PAIRS)
+    assert code is not None and code.count("def lin_backward(") == 1
+    assert '"""Gradients of lin with respect to x, w."""' in code
+    namespace: dict = {}
+    exec(code, namespace)
+    x, w, h = np.array([0.5, -1.0]), np.array([2.0, 0.3]), 1e-6
+    _, cache = namespace["second_forward"](x, w)
+    dx, dw = namespace["second_backward"](1.0, cache)
+    np.testing.assert_allclose(dx, w * w)
+    np.testing.assert_allclose(dw, 2 * x * w)
+    _, cache = namespace["first_forward"](x)
+    (dx,) = namespace["first_backward"](1.0, cache)
+    np.testing.assert_allclose(dx, np.full(2, 3.0), atol=h)
 
 
 def test_pairs_refuse_recursion_with_its_cycle() -> None:
