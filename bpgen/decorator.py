@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from . import _cache
+from ._siblings import sibling_texts
 from .errors import (
     BpgenError,
     InternalError,
@@ -171,6 +172,7 @@ def _load_or_generate(
     entry for exactly these inputs is there."""
     filename = fn.__code__.co_filename
     extra = () if shapes is None else (repr(sorted(shapes.items())),)
+    extra += tuple(sibling_texts(source, filename))  # helpers read from there
     entry_key = _cache.key(source, filename, name, repr(wrt), repr(options), *extra)
     root = _cache.directory()
     path = None if root is None else _cache.entry_path(root, name, entry_key)

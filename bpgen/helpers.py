@@ -65,19 +65,19 @@ PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 def sibling(source: Source, module: str, name: str) -> Source | None:
     """The user's module `module.py` next to the input file, when it defines
-    `name` (`from layers import affine_forward`); parsed once per source."""
+    `name` (`from layers import affine_forward`); parsed again when edited."""
     if "." in module or source.filename.startswith("<"):
         return None
     path = Path(source.filename).resolve().parent / f"{module}.py"
+    text = path.read_text(encoding="utf-8") if path.is_file() else None
     siblings = source.__dict__.setdefault("siblings", {})
-    if path not in siblings:
-        found = None
-        if path.is_file():
-            from .parse import parse
+    if text is None:
+        return None
+    if siblings.get(path, (None,))[0] != text:
+        from .parse import parse
 
-            found = parse(path.read_text(encoding="utf-8"), str(path))
-        siblings[path] = found
-    other = siblings[path]
+        siblings[path] = (text, parse(text, str(path)))
+    other = siblings[path][1]
     return other if other is not None and name in other.functions else None
 
 

@@ -5,6 +5,7 @@ flows through it, and recursion is a located error.
 
 from __future__ import annotations
 
+import sys
 import textwrap
 
 import numpy as np
@@ -286,3 +287,31 @@ def test_an_unknown_module_is_still_refused_without_a_file() -> None:
     source = "import layers\n\n\ndef f(x):\n    return layers.relu(x)\n"
     with pytest.raises(BpgenError, match="`layers.relu` is not a function"):
         bpgen.generate(source, "f")
+
+
+def test_the_decorator_regenerates_when_a_sibling_changes(
+    tmp_path, monkeypatch
+) -> None:
+    (tmp_path / "layers_s.py").write_text(LAYERS_FILE)
+    net = tmp_path / "net_s.py"
+    net.write_text(
+        "import numpy as np\nfrom layers_s import relu_forward\n\nimport bpgen\n\n\n"
+        "@bpgen.differentiable\ndef g(x):\n    return np.sum(relu_forward(x) * 3.0)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("BPGEN_CACHE_DIR", str(tmp_path / "cache"))
+    import importlib
+
+    x = np.array([-1.0, 2.0])
+    module = importlib.import_module("net_s")
+    _, cache = module.g.forward(x)
+    np.testing.assert_allclose(module.g.backward(1.0, cache)[0], [0.0, 3.0])
+    # relu becomes the identity: the cached entry must not be reused
+    (tmp_path / "layers_s.py").write_text(
+        LAYERS_FILE.replace("np.maximum(0, x)", "x * 1.0")
+    )
+    for name in ("net_s", "layers_s"):
+        sys.modules.pop(name)
+    module = importlib.import_module("net_s")
+    _, cache = module.g.forward(x)
+    np.testing.assert_allclose(module.g.backward(1.0, cache)[0], [3.0, 3.0])
