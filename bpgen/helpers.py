@@ -59,6 +59,19 @@ DECLARED[LOGABSDET] = Rule(
     {"a": "np.swapaxes(np.linalg.inv(a), -1, -2) * np.expand_dims(g, (-1, -2))"},
 )
 
+# np.linalg.eigvalsh(a) reads a's lower triangle: with G = V diag(g) V^T
+# (V its eigenvectors, computed again), d/da is G's lower triangle, the
+# entries below the diagonal counted twice (each stands for two of a's)
+EIGVALSH = "eigvalsh"
+DECLARED[EIGVALSH] = Rule(
+    ("a",),
+    {},
+    {
+        "a": "np.tril(np.einsum('...ik,...k,...jk->...ij', np.linalg.eigh(a)[1], g, "
+        "np.linalg.eigh(a)[1])) * (2 - np.eye(a.shape[-1], dtype=a.dtype))"
+    },
+)
+
 # gate -> (the helper, its wrt): reverse.py writes one call of its backward
 PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 

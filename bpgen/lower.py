@@ -366,6 +366,15 @@ class Lowerer:
             return self._split(node, equal=name == "split")
         if qualified == "numpy.linalg.slogdet":
             return self._slogdet(node)
+        if qualified == "numpy.linalg.eigvalsh":
+            return self._eigvalsh(node)
+        if qualified == "numpy.linalg.eigh":
+            raise self.source.error(
+                node.func,
+                "np.linalg.eigh's eigenvectors have no gradient rule in bpgen",
+                "for the eigenvalues alone write w = np.linalg.eigvalsh(a); compute "
+                "eigenvectors outside the differentiated function",
+            )
         gate = calls.gate_of(qualified)
         if gate is None and self.opaque_calls and module != "builtins":
             self.modules.add(module)  # in a declared gradient: called, not traced
@@ -536,6 +545,19 @@ class Lowerer:
             items.append(item)
         _tag(items[1], helpers.LOGABSDET, {"a": ("value", "args", 0)})
         return helpers.HelperTuple(items, ast.Load())
+
+    def _eigvalsh(self, node: cst.Call) -> ast.expr:
+        """The eigenvalues of a symmetric matrix (NumPy reads its lower triangle)."""
+        args, keywords = self._arguments(node)
+        if len(args) != 1 or keywords or isinstance(args[0], ast.Starred):
+            raise self.source.error(
+                node,
+                "np.linalg.eigvalsh takes one matrix here",
+                "the lower triangle is read (UPLO='L'); pass the matrix alone",
+            )
+        self.modules.add("numpy")
+        func = ast.Attribute(module_ref("numpy", "linalg"), "eigvalsh", ast.Load())
+        return _tag(ast.Call(func, args, []), helpers.EIGVALSH, {"a": ("args", 0)})
 
     def _random_call(self, node: cst.Call, name: str) -> ast.expr:
         """A random draw carries no gradient; the forward draws it once and

@@ -73,3 +73,52 @@ def test_slogdet_kept_whole_is_refused() -> None:
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(source, "f")
     assert info.value.lineno == 5
+
+
+@pytest.mark.parametrize(
+    "body, shapes",
+    [
+        ("w = np.linalg.eigvalsh(a)\n    return np.sum(w * w * x)", [(4, 4), (4,)]),
+        ("w = np.linalg.eigvalsh(a)\n    return np.sum(w * w * x)", [(2, 3, 3), (3,)]),
+        (
+            "w = np.linalg.eigvalsh(a @ a.T)\n    return np.sum(np.sqrt(w + 1.0) * x)",
+            [(3, 5), (3,)],
+        ),
+    ],
+)
+def test_eigvalsh_gradients(body: str, shapes: list) -> None:
+    source = f"import numpy as np\n\n\ndef f(a, x):\n    {body}\n"
+    r = np.random.default_rng(2)
+    check_gradients(source, [r.normal(size=s) for s in shapes], "f")
+
+
+def test_eigh_says_to_use_eigvalsh() -> None:
+    source = (
+        "import numpy as np\n\n\ndef f(a):\n"
+        "    w, v = np.linalg.eigh(a)\n    return np.sum(w)\n"
+    )
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source, "f")
+    assert (info.value.lineno, info.value.col_offset) == (5, 11)
+    assert "np.linalg.eigvalsh(a)" in info.value.hint
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "w = np.linalg.eigvalsh(a)\n    return np.sum(w * w)",
+        "sign, logdet = np.linalg.slogdet(a)\n    return sign * logdet",
+        "p, q = np.split(a, 2)\n    return np.sum(p * q)",
+    ],
+)
+def test_float32_stays_float32(body: str) -> None:
+    from bpgen.check import load
+
+    source = f"import numpy as np\n\n\ndef f(a):\n    {body}\n"
+    a = (np.random.default_rng(3).normal(size=(4, 4)) + 4 * np.eye(4)).astype(
+        np.float32
+    )
+    forward, backward = load(bpgen.generate(source, "f"), "f")
+    out, cache = forward(a)
+    (da,) = backward(np.ones_like(out), cache)
+    assert da.dtype == np.float32
