@@ -221,14 +221,17 @@ def _call_pair(
     varied = {p for p, v in bindings.items() if v in stager.varied}
     if not varied:
         return None
-    outer, pairs.callers = pairs.callers, chain
+    # staged once to learn its parameters with gradient; what it needs of
+    # its own helpers then is not recorded (a probe, not a use)
+    probe = Pairs(pairs.fusion, pairs.activity, callers=chain)
+    token = PAIRS.set(probe)
     try:
         helper = stager.source.functions[name]
         program = stage(
             stager.source, helper, None, fusion=pairs.fusion, activity=pairs.activity
         )
     finally:
-        pairs.callers = outer
+        PAIRS.reset(token)
     if program.returns_tuple or not varied <= set(program.wrt):
         return None
     wrt = tuple(program.wrt)

@@ -315,3 +315,14 @@ def test_the_decorator_regenerates_when_a_sibling_changes(
     module = importlib.import_module("net_s")
     _, cache = module.g.forward(x)
     np.testing.assert_allclose(module.g.backward(1.0, cache)[0], [3.0, 3.0])
+
+
+def test_a_pair_is_not_widened_by_probing_its_callers() -> None:
+    # two_layer_loss wrt W1: affine is asked for w (inside affine_relu) and x
+    # (the hidden layer into the scores), never for b
+    from pathlib import Path
+
+    source = (Path(__file__).parent.parent / "samples" / "layer_utils.py").read_text()
+    code = bpgen.generate(source, "two_layer_loss", ["W1"], options=PAIRS)
+    assert '"""Gradients of affine with respect to x, w."""' in code
+    assert '"""Gradients of affine_relu with respect to w."""' in code
