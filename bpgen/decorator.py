@@ -46,7 +46,10 @@ def differentiable(function: F, /) -> F: ...
 
 @overload
 def differentiable(
-    *, wrt: Sequence[str] | None = None, options: Options | None = None
+    *,
+    wrt: Sequence[str] | None = None,
+    options: Options | None = None,
+    inline_helpers: bool | None = None,
 ) -> Callable[[F], F]: ...
 
 
@@ -56,6 +59,7 @@ def differentiable(
     *,
     wrt: Sequence[str] | None = None,
     options: Options | None = None,
+    inline_helpers: bool | None = None,
 ) -> Any:
     """Give a top-level function `forward`, `backward` and `source` attributes.
 
@@ -66,6 +70,9 @@ def differentiable(
       parameter by default), in `wrt` order.
     - `f.source`: the generated module's text.
 
+    `inline_helpers=False` writes each helper of the module the function
+    calls as its own `<g>_forward`/`<g>_backward` (Options' switch).
+
     Generation runs once, now; errors are raised now, as `bpgen.BpgenError`
     pointing at the line of your file that bpgen refused.
     """
@@ -74,6 +81,10 @@ def differentiable(
         raise UsageError(
             f"options must be a bpgen.Options, not {type(options).__name__}",
             hint="for example options=bpgen.Options(fusion=False)",
+        )
+    if inline_helpers is not None:
+        options = dataclasses.replace(
+            options or Options(), inline_helpers=bool(inline_helpers)
         )
     if function is None:
 

@@ -326,3 +326,28 @@ def test_a_pair_is_not_widened_by_probing_its_callers() -> None:
     code = bpgen.generate(source, "two_layer_loss", ["W1"], options=PAIRS)
     assert '"""Gradients of affine with respect to x, w."""' in code
     assert '"""Gradients of affine_relu with respect to w."""' in code
+
+
+def test_the_decorator_keyword_writes_pairs(tmp_path, monkeypatch) -> None:
+    (tmp_path / "layers_k.py").write_text(
+        LAYERS
+        + "\n\n@bpgen.differentiable(inline_helpers=False)\n"
+        + "def net(x, w, b):\n    return np.sum(affine_relu_forward(x, w, b))\n"
+    )
+    text = (tmp_path / "layers_k.py").read_text()
+    (tmp_path / "layers_k.py").write_text("import bpgen\n" + text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("BPGEN_CACHE_DIR", str(tmp_path / "cache"))
+    import importlib
+
+    module = importlib.import_module("layers_k")
+    assert "def affine_relu_forward_backward(" in module.net.source
+    r = rng()
+    x, w, b = r.normal(size=(4, 6)), r.normal(size=(6, 5)), r.normal(size=5)
+    _, cache = module.net.forward(x, w, b)
+    db = module.net.backward(1.0, cache)[2]
+    h = 1e-6
+    step = np.zeros(5)
+    step[0] = h
+    numeric = (module.net(x, w, b + step) - module.net(x, w, b - step)) / (2 * h)
+    np.testing.assert_allclose(db[0], numeric, rtol=1e-5)
