@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from . import helpers, kinds
+from . import helpers, kinds, loops
 from .fuse import fuse
 from .lower import Lowerer, _tag, gate_of, get_slot, set_slot
 from .parse import Source
@@ -55,6 +56,9 @@ class Stage:
     inputs: dict[str, ast.expr] = field(default_factory=dict)
     params: dict[str, ast.expr] = field(default_factory=dict)
     node: cst.CSTNode | None = None  # the user's expression, for errors
+    # the runtime branches this stage runs under, outermost first:
+    # ((condition name, taken), ...); () for a stage that always runs
+    guard: tuple[tuple[str, bool], ...] = ()
 
 
 class SetItem(ast.expr):
@@ -546,6 +550,9 @@ class Stager:
         )
 
     def statement(self, node: cst.BaseSmallStatement) -> None:
+        if self.lower.consts:  # a finished loop's variable, assigned anew
+            for name in _assigned_names(node):
+                self.lower.consts.pop(name, None)
         if isinstance(node, cst.Assign):
             self.assign([t.target for t in node.targets], node.value)
         elif isinstance(node, cst.AnnAssign):
@@ -596,7 +603,30 @@ class Stager:
         statements = list(self.function.body.body)
         if isinstance(self.function.body, cst.SimpleStatementSuite):
             statements = [self.function.body]
+        returned = self.block(statements, last=True)
+        if returned is None:
+            raise self.source.error(
+                self.function.name,
+                "the function has no `return` at its end",
+                "return the value to differentiate",
+            )
+        return returned
+
+    def block(
+        self, statements: Sequence[cst.BaseStatement], last: bool
+    ) -> tuple[list[ast.expr], bool] | None:
+        """Stage `statements`; what a `return` among them returns (if `last`)."""
         for i, line in enumerate(statements):
+            final = last and i == len(statements) - 1
+            if isinstance(line, cst.For):
+                self.unrolled(line)
+                continue
+            if isinstance(line, cst.If):
+                # the branch is known now: a `return` in it ends the function
+                returned = self.static_if(line, last)
+                if returned is not None:
+                    return returned
+                continue
             if not isinstance(
                 line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)
             ):
@@ -606,8 +636,7 @@ class Stager:
                 raise self.source.error(line, f"{what} are not supported", hint)
             for j, small in enumerate(line.body):
                 if isinstance(small, cst.Return):
-                    last = i == len(statements) - 1 and j == len(line.body) - 1
-                    if not last:
+                    if not (final and j == len(line.body) - 1):
                         raise self.source.error(
                             small,
                             "`return` must be the last statement",
@@ -615,11 +644,136 @@ class Stager:
                         )
                     return self.returned(small)
                 self.statement(small)
-        raise self.source.error(
-            self.function.name,
-            "the function has no `return` at its end",
-            "return the value to differentiate",
-        )
+        return None
+
+    def _suite(self, suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+        if isinstance(suite, cst.SimpleStatementSuite):
+            return [suite]
+        return list(suite.body)
+
+    def unrolled(self, node: cst.For) -> None:
+        """A loop with a static trip count, staged once per iteration."""
+        variable = loops.check_body(self, node)
+        body = self._suite(node.body)
+        for value in loops.iterations(self, node):
+            if isinstance(value, int):
+                self.lower.consts[variable] = value
+            else:
+                self.lower.consts.pop(variable, None)
+                self.assign([node.target], value)
+            self.block(body, last=False)
+
+    def runtime_if(
+        self, node: cst.If, final: bool
+    ) -> tuple[list[ast.expr], bool] | None:
+        """Both branches staged under a guard; names either assigns merge after."""
+        test = self.lowered(node.test)
+        if self.is_varied(test) and not isinstance(test, (ast.Compare, ast.BoolOp)):
+            raise self.source.error(
+                node.test,
+                "a branch on a value being differentiated needs a comparison",
+                "write the condition as a comparison, e.g. `if a > 0:`",
+            )
+        if isinstance(test, ast.Name) and test.id in self.bound:
+            condition = test.id
+        else:
+            condition = self.emit(test, None, {}, {}, self.fresh("cond")).id
+            self.varied.discard(condition)
+        before = dict(self.env)
+        arms = []
+        for taken, suite in ((True, node.body), (False, node.orelse)):
+            self.env.clear()
+            self.env.update(before)
+            start = len(self.stages)
+            if isinstance(suite, cst.If):  # elif
+                returned = self.static_if(suite, final)
+            elif isinstance(suite, cst.Else):
+                returned = self.block(self._suite(suite.body), final)
+            elif suite is not None:
+                returned = self.block(self._suite(suite), final)
+            else:
+                returned = None
+            arms.append((dict(self.env), returned, start))
+        for taken, (_, _, start), end in zip(
+            (True, False), arms, (arms[1][2], len(self.stages)), strict=True
+        ):
+            for stage in self.stages[start:end]:
+                stage.guard = ((condition, taken), *stage.guard)
+        (then_env, then_out, _), (else_env, else_out, _) = arms
+        if (then_out is None) != (else_out is None):
+            at = node if then_out is None else node.orelse
+            raise self.source.error(
+                at,
+                "`return` in only one branch of an `if` is not supported",
+                "assign the result in both branches and return it after the `if`",
+            )
+        self.env.clear()
+        merged = [n for n in then_env if n in else_env and then_env[n] != else_env[n]]
+        self.env.update({n: v for n, v in then_env.items() if n in else_env})
+        for name in merged:
+            self.env[name] = self._merge(
+                name, condition, then_env[name], else_env[name], arms
+            )
+        if then_out is None:
+            return None
+        return self._merge_outputs(node, condition, then_out, else_out, arms)
+
+    def _merge(self, name, condition, then_value, else_value, arms) -> str:
+        """`name` after the `if`: one new version assigned at the end of each arm."""
+        merged = self.fresh(name)
+        varied = then_value in self.varied or else_value in self.varied
+        else_start = arms[1][2]
+        for taken, value in ((True, then_value), (False, else_value)):
+            source = ast.Name(value, ast.Load())
+            stage = Stage(merged, source, None)
+            if varied:
+                stage = Stage(merged, source, "pos", {"x": source})
+            stage.guard = ((condition, taken),)
+            at = else_start if taken else len(self.stages)
+            self.stages.insert(at, stage)
+            if taken:
+                else_start += 1
+        arms[1] = (arms[1][0], arms[1][1], else_start)
+        if varied:
+            self.varied.add(merged)
+        return merged
+
+    def _merge_outputs(self, node, condition, then_out, else_out, arms):
+        (then_values, then_tuple), (else_values, else_tuple) = then_out, else_out
+        if then_tuple != else_tuple or len(then_values) != len(else_values):
+            raise self.source.error(
+                node,
+                "the branches of this `if` return different numbers of values",
+                "return the same number of values from each branch",
+            )
+        names = []
+        for i, (a, b) in enumerate(zip(then_values, else_values, strict=True)):
+            if not (isinstance(a, ast.Name) and isinstance(b, ast.Name)):
+                raise self.source.error(
+                    node,
+                    "a branch returns a constant; bpgen merges returned names only",
+                    "assign the value to a name in each branch and return it after",
+                )
+            base = self.out_name if len(then_values) == 1 else f"{self.out_name}{i}"
+            merged = self._merge(base, condition, a.id, b.id, arms)
+            names.append(ast.Name(merged, ast.Load()))
+        return names, then_tuple
+
+    def static_if(
+        self, node: cst.If, final: bool
+    ) -> tuple[list[ast.expr], bool] | None:
+        """Only the branch taken by a condition known while staging."""
+        try:
+            taken = bool(loops.static_value(self, node.test))
+        except LookupError:
+            raise loops.runtime(self, node.test, "this condition") from None
+        if taken:
+            return self.block(self._suite(node.body), final)
+        if isinstance(node.orelse, cst.If):  # elif
+            return self.static_if(node.orelse, final)
+        if isinstance(node.orelse, cst.Else):
+            return self.block(self._suite(node.orelse.body), final)
+        return None
 
     def returned(self, node: cst.Return) -> tuple[list[ast.expr], bool]:
         if node.value is None:
@@ -633,6 +787,22 @@ class Stager:
         if isinstance(value, ast.Name) or not self.is_varied(value):
             return [self.atom(value)], False
         return [self.atom(value, self.fresh(self.out_name))], False
+
+
+def _assigned_names(node: cst.BaseSmallStatement) -> list[str]:
+    targets: list[cst.BaseExpression] = []
+    if isinstance(node, cst.Assign):
+        targets = [t.target for t in node.targets]
+    elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+        targets = [node.target]
+    names = []
+    for target in targets:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            items = [e.value for e in target.elements]
+            names += [item.value for item in items if isinstance(item, cst.Name)]
+        elif isinstance(target, cst.Name):
+            names.append(target.value)
+    return names
 
 
 def origin(node: ast.AST) -> cst.CSTNode | None:

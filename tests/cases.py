@@ -119,6 +119,18 @@ _CASES = [
         "rnn_step",
         _args(_normal(3, 4), _normal(3, 5), _normal(4, 5), _normal(5, 5), _normal(5)),
     ),
+    Case("newton", "newton_sqrt", _floats(2.0)),
+    Case(
+        "rnn3",
+        "rnn3",
+        _args(
+            _normal(2, 3, 4),
+            _normal(2, 5),
+            lambda rng: 0.4 * rng.standard_normal((4, 5)),
+            lambda rng: 0.4 * rng.standard_normal((5, 5)),
+            _normal(5),
+        ),
+    ),
 ]
 
 # Every NumPy sample has a twin with its shapes declared (samples/*_shaped.py),

@@ -1,0 +1,285 @@
+"""Control flow: static loops unrolled, branches decided while reading.
+
+Every gradient is checked numerically in float64; what is refused is refused
+with a located error.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bpgen
+from bpgen.check import check_gradients
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+SCALAR = {
+    "iter_third_pow1": """
+        def f(a):
+            out = 1
+            for i in range(3):
+                out = out * a
+            return out
+    """,
+    "iter_third_pow2": """
+        def f(a):
+            out = a
+            for i in range(3 - 1):
+                out = out * a
+            return out
+    """,
+    "superfor_iterpower": """
+        def f(a):
+            for i in range(2):
+                for j in range(3):
+                    a = a * a
+            return a
+    """,
+    "super_iterpower": """
+        def f(a):
+            for i in range(3):
+                a = a * a * a
+            return a
+    """,
+    "loop_variable_in_body": """
+        def f(a, b):
+            s = 0.0
+            for k in range(1, 7, 2):
+                s = s + k * a * b**k
+            return s
+    """,
+    "accumulate": """
+        def f(a, b):
+            s = 0.0
+            for k in range(4):
+                s += a * b
+                s *= b
+            return s
+    """,
+    "static_if_first_iteration": """
+        def f(x, w):
+            for t in range(3):
+                if t == 0:
+                    s = x * w
+                elif t == 1:
+                    s = s + w
+                else:
+                    s = s * w + x
+            return s
+    """,
+    "loop_over_tuple": """
+        import math
+
+        def f(a, b, c):
+            s = 0.0
+            for v in (a, b * c, c):
+                s = s + math.sin(v) * v
+            return s
+    """,
+    "static_if_returns": """
+        DEPTH = 2
+
+        def f(a):
+            if 2 > 1:
+                return a * a
+            return a
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCALAR))
+def test_scalar_loops(name):
+    source = textwrap.dedent(SCALAR[name])
+    params = source.split("def f(")[1].split(")")[0].split(", ")
+    args = [0.7 + 0.1 * i for i in range(len(params))]
+    check_gradients(source, args, "f")
+
+
+def test_rnn_over_three_steps_shares_weights():
+    source = textwrap.dedent(
+        """
+        import numpy as np
+
+        def rnn(x, h0, Wx, Wh, b):
+            h = h0
+            hs = 0.0
+            for t in range(3):
+                h = np.tanh(x[:, t, :] @ Wx + h @ Wh + b)
+                hs = hs + h
+            return np.sum(hs * hs)
+        """
+    )
+    rng = np.random.default_rng(0)
+    N, T, D, H = 2, 3, 4, 5
+    args = [
+        rng.standard_normal((N, T, D)),
+        rng.standard_normal((N, H)),
+        0.3 * rng.standard_normal((D, H)),
+        0.3 * rng.standard_normal((H, H)),
+        rng.standard_normal(H),
+    ]
+    code = check_gradients(source, args, "rnn")
+    backward = code.split("def rnn_backward")[1]
+    # the shared weights' gradient is accumulated over the three steps
+    assert backward.count("dWh +=") + backward.count("dWh = dWh +") == 2
+    shaped = {"x": "N T D", "h0": "N H", "Wx": "D H", "Wh": "H H", "b": "H"}
+    code = check_gradients(source, args, "rnn", shapes=shaped)
+    assert "dt3 @ Wh.T" in code or "@ Wh.T" in code
+
+
+def test_power_iteration_unrolled():
+    source = textwrap.dedent(
+        """
+        import numpy as np
+
+        def rayleigh(A, v):
+            for _ in range(4):
+                w = A @ v
+                v = w / np.sqrt(np.sum(w * w))
+            return v @ (A @ v)
+        """
+    )
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((4, 4))
+    args = [A + A.T, rng.standard_normal(4)]
+    check_gradients(source, args, "rayleigh")
+
+
+def _refusal(source: str) -> bpgen.BpgenError:
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(textwrap.dedent(source), "f", filename="m.py")
+    return info.value
+
+
+REFUSED = {
+    "runtime_trip_count": (
+        """
+        def f(a, n):
+            for i in range(n):
+                a = a * a
+            return a
+        """,
+        "trip count is known only at run time",
+        3,
+    ),
+    "runtime_condition": (
+        """
+        def f(a):
+            if a > 0:
+                a = a * 3.0
+            return a
+        """,
+        "condition is known only at run time",
+        3,
+    ),
+    "break": (
+        """
+        def f(a):
+            for i in range(3):
+                a = a * a
+                break
+            return a
+        """,
+        "`break` is not supported",
+        5,
+    ),
+    "return_in_loop": (
+        """
+        def f(a):
+            for i in range(3):
+                return a
+            return a
+        """,
+        "`return` inside a loop",
+        4,
+    ),
+    "loop_variable_assigned": (
+        """
+        def f(a):
+            for i in range(3):
+                i = a
+            return a
+        """,
+        "loop variable `i` is assigned",
+        4,
+    ),
+    "too_long": (
+        """
+        def f(a):
+            for i in range(100):
+                a = a * 1.01
+            return a
+        """,
+        "runs 100 times",
+        3,
+    ),
+    "while": (
+        """
+        def f(a):
+            while a > 1:
+                a = a * 0.5
+            return a
+        """,
+        "`while` loops are not supported",
+        3,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refusals_are_located(name):
+    source, message, line = REFUSED[name]
+    error = _refusal(source)
+    assert message in str(error), str(error)
+    assert error.lineno == line, (error.lineno, str(error))
+    assert error.hint
+
+
+def test_loop_variable_after_the_loop_is_its_last_value():
+    source = textwrap.dedent(
+        """
+        def f(a):
+            for i in range(3):
+                a = a * 2.0
+            return a * i
+        """
+    )
+    code = check_gradients(source, [0.5], "f")
+    assert "out = a_3 * 2\n" in code, code
+
+
+# -- higher order: the generated backward is valid input --------------------------
+
+
+def _gradient_program(code: str, name: str, params: str, result: str) -> str:
+    """`name_forward`'s body then `name_backward`'s (dout = 1.0) as one function."""
+    forward = code.split(f"def {name}_forward({params}):\n")[1].split("\n\n\n")[0]
+    backward = code.split(f"def {name}_backward(dout, cache):\n")[1].split("\n\n\n")[0]
+    lines = [line for line in forward.splitlines()[1:] if "return " not in line]
+    lines.append("    dout = 1.0")
+    lines += [line for line in backward.splitlines()[2:] if "return " not in line]
+    header = "import math\n\n\n" if "math." in code else ""
+    body = "\n".join(lines)
+    # float parameters: the backward's `dv += ...` then updates a float, not an array
+    floats = ", ".join(f"{p}: float" for p in params.split(", "))
+    return f"{header}def grad({floats}):\n{body}\n    return {result}\n"
+
+
+def test_second_order_of_the_staged_example():
+    source = (SAMPLES / "staged.py").read_text()
+    code = bpgen.generate(source, "f")
+    gradient = _gradient_program(code, "f", "x, y", "dx")
+    # the Hessian's first row, checked against differences of the gradient
+    second = check_gradients(gradient, [0.3, -0.4], "grad")
+    assert "def grad_backward(" in second
+
+
+def test_second_order_through_an_unrolled_loop():
+    source = (SAMPLES / "newton.py").read_text()
+    code = bpgen.generate(source, "newton_sqrt")
+    gradient = _gradient_program(code, "newton_sqrt", "a", "da")
+    check_gradients(gradient, [2.3], "grad")
