@@ -667,8 +667,10 @@ class Stager:
         self, node: cst.If, final: bool
     ) -> tuple[list[ast.expr], bool] | None:
         """Both branches staged under a guard; names either assigns merge after."""
-        test = self.lowered(node.test)
-        if self.is_varied(test) and not isinstance(test, (ast.Compare, ast.BoolOp)):
+        test = self.condition(node.test)
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        comparison = isinstance(test, (ast.Compare, ast.BoolOp)) or negated
+        if self.is_varied(test) and not comparison:
             raise self.source.error(
                 node.test,
                 "a branch on a value being differentiated needs a comparison",
@@ -681,7 +683,7 @@ class Stager:
             self.varied.discard(condition)
         before = dict(self.env)
         arms = []
-        for taken, suite in ((True, node.body), (False, node.orelse)):
+        for suite in (node.body, node.orelse):
             self.env.clear()
             self.env.update(before)
             start = len(self.stages)
@@ -701,7 +703,7 @@ class Stager:
                 stage.guard = ((condition, taken), *stage.guard)
         (then_env, then_out, _), (else_env, else_out, _) = arms
         if (then_out is None) != (else_out is None):
-            at = node if then_out is None else node.orelse
+            at = node if then_out is None or node.orelse is None else node.orelse
             raise self.source.error(
                 at,
                 "`return` in only one branch of an `if` is not supported",
@@ -718,25 +720,81 @@ class Stager:
             return None
         return self._merge_outputs(node, condition, then_out, else_out, arms)
 
+    def condition(self, node: cst.BaseExpression) -> ast.expr:
+        """An `if` test: `and`, `or` and `not` of comparisons are Python's here."""
+        if isinstance(node, cst.BooleanOperation):
+            op = ast.And() if isinstance(node.operator, cst.And) else ast.Or()
+            value = ast.BoolOp(
+                op, [self.condition(node.left), self.condition(node.right)]
+            )
+        elif isinstance(node, cst.UnaryOperation) and isinstance(
+            node.operator, cst.Not
+        ):
+            value = ast.UnaryOp(ast.Not(), self.condition(node.expression))
+        else:
+            return self.lowered(node)
+        value.bp_node = node  # type: ignore[attr-defined]
+        return value
+
     def _merge(self, name, condition, then_value, else_value, arms) -> str:
-        """`name` after the `if`: one new version assigned at the end of each arm."""
-        merged = self.fresh(name)
+        """`name` after the `if`: one version both arms assign. An arm that
+        computes its value itself assigns it under that name; an arm that
+        keeps an older value copies it (`a_2 = a`)."""
+        values = (then_value, else_value)
+        bounds = ((arms[0][2], arms[1][2]), (arms[1][2], len(self.stages)))
+        own = [
+            self._own(value, (condition, taken), bounds[i], arms[i][0], name)
+            for i, (taken, value) in enumerate(
+                ((True, then_value), (False, else_value))
+            )
+        ]
+        if own[0] is not None:
+            merged = then_value
+        elif own[1] is not None:
+            merged = else_value
+        else:
+            merged = self.fresh(name)
         varied = then_value in self.varied or else_value in self.varied
-        else_start = arms[1][2]
-        for taken, value in ((True, then_value), (False, else_value)):
+        for i, taken in enumerate((True, False)):
+            value = values[i]
+            if value == merged:
+                continue
+            if own[i] is not None:
+                self._rename(own[i], bounds[i][1], value, merged)
+                continue
             source = ast.Name(value, ast.Load())
             stage = Stage(merged, source, None)
             if varied:
                 stage = Stage(merged, source, "pos", {"x": source})
             stage.guard = ((condition, taken),)
-            at = else_start if taken else len(self.stages)
-            self.stages.insert(at, stage)
-            if taken:
-                else_start += 1
-        arms[1] = (arms[1][0], arms[1][1], else_start)
+            self.stages.insert(bounds[i][1], stage)
+            if taken:  # the else arm moves down one
+                arms[1] = (arms[1][0], arms[1][1], arms[1][2] + 1)
+                bounds = (bounds[0], (bounds[1][0] + 1, bounds[1][1] + 1))
         if varied:
             self.varied.add(merged)
         return merged
+
+    def _own(self, value, arm, bounds, env, name) -> int | None:
+        """Where the arm computes `value` itself, if no other name holds it."""
+        if value in self.views or any(v == value for n, v in env.items() if n != name):
+            return None
+        for k in range(*bounds):
+            stage = self.stages[k]
+            if stage.target == value and stage.guard == (arm,):
+                return k
+        return None
+
+    def _rename(self, start: int, end: int, old: str, new: str) -> None:
+        for stage in self.stages[start:end]:
+            if stage.target == old:
+                stage.target = new
+            for node in [stage.value, *stage.inputs.values(), *stage.params.values()]:
+                for child in ast.walk(node):
+                    if isinstance(child, ast.Name) and child.id == old:
+                        child.id = new
+        if old in self.varied:
+            self.varied.add(new)
 
     def _merge_outputs(self, node, condition, then_out, else_out, arms):
         (then_values, then_tuple), (else_values, else_tuple) = then_out, else_out
@@ -766,7 +824,7 @@ class Stager:
         try:
             taken = bool(loops.static_value(self, node.test))
         except LookupError:
-            raise loops.runtime(self, node.test, "this condition") from None
+            return self.runtime_if(node, final)
         if taken:
             return self.block(self._suite(node.body), final)
         if isinstance(node.orelse, cst.If):  # elif

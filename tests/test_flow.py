@@ -169,11 +169,11 @@ REFUSED = {
     "runtime_condition": (
         """
         def f(a):
-            if a > 0:
+            if a:
                 a = a * 3.0
             return a
         """,
-        "condition is known only at run time",
+        "a branch on a value being differentiated needs a comparison",
         3,
     ),
     "break": (
@@ -283,3 +283,167 @@ def test_second_order_through_an_unrolled_loop():
     code = bpgen.generate(source, "newton_sqrt")
     gradient = _gradient_program(code, "newton_sqrt", "a", "da")
     check_gradients(gradient, [2.3], "grad")
+
+
+# -- branches decided at run time --------------------------------------------------
+
+BRANCHES = {
+    "overwrite_if": """
+        def f(a):
+            if a > 0:
+                a = a * 3.0
+            else:
+                a = a * 2.0
+            return a
+    """,
+    "nested_if": """
+        def f(a):
+            if a > 0:
+                if a < 10:
+                    a = a * a
+            else:
+                a = 3.0 * a
+            return a
+    """,
+    "multiarg_if": """
+        def f(a):
+            if a * a / 3.0 > 0:
+                b = 3.0
+            else:
+                b = 4.0
+            a = a * b
+            if a < b - a * b:
+                a = a * a
+            elif a > b + 3.0 * a:
+                if a / 2.0 < 0:
+                    a = a / b
+                else:
+                    a = a * b
+            else:
+                a = -a
+            return a
+    """,
+    "one_arm_reads_another_input": """
+        import math
+
+        def f(a, b):
+            s = a * 2.0
+            if a > b:
+                s = s * math.exp(b)
+            return s * a
+    """,
+    "return_in_both_arms": """
+        import math
+
+        def f(a, b):
+            t = a * b
+            if t > 1.0:
+                return math.log(t)
+            else:
+                return t - 1.0
+    """,
+    "cond_in_unrolled_loop": """
+        def f(a):
+            for i in range(3):
+                if a < 20:
+                    a = a * a
+            return a
+    """,
+    "bool_op_condition": """
+        def f(a, b):
+            if a > 0 and b > 0:
+                c = a * b
+            else:
+                c = a + b
+            return c * c
+    """,
+}
+
+POINTS = [(-1.3, 0.4), (0.6, 0.3), (1.7, -0.8), (4.2, 2.5), (-2.5, -0.7)]
+
+
+@pytest.mark.parametrize("name", sorted(BRANCHES))
+@pytest.mark.parametrize("point", range(len(POINTS)))
+def test_scalar_branches(name, point):
+    source = textwrap.dedent(BRANCHES[name])
+    params = source.split("def f(")[1].split(")")[0].split(", ")
+    check_gradients(source, list(POINTS[point][: len(params)]), "f")
+
+
+def test_branch_reads_like_the_forward():
+    code = bpgen.generate(textwrap.dedent(BRANCHES["overwrite_if"]), "f")
+    backward = code.split("def f_backward")[1]
+    assert "    if cond:\n        # " in backward and "    else:\n" in backward
+    forward = code.split("def f_forward")[1].split("def f_backward")[0]
+    assert "cond = a > 0\n    if cond:\n" in forward
+
+
+def test_gradient_started_in_one_arm_is_zero_in_the_other():
+    source = textwrap.dedent(BRANCHES["one_arm_reads_another_input"])
+    code = check_gradients(source, [0.2, 0.9], "f")
+    assert "db = 0.0" in code, code
+    check_gradients(source, [0.9, 0.2], "f")
+
+
+def test_array_branch_on_a_scalar_condition():
+    source = textwrap.dedent(
+        """
+        import numpy as np
+
+        def f(x, W, scale):
+            h = x @ W
+            if np.sum(h) > 0:
+                h = np.tanh(h) * scale
+            else:
+                y = np.exp(h)
+                h = y / np.sum(y)
+            return np.sum(h * h)
+        """
+    )
+    rng = np.random.default_rng(3)
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        args = [rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), 1.5]
+        check_gradients(source, args, "f")
+
+
+def test_branch_on_a_flag_parameter():
+    source = textwrap.dedent(
+        """
+        import numpy as np
+
+        def f(x, w, train):
+            if train:
+                y = x * w
+            else:
+                y = x + w
+            return np.sum(y * y)
+        """
+    )
+    rng = np.random.default_rng(5)
+    for train in (True, False):
+        args = [rng.standard_normal(4), rng.standard_normal(4), train]
+        check_gradients(source, args, "f", ["x", "w"])
+
+
+def test_return_in_one_branch_only_is_refused():
+    error = _refusal(
+        """
+        def f(a):
+            if a > 0:
+                return a
+            a = a * 2.0
+            return a
+        """
+    )
+    assert "`return`" in str(error) and error.lineno in (3, 4), str(error)
+
+
+def test_second_order_through_a_branch():
+    source = textwrap.dedent(BRANCHES["overwrite_if"]).replace("(a)", "(a: float)", 1)
+    code = bpgen.generate(source, "f")
+    assert "def f_backward" in code
+    # the generated forward+backward of a branch is itself accepted input
+    gradient = _gradient_program(code, "f", "a", "da")
+    for a in (-0.7, 0.9):
+        check_gradients(gradient, [a], "grad")
