@@ -447,3 +447,40 @@ def test_second_order_through_a_branch():
     gradient = _gradient_program(code, "f", "a", "da")
     for a in (-0.7, 0.9):
         check_gradients(gradient, [a], "grad")
+
+
+# -- the README shows the samples beside what bpgen writes --------------------------
+
+
+def _columns(block: str, width: int) -> tuple[str, str]:
+    lines = block.splitlines()
+    left = "\n".join(line[:width].rstrip() for line in lines)
+    right = "\n".join(line[width:].strip() for line in lines)
+    return left, right
+
+
+def _in_order(column: str, text: str) -> bool:
+    at = 0
+    for line in column.splitlines():
+        if not line.strip() or line.startswith("# ..."):
+            continue
+        at = text.find(line.strip(), at)
+        if at < 0:
+            return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "sample, generated, width",
+    [("piecewise", "piecewise", 43), ("rnn3", "rnn3_shaped", 52)],
+)
+def test_readme_branches_and_loops(sample, generated, width):
+    readme = (SAMPLES.parent / "README.md").read_text()
+    section = readme[readme.index("## Branches and loops") :]
+    marker = f"def {sample}("
+    start = section.index("```python\n", section.index(marker) - 200)
+    block = section[start + len("```python\n") : section.index("```", start + 10)]
+    left, right = _columns(block, width)
+    assert _in_order(left, (SAMPLES / f"{sample}.py").read_text()), left
+    code = bpgen.generate((SAMPLES / f"{generated}.py").read_text(), sample)
+    assert _in_order(right, code[code.index(f"def {sample}_backward") :]), right
