@@ -605,7 +605,7 @@ class Reverse:
             arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
         floats = program.floats | program.float_params
         fixes = handout.hand_out(
-            statements, returns, program.wrt, floats, arrays, program.scalar
+            statements, returns, program.wrt, floats, arrays, program.scalar, branched
         )
         note = "new arrays the caller may write into, a float for a float"
         blocks.append(Block(note=note, statements=fixes))
@@ -740,6 +740,8 @@ def _cache_shapes(
     so the array itself can be freed after the forward pass."""
     candidates = set(cache) - set(program.params)
     candidates -= {c for b in blocks if b.statements for c, _ in b.where()}
+    # a value only one branch makes has no shape to take on the other
+    candidates -= {stage.target for stage in program.stages if stage.guard}
     statements = [s for b in blocks for s in b.statements]
     for statement in statements:
         candidates -= _full_reads(statement, candidates)

@@ -484,3 +484,109 @@ def test_readme_branches_and_loops(sample, generated, width):
     assert _in_order(left, (SAMPLES / f"{sample}.py").read_text()), left
     code = bpgen.generate((SAMPLES / f"{generated}.py").read_text(), sample)
     assert _in_order(right, code[code.index(f"def {sample}_backward") :]), right
+
+
+def test_branch_around_softmax_and_centring():
+    source = textwrap.dedent(
+        """
+        import numpy as np
+
+        def f(x, g, normalise):
+            if normalise:
+                m = x - np.mean(x, axis=1, keepdims=True)
+                v = np.var(x, axis=1, keepdims=True)
+                y = m / np.sqrt(v + 1e-5) * g
+            else:
+                e = np.exp(x - np.max(x, axis=1, keepdims=True))
+                y = e / np.sum(e, axis=1, keepdims=True) * g
+            return y
+        """
+    )
+    for normalise in (True, False):
+        rng = np.random.default_rng(int(normalise))
+        args = [rng.standard_normal((3, 4)), rng.standard_normal(4), normalise]
+        check_gradients(source, args, "f", ["x", "g"])
+        shapes = {"x": "N D", "g": "D", "normalise": ""}
+        check_gradients(source, args, "f", ["x", "g"], shapes=shapes)
+
+
+# -- random programs with branches, checked away from their switch points -----------
+
+_OPS = [
+    "{a} * {b}",
+    "{a} + {b}",
+    "{a} - {b}",
+    "math.sin({a})",
+    "{a} * {a}",
+    "math.exp(-{a} * {a})",
+]
+
+
+def _random_branchy(rng: np.random.Generator) -> str:
+    """f(a, b): assignments to a and b under ifs nested up to two deep; each
+    condition's distance from its switch point is appended to `_margins`."""
+    lines: list[str] = []
+
+    def block(depth: int, indent: str) -> None:
+        for _ in range(int(rng.integers(1, 3))):
+            if depth < 2 and rng.random() < 0.5:
+                left, bound = rng.choice(["a", "b"]), f"{rng.normal():.3f}"
+                lines.append(f"{indent}_margins.append({left} - {bound})")
+                lines.append(f"{indent}if {left} > {bound}:")
+                block(depth + 1, indent + "    ")
+                if rng.random() < 0.7:
+                    lines.append(f"{indent}else:")
+                    block(depth + 1, indent + "    ")
+                continue
+            op = _OPS[rng.integers(len(_OPS))]
+            value = op.format(a=rng.choice(["a", "b"]), b=rng.choice(["a", "b"]))
+            lines.append(f"{indent}{rng.choice(['a', 'b'])} = {value}")
+
+    block(0, "    ")
+    body = "\n".join(lines)
+    return f"import math\n\n\ndef f(a, b, _margins):\n{body}\n    return a * b\n"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_programs_with_branches(seed):
+    rng = np.random.default_rng(seed)
+    instrumented = _random_branchy(rng)
+    source = instrumented.replace(", _margins)", ")")
+    source = "\n".join(line for line in source.splitlines() if "_margins" not in line)
+    scope: dict = {}
+    exec(compile(instrumented, "<program>", "exec"), scope)
+    checked = 0
+    for _ in range(4):
+        point = [float(v) for v in rng.normal(size=2) * 1.5]
+        margins: list[float] = []
+        scope["f"](*point, margins)
+        if margins and min(abs(m) for m in margins) < 1e-2:
+            continue  # too near a switch point for central differences
+        check_gradients(source, point, "f")
+        checked += 1
+    assert checked, instrumented
+
+
+def test_gradient_from_a_branch_never_shares_dout():
+    source = textwrap.dedent(
+        """
+        import numpy as np
+
+        def f(x, flag):
+            if flag:
+                y = x + 0.0
+            else:
+                y = np.zeros_like(x) + x * 2.0
+            return y
+        """
+    )
+    code = bpgen.generate(source, "f", ["x"])
+    namespace: dict = {}
+    exec(compile(code, "<generated>", "exec"), namespace)
+    for flag in (True, False):
+        x = np.arange(3.0)
+        out, cache = namespace["f_forward"](x, flag)
+        dout = np.ones(3)
+        (dx,) = namespace["f_backward"](dout, cache)
+        assert not np.shares_memory(dx, dout)
+        np.testing.assert_allclose(dx, np.ones(3) * (1.0 if flag else 2.0))
