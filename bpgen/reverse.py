@@ -484,7 +484,9 @@ class Reverse:
         while i < len(stages):
             stage = stages[i]
             if len(stage.guard) == depth:
-                if stage.gate is not None and stage.target in self.grad:
+                # a gradient the other branch started is not one on this path
+                reached = self.grad.get(stage.target) in self.assigned
+                if stage.gate is not None and reached:
                     self.stage(stage)
                 i += 1
                 continue

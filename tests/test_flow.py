@@ -349,6 +349,21 @@ BRANCHES = {
                     a = a * a
             return a
     """,
+    "kept_in_one_arm_dead_after": """
+        import math
+
+        def f(a, b):
+            if b > 0.093:
+                if b > -0.272:
+                    a = b + b
+                else:
+                    b = math.sin(b)
+                    a = math.exp(-b * b)
+                b = a * a
+            else:
+                b = math.exp(-b * b)
+            return a * b
+    """,
     "bool_op_condition": """
         def f(a, b):
             if a > 0 and b > 0:
