@@ -669,7 +669,8 @@ class Stager:
         """Both branches staged under a guard; names either assigns merge after."""
         test = self.condition(node.test)
         negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-        comparison = isinstance(test, (ast.Compare, ast.BoolOp)) or negated
+        # a flag (`if train:`) or a comparison; the branch taken carries no gradient
+        comparison = isinstance(test, (ast.Compare, ast.BoolOp, ast.Name)) or negated
         if self.is_varied(test) and not comparison:
             raise self.source.error(
                 node.test,
@@ -959,7 +960,8 @@ def stage(
             at = next(p for p in params if p.name.value == name)
             what = "is annotated as integers or booleans"
         else:
-            at = next(s for s in program.stages if name in kinds.names_in(s.value)).node
+            reads = (s for s in program.stages if name in kinds.names_in(s.value))
+            at = next((s.node for s in reads), None) or function  # else a flag
             what = "is used only as a dict, an index, a size or a shape here"
         raise source.error(
             at, f"`{name}` {what}; it has no gradient", f"leave `{name}` out of wrt"

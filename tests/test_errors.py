@@ -34,7 +34,7 @@ REFUSALS = [
     ),
     (
         "if",
-        "def f(x):\n    if x:\n        x = -x\n    return x\n",
+        "def f(x):\n    if x * 2:\n        x = -x\n    return x\n",
         UnsupportedError,
         2,
         7,

@@ -14,6 +14,7 @@ import pytest
 
 import bpgen
 from bpgen.check import check_gradients
+from bpgen.generate import default_wrt
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -169,7 +170,7 @@ REFUSED = {
     "runtime_condition": (
         """
         def f(a):
-            if a:
+            if a * 2.0:
                 a = a * 3.0
             return a
         """,
@@ -439,6 +440,11 @@ def test_branch_on_a_flag_parameter():
     for train in (True, False):
         args = [rng.standard_normal(4), rng.standard_normal(4), train]
         check_gradients(source, args, "f", ["x", "w"])
+        # a flag carries no gradient: left out of the default wrt
+        check_gradients(source, args, "f")
+    assert default_wrt(source, "f") == ["x", "w"]
+    with pytest.raises(bpgen.BpgenError, match="`train`"):
+        bpgen.generate(source, "f", ["x", "train"])
 
 
 def test_return_in_one_branch_only_is_refused():
