@@ -295,13 +295,15 @@ def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
                 scalars={p for p, shape in declared.items() if shape == ()},
                 labels=labels,
             )
-            if options.shift:
+            # the rewrites below match straight-line patterns, not branches
+            straight = not any(stage.guard for stage in program.stages)
+            if options.shift and straight:
                 program = shift.drop_shift_gradients(program)
-            if options.centre:
+            if options.centre and straight:
                 program = centre.reuse_centring(program)
             known = dims.infer(program, declared, error)
             inferred = shapes.infer(program, known)
-            if options.xent:
+            if options.xent and straight:
                 program = xent.fuse(program, inferred)
             backward = reverse.Reverse(program, inferred, options, error).run()
         except BpgenError as refusal:

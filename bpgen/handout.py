@@ -90,23 +90,35 @@ def hand_out(
     floats: set[str],
     arrays: set[str],
     scalar: bool = False,
+    branched: bool = False,
 ) -> list[ast.stmt]:
     """Statements that make each returned gradient safe (often none).
 
     `returns[i]` is the gradient of `params[i]`; `floats` are the values
     proven floats, `arrays` parameters proven arrays. In a `scalar` (pure
     float) backward only a gradient that may be `dout` itself (a 0-d array
-    dout) needs a fix: arithmetic on it already gives a float.
+    dout) needs a fix: arithmetic on it already gives a float. A `branched`
+    backward is read as one path here: a gradient counts as shared (or as
+    a possible 0-d array) when any assignment, on any branch, makes it so.
     """
     memory = _Memory(set(returns))
     pure: dict[str, bool] = {}  # arithmetic on floats only, so far
+    # on some path: a foreign value, a value that may be a 0-d array
+    foreign: set[str] = set()
+    makers: set[str] = set()
     for statement in statements:
         if isinstance(statement, ast.Assign) and isinstance(
             statement.targets[0], ast.Name
         ):
             name = statement.targets[0].id
             memory.assign(name, statement.value)
-            pure[name] = _pure_float(statement.value, floats)
+            pure[name] = _pure_float(statement.value, floats) and (
+                not branched or pure.get(name, True)
+            )
+            if not memory.base[name].startswith("new "):
+                foreign.add(name)
+            if memory.maker[name]:
+                makers.add(name)
         elif isinstance(statement, ast.AugAssign) and isinstance(
             statement.target, ast.Name
         ):
@@ -118,10 +130,13 @@ def hand_out(
     for grad, param in zip(returns, params, strict=True):
         base = memory.base.get(grad, grad)
         shared = not base.startswith("new ") or base in seen
+        # a branch may make a float on one path and a 0-d array on another:
+        # np.positive hands out a float for either
+        shared = shared or (branched and grad in foreign | makers)
         seen.add(base)
         load = ast.Name(grad, ast.Load())
         if scalar:
-            if base.startswith("new "):
+            if base.startswith("new ") and not (branched and grad in foreign):
                 continue  # floats are immutable: only a 0-d array dout may be shared
             value: ast.expr = ast.Call(ast.Name("float", ast.Load()), [load], [])
         elif param in floats:

@@ -92,7 +92,7 @@ def numeric_params(
     numeric, read = set(), set()
     for stage in stages:
         numeric.update(_atoms(stage))
-        read |= names_in(stage.value)
+        read |= names_in(stage.value) | {flag for flag, _ in stage.guard}
     for output in outputs:
         numeric |= names_in(output)
     return numeric & set(params), (read | numeric) & set(params)

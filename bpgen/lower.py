@@ -124,6 +124,8 @@ class Lowerer:
     def __init__(self, source: Source, env: dict[str, str]) -> None:
         self.source = source
         self.env = env
+        # loop variables of unrolled loops, bound to their value this iteration
+        self.consts: dict[str, int] = {}
         self.constants: set[str] = set()
         self.modules: set[str] = set()
         self.builtin_gates: set[str] = set()
@@ -156,6 +158,8 @@ class Lowerer:
 
     def _Name(self, node: cst.Name) -> ast.expr:
         name = node.value
+        if name in self.consts:
+            return ast.Constant(self.consts[name])
         if name in self.env:
             return ast.Name(self.env[name], ast.Load())
         if name in ("True", "False", "None"):

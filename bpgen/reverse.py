@@ -32,6 +32,13 @@ class Block:
     stage: Stage | None = None
     note: str | None = None
     statements: list[ast.stmt] = field(default_factory=list)
+    guard: tuple[tuple[str, bool], ...] | None = None  # None: the stage's
+
+    def where(self) -> tuple[tuple[str, bool], ...]:
+        """The runtime branches the statements run under (see Stage.guard)."""
+        if self.guard is not None:
+            return self.guard
+        return self.stage.guard if self.stage is not None else ()
 
 
 @dataclass
@@ -505,6 +512,78 @@ class Reverse:
         same = self.shapes.of(mask.node)[1] == klass == self.shapes.klass.get(atom)
         return mask if same and elementwise else None
 
+    # -- branches ------------------------------------------------------------------
+
+    def region(self, stages: list[Stage], depth: int) -> None:
+        """Undo `stages` (in backward order); runs of one condition are branches."""
+        i = 0
+        while i < len(stages):
+            stage = stages[i]
+            if len(stage.guard) == depth:
+                # a gradient the other branch started is not one on this path
+                reached = self.grad.get(stage.target) in self.assigned
+                if stage.gate is not None and reached:
+                    self.stage(stage)
+                i += 1
+                continue
+            condition = stage.guard[depth][0]
+            j = i
+            while (
+                j < len(stages)
+                and len(stages[j].guard) > depth
+                and stages[j].guard[depth][0] == condition
+            ):
+                j += 1
+            self.branch(stages[i:j], depth)
+            i = j
+
+    def branch(self, stages: list[Stage], depth: int) -> None:
+        """Each arm undone from the same state; a gradient only one arm
+        starts is started at zero in the other, so both leave it defined."""
+        prefix = stages[0].guard[:depth]
+        condition = stages[0].guard[depth][0]
+        assigned, owned, masks_before = set(self.assigned), set(self.owned), self.masks
+        after = {}
+        for taken in (False, True):
+            self.assigned, self.owned = set(assigned), set(owned)
+            self.masks = dict(masks_before)
+            arm = [s for s in stages if s.guard[depth][1] == taken]
+            self.region(arm, depth + 1)
+            after[taken] = (self.assigned, self.owned, self.masks)
+        owner = {grad: var for var, grad in self.grad.items()}
+        local = {stage.target for stage in stages}  # no gradient leaves their arm
+        for taken in (True, False):
+            missing = after[not taken][0] - after[taken][0]
+            missing = sorted(name for name in missing if owner[name] not in local)
+            if not missing:
+                continue
+            block = Block(note="no gradient reaches these on this branch")
+            block.guard = (*prefix, (condition, taken))
+            for name in missing:
+                block.statements.append(
+                    ast.Assign([ast.Name(name, ast.Store())], self._zero(owner[name]))
+                )
+                after[taken][1].add(name)
+            self.blocks.append(block)
+        self.assigned = after[True][0] | after[False][0]
+        self.owned = after[True][1] & after[False][1]
+        then_masks, else_masks = after[True][2], after[False][2]
+        self.masks = {
+            var: then_masks.get(var)
+            if then_masks.get(var) == else_masks.get(var)
+            else None
+            for var in {*then_masks, *else_masks}
+        }
+
+    def _zero(self, var: str) -> ast.expr:
+        program = self.program
+        if program.scalar or var in program.floats | program.float_params:
+            return ast.Constant(0.0)
+        np = ast.Name(NP, ast.Load())
+        return ast.Call(
+            ast.Attribute(np, "zeros_like"), [ast.Name(var, ast.Load())], []
+        )
+
     # -- the whole pass ------------------------------------------------------------
 
     def run(self) -> Backward:
@@ -520,9 +599,8 @@ class Reverse:
                         program.scalar,
                     )
                 self.contribute(output.id, seed)
-        for stage in reversed(stages):
-            if stage.gate is not None and stage.target in self.grad:
-                self.stage(stage)
+        self.region(stages[::-1], 0)
+        branched = any(stage.guard for stage in stages)
         returns = []
         missing = [p for p in program.wrt if p not in self.grad]
         if missing:
@@ -548,11 +626,11 @@ class Reverse:
             returns.append(self.grad[param])
         blocks = self.blocks
         owner = {grad: var for var, grad in self.grad.items()}
-        if self.options.masks and not program.scalar:
+        if self.options.masks and not program.scalar and not branched:
             blocks = masks.mask_in_place(
                 blocks, set(returns), owner, self.shapes, _fresh
             )
-        if self.options.broadcast and not program.scalar:
+        if self.options.broadcast and not program.scalar and not branched:
             blocks = drop_broadcasts(blocks, set(returns), owner, self.shapes)
         if self.options.simplify:
             blocks = propagate_copies(blocks, set(returns))
@@ -565,7 +643,7 @@ class Reverse:
             arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
         floats = program.floats | program.float_params
         fixes = handout.hand_out(
-            statements, returns, program.wrt, floats, arrays, program.scalar
+            statements, returns, program.wrt, floats, arrays, program.scalar, branched
         )
         note = "new arrays the caller may write into, a float for a float"
         blocks.append(Block(note=note, statements=fixes))
@@ -639,7 +717,7 @@ def _live(program: Program) -> list[Stage]:
         drawn = any(getattr(n, "bp_random", False) for n in ast.walk(stage.value))
         if stage.target in needed or drawn:
             kept.append(stage)
-            needed |= _loads(stage.value)
+            needed |= _loads(stage.value) | {c for c, _ in stage.guard}
     return kept[::-1]
 
 
@@ -648,8 +726,10 @@ def _cache(program: Program, stages: list[Stage], blocks: list[Block]) -> list[s
     for block in blocks:
         for statement in block.statements:
             read |= _loads(statement)
+        if block.statements:  # the backward branches as the forward did
+            read |= {condition for condition, _ in block.where()}
     order = [*program.params, *(s.target for s in stages)]
-    return [name for name in order if name in read]
+    return list(dict.fromkeys(name for name in order if name in read))
 
 
 def _shape_of(node: ast.AST) -> str | None:
@@ -697,6 +777,9 @@ def _cache_shapes(
     """Intermediates the backward reads only for their shape: cache the shape,
     so the array itself can be freed after the forward pass."""
     candidates = set(cache) - set(program.params)
+    candidates -= {c for b in blocks if b.statements for c, _ in b.where()}
+    # a value only one branch makes has no shape to take on the other
+    candidates -= {stage.target for stage in program.stages if stage.guard}
     statements = [s for b in blocks for s in b.statements]
     for statement in statements:
         candidates -= _full_reads(statement, candidates)

@@ -410,7 +410,7 @@ MIXED = _src(
 
 
     def loops(x):
-        for i in range(3):
+        while x < 1.0:
             x = x * 2.0
         return x
 
@@ -440,7 +440,7 @@ def test_cli_writes_what_succeeded_and_reports_every_refusal(tmp_path):
     target = tmp_path / "mixed_grad.py"
     status, out, err = _cli([str(source), "-o", str(target)])
     assert status == 1
-    assert f"{source}:9:5: error: `for` loops are not supported" in err
+    assert f"{source}:9:5: error: `while` loops are not supported" in err
     assert f"{source}:19:12: error: `helper_call()` is called recursively" in err
     written = target.read_text()
     assert "def good_backward(" in written and "def also_good_backward(" in written
@@ -459,7 +459,7 @@ def test_cli_with_named_functions_stops_at_the_refusal(tmp_path):
     target = tmp_path / "mixed_grad.py"
     status, out, err = _cli([str(source), "-f", "good,loops", "-o", str(target)])
     assert status == 1 and not target.exists()
-    assert "`for` loops" in err
+    assert "`while` loops" in err
 
 
 def test_api_still_raises_on_the_first_refusal():
@@ -467,7 +467,7 @@ def test_api_still_raises_on_the_first_refusal():
 
     with pytest.raises(BpgenError) as info:
         generate_module(MIXED)
-    assert "`for` loops" in str(info.value)
+    assert "`while` loops" in str(info.value)
     refusals: list[BpgenError] = []
     text = generate_module(MIXED, refusals=refusals)
     assert [e.lineno for e in refusals] == [9, 19]
