@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .lower import MATH, NP
+from .handout import LIKE, LIKE_HELPER
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
 from .stage import Program, SetItem, Stage, makes_array
@@ -109,6 +110,7 @@ def module(
         MATH: names.take("math", "math_"),
         UNBROADCAST: names.take("_unbroadcast"),
         CHECK_SHAPES: names.take("_check_shapes"),
+        LIKE: names.take("_like"),
     }
     render = Renderer(aliases)
     functions = [_functions(unit, render) for unit in units]
@@ -124,6 +126,9 @@ def module(
         helpers.append(
             UNBROADCAST_HELPER.format(name=aliases[UNBROADCAST], np=aliases[NP])
         )
+    if LIKE in render.used:
+        render.used.add(NP)
+        helpers.append(LIKE_HELPER.format(name=aliases[LIKE], np=aliases[NP]))
     imports = []
     if MATH in render.used:
         imports.append(_import("math", aliases[MATH]))

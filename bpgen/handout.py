@@ -19,7 +19,15 @@ from .rules import VIEW_CALLS as _VIEWS  # calls that may return a view
 _ARRAY_MAKERS = frozenset(
     {"broadcast_to", "where", "zeros_like", "full_like", "ones_like", "copy"} | _VIEWS
 )
-READ_ONLY = "read-only"  # a broadcast_to view: not writable at all
+READ_ONLY = "read-only"
+LIKE = "\x00like\x00"  # the generated module's helper: a gradient as its argument's kind
+
+LIKE_HELPER = '''def {name}(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return {np}.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+'''  # a broadcast_to view: not writable at all
 
 
 def _callee(expr: ast.expr) -> str:
@@ -133,18 +141,22 @@ def hand_out(
             if not shared:
                 continue
             value = ast.Call(ast.Attribute(load, "copy", ast.Load()), [], [])
-        elif shared:
-            # a new array, or a float for a float: what a ufunc gives back
-            value = ast.Call(ast.Attribute(np, "positive", ast.Load()), [load], [])
-        elif memory.maker.get(grad, False):
-            # a 0-d array becomes a float; an array stays itself
-            value = ast.Subscript(load, ast.Tuple([], ast.Load()), ast.Load())
         else:
-            continue
+            value = _by_kind(grad, param, shared)
         fixes.append(ast.Assign([ast.Name(grad, ast.Store())], value))
         if shared:
             seen.add(f"copy of {grad}")
     return fixes
+
+
+def _by_kind(grad: str, param: str, shared: bool) -> ast.expr:
+    """For an argument whose kind the text does not show, decided at run time
+    by the module's `_like` helper: a float for a number, else an array of
+    the argument's dtype (a 0-d array for a 0-d array, not a NumPy scalar;
+    float32 also where the forward upcast), copied when it may be shared."""
+    args: list[ast.expr] = [ast.Name(grad, ast.Load()), ast.Name(param, ast.Load())]
+    copy = [ast.keyword("copy", ast.Constant(True))] if shared else []
+    return ast.Call(ast.Name(LIKE, ast.Load()), args, copy)
 
 
 def _pure_float(expr: ast.expr, floats: set[str]) -> bool:

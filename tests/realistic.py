@@ -266,7 +266,7 @@ def dropout_forward(x, u, dropout_param):
     p = dropout_param['p']
     mask = (u < p) / p
     return x * mask
-""", N(3, 4), U(0, 1, 3, 4), K({"p": 0.5, "mode": "train"}), expect_wrt=["x"], bug="upcast-dtype")
+""", N(3, 4), U(0, 1, 3, 4), K({"p": 0.5, "mode": "train"}), expect_wrt=["x"])
 P("temporal_affine_reshape", """
 def temporal_affine_forward(x, w, b):
     N, T, D = x.shape
@@ -417,7 +417,7 @@ def attention(q, k, v):
     weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
     weights = weights / weights.sum(axis=-1, keepdims=True)
     return weights @ v
-""", N(2, 3, 4), N(2, 5, 4), N(2, 5, 2), bug="upcast-dtype")
+""", N(2, 3, 4), N(2, 5, 4), N(2, 5, 2), bug="array-upcast-dtype")
 P("triplet_loss", """
 def triplet_loss(a, p, n, margin):
     d_pos = np.sum((a - p) ** 2, axis=1)
@@ -427,7 +427,7 @@ def triplet_loss(a, p, n, margin):
 P("l2_reg_update_style", """
 def reg_loss(W, reg):
     return 0.5 * reg * np.sum(W * W)
-""", N(3, 4), F(0.1), bug="float-scalar-dtype")
+""", N(3, 4), F(0.1))
 P("weight_sum", """
 def total(W):
     return np.sum(W)
@@ -447,7 +447,7 @@ def gaussian_nll(x, mu, sigma):
 P("gaussian_density_math_exp", """
 def gaussian(x, sigma):
     return np.exp(-x ** 2 / (2 * sigma ** 2)) / (sigma * math.sqrt(2 * math.pi))
-""", N(3, 2), F(0.8), bug="float-scalar-dtype")
+""", N(3, 2), F(0.8))
 P("he_scaling", """
 def he_layer(x, w, b):
     return (x @ w) * math.sqrt(2.0 / w.shape[0]) + b
@@ -505,7 +505,7 @@ P("ridge", """
 def ridge(w, X, y, lam):
     r = X @ w - y
     return 0.5 * np.sum(r ** 2) + 0.5 * lam * (w @ w)
-""", N(3), N(5, 3), N(5), F(0.1), wrt=["w", "lam"], bug="float-scalar-dtype")
+""", N(3), N(5, 3), N(5), F(0.1), wrt=["w", "lam"])
 P("poisson_nll", """
 def poisson_nll(eta, y):
     return np.sum(np.exp(eta) - y * eta)
@@ -528,7 +528,7 @@ P("gaussian_kernel", """
 def rbf(x, y, s):
     sq = np.sum((x[:, None, :] - y[None, :, :]) ** 2, axis=-1)
     return np.exp(-sq / (2 * s ** 2))
-""", N(3, 2), N(4, 2), F(1.2), bug="float-scalar-dtype")
+""", N(3, 2), N(4, 2), F(1.2))
 P("diag_gaussian_loglik", """
 def loglik(x, mu, var):
     return -0.5 * np.sum(np.log(2 * math.pi * var) + (x - mu) ** 2 / var, axis=1)
@@ -537,22 +537,22 @@ P("spring_chain", """
 def spring_energy(p, k, L):
     seg = np.sqrt(np.sum((p[1:] - p[:-1]) ** 2, axis=1))
     return 0.5 * k * np.sum((seg - L) ** 2)
-""", N(5, 2), F(3.0), F(1.0), bug="float-scalar-dtype")
+""", N(5, 2), F(3.0), F(1.0))
 P("planck", """
 def planck(lam, T):
     c1 = 3.74
     c2 = 1.44
     return c1 / lam ** 5 / (np.exp(c2 / (lam * T)) - 1.0)
-""", U(0.5, 2, 4), F(2.0), bug="float-scalar-dtype")
+""", U(0.5, 2, 4), F(2.0))
 P("arrhenius", """
 def arrhenius(A, Ea, T):
     R = 8.314
     return A * np.exp(-Ea / (R * T))
-""", F(2.0), F(10.0), U(1, 3, 4), bug="float-scalar-dtype")
+""", F(2.0), F(10.0), U(1, 3, 4))
 P("kinetic_energy_float_mass", """
 def kinetic(v, m):
     return 0.5 * m * np.sum(v ** 2)
-""", N(3, 2), F(2.0), bug="float-scalar-dtype")
+""", N(3, 2), F(2.0))
 P("log2_log10_exp2", """
 def bits(x):
     return np.log2(x) + np.log10(x) * np.exp2(-x)
@@ -631,7 +631,7 @@ def reduce(x, axis):
 P("int_count_divides", """
 def average(x, n):
     return np.sum(x) / n
-""", N(4), K(4), expect_wrt=["x", "n"], bug="float-scalar-dtype")
+""", N(4), K(4), expect_wrt=["x", "n"])
 
 # -- slices with a start next to an index array ----------------------------------
 
@@ -701,7 +701,7 @@ def f(x):
 P("transpose_negative_equal_dims", """
 def f(x):
     return np.sum(np.transpose(x, (1, -1, 0)) * np.arange(27.0).reshape(3, 3, 3))
-""", N(3, 3, 3), autograd_wrong=NEG_TRANSPOSE, bug="upcast-dtype")
+""", N(3, 3, 3), autograd_wrong=NEG_TRANSPOSE)
 P("transpose_method_negative", """
 def f(x):
     return x.transpose(0, -1, 1, 2)
@@ -759,7 +759,7 @@ def f(a, b):
 P("quadratic_form", """
 def f(v, A):
     return v @ A @ v
-""", N(3), N(3, 3), bug="pyfloat-dout-dtype")
+""", N(3), N(3, 3))
 P("dot_3d_3d", """
 def f(a, b):
     return np.dot(a, b)
@@ -767,7 +767,7 @@ def f(a, b):
 P("dot_scalar_float", """
 def f(s, x):
     return np.dot(s, x)
-""", F(1.5), N(3, 2), bug="dot-float")
+""", F(1.5), N(3, 2), bug="array-upcast-dtype")
 P("matmul_vector_batched", """
 def f(v, A):
     return np.matmul(v, A)
@@ -862,7 +862,7 @@ def f(x, y):
 P("float_through_sum", """
 def f(x, y):
     return np.sum(x) * y
-""", F(0.3), N(3), bug="upcast-dtype")
+""", F(0.3), N(3))
 P("float_through_where", """
 def f(x, y):
     return np.where(x > 0, x, y)

@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def affine_forward(x, w, b):
     """Run affine; return its value and what affine_backward needs."""
     t1 = x.reshape(x.shape[0], -1)
@@ -41,21 +48,23 @@ def affine_backward(dout, cache):
     # t1 = x.reshape(x.shape[0], -1)
     dx = dt1.reshape(x.shape)
     # new arrays the caller may write into, a float for a float
-    db = np.positive(db)
+    db = _like(db, b, copy=True)
     return (dx, dw, db)
 
 
 def relu_forward(x):
     """Run relu; return its value and what relu_backward needs."""
     out = np.maximum(0, x)
-    return out, (out,)
+    return out, (x, out)
 
 
 def relu_backward(dout, cache):
     """Gradients of relu with respect to x."""
-    (out,) = cache
+    x, out = cache
     # out = np.maximum(0, x)
     dx = dout * (out > 0)
+    # new arrays the caller may write into, a float for a float
+    dx = _like(dx, x)
     return (dx,)
 
 
@@ -89,6 +98,8 @@ def affine_relu_backward(dout, cache):
     )
     # t1 = x.reshape(x.shape[0], -1)
     dx = dt1.reshape(x.shape)
+    # new arrays the caller may write into, a float for a float
+    db = _like(db, b)
     return (dx, dw, db)
 
 
@@ -125,8 +136,8 @@ def softmax_loss_backward(dout, cache):
     dscores = dshifted
     dt1 = -np.sum(dshifted, axis=1, keepdims=True)
     # t1 = np.max(scores, axis=1, keepdims=True)
-    dscores = dscores + dt1 * (scores == t1) / np.sum(
-        scores == t1, axis=1, keepdims=True, dtype=scores.dtype
+    dscores = dscores + dt1 * (
+        (scores == t1) / np.sum(scores == t1, axis=1, keepdims=True, dtype=scores.dtype)
     )
     return (dscores,)
 
@@ -228,8 +239,9 @@ def two_layer_loss_backward(dout, cache):
     daffine_out_1 = dshifted
     dt5 = -np.sum(dshifted, axis=1, keepdims=True)
     # t5 = np.max(affine_out_1, axis=1, keepdims=True)
-    daffine_out_1 = daffine_out_1 + dt5 * (affine_out_1 == t5) / np.sum(
-        affine_out_1 == t5, axis=1, keepdims=True, dtype=affine_out_1.dtype
+    daffine_out_1 = daffine_out_1 + dt5 * (
+        (affine_out_1 == t5)
+        / np.sum(affine_out_1 == t5, axis=1, keepdims=True, dtype=affine_out_1.dtype)
     )
     # affine_out_1 = t4 + b2
     dt4 = _unbroadcast(daffine_out_1, t4_shape)
@@ -266,5 +278,7 @@ def two_layer_loss_backward(dout, cache):
     # t1 = X.reshape(X.shape[0], -1)
     dX = dt1.reshape(X.shape)
     # new arrays the caller may write into, a float for a float
+    db1 = _like(db1, b1)
+    db2 = _like(db2, b2)
     dreg = float(dreg)
     return (dX, dW1, db1, dW2, db2, dreg)

@@ -36,7 +36,7 @@ def softmax_loss_backward(dout, cache):
     dscores = dshifted
     dt1 = -np.sum(dshifted, axis=1, keepdims=True)
     # t1 = np.max(scores, axis=1, keepdims=True)
-    dscores = dscores + dt1 * (scores == t1) / np.sum(
-        scores == t1, axis=1, keepdims=True, dtype=scores.dtype
+    dscores = dscores + dt1 * (
+        (scores == t1) / np.sum(scores == t1, axis=1, keepdims=True, dtype=scores.dtype)
     )
     return (dscores,)

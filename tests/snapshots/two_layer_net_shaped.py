@@ -85,8 +85,8 @@ def two_layer_loss_backward(dout, cache):
     dscores = dshifted
     dt4 = -np.sum(dshifted, axis=1, keepdims=True)
     # t4 = np.max(scores, axis=1, keepdims=True)
-    dscores = dscores + dt4 * (scores == t4) / np.sum(
-        scores == t4, axis=1, keepdims=True, dtype=scores.dtype
+    dscores = dscores + dt4 * (
+        (scores == t4) / np.sum(scores == t4, axis=1, keepdims=True, dtype=scores.dtype)
     )
     # scores = t3 + b2
     db2 = np.sum(dscores, axis=0)
