@@ -15,8 +15,8 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .lower import MATH, NP
 from .handout import LIKE, LIKE_HELPER
+from .lower import MATH, NP
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
 from .stage import Program, SetItem, Stage, makes_array

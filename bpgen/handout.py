@@ -15,19 +15,16 @@ import itertools
 from .lower import NP
 from .rules import VIEW_CALLS as _VIEWS  # calls that may return a view
 
-# Calls that may make a 0-d array out of a float (ufuncs give a float back).
-_ARRAY_MAKERS = frozenset(
-    {"broadcast_to", "where", "zeros_like", "full_like", "ones_like", "copy"} | _VIEWS
-)
-READ_ONLY = "read-only"
-LIKE = "\x00like\x00"  # the generated module's helper: a gradient as its argument's kind
+READ_ONLY = "read-only"  # a broadcast_to view: not writable at all
+# the generated module's helper: a gradient as its argument's kind
+LIKE = "\x00like\x00"
 
 LIKE_HELPER = '''def {name}(grad, arg, copy=False):
     """grad as arg's kind: a float for a number, else an array of arg's dtype."""
     if isinstance(arg, (int, float)):
         return float(grad)
     return {np}.array(grad, getattr(arg, "dtype", None), copy=copy or None)
-'''  # a broadcast_to view: not writable at all
+'''
 
 
 def _callee(expr: ast.expr) -> str:
@@ -44,7 +41,6 @@ class _Memory:
     def __init__(self, gradients: set[str]) -> None:
         self.gradients = gradients
         self.base: dict[str, str] = {}
-        self.maker: dict[str, bool] = {}  # last value may be a 0-d array
         self.tokens = itertools.count()
 
     def of(self, expr: ast.expr) -> str:
@@ -74,21 +70,8 @@ class _Memory:
                 return self.of(expr.args[0])  # returned untouched when shapes agree
         return f"new {next(self.tokens)}"
 
-    def makes_array(self, expr: ast.expr) -> bool:
-        """Whether `expr` may be a 0-d array where a float went in."""
-        if isinstance(expr, ast.Name):
-            return self.maker.get(expr.id, False)
-        if isinstance(expr, ast.IfExp):
-            return self.makes_array(expr.body) or self.makes_array(expr.orelse)
-        if not isinstance(expr, ast.Call):
-            return False
-        if _callee(expr).endswith("unbroadcast\x00"):
-            return self.makes_array(expr.args[0])
-        return _callee(expr) in _ARRAY_MAKERS
-
     def assign(self, name: str, expr: ast.expr) -> None:
         self.base[name] = self.of(expr)
-        self.maker[name] = self.makes_array(expr)
 
 
 def hand_out(
@@ -122,7 +105,6 @@ def hand_out(
             pure[name] = pure.get(name, False) and _pure_float(statement.value, floats)
     fixes: list[ast.stmt] = []
     seen: set[str] = set()
-    np = ast.Name(NP, ast.Load())
     for grad, param in zip(returns, params, strict=True):
         base = memory.base.get(grad, grad)
         shared = not base.startswith("new ") or base in seen
