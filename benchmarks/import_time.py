@@ -65,6 +65,37 @@ print(json.dumps({{"seconds": elapsed, "heavy": heavy}}))
 """
 
 
+# What generation loads once per process: bpgen's pipeline modules (imported
+# lazily), libcst, and black with its grammar (built on its first call). One
+# generation of an unrelated function whose general matmul gradient goes to
+# black loads them all; its statements use other names, so none of the
+# module's statements is memoised by it.
+LIBRARIES = (
+    "import bpgen, bpgen.generate, libcst, black; "
+    "bpgen.generate('def _warm(a, b):\\n    return a @ b\\n')"
+)
+
+# One interpreter: the libraries first, then the modules; the first import of
+# each module compiles it (plain first, so both pay that), the second reads
+# its .pyc, and for the decorated one the second finds the cache filled.
+IN_PROCESS = """
+import sys, time, json
+sys.path.insert(0, {dir!r})
+import numpy
+{libraries}
+def timed(name):
+    sys.modules.pop(name, None)
+    t = time.perf_counter()
+    __import__(name)
+    return time.perf_counter() - t
+plain_cold = timed("plain_mod")
+cold = timed("decorated_mod")
+plain_warm = timed("plain_mod")
+warm = timed("decorated_mod")
+print(json.dumps({{"cold": cold - plain_cold, "warm": warm - plain_warm}}))
+"""
+
+
 def module_source(count: int, decorated: bool) -> str:
     lines = ["import math", "", "import numpy as np", ""]
     if decorated:
@@ -92,6 +123,20 @@ def run(directory: Path, module: str, cache: Path, before: str = "") -> dict:
     return json.loads(done.stdout)
 
 
+def in_process(directory: Path, cache: Path) -> dict:
+    env = dict(os.environ, BPGEN_CACHE_DIR=str(cache))
+    env.pop("BPGEN_NO_CACHE", None)
+    probe = IN_PROCESS.format(dir=str(directory), libraries=LIBRARIES)
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--functions", type=int, default=20)
@@ -103,11 +148,15 @@ def main() -> None:
         root = Path(tmp)
         (root / "decorated_mod.py").write_text(module_source(args.functions, True))
         (root / "plain_mod.py").write_text(module_source(args.functions, False))
+        (root / "libs_mod.py").write_text(f"{LIBRARIES}\nimport plain_mod\n")
         times: dict[str, list[float]] = {
             "cold": [],
             "warm": [],
             "plain": [],
             "bpgen": [],
+            "libraries": [],
+            "cold_in_process": [],
+            "warm_in_process": [],
         }
         heavy_warm: set[str] = set()
         for attempt in range(args.repeat):
@@ -119,6 +168,11 @@ def main() -> None:
             times["plain"].append(run(root, "plain_mod", cache)["seconds"])
             # `import bpgen` alone, numpy already loaded
             times["bpgen"].append(run(root, "bpgen", cache, "import numpy")["seconds"])
+            # the plain module plus what generation imports once
+            times["libraries"].append(run(root, "libs_mod", cache)["seconds"])
+            inside = in_process(root, root / f"inside{attempt}")
+            times["cold_in_process"].append(inside["cold"])
+            times["warm_in_process"].append(inside["warm"])
 
     report: dict = {
         "functions": args.functions,
@@ -130,23 +184,37 @@ def main() -> None:
         report[f"{name}_s"] = statistics.median(values)
         report[f"{name}_min_s"] = min(values)
     report["warm_overhead_s"] = report["warm_s"] - report["plain_s"]
+    # beyond the one-time library imports, as differences of whole imports
+    report["cold_subprocess_s"] = report["cold_s"] - report["libraries_s"]
+    report["warm_subprocess_s"] = (
+        report["warm_s"] - report["plain_s"] - report["bpgen_s"]
+    )
     if args.json:
         print(json.dumps(report))
         return
     n = args.functions
     print(f"import of a module with {n} @bpgen.differentiable functions")
     print(f"({args.repeat} fresh interpreters each, Python {report['python']})")
-    print(f"{'':26}{'median':>10}{'min':>10}")
+    print(f"{'':32}{'median':>10}{'min':>10}")
     rows = [
         ("cold (empty cache)", "cold"),
         ("warm (cache filled)", "warm"),
         ("plain (no decorator)", "plain"),
         ("import bpgen alone", "bpgen"),
+        ("plain + bpgen, libcst, black", "libraries"),
     ]
     for label, key in rows:
         median, least = report[f"{key}_s"] * 1000, report[f"{key}_min_s"] * 1000
-        print(f"  {label:24}{median:8.1f} ms{least:7.1f} ms")
+        print(f"  {label:30}{median:8.1f} ms{least:7.1f} ms")
     print(f"  bpgen's warm overhead   {report['warm_overhead_s'] * 1000:8.1f} ms")
+    for kind in ("cold", "warm"):
+        each = [
+            report[f"{kind}_{how}_s"] * 1000 / n for how in ("in_process", "subprocess")
+        ]
+        print(
+            f"  {kind} per function beyond library imports: {each[0]:.2f} ms "
+            f"in-process, {each[1]:.2f} ms as a subprocess difference"
+        )
     heavy = ", ".join(report["warm_imports"]) or "neither libcst nor black"
     print(f"  warm import loaded:     {heavy}")
 

@@ -93,18 +93,18 @@ def check_gradients(
         else _random_like(out, rng)
     )
     grads = backward(dout, cache)
-    assert isinstance(grads, tuple) and len(grads) == len(
-        names
-    ), f"backward returned {grads!r}, expected a tuple of {len(names)}"
+    assert isinstance(grads, tuple) and len(grads) == len(names), (
+        f"backward returned {grads!r}, expected a tuple of {len(names)}"
+    )
 
     directional = 0.0
     directions = []
     for name, grad in zip(names, grads, strict=True):
         i = params.index(name)
         value = args[i]
-        assert np.shape(grad) == np.shape(
-            value
-        ), f"d{name} has shape {np.shape(grad)}, {name} has {np.shape(value)}"
+        assert np.shape(grad) == np.shape(value), (
+            f"d{name} has shape {np.shape(grad)}, {name} has {np.shape(value)}"
+        )
         numeric = np.zeros(np.shape(value))
         for index in np.ndindex(np.shape(value)):
             unit = np.zeros(np.shape(value))

@@ -638,8 +638,7 @@ def _plan(files: list[str], output: str | None) -> list[Job]:
             _same_file(job.output, name) for name in real_inputs.values()
         ):
             raise _Usage(
-                f"refusing to write over the input file {job.output}; "
-                "choose another -o"
+                f"refusing to write over the input file {job.output}; choose another -o"
             )
         if real in seen:
             raise _Usage(

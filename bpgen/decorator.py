@@ -82,8 +82,7 @@ def differentiable(
         return decorate
     if isinstance(function, (str, list, tuple)):
         raise UsageError(
-            "pass the parameter names as a keyword: "
-            "@bpgen.differentiable(wrt=[...])",
+            "pass the parameter names as a keyword: @bpgen.differentiable(wrt=[...])",
             hint="for example @bpgen.differentiable(wrt=['x', 'y'])",
         )
     return _attach(function, names, options)

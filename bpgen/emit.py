@@ -12,11 +12,12 @@ that cannot collide with the user's), never bpgen.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .handout import LIKE, LIKE_HELPER
-from .lower import MATH, NP
+from .lower import MATH, NP, placeholder
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
 from .stage import Program, SetItem, Stage, makes_array
@@ -112,6 +113,15 @@ def module(
         CHECK_SHAPES: names.take("_check_shapes"),
         LIKE: names.take("_like"),
     }
+    # other modules (a declared gradient's scipy.special): `import a.b as b`
+    others = sorted(
+        set().union(*(u.program.modules for u in units)) - {"numpy", "math"}
+    )
+    for other in others:
+        head, short = other.partition(".")[0], other.rpartition(".")[2]
+        free = head not in names.taken
+        alias = names.take(head) and other if free else names.take(short, f"{short}_")
+        aliases[placeholder(other)] = alias
     render = Renderer(aliases)
     functions = [_functions(unit, render) for unit in units]
     defined = [_fit(f"{name} = {render(value)}") for name, value in constants]
@@ -134,6 +144,9 @@ def module(
         imports.append(_import("math", aliases[MATH]))
     if NP in render.used:
         imports.append(_import("numpy", aliases[NP]))
+    for other in others:
+        if placeholder(other) in render.used:
+            imports.append(_import(other, aliases[placeholder(other)]))
     # blank lines as black puts them, so black's output is its input
     top = "\n\n".join(p for p in [header, "\n".join(imports), "\n".join(defined)] if p)
     parts = [top, *(p.strip("\n") for p in [*helpers, *functions])]
@@ -298,10 +311,12 @@ def fits(line: str) -> bool:
     return 2 * len(line) <= LINE_LENGTH
 
 
+@functools.lru_cache(maxsize=1024)
 def _fit(line: str) -> str:
     """One statement as black writes it: as is when it fits, else black's
     split of it alone, at its own indentation (a split never depends on the
-    lines around it)."""
+    lines around it). Memoised: black takes ~7 ms on one nested statement,
+    and the functions of one module often repeat a statement exactly."""
     if fits(line):
         return line
     if line.startswith("def "):

@@ -208,7 +208,18 @@ def _generate(
     given,
     refusals,
 ):
-    from . import __version__, dims, emit, parse, reverse, shapes, stage
+    from . import (
+        __version__,
+        centre,
+        dims,
+        emit,
+        parse,
+        reverse,
+        shapes,
+        shift,
+        stage,
+        xent,
+    )
 
     parsed = _parse(source, filename, line_offset)
     if functions is None:
@@ -222,6 +233,10 @@ def _generate(
                 )
     units, constants = [], set()
     _check_declared_names(parsed, functions, given, filename)
+    if parsed.gradients:  # @bpgen.gradient_of: checked even where unused
+        from .declared import declarations
+
+        declarations(parsed)
     for name in functions:
         node = parse.find_function(parsed, name)
 
@@ -239,8 +254,14 @@ def _generate(
                 scalars={p for p, shape in declared.items() if shape == ()},
                 labels=labels,
             )
+            if options.shift:
+                program = shift.drop_shift_gradients(program)
+            if options.centre:
+                program = centre.reuse_centring(program)
             known = dims.infer(program, declared, error)
             inferred = shapes.infer(program, known)
+            if options.xent:
+                program = xent.fuse(program, inferred)
             backward = reverse.Reverse(program, inferred, options, error).run()
         except BpgenError as refusal:
             if refusals is None or isinstance(refusal, UsageError):

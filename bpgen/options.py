@@ -23,6 +23,10 @@ class Options:
     reuse: bool = _switch("rules do not read cached outputs (exp, tanh, sigmoid...)")
     broadcast: bool = _switch("sum gradients back for every array operand")
     inplace: bool = _switch("never accumulate with += into arrays")
+    shift: bool = _switch("differentiate a softmax's max shift (its gradient is zero)")
+    masks: bool = _switch("a ReLU mask makes a new gradient, never `dh *= h > 0`")
+    centre: bool = _switch("np.var centres its input again instead of reading x - mu")
+    xent: bool = _switch("softmax and cross-entropy stay separate gates")
     guards: bool = _switch("the forward does not check arguments' declared shapes")
 
     @classmethod

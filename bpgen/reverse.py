@@ -14,7 +14,7 @@ import copy
 import functools
 from dataclasses import dataclass, field
 
-from . import handout, kinds, simplify
+from . import handout, kinds, masks, simplify, xent
 from .lower import MATH, NP
 from .options import Options
 from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
@@ -410,6 +410,8 @@ class Reverse:
     def stage(self, stage: Stage) -> None:
         if stage.gate == "setitem":
             return self.set_item(stage)
+        if stage.gate == xent.XENT:
+            return xent.backward(self, stage)
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
         rule = rule or RULES[stage.gate]
         g = self.grad[stage.target]
@@ -509,8 +511,12 @@ class Reverse:
                 self.contribute(param, zero)
             returns.append(self.grad[param])
         blocks = self.blocks
+        owner = {grad: var for var, grad in self.grad.items()}
+        if self.options.masks and not program.scalar:
+            blocks = masks.mask_in_place(
+                blocks, set(returns), owner, self.shapes, _fresh
+            )
         if self.options.broadcast and not program.scalar:
-            owner = {grad: var for var, grad in self.grad.items()}
             blocks = drop_broadcasts(blocks, set(returns), owner, self.shapes)
         if self.options.simplify:
             blocks = propagate_copies(blocks, set(returns))

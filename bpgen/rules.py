@@ -1422,3 +1422,16 @@ NONDIFFERENTIABLE = frozenset(
     array asarray float divmod
     """.split()
 )
+
+# Rules of user-declared gradients (`@bpgen.gradient_of`, declared.py), keyed
+# by a name unique to each declaration's text. RULES finds them by name but
+# does not list them: the table, the README and the spellings stay bpgen's own.
+DECLARED: dict[str, Rule] = {}
+
+
+class _Table(dict):
+    def __missing__(self, gate: str) -> Rule:
+        return DECLARED[gate]
+
+
+RULES = _Table(RULES)

@@ -196,7 +196,8 @@ def test_svm_margins_zeroed_at_the_labels():
             return loss, (scores, y, N, t1, np.shape(correct), margins, margins_1)
         '''
     )
-    # the backward made dmargins_1 itself: the labels' items are zeroed in place
+    # the backward made dmargins_1 itself: the labels' items are zeroed in
+    # place, and so are the ReLU's (Options.masks)
     assert textwrap.dedent(
         """\
             # t4 = np.sum(margins_1)
@@ -204,7 +205,7 @@ def test_svm_margins_zeroed_at_the_labels():
             # margins_1[np.arange(N), y] = 0
             dmargins_1[np.arange(N), y] = 0
             # margins = np.maximum(0, t3)
-            dt3 = dmargins_1 * (margins > 0)
+            dmargins_1 *= margins > 0
             """
     ) in textwrap.dedent(_function(code, "svm_loss_backward").split('"""', 2)[2])
 

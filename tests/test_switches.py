@@ -55,6 +55,11 @@ TARGETED = [
     ("inplace-fanout", N, ["a = x * 2.0", "b = a + a", "c = b * a + np.exp(a)", "return c[::-1] + a[0] + x.T.T"], {"x": normal(3, 4)}, None),
     ("inplace-scatter", N, ["a = x[0] + x[1:].sum(axis=0)", "b = x[[0, 2, 2]] * a", "return b + x"], {"x": normal(3, 4)}, None),
     ("guards", J, ["return np.tanh(x @ w + b)"], {'x: Float[np.ndarray, "N D"]': normal(3, 4), 'w: Float[np.ndarray, "D M"]': normal(4, 2), 'b: Float[np.ndarray, "M"]': normal(2)}, None),
+    ("shift-softmax", N, ["s = x - np.max(x, axis=1, keepdims=True)", "e = np.exp(s)", "return np.sum(e / np.sum(e, axis=1, keepdims=True) * y)"], {"x": normal(3, 4), "y": normal(3, 4)}, ("x",)),
+    ("shift-log-softmax", N, ["s = x - x.max(axis=-1, keepdims=True)", "return np.sum((s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))) * y)"], {"x": normal(3, 4), "y": normal(3, 4)}, ("x",)),
+    ("masks-relu", N, ["h = np.maximum(0, x @ w)", "k = np.maximum(h, 0.0) * w[0]", "return np.sum(k * k)"], {"x": normal(3, 4), "w": normal(4, 4)}, None),
+    ("centre-batchnorm", N, ["mu = np.mean(x, axis=0)", "var = np.var(x, axis=0)", "return (x - mu) / np.sqrt(var + 1e-5) * g"], {"x": normal(5, 3), "g": normal(3)}, None),
+    ("xent", J, ["N = x.shape[0]", "e = np.exp(x - np.max(x, axis=1, keepdims=True))", "p = e / np.sum(e, axis=1, keepdims=True)", "return -np.sum(np.log(p[np.arange(N), y])) / N"], {'x: Float[np.ndarray, "N C"]': normal(3, 4), 'y: Int[np.ndarray, "N"]': lambda rng: rng.integers(0, 4, 3)}, None),
     ("inplace-views", N, ["a = x.T", "b = a.reshape(12)", "c = b * b", "return c.reshape(4, 3) + a + x.T"], {"x": normal(3, 4)}, None),
 ]
 

@@ -114,12 +114,12 @@ def softmax_loss_forward(scores, y):
     t4 = np.sum(t3)
     t5 = -t4
     out = t5 / n
-    return out, (scores, y, n, t1, shifted, t2, log_probs)
+    return out, (y, n, shifted, t2, log_probs)
 
 
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores."""
-    scores, y, n, t1, shifted, t2, log_probs = cache
+    y, n, shifted, t2, log_probs = cache
     # out = t5 / n
     dt5 = dout / n
     # t5 = -t4
@@ -134,11 +134,6 @@ def softmax_loss_backward(dout, cache):
     dshifted = dshifted + dt2 * np.exp(shifted - t2)
     # shifted = scores - t1
     dscores = dshifted
-    dt1 = -np.sum(dshifted, axis=1, keepdims=True)
-    # t1 = np.max(scores, axis=1, keepdims=True)
-    dscores = dscores + dt1 * (
-        (scores == t1) / np.sum(scores == t1, axis=1, keepdims=True, dtype=scores.dtype)
-    )
     return (dscores,)
 
 
@@ -180,9 +175,7 @@ def two_layer_loss_forward(X, y, W1, b1, W2, b2, reg):
         relu_out,
         t3,
         np.shape(t4),
-        affine_out_1,
         n,
-        t5,
         shifted,
         t6,
         log_probs,
@@ -205,9 +198,7 @@ def two_layer_loss_backward(dout, cache):
         relu_out,
         t3,
         t4_shape,
-        affine_out_1,
         n,
-        t5,
         shifted,
         t6,
         log_probs,
@@ -235,17 +226,9 @@ def two_layer_loss_backward(dout, cache):
     dt6 = -np.sum(dlog_probs, axis=1, keepdims=True)
     # t6 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     dshifted = dshifted + dt6 * np.exp(shifted - t6)
-    # shifted = affine_out_1 - t5
-    daffine_out_1 = dshifted
-    dt5 = -np.sum(dshifted, axis=1, keepdims=True)
-    # t5 = np.max(affine_out_1, axis=1, keepdims=True)
-    daffine_out_1 = daffine_out_1 + dt5 * (
-        (affine_out_1 == t5)
-        / np.sum(affine_out_1 == t5, axis=1, keepdims=True, dtype=affine_out_1.dtype)
-    )
     # affine_out_1 = t4 + b2
-    dt4 = _unbroadcast(daffine_out_1, t4_shape)
-    db2 = _unbroadcast(daffine_out_1, np.shape(b2))
+    dt4 = _unbroadcast(dshifted, t4_shape)
+    db2 = _unbroadcast(dshifted, np.shape(b2))
     # t4 = t3.dot(W2)
     dt3 = (
         dt4.dot(W2.T)

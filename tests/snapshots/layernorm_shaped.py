@@ -26,19 +26,20 @@ def layernorm_forward(x, gamma, beta):
     """Run layernorm; return its value and what layernorm_backward needs."""
     _check_shapes(x=(x, ("N", "D")), gamma=(gamma, ("D",)), beta=(beta, ("D",)))
     mu = x.mean(axis=1, keepdims=True)
-    var = x.var(axis=1, keepdims=True)
     t1 = x - mu
+    t5 = t1**2
+    var = np.mean(t5, axis=1, keepdims=True)
     t2 = var + 1e-05
     t3 = np.sqrt(t2)
     xhat = t1 / t3
     t4 = gamma * xhat
     out = t4 + beta
-    return out, (x, gamma, t3, xhat)
+    return out, (x, gamma, t1, np.shape(t5), t3, xhat)
 
 
 def layernorm_backward(dout, cache):
     """Gradients of layernorm with respect to x, gamma, beta."""
-    x, gamma, t3, xhat = cache
+    x, gamma, t1, t5_shape, t3, xhat = cache
     # out = t4 + beta
     dbeta = np.sum(dout, axis=0)
     # t4 = gamma * xhat
@@ -49,11 +50,13 @@ def layernorm_backward(dout, cache):
     dt3 = -np.sum(dxhat * xhat, axis=1, keepdims=True) / t3
     # t3 = np.sqrt(t2)
     dt2 = dt3 / (2 * t3)
+    # var = np.mean(t5, axis=1, keepdims=True)
+    dt5 = dt2 / t5_shape[1]
+    # t5 = t1**2
+    dt1 += dt5 * 2 * t1
     # t1 = x - mu
     dx = dt1
     dmu = -np.sum(dt1, axis=1, keepdims=True)
-    # var = x.var(axis=1, keepdims=True)
-    dx = dx + (x - np.mean(x, axis=1, keepdims=True)) * (dt2 * 2 / x.shape[1])
     # mu = x.mean(axis=1, keepdims=True)
-    dx += dmu / x.shape[1]
+    dx = dx + dmu / x.shape[1]
     return (dx, dgamma, dbeta)

@@ -14,12 +14,12 @@ def softmax_loss_forward(scores, y):
     t4 = np.sum(t3)
     t5 = -t4
     loss = t5 / n
-    return loss, (scores, y, n, t1, shifted, t2, log_probs)
+    return loss, (y, n, shifted, t2, log_probs)
 
 
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores."""
-    scores, y, n, t1, shifted, t2, log_probs = cache
+    y, n, shifted, t2, log_probs = cache
     # loss = t5 / n
     dt5 = dout / n
     # t5 = -t4
@@ -34,9 +34,4 @@ def softmax_loss_backward(dout, cache):
     dshifted = dshifted + dt2 * np.exp(shifted - t2)
     # shifted = scores - t1
     dscores = dshifted
-    dt1 = -np.sum(dshifted, axis=1, keepdims=True)
-    # t1 = np.max(scores, axis=1, keepdims=True)
-    dscores = dscores + dt1 * (
-        (scores == t1) / np.sum(scores == t1, axis=1, keepdims=True, dtype=scores.dtype)
-    )
     return (dscores,)

@@ -34,29 +34,19 @@ def softmax_loss_forward(scores, y):
     t4 = np.sum(t3)
     t5 = -t4
     loss = t5 / n
-    return loss, (scores, y, n, t1, shifted, t2, log_probs)
+    return loss, (y, n, log_probs)
 
 
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores."""
-    scores, y, n, t1, shifted, t2, log_probs = cache
+    y, n, log_probs = cache
     # loss = t5 / n
     dt5 = dout / n
     # t5 = -t4
     dt4 = -dt5
     # t3 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(log_probs)
-    np.add.at(dlog_probs, (np.arange(n), y), dt4)
-    # log_probs = shifted - t2
-    dshifted = dlog_probs
-    dt2 = -np.sum(dlog_probs, axis=1, keepdims=True)
-    # t2 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    dshifted = dshifted + dt2 * np.exp(shifted - t2)
+    dshifted = -np.exp(log_probs) * dt4
+    dshifted[np.arange(n), y] += dt4
     # shifted = scores - t1
     dscores = dshifted
-    dt1 = -np.sum(dshifted, axis=1, keepdims=True)
-    # t1 = np.max(scores, axis=1, keepdims=True)
-    dscores = dscores + dt1 * (
-        (scores == t1) / np.sum(scores == t1, axis=1, keepdims=True, dtype=scores.dtype)
-    )
     return (dscores,)

@@ -38,10 +38,10 @@ def svm_loss_backward(dout, cache):
     # t4 = margins * not_label
     dmargins = _unbroadcast(dt4 * not_label, np.shape(margins))
     # margins = np.maximum(0, t3)
-    dt3 = dmargins * (margins > 0)
+    dmargins *= margins > 0
     # t2 = scores - correct
-    dscores = _unbroadcast(dt3, np.shape(scores))
-    dcorrect = -_unbroadcast(dt3, correct_shape)
+    dscores = _unbroadcast(dmargins, np.shape(scores))
+    dcorrect = -_unbroadcast(dmargins, correct_shape)
     # correct = t1[:, np.newaxis]
     dt1 = np.zeros_like(t1)
     dt1[:, np.newaxis] += dcorrect

@@ -46,10 +46,10 @@ def svm_loss_backward(dout, cache):
     # t4 = margins * not_label
     dmargins = dt5 * not_label
     # margins = np.maximum(0, t3)
-    dt3 = dmargins * (margins > 0)
+    dmargins *= margins > 0
     # t2 = scores - correct
-    dscores = dt3
-    dcorrect = -np.sum(dt3, axis=1, keepdims=True)
+    dscores = dmargins
+    dcorrect = -np.sum(dmargins, axis=1, keepdims=True)
     # correct = t1[:, np.newaxis]
     dt1 = np.zeros_like(t1)
     dt1[:, np.newaxis] += dcorrect

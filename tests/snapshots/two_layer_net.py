@@ -55,8 +55,6 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
         np.shape(t1),
         hidden,
         np.shape(t3),
-        scores,
-        t4,
         shifted,
         t5,
         log_probs,
@@ -78,8 +76,6 @@ def two_layer_loss_backward(dout, cache):
         t1_shape,
         hidden,
         t3_shape,
-        scores,
-        t4,
         shifted,
         t5,
         log_probs,
@@ -107,16 +103,9 @@ def two_layer_loss_backward(dout, cache):
     dt5 = -np.sum(dlog_probs, axis=1, keepdims=True)
     # t5 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     dshifted = dshifted + dt5 * np.exp(shifted - t5)
-    # shifted = scores - t4
-    dscores = dshifted
-    dt4 = -np.sum(dshifted, axis=1, keepdims=True)
-    # t4 = np.max(scores, axis=1, keepdims=True)
-    dscores = dscores + dt4 * (
-        (scores == t4) / np.sum(scores == t4, axis=1, keepdims=True, dtype=scores.dtype)
-    )
     # scores = t3 + b2
-    dt3 = _unbroadcast(dscores, t3_shape)
-    db2 = _unbroadcast(dscores, np.shape(b2))
+    dt3 = _unbroadcast(dshifted, t3_shape)
+    db2 = _unbroadcast(dshifted, np.shape(b2))
     # t3 = hidden.dot(W2)
     dhidden = (
         dt3.dot(W2.T)
@@ -131,10 +120,10 @@ def two_layer_loss_backward(dout, cache):
         )
     )
     # hidden = np.maximum(0, t2)
-    dt2 = dhidden * (hidden > 0)
+    dhidden *= hidden > 0
     # t2 = t1 + b1
-    dt1 = _unbroadcast(dt2, t1_shape)
-    db1 = _unbroadcast(dt2, np.shape(b1))
+    dt1 = _unbroadcast(dhidden, t1_shape)
+    db1 = _unbroadcast(dhidden, np.shape(b1))
     # t1 = X.dot(W1)
     dX = (
         dt1.dot(W1.T)

@@ -1,0 +1,232 @@
+"""Softmax and cross-entropy as one gate: `ds = -p * g; ds[rows, y] += g`.
+
+    e = np.exp(s); p = e / np.sum(e, axis=1, keepdims=True)
+    loss = -np.sum(np.log(p[np.arange(N), y])) / N
+
+staged gate by gate, the backward scatters into a zero array with
+`np.add.at`, divides by the row sums and subtracts a row sum of products.
+Per picked row i the gradient of `log p[i, y_i]` is `onehot(y_i) - p[i]`, so a
+person writes `dscores = probs.copy(); dscores[range(N), y] -= 1` (times the
+incoming gradient). That is exact only when every row is picked exactly
+once: the pick is `p[np.arange(...), y]` and the declared shapes prove it
+has one entry per row of `p` (a 2-D p, softmax along axis 1). Then the log
+stage takes `s` as its input (gate XENT) and the stages between are no
+longer differentiated; they still run in the forward, which caches `p`.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+
+from .kinds import names_in
+from .lower import NP
+from .shapes import Shapes
+from .stage import Program, Stage
+
+XENT = "log_softmax_pick"
+
+
+def fuse(program: Program, shapes: Shapes) -> Program:
+    """`program` with each provable `log(softmax(s)[rows, y])` as one XENT stage."""
+    if shapes.dims is None or not any(s.gate == "getitem" for s in program.stages):
+        return program
+    targets = [s.target for s in program.stages]
+    if len(set(targets)) != len(targets):
+        return program
+    by_target = {s.target: s for s in program.stages}
+    readers: dict[str, list[Stage]] = {}
+    for stage in program.stages:
+        for name in names_in(stage.value):
+            readers.setdefault(name, []).append(stage)
+    outputs = set().union(*map(names_in, program.outputs)) if program.outputs else set()
+    stages = []
+    for stage in program.stages:
+        fused = _fused(stage, by_target, readers, outputs, shapes)
+        stages.append(fused or stage)
+    return dataclasses.replace(program, stages=stages)
+
+
+def _only(name: str, readers, outputs, allowed: set[str]) -> bool:
+    """`name` is read only by the stages named in `allowed`, and not returned."""
+    uses = {r.target for r in readers.get(name, [])}
+    return name not in outputs and bool(uses) and uses <= allowed
+
+
+def _name(node) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _fused(stage: Stage, by_target, readers, outputs, shapes: Shapes) -> Stage | None:
+    """The XENT stage replacing `stage`, when it ends a provable pattern."""
+    found = _softmax_pick(stage, by_target, readers, outputs)
+    if found is None:
+        found = _log_softmax_pick(stage, by_target, readers, outputs)
+    if found is None:
+        return None
+    s, probs, pick, p = found
+    if not _one_per_row(pick, p, shapes):
+        return None
+    params = {"index": pick.params["index"], "probs": probs}
+    return dataclasses.replace(stage, gate=XENT, inputs={"a": s}, params=params)
+
+
+def _softmax_pick(log: Stage, by_target, readers, outputs):
+    """`log(p[rows, y])` with `p = e / sum(e)`, `e = exp(s)`: (s, p, pick, p)."""
+    if log.gate != "log":
+        return None
+    pick = by_target.get(_name(log.inputs.get("x")) or "")
+    if pick is None or pick.gate != "getitem":
+        return None
+    p = by_target.get(_name(pick.inputs.get("a")) or "")
+    if p is None or p.gate != "div":
+        return None
+    e = by_target.get(_name(p.inputs.get("x")) or "")
+    total = by_target.get(_name(p.inputs.get("y")) or "")
+    if e is None or total is None or e.gate != "exp" or total.gate != "sum":
+        return None
+    if _name(total.inputs.get("a")) != e.target or not _along_rows(total):
+        return None
+    s = e.inputs.get("x")
+    chain = {
+        pick.target: {log.target},
+        p.target: {pick.target},
+        total.target: {p.target},
+        e.target: {total.target, p.target},
+    }
+    if not isinstance(s, ast.Name) or not _closed(chain, readers, outputs):
+        return None
+    return s, ast.Name(p.target, ast.Load()), pick, p.target
+
+
+def _log_softmax_pick(pick: Stage, by_target, readers, outputs):
+    """`lp[rows, y]` with `lp = s - logsumexp(s)`: (s, np.exp(lp), pick, lp)."""
+    if pick.gate != "getitem":
+        return None
+    lp = by_target.get(_name(pick.inputs.get("a")) or "")
+    if lp is None or lp.gate != "sub":
+        return None
+    s = lp.inputs.get("x")
+    lse = by_target.get(_name(lp.inputs.get("y")) or "")
+    if not isinstance(s, ast.Name) or lse is None or lse.gate != "logsumexp":
+        return None
+    if _name(lse.inputs.get("a")) != s.id or not _along_rows(lse):
+        return None
+    chain = {lp.target: {pick.target}, lse.target: {lp.target}}
+    if not _closed(chain, readers, outputs):
+        return None
+    exp = ast.Attribute(ast.Name(NP, ast.Load()), "exp", ast.Load())
+    probs = ast.Call(exp, [ast.Name(lp.target, ast.Load())], [])
+    return s, probs, pick, lp.target
+
+
+def _closed(chain: dict[str, set[str]], readers, outputs) -> bool:
+    return all(_only(n, readers, outputs, ok) for n, ok in chain.items())
+
+
+def _along_rows(total: Stage) -> bool:
+    try:
+        axis = ast.literal_eval(total.params.get("axis"))
+        keepdims = ast.literal_eval(total.params.get("keepdims"))
+    except ValueError:
+        return False
+    return axis in (1, -1) and keepdims is True
+
+
+def _one_per_row(pick: Stage, p: str, shapes: Shapes) -> bool:
+    """`p[np.arange(...), y]` with one entry per row of a 2-D `p` (declared)."""
+    index = pick.params.get("index")
+    if not (isinstance(index, ast.Tuple) and len(index.elts) == 2):
+        return False
+    rows = index.elts[0]
+    if not (
+        isinstance(rows, ast.Call)
+        and isinstance(rows.func, ast.Attribute)
+        and rows.func.attr == "arange"
+        and _name(rows.func.value) == NP
+        and len(rows.args) == 1
+        and not rows.keywords
+    ):
+        return False
+    shape = shapes.dims.shape if shapes.dims is not None else {}
+    p_shape, picked = shape.get(p), shape.get(pick.target)
+    return (
+        p_shape is not None
+        and picked is not None
+        and len(p_shape) == 2
+        and len(picked) == 1
+        and picked[0] == p_shape[0]
+    )
+
+
+def backward(reverse, stage: Stage) -> None:
+    """`ds = -p * g[:, None]` (or times a scalar g), then `ds[rows, y] += g`."""
+    from .reverse import Block, _broadcast_value
+
+    g: ast.expr = ast.Name(reverse.grad[stage.target], ast.Load())
+    spread = _spread(reverse.blocks, g.id, _broadcast_value)
+    owner = {grad: var for var, grad in reverse.grad.items()}
+    if (
+        isinstance(spread, ast.Name)
+        and reverse.shapes.rank.get(owner.get(spread.id)) != 0
+    ):
+        spread = None  # only a 0-d value is each row's gradient as it stands
+    if spread is not None:
+        g = spread  # `dl = np.full_like(l, v)`: v is every row's gradient
+    s = stage.inputs["a"]
+    reverse.blocks.append(Block(stage))
+    np_reshape = ast.Attribute(ast.Name(NP, ast.Load()), "reshape", ast.Load())
+    column = ast.Tuple([ast.Constant(-1), ast.Constant(1)], ast.Load())
+    if spread is not None or reverse.shapes.rank.get(g.id) == 0:
+        factor: ast.expr = g
+    else:
+        factor = ast.Call(np_reshape, [g, column], [])
+    probs = ast.UnaryOp(ast.USub(), copy.deepcopy(stage.params["probs"]))
+    reverse.contribute(s.id, ast.BinOp(probs, ast.Mult(), factor))
+    name = reverse.grad[s.id]
+    if name in reverse.owned and reverse.options.inplace:
+        # one entry per row: no index repeats, so a plain += adds each once
+        item = ast.Subscript(
+            ast.Name(name, ast.Load()),
+            copy.deepcopy(stage.params["index"]),
+            ast.Store(),
+        )
+        reverse._emit(ast.AugAssign(item, ast.Add(), g))
+    else:
+        reverse.scatter(s.id, s, stage.params["index"], g)
+
+
+def _spread(blocks, name: str, broadcast_value) -> ast.expr | None:
+    """The scalar `v` when `name`'s one definition is `np.full_like(_, v)`."""
+    found = [
+        st
+        for block in blocks
+        for st in block.statements
+        if isinstance(st, (ast.Assign, ast.AugAssign, ast.Expr)) and name in _stored(st)
+    ]
+    if len(found) != 1 or not isinstance(found[0], ast.Assign):
+        return None
+    value = broadcast_value(found[0].value)
+    if isinstance(value, ast.Name) or (
+        isinstance(value, ast.Constant) and isinstance(value.value, (int, float))
+    ):
+        return copy.deepcopy(value)
+    return None
+
+
+def _stored(statement: ast.stmt) -> set[str]:
+    if isinstance(statement, ast.Expr):  # np.add.at(dv, ...)
+        args = getattr(statement.value, "args", [])
+        return {args[0].id} if args and isinstance(args[0], ast.Name) else set()
+    return {
+        n.id
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    } | {
+        n.value.id
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Subscript)
+        and isinstance(n.ctx, ast.Store)
+        and isinstance(n.value, ast.Name)
+    }
