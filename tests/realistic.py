@@ -937,4 +937,339 @@ def pixel_shuffle(x):
     y = x.reshape(n, c // 4, 2, 2, h, w).transpose(0, 1, 4, 2, 5, 3)
     return y.reshape(n, c // 4, h * 2, w * 2)
 """, N(1, 4, 2, 3))
+# -- issue 9 hunt: Tangent/autograd-style functions, CS231n layers, science; odd shapes
+P("saxpy_overwrite", """
+def f(a, b, c):
+    t = a * b
+    t = t + c
+    return t
+""", N(3), N(3), N(1))
+P("augassign_square", """
+def f(a):
+    x = a * a
+    x *= x
+    return x
+""", N(2, 2))
+P("third_pow", """
+def f(a):
+    return a * a * a + a ** 3
+""", N(1, 3))
+P("div_self", """
+def f(a, b):
+    return a / a + 3.0 / b - b / 3.0
+""", A(3), A(3))
+P("logistic_regression", """
+def f(inputs, label, W, b):
+    h1 = np.dot(inputs, W) + b
+    prediction = 0.5 * (np.tanh(h1) + 1)
+    label_probabilities = prediction * label + (1 - prediction) * (1 - label)
+    loss = -np.sum(np.log(label_probabilities))
+    return loss
+""", N(4, 3), M(4, 2), N(3, 2), N(2), wrt=["W", "b"])
+P("bilinear", """
+def f(x, h, U, W, b):
+    y = np.dot(x, W)
+    y = y + np.dot(h, U)
+    y = y + b
+    y = np.tanh(y)
+    return np.sum(y)
+""", N(2, 3), N(2, 4), N(4, 5), N(3, 5), N(5))
+P("subscript_product", """
+def f(x):
+    a = x[0]
+    b = x[1]
+    return a * b
+""", N(3, 2))
+P("extended_slice", """
+def f(x):
+    return np.sum(x[::2, np.newaxis] ** 2)
+""", N(5, 3))
+P("slicing_step_neg", """
+def f(x):
+    return np.sum(x[::-2] * x[1::2][::-1][: x[::-2].shape[0]])
+""", N(6))
+P("multiple_return", """
+def f(a):
+    return 2 * a, a
+""", N(2))
+P("svm_loss_vectorized_2", """
+def svm_loss(W, X, y, reg):
+    scores = X.dot(W)
+    N = X.shape[0]
+    correct = scores[np.arange(N), y][:, None]
+    margins = np.maximum(0, scores - correct + 1.0)
+    margins[np.arange(N), y] = 0
+    loss = np.sum(margins) / N + reg * np.sum(W * W)
+    return loss
+""", N(3, 4), N(5, 3), L(5, 4), F(0.1), wrt=["W", "X", "reg"])
+P("softmax_loss_labels", """
+def softmax_loss(x, y):
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    Z = np.sum(np.exp(shifted), axis=1, keepdims=True)
+    log_probs = shifted - np.log(Z)
+    N = x.shape[0]
+    return -np.sum(log_probs[np.arange(N), y]) / N
+""", N(4, 3), L(4, 3), wrt=["x"])
+P("word_embedding_repeated", """
+def word_embedding(x, W):
+    return W[x]
+""", K(np.array([[0, 2, 0], [2, 2, 1]])), N(4, 3), wrt=["W"])
+P("temporal_affine", """
+def temporal_affine(x, w, b):
+    N, T, D = x.shape
+    M = b.shape[0]
+    return x.reshape(N * T, D).dot(w).reshape(N, T, M) + b
+""", N(2, 3, 4), N(4, 5), N(5))
+P("temporal_softmax_mask", """
+def temporal_softmax_loss(x, y, mask):
+    N, T, V = x.shape
+    x_flat = x.reshape(N * T, V)
+    y_flat = y.reshape(N * T)
+    mask_flat = mask.reshape(N * T)
+    probs = np.exp(x_flat - np.max(x_flat, axis=1, keepdims=True))
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    return -np.sum(mask_flat * np.log(probs[np.arange(N * T), y_flat])) / N
+""", N(2, 3, 4), L((2, 3), 4), B(2, 3), wrt=["x"])
+P("rnn_step_forward", """
+def rnn_step(x, prev_h, Wx, Wh, b):
+    return np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)
+""", N(3, 3), N(3, 3), N(3, 3), N(3, 3), N(3))
+P("lstm_step_2", """
+def lstm_step(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x.dot(Wx) + prev_h.dot(Wh) + b
+    i = 1.0 / (1.0 + np.exp(-a[:, :H]))
+    f = 1.0 / (1.0 + np.exp(-a[:, H:2 * H]))
+    o = 1.0 / (1.0 + np.exp(-a[:, 2 * H:3 * H]))
+    g = np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    return next_h + next_c
+""", N(2, 3), N(2, 2), N(2, 2), N(3, 8), N(2, 8), N(8))
+P("layernorm_1feature", """
+def layernorm(x, gamma, beta):
+    mu = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, keepdims=True)
+    return gamma * (x - mu) / np.sqrt(var + 1e-5) + beta
+""", N(3, 2), N(2), N(2))
+P("batchnorm_dict_param", """
+def batchnorm(x, gamma, beta, bn_param):
+    eps = bn_param.get("eps", 1e-5)
+    mu = np.mean(x, axis=0)
+    xc = x - mu
+    var = np.mean(xc ** 2, axis=0)
+    xhat = xc / np.sqrt(var + eps)
+    return gamma * xhat + beta
+""", N(4, 3), N(3), N(3), K({"mode": "train"}), expect_wrt=["x", "gamma", "beta"])
+P("conv_einsum_1x1", """
+def conv1x1(x, w, b):
+    return np.einsum("nchw,fc->nfhw", x, w) + b[None, :, None, None]
+""", N(2, 3, 2, 2), N(4, 3), N(4))
+P("lennard_jones", """
+def lj(r, eps, sigma):
+    sr6 = (sigma / r) ** 6
+    return 4.0 * eps * np.sum(sr6 * sr6 - sr6)
+""", U(1.0, 2.0, 5), F(1.0), F(1.0))
+P("cosine_similarity_2", """
+def cos_sim(a, b):
+    return np.sum(a * b, axis=-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+""", N(3, 4), N(3, 4))
+P("huber", """
+def huber(pred, target, delta):
+    r = pred - target
+    quad = 0.5 * r ** 2
+    lin = delta * (np.abs(r) - 0.5 * delta)
+    return np.mean(np.where(np.abs(r) <= delta, quad, lin))
+""", N(6), N(6), F(0.7))
+P("log_softmax_axis0", """
+def f(x):
+    m = x.max(axis=0)
+    return x - m - np.log(np.exp(x - m).sum(axis=0))
+""", N(3, 3))
+P("kl_div", """
+def kl(p, q):
+    return np.sum(p * (np.log(p) - np.log(q)))
+""", U(0.1, 1.0, 4), U(0.1, 1.0, 4))
+P("gaussian_nll", """
+def nll(x, mu, log_sigma):
+    return np.sum(log_sigma + 0.5 * math.log(2 * math.pi) + 0.5 * ((x - mu) / np.exp(log_sigma)) ** 2)
+""", N(5), N(5), N(1))
+P("0d_param", """
+def f(x, w):
+    return np.sum(np.tanh(x * w))
+""", lambda rng: np.array(rng.standard_normal()), N(3, 1))
+P("size1_axes", """
+def f(x, b):
+    return np.sum((x + b) ** 2, axis=(0, 2))
+""", N(1, 3, 1), N(1, 1, 1))
+P("square_transpose_chain", """
+def f(A, B):
+    return np.sum((A.T @ B) * A)
+""", N(3, 3), N(3, 3))
+P("outer_update", """
+def f(u, v, M):
+    return np.sum(np.tanh(M + np.outer(u, v)))
+""", N(3), N(3), N(3, 3))
+P("stack_and_mean", """
+def f(a, b):
+    s = np.stack([a, b * 2.0, a * b], axis=1)
+    return np.mean(s ** 2, axis=1)
+""", N(4), N(4))
+P("concat_negative_axis", """
+def f(a, b):
+    return np.concatenate([a, b], axis=-1) * np.arange(5.0)
+""", N(2, 2), N(2, 3))
+P("cumsum_axis", """
+def f(x):
+    return np.cumsum(x, axis=1) * x
+""", N(2, 3))
+P("pad_conv_like", """
+def f(x):
+    xp = np.pad(x, ((0, 0), (1, 1)))
+    return xp[:, :-2] + xp[:, 1:-1] * 2.0 + xp[:, 2:]
+""", N(2, 4))
+P("where_broadcast", """
+def f(x, y):
+    return np.where(x > 0, x * y, y)
+""", A(2, 3), N(3), autograd_wrong="autograd's where does not sum a broadcast back")
+P("sort_topk", """
+def f(x):
+    return np.sum(np.sort(x, axis=-1)[:, -2:] ** 2)
+""", N(3, 4))
+P("tile_rows", """
+def f(x, w):
+    return np.tile(x, (2, 1)) * w
+""", N(2, 3), N(4, 3))
+P("roll", """
+def f(x):
+    return x * np.roll(x, 1, axis=0)
+""", N(3, 2))
+P("squeeze_expand", """
+def f(x):
+    return np.squeeze(x, axis=1) * np.expand_dims(np.sum(x, axis=(1, 2)), -1)
+""", N(3, 1, 4))
+P("float32_affine_relu", """
+def f(x, w, b):
+    return np.maximum(0, x @ w + b)
+""", N(2, 3), N(3, 3), N(3))
+P("std_ddof", """
+def f(x):
+    return np.std(x, axis=0, ddof=1) + np.var(x, ddof=1)
+""", N(4, 2))
+P("setitem_slice_then_use", """
+def f(x, y):
+    out = np.zeros((3, 4))
+    out[:, 1:3] = x
+    out[0] = y
+    return out * out
+""", N(3, 2), N(4))
+P("getitem_bool_mask", """
+def f(x, m):
+    return np.sum(x[m] ** 2) + np.sum(x[~m])
+""", N(3, 3), B(3, 3), wrt=["x"])
+P("dot_vec_vec_float_dout", """
+def f(u, v):
+    return np.dot(u, v) * 0.5
+""", N(4), N(4))
+P("matmul_row_col", """
+def f(a, b):
+    return (a @ b) ** 2
+""", N(1, 3), N(3, 1))
+P("prod_axis", """
+def f(x):
+    return np.prod(x, axis=1)
+""", A(3, 3))
+P("mean_keepdims_center", """
+def f(x):
+    c = x - x.mean(axis=(0, 1), keepdims=True)
+    return np.sum(c ** 2)
+""", N(2, 2, 2))
+P("abs_sign", """
+def f(x, y):
+    return np.abs(x) * np.sign(y) + np.sqrt(np.abs(x) + 1.0)
+""", A(4), A(4))
+P("clip_grad_norm_style", """
+def f(x, lo, hi):
+    return np.sum(np.clip(x, lo, hi) ** 2)
+""", N(5), F(-0.3), F(0.4))
+P("arctan2_hypot", """
+def f(x, y):
+    return np.arctan2(y, x) + np.hypot(x, y)
+""", A(3), A(3))
+P("math_pure_float", """
+def f(a, b):
+    r = math.sqrt(a * a + b * b)
+    t = math.atan2(b, a)
+    return r * math.cos(t) + math.log1p(r)
+""", F(1.0), F(0.5))
+P("reshape_minus1_transpose", """
+def f(x):
+    y = x.reshape(-1, 2).T
+    return np.sum(y[0] * y[1])
+""", N(2, 3, 2))
+P("swapaxes_batched", """
+def f(x, w):
+    return np.swapaxes(x, -1, -2) @ w
+""", N(2, 3, 3), N(3, 2))
+P("linalg_det_inv", """
+def f(A):
+    return np.linalg.det(A) + np.sum(np.linalg.inv(A))
+""", lambda rng: rng.standard_normal((3, 3)) + 3 * np.eye(3))
+P("fancy_two_arrays", """
+def f(x, i, j):
+    return np.sum(x[i, j] ** 2)
+""", N(3, 3), K(np.array([0, 1, 0])), K(np.array([2, 2, 2])), wrt=["x"])
+P("fancy_with_slice_middle", """
+def f(x, idx):
+    return np.sum(np.tanh(x[:, idx, 1:]))
+""", N(2, 3, 3), K(np.array([2, 0, 2])), wrt=["x"])
+P("triu_tril", """
+def f(x):
+    return np.sum(np.triu(x, 1) * np.tril(x).T)
+""", N(3, 3))
+P("diag_trace", """
+def f(x, v):
+    return np.trace(x @ np.diag(v)) + np.sum(np.diagonal(x) * v)
+""", N(3, 3), N(3))
+P("sum_of_list", """
+def f(a, b):
+    return np.sum([a * a, b, 1.0])
+""", F(0.7), F(0.2))
+P("unpack_tuple", """
+def f(ab):
+    a, b = ab
+    return a * b
+""", N(2, 3))
+P("power_float_exp", """
+def f(x, p):
+    return np.sum(np.abs(x) ** p) ** (1.0 / p)
+""", A(4), F(3.0))
+P("logaddexp", """
+def f(x, y):
+    return np.logaddexp(x, y) - np.log1p(np.exp(-np.abs(x)))
+""", N(3), N(3))
+P("maximum_tie", """
+def f(x):
+    return np.sum(np.maximum(x, x[::-1]))
+""", N(4))
+P("einsum_batched_bilinear", """
+def f(x, W, y):
+    return np.einsum("bi,ij,bj->b", x, W, y)
+""", N(2, 3), N(3, 3), N(2, 3))
+P("var_float_arg_mixed", """
+def f(x, scale):
+    return np.sum((x * scale) ** 2) / x.shape[0]
+""", N(4, 2), F(1.3))
+P("mean_of_list_arrays", """
+def f(x, y):
+    return np.mean([x, y * 2.0], axis=0) ** 2
+""", N(2, 3), N(2, 3))
+P("tanh_of_list", """
+def f(a, b):
+    return np.sum(np.tanh([a, b]) ** 2)
+""", F(0.3), F(-0.6))
+P("prod_list", """
+def f(a, b, c):
+    return np.prod([a, b, c])
+""", F(0.3), F(-0.6), F(1.5))
 # fmt: on

@@ -368,6 +368,16 @@ def test_diag_gradient_is_read_only():
     assert dx.flags.writeable
 
 
+def test_reduction_of_a_list_literal():
+    """Was a bug (found by the issue-9 hunt): np.sum([a * a, b, 1.0]): the rule's one template was indexed per list item as a string (`db = p`, `da = n * 2 * a`): NameError in the backward."""
+    check_oracles(src("a, b", "return np.sum([a * a, b, 1.0])"), [0.7, 0.2])
+    check_oracles(
+        src("x, y", "return np.mean([x, y * 2.0], axis=0) ** 2"), [n(2, 3), n(2, 3)]
+    )
+    check_oracles(src("a, b, c", "return np.prod([a, b, c])"), [0.3, -0.6, 1.5])
+    check_contract(src("x, y", "return np.sum([x, y], axis=0)"), [n(3), n(3)])
+
+
 def test_shape_unpacking_same_output_every_time():
     """Was a bug: N, C = x.shape: after a few generations in the same process x drops out of the default wrt and the backward returns () (nondeterministic output: some state outlives a generate() call)."""
     source = src("x", "N, C = x.shape", "return np.sum(x) / N")
