@@ -767,7 +767,7 @@ def f(a, b):
 P("dot_scalar_float", """
 def f(s, x):
     return np.dot(s, x)
-""", F(1.5), N(3, 2), bug="array-upcast-dtype")
+""", F(1.5), N(3, 2))
 P("matmul_vector_batched", """
 def f(v, A):
     return np.matmul(v, A)
@@ -1272,4 +1272,244 @@ P("prod_list", """
 def f(a, b, c):
     return np.prod([a, b, c])
 """, F(0.3), F(-0.6), F(1.5))
+P("relu_mask_inplace_intermediate", """
+def f(x, w):
+    h = x @ w
+    h[h < 0] = 0
+    return np.sum(h ** 2)
+""", N(3, 3), N(3, 3))
+P("residual_augassign", """
+def f(x, w, b):
+    h = np.tanh(x @ w)
+    h += b
+    h *= 0.5
+    return h
+""", N(2, 3), N(3, 3), N(3))
+P("copy_then_scale_rows", """
+def f(x):
+    out = x.copy()
+    out[0] *= 2.0
+    return out * x
+""", N(3, 2))
+P("positional_axis_sum", """
+def f(x):
+    return x.sum(-1) * np.mean(x, -1) + x.max(1)
+""", N(3, 4))
+P("pairwise_sq_dists", """
+def f(x):
+    d = x[:, None, :] - x[None, :, :]
+    return np.sum(np.exp(-np.sum(d ** 2, axis=-1)))
+""", N(3, 2))
+P("rbf_kernel_sigma", """
+def f(x, y, sigma):
+    d2 = np.sum((x[:, None] - y[None]) ** 2, axis=2)
+    return np.exp(-d2 / (2 * sigma ** 2))
+""", N(3, 2), N(4, 2), F(0.9))
+P("gelu_tanh_approx", """
+def gelu(x):
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+""", N(2, 3))
+P("swish_beta", """
+def swish(x, beta):
+    return x / (1 + np.exp(-beta * x))
+""", N(4), F(1.2))
+P("softplus_stable", """
+def softplus(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+""", A(5))
+P("masked_attention", """
+def attn(q, k, mask):
+    s = q @ k.T
+    s = np.where(mask, s, -1e9)
+    s = s - s.max(axis=-1, keepdims=True)
+    p = np.exp(s)
+    return p / p.sum(axis=-1, keepdims=True)
+""", N(3, 2), N(3, 2), K(np.tril(np.ones((3, 3), bool))), wrt=["q", "k"])
+P("cross_entropy_onehot", """
+def ce(logits, onehot):
+    z = logits - np.max(logits, axis=-1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+    return -np.mean(np.sum(onehot * logp, axis=-1))
+""", N(4, 3), K(np.eye(3)[[0, 2, 1, 2]]), wrt=["logits"])
+P("focal_loss", """
+def focal(p, y, gamma):
+    pt = np.where(y == 1, p, 1 - p)
+    return -np.sum((1 - pt) ** gamma * np.log(pt))
+""", U(0.1, 0.9, 5), K(np.array([1, 0, 1, 1, 0])), F(2.0), wrt=["p", "gamma"])
+P("triplet_margin", """
+def triplet(a, p, n, margin):
+    dp = np.sum((a - p) ** 2, axis=1)
+    dn = np.sum((a - n) ** 2, axis=1)
+    return np.mean(np.maximum(0.0, dp - dn + margin))
+""", N(4, 3), N(4, 3), N(4, 3), F(0.5))
+P("contrastive", """
+def contrastive(x1, x2, y, m):
+    d = np.sqrt(np.sum((x1 - x2) ** 2, axis=-1) + 1e-9)
+    return np.mean(y * d ** 2 + (1 - y) * np.maximum(m - d, 0) ** 2)
+""", N(4, 2), N(4, 2), M(4), F(2.0), wrt=["x1", "x2", "m"])
+P("harmonic_energy", """
+def energy(q, p, k, m):
+    return np.sum(p ** 2) / (2 * m) + 0.5 * k * np.sum(q ** 2)
+""", N(3), N(3), F(2.0), F(1.5))
+P("gravity_pairs_upper", """
+def potential(pos, masses):
+    diff = pos[:, None, :] - pos[None, :, :]
+    r = np.sqrt(np.sum(diff ** 2, axis=-1) + np.eye(pos.shape[0]))
+    mm = masses[:, None] * masses[None, :]
+    return -np.sum(np.triu(mm / r, 1))
+""", N(4, 3), U(1, 2, 4))
+P("ravel_flatten", """
+def f(x):
+    return np.sum(x.ravel() * x.flatten()[::-1])
+""", N(2, 3))
+P("ellipsis_index", """
+def f(x):
+    return x[..., 0] * x[..., -1]
+""", N(2, 2, 3))
+P("transpose_1d_T", """
+def f(v, w):
+    return v.T @ w + np.sum(v.T)
+""", N(3), N(3))
+P("squeeze_noaxis", """
+def f(x):
+    return np.squeeze(x) ** 2
+""", N(1, 3, 1))
+P("norm_axis_keepdims", """
+def f(x):
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+""", N(3, 4), autograd_wrong="autograd's norm with axis and keepdims has the wrong shape")
+P("linalg_norm_full", """
+def f(x):
+    return np.linalg.norm(x) * x
+""", N(2, 2))
+P("mean_neg_axis_tuple", """
+def f(x):
+    return np.mean(x, axis=(-1, -3))
+""", N(2, 3, 2))
+P("var_keepdims_neg", """
+def f(x):
+    return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+""", N(2, 1, 3))
+P("dropout_float_p", """
+def dropout(x, mask, p):
+    return x * mask / (1 - p)
+""", N(3, 3), M(3, 3), F(0.3), wrt=["x", "p"])
+P("polynomial_horner", """
+def poly(x, c0, c1, c2, c3):
+    return ((c3 * x + c2) * x + c1) * x + c0
+""", N(5), F(0.5), F(-1.0), F(2.0), F(0.1))
+P("matmul_3d_3d_batched", """
+def f(a, b):
+    return np.sum(np.matmul(a, b) ** 2)
+""", N(2, 2, 2), N(2, 2, 2))
+P("matmul_broadcast_batch", """
+def f(a, b):
+    return a @ b
+""", N(3, 2, 2), N(2, 2))
+P("matmul_vec_batched_left", """
+def f(v, B):
+    return v @ B
+""", N(2), N(3, 2, 2))
+P("dot_0d_array", """
+def f(s, x):
+    return np.dot(x, s)
+""", lambda rng: np.array(1.3), N(2, 2))
+P("sum_keepdims_broadcast_back", """
+def f(x, w):
+    return x * np.sum(w, axis=0, keepdims=True)
+""", N(3, 2), N(4, 2))
+P("where_scalar_branches", """
+def f(x, a, b):
+    return np.where(x > 0, a, b) * x
+""", A(4), F(0.5), F(2.0), autograd_wrong="autograd's where does not sum a broadcast back")
+P("min_builtin_float", """
+def f(a, b):
+    return min(a * b, a + b) ** 2
+""", F(0.5), F(1.5))
+P("math_exp_array_mixed", """
+def f(x, t):
+    return np.exp(-x / t) * math.exp(-t)
+""", N(3), F(1.2))
+P("abs_max_normalise", """
+def f(x):
+    return x / np.max(np.abs(x))
+""", A(4))
+P("cumprod_survival", """
+def f(h):
+    s = np.cumprod(1 - h)
+    return np.sum(s)
+""", U(0.1, 0.5, 4))
+P("diff_smoothness", """
+def f(x):
+    return np.sum(np.diff(x, axis=0) ** 2)
+""", N(4, 2))
+P("take_along_axis_gather", """
+def f(x, idx):
+    return np.sum(np.take_along_axis(x, idx, axis=1) ** 2)
+""", N(3, 4), K(np.array([[0], [3], [3]])), wrt=["x"])
+P("take_repeated", """
+def f(x):
+    return np.take(x, [0, 0, 2]) * np.arange(3.0)
+""", N(3))
+P("indexed_assign_column_repeat", """
+def f(x, b):
+    t = x * 1.0
+    t[:, [0, 2, 0]] = b
+    return t * t
+""", N(2, 3), N(2, 3))
+P("int_pow_negative_exp", """
+def f(x):
+    return np.sum(x ** -2)
+""", A(4))
+P("reciprocal_and_square", """
+def f(x):
+    return np.reciprocal(x) + np.square(x)
+""", A(3))
+P("tanh_rnn_unrolled_three", """
+def f(x0, x1, x2, h, Wx, Wh):
+    h = np.tanh(x0 @ Wx + h @ Wh)
+    h = np.tanh(x1 @ Wx + h @ Wh)
+    h = np.tanh(x2 @ Wx + h @ Wh)
+    return h
+""", N(2, 2), N(2, 2), N(2, 2), N(2, 2), N(2, 2), N(2, 2))
+P("affine_float32_size1", """
+def f(x, w, b):
+    return x @ w + b
+""", N(1, 1), N(1, 1), N(1))
+P("outer_self", """
+def f(v):
+    return np.sum(np.outer(v, v) * np.arange(9.0).reshape(3, 3))
+""", N(3))
+P("kron_small", """
+def f(a, b):
+    return np.kron(a, b)
+""", N(2, 2), N(2, 1))
+P("einsum_trace_like", """
+def f(a, b):
+    return np.einsum("ij,ji->", a, b)
+""", N(3, 3), N(3, 3))
+P("einsum_batch_outer", """
+def f(a, b):
+    return np.einsum("bi,bj->bij", a, b)
+""", N(2, 3), N(2, 2))
+P("broadcast_to_then_sum", """
+def f(x):
+    return np.sum(np.broadcast_to(x, (3, 2)) * np.arange(6.0).reshape(3, 2))
+""", N(2))
+P("atleast_2d_T", """
+def f(v):
+    return np.atleast_2d(v).T @ np.atleast_2d(v)
+""", N(3))
+P("sinc_cos_product", """
+def f(x):
+    return np.cos(x) * np.sin(2 * x) / (1 + x ** 2)
+""", N(4))
+P("float_only_args_np", """
+def f(a, b):
+    return np.exp(a) * np.tanh(b) + np.sqrt(a * a + 1.0)
+""", F(0.3), F(-0.4))
+P("zeros_0d_param_sum", """
+def f(x, s):
+    return np.sum(x) * s + s
+""", N(3), lambda rng: np.array(0.7))
 # fmt: on

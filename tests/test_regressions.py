@@ -378,6 +378,15 @@ def test_reduction_of_a_list_literal():
     check_contract(src("x, y", "return np.sum([x, y], axis=0)"), [n(3), n(3)])
 
 
+def test_np_dot_and_outer_operands_are_not_proven_arrays():
+    """Was a bug (found by the issue-9 hunt): np.dot and np.outer accept floats and 0-d arrays, but their operands were taken for proven arrays: np.dot(x, s) with a 0-d array s gave a NumPy scalar ds, and np.outer(v, v) * np.arange(9.0) (a forward upcast) a float64 dv for float32 v."""
+    check_contract(src("s, x", "return np.dot(x, s)"), [np.array(1.3), n(2, 2)])
+    check_contract(src("s, x", "return np.dot(s, x)"), [1.5, n(3, 2)])
+    check_contract(
+        src("v", "return np.outer(v, v) * np.arange(9.0).reshape(3, 3)"), [n(3)]
+    )
+
+
 def test_shape_unpacking_same_output_every_time():
     """Was a bug: N, C = x.shape: after a few generations in the same process x drops out of the default wrt and the backward returns () (nondeterministic output: some state outlives a generate() call)."""
     source = src("x", "N, C = x.shape", "return np.sum(x) / N")
