@@ -808,7 +808,12 @@ def _cholesky(gate: Gate) -> str:
     lt = "np.swapaxes(out, -1, -2)"
     phi = f"(np.tril({lt} @ g) / (1 + np.eye(out.shape[-1], dtype=out.dtype)))"
     sym = f"({phi} + np.swapaxes({phi}, -1, -2)) / 2"
-    return f"np.linalg.solve({lt}, np.swapaxes(np.linalg.solve({lt}, {sym}), -1, -2))"
+    grad = f"np.linalg.solve({lt}, np.swapaxes(np.linalg.solve({lt}, {sym}), -1, -2))"
+    # NumPy reads only the lower triangle: the upper half has no gradient and
+    # the lower one takes both halves of the symmetric form's
+    n = "out.shape[-1]"
+    half = f"np.tri({n}, dtype=out.dtype) + np.tri({n}, k=-1, dtype=out.dtype)"
+    return f"{grad} * ({half})"
 
 
 # -- the table ----------------------------------------------------------------

@@ -1512,4 +1512,143 @@ P("zeros_0d_param_sum", """
 def f(x, s):
     return np.sum(x) * s + s
 """, N(3), lambda rng: np.array(0.7))
+P("fancy_iadd_repeated", """
+def f(x, v):
+    t = x * 1.0
+    t[[0, 0, 1]] += v
+    return t
+""", N(3, 2), N(3, 2))
+P("fancy_iadd_unique", """
+def f(x, v):
+    t = x * 2.0
+    t[[2, 0]] += v
+    return t
+""", N(3, 2), N(2, 2))
+P("mask_iadd_scalar_param", """
+def f(x, c):
+    t = x * 1.0
+    t[x > 0] += c
+    return t * x
+""", A(3, 3), F(0.4))
+P("slice_imul", """
+def f(x, s):
+    t = x + 0.0
+    t[1:] *= s
+    return t
+""", N(3, 2), N(2))
+P("sum_keepdims_none", """
+def f(x):
+    return x / np.sum(x, axis=None, keepdims=True)
+""", U(0.5, 1.5, 2, 2))
+P("array_constant_times", """
+def f(x):
+    return np.array([1.0, 2.0, 3.0]) * x + np.float32(0.5) * x
+""", N(2, 3))
+P("sqrt_pow_half", """
+def f(x):
+    return x ** 0.5 + np.power(x, 1.5)
+""", U(0.5, 2, 4))
+P("power_two_arrays", """
+def f(x, y):
+    return np.power(x, y)
+""", U(0.5, 2, 3), N(3))
+P("gram_matrix", """
+def f(x):
+    return x @ x.T
+""", N(3, 3))
+P("linalg_solve_quad", """
+def f(A, b):
+    x = np.linalg.solve(A, b)
+    return np.sum(x * b)
+""", lambda rng: rng.standard_normal((3, 3)) + 3 * np.eye(3), N(3))
+P("cholesky_logdet", """
+def f(S):
+    L = np.linalg.cholesky(S)
+    return 2.0 * np.sum(np.log(np.diagonal(L)))
+""", lambda rng: (lambda a: a @ a.T + 3 * np.eye(3))(rng.standard_normal((3, 3))))
+P("newaxis_middle", """
+def f(x, y):
+    return np.sum(x[None, :, None] * y[:, None, :])
+""", N(3), N(2, 4))
+P("hstack_vstack", """
+def f(a, b):
+    return np.vstack([np.hstack([a, b]), np.hstack([b, a])]) ** 2
+""", N(2, 1), N(2, 1))
+P("split_halves", """
+def f(x):
+    a, b = np.split(x, 2, axis=1)
+    return a * b
+""", N(2, 4))
+P("mean_of_squares_float32", """
+def f(x):
+    return np.mean(x ** 2, axis=-1, keepdims=True)
+""", N(1, 1, 3))
+P("chain_comparisons_where", """
+def f(x):
+    return np.where((x > -0.5) & (x < 0.5), x ** 2, np.abs(x) - 0.25)
+""", A(5))
+P("negative_step_slice_assign", """
+def f(x, y):
+    t = np.zeros((4, 2))
+    t[::-2] = y
+    return t + x
+""", N(4, 2), N(2, 2))
+P("getitem_int_then_slice", """
+def f(x):
+    return x[1][::-1] * x[-1, 1:]
+""", N(3, 2))
+P("two_outputs_shared", """
+def f(x, w):
+    h = np.tanh(x @ w)
+    return h, h.sum()
+""", N(2, 2), N(2, 2))
+P("zero_size_axis", """
+def f(x, w):
+    return np.sum(x @ w) + np.sum(x)
+""", N(0, 3), N(3, 2))
+P("logsumexp_keepdims_manual", """
+def f(x):
+    m = np.max(x, axis=0, keepdims=True)
+    return m + np.log(np.sum(np.exp(x - m), axis=0, keepdims=True))
+""", N(3, 2))
+P("minimum_maximum_clamp", """
+def f(x, lo, hi):
+    return np.minimum(np.maximum(x, lo), hi)
+""", N(5), F(-0.2), F(0.3))
+P("clip_arrays_bounds", """
+def f(x, lo, hi):
+    return np.clip(x, lo, hi)
+""", N(4), N(4), N(4))
+P("mean_int_count_divide", """
+def f(x, n):
+    return np.sum(x) / n
+""", N(3), K(3))
+P("scalar_array_mix_inplace", """
+def f(x, a):
+    y = x * a
+    y -= a
+    y /= 2.0
+    return y
+""", N(3), F(0.5))
+P("rsqrt_eps", """
+def f(x, eps):
+    return x / np.sqrt(np.mean(x * x) + eps)
+""", N(4), F(1e-3))
+P("cross_product", """
+def f(a, b):
+    return np.cross(a, b)
+""", N(3), N(3))
+P("fliplr_rot90", """
+def f(x):
+    return np.fliplr(x) * np.rot90(x)
+""", N(3, 3))
+P("expm1_log1p_chain", """
+def f(x):
+    return np.log1p(np.expm1(np.abs(x)) + 1.0)
+""", A(3))
+P("sigmoid_bce", """
+def bce(z, y):
+    p = 1.0 / (1.0 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""", N(5), M(5), wrt=["z"])
 # fmt: on

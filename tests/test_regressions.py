@@ -387,6 +387,15 @@ def test_np_dot_and_outer_operands_are_not_proven_arrays():
     )
 
 
+def test_cholesky_of_a_parameter_reads_the_lower_triangle():
+    """Was a bug (found by the issue-9 hunt): np.linalg.cholesky(S) reads only S's lower triangle, but dS was the symmetric form (nonzero above the diagonal, half below): wrong against central differences."""
+    a = n(3, 3)
+    check_oracles(
+        src("S", "return 2.0 * np.sum(np.log(np.diagonal(np.linalg.cholesky(S))))"),
+        [a @ a.T + 3 * np.eye(3)],
+    )
+
+
 def test_shape_unpacking_same_output_every_time():
     """Was a bug: N, C = x.shape: after a few generations in the same process x drops out of the default wrt and the backward returns () (nondeterministic output: some state outlives a generate() call)."""
     source = src("x", "N, C = x.shape", "return np.sum(x) / N")
