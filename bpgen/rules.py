@@ -351,6 +351,8 @@ def _outer_y(gate: Gate) -> str:
 def _reshaped(gate: Gate) -> str:
     """g back in a's shape; methods only where the values are surely arrays."""
     shape = "a.shape" if gate.method or gate.ranks.get("a") else "np.shape(a)"
+    if gate.ranks.get("out") == 0:
+        return "np.full_like(a, g)"  # one element; a Python-float g keeps a's dtype
     if gate.ranks.get("out"):
         return f"g.reshape({shape})"
     return f"np.reshape(g, {shape})"

@@ -1651,4 +1651,120 @@ def bce(z, y):
     p = 1.0 / (1.0 + np.exp(-z))
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
 """, N(5), M(5), wrt=["z"])
+P("subscript_write_into_param_copy", """
+def f(x):
+    y = x ** 2.0
+    z = x.copy()
+    z[0] = y[1] * y[2]
+    return np.sum(z * y)
+""", N(3))
+P("list_then_index", """
+def f(a):
+    x = [1.0, a, 3.0]
+    return x[0] * x[1]
+""", F(0.4))
+P("deep_list_sum", """
+def f(x):
+    b = [1.0, x[0] * x[1] * x[2], 3.0]
+    return np.sum(b)
+""", N(3))
+P("overwrite_call", """
+def f(x):
+    x = np.sum(x)
+    x = x * x
+    return x
+""", N(3))
+P("cast_sum_list", """
+def f(x):
+    return np.sum(np.array(x))
+""", N(4))
+P("exp_exp", """
+def f(a):
+    return np.exp(np.exp(a))
+""", N(3))
+P("cart2polar", """
+def f(a, b):
+    r = np.sqrt(a ** 2.0 + b ** 2.0)
+    theta = np.arctan2(b, a)
+    return r, theta
+""", A(2), A(2))
+P("reg_loss_float32_pyfloat", """
+def loss(W1, W2, reg):
+    return 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+""", N(3, 2), N(2, 1), F(0.01))
+P("mse_mean", """
+def mse(pred, y):
+    return np.mean((pred - y) ** 2)
+""", N(4, 1), N(4, 1), wrt=["pred"])
+P("l1_abs_sum_axis", """
+def f(x, w):
+    return np.sum(np.abs(x @ w), axis=0)
+""", A(3, 2), A(2, 2))
+P("max_axis_none_keepdims", """
+def f(x):
+    return x - np.max(x, keepdims=True)
+""", N(2, 3))
+P("amin_tuple_axis", """
+def f(x):
+    return np.min(x, axis=(0, 2)) * 2.0
+""", N(2, 3, 2))
+P("mean_0d_input", """
+def f(x, y):
+    return np.mean(x) * y
+""", lambda rng: np.array(0.5), N(2))
+P("sum_0d_input", """
+def f(x):
+    return np.sum(x) * 3.0
+""", lambda rng: np.array(0.5))
+P("tanh_0d", """
+def f(x):
+    return np.tanh(x)
+""", lambda rng: np.array(0.25))
+P("reshape_to_0d", """
+def f(x):
+    return x.reshape(()) * 2.0
+""", N(1, 1))
+P("item_like_index", """
+def f(x):
+    return x[0, 0] * x[-1, -1]
+""", N(2, 2))
+P("batched_diag_embed", """
+def f(v, M):
+    return np.sum(np.diag(v) @ M)
+""", N(2), N(2, 2))
+P("vdot_inner", """
+def f(a, b):
+    return np.vdot(a, b) + np.inner(a, b)
+""", N(3), N(3))
+P("average_weights", """
+def f(x):
+    return np.average(x, axis=0)
+""", N(3, 2))
+P("maximum_with_float_param", """
+def f(x, floor):
+    return np.sum(np.maximum(x, floor))
+""", N(4), F(0.1))
+P("softmax_temperature", """
+def f(z, T):
+    e = np.exp((z - np.max(z)) / T)
+    return e / np.sum(e)
+""", N(4), F(0.7))
+P("equal_dims_transposes", """
+def f(x):
+    return np.transpose(x, (2, 0, 1)) * np.arange(8.0).reshape(2, 2, 2) + x.transpose(1, 2, 0)
+""", N(2, 2, 2), bug="array-upcast-dtype")
+P("moveaxis_neg", """
+def f(x):
+    return np.moveaxis(x, -1, 0) * np.arange(8.0).reshape(2, 2, 2)
+""", N(2, 2, 2))
+P("expand_dims_neg_tuple", """
+def f(v):
+    return np.expand_dims(v, (-1, 0)) * np.ones((1, 3, 1))
+""", N(3))
+P("setitem_neg_list_dupe", """
+def f(x, b):
+    t = x * 1.0
+    t[[-1, 2]] = b
+    return t
+""", N(3, 2), N(2, 2))
 # fmt: on

@@ -396,6 +396,14 @@ def test_cholesky_of_a_parameter_reads_the_lower_triangle():
     )
 
 
+def test_reshape_to_0d_python_float_dout():
+    """Was a bug (found by the issue-9 hunt): x.reshape(()) * 2.0 on float32, backward(1.0, cache): dx was float64 (np.reshape of a Python float)."""
+    (dx,) = grads_for(
+        src("x", "return x.reshape(()) * 2.0"), [n(1, 1).astype(np.float32)], 1.0
+    )
+    assert dx.dtype == np.float32 and dx.shape == (1, 1), (dx.dtype, dx.shape)
+
+
 def test_shape_unpacking_same_output_every_time():
     """Was a bug: N, C = x.shape: after a few generations in the same process x drops out of the default wrt and the backward returns () (nondeterministic output: some state outlives a generate() call)."""
     source = src("x", "N, C = x.shape", "return np.sum(x) / N")
