@@ -16,6 +16,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .handout import LIKE, LIKE_HELPER
 from .lower import MATH, NP, placeholder
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
@@ -127,6 +128,7 @@ def module(
         MATH: names.take("math", "math_"),
         UNBROADCAST: names.take("_unbroadcast"),
         CHECK_SHAPES: names.take("_check_shapes"),
+        LIKE: names.take("_like"),
     }
     # other modules (a declared gradient's scipy.special): `import a.b as b`
     others = sorted(
@@ -151,6 +153,9 @@ def module(
         helpers.append(
             UNBROADCAST_HELPER.format(name=aliases[UNBROADCAST], np=aliases[NP])
         )
+    if LIKE in render.used:
+        render.used.add(NP)
+        helpers.append(LIKE_HELPER.format(name=aliases[LIKE], np=aliases[NP]))
     imports = []
     if MATH in render.used:
         imports.append(_import("math", aliases[MATH]))

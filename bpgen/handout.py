@@ -15,11 +15,16 @@ import itertools
 from .lower import NP
 from .rules import VIEW_CALLS as _VIEWS  # calls that may return a view
 
-# Calls that may make a 0-d array out of a float (ufuncs give a float back).
-_ARRAY_MAKERS = frozenset(
-    {"broadcast_to", "where", "zeros_like", "full_like", "ones_like", "copy"} | _VIEWS
-)
 READ_ONLY = "read-only"  # a broadcast_to view: not writable at all
+# the generated module's helper: a gradient as its argument's kind
+LIKE = "\x00like\x00"
+
+LIKE_HELPER = '''def {name}(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return {np}.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+'''
 
 
 def _callee(expr: ast.expr) -> str:
@@ -36,7 +41,6 @@ class _Memory:
     def __init__(self, gradients: set[str]) -> None:
         self.gradients = gradients
         self.base: dict[str, str] = {}
-        self.maker: dict[str, bool] = {}  # last value may be a 0-d array
         self.tokens = itertools.count()
 
     def of(self, expr: ast.expr) -> str:
@@ -66,21 +70,8 @@ class _Memory:
                 return self.of(expr.args[0])  # returned untouched when shapes agree
         return f"new {next(self.tokens)}"
 
-    def makes_array(self, expr: ast.expr) -> bool:
-        """Whether `expr` may be a 0-d array where a float went in."""
-        if isinstance(expr, ast.Name):
-            return self.maker.get(expr.id, False)
-        if isinstance(expr, ast.IfExp):
-            return self.makes_array(expr.body) or self.makes_array(expr.orelse)
-        if not isinstance(expr, ast.Call):
-            return False
-        if _callee(expr).endswith("unbroadcast\x00"):
-            return self.makes_array(expr.args[0])
-        return _callee(expr) in _ARRAY_MAKERS
-
     def assign(self, name: str, expr: ast.expr) -> None:
         self.base[name] = self.of(expr)
-        self.maker[name] = self.makes_array(expr)
 
 
 def hand_out(
@@ -126,7 +117,6 @@ def hand_out(
             pure[name] = pure.get(name, False) and _pure_float(statement.value, floats)
     fixes: list[ast.stmt] = []
     seen: set[str] = set()
-    np = ast.Name(NP, ast.Load())
     for grad, param in zip(returns, params, strict=True):
         base = memory.base.get(grad, grad)
         shared = not base.startswith("new ") or base in seen
@@ -148,18 +138,22 @@ def hand_out(
             if not shared:
                 continue
             value = ast.Call(ast.Attribute(load, "copy", ast.Load()), [], [])
-        elif shared:
-            # a new array, or a float for a float: what a ufunc gives back
-            value = ast.Call(ast.Attribute(np, "positive", ast.Load()), [load], [])
-        elif memory.maker.get(grad, False):
-            # a 0-d array becomes a float; an array stays itself
-            value = ast.Subscript(load, ast.Tuple([], ast.Load()), ast.Load())
         else:
-            continue
+            value = _by_kind(grad, param, shared)
         fixes.append(ast.Assign([ast.Name(grad, ast.Store())], value))
         if shared:
             seen.add(f"copy of {grad}")
     return fixes
+
+
+def _by_kind(grad: str, param: str, shared: bool) -> ast.expr:
+    """For an argument whose kind the text does not show, decided at run time
+    by the module's `_like` helper: a float for a number, else an array of
+    the argument's dtype (a 0-d array for a 0-d array, not a NumPy scalar;
+    float32 also where the forward upcast), copied when it may be shared."""
+    args: list[ast.expr] = [ast.Name(grad, ast.Load()), ast.Name(param, ast.Load())]
+    copy = [ast.keyword("copy", ast.Constant(True))] if shared else []
+    return ast.Call(ast.Name(LIKE, ast.Load()), args, copy)
 
 
 def _pure_float(expr: ast.expr, floats: set[str]) -> bool:

@@ -259,8 +259,13 @@ class Reverse:
 
     # -- rules -------------------------------------------------------------------
 
-    def instantiate(self, template: str, stage: Stage, g: str) -> ast.expr:
+    def instantiate(
+        self, template: str, stage: Stage, g: str, listed: str | None = None
+    ) -> ast.expr:
         mapping: dict[str, ast.expr] = {**stage.params, **stage.inputs}
+        if listed is not None:  # np.sum([a, b]): the rule sees np.asarray([a, b])
+            asarray = ast.Attribute(ast.Name(NP, ast.Load()), "asarray", ast.Load())
+            mapping[listed] = ast.Call(asarray, [mapping[listed]], [])
         for name, index, atom in _inputs(stage):
             if index is not None:
                 mapping[f"{name}_{index}"] = atom
@@ -481,13 +486,18 @@ class Reverse:
                         "this call's axis/keepdims/ddof must be written as literals",
                         "write e.g. axis=0, keepdims=True",
                     ) from None
-            if index is not None:  # one template per item of a list input
+            listed = None  # an array parameter given a list: NumPy stacks it
+            if index is not None and isinstance(template, str):
+                listed = name
+            elif index is not None:  # one template per item of a list input
                 template = template[index]
             if rule.scatter:
                 g_load = ast.Name(g, ast.Load())
                 self.scatter(atom.id, atom, stage.params["index"], g_load)
                 continue
-            expr = self.instantiate(template, stage, g)
+            expr = self.instantiate(template, stage, g, listed)
+            if listed is not None:  # the item's part of the stacked gradient
+                expr = ast.Subscript(expr, ast.Constant(index), ast.Load())
             if rule.broadcasts:
                 expr = self.reduce(expr, stage, atom)
             mask = self._mask(stage, name, atom.id)

@@ -112,7 +112,8 @@ def test_helpers_returning_tuples() -> None:
 def test_dict_and_int_parameters_carry_no_gradient() -> None:
     r = rng()
     check_gradients(LAYERS, [r.normal(size=3), {"scale": 1.5}], "uses_dict")
-    assert bpgen.generate(LAYERS, "uses_dict").count("def ") == 3  # _unbroadcast too
+    # _unbroadcast and _like too
+    assert bpgen.generate(LAYERS, "uses_dict").count("def ") == 4
     check_gradients(LAYERS, [r.normal(size=4)], "uses_int")
 
 
