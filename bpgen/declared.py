@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from . import calls
-from .lower import MATH, NP, Lowerer
+from .lower import MATH, NP, Lowerer, placeholder
 from .parse import Source
 from .rules import BROADCAST, DECLARED, Rule
 
@@ -38,6 +38,7 @@ class Declaration:
     gate: str  # its name in the rule table (unique per declaration text)
     inputs: tuple[str, ...]  # the target's parameters, in order
     constants: frozenset[str]  # module constants the gradients read
+    modules: tuple[str, ...] = ()  # other modules the gradients call into
 
 
 def declarations(source: Source) -> dict[str, Declaration]:
@@ -88,6 +89,7 @@ def _read(source: Source, function: cst.FunctionDef) -> Declaration:
         )
     lower = Lowerer(source, {p: p for p in (*RESERVED, *inputs)})
     lower.function = name
+    lower.opaque_calls = True  # a gradient may call any library function
     grads: dict[str, str] = {}
     for param, item in zip(inputs, items, strict=True):
         value = item.value if isinstance(item, cst.BaseElement) else item
@@ -95,14 +97,23 @@ def _read(source: Source, function: cst.FunctionDef) -> Declaration:
             continue
         text = ast.unparse(lower.expr(value))
         grads[param] = text.replace(NP, "np").replace(MATH, "math")
+    # other modules (scipy.special.digamma) stand in the templates as hidden
+    # parameters, filled in at each call with the module's placeholder
+    modules = tuple(sorted(lower.modules - {"numpy", "math"}))
+    for k, module in enumerate(modules):
+        for param in grads:
+            grads[param] = grads[param].replace(placeholder(module), f"__module{k}")
     digest = hashlib.sha1(f"{target}\n{inputs}\n{grads}".encode()).hexdigest()[:8]
     gate = f"{name}@{digest}"
     # an input without gradient may not be given a differentiated value;
     # a ufunc (scipy.special.erf) or a math function is elementwise, so shapes
     # are known through it; anything else is opaque to shape inference
     kind = BROADCAST if _elementwise(target) else ""
-    DECLARED[gate] = Rule(inputs, {}, grads, broadcasts=bool(kind), kind=kind)
-    return Declaration(target, gate, inputs, frozenset(lower.constants))
+    hidden = tuple(f"__module{k}" for k in range(len(modules)))
+    DECLARED[gate] = Rule(
+        (*inputs, *hidden), {}, grads, broadcasts=bool(kind), kind=kind
+    )
+    return Declaration(target, gate, inputs, frozenset(lower.constants), modules)
 
 
 def _target(source: Source, decorator: cst.Call) -> str:
@@ -124,12 +135,7 @@ def _target(source: Source, decorator: cst.Call) -> str:
     if head in source.imports:
         qualified = ".".join([source.imports[head], *reversed(parts)])
     elif head in source.functions and not parts:
-        raise source.error(
-            args[0].value,
-            f"`{head}` is a function of this module: bpgen declares gradients of "
-            "library functions it cannot read (math, scipy.special...)",
-            f"import {head} from its own module, or let bpgen differentiate it",
-        )
+        return f"builtins.{head}"  # a function of this module, copied as it is
     not_callable = (
         qualified is None
         or qualified in calls.CONSTANTS
@@ -256,3 +262,60 @@ def stub(name: str, params: list[str]) -> str:
     short = name.rpartition(".")[2]
     grads = ", ".join(f"g * d{short}_d{p}" for p in params) or "..."
     return f"@bpgen.gradient_of({name})\ndef {short}_grad({head}):\n    return {grads}"
+
+
+def local_targets(source: Source) -> set[str]:
+    """Functions of this module with a declared gradient: called, not
+    differentiated (an iterative solver, say)."""
+    if not source.gradients:
+        return set()
+    return {
+        target.removeprefix("builtins.")
+        for target in declarations(source)
+        if target.startswith("builtins.")
+    }
+
+
+def copied(source: Source, called: set[str]) -> tuple[list[str], list[str], set[str]]:
+    """The generated module's copy of the module functions `called` (and
+    those they call): import lines, definitions (black's layout) and the
+    module constants they read."""
+    from .emit import _format
+
+    pending, seen = sorted(called), set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in _names(source.functions[name]):
+            if node in source.functions and node not in seen:
+                pending.append(node)
+    read = set().union(*(_names(source.functions[n]) for n in seen))
+    imports = []
+    for local in sorted(read & set(source.imports)):
+        qualified = source.imports[local]
+        module, _, attr = qualified.rpartition(".")
+        if not module:
+            line = f"import {qualified}" + (
+                "" if local == qualified else f" as {local}"
+            )
+        else:
+            line = f"from {module} import {attr}" + (
+                "" if local == attr else f" as {local}"
+            )
+        imports.append(line)
+    order = [n for n in source.functions if n in seen]
+    texts = [_format(source.code(source.functions[n]).strip() + "\n") for n in order]
+    return imports, texts, read & set(source.constants)
+
+
+def _names(function: cst.FunctionDef) -> set[str]:
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+    function.visit(Names())
+    return found

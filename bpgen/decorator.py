@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from . import _cache
+from ._siblings import sibling_texts
 from .errors import (
     BpgenError,
     InternalError,
@@ -45,7 +46,10 @@ def differentiable(function: F, /) -> F: ...
 
 @overload
 def differentiable(
-    *, wrt: Sequence[str] | None = None, options: Options | None = None
+    *,
+    wrt: Sequence[str] | None = None,
+    options: Options | None = None,
+    inline_helpers: bool | None = None,
 ) -> Callable[[F], F]: ...
 
 
@@ -55,6 +59,7 @@ def differentiable(
     *,
     wrt: Sequence[str] | None = None,
     options: Options | None = None,
+    inline_helpers: bool | None = None,
 ) -> Any:
     """Give a top-level function `forward`, `backward` and `source` attributes.
 
@@ -65,6 +70,9 @@ def differentiable(
       parameter by default), in `wrt` order.
     - `f.source`: the generated module's text.
 
+    `inline_helpers=False` writes each helper of the module the function
+    calls as its own `<g>_forward`/`<g>_backward` (Options' switch).
+
     Generation runs once, now; errors are raised now, as `bpgen.BpgenError`
     pointing at the line of your file that bpgen refused.
     """
@@ -73,6 +81,10 @@ def differentiable(
         raise UsageError(
             f"options must be a bpgen.Options, not {type(options).__name__}",
             hint="for example options=bpgen.Options(fusion=False)",
+        )
+    if inline_helpers is not None:
+        options = dataclasses.replace(
+            options or Options(), inline_helpers=bool(inline_helpers)
         )
     if function is None:
 
@@ -171,6 +183,7 @@ def _load_or_generate(
     entry for exactly these inputs is there."""
     filename = fn.__code__.co_filename
     extra = () if shapes is None else (repr(sorted(shapes.items())),)
+    extra += tuple(sibling_texts(source, filename))  # helpers read from there
     entry_key = _cache.key(source, filename, name, repr(wrt), repr(options), *extra)
     root = _cache.directory()
     path = None if root is None else _cache.entry_path(root, name, entry_key)

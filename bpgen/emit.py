@@ -16,6 +16,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .handout import LIKE, LIKE_HELPER
 from .lower import MATH, NP, placeholder
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
@@ -97,9 +98,26 @@ class Renderer:
 
 
 def module(
-    units: list[Unit], constants: list[tuple[str, ast.expr]], header: str
+    units: list[Unit],
+    constants: list[tuple[str, ast.expr]],
+    header: str,
+    copies: tuple[list[str], list[str]] = ([], []),
 ) -> str:
+    """`copies`: import lines and definitions of the user's functions the
+    generated code calls (declared gradients of this module's functions)."""
     taken: set[str] = set()
+    copied_imports, copied = copies
+    for text in [*copied_imports, *copied]:  # the globals the copies read
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                taken.add(node.name)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                shared = isinstance(node, ast.Import) and node.names[0].name in (
+                    "numpy",
+                    "math",
+                )  # the generated code may use the same alias for the same module
+                if not shared:
+                    taken |= {a.asname or a.name.split(".")[0] for a in node.names}
     for unit in units:
         taken |= unit.program.taken | set(unit.program.params)
         taken |= {unit.backward.dout, unit.backward.cache_name}
@@ -110,6 +128,7 @@ def module(
         MATH: names.take("math", "math_"),
         UNBROADCAST: names.take("_unbroadcast"),
         CHECK_SHAPES: names.take("_check_shapes"),
+        LIKE: names.take("_like"),
     }
     # other modules (a declared gradient's scipy.special): `import a.b as b`
     others = sorted(
@@ -134,6 +153,9 @@ def module(
         helpers.append(
             UNBROADCAST_HELPER.format(name=aliases[UNBROADCAST], np=aliases[NP])
         )
+    if LIKE in render.used:
+        render.used.add(NP)
+        helpers.append(LIKE_HELPER.format(name=aliases[LIKE], np=aliases[NP]))
     imports = []
     if MATH in render.used:
         imports.append(_import("math", aliases[MATH]))
@@ -142,9 +164,10 @@ def module(
     for other in others:
         if placeholder(other) in render.used:
             imports.append(_import(other, aliases[placeholder(other)]))
+    imports += [line for line in copied_imports if line not in imports]
     # blank lines as black puts them, so black's output is its input
     top = "\n\n".join(p for p in [header, "\n".join(imports), "\n".join(defined)] if p)
-    parts = [top, *(p.strip("\n") for p in [*helpers, *functions])]
+    parts = [top, *(p.strip("\n") for p in [*helpers, *copied, *functions])]
     text = "\n\n\n".join(parts) + "\n"
     # spell.py wrote black's spelling of every node it knew; if it met one
     # it did not, black settles the whole module (tests check the rest)
@@ -249,9 +272,13 @@ def _functions(unit: Unit, render: Renderer) -> str:
     ]
     if unit.guards:
         lines.append(_fit(f"    {render(_guard(unit.guards))}"))
-    same = _written_in_place(unit)
-    for stage in backward.stages:
-        lines += [_fit(f"    {line}") for line in _forward(stage, render, same)]
+    branched = any(stage.guard for stage in backward.stages)
+    same = {} if branched else _written_in_place(unit)
+    items = [
+        (stage.guard, _forward(stage, render, same), stage.target)
+        for stage in backward.stages
+    ]
+    lines += _nest(items, 0, set(backward.cache))
     outputs = [render(_Renamed(same).visit(o) if same else o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
     shaped = {n: same.get(v, v) for n, v in backward.shapes.items()}
@@ -274,17 +301,103 @@ def _functions(unit: Unit, render: Renderer) -> str:
         else:
             unpack = _wrapped("    ", cache, f" = {backward.cache_name}", "(")
             lines.append(unpack)
+    items = []
     for block in backward.blocks:
+        text = []
         if block.stage is not None:
             stage = block.stage
-            lines.append(f"    # {_forward(stage, render.comment, same)[-1]}")
+            text.append(f"# {_forward(stage, render.comment, same)[-1]}")
         elif block.note:
-            lines.append(f"    # {block.note}")
+            text.append(f"# {block.note}")
         for statement in block.statements:
             renamed = _Renamed(same).visit(statement) if same else statement
-            lines.append(_fit(f"    {render(renamed)}"))
+            text.append(render(renamed))
+        items.append((block.where(), text, None))
+    lines += _nest(items, 0, set())
     lines.append(_fit(f"    return {_tuple(backward.returns)}"))
     return "\n".join(lines)
+
+
+def _nest(
+    items: list[tuple[tuple, list[str], str | None]],
+    depth: int,
+    cached: set[str],
+    level: int = 0,
+) -> list[str]:
+    """Lines under `if cond:` / `elif` / `else:` as their guards say (see
+    Stage.guard); `depth` counts guards, `level` indentation.
+
+    At the outermost branch, a cached name only some paths assign starts as
+    None, so the cache can always be built."""
+    lines: list[str] = []
+    for run in _runs(items, depth):
+        if len(run[0][0]) == depth:
+            lines += [_fit_at(line, level) for item in run for line in item[1]]
+            continue
+        if depth == 0:
+            arms = [[it for it in run if it[0][0][1] == t] for t in (True, False)]
+            both = {it[2] for it in arms[0] if len(it[0]) == 1}
+            both &= {it[2] for it in arms[1] if len(it[0]) == 1}
+            unset = [
+                name
+                for name in dict.fromkeys(it[2] for it in run)
+                if name in cached and name not in both
+            ]
+            if unset:
+                lines.append(_fit_at(" = ".join([*unset, "None"]), level))
+        lines += _chain(run, depth, cached, level, "if")
+    return lines
+
+
+def _runs(items, depth):
+    """Consecutive items at this depth, or under one condition."""
+    runs: list[list] = []
+    for item in items:
+        key = item[0][depth][0] if len(item[0]) > depth else None
+        last = runs[-1][0][0] if runs else None
+        last_key = None if last is None or len(last) <= depth else last[depth][0]
+        if runs and key == last_key:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def _chain(run, depth, cached, level, keyword) -> list[str]:
+    """`if c:` and its arms; an `else` holding only another branch is `elif`."""
+    condition = run[0][0][depth][0]
+    then = [it for it in run if it[0][depth][1]]
+    orelse = [it for it in run if not it[0][depth][1]]
+    indent = "    " * (level + 1)
+    if not then:
+        head = f"{indent}{keyword} not {condition}:"
+        return [head, *_nest(orelse, depth + 1, cached, level + 1)]
+    lines = [f"{indent}{keyword} {condition}:"]
+    lines += _nest(then, depth + 1, cached, level + 1)
+    if not orelse:
+        return lines
+    inner = _runs(orelse, depth + 1)
+    if (
+        len(inner) == 1
+        and len(inner[0][0][0]) > depth + 1
+        and any(it[0][depth + 1][1] for it in inner[0])
+    ):
+        return lines + _chain(inner[0], depth + 1, cached, level, "elif")
+    return [*lines, f"{indent}else:", *_nest(orelse, depth + 1, cached, level + 1)]
+
+
+def _fit_at(line: str, depth: int) -> str:
+    """`_fit` for a line nested `depth` branches deep in a function body."""
+    if line.startswith("#"):  # black leaves comments as they are
+        return "    " * (depth + 1) + line
+    if not depth:
+        return _fit(f"    {line}")
+    indented = "    " * (depth + 1) + line
+    if fits(indented):
+        return indented
+    headers = "".join("    " * (k + 1) + "if _:\n" for k in range(depth))
+    text = _format(f"def _():\n{headers}{indented}\n")
+    return text.split("\n", depth + 1)[depth + 1].rstrip("\n")
 
 
 def _guard(declared: dict[str, tuple]) -> ast.expr:

@@ -83,6 +83,12 @@ def has_flow(function_source: str) -> bool:
     return any(isinstance(n, _COMPOUND) for n in ast.walk(tree))
 
 
+def has_loop(function_source: str) -> bool:
+    """Whether a function's text holds a `for` or `while` statement."""
+    tree = ast.parse(function_source)
+    return any(isinstance(n, (ast.For, ast.While)) for n in ast.walk(tree))
+
+
 def _stores(node: ast.AST) -> set[str]:
     return {
         n.id

@@ -132,14 +132,11 @@ def default_wrt(source: str, function: str | None = None) -> list[str]:
     with _guarded("<source>"):
         parsed = _parse(source, "<source>", 0)
         node = parse.find_function(parsed, function)
-        if _has_flow(parsed, node.name.value):
+        if _loop_refusal(parsed, node.name.value, None, Options()) is not None:
             from . import flow
 
-            def sub_generate(text, name, part_wrt):
-                return ""
-
             return flow.generate_function(
-                parsed, node.name.value, None, Options(), sub_generate
+                parsed, node.name.value, None, Options(), lambda *_: ""
             )[2]
         return stage.stage(parsed, node, None).wrt
 
@@ -217,65 +214,112 @@ def _generate(
     given,
     refusals,
 ):
-    from . import (
-        __version__,
-        centre,
-        dims,
-        emit,
-        parse,
-        reverse,
-        shapes,
-        shift,
-        stage,
-        xent,
-    )
+    from . import __version__, emit, helpers, parse
+    from . import declared as declared_
 
     parsed = _parse(source, filename, line_offset)
+    parsed.__dict__["copied"] = set()  # declared functions of the module called
     if functions is None:
-        if require_one:
+        targets = declared_.local_targets(parsed)  # called, not differentiated
+        if require_one and len(set(parsed.functions) - targets) == 1:
+            functions = [n for n in parsed.functions if n not in targets]
+        elif require_one:
             functions = [parse.find_function(parsed, None).name.value]
         else:
-            functions = list(parsed.functions)
+            functions = [n for n in parsed.functions if n not in targets]
             if not functions:
                 raise parse.FunctionNotFoundError(
                     "the module defines no top-level function", filename=filename
                 )
-    flows = [name for name in functions if _has_flow(parsed, name)]
+    flows = {}
+    for name in functions:
+        refusal = _loop_refusal(parsed, name, wrt, options)
+        if refusal is not None:
+            flows[name] = refusal
     if flows:
         return _generate_flow(
             source, parsed, functions, flows, wrt, filename, options, line_offset,
             given, refusals,
         )
-    units, constants = [], set()
     _check_declared_names(parsed, functions, given, filename)
     if parsed.gradients:  # @bpgen.gradient_of: checked even where unused
-        from .declared import declarations
+        declared_.declarations(parsed)
+    # helpers called as <g>_forward/<g>_backward pairs join the module, each
+    # computing the gradients its callers need: generated again if a later
+    # call needs more than an earlier one was given
+    pairs = (
+        None
+        if options.inline_helpers
+        else helpers.Pairs(options.fusion, options.activity, fixed=set(functions))
+    )
+    token = helpers.PAIRS.set(pairs)
+    mark = 0 if refusals is None else len(refusals)
+    try:
+        while True:
+            if pairs is not None:
+                pairs.used.clear()
+                pairs.retry = False
+            if refusals is not None:
+                del refusals[mark:]
+            units, constants = _units(
+                parsed, functions, wrt, options, given, filename, refusals, pairs
+            )
+            if pairs is None or not pairs.retry:
+                break
+    finally:
+        helpers.PAIRS.reset(token)
+    if not units:
+        return None
+    header = HEADER.format(version=__version__, filename=filename)
+    imports, copies, read = declared_.copied(parsed, parsed.__dict__["copied"])
+    constants |= read
+    return emit.module(
+        units, _constants(parsed, constants), header, copies=(imports, copies)
+    )
 
-        declarations(parsed)
-    for name in functions:
+
+def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
+    """Stage, reverse and collect each function (and the helper pairs they
+    call); a refusal goes to `refusals` when it is a list."""
+    from . import centre, dims, emit, parse, reverse, shapes, shift, stage, xent
+
+    units: list = []
+    constants: set[str] = set()
+    pending, done, first = list(functions), set(functions), len(functions)
+    while pending:
+        name = pending.pop(0)
+        is_helper = first <= 0
+        first -= 1
         node = parse.find_function(parsed, name)
 
         def error(at, message, hint=None, parsed=parsed):
             return parsed.error(at.node, message, hint)
 
+        chosen = None if wrt is None else list(wrt)
+        if is_helper:  # what its callers need
+            chosen = list(pairs.used[name])
         try:
-            declared, labels = _declared(node, given, filename, len(functions) == 1)
+            declared, labels = _declared(
+                node, {} if is_helper else given, filename, len(functions) == 1
+            )
             program = stage.stage(
                 parsed,
                 node,
-                None if wrt is None else list(wrt),
+                chosen,
                 fusion=options.fusion,
                 activity=options.activity,
                 scalars={p for p, shape in declared.items() if shape == ()},
                 labels=labels,
             )
-            if options.shift:
+            # the rewrites below match straight-line patterns, not branches
+            straight = not any(stage.guard for stage in program.stages)
+            if options.shift and straight:
                 program = shift.drop_shift_gradients(program)
-            if options.centre:
+            if options.centre and straight:
                 program = centre.reuse_centring(program)
             known = dims.infer(program, declared, error)
             inferred = shapes.infer(program, known)
-            if options.xent:
+            if options.xent and straight:
                 program = xent.fuse(program, inferred)
             backward = reverse.Reverse(program, inferred, options, error).run()
         except BpgenError as refusal:
@@ -293,57 +337,14 @@ def _generate(
             refusals.append(bug)
             continue
         guards = {p: s for p, s in declared.items() if s} if options.guards else {}
-        units.append(emit.Unit(program, backward, guards))
+        unit = emit.Unit(program, backward, guards)
+        units.insert(len(units) if not is_helper else 0, unit)
         constants |= program.constants
-    if not units:
-        return None
-    header = HEADER.format(version=__version__, filename=filename)
-    return emit.module(units, _constants(parsed, constants), header)
-
-
-def _has_flow(parsed, name: str) -> bool:
-    from . import flow, parse
-
-    node = parse.find_function(parsed, name)
-    return flow.has_flow(parsed.module.code_for_node(node))
-
-
-def _generate_flow(
-    source, parsed, functions, flows, wrt, filename, options, line_offset, given,
-    refusals,
-):
-    """Functions with `if`/`for`/`while`: their straight-line parts go through
-    the pipeline one by one (flow.py composes them); the others as usual."""
-    from . import __version__, flow
-
-    texts = []
-    plain = [name for name in functions if name not in flows]
-    if plain:
-        text = _generate(
-            source, plain, wrt, filename, options, line_offset, False, given,
-            refusals,
-        )
-        if text is not None:
-            texts.append(text)
-
-    def sub_generate(text, name, part_wrt):
-        return _generate(text, [name], part_wrt, filename, options, 0, False, {}, None)
-
-    for name in flows:
-        try:
-            parts, code, _ = flow.generate_function(
-                parsed, name, None if wrt is None else list(wrt), options, sub_generate
-            )
-        except BpgenError as refusal:
-            if refusals is None or isinstance(refusal, UsageError):
-                raise
-            refusals.append(refusal)
-            continue
-        texts += parts + [code]
-    if not texts:
-        return None
-    header = HEADER.format(version=__version__, filename=filename)
-    return flow.merge(texts, header)
+        for helper in [] if pairs is None else list(pairs.used):
+            if helper not in done:
+                done.add(helper)
+                pending.append(helper)
+    return units, constants
 
 
 def _constants(parsed, names: set[str]) -> list[tuple[str, ast.expr]]:
@@ -371,3 +372,73 @@ def _parse(source: str, filename: str, line_offset: int):
     from . import parse
 
     return parse.parse(source, filename, line_offset)
+
+
+# -- loops the stager does not unroll: composed of straight-line parts (flow.py) --
+
+
+def _loop_refusal(parsed, name: str, wrt, options) -> BpgenError | None:
+    """The stager's refusal of a function with a `for`/`while` it cannot unroll
+    (a trip count known only at run time, `while`, a long loop), else None."""
+    from . import flow, parse, stage
+
+    node = parse.find_function(parsed, name)
+    if not flow.has_loop(parsed.module.code_for_node(node)):
+        return None
+    try:
+        stage.stage(
+            parsed,
+            node,
+            None if wrt is None else list(wrt),
+            fusion=options.fusion,
+            activity=options.activity,
+        )
+    except UsageError:
+        return None
+    except BpgenError as refusal:
+        return refusal if any(w in refusal.message for w in _COMPOSED) else None
+    return None
+
+
+# the stager's refusals that flow.py lifts: its own error is then the one to show
+_COMPOSED = ("known only at run time", "`while`", "bpgen unrolls loops of at most")
+
+
+def _generate_flow(
+    source, parsed, functions, flows, wrt, filename, options, line_offset, given,
+    refusals,
+):
+    """Functions whose loops the stager refuses: their straight-line parts go
+    through the pipeline one by one (flow.py composes them); the others as
+    usual. When flow.py refuses too, the error about the loop is its own."""
+    from . import __version__, flow
+
+    texts = []
+    plain = [name for name in functions if name not in flows]
+    if plain:
+        text = _generate(
+            source, plain, wrt, filename, options, line_offset, False, given,
+            refusals,
+        )
+        if text is not None:
+            texts.append(text)
+
+    def sub_generate(text, name, part_wrt):
+        return _generate(text, [name], part_wrt, filename, options, 0, False, {}, None)
+
+    for name in flows:
+        try:
+            parts, code, _ = flow.generate_function(
+                parsed, name, None if wrt is None else list(wrt), options, sub_generate
+            )
+        except BpgenError as refusal:
+            chosen = refusal
+            if refusals is None or isinstance(chosen, UsageError):
+                raise chosen from None
+            refusals.append(chosen)
+            continue
+        texts += parts + [code]
+    if not texts:
+        return None
+    header = HEADER.format(version=__version__, filename=filename)
+    return flow.merge(texts, header)

@@ -15,11 +15,16 @@ import itertools
 from .lower import NP
 from .rules import VIEW_CALLS as _VIEWS  # calls that may return a view
 
-# Calls that may make a 0-d array out of a float (ufuncs give a float back).
-_ARRAY_MAKERS = frozenset(
-    {"broadcast_to", "where", "zeros_like", "full_like", "ones_like", "copy"} | _VIEWS
-)
 READ_ONLY = "read-only"  # a broadcast_to view: not writable at all
+# the generated module's helper: a gradient as its argument's kind
+LIKE = "\x00like\x00"
+
+LIKE_HELPER = '''def {name}(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return {np}.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+'''
 
 
 def _callee(expr: ast.expr) -> str:
@@ -36,7 +41,6 @@ class _Memory:
     def __init__(self, gradients: set[str]) -> None:
         self.gradients = gradients
         self.base: dict[str, str] = {}
-        self.maker: dict[str, bool] = {}  # last value may be a 0-d array
         self.tokens = itertools.count()
 
     def of(self, expr: ast.expr) -> str:
@@ -66,21 +70,8 @@ class _Memory:
                 return self.of(expr.args[0])  # returned untouched when shapes agree
         return f"new {next(self.tokens)}"
 
-    def makes_array(self, expr: ast.expr) -> bool:
-        """Whether `expr` may be a 0-d array where a float went in."""
-        if isinstance(expr, ast.Name):
-            return self.maker.get(expr.id, False)
-        if isinstance(expr, ast.IfExp):
-            return self.makes_array(expr.body) or self.makes_array(expr.orelse)
-        if not isinstance(expr, ast.Call):
-            return False
-        if _callee(expr).endswith("unbroadcast\x00"):
-            return self.makes_array(expr.args[0])
-        return _callee(expr) in _ARRAY_MAKERS
-
     def assign(self, name: str, expr: ast.expr) -> None:
         self.base[name] = self.of(expr)
-        self.maker[name] = self.makes_array(expr)
 
 
 def hand_out(
@@ -90,23 +81,32 @@ def hand_out(
     floats: set[str],
     arrays: set[str],
     scalar: bool = False,
+    branched: bool = False,
 ) -> list[ast.stmt]:
     """Statements that make each returned gradient safe (often none).
 
     `returns[i]` is the gradient of `params[i]`; `floats` are the values
     proven floats, `arrays` parameters proven arrays. In a `scalar` (pure
     float) backward only a gradient that may be `dout` itself (a 0-d array
-    dout) needs a fix: arithmetic on it already gives a float.
+    dout) needs a fix: arithmetic on it already gives a float. A `branched`
+    backward is read as one path here: a gradient counts as shared (or as
+    a possible 0-d array) when any assignment, on any branch, makes it so.
     """
     memory = _Memory(set(returns))
     pure: dict[str, bool] = {}  # arithmetic on floats only, so far
+    # on some path: a foreign value, a value that may be a 0-d array
+    foreign: set[str] = set()
     for statement in statements:
         if isinstance(statement, ast.Assign) and isinstance(
             statement.targets[0], ast.Name
         ):
             name = statement.targets[0].id
             memory.assign(name, statement.value)
-            pure[name] = _pure_float(statement.value, floats)
+            pure[name] = _pure_float(statement.value, floats) and (
+                not branched or pure.get(name, True)
+            )
+            if not memory.base[name].startswith("new "):
+                foreign.add(name)
         elif isinstance(statement, ast.AugAssign) and isinstance(
             statement.target, ast.Name
         ):
@@ -114,14 +114,16 @@ def hand_out(
             pure[name] = pure.get(name, False) and _pure_float(statement.value, floats)
     fixes: list[ast.stmt] = []
     seen: set[str] = set()
-    np = ast.Name(NP, ast.Load())
     for grad, param in zip(returns, params, strict=True):
         base = memory.base.get(grad, grad)
         shared = not base.startswith("new ") or base in seen
+        # a branch may make a float on one path and a 0-d array on another:
+        # np.positive hands out a float for either
+        shared = shared or (branched and grad in foreign)
         seen.add(base)
         load = ast.Name(grad, ast.Load())
         if scalar:
-            if base.startswith("new "):
+            if base.startswith("new ") and not (branched and grad in foreign):
                 continue  # floats are immutable: only a 0-d array dout may be shared
             value: ast.expr = ast.Call(ast.Name("float", ast.Load()), [load], [])
         elif param in floats:
@@ -133,18 +135,22 @@ def hand_out(
             if not shared:
                 continue
             value = ast.Call(ast.Attribute(load, "copy", ast.Load()), [], [])
-        elif shared:
-            # a new array, or a float for a float: what a ufunc gives back
-            value = ast.Call(ast.Attribute(np, "positive", ast.Load()), [load], [])
-        elif memory.maker.get(grad, False):
-            # a 0-d array becomes a float; an array stays itself
-            value = ast.Subscript(load, ast.Tuple([], ast.Load()), ast.Load())
         else:
-            continue
+            value = _by_kind(grad, param, shared)
         fixes.append(ast.Assign([ast.Name(grad, ast.Store())], value))
         if shared:
             seen.add(f"copy of {grad}")
     return fixes
+
+
+def _by_kind(grad: str, param: str, shared: bool) -> ast.expr:
+    """For an argument whose kind the text does not show, decided at run time
+    by the module's `_like` helper: a float for a number, else an array of
+    the argument's dtype (a 0-d array for a 0-d array, not a NumPy scalar;
+    float32 also where the forward upcast), copied when it may be shared."""
+    args: list[ast.expr] = [ast.Name(grad, ast.Load()), ast.Name(param, ast.Load())]
+    copy = [ast.keyword("copy", ast.Constant(True))] if shared else []
+    return ast.Call(ast.Name(LIKE, ast.Load()), args, copy)
 
 
 def _pure_float(expr: ast.expr, floats: set[str]) -> bool:

@@ -5,16 +5,28 @@ caller's argument values, its locals renamed so they clash with nothing.
 Each call is staged afresh, so a helper called twice keeps two sets of
 intermediates (its own "cache" per call), and activity flows through it:
 gradients are computed only for what the caller differentiates.
+
+With `Options(inline_helpers=False)` a helper is instead generated once as
+its own `<g>_forward`/`<g>_backward` pair, called by the caller's forward and
+backward (`_call_pair`). Helpers may also come from the user's module next to
+the input file (`sibling`).
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .rules import DECLARED, Rule
+
 if TYPE_CHECKING:
+    from .parse import Source
     from .stage import Stager
 
 
@@ -22,10 +34,73 @@ class HelperTuple(ast.Tuple):
     """The values a helper returns as a tuple: unpacked by the caller."""
 
 
-def stage_call(stager: Stager, node: cst.Call, name: str) -> ast.expr:
+@dataclass
+class Pairs:
+    """With `Options(inline_helpers=False)`: the helpers the staged functions
+    call as `<g>_forward`/`<g>_backward` pairs (name -> their wrt), to be
+    generated into the same module."""
+
+    fusion: bool = True
+    activity: bool = True
+    fixed: set[str] = field(default_factory=set)  # generated whole: asked for
+    used: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    wanted: dict[str, set[str]] = field(default_factory=dict)  # across attempts
+    retry: bool = False  # a call needed more than an earlier one was given
+    callers: list[str] = field(default_factory=list)  # of the helper staged now
+
+
+PAIRS: ContextVar[Pairs | None] = ContextVar("bpgen_pairs", default=None)
+
+# log|det a| of np.linalg.slogdet (lower.py unpacks it): d/da = inv(a)^T
+LOGABSDET = "slogdet[1]"
+DECLARED[LOGABSDET] = Rule(
+    ("a",),
+    {},
+    {"a": "np.swapaxes(np.linalg.inv(a), -1, -2) * np.expand_dims(g, (-1, -2))"},
+)
+
+# np.linalg.eigvalsh(a) reads a's lower triangle: with G = V diag(g) V^T
+# (V its eigenvectors, computed again), d/da is G's lower triangle, the
+# entries below the diagonal counted twice (each stands for two of a's)
+EIGVALSH = "eigvalsh"
+DECLARED[EIGVALSH] = Rule(
+    ("a",),
+    {},
+    {
+        "a": "np.tril(np.einsum('...ik,...k,...jk->...ij', np.linalg.eigh(a)[1], g, "
+        "np.linalg.eigh(a)[1])) * (2 - np.eye(a.shape[-1], dtype=a.dtype))"
+    },
+)
+
+# gate -> (the helper, its wrt): reverse.py writes one call of its backward
+PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def sibling(source: Source, module: str, name: str) -> Source | None:
+    """The user's module `module.py` next to the input file, when it defines
+    `name` (`from layers import affine_forward`); parsed again when edited."""
+    if "." in module or source.filename.startswith("<"):
+        return None
+    path = Path(source.filename).resolve().parent / f"{module}.py"
+    text = path.read_text(encoding="utf-8") if path.is_file() else None
+    siblings = source.__dict__.setdefault("siblings", {})
+    if text is None:
+        return None
+    if siblings.get(path, (None,))[0] != text:
+        from .parse import parse
+
+        siblings[path] = (text, parse(text, str(path)))
+    other = siblings[path][1]
+    return other if other is not None and name in other.functions else None
+
+
+def stage_call(
+    stager: Stager, node: cst.Call, name: str, other: Source | None = None
+) -> ast.expr:
     """Stage `name(args)` by staging the helper's body; returns its value (a
-    Name or constant), or a HelperTuple when the helper returns a tuple."""
-    source = stager.source
+    Name or constant), or a HelperTuple when the helper returns a tuple.
+    `other` is the user's module the helper comes from, when not this one."""
+    source = other or stager.source
     chain = stager.helper_chain
     if name in chain:
         path = " -> ".join([*chain, name])
@@ -37,6 +112,11 @@ def stage_call(stager: Stager, node: cst.Call, name: str) -> ast.expr:
         )
     helper = source.functions[name]
     bindings = _bind_arguments(stager, node, helper)
+    pairs = PAIRS.get()
+    if pairs is not None and other is None:
+        called = _call_pair(stager, node, name, bindings, pairs)
+        if called is not None:
+            return called
     saved_env = dict(stager.env)
     saved_function, saved_out = stager.function, stager.out_name
     stager.env.clear()
@@ -44,9 +124,20 @@ def stage_call(stager: Stager, node: cst.Call, name: str) -> ast.expr:
     stager.helper_chain = [*chain, name]
     stager.function = helper
     stager.out_name = f"{name}_out"
+    home, constants = stager.source, set(stager.lower.constants)
+    stager.source = stager.lower.source = source
     try:
         outputs, returns_tuple = stager.body()
+        if stager.lower.constants - constants and other is not None:
+            read = sorted(stager.lower.constants - constants)[0]
+            raise source.error(
+                helper.name,
+                f"`{name}()` reads `{read}`, a constant of its own module; bpgen "
+                "copies only the input module's constants",
+                f"pass {read} as an argument, or define it in the input module",
+            )
     finally:
+        stager.source = stager.lower.source = home
         stager.function, stager.out_name = saved_function, saved_out
         stager.helper_chain = chain
         stager.env.clear()
@@ -108,3 +199,68 @@ def _bind_arguments(
             value = stager.emit(value, None, {}, {}, stager.fresh(key))
         bindings[key] = value.id
     return bindings
+
+
+def _call_pair(
+    stager: Stager, node: cst.Call, name: str, bindings: dict[str, str], pairs: Pairs
+) -> ast.expr | None:
+    """`pair = name_forward(args)`, then `name_out = pair[0]`: a gate whose
+    backward is one call `(dx, dw) = name_backward(g, pair[1])`. None where
+    the helper is better inlined: it returns a tuple, no argument is
+    differentiated, or one goes to a parameter without gradient."""
+    from .stage import stage
+
+    chain = [*pairs.callers, *stager.helper_chain]
+    if name in chain:
+        raise stager.source.error(
+            node.func,
+            f"`{name}()` is called recursively ({' -> '.join([*chain, name])}); "
+            "bpgen does not differentiate through recursion",
+            "write the computation without recursion",
+        )
+    varied = {p for p, v in bindings.items() if v in stager.varied}
+    if not varied:
+        return None
+    # staged once to learn its parameters with gradient; what it needs of
+    # its own helpers then is not recorded (a probe, not a use)
+    probe = Pairs(pairs.fusion, pairs.activity, callers=chain)
+    token = PAIRS.set(probe)
+    try:
+        helper = stager.source.functions[name]
+        program = stage(
+            stager.source, helper, None, fusion=pairs.fusion, activity=pairs.activity
+        )
+    finally:
+        PAIRS.reset(token)
+    if program.returns_tuple or not varied <= set(program.wrt):
+        return None
+    wrt = tuple(program.wrt)
+    if name not in pairs.fixed:  # only the gradients some caller needs
+        wanted = pairs.wanted.setdefault(name, set())
+        if not varied <= wanted:
+            pairs.retry = pairs.retry or name in pairs.used
+            wanted |= varied
+        wrt = tuple(p for p in program.wrt if p in wanted)
+    pairs.used[name] = wrt
+    params = helper.params
+    args = [ast.Name(bindings[p.name.value], ast.Load()) for p in params.params]
+    keywords = [
+        ast.keyword(p.name.value, ast.Name(bindings[p.name.value], ast.Load()))
+        for p in params.kwonly_params
+    ]
+    forward = ast.Call(ast.Name(f"{name}_forward", ast.Load()), args, keywords)
+    forward.bp_node = node  # type: ignore[attr-defined]
+    pair = stager.emit(forward, None, {}, {}, stager.fresh(f"{name}_pair"))
+    gate = _pair_gate(name, wrt)
+    inputs = {p: ast.Name(bindings[p], ast.Load()) for p in wrt if p in varied}
+    value = ast.Subscript(pair, ast.Constant(0), ast.Load())
+    value.bp_node = node  # type: ignore[attr-defined]
+    return stager.emit(value, gate, inputs, {"pair": pair}, stager.fresh(f"{name}_out"))
+
+
+def _pair_gate(name: str, wrt: tuple[str, ...]) -> str:
+    gate = f"{name}_pair@" + hashlib.sha1(repr(wrt).encode()).hexdigest()[:8]
+    # the templates are never instantiated: reverse.py calls the backward
+    DECLARED[gate] = Rule((*wrt, "pair"), {}, {p: f"{name}_backward" for p in wrt})
+    PAIR_GATES[gate] = (name, wrt)
+    return gate

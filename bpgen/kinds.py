@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from .lower import MATH
+from .lower import MATH, NP
 from .rules import RULES
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def numeric_params(
     numeric, read = set(), set()
     for stage in stages:
         numeric.update(_atoms(stage))
-        read |= names_in(stage.value)
+        read |= names_in(stage.value) | {flag for flag, _ in stage.guard}
     for output in outputs:
         numeric |= names_in(output)
     return numeric & set(params), (read | numeric) & set(params)
@@ -105,6 +105,14 @@ def names_in(node: ast.AST) -> set[str]:
 _ARRAY_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "T"})
 
 
+def _method(value: ast.expr) -> bool:
+    """`a.f(...)` rather than `np.f(...)`."""
+    func = value.func if isinstance(value, ast.Call) else None
+    return isinstance(func, ast.Attribute) and not (
+        isinstance(func.value, ast.Name) and func.value.id == NP
+    )
+
+
 def proven_arrays(stages: list[Stage], params: list[str]) -> set[str]:
     """Parameters the forward indexes, multiplies as matrices, or reads
     array attributes and methods of: surely arrays, never floats."""
@@ -112,7 +120,9 @@ def proven_arrays(stages: list[Stage], params: list[str]) -> set[str]:
     for stage in stages:
         if stage.gate == "getitem":
             found |= names_in(stage.inputs.get("a", ast.Constant(None)))
-        if stage.gate in _PRODUCTS:
+        # `@` refuses scalars and `x.dot(w)` is written for arrays (its backward
+        # assumes them); np.dot and np.outer take floats and 0-d arrays
+        if stage.gate == "matmul" or (stage.gate == "dot" and _method(stage.value)):
             found.update(_atoms(stage))
         for node in ast.walk(stage.value):
             if (

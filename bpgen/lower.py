@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 from collections.abc import Callable
 from typing import Any
 
 import libcst as cst
 
-from . import calls
+from . import calls, helpers
 from .parse import Source
 from .rules import RULES
 
@@ -123,12 +124,15 @@ class Lowerer:
     def __init__(self, source: Source, env: dict[str, str]) -> None:
         self.source = source
         self.env = env
+        # loop variables of unrolled loops, bound to their value this iteration
+        self.consts: dict[str, int] = {}
         self.constants: set[str] = set()
         self.modules: set[str] = set()
         self.builtin_gates: set[str] = set()
         self.function: str | None = None  # the function being lowered
+        self.opaque_calls = False  # any library call passes (declared gradients)
         # stages a call to a function of this module (set by the stager)
-        self.helper: Callable[[cst.Call, str], ast.expr] | None = None
+        self.helper: Callable[..., ast.expr] | None = None
 
     # -- entry ---------------------------------------------------------------
 
@@ -154,6 +158,8 @@ class Lowerer:
 
     def _Name(self, node: cst.Name) -> ast.expr:
         name = node.value
+        if name in self.consts:
+            return ast.Constant(self.consts[name])
         if name in self.env:
             return ast.Name(self.env[name], ast.Load())
         if name in ("True", "False", "None"):
@@ -360,7 +366,28 @@ class Lowerer:
             return self._declared_call(node, qualified, declared)
         if module == "builtins" and name in self.source.functions and self.helper:
             return self.helper(node, name)  # a function of this module (helpers.py)
+        if qualified in ("numpy.split", "numpy.array_split"):
+            return self._split(node, equal=name == "split")
+        if qualified == "numpy.linalg.slogdet":
+            return self._slogdet(node)
+        if qualified == "numpy.linalg.eigvalsh":
+            return self._eigvalsh(node)
+        if qualified == "numpy.linalg.eigh":
+            raise self.source.error(
+                node.func,
+                "np.linalg.eigh's eigenvectors have no gradient rule in bpgen",
+                "for the eigenvalues alone write w = np.linalg.eigvalsh(a); compute "
+                "eigenvectors outside the differentiated function",
+            )
         gate = calls.gate_of(qualified)
+        if gate is None and self.opaque_calls and module != "builtins":
+            self.modules.add(module)  # in a declared gradient: called, not traced
+            args, keywords = self._arguments(node)
+            return ast.Call(module_ref(module, name), args, keywords)
+        if gate is None and self.helper and module not in ("builtins", "math"):
+            other = helpers.sibling(self.source, module, name)
+            if other is not None:  # from layers import affine_forward
+                return self.helper(node, name, other)
         if gate is None and not calls.is_nondifferentiable(qualified):
             raise self._unknown_call(node, qualified)
         if module == "builtins":
@@ -396,11 +423,16 @@ class Lowerer:
         """A call with a user-declared gradient: a gate whose rule is the
         declaration; its inputs are bound to the declared parameters."""
         module, _, name = qualified.rpartition(".")
-        self.modules.add(module)
         args, keywords = self._arguments(node)
         if any(isinstance(a, ast.Starred) for a in args):
             raise self.source.error(node, "`*args` in this call are not supported")
-        call = ast.Call(module_ref(module, name), args, keywords)
+        if module == "builtins":  # a function of this module: copied as it is
+            self.source.__dict__.setdefault("copied", set()).add(name)
+            func: ast.expr = ast.Name(name, ast.Load())
+        else:
+            self.modules.add(module)
+            func = module_ref(module, name)
+        call = ast.Call(func, args, keywords)
         inputs = declared.inputs
         if len(args) > len(inputs):
             raise self.source.error(
@@ -420,7 +452,116 @@ class Lowerer:
                 )
             slots[keyword.arg] = ("keywords", i, "value")
         self.constants |= declared.constants
+        self.modules.update(declared.modules)
+        call.bp_extra = {  # type: ignore[attr-defined]
+            f"__module{k}": ast.Name(placeholder(m), ast.Load())
+            for k, m in enumerate(declared.modules)
+        }
         return _tag(call, declared.gate, slots)
+
+    def _split(self, node: cst.Call, equal: bool) -> ast.expr:
+        """`a, b = np.split(x, 2)`: the pieces are slices of x along the axis
+        (array_split's sizes: the first n % k pieces one longer), each a
+        getitem gate, unpacked like a helper's tuple. np.split(x, k) of an
+        axis k does not divide is not refused at run time as NumPy does: its
+        last piece takes the remainder."""
+        args, keywords = self._arguments(node)
+        given = dict(zip(("ary", "indices_or_sections", "axis"), args, strict=False))
+        given.update({k.arg: k.value for k in keywords if k.arg})
+        array, sections = given.get("ary"), given.get("indices_or_sections")
+        axis = given.get("axis", ast.Constant(0))
+        hint = "write np.split(x, 2) or np.split(x, [2, 5], axis=1) with literals"
+        if not isinstance(array, ast.Name) or sections is None:
+            raise self.source.error(
+                node,
+                "np.split is supported on a named array",
+                "assign it first; " + hint,
+            )
+        try:
+            count, axis_value = ast.literal_eval(sections), ast.literal_eval(axis)
+        except ValueError:
+            raise self.source.error(
+                node, "np.split's sections and axis must be literals here", hint
+            ) from None
+        if not isinstance(axis_value, int) or isinstance(count, bool):
+            raise self.source.error(node, "np.split's axis must be an integer", hint)
+        size = ast.Subscript(
+            ast.Attribute(ast.Name(array.id, ast.Load()), "shape", ast.Load()),
+            ast.Constant(axis_value),
+            ast.Load(),
+        )
+
+        def bound(i: int) -> ast.expr | None:
+            if isinstance(count, int):  # i * (n // k) + min(i, n % k)
+                if i in (0, count):
+                    return None
+                whole: ast.expr = ast.BinOp(
+                    copy.deepcopy(size), ast.FloorDiv(), ast.Constant(count)
+                )
+                if i > 1:
+                    whole = ast.BinOp(ast.Constant(i), ast.Mult(), whole)
+                if equal:  # np.split: equal pieces (NumPy refuses a remainder)
+                    return whole
+                extra = ast.BinOp(copy.deepcopy(size), ast.Mod(), ast.Constant(count))
+                # np.minimum, not min(): the builtin would mark x a float (kinds.py)
+                self.modules.add("numpy")
+                least = ast.Call(
+                    module_ref("numpy", "minimum"), [ast.Constant(i), extra], []
+                )
+                return ast.BinOp(whole, ast.Add(), least)
+            edges = [None, *count, None]
+            return None if edges[i] is None else ast.Constant(edges[i])
+
+        pieces = count if isinstance(count, int) else len(count) + 1
+        if not isinstance(count, (int, list, tuple)) or pieces < 1:
+            raise self.source.error(node, "np.split needs sections or indices", hint)
+        items = []
+        for i in range(pieces):
+            part = ast.Slice(bound(i), bound(i + 1))
+            index: ast.expr = part
+            if axis_value != 0:
+                lead = (
+                    [ast.Slice()] * axis_value
+                    if axis_value > 0
+                    else [ast.Constant(...)]
+                )
+                index = ast.Tuple([*lead, part], ast.Load())
+                if axis_value < 0:
+                    index.elts += [ast.Slice()] * (-axis_value - 1)
+            item = ast.Subscript(ast.Name(array.id, ast.Load()), index, ast.Load())
+            item.bp_node = node  # type: ignore[attr-defined]
+            items.append(_tag(item, "getitem", {"a": ("value",), "index": ("slice",)}))
+        return helpers.HelperTuple(items, ast.Load())
+
+    def _slogdet(self, node: cst.Call) -> ast.expr:
+        """`sign, logdet = np.linalg.slogdet(a)`: the sign is piecewise constant
+        (no gradient), log|det a| a gate; each item computes slogdet itself."""
+        args, keywords = self._arguments(node)
+        if len(args) != 1 or keywords or isinstance(args[0], ast.Starred):
+            raise self.source.error(node, "np.linalg.slogdet takes one matrix here")
+        self.modules.add("numpy")
+        items = []
+        for k in (0, 1):
+            func = ast.Attribute(module_ref("numpy", "linalg"), "slogdet", ast.Load())
+            call = ast.Call(func, [copy.deepcopy(args[0]) if k else args[0]], [])
+            item = ast.Subscript(call, ast.Constant(k), ast.Load())
+            item.bp_node = node  # type: ignore[attr-defined]
+            items.append(item)
+        _tag(items[1], helpers.LOGABSDET, {"a": ("value", "args", 0)})
+        return helpers.HelperTuple(items, ast.Load())
+
+    def _eigvalsh(self, node: cst.Call) -> ast.expr:
+        """The eigenvalues of a symmetric matrix (NumPy reads its lower triangle)."""
+        args, keywords = self._arguments(node)
+        if len(args) != 1 or keywords or isinstance(args[0], ast.Starred):
+            raise self.source.error(
+                node,
+                "np.linalg.eigvalsh takes one matrix here",
+                "the lower triangle is read (UPLO='L'); pass the matrix alone",
+            )
+        self.modules.add("numpy")
+        func = ast.Attribute(module_ref("numpy", "linalg"), "eigvalsh", ast.Load())
+        return _tag(ast.Call(func, args, []), helpers.EIGVALSH, {"a": ("args", 0)})
 
     def _random_call(self, node: cst.Call, name: str) -> ast.expr:
         """A random draw carries no gradient; the forward draws it once and
@@ -445,7 +586,9 @@ class Lowerer:
                 q.partition(".")[0] == "bpgen" for q in self.source.imports.values()
             ):
                 declaration = "import bpgen\n\n" + declaration
-            declaration = declaration.replace("\n", "\n        ")
+            declaration = "\n".join(
+                f"        {line}" if line else "" for line in declaration.split("\n")
+            ).lstrip()
             return self.source.error(
                 node.func,
                 f"`{qualified}` is not a function bpgen can differentiate",

@@ -28,6 +28,9 @@ class Options:
     centre: bool = _switch("np.var centres its input again instead of reading x - mu")
     xent: bool = _switch("softmax and cross-entropy stay separate gates")
     guards: bool = _switch("the forward does not check arguments' declared shapes")
+    inline_helpers: bool = _switch(
+        "a helper of the module is called as its own <g>_forward/<g>_backward"
+    )
 
     @classmethod
     def switches(cls) -> list[str]:

@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass, field
 
 from . import handout, kinds, masks, simplify, xent
+from .helpers import PAIR_GATES
 from .lower import MATH, NP
 from .options import Options
 from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
@@ -31,6 +32,13 @@ class Block:
     stage: Stage | None = None
     note: str | None = None
     statements: list[ast.stmt] = field(default_factory=list)
+    guard: tuple[tuple[str, bool], ...] | None = None  # None: the stage's
+
+    def where(self) -> tuple[tuple[str, bool], ...]:
+        """The runtime branches the statements run under (see Stage.guard)."""
+        if self.guard is not None:
+            return self.guard
+        return self.stage.guard if self.stage is not None else ()
 
 
 @dataclass
@@ -251,8 +259,13 @@ class Reverse:
 
     # -- rules -------------------------------------------------------------------
 
-    def instantiate(self, template: str, stage: Stage, g: str) -> ast.expr:
+    def instantiate(
+        self, template: str, stage: Stage, g: str, listed: str | None = None
+    ) -> ast.expr:
         mapping: dict[str, ast.expr] = {**stage.params, **stage.inputs}
+        if listed is not None:  # np.sum([a, b]): the rule sees np.asarray([a, b])
+            asarray = ast.Attribute(ast.Name(NP, ast.Load()), "asarray", ast.Load())
+            mapping[listed] = ast.Call(asarray, [mapping[listed]], [])
         for name, index, atom in _inputs(stage):
             if index is not None:
                 mapping[f"{name}_{index}"] = atom
@@ -407,9 +420,44 @@ class Reverse:
         ranks = [self.shapes.of(stage.inputs[k])[0] for k in ("x", "y")]
         return all(r is not None and 1 <= r <= 2 for r in ranks)
 
+    def call_pair(self, stage: Stage) -> None:
+        """`(dx, dw) = helper_backward(g, pair[1])`: one call gives every input's
+        gradient; an input seen for the first time gets it directly."""
+        name, wrt = PAIR_GATES[stage.gate]
+        self.blocks.append(Block(stage))
+        targets: list[ast.expr] = []
+        later: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for param in wrt:
+            atom = stage.inputs.get(param)
+            if not (isinstance(atom, ast.Name) and atom.id in self.program.varied):
+                targets.append(ast.Name("_", ast.Store()))
+                continue
+            if atom.id not in self.grad and atom.id not in seen:
+                grad = self.gradient(atom.id)
+                self.assigned.add(grad)
+                self.masks[atom.id] = None
+            else:
+                grad = self.names.take(f"d{atom.id}_{name}")
+                later.append((atom.id, grad))
+            seen.add(atom.id)
+            targets.append(ast.Name(grad, ast.Store()))
+        cache = ast.Subscript(stage.params["pair"], ast.Constant(1), ast.Load())
+        g = ast.Name(self.grad[stage.target], ast.Load())
+        backward = ast.Call(ast.Name(f"{name}_backward", ast.Load()), [g, cache], [])
+        if len(targets) == 1:  # dx = helper_backward(g, pair[1])[0]
+            value = ast.Subscript(backward, ast.Constant(0), ast.Load())
+            self._emit(ast.Assign(targets, value))
+        else:
+            self._emit(ast.Assign([ast.Tuple(targets, ast.Store())], backward))
+        for var, grad in later:
+            self.contribute(var, ast.Name(grad, ast.Load()))
+
     def stage(self, stage: Stage) -> None:
         if stage.gate == "setitem":
             return self.set_item(stage)
+        if stage.gate in PAIR_GATES:
+            return self.call_pair(stage)
         if stage.gate == xent.XENT:
             return xent.backward(self, stage)
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
@@ -438,13 +486,18 @@ class Reverse:
                         "this call's axis/keepdims/ddof must be written as literals",
                         "write e.g. axis=0, keepdims=True",
                     ) from None
-            if index is not None:  # one template per item of a list input
+            listed = None  # an array parameter given a list: NumPy stacks it
+            if index is not None and isinstance(template, str):
+                listed = name
+            elif index is not None:  # one template per item of a list input
                 template = template[index]
             if rule.scatter:
                 g_load = ast.Name(g, ast.Load())
                 self.scatter(atom.id, atom, stage.params["index"], g_load)
                 continue
-            expr = self.instantiate(template, stage, g)
+            expr = self.instantiate(template, stage, g, listed)
+            if listed is not None:  # the item's part of the stacked gradient
+                expr = ast.Subscript(expr, ast.Constant(index), ast.Load())
             if rule.broadcasts:
                 expr = self.reduce(expr, stage, atom)
             mask = self._mask(stage, name, atom.id)
@@ -469,6 +522,78 @@ class Reverse:
         same = self.shapes.of(mask.node)[1] == klass == self.shapes.klass.get(atom)
         return mask if same and elementwise else None
 
+    # -- branches ------------------------------------------------------------------
+
+    def region(self, stages: list[Stage], depth: int) -> None:
+        """Undo `stages` (in backward order); runs of one condition are branches."""
+        i = 0
+        while i < len(stages):
+            stage = stages[i]
+            if len(stage.guard) == depth:
+                # a gradient the other branch started is not one on this path
+                reached = self.grad.get(stage.target) in self.assigned
+                if stage.gate is not None and reached:
+                    self.stage(stage)
+                i += 1
+                continue
+            condition = stage.guard[depth][0]
+            j = i
+            while (
+                j < len(stages)
+                and len(stages[j].guard) > depth
+                and stages[j].guard[depth][0] == condition
+            ):
+                j += 1
+            self.branch(stages[i:j], depth)
+            i = j
+
+    def branch(self, stages: list[Stage], depth: int) -> None:
+        """Each arm undone from the same state; a gradient only one arm
+        starts is started at zero in the other, so both leave it defined."""
+        prefix = stages[0].guard[:depth]
+        condition = stages[0].guard[depth][0]
+        assigned, owned, masks_before = set(self.assigned), set(self.owned), self.masks
+        after = {}
+        for taken in (False, True):
+            self.assigned, self.owned = set(assigned), set(owned)
+            self.masks = dict(masks_before)
+            arm = [s for s in stages if s.guard[depth][1] == taken]
+            self.region(arm, depth + 1)
+            after[taken] = (self.assigned, self.owned, self.masks)
+        owner = {grad: var for var, grad in self.grad.items()}
+        local = {stage.target for stage in stages}  # no gradient leaves their arm
+        for taken in (True, False):
+            missing = after[not taken][0] - after[taken][0]
+            missing = sorted(name for name in missing if owner[name] not in local)
+            if not missing:
+                continue
+            block = Block(note="no gradient reaches these on this branch")
+            block.guard = (*prefix, (condition, taken))
+            for name in missing:
+                block.statements.append(
+                    ast.Assign([ast.Name(name, ast.Store())], self._zero(owner[name]))
+                )
+                after[taken][1].add(name)
+            self.blocks.append(block)
+        self.assigned = after[True][0] | after[False][0]
+        self.owned = after[True][1] & after[False][1]
+        then_masks, else_masks = after[True][2], after[False][2]
+        self.masks = {
+            var: then_masks.get(var)
+            if then_masks.get(var) == else_masks.get(var)
+            else None
+            for var in {*then_masks, *else_masks}
+        }
+
+    def _zero(self, var: str) -> ast.expr:
+        program = self.program
+        if program.scalar or var in program.floats | program.float_params:
+            return ast.Constant(0.0)
+        np = ast.Name(NP, ast.Load())
+        return ast.Call(
+            ast.Attribute(np, "zeros_like"), [ast.Name(var, ast.Load())], []
+        )
+
     # -- the whole pass ------------------------------------------------------------
 
     def run(self) -> Backward:
@@ -484,9 +609,8 @@ class Reverse:
                         program.scalar,
                     )
                 self.contribute(output.id, seed)
-        for stage in reversed(stages):
-            if stage.gate is not None and stage.target in self.grad:
-                self.stage(stage)
+        self.region(stages[::-1], 0)
+        branched = any(stage.guard for stage in stages)
         returns = []
         missing = [p for p in program.wrt if p not in self.grad]
         if missing:
@@ -512,11 +636,11 @@ class Reverse:
             returns.append(self.grad[param])
         blocks = self.blocks
         owner = {grad: var for var, grad in self.grad.items()}
-        if self.options.masks and not program.scalar:
+        if self.options.masks and not program.scalar and not branched:
             blocks = masks.mask_in_place(
                 blocks, set(returns), owner, self.shapes, _fresh
             )
-        if self.options.broadcast and not program.scalar:
+        if self.options.broadcast and not program.scalar and not branched:
             blocks = drop_broadcasts(blocks, set(returns), owner, self.shapes)
         if self.options.simplify:
             blocks = propagate_copies(blocks, set(returns))
@@ -529,7 +653,7 @@ class Reverse:
             arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
         floats = program.floats | program.float_params
         fixes = handout.hand_out(
-            statements, returns, program.wrt, floats, arrays, program.scalar
+            statements, returns, program.wrt, floats, arrays, program.scalar, branched
         )
         note = "new arrays the caller may write into, a float for a float"
         blocks.append(Block(note=note, statements=fixes))
@@ -603,7 +727,7 @@ def _live(program: Program) -> list[Stage]:
         drawn = any(getattr(n, "bp_random", False) for n in ast.walk(stage.value))
         if stage.target in needed or drawn:
             kept.append(stage)
-            needed |= _loads(stage.value)
+            needed |= _loads(stage.value) | {c for c, _ in stage.guard}
     return kept[::-1]
 
 
@@ -612,8 +736,10 @@ def _cache(program: Program, stages: list[Stage], blocks: list[Block]) -> list[s
     for block in blocks:
         for statement in block.statements:
             read |= _loads(statement)
+        if block.statements:  # the backward branches as the forward did
+            read |= {condition for condition, _ in block.where()}
     order = [*program.params, *(s.target for s in stages)]
-    return [name for name in order if name in read]
+    return list(dict.fromkeys(name for name in order if name in read))
 
 
 def _shape_of(node: ast.AST) -> str | None:
@@ -661,6 +787,9 @@ def _cache_shapes(
     """Intermediates the backward reads only for their shape: cache the shape,
     so the array itself can be freed after the forward pass."""
     candidates = set(cache) - set(program.params)
+    candidates -= {c for b in blocks if b.statements for c, _ in b.where()}
+    # a value only one branch makes has no shape to take on the other
+    candidates -= {stage.target for stage in program.stages if stage.guard}
     statements = [s for b in blocks for s in b.statements]
     for statement in statements:
         candidates -= _full_reads(statement, candidates)
@@ -678,6 +807,8 @@ def _defined(statement: ast.stmt) -> str | None:
     """The gradient a statement assigns or updates."""
     if isinstance(statement, ast.Assign):
         target = statement.targets[0]
+        if isinstance(target, ast.Tuple):  # (dx, dw) = helper_backward(...)
+            return None
         return target.value.id if isinstance(target, ast.Subscript) else target.id
     if isinstance(statement, ast.AugAssign):
         target = statement.target
@@ -685,6 +816,14 @@ def _defined(statement: ast.stmt) -> str | None:
     if isinstance(statement, ast.Expr):  # np.add.at(dv, index, g)
         return statement.value.args[0].id
     return None
+
+
+def _defined_all(statement: ast.stmt) -> set[str | None]:
+    """Every gradient a statement assigns (a helper's backward assigns several)."""
+    target = statement.targets[0] if isinstance(statement, ast.Assign) else None
+    if isinstance(target, ast.Tuple):
+        return {e.id for e in target.elts if isinstance(e, ast.Name) and e.id != "_"}
+    return {_defined(statement)}
 
 
 def _uses(statement: ast.stmt) -> set[str]:
@@ -713,8 +852,8 @@ def propagate_copies(blocks: list[Block], keep: set[str]) -> list[Block]:
     definitions: dict[str, int] = {}
     for block in blocks:
         for statement in block.statements:
-            name = _defined(statement)
-            definitions[name] = definitions.get(name, 0) + 1
+            for name in _defined_all(statement):
+                definitions[name] = definitions.get(name, 0) + 1
     renames: dict[str, str] = {}
     for block in blocks:
         for statement in list(block.statements):
@@ -746,7 +885,7 @@ def drop_dead(blocks: list[Block], keep: set[str]) -> list[Block]:
             (block, s)
             for block in blocks
             for s in block.statements
-            if _defined(s) not in used
+            if not _defined_all(s) & used
         ]
         if not dead:
             return blocks

@@ -179,12 +179,14 @@ def _mean(gate: Gate) -> str:
 def _extremum(gate: Gate) -> str:
     # Ties share the gradient: it is never multiplied. The count keeps a's
     # dtype (an int64 count would turn float32 into float64).
+    # The share is divided first: a bool mask times a Python-float g would be
+    # float64, the mask over a's-dtype count is a's dtype.
     hit = f"(a == {_restore(gate, 'out')})"
     if not gate.has("axis"):
-        return f"g * {hit} / np.sum({hit[1:-1]}, dtype=np.result_type(a))"
+        return f"g * ({hit} / np.sum({hit[1:-1]}, dtype=np.result_type(a)))"
     return (
-        f"{_restore(gate, 'g')} * {hit} / np.sum("
-        f"{hit[1:-1]}, axis={gate.code('axis')}, keepdims=True, dtype=a.dtype)"
+        f"{_restore(gate, 'g')} * ({hit} / np.sum("
+        f"{hit[1:-1]}, axis={gate.code('axis')}, keepdims=True, dtype=a.dtype))"
     )
 
 
@@ -235,10 +237,14 @@ def _scalar_guard(gate: Gate, mine: str, times: str, sums: str) -> str:
     rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
     if gate.method:
         return ""  # x.dot(y) is written for arrays (x.dot(2.0) fails loudly)
-    guard = ""
+    if None not in (rx, ry):
+        return ""
+    # a 0-d g: two vectors (or two 0-d operands), also a plain product; a
+    # Python-float g must not go through tensordot (it would make it float64)
+    times_if = ["np.ndim(g) == 0"]
     if (ry if mine == "x" else rx) is None:
-        other = "y" if mine == "x" else "x"
-        guard += f"{times} if np.ndim({other}) == 0 else "
+        times_if.insert(0, f"np.ndim({'y' if mine == 'x' else 'x'}) == 0")
+    guard = f"{times} if {' or '.join(times_if)} else "
     if (rx if mine == "x" else ry) is None:
         guard += f"{sums} if np.ndim({mine}) == 0 else "
     return guard
@@ -345,6 +351,8 @@ def _outer_y(gate: Gate) -> str:
 def _reshaped(gate: Gate) -> str:
     """g back in a's shape; methods only where the values are surely arrays."""
     shape = "a.shape" if gate.method or gate.ranks.get("a") else "np.shape(a)"
+    if gate.ranks.get("out") == 0:
+        return "np.full_like(a, g)"  # one element; a Python-float g keeps a's dtype
     if gate.ranks.get("out"):
         return f"g.reshape({shape})"
     return f"np.reshape(g, {shape})"
@@ -802,7 +810,12 @@ def _cholesky(gate: Gate) -> str:
     lt = "np.swapaxes(out, -1, -2)"
     phi = f"(np.tril({lt} @ g) / (1 + np.eye(out.shape[-1], dtype=out.dtype)))"
     sym = f"({phi} + np.swapaxes({phi}, -1, -2)) / 2"
-    return f"np.linalg.solve({lt}, np.swapaxes(np.linalg.solve({lt}, {sym}), -1, -2))"
+    grad = f"np.linalg.solve({lt}, np.swapaxes(np.linalg.solve({lt}, {sym}), -1, -2))"
+    # NumPy reads only the lower triangle: the upper half has no gradient and
+    # the lower one takes both halves of the symmetric form's
+    n = "out.shape[-1]"
+    half = f"np.tri({n}, dtype=out.dtype) + np.tri({n}, k=-1, dtype=out.dtype)"
+    return f"{grad} * ({half})"
 
 
 # -- the table ----------------------------------------------------------------

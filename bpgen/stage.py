@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from . import helpers, kinds
+from . import helpers, kinds, loops
 from .fuse import fuse
 from .lower import Lowerer, _tag, gate_of, get_slot, set_slot
 from .parse import Source
@@ -55,6 +56,9 @@ class Stage:
     inputs: dict[str, ast.expr] = field(default_factory=dict)
     params: dict[str, ast.expr] = field(default_factory=dict)
     node: cst.CSTNode | None = None  # the user's expression, for errors
+    # the runtime branches this stage runs under, outermost first:
+    # ((condition name, taken), ...); () for a stage that always runs
+    guard: tuple[tuple[str, bool], ...] = ()
 
 
 class SetItem(ast.expr):
@@ -102,7 +106,9 @@ class Stager:
         self.lower.function = function.name.value
         self.helper_chain = [function.name.value]  # callers of the helper staged now
         self.out_name = "out"  # what a returned value is called (helpers: relu_out)
-        self.lower.helper = lambda node, name: helpers.stage_call(self, node, name)
+        self.lower.helper = lambda node, name, other=None: helpers.stage_call(
+            self, node, name, other
+        )
         self.stages: list[Stage] = []
         self.varied: set[str] = set()
         self.bound: set[str] = set()
@@ -307,8 +313,9 @@ class Stager:
             return
         lowered = self.lowered(value)
         if isinstance(lowered, helpers.HelperTuple) and None not in patterns:
+            items = [self.atom(e) for e in lowered.elts]  # np.split's pieces
             for pattern in patterns:  # `fc, relu = affine_relu(...)`
-                self._unpack_items(pattern, list(lowered.elts), value)  # type: ignore[arg-type]
+                self._unpack_items(pattern, items, value)  # type: ignore[arg-type]
             return
         calls = any(isinstance(n, ast.Call) for n in ast.walk(lowered))
         if calls or self.is_varied(lowered):
@@ -546,6 +553,9 @@ class Stager:
         )
 
     def statement(self, node: cst.BaseSmallStatement) -> None:
+        if self.lower.consts:  # a finished loop's variable, assigned anew
+            for name in _assigned_names(node):
+                self.lower.consts.pop(name, None)
         if isinstance(node, cst.Assign):
             self.assign([t.target for t in node.targets], node.value)
         elif isinstance(node, cst.AnnAssign):
@@ -596,7 +606,30 @@ class Stager:
         statements = list(self.function.body.body)
         if isinstance(self.function.body, cst.SimpleStatementSuite):
             statements = [self.function.body]
+        returned = self.block(statements, last=True)
+        if returned is None:
+            raise self.source.error(
+                self.function.name,
+                "the function has no `return` at its end",
+                "return the value to differentiate",
+            )
+        return returned
+
+    def block(
+        self, statements: Sequence[cst.BaseStatement], last: bool
+    ) -> tuple[list[ast.expr], bool] | None:
+        """Stage `statements`; what a `return` among them returns (if `last`)."""
         for i, line in enumerate(statements):
+            final = last and i == len(statements) - 1
+            if isinstance(line, cst.For):
+                self.unrolled(line)
+                continue
+            if isinstance(line, cst.If):
+                # the branch is known now: a `return` in it ends the function
+                returned = self.static_if(line, last)
+                if returned is not None:
+                    return returned
+                continue
             if not isinstance(
                 line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)
             ):
@@ -606,8 +639,7 @@ class Stager:
                 raise self.source.error(line, f"{what} are not supported", hint)
             for j, small in enumerate(line.body):
                 if isinstance(small, cst.Return):
-                    last = i == len(statements) - 1 and j == len(line.body) - 1
-                    if not last:
+                    if not (final and j == len(line.body) - 1):
                         raise self.source.error(
                             small,
                             "`return` must be the last statement",
@@ -615,11 +647,195 @@ class Stager:
                         )
                     return self.returned(small)
                 self.statement(small)
-        raise self.source.error(
-            self.function.name,
-            "the function has no `return` at its end",
-            "return the value to differentiate",
-        )
+        return None
+
+    def _suite(self, suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+        if isinstance(suite, cst.SimpleStatementSuite):
+            return [suite]
+        return list(suite.body)
+
+    def unrolled(self, node: cst.For) -> None:
+        """A loop with a static trip count, staged once per iteration."""
+        variable = loops.check_body(self, node)
+        body = self._suite(node.body)
+        for value in loops.iterations(self, node):
+            if isinstance(value, int):
+                self.lower.consts[variable] = value
+            else:
+                self.lower.consts.pop(variable, None)
+                self.assign([node.target], value)
+            self.block(body, last=False)
+
+    def runtime_if(
+        self, node: cst.If, final: bool
+    ) -> tuple[list[ast.expr], bool] | None:
+        """Both branches staged under a guard; names either assigns merge after."""
+        test = self.condition(node.test)
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        # a flag (`if train:`) or a comparison; the branch taken carries no gradient
+        comparison = isinstance(test, (ast.Compare, ast.BoolOp, ast.Name)) or negated
+        if self.is_varied(test) and not comparison:
+            raise self.source.error(
+                node.test,
+                "a branch on a value being differentiated needs a comparison",
+                "write the condition as a comparison, e.g. `if a > 0:`",
+            )
+        if isinstance(test, ast.Name) and test.id in self.bound:
+            condition = test.id
+        else:
+            condition = self.emit(test, None, {}, {}, self.fresh("cond")).id
+            self.varied.discard(condition)
+        before = dict(self.env)
+        arms = []
+        for suite in (node.body, node.orelse):
+            self.env.clear()
+            self.env.update(before)
+            start = len(self.stages)
+            if isinstance(suite, cst.If):  # elif
+                returned = self.static_if(suite, final)
+            elif isinstance(suite, cst.Else):
+                returned = self.block(self._suite(suite.body), final)
+            elif suite is not None:
+                returned = self.block(self._suite(suite), final)
+            else:
+                returned = None
+            arms.append((dict(self.env), returned, start))
+        for taken, (_, _, start), end in zip(
+            (True, False), arms, (arms[1][2], len(self.stages)), strict=True
+        ):
+            for stage in self.stages[start:end]:
+                stage.guard = ((condition, taken), *stage.guard)
+        (then_env, then_out, _), (else_env, else_out, _) = arms
+        if (then_out is None) != (else_out is None):
+            at = node if then_out is None or node.orelse is None else node.orelse
+            raise self.source.error(
+                at,
+                "`return` in only one branch of an `if` is not supported",
+                "assign the result in both branches and return it after the `if`",
+            )
+        self.env.clear()
+        merged = [n for n in then_env if n in else_env and then_env[n] != else_env[n]]
+        self.env.update({n: v for n, v in then_env.items() if n in else_env})
+        for name in merged:
+            self.env[name] = self._merge(
+                name, condition, then_env[name], else_env[name], arms
+            )
+        if then_out is None:
+            return None
+        return self._merge_outputs(node, condition, then_out, else_out, arms)
+
+    def condition(self, node: cst.BaseExpression) -> ast.expr:
+        """An `if` test: `and`, `or` and `not` of comparisons are Python's here."""
+        if isinstance(node, cst.BooleanOperation):
+            op = ast.And() if isinstance(node.operator, cst.And) else ast.Or()
+            value = ast.BoolOp(
+                op, [self.condition(node.left), self.condition(node.right)]
+            )
+        elif isinstance(node, cst.UnaryOperation) and isinstance(
+            node.operator, cst.Not
+        ):
+            value = ast.UnaryOp(ast.Not(), self.condition(node.expression))
+        else:
+            return self.lowered(node)
+        value.bp_node = node  # type: ignore[attr-defined]
+        return value
+
+    def _merge(self, name, condition, then_value, else_value, arms) -> str:
+        """`name` after the `if`: one version both arms assign. An arm that
+        computes its value itself assigns it under that name; an arm that
+        keeps an older value copies it (`a_2 = a`)."""
+        values = (then_value, else_value)
+        bounds = ((arms[0][2], arms[1][2]), (arms[1][2], len(self.stages)))
+        own = [
+            self._own(value, (condition, taken), bounds[i], arms[i][0], name)
+            for i, (taken, value) in enumerate(
+                ((True, then_value), (False, else_value))
+            )
+        ]
+        if own[0] is not None:
+            merged = then_value
+        elif own[1] is not None:
+            merged = else_value
+        else:
+            merged = self.fresh(name)
+        varied = then_value in self.varied or else_value in self.varied
+        for i, taken in enumerate((True, False)):
+            value = values[i]
+            if value == merged:
+                continue
+            if own[i] is not None:
+                self._rename(own[i], bounds[i][1], value, merged)
+                continue
+            source = ast.Name(value, ast.Load())
+            stage = Stage(merged, source, None)
+            if varied:
+                stage = Stage(merged, source, "pos", {"x": source})
+            stage.guard = ((condition, taken),)
+            self.stages.insert(bounds[i][1], stage)
+            if taken:  # the else arm moves down one
+                arms[1] = (arms[1][0], arms[1][1], arms[1][2] + 1)
+                bounds = (bounds[0], (bounds[1][0] + 1, bounds[1][1] + 1))
+        if varied:
+            self.varied.add(merged)
+        return merged
+
+    def _own(self, value, arm, bounds, env, name) -> int | None:
+        """Where the arm computes `value` itself, if no other name holds it."""
+        if value in self.views or any(v == value for n, v in env.items() if n != name):
+            return None
+        for k in range(*bounds):
+            stage = self.stages[k]
+            if stage.target == value and stage.guard == (arm,):
+                return k
+        return None
+
+    def _rename(self, start: int, end: int, old: str, new: str) -> None:
+        for stage in self.stages[start:end]:
+            if stage.target == old:
+                stage.target = new
+            for node in [stage.value, *stage.inputs.values(), *stage.params.values()]:
+                for child in ast.walk(node):
+                    if isinstance(child, ast.Name) and child.id == old:
+                        child.id = new
+        if old in self.varied:
+            self.varied.add(new)
+
+    def _merge_outputs(self, node, condition, then_out, else_out, arms):
+        (then_values, then_tuple), (else_values, else_tuple) = then_out, else_out
+        if then_tuple != else_tuple or len(then_values) != len(else_values):
+            raise self.source.error(
+                node,
+                "the branches of this `if` return different numbers of values",
+                "return the same number of values from each branch",
+            )
+        names = []
+        for i, (a, b) in enumerate(zip(then_values, else_values, strict=True)):
+            if not (isinstance(a, ast.Name) and isinstance(b, ast.Name)):
+                raise self.source.error(
+                    node,
+                    "a branch returns a constant; bpgen merges returned names only",
+                    "assign the value to a name in each branch and return it after",
+                )
+            base = self.out_name if len(then_values) == 1 else f"{self.out_name}{i}"
+            merged = self._merge(base, condition, a.id, b.id, arms)
+            names.append(ast.Name(merged, ast.Load()))
+        return names, then_tuple
+
+    def static_if(
+        self, node: cst.If, final: bool
+    ) -> tuple[list[ast.expr], bool] | None:
+        """Only the branch taken by a condition known while staging."""
+        try:
+            taken = bool(loops.static_value(self, node.test))
+        except LookupError:
+            return self.runtime_if(node, final)
+        if taken:
+            return self.block(self._suite(node.body), final)
+        if isinstance(node.orelse, cst.If):  # elif
+            return self.static_if(node.orelse, final)
+        if isinstance(node.orelse, cst.Else):
+            return self.block(self._suite(node.orelse.body), final)
+        return None
 
     def returned(self, node: cst.Return) -> tuple[list[ast.expr], bool]:
         if node.value is None:
@@ -633,6 +849,22 @@ class Stager:
         if isinstance(value, ast.Name) or not self.is_varied(value):
             return [self.atom(value)], False
         return [self.atom(value, self.fresh(self.out_name))], False
+
+
+def _assigned_names(node: cst.BaseSmallStatement) -> list[str]:
+    targets: list[cst.BaseExpression] = []
+    if isinstance(node, cst.Assign):
+        targets = [t.target for t in node.targets]
+    elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+        targets = [node.target]
+    names = []
+    for target in targets:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            items = [e.value for e in target.elements]
+            names += [item.value for item in items if isinstance(item, cst.Name)]
+        elif isinstance(target, cst.Name):
+            names.append(target.value)
+    return names
 
 
 def origin(node: ast.AST) -> cst.CSTNode | None:
@@ -731,7 +963,8 @@ def stage(
             at = next(p for p in params if p.name.value == name)
             what = "is annotated as integers or booleans"
         else:
-            at = next(s for s in program.stages if name in kinds.names_in(s.value)).node
+            reads = (s for s in program.stages if name in kinds.names_in(s.value))
+            at = next((s.node for s in reads), None) or function  # else a flag
             what = "is used only as a dict, an index, a size or a shape here"
         raise source.error(
             at, f"`{name}` {what}; it has no gradient", f"leave `{name}` out of wrt"

@@ -1,8 +1,8 @@
-"""An iterative method with a fixed step count: Newton's iteration for sqrt(a)."""
+"""Newton's method for sqrt(a), a fixed number of steps: the loop is unrolled."""
 
 
-def sqrt_newton(a):
-    x = a
-    for _ in range(6):
-        x = 0.5 * (x + a / x)
-    return x
+def newton_sqrt(a: float):
+    y = a
+    for _ in range(4):
+        y = 0.5 * (y + a / y)
+    return y

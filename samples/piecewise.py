@@ -1,11 +1,14 @@
-"""A piecewise scalar function (Huber's loss): `if`/`elif`/`else` on the value."""
+"""A piecewise scalar function: the backward takes the branch the forward took."""
+
+import math
 
 
-def huber(r, delta: float):
-    if r > delta:
-        loss = delta * (r - 0.5 * delta)
-    elif r < -delta:
-        loss = -delta * (r + 0.5 * delta)
+def piecewise(x, y):
+    s = x * y
+    if s > 1.0:
+        z = math.log(s)
+    elif s > 0.0:
+        z = s - 1.0
     else:
-        loss = 0.5 * r * r
-    return loss
+        z = math.expm1(s) - s * y
+    return z * x

@@ -121,7 +121,22 @@ _CASES = [
         "rnn_step",
         _args(_normal(3, 4), _normal(3, 5), _normal(4, 5), _normal(5, 5), _normal(5)),
     ),
-    # control flow (flow.py)
+    Case("newton", "newton_sqrt", _floats(2.0)),
+    Case("piecewise", "piecewise", _floats(2.0, 1.5)),
+    Case("piecewise", "piecewise", _floats(0.5, 0.8)),
+    Case("piecewise", "piecewise", _floats(-1.0, 0.7)),
+    Case(
+        "rnn3",
+        "rnn3",
+        _args(
+            _normal(2, 3, 4),
+            _normal(2, 5),
+            lambda rng: 0.4 * rng.standard_normal((4, 5)),
+            lambda rng: 0.4 * rng.standard_normal((5, 5)),
+            _normal(5),
+        ),
+    ),
+    # loops with a run-time trip count (flow.py)
     Case(
         "rnn",
         "rnn",
@@ -134,10 +149,6 @@ _CASES = [
         "step",
         _args(_normal(3, 4), _normal(3, 5), _normal(4, 5), _normal(5, 5), _normal(5)),
     ),
-    Case("piecewise", "huber", _floats(2.0, 1.0)),
-    Case("piecewise", "huber", _floats(-2.0, 1.0)),
-    Case("piecewise", "huber", _floats(0.3, 1.0)),
-    Case("newton", "sqrt_newton", _floats(2.0)),
 ]
 
 # Every NumPy sample has a twin with its shapes declared (samples/*_shaped.py),

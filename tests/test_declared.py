@@ -179,3 +179,81 @@ def test_the_declaration_offered_names_the_real_parameters() -> None:
         bpgen.generate(source, "f")
     assert "@bpgen.gradient_of(sp.xlogy)\n" in info.value.hint
     assert "def xlogy_grad(g, out, x1, x2):" in info.value.hint
+
+
+SOLVER = textwrap.dedent(
+    """\
+    import numpy as np
+
+    import bpgen
+
+    ITERATIONS = 60
+
+
+    def sqrt_newton(a):
+        \"\"\"An iterative solver: a loop, not differentiated.\"\"\"
+        x = np.ones_like(a)
+        for _ in range(ITERATIONS):
+            x = half(x + a / x)
+        return x
+
+
+    def half(v):
+        return 0.5 * v
+
+
+    @bpgen.gradient_of(sqrt_newton)
+    def sqrt_newton_grad(g, out, a):
+        return g * 0.5 / out
+
+
+    def f(a, b):
+        return np.sum(sqrt_newton(a * b) * b)
+    """
+)
+
+
+def test_a_declared_function_of_the_module_is_copied_and_called() -> None:
+    r = np.random.default_rng(0)
+    args = [r.uniform(0.5, 2, size=(3, 4)), r.uniform(0.5, 2, size=4)]
+    code = check_gradients(SOLVER, args, "f")
+    assert "bpgen" not in code.split("\n", 1)[1]
+    # the solver, what it calls and the constant it reads, as written
+    assert "def sqrt_newton(a):\n" in code and "def half(v):\n" in code
+    assert "ITERATIONS = 60\n" in code and "t2 = sqrt_newton(t1)" in code
+    assert "def sqrt_newton_forward" not in code
+
+
+def test_the_solver_is_not_differentiated_in_all_functions_mode(tmp_path) -> None:
+    source = tmp_path / "solver.py"
+    source.write_text(SOLVER)
+    done = subprocess.run(
+        [sys.executable, "-m", "bpgen", str(source)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "def f_backward(" in done.stdout and "def half_backward(" in done.stdout
+    assert "def sqrt_newton_forward(" not in done.stdout
+
+
+def test_a_gradient_may_call_library_functions() -> None:
+    source = textwrap.dedent(
+        """\
+        import numpy as np
+        import scipy.special as sp
+
+        import bpgen
+
+
+        @bpgen.gradient_of(sp.gammaln)
+        def gammaln_grad(g, out, x):
+            return g * sp.digamma(x)
+
+
+        def f(x):
+            return np.sum(sp.gammaln(x * x))
+        """
+    )
+    x = np.random.default_rng(0).uniform(0.5, 2, size=(3, 4))
+    code = check_gradients(source, [x], "f")
+    assert "import scipy.special\n" in code
+    assert "dt1 = dt2 * scipy.special.digamma(t1)" in code

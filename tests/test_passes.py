@@ -187,8 +187,8 @@ def test_a_view_of_a_fresh_array_is_fresh_but_two_of_them_share():
 def test_unknown_kinds_decide_at_run_time():
     text = "dx = np.broadcast_to(dout, np.shape(x))\ndy = np.where(c, dout * 2, 0.0)\n"
     assert _fixes(text, ["dx", "dy"], ["x", "y"]) == [
-        "dx = np.positive(dx)",
-        "dy = dy[()]",
+        "dx = \x00like\x00(dx, x, copy=True)",
+        "dy = \x00like\x00(dy, y)",
     ]
 
 

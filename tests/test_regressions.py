@@ -221,8 +221,8 @@ def test_python_float_dout_vector_matmul_gives_float64():
     assert (dv.dtype, dA.dtype) == (np.float32, np.float32)
 
 
-@bug("x * ((u < 0.5) / 0.5) with float32 x: the forward upcasts, dx comes back float64")
 def test_forward_upcast_gives_float64_gradient():
+    """Was a bug: x * ((u < 0.5) / 0.5) with float32 x: the forward upcasts, dx comes back float64."""
     x, u = n(3, 4).astype(np.float32), R.random((3, 4))
     (dx,) = grads_for(
         src("x, u", "return x * ((u < 0.5) / 0.5)"), [x, u], np.ones((3, 4)), wrt=["x"]
@@ -231,9 +231,23 @@ def test_forward_upcast_gives_float64_gradient():
 
 
 @bug(
-    "np.sum(x) * y with a float x and float32 y: dy is float64 (np.sum of a float is np.float64)"
+    "array-upcast-dtype: q @ k.T / np.sqrt(q.shape[-1]) with float32 q, k: the "
+    "forward upcasts (np.sqrt of an int is a float64 scalar) and dq, dk, proven "
+    "arrays, come back float64; casting every proven array's gradient would add "
+    "a line to every backward (arguments of unknown kind are cast by _like)"
 )
+def test_forward_upcast_of_proven_arrays():
+    q, k = n(3, 4).astype(np.float32), n(5, 4).astype(np.float32)
+    dq, dk = grads_for(
+        src("q, k", "return q @ k.T / np.sqrt(q.shape[-1])"),
+        [q, k],
+        np.ones((3, 5), np.float32),
+    )
+    assert (dq.dtype, dk.dtype) == (np.float32, np.float32)
+
+
 def test_sum_of_float_upcasts_array_gradient():
+    """Was a bug: np.sum(x) * y with a float x and float32 y: dy is float64 (np.sum of a float is np.float64)."""
     problems = dtype_problems(
         src("x, y", "return np.sum(x) * y"), [0.3, n(3)], np.float32
     )
@@ -243,8 +257,8 @@ def test_sum_of_float_upcasts_array_gradient():
 # -- 9: a float for a float -----------------------------------------------------------------
 
 
-@bug("reg * np.sum(W) with float32 W: dreg is a NumPy float32 scalar, not a float")
 def test_float_argument_gets_numpy_scalar_with_float32_arrays():
+    """Was a bug: reg * np.sum(W) with float32 W: dreg is a NumPy float32 scalar, not a float."""
     _, dreg = grads_for(
         src("W, reg", "return reg * np.sum(W)"), [n(3, 4).astype(np.float32), 0.1], 1.0
     )
@@ -257,11 +271,8 @@ def test_float_through_where_gets_0d_array():
     assert isinstance(dx, float) and isinstance(dy, float), (type(dx), type(dy))
 
 
-@bug(
-    "x * w with a 0-d array x: dx is a NumPy scalar (the hand-out pass's `dx[()]`), "
-    "not a writable 0-d array"
-)
 def test_0d_array_argument_gets_numpy_scalar():
+    """Was a bug: x * w with a 0-d array x: dx is a NumPy scalar (the hand-out pass's `dx[()]`), not a writable 0-d array."""
     dx, _ = grads_for(src("x, w", "return x * w"), [np.array(0.5), n(3)], np.ones(3))
     assert isinstance(dx, np.ndarray) and dx.shape == (), type(dx)
     dx[...] = 1.0  # writable
@@ -355,6 +366,42 @@ def test_diag_gradient_is_read_only():
         src("x, y", "return np.diag(x) * y"), [n(3), n(3, 3)], np.ones((3, 3))
     )
     assert dx.flags.writeable
+
+
+def test_reduction_of_a_list_literal():
+    """Was a bug (found by the issue-9 hunt): np.sum([a * a, b, 1.0]): the rule's one template was indexed per list item as a string (`db = p`, `da = n * 2 * a`): NameError in the backward."""
+    check_oracles(src("a, b", "return np.sum([a * a, b, 1.0])"), [0.7, 0.2])
+    check_oracles(
+        src("x, y", "return np.mean([x, y * 2.0], axis=0) ** 2"), [n(2, 3), n(2, 3)]
+    )
+    check_oracles(src("a, b, c", "return np.prod([a, b, c])"), [0.3, -0.6, 1.5])
+    check_contract(src("x, y", "return np.sum([x, y], axis=0)"), [n(3), n(3)])
+
+
+def test_np_dot_and_outer_operands_are_not_proven_arrays():
+    """Was a bug (found by the issue-9 hunt): np.dot and np.outer accept floats and 0-d arrays, but their operands were taken for proven arrays: np.dot(x, s) with a 0-d array s gave a NumPy scalar ds, and np.outer(v, v) * np.arange(9.0) (a forward upcast) a float64 dv for float32 v."""
+    check_contract(src("s, x", "return np.dot(x, s)"), [np.array(1.3), n(2, 2)])
+    check_contract(src("s, x", "return np.dot(s, x)"), [1.5, n(3, 2)])
+    check_contract(
+        src("v", "return np.outer(v, v) * np.arange(9.0).reshape(3, 3)"), [n(3)]
+    )
+
+
+def test_cholesky_of_a_parameter_reads_the_lower_triangle():
+    """Was a bug (found by the issue-9 hunt): np.linalg.cholesky(S) reads only S's lower triangle, but dS was the symmetric form (nonzero above the diagonal, half below): wrong against central differences."""
+    a = n(3, 3)
+    check_oracles(
+        src("S", "return 2.0 * np.sum(np.log(np.diagonal(np.linalg.cholesky(S))))"),
+        [a @ a.T + 3 * np.eye(3)],
+    )
+
+
+def test_reshape_to_0d_python_float_dout():
+    """Was a bug (found by the issue-9 hunt): x.reshape(()) * 2.0 on float32, backward(1.0, cache): dx was float64 (np.reshape of a Python float)."""
+    (dx,) = grads_for(
+        src("x", "return x.reshape(()) * 2.0"), [n(1, 1).astype(np.float32)], 1.0
+    )
+    assert dx.dtype == np.float32 and dx.shape == (1, 1), (dx.dtype, dx.shape)
 
 
 def test_shape_unpacking_same_output_every_time():

@@ -35,19 +35,7 @@ AUTOGRAD_WRONG = {
 }
 
 # case id -> open bug (strict xfail; see tests/test_regressions.py)
-OPEN = {
-    "add:x + y#3": "float-scalar-dtype",
-    "sub:x - y#2": "float-scalar-dtype",
-    "clip:np.clip(x, a, b)": "float-scalar-dtype",
-    "clip:np.clip(x, None, b)": "float-scalar-dtype",
-    "setitem:out[idx] = y": "float-scalar-dtype",
-    "setitem:out[x > 0] += y": "float-scalar-dtype",
-    "dot:np.dot(x, y)#3": "pyfloat-dout-dtype",
-    "amax:x.max()": "pyfloat-dout-dtype",
-    "nanmin:np.nanmin(x)": "pyfloat-dout-dtype",
-    "atleast_1d:np.atleast_1d(x) * y": "0d-array-kind",
-    "broadcast_to:np.broadcast_to(x, (3,)) * y": "0d-array-kind",
-}
+OPEN: dict[str, str] = {}
 
 
 def case_keys() -> list[str]:

@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def f_forward(x, y):
     """Run f; return its value and what f_backward needs."""
     out = x + y
@@ -26,6 +33,6 @@ def f_backward(dout, cache):
     dx = _unbroadcast(dout, np.shape(x))
     dy = _unbroadcast(dout, np.shape(y))
     # new arrays the caller may write into, a float for a float
-    dx = np.positive(dx)
-    dy = np.positive(dy)
+    dx = _like(dx, x, copy=True)
+    dy = _like(dy, y, copy=True)
     return (dx, dy)

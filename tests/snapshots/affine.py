@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def affine_forward(x, w, b):
     """Run affine; return its value and what affine_backward needs."""
     n = x.shape[0]
@@ -42,5 +49,5 @@ def affine_backward(dout, cache):
     # x2d = x.reshape(n, -1)
     dx = dx2d.reshape(x.shape)
     # new arrays the caller may write into, a float for a float
-    db = np.positive(db)
+    db = _like(db, b, copy=True)
     return (dx, dw, db)

@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def batchnorm_forward(x, gamma, beta):
     """Run batchnorm; return its value and what batchnorm_backward needs."""
     eps = 1e-05
@@ -55,5 +62,7 @@ def batchnorm_backward(dout, cache):
     # mu = np.mean(x, axis=0)
     dx = dx + dmu / x.shape[0]
     # new arrays the caller may write into, a float for a float
-    dbeta = np.positive(dbeta)
+    dx = _like(dx, x)
+    dgamma = _like(dgamma, gamma)
+    dbeta = _like(dbeta, beta, copy=True)
     return (dx, dgamma, dbeta)

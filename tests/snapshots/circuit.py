@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def f_forward(x, y, z):
     """Run f; return its value and what f_backward needs."""
     q = x + y
@@ -30,5 +37,7 @@ def f_backward(dout, cache):
     dx = _unbroadcast(dq, np.shape(x))
     dy = _unbroadcast(dq, np.shape(y))
     # new arrays the caller may write into, a float for a float
-    dy = np.positive(dy)
+    dx = _like(dx, x)
+    dy = _like(dy, y, copy=True)
+    dz = _like(dz, z)
     return (dx, dy, dz)

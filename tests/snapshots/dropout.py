@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def dropout_forward(x, mask, p):
     """Run dropout; return its value and what dropout_backward needs."""
     t1 = x * mask
@@ -29,4 +36,7 @@ def dropout_backward(dout, cache):
     # t1 = x * mask
     dx = _unbroadcast(dt1 * mask, np.shape(x))
     dmask = _unbroadcast(dt1 * x, np.shape(mask))
+    # new arrays the caller may write into, a float for a float
+    dx = _like(dx, x)
+    dmask = _like(dmask, mask)
     return (dx, dmask, dp)

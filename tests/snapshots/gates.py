@@ -16,6 +16,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def reciprocal_forward(x):
     """Run reciprocal; return its value and what reciprocal_backward needs."""
     out = 1.0 / x
@@ -27,6 +34,8 @@ def reciprocal_backward(dout, cache):
     x, out = cache
     # out = 1.0 / x
     dx = -dout * out / x
+    # new arrays the caller may write into, a float for a float
+    dx = _like(dx, x)
     return (dx,)
 
 
@@ -42,7 +51,7 @@ def add_constant_backward(dout, cache):
     # out = C + x
     dx = _unbroadcast(dout, np.shape(x))
     # new arrays the caller may write into, a float for a float
-    dx = np.positive(dx)
+    dx = _like(dx, x, copy=True)
     return (dx,)
 
 
@@ -72,4 +81,7 @@ def scale_backward(dout, cache):
     # out = a * x
     da = _unbroadcast(dout * x, np.shape(a))
     dx = _unbroadcast(dout * a, np.shape(x))
+    # new arrays the caller may write into, a float for a float
+    da = _like(da, a)
+    dx = _like(dx, x)
     return (da, dx)

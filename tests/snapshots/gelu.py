@@ -15,6 +15,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def gelu_forward(x):
     """Run gelu; return its value and what gelu_backward needs."""
     t1 = 0.5 * x
@@ -37,6 +44,8 @@ def gelu_backward(dout, cache):
     dx = _unbroadcast(dt2 / math.sqrt(2), np.shape(x))
     # t1 = 0.5 * x
     dx = dx + dt1 * 0.5
+    # new arrays the caller may write into, a float for a float
+    dx = _like(dx, x)
     return (dx,)
 
 

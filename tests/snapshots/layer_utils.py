@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def affine_forward(x, w, b):
     """Run affine; return its value and what affine_backward needs."""
     t1 = x.reshape(x.shape[0], -1)
@@ -41,21 +48,23 @@ def affine_backward(dout, cache):
     # t1 = x.reshape(x.shape[0], -1)
     dx = dt1.reshape(x.shape)
     # new arrays the caller may write into, a float for a float
-    db = np.positive(db)
+    db = _like(db, b, copy=True)
     return (dx, dw, db)
 
 
 def relu_forward(x):
     """Run relu; return its value and what relu_backward needs."""
     out = np.maximum(0, x)
-    return out, (out,)
+    return out, (x, out)
 
 
 def relu_backward(dout, cache):
     """Gradients of relu with respect to x."""
-    (out,) = cache
+    x, out = cache
     # out = np.maximum(0, x)
     dx = dout * (out > 0)
+    # new arrays the caller may write into, a float for a float
+    dx = _like(dx, x)
     return (dx,)
 
 
@@ -89,6 +98,8 @@ def affine_relu_backward(dout, cache):
     )
     # t1 = x.reshape(x.shape[0], -1)
     dx = dt1.reshape(x.shape)
+    # new arrays the caller may write into, a float for a float
+    db = _like(db, b)
     return (dx, dw, db)
 
 
@@ -250,5 +261,7 @@ def two_layer_loss_backward(dout, cache):
     # t1 = X.reshape(X.shape[0], -1)
     dX = dt1.reshape(X.shape)
     # new arrays the caller may write into, a float for a float
+    db1 = _like(db1, b1)
+    db2 = _like(db2, b2)
     dreg = float(dreg)
     return (dX, dW1, db1, dW2, db2, dreg)

@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def layernorm_forward(x, gamma, beta):
     """Run layernorm; return its value and what layernorm_backward needs."""
     mu = x.mean(axis=1, keepdims=True)
@@ -51,5 +58,6 @@ def layernorm_backward(dout, cache):
     # mu = x.mean(axis=1, keepdims=True)
     dx = dx + dmu / x.shape[1]
     # new arrays the caller may write into, a float for a float
-    dbeta = np.positive(dbeta)
+    dgamma = _like(dgamma, gamma)
+    dbeta = _like(dbeta, beta, copy=True)
     return (dx, dgamma, dbeta)

@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def f_forward(x, y):
     """Run f; return its value and what f_backward needs."""
     out = x * y
@@ -25,4 +32,7 @@ def f_backward(dout, cache):
     # out = x * y
     dx = _unbroadcast(dout * y, np.shape(x))
     dy = _unbroadcast(dout * x, np.shape(y))
+    # new arrays the caller may write into, a float for a float
+    dx = _like(dx, x)
+    dy = _like(dy, y)
     return (dx, dy)

@@ -3,15 +3,24 @@
 import numpy as np
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def relu_forward(x):
     """Run relu; return its value and what relu_backward needs."""
     out = np.maximum(0, x)
-    return out, (out,)
+    return out, (x, out)
 
 
 def relu_backward(dout, cache):
     """Gradients of relu with respect to x."""
-    (out,) = cache
+    x, out = cache
     # out = np.maximum(0, x)
     dx = dout * (out > 0)
+    # new arrays the caller may write into, a float for a float
+    dx = _like(dx, x)
     return (dx,)

@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def step_forward(x, prev_h, Wx, Wh, b):
     """Run step; return its value and what step_backward needs."""
     t1 = x.dot(Wx)
@@ -58,6 +65,8 @@ def step_backward(dout, cache):
         if x.ndim == 2 and Wx.ndim < 3
         else np.moveaxis(np.tensordot(x, dt1, [range(x.ndim - 1)] * 2), 0, Wx.ndim - 2)
     )
+    # new arrays the caller may write into, a float for a float
+    db = _like(db, b)
     return (dx, dprev_h, dWx, dWh, db)
 
 
@@ -122,6 +131,8 @@ def rnn_step_backward(dout, cache):
     # t1 = x[:, t, :]
     dx = np.zeros_like(x)
     np.add.at(dx, (slice(None), t, slice(None)), dt1)
+    # new arrays the caller may write into, a float for a float
+    db = _like(db, b)
     return (dx, dh, dWx, dWh, db)
 
 

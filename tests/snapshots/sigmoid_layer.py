@@ -3,15 +3,24 @@
 import numpy as np
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def sigmoid_forward(x):
     """Run sigmoid; return its value and what sigmoid_backward needs."""
     out = 1 / (1 + np.exp(-x))
-    return out, (out,)
+    return out, (x, out)
 
 
 def sigmoid_backward(dout, cache):
     """Gradients of sigmoid with respect to x."""
-    (out,) = cache
+    x, out = cache
     # out = 1 / (1 + np.exp(-x))
     dx = dout * (1 - out) * out
+    # new arrays the caller may write into, a float for a float
+    dx = _like(dx, x)
     return (dx,)

@@ -13,6 +13,13 @@ def _unbroadcast(grad, shape):
     return summed.reshape(shape) if shape else summed
 
 
+def _like(grad, arg, copy=False):
+    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    if isinstance(arg, (int, float)):
+        return float(grad)
+    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+
+
 def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
     """Run two_layer_loss; return its value and what two_layer_loss_backward needs."""
     n = X.shape[0]
@@ -129,5 +136,7 @@ def two_layer_loss_backward(dout, cache):
         else np.moveaxis(np.tensordot(X, dt1, [range(X.ndim - 1)] * 2), 0, W1.ndim - 2)
     )
     # new arrays the caller may write into, a float for a float
+    db1 = _like(db1, b1)
+    db2 = _like(db2, b2)
     dreg = float(dreg)
     return (dW1, db1, dW2, db2, dX, dreg)

@@ -1,0 +1,186 @@
+"""Control flow decided while staging: loops with a static trip count, static ifs.
+
+A `for` over `range(...)` whose bounds are known when the function is read
+(literals, arithmetic on them, an enclosing unrolled loop's variable) or over
+a literal tuple/list is unrolled: the body is staged once per iteration with
+the loop variable bound to that iteration's value, so every iteration's values
+get their own names (`a`, `a_1`, `a_2`) and the backward is straight-line code
+that undoes them in reverse order. An `if` whose condition is known the same
+way (`if t == 0:` inside an unrolled loop) stages only the branch taken.
+
+Everything else (trip counts and conditions known only at run time, `while`,
+`break`, `continue`, `for ... else`) is refused with a located error.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from .stage import Stager
+
+# beyond this many iterations the unrolled backward stops reading like a person's
+MAX_UNROLL = 16
+
+_STATIC_NODES = (
+    ast.Constant,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.BoolOp,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+    ast.boolop,
+)
+
+
+def static_value(stager: Stager, node: cst.BaseExpression) -> object:
+    """The value of `node` if it is known while staging, else raise LookupError."""
+    try:
+        lowered = stager.lower.expr(node)
+    except Exception:  # noqa: BLE001 - anything unlowerable is not static
+        raise LookupError from None
+    if not all(isinstance(n, _STATIC_NODES) for n in ast.walk(lowered)):
+        raise LookupError
+    expression = ast.fix_missing_locations(ast.Expression(lowered))
+    try:
+        return eval(compile(expression, "<static>", "eval"), {"__builtins__": {}})
+    except Exception:  # noqa: BLE001 - e.g. 1 / 0: the user's error at run time
+        raise LookupError from None
+
+
+def runtime(stager: Stager, node: cst.CSTNode, what: str) -> Exception:
+    return stager.source.error(
+        node,
+        f"{what} is known only at run time; bpgen unrolls loops and decides "
+        "branches while reading the function",
+        "use constant bounds (range(3)), or write the loop with array operations; "
+        "for a branch use np.where(cond, a, b), max()/min() or np.maximum",
+    )
+
+
+def iterations(stager: Stager, node: cst.For) -> list[cst.BaseExpression | int]:
+    """What the loop variable takes in turn: ints, or the user's expressions."""
+    source = stager.source
+    if node.orelse is not None:
+        raise source.error(
+            node.orelse,
+            "`for ... else` is not supported",
+            "move the `else` body after the loop",
+        )
+    if node.asynchronous is not None:
+        raise source.error(node, "`async for` is not supported", "drop `async`")
+    it = node.iter
+    if isinstance(it, (cst.Tuple, cst.List)):
+        if any(isinstance(e, cst.StarredElement) for e in it.elements):
+            raise source.error(
+                it,
+                "a starred item in a loop's sequence is not supported",
+                "list the items one by one",
+            )
+        values: list[cst.BaseExpression | int] = [e.value for e in it.elements]
+    elif (
+        isinstance(it, cst.Call)
+        and isinstance(it.func, cst.Name)
+        and it.func.value == "range"
+        and "range" not in stager.env
+        and 1 <= len(it.args) <= 3
+        and all(a.keyword is None and not a.star for a in it.args)
+    ):
+        bounds = []
+        for arg in it.args:
+            try:
+                value = static_value(stager, arg.value)
+            except LookupError:
+                raise runtime(stager, arg.value, "this loop's trip count") from None
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise source.error(arg.value, "range() needs an int here")
+            bounds.append(value)
+        try:
+            values = list(range(*bounds))
+        except ValueError as exc:
+            raise source.error(it, f"range() fails here: {exc}") from None
+    else:
+        raise runtime(stager, it, "what this loop iterates over")
+    if len(values) > MAX_UNROLL:
+        raise source.error(
+            it,
+            f"this loop runs {len(values)} times; bpgen unrolls loops of at most "
+            f"{MAX_UNROLL} iterations",
+            "write the loop with array operations, or split the work into a helper",
+        )
+    return values
+
+
+def check_body(stager: Stager, node: cst.For) -> str:
+    """The loop variable's name; refuses what unrolling cannot do."""
+    source = stager.source
+    if not isinstance(node.target, cst.Name):
+        raise source.error(
+            node.target,
+            "only a plain name can be a loop variable here",
+            "unpack inside the body: `for ab in ...:` then `a, b = ab`",
+        )
+    name = node.target.value
+    finder = _Finder(name)
+    node.body.visit(finder)
+    if finder.found is not None:
+        found, what = finder.found
+        raise source.error(found, what[0], what[1])
+    return name
+
+
+class _Finder(cst.CSTVisitor):
+    """The first statement in a loop body that unrolling refuses."""
+
+    def __init__(self, variable: str) -> None:
+        self.variable = variable
+        self.found: tuple[cst.CSTNode, tuple[str, str]] | None = None
+
+    def _note(self, node: cst.CSTNode, message: str, hint: str) -> None:
+        if self.found is None:
+            self.found = (node, (message, hint))
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self._note(
+            node, "`break` is not supported", "give the loop the trip count it needs"
+        )
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self._note(
+            node,
+            "`continue` is not supported",
+            "put the rest of the body under an `if`",
+        )
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self._note(
+            node,
+            "`return` inside a loop is not supported",
+            "assign the result and return it after the loop",
+        )
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target)
+
+    def _target(self, target: cst.BaseExpression) -> None:
+        names = [target] if isinstance(target, cst.Name) else []
+        if isinstance(target, (cst.Tuple, cst.List)):
+            names = [e.value for e in target.elements if isinstance(e.value, cst.Name)]
+        for name in names:
+            if name.value == self.variable:
+                self._note(
+                    name,
+                    f"the loop variable `{self.variable}` is assigned in the loop",
+                    "use another name for the new value",
+                )

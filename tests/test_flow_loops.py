@@ -1,0 +1,293 @@
+"""Loops the stager does not unroll (a run-time trip count, `while`, more than
+16 iterations), composed of straight-line parts by flow.py, with the branches
+inside them; checked numerically in float64 away from branch switch points."""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import bpgen
+from bpgen.check import check_gradients
+
+rng = np.random.default_rng(0)
+
+
+def check(source: str, *args, wrt=None) -> str:
+    return check_gradients(textwrap.dedent(source), list(args), wrt=wrt)
+
+
+PIECEWISE = """
+import numpy as np
+
+
+def piecewise(x, y):
+    a = x * y
+    if np.sum(a) > 0:
+        b = np.tanh(a)
+    else:
+        b = a ** 2
+    return np.sum(b * y)
+"""
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_if_else_takes_the_branch_the_forward_took(sign):
+    x = np.abs(rng.standard_normal((3, 4))) + 0.1
+    y = sign * (np.abs(rng.standard_normal((3, 4))) + 0.1)
+    check(PIECEWISE, x, y)  # a branch alone: the stager's own (see test_flow.py)
+
+
+ELIF = """
+import numpy as np
+
+
+def f(x, k: float):
+    if k > 1.0:
+        y = np.exp(x)
+        z = y * x
+    elif k > 0.0:
+        z = np.sin(x) * k
+    else:
+        z = x
+    return np.sum(z * z)
+"""
+
+
+@pytest.mark.parametrize("k", [2.0, 0.5, -1.0])
+def test_elif_chain_and_an_arm_that_only_passes_through(k):
+    check(ELIF, rng.standard_normal(5), k)
+
+
+ONE_ARM = """
+def f(x, y):
+    z = x * y
+    if x > 0:
+        z = z * z + y
+    return z * x
+"""
+
+
+@pytest.mark.parametrize("x", [1.5, -0.7])
+def test_if_without_else_on_scalars(x):
+    check(ONE_ARM, x, 0.3)
+
+
+RNN = """
+import numpy as np
+
+
+def rnn(x, h0, Wx, Wh, b):
+    h = h0
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ Wx + h @ Wh + b)
+    return np.sum(h * h)
+"""
+
+
+def test_for_range_carries_h_and_accumulates_shared_weights():
+    N, T, D, H = 2, 3, 4, 5
+    args = [
+        rng.standard_normal(s) * 0.5 for s in [(N, T, D), (N, H), (D, H), (H, H), (H,)]
+    ]
+    code = check(RNN, *args)
+    assert "for cache" in code and "dWx += dWx_t" in code
+
+
+SUM = """
+def f(x, w, n: int):
+    s = 0.0
+    for i in range(n):
+        s += w * x ** i
+    return s
+"""
+
+
+def test_accumulation_with_plus_equals():
+    check(SUM, 0.7, 1.3, 4, wrt=["x", "w"])
+
+
+def test_loop_that_runs_zero_times():
+    check(SUM, 0.7, 1.3, 0, wrt=["x", "w"])
+
+
+NEWTON = """
+def sqrt_newton(a):
+    x = a
+    for _ in range(6):
+        x = 0.5 * (x + a / x)
+    return x
+"""
+
+
+def test_fixed_count_newton_iteration():
+    check(NEWTON, 2.0)
+
+
+WHILE = """
+def f(x, limit: float):
+    y = x
+    while y < limit:
+        y = y * 1.5 + x
+    return y * y
+"""
+
+
+def test_while_with_a_data_dependent_trip_count():
+    check(WHILE, 0.4, 5.0, wrt=["x"])
+
+
+NESTED = """
+import numpy as np
+
+
+def f(x, W):
+    h = x
+    for i in range(3):
+        h = h @ W
+        if np.sum(h) > 0:
+            h = np.tanh(h)
+        else:
+            h = h * 0.5
+    return np.sum(h)
+"""
+
+
+def test_branch_nested_in_a_loop():
+    check(NESTED, rng.standard_normal((2, 3)), rng.standard_normal((3, 3)) * 0.5)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("    for i in range(3):\n        if x > 0:\n            break\n", "`break`"),
+        ("    if x > 0:\n        return x\n", "`return`"),
+        (
+            "    for i in range(3):\n        try:\n            x = x * 2\n"
+            "        except Exception:\n            pass\n",
+            "`try`",
+        ),
+    ],
+)
+def test_refusals_are_located(body, message):
+    source = f"def f(x):\n{body}    return x * x\n"
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source)
+    assert message in str(info.value)
+    assert info.value.lineno is not None and info.value.lineno > 1
+
+
+RNN_STACK = """
+import numpy as np
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    h = h0
+    hs = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t, :] @ Wx + h @ Wh + b)
+        hs.append(h)
+    return np.stack(hs, axis=1)
+"""
+
+
+def test_list_appended_in_a_loop_then_stacked():
+    N, T, D, H = 2, 4, 3, 5
+    shapes = [(N, T, D), (N, H), (D, H), (H, H), (H,)]
+    args = [rng.standard_normal(s) * 0.5 for s in shapes]
+    code = check(RNN_STACK, *args)
+    assert "dhs.pop()" in code
+
+
+def test_a_list_read_other_than_by_stack_is_refused():
+    source = (
+        "def f(x, n: int):\n    xs = []\n    for i in range(n):\n"
+        "        xs.append(x)\n        y = xs[0]\n    return y\n"
+    )
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source)
+    assert info.value.lineno == 5 and "np.stack" in str(info.value)
+
+
+def test_iterating_over_a_differentiated_array_is_refused_not_dropped():
+    source = (
+        "def f(X):\n    s = 0.0\n    for row in X:\n"
+        "        s = s + row * row\n    return s\n"
+    )
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source)
+    assert (info.value.lineno, info.value.col_offset) == (3, 15)
+    assert "carries a gradient" in str(info.value)
+
+
+INDEXED = """
+import numpy as np
+
+
+def f(X, w):
+    s = 0.0
+    for i in range(len(X)):
+        row = X[i]
+        s = s + np.sum(np.tanh(row * w))
+    for j, v in enumerate([1.0, 2.0]):
+        s = s * v + j
+    return s
+"""
+
+
+def test_rows_by_index_and_enumerate_over_constants():
+    check(INDEXED, rng.standard_normal((3, 4)), rng.standard_normal(4))
+
+
+CLIP = """
+def f(x):
+    y = x * 2.0
+    if y > 1.0:
+        y = 1.0
+    else:
+        y = y
+    return y * x
+"""
+
+
+@pytest.mark.parametrize("x", [0.3, 0.8])
+def test_a_constant_assigned_in_a_branch_stops_the_gradient(x):
+    check(CLIP, x)
+
+
+WHILE_NP = """
+import numpy as np
+
+
+def while_big(a):
+    while np.abs(a) > 0.1:
+        a = a * 0.5
+    return a
+"""
+
+
+def test_a_loop_test_reads_the_modules_imports():
+    check(WHILE_NP, 0.7)
+
+
+def test_writing_items_in_a_loop_is_refused_where_it_happens():
+    source = (
+        "import numpy as np\n\n\ndef f(x):\n    y = np.zeros_like(x)\n"
+        "    for i in range(len(x)):\n        y[i] = x[i]\n    return np.sum(y)\n"
+    )
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source)
+    assert info.value.lineno == 7 and "y[...]" in str(info.value)
+
+
+LONG = """
+def f(a):
+    for i in range(100):
+        a = a * 1.01 + 0.001 * a * a
+    return a
+"""
+
+
+def test_a_loop_too_long_to_unroll_is_composed():
+    code = check(LONG, 0.5)
+    assert "for cache1 in reversed(caches):" in code
