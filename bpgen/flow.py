@@ -401,6 +401,19 @@ def _recorded(items: list) -> bool:
     )
 
 
+def _touches(items: list) -> bool:
+    """Whether some part here assigns a name (`b = a`, `y = 1.0`): a loop of
+    such parts still passes gradients back once per iteration."""
+    for item in items:
+        if isinstance(item, Part) and any(_stores(s) for s in item.stmts):
+            return True
+        if isinstance(item, Branch) and (_touches(item.then) or _touches(item.orelse)):
+            return True
+        if isinstance(item, Loop) and _touches(item.body):
+            return True
+    return False
+
+
 def _named(items: list) -> bool:
     """Whether any part under these items is generated (has a cache)."""
     for item in items:
@@ -660,6 +673,8 @@ class Composer:
                     out += self.records(item.then) + self.records(item.orelse)
             elif isinstance(item, Loop) and self.records(item.body):
                 out.append(self.name((id(item), "rec"), "caches"))
+            elif isinstance(item, Loop) and _touches(item.body):
+                out.append(self.numbered((id(item), "rec"), "steps"))
         return out
 
     # -- forward ---------------------------------------------------------------
@@ -727,9 +742,13 @@ class Composer:
             else:
                 node = item.node
                 recs = self.records(item.body)
+                steps = (id(item), "rec") in self.names and not recs
                 if recs:
                     lst = self.name((id(item), "rec"), "caches")
                     lines.append(f"{ind}{lst} = []")
+                elif steps:  # no caches, but names the backward must pass back
+                    lst = self.names[(id(item), "rec")]
+                    lines.append(f"{ind}{lst} = 0")
                 if isinstance(node, ast.For):
                     target = ast.get_source_segment(self.p.text, node.target)
                     it = ast.get_source_segment(self.p.text, node.iter)
@@ -741,6 +760,8 @@ class Composer:
                 if recs:
                     tup = recs[0] if len(recs) == 1 else "(" + ", ".join(recs) + ")"
                     body.append(f"{ind}    {lst}.append({tup})")
+                elif steps:
+                    body.append(f"{ind}    {lst} += 1")
                 lines += body or [f"{ind}    pass"]
         return lines
 
@@ -926,9 +947,9 @@ class Composer:
 
     def loop_backward(self, item: Loop, state: dict, ind: str) -> list[str]:
         recs = self.records(item.body)
-        if not recs:
+        if (id(item), "rec") not in self.names:
             return []
-        lst = self.name((id(item), "rec"), "caches")
+        lst = self.names[(id(item), "rec")]
         pre: list[str] = []
         shared = self.gradient_targets(item.body) - _writes(item.body)
         for var in [p for p in self.p.params if p in shared]:
@@ -962,6 +983,8 @@ class Composer:
                 body.append(f"{ind}    {self.grad(var)} = None")
         state.clear()
         state.update(head)
+        if not recs:
+            return pre + [f"{ind}for _ in range({lst}):"] + body
         target = ", ".join(recs)
         return pre + [f"{ind}for {target} in reversed({lst}):"] + body
 

@@ -291,3 +291,17 @@ def f(a):
 def test_a_loop_too_long_to_unroll_is_composed():
     code = check(LONG, 0.5)
     assert "for cache1 in reversed(caches):" in code
+
+
+ALIAS_LOOP = """
+def f(a, n: int):
+    b = a * 2.0
+    for i in range(n):
+        b = a
+    return b * a
+"""
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_a_loop_of_aliases_passes_the_gradient_back(n):
+    check(ALIAS_LOOP, 0.7, n, wrt=["a"])
