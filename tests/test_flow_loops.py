@@ -305,3 +305,26 @@ def f(a, n: int):
 @pytest.mark.parametrize("n", [0, 2])
 def test_a_loop_of_aliases_passes_the_gradient_back(n):
     check(ALIAS_LOOP, 0.7, n, wrt=["a"])
+
+
+NESTED_RUNTIME = """
+import numpy as np
+
+
+def f(x, W, n: int, m: int):
+    h = x
+    V = W * 0.5
+    for i in range(n):
+        for j in range(m):
+            h = np.tanh(h @ V)
+            if np.sum(h) > 0:
+                h = h * 1.5
+        h = h + x
+    return np.sum(h * h)
+"""
+
+
+def test_nested_loops_with_run_time_trip_counts_and_a_branch():
+    x = rng.standard_normal((2, 3))
+    W = rng.standard_normal((3, 3))
+    check(NESTED_RUNTIME, x, W, 2, 3, wrt=["x", "W"])
