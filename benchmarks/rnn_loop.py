@@ -58,7 +58,8 @@ def main() -> None:
     out, cache = forward(*args)
     hand_out, hand_cache = hand_forward(*args)
     dout = rng.standard_normal(out.shape)
-    for mine, theirs in zip(backward(dout, cache), hand_backward(dout, hand_cache)):
+    pairs = zip(backward(dout, cache), hand_backward(dout, hand_cache), strict=True)
+    for mine, theirs in pairs:
         assert np.allclose(mine, theirs)
     times = {}
     for name, run in (
