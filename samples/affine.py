@@ -1,5 +1,6 @@
 """Affine layer: flatten each example, then x2d @ w + b."""
 
+import numpy as np
 
 
 def affine(x, w, b):

@@ -1,5 +1,6 @@
 """The seed's matrix product D = W.dot(X): dW = dD.dot(X.T), dX = W.T.dot(dD)."""
 
+import numpy as np
 
 
 def matmul(W, X):
