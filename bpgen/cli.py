@@ -169,6 +169,13 @@ def build_parser(prog: str = "bpgen") -> argparse.ArgumentParser:
             action="store_true",
             help=Options.help(switch),
         )
+    for choice in Options.choices():
+        group.add_argument(
+            f"--{choice.replace('_', '-')}",
+            dest=choice,
+            action="store_true",
+            help=Options.help(choice),
+        )
     return parser
 
 
@@ -252,7 +259,10 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     functions = _functions(args.functions)
     wrt = _wrt(args.wrt)
     shapes = _shapes(args.shapes)
-    options = Options(**{s: not getattr(args, f"no_{s}") for s in Options.switches()})
+    options = Options(
+        **{s: not getattr(args, f"no_{s}") for s in Options.switches()},
+        **{c: getattr(args, c) for c in Options.choices()},
+    )
     output = None if args.output in (None, "-") else args.output
     if (args.check or args.diff) and output is None:
         flag = "--check" if args.check else "--diff"
@@ -766,6 +776,9 @@ def _command(
     for switch in Options.switches():
         if getattr(options, switch) != getattr(defaults, switch):
             words.append(f"--no-{switch.replace('_', '-')}")
+    for choice in Options.choices():
+        if getattr(options, choice):
+            words.append(f"--{choice.replace('_', '-')}")
     words += ["-o", str(job.output)]
     return f"{prog} {shlex.join(words)}"
 

@@ -107,6 +107,11 @@ def hand_out(
             )
             if not memory.base[name].startswith("new "):
                 foreign.add(name)
+        elif _from_backward(statement):
+            # a generated backward hands out fresh, unshared gradients
+            for item in statement.targets[0].elts:
+                memory.base[item.id] = f"new {next(memory.tokens)}"
+                pure[item.id] = False
         elif isinstance(statement, ast.AugAssign) and isinstance(
             statement.target, ast.Name
         ):
@@ -141,6 +146,16 @@ def hand_out(
         if shared:
             seen.add(f"copy of {grad}")
     return fixes
+
+
+def _from_backward(statement: ast.stmt) -> bool:
+    """`dx, dw = g_backward(...)`: a call of a helper's generated backward."""
+    return (
+        isinstance(statement, ast.Assign)
+        and isinstance(statement.targets[0], ast.Tuple)
+        and all(isinstance(item, ast.Name) for item in statement.targets[0].elts)
+        and _callee(statement.value).endswith("_backward")
+    )
 
 
 def _by_kind(grad: str, param: str, shared: bool) -> ast.expr:

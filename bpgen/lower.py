@@ -126,6 +126,8 @@ class Lowerer:
         self.env = env
         # loop variables of unrolled loops, bound to their value this iteration
         self.consts: dict[str, int] = {}
+        # `b = [1.0, a, t]`: a name bound to a list or tuple of staged atoms
+        self.packs: dict[str, ast.List | ast.Tuple] = {}
         self.constants: set[str] = set()
         self.modules: set[str] = set()
         self.builtin_gates: set[str] = set()
@@ -161,6 +163,8 @@ class Lowerer:
         if name in self.consts:
             return ast.Constant(self.consts[name])
         if name in self.env:
+            if self.env[name] in self.packs:
+                return copy.deepcopy(self.packs[self.env[name]])
             return ast.Name(self.env[name], ast.Load())
         if name in ("True", "False", "None"):
             return ast.Constant({"True": True, "False": False, "None": None}[name])
@@ -296,7 +300,12 @@ class Lowerer:
     def _Subscript(self, node: cst.Subscript) -> ast.expr:
         items = [self._index(e) for e in node.slice]
         index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
-        result = ast.Subscript(self.expr(node.value), index, ast.Load())
+        value = self.expr(node.value)
+        if isinstance(value, (ast.List, ast.Tuple)):
+            position = _position(index)
+            if position is not None and -len(value.elts) <= position < len(value.elts):
+                return value.elts[position]  # `items[1]`: that item itself
+        result = ast.Subscript(value, index, ast.Load())
         if isinstance(index, ast.Constant) and isinstance(index.value, str):
             return result  # params["eps"]: a lookup, not a gate
         return _tag(result, "getitem", {"a": ("value",), "index": ("slice",)})
@@ -713,6 +722,16 @@ def _tag(node: ast.expr, gate: str | None, slots: dict[str, Slot]) -> ast.expr:
     node.bp_gate = gate  # type: ignore[attr-defined]
     node.bp_slots = slots  # type: ignore[attr-defined]
     return node
+
+
+def _position(index: ast.expr) -> int | None:
+    """The literal int of `items[1]` or `items[-1]`, else None."""
+    sign = 1
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+        sign, index = -1, index.operand
+    if isinstance(index, ast.Constant) and type(index.value) is int:
+        return sign * index.value
+    return None
 
 
 def gate_of(node: ast.AST) -> str | None:

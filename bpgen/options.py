@@ -28,15 +28,22 @@ class Options:
     centre: bool = _switch("np.var centres its input again instead of reading x - mu")
     xent: bool = _switch("softmax and cross-entropy stay separate gates")
     guards: bool = _switch("the forward does not check arguments' declared shapes")
-    inline_helpers: bool = _switch(
-        "a helper of the module is called as its own <g>_forward/<g>_backward"
+    inline_helpers: bool = field(
+        default=False,
+        metadata={"on": "inline each helper of the module at its calls (fastest)"},
     )
 
     @classmethod
     def switches(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+        return [f.name for f in fields(cls) if "off" in f.metadata]
 
     @classmethod
     def help(cls, switch: str) -> str:
         """What turning `switch` off does, for `--help`."""
-        return {f.name: f.metadata["off"] for f in fields(cls)}[switch]
+        meta = {f.name: f.metadata for f in fields(cls)}[switch]
+        return meta.get("off") or meta["on"]
+
+    @classmethod
+    def choices(cls) -> list[str]:
+        """Settings off by default: `--NAME` turns them on."""
+        return [f.name for f in fields(cls) if "on" in f.metadata]

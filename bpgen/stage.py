@@ -197,6 +197,14 @@ class Stager:
             raise self._refuse_nondifferentiable(node)
         rule = RULES[gate]
         slots = node.bp_slots  # type: ignore[attr-defined]
+        if gate == "getitem" and isinstance(node.value, (ast.List, ast.Tuple)):
+            raise self.source_error(
+                node,
+                "a list or tuple of differentiated values is indexed here with a "
+                "computed position or a slice",
+                "index it with a literal position (`items[1]`), or stack the items "
+                "into an array with np.stack and index that",
+            )
         inputs, params = {}, {}
         for name in rule.params:
             if name in slots and name in rule.grads:
@@ -295,6 +303,17 @@ class Stager:
         if all(p is None for p in patterns):
             names = [t.value for t in targets]  # type: ignore[attr-defined]
             lowered = self.lowered(value)
+            if (
+                len(names) == 1
+                and isinstance(lowered, (ast.List, ast.Tuple))
+                and self.is_varied(lowered)
+            ):
+                # `b = [1.0, a * a]`: the name stands for its staged items
+                lowered.elts = [self.atom(item) for item in lowered.elts]
+                pack = self.fresh(names[0])
+                self.lower.packs[pack] = lowered
+                self.env[names[0]] = pack
+                return
             if len(names) == 1 and not isinstance(lowered, ast.Name):
                 # stage straight into the user's own name: `f = num * invden`
                 self.env[names[0]] = self.atom(lowered, self.fresh(names[0])).id
@@ -418,6 +437,13 @@ class Stager:
             )
         name = target.value.value
         current = self.env.get(name)
+        if current in self.lower.packs:
+            raise self.source.error(
+                target,
+                f"`{name}` is a list of differentiated values; bpgen does not "
+                "assign into its items",
+                "build the list with its final items, or use np.stack and an array",
+            )
         if current is None:
             raise self.source.error(
                 target.value,
@@ -846,6 +872,15 @@ class Stager:
         value = self.lowered(node.value)
         if isinstance(value, helpers.HelperTuple):  # return helper(...) of a tuple
             return list(value.elts), True
+        if isinstance(value, ast.Tuple):  # `y = a, b` then `return y`
+            return [self.atom(v) for v in value.elts], True
+        if isinstance(value, ast.List) and self.is_varied(value):
+            raise self.source.error(
+                node.value,
+                "a list of differentiated values is returned; bpgen returns several "
+                "values as a tuple",
+                "return a tuple instead: `return a, b`",
+            )
         if isinstance(value, ast.Name) or not self.is_varied(value):
             return [self.atom(value)], False
         return [self.atom(value, self.fresh(self.out_name))], False

@@ -195,7 +195,7 @@ EXPECT: dict[str, Any] = {
     "expr_in.py": Refused(5, 20, ("comparison",)),
     "expr_axis_not_literal.py": Refused(5, 11, ("axis", "literal")),
     "expr_keepdims_not_literal.py": Refused(5, 11, ("keepdims", "literal")),
-    "expr_list_value.py": Refused(5, 8, ("list",)),
+    "expr_list_value.py": Refused(6, 11, ("list", "tuple")),
     "expr_attribute.py": Refused(5, 13, (".real",)),
     "expr_module_as_value.py": Refused(5, 8, ("np",)),
     "expr_function_as_value.py": Refused(5, 8, ("numpy.exp",)),

@@ -676,3 +676,62 @@ def test_calls_that_would_drop_a_gradient_are_refused(expression, name):
     error = _refused(_src(f"def f(x: float):\n    return {expression}\n"))
     assert (error.lineno, error.col_offset) == (5, 11), str(error)
     assert f"`{name}()` of a value being differentiated" in error.message
+
+
+# -- lists and tuples of differentiated values (Tangent's ANF list tests) ----------
+
+PACKS = _src(
+    """
+    def anf_list(a):
+        b = [1, a * a, 2]
+        return np.sum(b)
+
+
+    def deep(x):
+        b = [1, x[0] * x[1] * x[2], 3]
+        return np.sum(b)
+
+
+    def picked(a, b, c):
+        x = a, b * 2.0, c
+        return x[-1] * x[1] + np.stack(x)[0] + (a, c)[0]
+
+
+    def kept(a, b):
+        p = [a * b, a + b]
+        q = p
+        return np.stack(q) * 2.0
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("anf_list", [0.7]),
+        ("deep", [RNG.normal(size=3)]),
+        ("picked", [RNG.normal(size=3), RNG.normal(size=3), RNG.normal(size=3)]),
+        ("picked", [0.3, -1.2, 0.8]),
+        ("kept", [RNG.normal(size=(2, 3)), RNG.normal(size=(2, 3))]),
+    ],
+)
+def test_a_name_for_a_list_of_values(name, args) -> None:
+    check_gradients(PACKS, args, name)
+
+
+def test_literal_positions_pick_the_item_itself() -> None:
+    code = bpgen.generate(PACKS, "picked")
+    assert "[-1]" not in _function(code, "picked_backward")
+
+
+def test_a_computed_position_in_a_list_of_values_is_refused() -> None:
+    error = _refused(_src("def f(a, b, i):\n    x = a, b\n    return x[i]\n"))
+    assert (error.lineno, error.col_offset) == (6, 11)
+    assert "literal position" in error.hint
+    error = _refused(_src("def f(a, b):\n    return (a, b * 2.0)[::-1][0]\n"))
+    assert "computed position or a slice" in error.message
+
+
+def test_items_of_a_list_of_values_are_not_assigned() -> None:
+    error = _refused(_src("def f(a, b):\n    x = [a, b]\n    x[0] = b\n    return x\n"))
+    assert "does not assign into its items" in error.message

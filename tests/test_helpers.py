@@ -15,8 +15,9 @@ import bpgen
 from bpgen.check import check_gradients
 from bpgen.errors import BpgenError
 
-LAYERS = textwrap.dedent(
-    """\
+INLINE = bpgen.Options(inline_helpers=True)  # the fastest code: helpers inlined
+
+LAYERS = textwrap.dedent("""\
     import numpy as np
 
 
@@ -75,8 +76,7 @@ LAYERS = textwrap.dedent(
 
     def twice(x):
         return rec(x) * 2.0
-    """
-)
+    """)
 
 
 def rng() -> np.random.Generator:
@@ -87,11 +87,11 @@ def test_helpers_calling_helpers() -> None:
     r = rng()
     args = [r.normal(size=(4, 3, 2)), r.normal(size=(6, 5)), r.normal(size=5)]
     args += [r.normal(size=(5, 3)), r.normal(size=3)]
-    check_gradients(LAYERS, args, "two_layer")
+    check_gradients(LAYERS, args, "two_layer", options=INLINE)
 
 
 def test_each_call_keeps_its_own_intermediates() -> None:
-    code = bpgen.generate(LAYERS, "two_layer")
+    code = bpgen.generate(LAYERS, "two_layer", options=INLINE)
     forward = code[
         code.index("def two_layer_forward(") : code.index("def two_layer_backward(")
     ]
@@ -103,25 +103,31 @@ def test_each_call_keeps_its_own_intermediates() -> None:
 
 def test_helpers_returning_tuples() -> None:
     r = rng()
-    check_gradients(LAYERS, [r.normal(size=3), r.normal(size=3)], "uses_pair")
-    code = bpgen.generate(LAYERS, "returns_pair")
+    check_gradients(
+        LAYERS, [r.normal(size=3), r.normal(size=3)], "uses_pair", options=INLINE
+    )
+    code = bpgen.generate(LAYERS, "returns_pair", options=INLINE)
     assert "return (out, out_1), " in code or "return (t1, t2), " in code, code
-    check_gradients(LAYERS, [r.normal(size=3), r.normal(size=3)], "returns_pair")
+    check_gradients(
+        LAYERS, [r.normal(size=3), r.normal(size=3)], "returns_pair", options=INLINE
+    )
 
 
 def test_dict_and_int_parameters_carry_no_gradient() -> None:
     r = rng()
-    check_gradients(LAYERS, [r.normal(size=3), {"scale": 1.5}], "uses_dict")
+    check_gradients(
+        LAYERS, [r.normal(size=3), {"scale": 1.5}], "uses_dict", options=INLINE
+    )
     # _unbroadcast and _like too
-    assert bpgen.generate(LAYERS, "uses_dict").count("def ") == 4
-    check_gradients(LAYERS, [r.normal(size=4)], "uses_int")
+    assert bpgen.generate(LAYERS, "uses_dict", options=INLINE).count("def ") == 4
+    check_gradients(LAYERS, [r.normal(size=4)], "uses_int", options=INLINE)
 
 
 def test_activity_flows_through_the_call() -> None:
     r = rng()
     args = [r.normal(size=(4, 6)), r.normal(size=(6, 5)), r.normal(size=5)]
-    check_gradients(LAYERS, args, "affine_relu_forward", ["w"])
-    code = bpgen.generate(LAYERS, "affine_relu_forward", ["w"])
+    check_gradients(LAYERS, args, "affine_relu_forward", ["w"], options=INLINE)
+    code = bpgen.generate(LAYERS, "affine_relu_forward", ["w"], options=INLINE)
     assert "dx" not in code and "db" not in code
 
 
@@ -155,7 +161,7 @@ def test_a_helper_called_by_a_module_constant_is_located() -> None:
 
 # -- Options(inline_helpers=False): CS231n's <g>_forward/<g>_backward pairs ----
 
-PAIRS = bpgen.Options(inline_helpers=False)
+PAIRS = bpgen.Options(inline_helpers=False)  # the default, said outright
 
 
 @pytest.mark.parametrize(
@@ -265,13 +271,16 @@ def test_helpers_from_a_module_next_to_the_input(tmp_path) -> None:
     net = tmp_path / "net.py"
     imports = "import numpy as np\nfrom layers import affine_forward, relu_forward\n"
     net.write_text(imports + "import layers\n\n\n" + NET)
-    code = bpgen.generate(net.read_text(), "net", filename=str(net))
+    code = bpgen.generate(net.read_text(), "net", filename=str(net), options=INLINE)
     # the same code as with the helpers written into the input module
     together = LAYERS_FILE + "\n\n" + NET.replace("layers.", "")
-    assert code.partition("\n")[2] == bpgen.generate(together, "net").partition("\n")[2]
+    assert (
+        code.partition("\n")[2]
+        == bpgen.generate(together, "net", options=INLINE).partition("\n")[2]
+    )
     r = rng()
     args = [r.normal(size=s) for s in [(4, 3, 2), (6, 5), (5,), (5, 3), (3,)]]
-    check_gradients(together, args, "net")
+    check_gradients(together, args, "net", options=INLINE)
 
 
 def test_a_sibling_helper_reading_its_own_constant_is_located(tmp_path) -> None:

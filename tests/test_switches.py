@@ -25,6 +25,8 @@ from test_rules import RULE_CASES, _differentiable, _source
 SWITCHES = Options.switches()
 CONFIGS = {f"no-{name}": Options(**{name: False}) for name in SWITCHES}
 CONFIGS["all-off"] = Options(**{name: False for name in SWITCHES})
+CHOICES = Options.choices()  # off by default: each run turned on
+CONFIGS |= {name: Options(**{name: True}) for name in CHOICES}
 
 
 def normal(*shape):
@@ -118,8 +120,8 @@ def test_every_switch_changes_something(switch):
 
 
 def test_configs_cover_every_switch():
-    assert set(SWITCHES) == {f.name for f in dataclasses.fields(Options)}
-    assert len(CONFIGS) == len(SWITCHES) + 1
+    assert set(SWITCHES) | set(CHOICES) == {f.name for f in dataclasses.fields(Options)}
+    assert len(CONFIGS) == len(SWITCHES) + 1 + len(CHOICES)
 
 
 # Random programs (tests/programs.py) under random switch settings.
@@ -140,5 +142,5 @@ def test_random_math_programs_random_switches(program, switches):
 
 
 def test_every_switch_says_what_turning_it_off_does() -> None:
-    for switch in Options.switches():
+    for switch in Options.switches() + Options.choices():
         assert Options.help(switch), switch

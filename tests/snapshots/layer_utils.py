@@ -70,35 +70,23 @@ def relu_backward(dout, cache):
 
 def affine_relu_forward(x, w, b):
     """Run affine_relu; return its value and what affine_relu_backward needs."""
-    t1 = x.reshape(x.shape[0], -1)
-    t2 = t1.dot(w)
-    affine_out = t2 + b
-    relu_out = np.maximum(0, affine_out)
-    return relu_out, (x, w, b, t1, np.shape(t2), relu_out)
+    affine_pair = affine_forward(x, w, b)
+    affine_out = affine_pair[0]
+    relu_pair = relu_forward(affine_out)
+    relu_out = relu_pair[0]
+    return relu_out, (x, w, b, affine_pair, relu_pair)
 
 
 def affine_relu_backward(dout, cache):
     """Gradients of affine_relu with respect to x, w, b."""
-    x, w, b, t1, t2_shape, relu_out = cache
-    # relu_out = np.maximum(0, affine_out)
-    daffine_out = dout * (relu_out > 0)
-    # affine_out = t2 + b
-    dt2 = _unbroadcast(daffine_out, t2_shape)
-    db = _unbroadcast(daffine_out, np.shape(b))
-    # t2 = t1.dot(w)
-    dt1 = (
-        dt2.dot(w.T)
-        if w.ndim == 2
-        else np.tensordot(dt2, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
-    )
-    dw = (
-        t1.T.dot(dt2)
-        if w.ndim < 3
-        else np.moveaxis(np.tensordot(t1, dt2, ((0,), (0,))), 0, w.ndim - 2)
-    )
-    # t1 = x.reshape(x.shape[0], -1)
-    dx = dt1.reshape(x.shape)
+    x, w, b, affine_pair, relu_pair = cache
+    # relu_out = relu_pair[0]
+    daffine_out = relu_backward(dout, relu_pair[1])[0]
+    # affine_out = affine_pair[0]
+    dx, dw, db = affine_backward(daffine_out, affine_pair[1])
     # new arrays the caller may write into, a float for a float
+    dx = _like(dx, x)
+    dw = _like(dw, w)
     db = _like(db, b)
     return (dx, dw, db)
 
@@ -139,129 +127,63 @@ def softmax_loss_backward(dout, cache):
 
 def two_layer_loss_forward(X, y, W1, b1, W2, b2, reg):
     """Run two_layer_loss; return its value and what two_layer_loss_backward needs."""
-    t1 = X.reshape(X.shape[0], -1)
-    t2 = t1.dot(W1)
-    affine_out = t2 + b1
-    relu_out = np.maximum(0, affine_out)
-    t3 = relu_out.reshape(relu_out.shape[0], -1)
-    t4 = t3.dot(W2)
-    affine_out_1 = t4 + b2
-    n = affine_out_1.shape[0]
-    t5 = np.max(affine_out_1, axis=1, keepdims=True)
-    shifted = affine_out_1 - t5
-    t6 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    log_probs = shifted - t6
-    t7 = log_probs[np.arange(n), y]
-    t8 = np.sum(t7)
-    t9 = -t8
-    softmax_loss_out = t9 / n
-    t10 = 0.5 * reg
-    t11 = W1 * W1
-    t12 = np.sum(t11)
-    t13 = W2 * W2
-    t14 = np.sum(t13)
-    t15 = t12 + t14
-    t16 = t10 * t15
-    out = softmax_loss_out + t16
+    affine_relu_pair = affine_relu_forward(X, W1, b1)
+    affine_relu_out = affine_relu_pair[0]
+    affine_pair = affine_forward(affine_relu_out, W2, b2)
+    affine_out = affine_pair[0]
+    softmax_loss_pair = softmax_loss_forward(affine_out, y)
+    softmax_loss_out = softmax_loss_pair[0]
+    t1 = 0.5 * reg
+    t2 = W1 * W1
+    t3 = np.sum(t2)
+    t4 = W2 * W2
+    t5 = np.sum(t4)
+    t6 = t3 + t5
+    t7 = t1 * t6
+    out = softmax_loss_out + t7
     return out, (
         X,
-        y,
         W1,
         b1,
         W2,
         b2,
+        affine_relu_pair,
+        affine_pair,
+        softmax_loss_pair,
         t1,
-        np.shape(t2),
-        relu_out,
-        t3,
-        np.shape(t4),
-        n,
-        shifted,
         t6,
-        log_probs,
-        t10,
-        t15,
     )
 
 
 def two_layer_loss_backward(dout, cache):
     """Gradients of two_layer_loss with respect to X, W1, b1, W2, b2, reg."""
-    (
-        X,
-        y,
-        W1,
-        b1,
-        W2,
-        b2,
-        t1,
-        t2_shape,
-        relu_out,
-        t3,
-        t4_shape,
-        n,
-        shifted,
-        t6,
-        log_probs,
-        t10,
-        t15,
-    ) = cache
-    # t16 = t10 * t15
-    dt10 = dout * t15
-    dt15 = dout * t10
-    # t13 = W2 * W2
-    dW2 = dt15 * 2 * W2
-    # t11 = W1 * W1
-    dW1 = dt15 * 2 * W1
-    # t10 = 0.5 * reg
-    dreg = dt10 * 0.5
-    # softmax_loss_out = t9 / n
-    dt9 = dout / n
-    # t9 = -t8
-    dt8 = -dt9
-    # t7 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(log_probs)
-    np.add.at(dlog_probs, (np.arange(n), y), dt8)
-    # log_probs = shifted - t6
-    dshifted = dlog_probs
-    dt6 = -np.sum(dlog_probs, axis=1, keepdims=True)
-    # t6 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    dshifted = dshifted + dt6 * np.exp(shifted - t6)
-    # affine_out_1 = t4 + b2
-    dt4 = _unbroadcast(dshifted, t4_shape)
-    db2 = _unbroadcast(dshifted, np.shape(b2))
-    # t4 = t3.dot(W2)
-    dt3 = (
-        dt4.dot(W2.T)
-        if W2.ndim == 2
-        else np.tensordot(dt4, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1)
+    X, W1, b1, W2, b2, affine_relu_pair, affine_pair, softmax_loss_pair, t1, t6 = cache
+    # out = softmax_loss_out + t7
+    dt7 = float(np.sum(dout))
+    # t7 = t1 * t6
+    dt1 = dt7 * t6
+    dt6 = dt7 * t1
+    # t4 = W2 * W2
+    dW2 = dt6 * 2 * W2
+    # t2 = W1 * W1
+    dW1 = dt6 * 2 * W1
+    # t1 = 0.5 * reg
+    dreg = dt1 * 0.5
+    # softmax_loss_out = softmax_loss_pair[0]
+    daffine_out = softmax_loss_backward(dout, softmax_loss_pair[1])[0]
+    # affine_out = affine_pair[0]
+    daffine_relu_out, dW2_affine, db2 = affine_backward(daffine_out, affine_pair[1])
+    dW2 += dW2_affine
+    # affine_relu_out = affine_relu_pair[0]
+    dX, dW1_affine_relu, db1 = affine_relu_backward(
+        daffine_relu_out, affine_relu_pair[1]
     )
-    dW2 += (
-        t3.T.dot(dt4)
-        if W2.ndim < 3
-        else np.moveaxis(np.tensordot(t3, dt4, ((0,), (0,))), 0, W2.ndim - 2)
-    )
-    # t3 = relu_out.reshape(relu_out.shape[0], -1)
-    drelu_out = dt3.reshape(relu_out.shape)
-    # relu_out = np.maximum(0, affine_out)
-    daffine_out = drelu_out * (relu_out > 0)
-    # affine_out = t2 + b1
-    dt2 = _unbroadcast(daffine_out, t2_shape)
-    db1 = _unbroadcast(daffine_out, np.shape(b1))
-    # t2 = t1.dot(W1)
-    dt1 = (
-        dt2.dot(W1.T)
-        if W1.ndim == 2
-        else np.tensordot(dt2, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1)
-    )
-    dW1 += (
-        t1.T.dot(dt2)
-        if W1.ndim < 3
-        else np.moveaxis(np.tensordot(t1, dt2, ((0,), (0,))), 0, W1.ndim - 2)
-    )
-    # t1 = X.reshape(X.shape[0], -1)
-    dX = dt1.reshape(X.shape)
+    dW1 += dW1_affine_relu
     # new arrays the caller may write into, a float for a float
+    dX = _like(dX, X)
+    dW1 = _like(dW1, W1)
     db1 = _like(db1, b1)
+    dW2 = _like(dW2, W2)
     db2 = _like(db2, b2)
     dreg = float(dreg)
     return (dX, dW1, db1, dW2, db2, dreg)

@@ -73,65 +73,23 @@ def step_backward(dout, cache):
 def rnn_step_forward(x, t, h, Wx, Wh, b):
     """Run rnn_step; return its value and what rnn_step_backward needs."""
     t1 = x[:, t, :]
-    t2 = t1.dot(Wx)
-    t3 = h.dot(Wh)
-    t4 = t2 + t3
-    t5 = t4 + b
-    step_out = np.tanh(t5)
-    return step_out, (
-        x,
-        t,
-        h,
-        Wx,
-        Wh,
-        b,
-        t1,
-        np.shape(t2),
-        np.shape(t3),
-        np.shape(t4),
-        step_out,
-    )
+    step_pair = step_forward(t1, h, Wx, Wh, b)
+    step_out = step_pair[0]
+    return step_out, (x, t, h, Wx, Wh, b, step_pair)
 
 
 def rnn_step_backward(dout, cache):
     """Gradients of rnn_step with respect to x, h, Wx, Wh, b."""
-    x, t, h, Wx, Wh, b, t1, t2_shape, t3_shape, t4_shape, step_out = cache
-    # step_out = np.tanh(t5)
-    dt5 = dout * (1 - step_out**2)
-    # t5 = t4 + b
-    dt4 = _unbroadcast(dt5, t4_shape)
-    db = _unbroadcast(dt5, np.shape(b))
-    # t4 = t2 + t3
-    dt2 = _unbroadcast(dt4, t2_shape)
-    dt3 = _unbroadcast(dt4, t3_shape)
-    # t3 = h.dot(Wh)
-    dh = (
-        dt3.dot(Wh.T)
-        if Wh.ndim == 2
-        else np.tensordot(dt3, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1)
-    )
-    dWh = (
-        h.T.dot(dt3)
-        if h.ndim == 2 and Wh.ndim < 3
-        else np.moveaxis(np.tensordot(h, dt3, [range(h.ndim - 1)] * 2), 0, Wh.ndim - 2)
-    )
-    # t2 = t1.dot(Wx)
-    dt1 = (
-        dt2.dot(Wx.T)
-        if Wx.ndim == 2
-        else np.tensordot(dt2, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1)
-    )
-    dWx = (
-        t1.T.dot(dt2)
-        if t1.ndim == 2 and Wx.ndim < 3
-        else np.moveaxis(
-            np.tensordot(t1, dt2, [range(t1.ndim - 1)] * 2), 0, Wx.ndim - 2
-        )
-    )
+    x, t, h, Wx, Wh, b, step_pair = cache
+    # step_out = step_pair[0]
+    dt1, dh, dWx, dWh, db = step_backward(dout, step_pair[1])
     # t1 = x[:, t, :]
     dx = np.zeros_like(x)
     np.add.at(dx, (slice(None), t, slice(None)), dt1)
     # new arrays the caller may write into, a float for a float
+    dh = _like(dh, h)
+    dWx = _like(dWx, Wx)
+    dWh = _like(dWh, Wh)
     db = _like(db, b)
     return (dx, dh, dWx, dWh, db)
 
