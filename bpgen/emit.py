@@ -16,7 +16,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .lower import MATH, NP
+from .lower import MATH, NP, placeholder
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
 from .stage import Program, SetItem, Stage, makes_array
@@ -111,6 +111,15 @@ def module(
         UNBROADCAST: names.take("_unbroadcast"),
         CHECK_SHAPES: names.take("_check_shapes"),
     }
+    # other modules (a declared gradient's scipy.special): `import a.b as b`
+    others = sorted(
+        set().union(*(u.program.modules for u in units)) - {"numpy", "math"}
+    )
+    for other in others:
+        head, short = other.partition(".")[0], other.rpartition(".")[2]
+        free = head not in names.taken
+        alias = names.take(head) and other if free else names.take(short, f"{short}_")
+        aliases[placeholder(other)] = alias
     render = Renderer(aliases)
     functions = [_functions(unit, render) for unit in units]
     defined = [_fit(f"{name} = {render(value)}") for name, value in constants]
@@ -130,6 +139,9 @@ def module(
         imports.append(_import("math", aliases[MATH]))
     if NP in render.used:
         imports.append(_import("numpy", aliases[NP]))
+    for other in others:
+        if placeholder(other) in render.used:
+            imports.append(_import(other, aliases[placeholder(other)]))
     # blank lines as black puts them, so black's output is its input
     top = "\n\n".join(p for p in [header, "\n".join(imports), "\n".join(defined)] if p)
     parts = [top, *(p.strip("\n") for p in [*helpers, *functions])]

@@ -233,6 +233,10 @@ def _generate(
                 )
     units, constants = [], set()
     _check_declared_names(parsed, functions, given, filename)
+    if parsed.gradients:  # @bpgen.gradient_of: checked even where unused
+        from .declared import declarations
+
+        declarations(parsed)
     for name in functions:
         node = parse.find_function(parsed, name)
 

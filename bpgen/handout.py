@@ -51,8 +51,10 @@ class _Memory:
             return next((b for b in bases if not b.startswith("new ")), bases[0])
         if isinstance(expr, ast.Call):
             name = _callee(expr)
-            if name == "broadcast_to":
-                return READ_ONLY
+            if name in ("broadcast_to", "diagonal"):
+                return READ_ONLY  # views NumPy makes read-only
+            if name == "einsum" and len(expr.args) == 2:
+                return self.of(expr.args[1])  # one operand: may be a view of it
             if name in _VIEWS:
                 func = expr.func
                 receiver = func.value if isinstance(func, ast.Attribute) else None
@@ -87,11 +89,14 @@ def hand_out(
     params: list[str],
     floats: set[str],
     arrays: set[str],
+    scalar: bool = False,
 ) -> list[ast.stmt]:
     """Statements that make each returned gradient safe (often none).
 
     `returns[i]` is the gradient of `params[i]`; `floats` are the values
-    proven floats, `arrays` parameters proven arrays.
+    proven floats, `arrays` parameters proven arrays. In a `scalar` (pure
+    float) backward only a gradient that may be `dout` itself (a 0-d array
+    dout) needs a fix: arithmetic on it already gives a float.
     """
     memory = _Memory(set(returns))
     pure: dict[str, bool] = {}  # arithmetic on floats only, so far
@@ -115,11 +120,15 @@ def hand_out(
         shared = not base.startswith("new ") or base in seen
         seen.add(base)
         load = ast.Name(grad, ast.Load())
-        if param in floats:
+        if scalar:
+            if base.startswith("new "):
+                continue  # floats are immutable: only a 0-d array dout may be shared
+            value: ast.expr = ast.Call(ast.Name("float", ast.Load()), [load], [])
+        elif param in floats:
             if pure.get(grad, False):
                 continue
             # NumPy scalars (np.float32) and 0-d arrays become a float
-            value: ast.expr = ast.Call(ast.Name("float", ast.Load()), [load], [])
+            value = ast.Call(ast.Name("float", ast.Load()), [load], [])
         elif param in arrays:
             if not shared:
                 continue

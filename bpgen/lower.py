@@ -108,9 +108,13 @@ def set_slot(node: ast.AST, slot: Slot, value: ast.expr) -> None:
         setattr(parent, last, value)
 
 
+def placeholder(module: str) -> str:
+    """The name standing for `module` until emit.py picks its alias."""
+    return {"numpy": NP, "math": MATH}.get(module, f"\x00{module}\x00")
+
+
 def module_ref(module: str, attr: str) -> ast.Attribute:
-    base = NP if module == "numpy" else MATH
-    return ast.Attribute(ast.Name(base, ast.Load()), attr, ast.Load())
+    return ast.Attribute(ast.Name(placeholder(module), ast.Load()), attr, ast.Load())
 
 
 class Lowerer:
@@ -351,6 +355,9 @@ class Lowerer:
         module, _, name = qualified.rpartition(".")
         if module == "numpy.random" and name in RANDOM:
             return self._random_call(node, name)
+        declared = self._declared(qualified)
+        if declared is not None:
+            return self._declared_call(node, qualified, declared)
         if module == "builtins" and name in self.source.functions and self.helper:
             return self.helper(node, name)  # a function of this module (helpers.py)
         gate = calls.gate_of(qualified)
@@ -377,6 +384,44 @@ class Lowerer:
             gate = "logb"
         return self._bind(node, call, gate, offset=0)
 
+    def _declared(self, qualified: str):
+        """The user's `@bpgen.gradient_of` declaration for `qualified`, if any."""
+        if not self.source.gradients:
+            return None
+        from .declared import declarations
+
+        return declarations(self.source).get(qualified)
+
+    def _declared_call(self, node: cst.Call, qualified: str, declared) -> ast.expr:
+        """A call with a user-declared gradient: a gate whose rule is the
+        declaration; its inputs are bound to the declared parameters."""
+        module, _, name = qualified.rpartition(".")
+        self.modules.add(module)
+        args, keywords = self._arguments(node)
+        if any(isinstance(a, ast.Starred) for a in args):
+            raise self.source.error(node, "`*args` in this call are not supported")
+        call = ast.Call(module_ref(module, name), args, keywords)
+        inputs = declared.inputs
+        if len(args) > len(inputs):
+            raise self.source.error(
+                node,
+                f"`{qualified}` is declared with {len(inputs)} input(s) "
+                f"({', '.join(inputs)}); this call passes {len(args)}",
+                "match the call to the declared gradient's parameters",
+            )
+        slots: dict[str, Slot] = {inputs[i]: ("args", i) for i in range(len(args))}
+        for i, keyword in enumerate(keywords):
+            if keyword.arg not in inputs or keyword.arg in slots:
+                raise self.source.error(
+                    node,
+                    f"the argument `{keyword.arg}=` is not a declared input of "
+                    f"`{qualified}`",
+                    "declared: " + ", ".join(inputs),
+                )
+            slots[keyword.arg] = ("keywords", i, "value")
+        self.constants |= declared.constants
+        return _tag(call, declared.gate, slots)
+
     def _random_call(self, node: cst.Call, name: str) -> ast.expr:
         """A random draw carries no gradient; the forward draws it once and
         the backward reads the draw from the cache, never drawing again."""
@@ -392,11 +437,22 @@ class Lowerer:
         library function bpgen does not know, or nothing bpgen can find."""
         module, _, name = qualified.rpartition(".")
         if module != "builtins":
+            from .declared import parameters, stub
+
+            spelled = self.source.code(node.func)
+            declaration = stub(spelled, parameters(qualified, len(node.args)))
+            if not any(
+                q.partition(".")[0] == "bpgen" for q in self.source.imports.values()
+            ):
+                declaration = "import bpgen\n\n" + declaration
+            declaration = declaration.replace("\n", "\n        ")
             return self.source.error(
                 node.func,
                 f"`{qualified}` is not a function bpgen can differentiate",
-                "see the README's list of supported functions; compute it "
-                "outside, or pass its result as a parameter",
+                "see the README's list of supported functions, compute it "
+                "outside and pass its result as a parameter, or declare its "
+                "gradient in this module (fill in the derivatives):\n"
+                f"        {declaration}",
             )
         if name == self.function:
             return self.source.error(
@@ -479,7 +535,11 @@ class Lowerer:
         extra = getattr(call, "bp_extra", {})
         for i, _ in enumerate([] if extra else call.args):
             if i + offset >= len(rule.params):
-                raise self.source.error(node, "too many arguments for this call")
+                raise self.source.error(
+                    node,
+                    "too many arguments for this call",
+                    _accepted(rule.params[offset:], gate),
+                )
             slots[rule.params[i + offset]] = ("args", i)
         aliases = {"newshape": "shape", "min": "a_min", "max": "a_max"}
         for i, keyword in enumerate(call.keywords):
@@ -488,10 +548,22 @@ class Lowerer:
                 raise self.source.error(
                     node,
                     f"the argument `{keyword.arg}=` is not supported here",
-                    "accepted: " + ", ".join(rule.params[offset:]),
+                    _accepted(rule.params[offset:], gate, keyword.arg),
                 )
             slots[name] = ("keywords", i, "value")
         return _tag(call, gate, slots)
+
+
+def _accepted(params: tuple[str, ...], gate: str, given: str | None = None) -> str:
+    """What a call of `gate` takes, and why an `order=` is not among it."""
+    listed = ", ".join(params) or "no arguments"
+    if gate in ("reshape", "ravel", "flatten") and given in (None, "order"):
+        return (
+            f"bpgen supports the default C order only (the `order` argument, "
+            f"'F' or 'A', is not accepted); the call takes: {listed}; for "
+            "Fortran order transpose first: x.T.reshape(...) or x.T.ravel()"
+        )
+    return f"accepted: {listed}"
 
 
 def _tag(node: ast.expr, gate: str | None, slots: dict[str, Slot]) -> ast.expr:

@@ -32,6 +32,10 @@ class Source:
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified
     constants: dict[str, cst.SimpleStatementLine] = field(default_factory=dict)
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    # `@bpgen.gradient_of(target)` functions: declarations, not functions to
+    # differentiate (declared.py reads them)
+    gradients: list[cst.FunctionDef] = field(default_factory=list)
+    declared: dict | None = None  # qualified target -> Declaration, when read
 
     # nodes bpgen made stand for the user's node they came from (for errors)
     origin: dict = field(default_factory=dict)
@@ -185,6 +189,21 @@ def _read_top_level(source: Source) -> None:
                 for target in targets:
                     if isinstance(target, cst.Name):
                         source.constants[target.value] = statement
+    for name, function in list(source.functions.items()):
+        if any(_declares_gradient(source, d) for d in function.decorators):
+            source.gradients.append(function)
+            del source.functions[name]
+
+
+def _declares_gradient(source: Source, decorator: cst.Decorator) -> bool:
+    """`@bpgen.gradient_of(...)`, however bpgen or gradient_of was imported."""
+    call = decorator.decorator
+    if not isinstance(call, cst.Call):
+        return False
+    dotted = _dotted(call.func) or ""
+    head, _, rest = dotted.partition(".")
+    qualified = source.imports.get(head, head) + ("." + rest if rest else "")
+    return qualified == "bpgen.gradient_of"
 
 
 def find_function(source: Source, name: str | None) -> cst.FunctionDef:

@@ -325,6 +325,8 @@ class Reverse:
         value_varied = isinstance(value, ast.Name) and value.id in varied
         if value_varied:
             gathered = ast.Subscript(ast.Name(g, ast.Load()), copy.deepcopy(index))
+            if self._may_repeat(index):
+                gathered = ast.BinOp(gathered, ast.Mult(), self._last_writes(g, index))
             rank, klass = self.shapes.of(value)
             if klass == SCALAR and not self.program.scalar:
                 np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
@@ -352,6 +354,54 @@ class Reverse:
         item = ast.Subscript(ast.Name(name, ast.Load()), copy.deepcopy(index))
         item.ctx = ast.Store()
         self._emit(ast.Assign([item], ast.Constant(0)))
+
+    def _may_repeat(self, index: ast.expr) -> bool:
+        """Whether `index` may name one item twice (then the last write wins).
+        Slices, ints and masks never repeat; a literal list of distinct
+        indices of one sign does not either."""
+        if basic_index(index):
+            return False
+        for part in index.elts if isinstance(index, ast.Tuple) else [index]:
+            if isinstance(part, ast.Compare) or basic_index(part):
+                continue
+            if isinstance(part, ast.Name) and self.shapes.of(part)[0] == 0:
+                continue
+            try:
+                items = ast.literal_eval(part)
+            except ValueError:
+                return True
+            if not isinstance(items, list) or not all(type(i) is int for i in items):
+                return True
+            if len(set(items)) < len(items) or len({i < 0 for i in items}) > 1:
+                return True
+        return False
+
+    def _last_writes(self, g: str, index: ast.expr) -> ast.expr:
+        """A mask over `a[index]`: True where that write was not overwritten
+        by a later one (`a[[1, 0, 0]] = v` keeps only v[2] of the two 0s)."""
+        last, order = self.names.take("last_write"), self.names.take("write_order")
+        np = ast.Name(NP, ast.Load())
+        shape = ast.Call(ast.Attribute(np, "shape"), [ast.Name(g, ast.Load())], [])
+
+        def items() -> ast.expr:
+            return ast.Subscript(ast.Name(last, ast.Load()), copy.deepcopy(index))
+
+        intp = ast.Attribute(np, "intp")
+        zeros = ast.Call(
+            ast.Attribute(np, "zeros"), [shape], [ast.keyword("dtype", intp)]
+        )
+        self._emit(ast.Assign([ast.Name(last, ast.Store())], zeros))
+        arange = ast.Call(
+            ast.Attribute(np, "arange"), [ast.Attribute(items(), "size")], []
+        )
+        numbered = ast.Call(
+            ast.Attribute(arange, "reshape"), [ast.Attribute(items(), "shape")], []
+        )
+        self._emit(ast.Assign([ast.Name(order, ast.Store())], numbered))
+        target = items()
+        target.ctx = ast.Store()
+        self._emit(ast.Assign([target], ast.Name(order, ast.Load())))
+        return ast.Compare(items(), [ast.Eq()], [ast.Name(order, ast.Load())])
 
     def _plain_product(self, stage: Stage) -> bool:
         ranks = [self.shapes.of(stage.inputs[k])[0] for k in ("x", "y")]
@@ -472,16 +522,17 @@ class Reverse:
             blocks = propagate_copies(blocks, set(returns))
         if self.options.simplify or self.options.dce:
             blocks = drop_dead(blocks, set(returns))
-        if not program.scalar:
-            statements = [s for b in blocks for s in b.statements]
-            arrays = kinds.proven_arrays(program.stages, program.params)
-            dims = self.shapes.dims
-            if dims is not None:  # declared shapes: rank 1 and more are arrays
-                arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
-            floats = program.floats | program.float_params
-            fixes = handout.hand_out(statements, returns, program.wrt, floats, arrays)
-            note = "new arrays the caller may write into, a float for a float"
-            blocks.append(Block(note=note, statements=fixes))
+        statements = [s for b in blocks for s in b.statements]
+        arrays = kinds.proven_arrays(program.stages, program.params)
+        dims = self.shapes.dims
+        if dims is not None:  # declared shapes: rank 1 and more are arrays
+            arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
+        floats = program.floats | program.float_params
+        fixes = handout.hand_out(
+            statements, returns, program.wrt, floats, arrays, program.scalar
+        )
+        note = "new arrays the caller may write into, a float for a float"
+        blocks.append(Block(note=note, statements=fixes))
         blocks = [b for b in blocks if b.statements]
         cache = _cache(program, stages, blocks)
         shapes = {}
@@ -670,6 +721,7 @@ def propagate_copies(blocks: list[Block], keep: set[str]) -> list[Block]:
             if (
                 isinstance(statement, ast.Assign)
                 and isinstance(statement.value, ast.Name)
+                and isinstance(statement.targets[0], ast.Name)
                 and definitions[statement.targets[0].id] == 1
                 and statement.targets[0].id not in keep
             ):

@@ -229,7 +229,32 @@ def _by_rank(gate: Gate, name: str, vector: str, matrix: str) -> str:
 # ranks up to 2 keep the seed's forms; other ranks use tensordot; an unknown
 # rank decides at run time, the 2-D product first (it is the common case and
 # tensordot costs ~10 us more on small arrays). A 0-d operand is a product.
+def _scalar_guard(gate: Gate, mine: str, times: str, sums: str) -> str:
+    """With a rank unknown, a 0-d operand (a float) is decided at run time:
+    np.dot of a float is a plain product."""
+    rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
+    if gate.method:
+        return ""  # x.dot(y) is written for arrays (x.dot(2.0) fails loudly)
+    guard = ""
+    if (ry if mine == "x" else rx) is None:
+        other = "y" if mine == "x" else "x"
+        guard += f"{times} if np.ndim({other}) == 0 else "
+    if (rx if mine == "x" else ry) is None:
+        guard += f"{sums} if np.ndim({mine}) == 0 else "
+    return guard
+
+
 def _dot_x(gate: Gate) -> str:
+    body = _dot_x_body(gate)
+    return _scalar_guard(gate, "x", "g * y", "np.sum(g * y)") + body
+
+
+def _dot_y(gate: Gate) -> str:
+    body = _dot_y_body(gate)
+    return _scalar_guard(gate, "y", "g * x", "np.sum(g * x)") + body
+
+
+def _dot_x_body(gate: Gate) -> str:
     rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
     if ry == 0:
         return "g * y"
@@ -246,7 +271,7 @@ def _dot_x(gate: Gate) -> str:
     return f"g.dot(y.T) if y.ndim == 2 else {general}"
 
 
-def _dot_y(gate: Gate) -> str:
+def _dot_y_body(gate: Gate) -> str:
     rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
     if rx == 0:
         return "g * x"
@@ -278,20 +303,29 @@ def _swap(gate: Gate, name: str) -> str:
 
 # x @ y: stacks of matrices broadcast; a 1-D operand is a vector
 def _matmul_x(gate: Gate) -> str:
+    if gate.ranks.get("out") == 0:
+        return "g * y"  # two vectors: g is a scalar (maybe a Python float)
     stacked = f"g @ {_swap(gate, 'y')}"
     vector_x = f"(g[..., None, :] @ {_swap(gate, 'y')})[..., 0, :]"
     return _by_rank(
-        gate, "y", "np.multiply.outer(g, y)", _by_rank(gate, "x", vector_x, stacked)
+        gate,
+        "y",
+        # the dtype keeps a Python-float g weak (ufunc.outer makes it float64)
+        "np.multiply.outer(g, y, dtype=np.result_type(g, y))",
+        _by_rank(gate, "x", vector_x, stacked),
     )
 
 
 def _matmul_y(gate: Gate) -> str:
+    if gate.ranks.get("out") == 0:
+        return "g * x"
     stacked = f"{_swap(gate, 'x')} @ g"
     vector_x = "x[:, None] * g[..., None, :]"
     return _by_rank(
         gate,
         "y",
-        "np.tensordot(g, x, np.ndim(g))",
+        # tensordot makes a Python-float g float64: a scalar g is a product
+        "np.tensordot(g, x, np.ndim(g)) if np.ndim(g) else g * x",
         _by_rank(gate, "x", vector_x, stacked),
     )
 
@@ -335,6 +369,21 @@ def _clip_inside(gate: Gate) -> str:
     inside = ["(a >= a_min)" * gate.has("a_min"), "(a <= a_max)" * gate.has("a_max")]
     mask = " & ".join(part for part in inside if part)
     return f"g * ({mask})" if mask else "g"
+
+
+def _clip_low(gate: Gate) -> str:
+    """NumPy clips as minimum(a_max, maximum(a, a_min)): a bound above a_max
+    loses to it."""
+    if gate.has("a_max"):
+        return "g * ((a < a_min) & (a_min <= a_max))"
+    return "g * (a < a_min)"
+
+
+def _clip_high(gate: Gate) -> str:
+    """a_max wins wherever maximum(a, a_min) exceeds it, a_min above it too."""
+    if gate.has("a_min"):
+        return "g * (np.maximum(a, a_min) > a_max)"
+    return "g * (a > a_max)"
 
 
 def _items(gate: Gate) -> list[str]:
@@ -400,7 +449,8 @@ def _prod(gate: Gate) -> str:
 
 
 def _nansum(gate: Gate) -> str:
-    return f"np.where(np.isnan(a), 0.0, {_restore(gate, 'g')})"
+    # a zero of a's dtype: a Python-float g keeps float32 float32
+    return f"np.where(np.isnan(a), np.result_type(a).type(0), {_restore(gate, 'g')})"
 
 
 def _nanmean(gate: Gate) -> str:
@@ -505,7 +555,22 @@ def _tile(gate: Gate) -> str:
 
 
 def _repeat(gate: Gate) -> str:
-    """An integer `repeats`: each input element is summed over its copies."""
+    """Each input element is summed over its copies. An integer `repeats`
+    reshapes; counts per element (a list) sum through the 0/1 matrix of
+    which copy came from which element."""
+    try:
+        count = type(gate.literal("repeats")) is int
+    except ValueError:
+        count = False  # a computed count or list: decided by the general form
+    if not count:
+        if not gate.has("axis"):
+            n = "np.size(a)"
+            owner = f"np.arange({n})[:, None] == np.repeat(np.arange({n}), repeats)"
+            return f"np.dot({owner}, np.ravel(g)).reshape(np.shape(a))"
+        n = "a.shape[axis]"
+        owner = f"np.arange({n})[:, None] == np.repeat(np.arange({n}), repeats)"
+        moved = "np.moveaxis(g, axis, 0)"
+        return f"np.moveaxis(np.tensordot({owner}, {moved}, 1), 0, axis)"
     if not gate.has("axis"):
         return "np.reshape(g, (-1, repeats)).sum(axis=1).reshape(np.shape(a))"
     split = "np.moveaxis(a, axis, -1).shape + (repeats,)"
@@ -605,7 +670,8 @@ def _trace(gate: Gate) -> str:
     axis1, axis2 = gate.code("axis1"), gate.code("axis2")
     offset = gate.code("offset")
     eye = f"np.eye(a.shape[{axis1}], a.shape[{axis2}], {offset}, dtype=a.dtype)"
-    spread = f"np.asarray(g)[..., None, None] * {eye}"
+    # g as an array of the result's dtype: a Python-float g stays weak
+    spread = f"np.asarray(g, np.result_type(g, a))[..., None, None] * {eye}"
     return f"np.moveaxis({spread}, [-2, -1], [{axis1}, {axis2}])"
 
 
@@ -897,8 +963,8 @@ RULES: dict[str, Rule] = {
         numpy="clip",
         method="clip",
         a=_clip_inside,
-        a_min="g * (a < a_min)",
-        a_max="g * (a > a_max)",
+        a_min=_clip_low,
+        a_max=_clip_high,
     ),
     # products: the seed's dW = dD.dot(X.T), dX = W.T.dot(dD)
     "dot": rule("x, y", kind=PRODUCT, numpy="dot", method="dot", x=_dot_x, y=_dot_y),
@@ -1350,3 +1416,16 @@ NONDIFFERENTIABLE = frozenset(
     array asarray float divmod
     """.split()
 )
+
+# Rules of user-declared gradients (`@bpgen.gradient_of`, declared.py), keyed
+# by a name unique to each declaration's text. RULES finds them by name but
+# does not list them: the table, the README and the spellings stay bpgen's own.
+DECLARED: dict[str, Rule] = {}
+
+
+class _Table(dict):
+    def __missing__(self, gate: str) -> Rule:
+        return DECLARED[gate]
+
+
+RULES = _Table(RULES)

@@ -761,7 +761,12 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
     if len(set(wrt)) != len(wrt):
         from .errors import UsageError
 
-        raise UsageError("wrt names a parameter twice", filename=source.filename)
+        twice = next(n for n in wrt if wrt.count(n) > 1)
+        raise UsageError(
+            f"wrt names `{twice}` twice",
+            filename=source.filename,
+            hint="name each parameter once",
+        )
     for name in names:
         stager.env[name] = name
         stager.bound.add(name)

@@ -67,6 +67,8 @@ _CASES = [
     Case("affine", "affine", _args(_normal(2, 3, 2), _normal(6, 4), _normal(4))),
     Case("relu", "relu", _args(_normal(3, 4))),
     Case("sigmoid_layer", "sigmoid", _args(_normal(3, 4))),
+    Case("gelu", "gelu", _args(_normal(3, 4))),
+    Case("gelu", "normal_cdf", _floats(0.3, -0.2, 1.5)),
     Case(
         "softmax_loss",
         "softmax_loss",

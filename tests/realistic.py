@@ -759,7 +759,7 @@ def f(a, b):
 P("quadratic_form", """
 def f(v, A):
     return v @ A @ v
-""", N(3), N(3, 3), bug="pyfloat-dout-dtype")
+""", N(3), N(3, 3))
 P("dot_3d_3d", """
 def f(a, b):
     return np.dot(a, b)

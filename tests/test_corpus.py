@@ -211,6 +211,17 @@ EXPECT: dict[str, Any] = {
         9, 11, ("`f()` is called recursively (f -> g -> f)",), function="f"
     ),
     "call_scipy.py": Refused(5, 11, ("scipy.special.expit",)),
+    # user-declared gradients (@bpgen.gradient_of)
+    "declared_works.py": Works(floats(0.4), function="f"),
+    "declared_wrong_returns.py": Refused(
+        9, 11, ("returns 1 gradient(s) but declares 2 input(s)",), function="f"
+    ),
+    "declared_unknown_name.py": Refused(8, 50, ("`z` is not defined",), function="f"),
+    "declared_not_callable.py": Refused(
+        6, 19, ("`math.pi` is a constant, not a function",), function="f"
+    ),
+    "declared_no_g.py": Refused(7, 13, ("must take `g, out`",), function="f"),
+    "declared_body.py": Refused(8, 4, ("must be one `return`",), function="f"),
     "call_np_linalg.py": Works(arrays((3, 4))),  # np.linalg.norm: a gate now
     "call_np_random.py": Refused(5, 15, ("numpy.random.shuffle",)),
     "call_math_gamma.py": Refused(5, 11, ("math.gamma",)),

@@ -26,3 +26,17 @@ def test_readme_examples_are_what_bpgen_writes():
     assert _block_after(text, "`bpgen samples/staged.py` prints") in staged
     affine = bpgen.generate((root / "affine.py").read_text())
     assert _block_after(text, "\nbpgen writes\n") in affine
+    gelu = bpgen.generate((root / "gelu.py").read_text(), "gelu")
+    assert _block_after(text, "not bpgen:\n") in gelu
+    declared = _block_after(text, "(`samples/gelu.py`):")
+    assert _in_order(declared, (root / "gelu.py").read_text())
+
+
+def _in_order(block: str, text: str) -> bool:
+    """Every line of `block` appears in `text`, in order."""
+    at = 0
+    for line in block.splitlines():
+        at = text.find(line, at)
+        if at < 0:
+            return False
+    return True

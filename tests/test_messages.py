@@ -2,8 +2,7 @@
 
 The command line already names a repeated `--wrt` parameter (tests/test_cli.py);
 these are the same problems reached through the API and the gate binder
-(`bpgen/stage.py`, `bpgen/lower.py`, owned elsewhere). Strict xfails: the day
-the message is fixed, the test passes and the marker must go.
+(`bpgen/stage.py`, `bpgen/lower.py`).
 """
 
 from __future__ import annotations
@@ -19,18 +18,15 @@ def message(source: str, function: str, wrt: list[str] | None = None) -> str:
     return str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="stage.py: the message does not name it")
 def test_wrt_twice_names_the_parameter() -> None:
     assert "`w`" in message("def h(w):\n    return w * w\n", "h", ["w", "w"])
 
 
-@pytest.mark.xfail(strict=True, reason="lower.py: no hint for a positional order")
 def test_flatten_with_an_order_gets_a_hint() -> None:
     text = message("def f(x):\n    return x.flatten('F')\n", "f")
     assert "order" in text and "help:" in text
 
 
-@pytest.mark.xfail(strict=True, reason="lower.py: the hint lists only `a`")
 def test_order_keyword_hint_says_what_is_accepted() -> None:
     source = "import numpy as np\n\n\ndef g(x):\n    return np.ravel(x, order='F')\n"
     text = message(source, "g")
