@@ -109,6 +109,30 @@ def _loads(node: ast.AST) -> set[str]:
     return names
 
 
+def _range_counters(function: ast.FunctionDef) -> set[str]:
+    """Names only ever bound by `for NAME in range(...)`: ints in every part."""
+    counters, other, bound = set(), set(), set()
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, ast.Call)
+            and isinstance(node.iter.func, ast.Name)
+            and node.iter.func.id == "range"
+        ):
+            counters.add(node.target.id)
+            bound.add(id(node.target))
+        elif (
+            isinstance(node, ast.Name)
+            and isinstance(node.ctx, ast.Store)
+            and id(node) not in bound
+        ):
+            other.add(node.id)
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+    return counters - other
+
+
 def _reads(items: list) -> set[str]:
     out: set[str] = set()
     for item in items:
@@ -172,6 +196,7 @@ class Planner:
             for t in n.targets
             if isinstance(t, ast.Name)
         }
+        self.ints = _range_counters(function)
         self.parts: list[Part] = []
         self.items = self.cut(function.body, top=True)
         self.live(self.items, set())
@@ -518,6 +543,7 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     for arg in planner.function.args.args + planner.function.args.kwonlyargs:
         if arg.arg in part.inputs and arg.annotation is not None:
             signature.append(f"{arg.arg}: {ast.unparse(arg.annotation)}")
+    signature += [f"{n}: int" for n in part.inputs if n in planner.ints]
     annotated = {s.split(":")[0] for s in signature}
     signature += [n for n in part.inputs if n not in annotated]
     signature.sort(key=lambda s: part.inputs.index(s.split(":")[0]))

@@ -128,6 +128,7 @@ class Lowerer:
         self.consts: dict[str, int] = {}
         # `b = [1.0, a, t]`: a name bound to a list or tuple of staged atoms
         self.packs: dict[str, ast.List | ast.Tuple] = {}
+        self.ints: set[str] = set()  # parameters annotated `int`
         self.constants: set[str] = set()
         self.modules: set[str] = set()
         self.builtin_gates: set[str] = set()
@@ -165,7 +166,10 @@ class Lowerer:
         if name in self.env:
             if self.env[name] in self.packs:
                 return copy.deepcopy(self.packs[self.env[name]])
-            return ast.Name(self.env[name], ast.Load())
+            loaded = ast.Name(self.env[name], ast.Load())
+            if name in self.ints and self.env[name] == name:  # never reassigned
+                loaded.bp_int = True  # type: ignore[attr-defined]
+            return loaded
         if name in ("True", "False", "None"):
             return ast.Constant({"True": True, "False": False, "None": None}[name])
         if name in ("float", "int", "bool"):  # dtype=float, .astype(int)

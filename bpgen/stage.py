@@ -103,6 +103,7 @@ class Stager:
         self.fusion = fusion
         self.env: dict[str, str] = {}
         self.lower = Lowerer(source, self.env)
+        self.lower.ints = _float_params(function, ("int",))  # x[:, t]: basic
         self.lower.function = function.name.value
         self.helper_chain = [function.name.value]  # callers of the helper staged now
         self.out_name = "out"  # what a returned value is called (helpers: relu_out)
@@ -1110,7 +1111,7 @@ def _signature(
     )
 
 
-def _float_params(function: cst.FunctionDef) -> set[str]:
+def _float_params(function: cst.FunctionDef, kinds=("float", "int")) -> set[str]:
     """Parameters annotated `float` or `int`: surely scalars."""
     params = [*function.params.params, *function.params.kwonly_params]
     return {
@@ -1118,7 +1119,7 @@ def _float_params(function: cst.FunctionDef) -> set[str]:
         for p in params
         if p.annotation is not None
         and isinstance(p.annotation.annotation, cst.Name)
-        and p.annotation.annotation.value in ("float", "int")
+        and p.annotation.annotation.value in kinds
     }
 
 
@@ -1138,6 +1139,7 @@ def basic_index(index: ast.expr) -> bool:
         isinstance(p, ast.Slice)
         or (isinstance(p, ast.Constant) and (p.value is None or p.value is ...))
         or type(number(p)) is int
+        or getattr(p, "bp_int", False)  # a parameter annotated `int`
         or (isinstance(p, ast.Attribute) and p.attr == "newaxis")
         for p in parts
     )

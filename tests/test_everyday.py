@@ -735,3 +735,13 @@ def test_a_computed_position_in_a_list_of_values_is_refused() -> None:
 def test_items_of_a_list_of_values_are_not_assigned() -> None:
     error = _refused(_src("def f(a, b):\n    x = [a, b]\n    x[0] = b\n    return x\n"))
     assert "does not assign into its items" in error.message
+
+
+def test_an_int_parameter_indexes_like_a_literal() -> None:
+    """`t: int` (and a loop counter of range): a basic index, no np.add.at."""
+    source = _src("def f(x, t: int):\n    return x[:, t, :] * 2.0\n")
+    code = bpgen.generate(source, wrt=["x"])
+    assert "dx[:, t, :] += " in code and "add.at" not in code
+    check_gradients(source, [RNG.normal(size=(2, 3, 4)), 1], "f", ["x"])
+    reassigned = _src("def f(x, t: int):\n    t = t + 1\n    return x[:, t] * 2.0\n")
+    assert "add.at" in bpgen.generate(reassigned, wrt=["x"])  # not proven an int

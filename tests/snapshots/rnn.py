@@ -85,7 +85,7 @@ def rnn_step_backward(dout, cache):
     dt1, dh, dWx, dWh, db = step_backward(dout, step_pair[1])
     # t1 = x[:, t, :]
     dx = np.zeros_like(x)
-    np.add.at(dx, (slice(None), t, slice(None)), dt1)
+    dx[:, t, :] += dt1
     # new arrays the caller may write into, a float for a float
     dh = _like(dh, h)
     dWx = _like(dWx, Wx)
