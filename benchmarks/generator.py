@@ -43,15 +43,9 @@ def straight_line(n: int, seed: int = 0) -> str:
 
 def black_format(code: str) -> str:
     """black alone, in the mode bpgen's output is in."""
-    import black
+    from bpgen.emit import black_format
 
-    mode = black.Mode(
-        target_versions={black.TargetVersion.PY310},
-        line_length=88,
-        string_normalization=True,
-        magic_trailing_comma=True,
-    )
-    return black.format_str(code, mode=mode)
+    return black_format(code)
 
 
 def _generate(source: str) -> str:

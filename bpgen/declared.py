@@ -280,7 +280,7 @@ def copied(source: Source, called: set[str]) -> tuple[list[str], list[str], set[
     """The generated module's copy of the module functions `called` (and
     those they call): import lines, definitions (black's layout) and the
     module constants they read."""
-    from .emit import _format
+    from .emit import black_format
 
     pending, seen = sorted(called), set()
     while pending:
@@ -306,7 +306,9 @@ def copied(source: Source, called: set[str]) -> tuple[list[str], list[str], set[
             )
         imports.append(line)
     order = [n for n in source.functions if n in seen]
-    texts = [_format(source.code(source.functions[n]).strip() + "\n") for n in order]
+    texts = [
+        black_format(source.code(source.functions[n]).strip() + "\n") for n in order
+    ]
     return imports, texts, read & set(source.constants)
 
 

@@ -171,7 +171,7 @@ def module(
     text = "\n\n\n".join(parts) + "\n"
     # spell.py wrote black's spelling of every node it knew; if it met one
     # it did not, black settles the whole module (tests check the rest)
-    return _format(text) if render.speller.unsure else text
+    return black_format(text) if render.speller.unsure else text
 
 
 def _import(module: str, alias: str) -> str:
@@ -396,7 +396,7 @@ def _fit_at(line: str, depth: int) -> str:
     if fits(indented):
         return indented
     headers = "".join("    " * (k + 1) + "if _:\n" for k in range(depth))
-    text = _format(f"def _():\n{headers}{indented}\n")
+    text = black_format(f"def _():\n{headers}{indented}\n")
     return text.split("\n", depth + 1)[depth + 1].rstrip("\n")
 
 
@@ -428,13 +428,14 @@ def _fit(line: str) -> str:
     if fits(line):
         return line
     if line.startswith("def "):
-        return _format(f"{line}\n    pass\n")[: -len("    pass\n")].rstrip("\n")
+        return black_format(f"{line}\n    pass\n")[: -len("    pass\n")].rstrip("\n")
     if line.startswith("    "):
-        return _format(f"def _():\n{line}\n").split("\n", 1)[1].rstrip("\n")
-    return _format(line + "\n").rstrip("\n")
+        return black_format(f"def _():\n{line}\n").split("\n", 1)[1].rstrip("\n")
+    return black_format(line + "\n").rstrip("\n")
 
 
-def _format(text: str) -> str:
+def black_format(text: str) -> str:
+    """black, in the mode bpgen's output is in (the benchmarks compare with it)."""
     import black
 
     mode = black.Mode(

@@ -1172,7 +1172,7 @@ def generate_function(
 
 def merge(texts: list[str], header: str) -> str:
     """One module from several: imports and helpers once, functions in order."""
-    from .emit import _format
+    from .emit import black_format
 
     imports: list[str] = []
     rest: list[str] = []
@@ -1192,4 +1192,4 @@ def merge(texts: list[str], header: str) -> str:
                 imports if isinstance(node, (ast.Import, ast.ImportFrom)) else rest
             ).append(chunk)
     body = "\n".join(imports) + "\n\n\n" + "\n\n\n".join(rest) + "\n"
-    return header + "\n\n" + _format(body)
+    return header + "\n\n" + black_format(body)

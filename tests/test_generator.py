@@ -211,8 +211,8 @@ def test_emitted_text_is_already_blacks(sample, monkeypatch):
     from bpgen import emit
 
     seen = []
-    real = emit._format
-    monkeypatch.setattr(emit, "_format", lambda text: seen.append(text) or real(text))
+    real = emit.black_format
+    monkeypatch.setattr(emit, "black_format", lambda text: seen.append(text) or real(text))
     code = bpgen.generate((SAMPLES / f"{sample}.py").read_text())
     assert seen == []
     assert real(code) == code
