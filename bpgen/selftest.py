@@ -202,9 +202,9 @@ def _relative(path: Path, test_path: Path) -> str:
 
 
 def _black(text: str) -> str:
-    from .emit import _format
+    from .emit import black_format
 
-    return _format(text)
+    return black_format(text)
 
 
 def written_by_bpgen(data: bytes) -> bool:
