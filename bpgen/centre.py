@@ -20,6 +20,7 @@ import ast
 import dataclasses
 
 from .lower import _tag
+from .patterns import UNKNOWN, literal, name_of
 from .stage import Program, Stage
 
 NP_NAME = "\x00np\x00"  # how the stager spells the numpy module
@@ -50,43 +51,27 @@ def reuse_centring(program: Program) -> Program:
     return dataclasses.replace(program, stages=stages, taken=taken, varied=varied)
 
 
-def _literal(node: ast.expr | None, default: object = None) -> object:
-    if node is None:
-        return default
-    try:
-        return ast.literal_eval(node)
-    except ValueError:
-        return _UNKNOWN
-
-
-_UNKNOWN = object()
-
-
-def _name(node: ast.expr | None) -> str | None:
-    return node.id if isinstance(node, ast.Name) else None
-
-
 def _centring(v: Stage, stages: list[Stage]) -> Stage | None:
     """The stage `x - mu` centring var's input along var's axis, if one exists."""
-    x, axis = _name(v.inputs.get("a")), _literal(v.params.get("axis"))
-    if x is None or axis is _UNKNOWN or _literal(v.params.get("ddof"), 0) != 0:
+    x, axis = name_of(v.inputs.get("a")), literal(v.params.get("axis"))
+    if x is None or axis is UNKNOWN or literal(v.params.get("ddof"), 0) != 0:
         return None
-    if _literal(v.params.get("keepdims"), False) not in (True, False):
+    if literal(v.params.get("keepdims"), False) not in (True, False):
         return None
     at = stages.index(v)
     for i, m in enumerate(stages):
-        if m.gate != "mean" or i > at or _name(m.inputs.get("a")) != x:
+        if m.gate != "mean" or i > at or name_of(m.inputs.get("a")) != x:
             continue
-        keeps = _literal(m.params.get("keepdims"), False)
-        if _literal(m.params.get("axis")) != axis or keeps not in (True, False):
+        keeps = literal(m.params.get("keepdims"), False)
+        if literal(m.params.get("axis")) != axis or keeps not in (True, False):
             continue
         if not (keeps or axis in (0, None)):
             continue  # x - mu would broadcast mu along another axis
         for sub in stages[i + 1 :]:
             if (
                 sub.gate == "sub"
-                and _name(sub.inputs.get("x")) == x
-                and _name(sub.inputs.get("y")) == m.target
+                and name_of(sub.inputs.get("x")) == x
+                and name_of(sub.inputs.get("y")) == m.target
             ):
                 return sub
     return None
@@ -110,7 +95,7 @@ def _mean_of_square(v: Stage, centred: str, square: str) -> list[Stage]:
     keepdims = v.params.get("keepdims", ast.Constant(False))
     keywords = [ast.keyword("axis", axis)]
     slots = {"a": ("args", 0), "axis": ("keywords", 0, "value")}
-    if _literal(keepdims) is True:
+    if literal(keepdims) is True:
         keywords.append(ast.keyword("keepdims", keepdims))
         slots["keepdims"] = ("keywords", 1, "value")
     mean = ast.Attribute(ast.Name(NP_NAME, ast.Load()), "mean", ast.Load())

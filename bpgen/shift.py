@@ -10,10 +10,11 @@ reverse sweep never differentiates it (no tie count, no extra full pass).
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 
 from .kinds import names_in
+from .patterns import UNKNOWN, literal, name_of, restaged
+from .patterns import readers as read_by
 from .stage import Program, Stage
 
 MAX_GATES = frozenset({"amax", "max"})
@@ -23,7 +24,7 @@ def drop_shift_gradients(program: Program) -> Program:
     """`program` with every provably dead max shift no longer varied."""
     if not any(stage.gate in MAX_GATES for stage in program.stages):
         return program  # the common case, without a walk over every stage
-    readers = _readers(program)
+    readers = read_by(program)
     outputs = set().union(*map(names_in, program.outputs)) if program.outputs else set()
     dead = {
         stage.target
@@ -33,68 +34,30 @@ def drop_shift_gradients(program: Program) -> Program:
         and stage.target not in outputs
         and _only_shifts(stage, readers, outputs)
     }
-    if not dead or _reassigned(program):
+    if not dead or restaged(program):
         return program
     return dataclasses.replace(program, varied=program.varied - dead)
 
 
-def _readers(program: Program) -> dict[str, list[Stage]]:
-    readers: dict[str, list[Stage]] = {}
-    for stage in program.stages:
-        for name in names_in(stage.value) | _input_names(stage):
-            readers.setdefault(name, []).append(stage)
-    return readers
-
-
-def _input_names(stage: Stage) -> set[str]:
-    names: set[str] = set()
-    for value in (*stage.inputs.values(), *stage.params.values()):
-        names |= names_in(value)
-    return names
-
-
-def _reassigned(program: Program) -> bool:
-    """A name staged twice would make the reader map ambiguous: leave it."""
-    targets = [s.target for s in program.stages]
-    return len(set(targets)) != len(targets)
-
-
-def _name(node: ast.expr | None) -> str | None:
-    return node.id if isinstance(node, ast.Name) else None
-
-
-def _literal(node: ast.expr | None) -> object:
-    """The value of a literal param (None when absent), else a sentinel."""
-    if node is None:
-        return None
-    try:
-        return ast.literal_eval(node)
-    except ValueError:
-        return _UNKNOWN
-
-
-_UNKNOWN = object()
-
-
 def _axis(stage: Stage) -> object:
-    return _literal(stage.params.get("axis"))
+    return literal(stage.params.get("axis"))
 
 
 def _keeps(stage: Stage) -> bool:
     """The reduction broadcasts back: keepdims=True, or a reduction to 0-d."""
-    return _literal(stage.params.get("keepdims")) is True or _axis(stage) is None
+    return literal(stage.params.get("keepdims")) is True or _axis(stage) is None
 
 
 def _only_shifts(m: Stage, readers, outputs) -> bool:
     """Every reader of max `m` is `z - m`, whose value is shift-invariant."""
-    z = _name(m.inputs.get("a"))
-    if z is None or not _keeps(m) or _axis(m) is _UNKNOWN:
+    z = name_of(m.inputs.get("a"))
+    if z is None or not _keeps(m) or _axis(m) is UNKNOWN:
         return False
     subs = readers.get(m.target, [])
     return bool(subs) and all(
         s.gate == "sub"
-        and _name(s.inputs.get("x")) == z
-        and _name(s.inputs.get("y")) == m.target
+        and name_of(s.inputs.get("x")) == z
+        and name_of(s.inputs.get("y")) == m.target
         and s.target not in outputs
         and _invariant(s.target, _axis(m), readers, outputs)
         for s in subs
@@ -104,7 +67,7 @@ def _only_shifts(m: Stage, readers, outputs) -> bool:
 def _fits(axis: object, reduction: Stage) -> bool:
     """A shift constant along `axis` cancels in a normalisation along `reduction`."""
     if axis is None:
-        return _axis(reduction) is not _UNKNOWN and _keeps(reduction)
+        return _axis(reduction) is not UNKNOWN and _keeps(reduction)
     return _axis(reduction) == axis and _keeps(reduction)
 
 
@@ -121,47 +84,48 @@ def _invariant(s: str, axis: object, readers, outputs) -> bool:
 
 def _softmax(e: Stage, s: str, axis, readers, outputs) -> bool:
     """`e = exp(s)`, read only by `S = sum(e)` and `e / S` (S read only there)."""
-    if e.gate != "exp" or _name(e.inputs.get("x")) != s or e.target in outputs:
+    if e.gate != "exp" or name_of(e.inputs.get("x")) != s or e.target in outputs:
         return False
     sums = [r for r in readers.get(e.target, []) if r.gate == "sum"]
     divs = [r for r in readers.get(e.target, []) if r.gate == "div"]
     if len(sums) != 1 or len(sums) + len(divs) != len(readers[e.target]):
         return False
     (total,) = sums
-    if _name(total.inputs.get("a")) != e.target or not _fits(axis, total):
+    if name_of(total.inputs.get("a")) != e.target or not _fits(axis, total):
         return False
     if total.target in outputs or readers.get(total.target, []) != divs or not divs:
         return False
     return all(
-        (_name(d.inputs.get("x")), _name(d.inputs.get("y"))) == (e.target, total.target)
+        (name_of(d.inputs.get("x")), name_of(d.inputs.get("y")))
+        == (e.target, total.target)
         for d in divs
     )
 
 
 def _log_softmax(lse: Stage, s: str, axis, readers, outputs) -> bool:
     """`L = logsumexp(s)` (fused), read only by `s - L`."""
-    if lse.gate != "logsumexp" or _name(lse.inputs.get("a")) != s:
+    if lse.gate != "logsumexp" or name_of(lse.inputs.get("a")) != s:
         return False
     if lse.target in outputs or not _fits(axis, lse):
         return False
     uses = readers.get(lse.target, [])
     return bool(uses) and all(
         u.gate == "sub"
-        and _name(u.inputs.get("x")) == s
-        and _name(u.inputs.get("y")) == lse.target
+        and name_of(u.inputs.get("x")) == s
+        and name_of(u.inputs.get("y")) == lse.target
         for u in uses
     )
 
 
 def _log_softmax_sub(u: Stage, s: str, axis, readers) -> bool:
     """`s - L` where L is a logsumexp of s that `_log_softmax` accepts."""
-    if u.gate != "sub" or _name(u.inputs.get("x")) != s:
+    if u.gate != "sub" or name_of(u.inputs.get("x")) != s:
         return False
-    lse = _name(u.inputs.get("y"))
+    lse = name_of(u.inputs.get("y"))
     return any(
         r.gate == "logsumexp"
         and r.target == lse
-        and _name(r.inputs.get("a")) == s
+        and name_of(r.inputs.get("a")) == s
         and _fits(axis, r)
         for r in readers.get(s, [])
     )

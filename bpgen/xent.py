@@ -22,6 +22,8 @@ import dataclasses
 
 from .kinds import names_in
 from .lower import NP
+from .patterns import name_of, restaged
+from .patterns import readers as read_by
 from .shapes import Shapes
 from .stage import Program, Stage
 
@@ -32,14 +34,10 @@ def fuse(program: Program, shapes: Shapes) -> Program:
     """`program` with each provable `log(softmax(s)[rows, y])` as one XENT stage."""
     if shapes.dims is None or not any(s.gate == "getitem" for s in program.stages):
         return program
-    targets = [s.target for s in program.stages]
-    if len(set(targets)) != len(targets):
+    if restaged(program):
         return program
     by_target = {s.target: s for s in program.stages}
-    readers: dict[str, list[Stage]] = {}
-    for stage in program.stages:
-        for name in names_in(stage.value):
-            readers.setdefault(name, []).append(stage)
+    readers = read_by(program)
     outputs = set().union(*map(names_in, program.outputs)) if program.outputs else set()
     stages = []
     for stage in program.stages:
@@ -52,10 +50,6 @@ def _only(name: str, readers, outputs, allowed: set[str]) -> bool:
     """`name` is read only by the stages named in `allowed`, and not returned."""
     uses = {r.target for r in readers.get(name, [])}
     return name not in outputs and bool(uses) and uses <= allowed
-
-
-def _name(node) -> str | None:
-    return node.id if isinstance(node, ast.Name) else None
 
 
 def _fused(stage: Stage, by_target, readers, outputs, shapes: Shapes) -> Stage | None:
@@ -76,17 +70,17 @@ def _softmax_pick(log: Stage, by_target, readers, outputs):
     """`log(p[rows, y])` with `p = e / sum(e)`, `e = exp(s)`: (s, p, pick, p)."""
     if log.gate != "log":
         return None
-    pick = by_target.get(_name(log.inputs.get("x")) or "")
+    pick = by_target.get(name_of(log.inputs.get("x")) or "")
     if pick is None or pick.gate != "getitem":
         return None
-    p = by_target.get(_name(pick.inputs.get("a")) or "")
+    p = by_target.get(name_of(pick.inputs.get("a")) or "")
     if p is None or p.gate != "div":
         return None
-    e = by_target.get(_name(p.inputs.get("x")) or "")
-    total = by_target.get(_name(p.inputs.get("y")) or "")
+    e = by_target.get(name_of(p.inputs.get("x")) or "")
+    total = by_target.get(name_of(p.inputs.get("y")) or "")
     if e is None or total is None or e.gate != "exp" or total.gate != "sum":
         return None
-    if _name(total.inputs.get("a")) != e.target or not _along_rows(total):
+    if name_of(total.inputs.get("a")) != e.target or not _along_rows(total):
         return None
     s = e.inputs.get("x")
     chain = {
@@ -104,14 +98,14 @@ def _log_softmax_pick(pick: Stage, by_target, readers, outputs):
     """`lp[rows, y]` with `lp = s - logsumexp(s)`: (s, np.exp(lp), pick, lp)."""
     if pick.gate != "getitem":
         return None
-    lp = by_target.get(_name(pick.inputs.get("a")) or "")
+    lp = by_target.get(name_of(pick.inputs.get("a")) or "")
     if lp is None or lp.gate != "sub":
         return None
     s = lp.inputs.get("x")
-    lse = by_target.get(_name(lp.inputs.get("y")) or "")
+    lse = by_target.get(name_of(lp.inputs.get("y")) or "")
     if not isinstance(s, ast.Name) or lse is None or lse.gate != "logsumexp":
         return None
-    if _name(lse.inputs.get("a")) != s.id or not _along_rows(lse):
+    if name_of(lse.inputs.get("a")) != s.id or not _along_rows(lse):
         return None
     chain = {lp.target: {pick.target}, lse.target: {lp.target}}
     if not _closed(chain, readers, outputs):
@@ -144,7 +138,7 @@ def _one_per_row(pick: Stage, p: str, shapes: Shapes) -> bool:
         isinstance(rows, ast.Call)
         and isinstance(rows.func, ast.Attribute)
         and rows.func.attr == "arange"
-        and _name(rows.func.value) == NP
+        and name_of(rows.func.value) == NP
         and len(rows.args) == 1
         and not rows.keywords
     ):
