@@ -110,10 +110,13 @@ def stage_call(
             "differentiate through recursion",
             "write the computation without recursion",
         )
-    helper = source.functions[name]
+    local = stager.lower.local_functions
+    nested = other is None and name in local
+    helper = local[name] if nested else source.functions[name]
     bindings = _bind_arguments(stager, node, helper)
     pairs = PAIRS.get()
-    if pairs is not None and other is None:
+    packed = any(v in stager.lower.packs for v in bindings.values())
+    if pairs is not None and other is None and not (nested or packed):
         called = _call_pair(stager, node, name, bindings, pairs)
         if called is not None:
             return called
@@ -124,6 +127,8 @@ def stage_call(
     stager.helper_chain = [*chain, name]
     stager.function = helper
     stager.out_name = f"{name}_out"
+    # a module-level helper sees no nested function of its caller
+    stager.lower.local_functions = dict(local) if nested else {}
     home, constants = stager.source, set(stager.lower.constants)
     stager.source = stager.lower.source = source
     try:
@@ -139,12 +144,93 @@ def stage_call(
     finally:
         stager.source = stager.lower.source = home
         stager.function, stager.out_name = saved_function, saved_out
+        stager.lower.local_functions = local
         stager.helper_chain = chain
         stager.env.clear()
         stager.env.update(saved_env)
     if returns_tuple:
         return HelperTuple(outputs, ast.Load())
     return outputs[0]
+
+
+def nested_def(stager: Stager, node: cst.FunctionDef) -> None:
+    """`def _fn(a, n): return a * n` inside the function: staged inline at
+    each call like a module-level helper. Only a closure-free one: a body
+    reading the enclosing function's locals (which may change between the
+    definition and a call) is refused."""
+    source = stager.source
+    if node.decorators or node.asynchronous is not None:
+        raise source.error(
+            node.name,
+            "a decorated or async nested function is not supported",
+            "define the helper at module level, without decorators",
+        )
+    params = node.params
+    own = {p.name.value for p in [*params.posonly_params, *params.params]}
+    own |= {p.name.value for p in params.kwonly_params}
+    own |= _assigned(node.body)
+    for name in sorted(_read_names(node.body) - own):
+        if name in stager.env and name != node.name.value:
+            raise source.error(
+                node.name,
+                f"the nested function `{node.name.value}()` reads `{name}`, a "
+                "local of the enclosing function; bpgen stages only closure-free "
+                "nested functions",
+                f"pass {name} as a parameter of {node.name.value}(), or define the "
+                "helper at module level",
+            )
+    stager.lower.local_functions[node.name.value] = node
+    stager.env.pop(node.name.value, None)  # the name now means the function
+
+
+def _read_names(node: cst.CSTNode) -> set[str]:
+    """Every name the body mentions (a superset of what it reads)."""
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)  # `x.T`: the attribute name is no read
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)  # `f(axis=0)`: the keyword is no read
+            return False
+
+    node.visit(Names())
+    return found
+
+
+def _assigned(node: cst.CSTNode) -> set[str]:
+    """The names the body binds (assignment targets, loop variables)."""
+    found: set[str] = set()
+
+    class Targets(cst.CSTVisitor):
+        def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
+            found.update(
+                _read_names(target.target)
+                if not isinstance(target.target, cst.Subscript)
+                else set()
+            )
+
+        def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
+            if isinstance(assign.target, cst.Name):
+                found.add(assign.target.value)
+
+        def visit_AugAssign(self, assign: cst.AugAssign) -> None:
+            if isinstance(assign.target, cst.Name):
+                found.add(assign.target.value)
+
+        def visit_For(self, loop: cst.For) -> None:
+            found.update(_read_names(loop.target))
+
+        def visit_FunctionDef(self, function: cst.FunctionDef) -> None:
+            found.add(function.name.value)
+
+    node.visit(Targets())
+    return found
 
 
 def _bind_arguments(
@@ -194,7 +280,11 @@ def _bind_arguments(
             raise source.error(
                 node, f"missing argument `{key}` in the call to {helper.name.value}()"
             )
-        value = stager.atom(stager.lowered(expression))
+        lowered = stager.lowered(expression)
+        if stager.is_pack(lowered):  # f(dict(a=a, b=b)): the helper reads items
+            bindings[key] = stager.pack(lowered, key)  # type: ignore[arg-type]
+            continue
+        value = stager.atom(lowered)
         if not isinstance(value, ast.Name):
             value = stager.emit(value, None, {}, {}, stager.fresh(key))
         bindings[key] = value.id

@@ -65,7 +65,6 @@ _REFUSED = {
     cst.GeneratorExp: ("a generator expression", "use array operations instead"),
     cst.SetComp: ("a set comprehension", "use array operations instead"),
     cst.DictComp: ("a dict comprehension", "use array operations instead"),
-    cst.Dict: ("a dict", "pass values as separate variables"),
     cst.Set: ("a set", "pass values as separate variables"),
     cst.Await: ("`await`", "differentiate a plain (not async) function"),
     cst.Yield: ("`yield`", "return the value instead of yielding it"),
@@ -127,7 +126,7 @@ class Lowerer:
         # loop variables of unrolled loops, bound to their value this iteration
         self.consts: dict[str, int] = {}
         # `b = [1.0, a, t]`: a name bound to a list or tuple of staged atoms
-        self.packs: dict[str, ast.List | ast.Tuple] = {}
+        self.packs: dict[str, ast.List | ast.Tuple | ast.Dict] = {}
         self.ints: set[str] = set()  # parameters annotated `int`
         self.constants: set[str] = set()
         self.modules: set[str] = set()
@@ -136,6 +135,8 @@ class Lowerer:
         self.opaque_calls = False  # any library call passes (declared gradients)
         # stages a call to a function of this module (set by the stager)
         self.helper: Callable[..., ast.expr] | None = None
+        # `def _fn(a, n): ...` nested in the function: staged like a helper
+        self.local_functions: dict[str, cst.FunctionDef] = {}
 
     # -- entry ---------------------------------------------------------------
 
@@ -212,6 +213,39 @@ class Lowerer:
 
     def _List(self, node: cst.List) -> ast.expr:
         return ast.List([self._element(e) for e in node.elements], ast.Load())
+
+    def _Dict(self, node: cst.Dict) -> ast.expr:
+        """`{'a': a, 'b': b}` with literal string keys: a named pack, read
+        back by `val['a']` (a dict of differentiated values has no gate)."""
+        keys: list[ast.expr | None] = []
+        values = []
+        for element in node.elements:
+            key = getattr(element, "key", None)
+            if not isinstance(key, cst.SimpleString):
+                raise self.source.error(
+                    element,
+                    "a dict is supported only with literal string keys",
+                    "write {'a': a, 'b': b}, or pass the values as separate "
+                    "variables",
+                )
+            keys.append(ast.Constant(ast.literal_eval(key.value)))
+            values.append(self.expr(element.value))
+        return ast.Dict(keys, values)
+
+    def _dict_call(self, node: cst.Call) -> ast.expr:
+        """`dict(a=a, b=b)`: the same named pack as `{'a': a, 'b': b}`."""
+        keys: list[ast.expr | None] = []
+        values = []
+        for arg in node.args:
+            if arg.keyword is None or arg.star:
+                raise self.source.error(
+                    arg,
+                    "dict() is supported only with keyword arguments",
+                    "write dict(a=a, b=b) or {'a': a, 'b': b}",
+                )
+            keys.append(ast.Constant(arg.keyword.value))
+            values.append(self.expr(arg.value))
+        return ast.Dict(keys, values)
 
     def _element(self, element: cst.BaseElement) -> ast.expr:
         if isinstance(element, cst.StarredElement):
@@ -305,6 +339,17 @@ class Lowerer:
         items = [self._index(e) for e in node.slice]
         index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         value = self.expr(node.value)
+        if isinstance(value, ast.Dict):  # a named pack: `val['a']` is that item
+            key = index.value if isinstance(index, ast.Constant) else None
+            for name, item in zip(value.keys, value.values, strict=True):
+                if isinstance(name, ast.Constant) and name.value == key:
+                    return item
+            raise self.source.error(
+                node,
+                f"this dict has no literal key {ast.unparse(index)}",
+                "index a dict of values with one of its literal keys: "
+                + ", ".join(ast.unparse(k) for k in value.keys if k is not None),
+            )
         if isinstance(value, (ast.List, ast.Tuple)):
             position = _position(index)
             if position is not None and -len(value.elts) <= position < len(value.elts):
@@ -377,8 +422,12 @@ class Lowerer:
         declared = self._declared(qualified)
         if declared is not None:
             return self._declared_call(node, qualified, declared)
-        if module == "builtins" and name in self.source.functions and self.helper:
+        local = name in self.local_functions
+        helper = local or name in self.source.functions
+        if module == "builtins" and helper and self.helper:
             return self.helper(node, name)  # a function of this module (helpers.py)
+        if qualified == "builtins.dict":
+            return self._dict_call(node)
         if qualified in ("numpy.split", "numpy.array_split"):
             return self._split(node, equal=name == "split")
         if qualified == "numpy.linalg.slogdet":

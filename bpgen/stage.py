@@ -304,16 +304,9 @@ class Stager:
         if all(p is None for p in patterns):
             names = [t.value for t in targets]  # type: ignore[attr-defined]
             lowered = self.lowered(value)
-            if (
-                len(names) == 1
-                and isinstance(lowered, (ast.List, ast.Tuple))
-                and self.is_varied(lowered)
-            ):
+            if len(names) == 1 and self.is_pack(lowered):
                 # `b = [1.0, a * a]`: the name stands for its staged items
-                lowered.elts = [self.atom(item) for item in lowered.elts]
-                pack = self.fresh(names[0])
-                self.lower.packs[pack] = lowered
-                self.env[names[0]] = pack
+                self.env[names[0]] = self.pack(lowered, names[0])
                 return
             if len(names) == 1 and not isinstance(lowered, ast.Name):
                 # stage straight into the user's own name: `f = num * invden`
@@ -345,6 +338,21 @@ class Stager:
                 self.bind(target.value, lowered)  # type: ignore[attr-defined]
             else:
                 self._unpack_value(pattern, lowered, value)
+
+    def is_pack(self, value: ast.expr) -> bool:
+        """A list, tuple or literal-keyed dict holding differentiated values."""
+        packs = (ast.List, ast.Tuple, ast.Dict)
+        return isinstance(value, packs) and self.is_varied(value)
+
+    def pack(self, value: ast.List | ast.Tuple | ast.Dict, base: str) -> str:
+        """Stage each item; a fresh name standing for the items."""
+        if isinstance(value, ast.Dict):
+            value.values = [self.atom(item) for item in value.values]
+        else:
+            value.elts = [self.atom(item) for item in value.elts]
+        name = self.fresh(base)
+        self.lower.packs[name] = value
+        return name
 
     def _unpack_items(self, pattern: list[Target], atoms: list[ast.expr], value):
         """`a, b = e1, e2`: each name takes its item; a starred name a list."""
@@ -650,6 +658,9 @@ class Stager:
             final = last and i == len(statements) - 1
             if isinstance(line, cst.For):
                 self.unrolled(line)
+                continue
+            if isinstance(line, cst.FunctionDef):
+                helpers.nested_def(self, line)  # a helper local to the function
                 continue
             if isinstance(line, cst.If):
                 # the branch is known now: a `return` in it ends the function
