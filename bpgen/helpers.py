@@ -165,6 +165,15 @@ def nested_def(stager: Stager, node: cst.FunctionDef) -> None:
             "a decorated or async nested function is not supported",
             "define the helper at module level, without decorators",
         )
+    for statement in _walk(node.body):
+        if isinstance(statement, (cst.Nonlocal, cst.Global)):
+            word = "nonlocal" if isinstance(statement, cst.Nonlocal) else "global"
+            raise source.error(
+                node,
+                f"the nested function `{node.name.value}()` declares `{word}`: it "
+                "would change names outside itself",
+                "return the new value from the helper and assign it in the caller",
+            )
     params = node.params
     own = {p.name.value for p in [*params.posonly_params, *params.params]}
     own |= {p.name.value for p in params.kwonly_params}
@@ -172,7 +181,7 @@ def nested_def(stager: Stager, node: cst.FunctionDef) -> None:
     for name in sorted(_read_names(node.body) - own):
         if name in stager.env and name != node.name.value:
             raise source.error(
-                node.name,
+                node,
                 f"the nested function `{node.name.value}()` reads `{name}`, a "
                 "local of the enclosing function; bpgen stages only closure-free "
                 "nested functions",
@@ -181,6 +190,19 @@ def nested_def(stager: Stager, node: cst.FunctionDef) -> None:
             )
     stager.lower.local_functions[node.name.value] = node
     stager.env.pop(node.name.value, None)  # the name now means the function
+
+
+def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Every node under `node`, itself included."""
+    found: list[cst.CSTNode] = []
+
+    class Every(cst.CSTVisitor):
+        def on_visit(self, child: cst.CSTNode) -> bool:
+            found.append(child)
+            return True
+
+    node.visit(Every())
+    return found
 
 
 def _read_names(node: cst.CSTNode) -> set[str]:

@@ -18,7 +18,7 @@ import libcst as cst
 
 from . import helpers, kinds, loops
 from .fuse import fuse
-from .lower import Lowerer, _tag, gate_of, get_slot, set_slot
+from .lower import Lowerer, _tag, gate_of, get_slot, module_ref, set_slot
 from .parse import Source
 from .rules import RULES, VIEW_GATES
 from .simplify import number
@@ -199,6 +199,9 @@ class Stager:
         rule = RULES[gate]
         slots = node.bp_slots  # type: ignore[attr-defined]
         if gate == "getitem" and isinstance(node.value, (ast.List, ast.Tuple)):
+            node = self._picked(node)  # `x = a, b, c; x[i]`
+            gate, slots = "getitem", node.bp_slots  # type: ignore[attr-defined]
+        if gate == "getitem" and isinstance(node.value, (ast.List, ast.Tuple)):
             raise self.source_error(
                 node,
                 "a list or tuple of differentiated values is indexed here with a "
@@ -240,6 +243,23 @@ class Stager:
         if gate == "mul" and self.fusion and _same_atom(inputs["x"], inputs["y"]):
             gate, inputs = "square", {"x": inputs["x"]}  # x * x is one gate
         return self.emit(node, gate, inputs, params, target)
+
+    def _picked(self, node: ast.Subscript) -> ast.Subscript:
+        """`x[i]` of a pack `x = a, b, c` at a computed int position: the item
+        of np.stack([a, b, c]) at i, so the picked item gets the gradient and
+        the others zero. Items of different shapes fail in np.stack at run
+        time, as NumPy says; a slice keeps the refusal (it is a tuple)."""
+        if isinstance(node.slice, (ast.Slice, ast.Tuple)) or not node.value.elts:
+            return node
+        if self.is_varied(node.slice):
+            return node  # refused below: an index carries no gradient
+        stacked = ast.Call(module_ref("numpy", "stack"), [node.value], [])
+        stacked.bp_node = origin(node)  # type: ignore[attr-defined]
+        self.lower.modules.add("numpy")
+        _tag(stacked, "stack", {"arrays": ("args", 0)})
+        picked = ast.Subscript(stacked, node.slice, ast.Load())
+        picked.bp_node = origin(node)  # type: ignore[attr-defined]
+        return _tag(picked, "getitem", {"a": ("value",), "index": ("slice",)})
 
     def emit(self, value, gate, inputs, params, target) -> ast.Name:
         name = target or self.temp()

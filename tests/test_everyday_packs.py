@@ -1,0 +1,205 @@
+"""Straight-line code Tangent's suite writes that bpgen used to refuse
+(issue 12): a closure-free nested `def` (staged like a helper), a dict of
+differentiated values with literal keys (a named pack, also passed to a
+helper), and a tuple of values picked at a computed position.
+
+Every gradient is checked numerically in float64.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import bpgen
+from bpgen.check import check_gradients
+from bpgen.errors import BpgenError
+
+
+def _src(body: str) -> str:
+    return "import numpy as np\n\n\n" + textwrap.dedent(body).lstrip()
+
+
+def _refused(source: str, **kwargs) -> BpgenError:
+    with pytest.raises(BpgenError) as info:
+        bpgen.generate(source, filename="model.py", **kwargs)
+    assert type(info.value).__name__ != "InternalError", str(info.value)
+    return info.value
+
+
+RNG = np.random.default_rng(12)
+
+NESTED = _src("""
+    def layer(x, w):
+        def act(v):
+            h = np.tanh(v)
+            return h * h
+
+        def twice(v):
+            return act(v) * 2.0
+
+        return np.sum(twice(x @ w)) + np.sum(act(w))
+    """)
+
+
+def test_nested_def_is_staged_like_a_helper():
+    code = check_gradients(
+        NESTED, [RNG.standard_normal((2, 3)), RNG.standard_normal((3, 3))]
+    )
+    assert "def act" not in code and "act_out" in code  # inlined, per call
+
+
+def test_nested_def_in_a_static_loop():
+    source = _src("""
+        def iterpower(a):
+            def _fn(a, n):
+                return a * n
+
+            for i in range(3):
+                a = _fn(a, a)
+            return a
+        """)
+    check_gradients(source, [0.9])
+
+
+def test_nested_def_shadows_a_module_function():
+    source = _src("""
+        def act(v):
+            return v * 100.0
+
+
+        def f(x):
+            def act(v):
+                return np.sin(v)
+
+            return np.sum(act(x))
+        """)
+    code = check_gradients(source, [RNG.standard_normal(4)], function="f")
+    assert "np.sin" in code and "100.0" not in code
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        (
+            """
+            def f(x):
+                s = x * 2.0
+                def g(t):
+                    return t * s
+                return g(x)
+            """,
+            6,
+            "`g()` reads `s`, a local of the enclosing function",
+        ),
+        (
+            """
+            def f(x):
+                y = x
+                def g():
+                    nonlocal y
+                    y = y * 2
+                    return y
+                return g()
+            """,
+            6,
+            "declares `nonlocal`",
+        ),
+        (
+            """
+            def f(x):
+                return g(x)
+                def g(t):
+                    return t
+            """,
+            5,
+            "`return` must be the last statement",
+        ),
+    ],
+)
+def test_nested_def_refusals_are_located(body, line, words):
+    error = _refused(_src(body))
+    assert error.lineno == line and words in error.message, str(error)
+
+
+DICT = _src("""
+    def saxpy(val):
+        return val['a'] * val['b'] + val['c']
+
+
+    def wrapper(a, b, c):
+        return saxpy(dict(a=a, b=b, c=np.sin(c)))
+
+
+    def literal(x, w):
+        parts = {'h': x @ w, 'scale': 2.0}
+        return np.sum(np.tanh(parts['h']) * parts['scale'])
+    """)
+
+
+@pytest.mark.parametrize("options", [{}, {"inline_helpers": True}])
+def test_dict_of_values_passed_to_a_helper(options):
+    opts = bpgen.Options(**options)
+    check_gradients(DICT, [0.5, 0.6, 0.7], function="wrapper", options=opts)
+
+
+def test_dict_literal_is_a_named_pack():
+    code = check_gradients(
+        DICT,
+        [RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4))],
+        function="literal",
+    )
+    assert "parts" not in code  # the items themselves, no dict at run time
+
+
+def test_dict_refusals_are_located():
+    error = _refused(_src("def f(x, k):\n    d = {k: x}\n    return d[k]\n"))
+    assert (error.lineno, error.col_offset) == (5, 9), str(error)
+    assert "literal string keys" in error.message
+    error = _refused(_src("def f(x):\n    d = dict(a=x)\n    return d['b']\n"))
+    assert error.lineno == 6 and "no literal key 'b'" in error.message
+    assert "'a'" in (error.hint or "")
+
+
+PICK = _src("""
+    def passthru_pack(a, b, c, i):
+        x = a, b, c
+        return x[i]
+
+
+    def pick_row(w, v, k: int):
+        rows = [w * 2.0, np.tanh(v), w * v]
+        return np.sum(rows[k] ** 2)
+
+
+    def pick_mixed(a, i: int):
+        x = [1.0, a * a]
+        return x[i] * a
+    """)
+
+
+@pytest.mark.parametrize("i", [0, 1, 2, -1])
+def test_pack_at_a_computed_position(i):
+    check_gradients(
+        PICK, [0.7, 0.6, 0.5, i], function="passthru_pack", wrt=["a", "b", "c"]
+    )
+    w, v = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 3))
+    check_gradients(PICK, [w, v, i], function="pick_row", wrt=["w", "v"])
+    if i < 2:
+        check_gradients(PICK, [0.8, i], function="pick_mixed", wrt=["a"])
+
+
+def test_pack_at_a_computed_position_gives_the_others_zero():
+    namespace: dict = {}
+    exec(bpgen.generate(PICK, function="passthru_pack", wrt=["a", "b", "c"]), namespace)
+    out, cache = namespace["passthru_pack_forward"](0.7, 0.6, 0.5, 1)
+    assert out == 0.6
+    assert namespace["passthru_pack_backward"](1.0, cache) == (0.0, 1.0, 0.0)
+
+
+def test_pack_sliced_at_a_computed_position_stays_refused():
+    source = _src("def f(a, b, i):\n    x = a, b\n    y = x[i:]\n    return y[0]\n")
+    error = _refused(source, wrt=["a", "b"])
+    assert error.lineno == 6 and "computed position or a slice" in error.message
