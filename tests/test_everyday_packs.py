@@ -203,3 +203,12 @@ def test_pack_sliced_at_a_computed_position_stays_refused():
     source = _src("def f(a, b, i):\n    x = a, b\n    y = x[i:]\n    return y[0]\n")
     error = _refused(source, wrt=["a", "b"])
     assert error.lineno == 6 and "computed position or a slice" in error.message
+
+
+def test_scipy_special_erf_and_erfc_are_gates():
+    source = (
+        "import numpy as np\nimport scipy.special\nfrom scipy.special import erfc\n\n\n"
+        "def f(x):\n    return np.sum(scipy.special.erf(x) * erfc(x * 0.5))\n"
+    )
+    code = check_gradients(source, [RNG.standard_normal((2, 3))])
+    assert "scipy.special.erf(x)" in code and "import scipy.special" in code
