@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .errors import BpgenError
 from .rules import DECLARED, Rule
 
 if TYPE_CHECKING:
@@ -342,6 +343,8 @@ def _call_pair(
         program = stage(
             stager.source, helper, None, fusion=pairs.fusion, activity=pairs.activity
         )
+    except BpgenError:
+        return None  # inlined instead: staged there again, and refused if it must
     finally:
         PAIRS.reset(token)
     if program.returns_tuple or not varied <= set(program.wrt):

@@ -345,8 +345,18 @@ class Stager:
                 self._unpack_items(pattern, atoms, value)  # type: ignore[arg-type]
             return
         lowered = self.lowered(value)
+        if (
+            isinstance(lowered, (ast.List, ast.Tuple))
+            and self.is_pack(lowered)
+            and None not in patterns
+        ):
+            items = [e if self.is_pack(e) else self.atom(e) for e in lowered.elts]
+            for pattern in patterns:  # `x, w = cache`: a pack's items
+                self._unpack_items(pattern, items, value)  # type: ignore[arg-type]
+            return
         if isinstance(lowered, helpers.HelperTuple) and None not in patterns:
-            items = [self.atom(e) for e in lowered.elts]  # np.split's pieces
+            # np.split's pieces; a helper's cache tuple stays a pack
+            items = [e if self.is_pack(e) else self.atom(e) for e in lowered.elts]
             for pattern in patterns:  # `fc, relu = affine_relu(...)`
                 self._unpack_items(pattern, items, value)  # type: ignore[arg-type]
             return
@@ -366,10 +376,16 @@ class Stager:
 
     def pack(self, value: ast.List | ast.Tuple | ast.Dict, base: str) -> str:
         """Stage each item; a fresh name standing for the items."""
+
+        def staged(item: ast.expr) -> ast.expr:  # a pack in a pack stays one
+            if not self.is_pack(item):
+                return self.atom(item)
+            return self.lower.packs[self.pack(item, base)]  # type: ignore[arg-type]
+
         if isinstance(value, ast.Dict):
-            value.values = [self.atom(item) for item in value.values]
+            value.values = [staged(item) for item in value.values]
         else:
-            value.elts = [self.atom(item) for item in value.elts]
+            value.elts = [staged(item) for item in value.elts]
         name = self.fresh(base)
         self.lower.packs[name] = value
         return name
@@ -394,7 +410,10 @@ class Stager:
                 self.bind(target.name, ast.List(rest, ast.Load()))
             else:
                 k = i if star is None or i < star else len(atoms) - (len(pattern) - i)
-                self.bind(target.name, atoms[k])
+                if self.is_pack(atoms[k]):  # a helper's returned cache tuple
+                    self.env[target.name] = self.pack(atoms[k], target.name)
+                else:
+                    self.bind(target.name, atoms[k])
 
     def _unpack_value(self, pattern: list[Target], atom: ast.expr, value) -> None:
         """`N, C, H, W = x.shape`: each name takes its item of the value."""
@@ -895,12 +914,19 @@ class Stager:
             return self.block(self._suite(node.orelse.body), final)
         return None
 
+    def returned_item(self, value: ast.expr) -> ast.expr:
+        """One returned value; a helper's pack (`return out, (x, w)`, a
+        CS231n cache) stays a pack of staged items for its caller."""
+        if len(self.helper_chain) > 1 and self.is_pack(value):
+            return self.lower.packs[self.pack(value, "cache")]
+        return self.atom(value)
+
     def returned(self, node: cst.Return) -> tuple[list[ast.expr], bool]:
         if node.value is None:
             raise self.source.error(node, "`return` needs a value")
         if isinstance(node.value, cst.Tuple):
             values = [self.lowered(e.value) for e in node.value.elements]
-            return [self.atom(v) for v in values], True
+            return [self.returned_item(v) for v in values], True
         value = self.lowered(node.value)
         if isinstance(value, helpers.HelperTuple):  # return helper(...) of a tuple
             return list(value.elts), True

@@ -212,3 +212,52 @@ def test_scipy_special_erf_and_erfc_are_gates():
     )
     code = check_gradients(source, [RNG.standard_normal((2, 3))])
     assert "scipy.special.erf(x)" in code and "import scipy.special" in code
+
+
+CACHES = """
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    out = x @ w + b
+    cache = (x, w, b)
+    return out, cache
+
+
+def relu_forward(a):
+    out = np.maximum(a, 0)
+    cache = a
+    return out, cache
+
+
+def affine_relu_forward(x, w, b):
+    a, fc_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    cache = (fc_cache, relu_cache)
+    return out, cache
+
+
+def loss(x, w, b):
+    out, cache = affine_relu_forward(x, w, b)
+    fcc, rc = cache
+    xc, wc, bc = fcc
+    fc, r = cache
+    x0, w0, b0 = fc
+    return np.sum(out ** 2) + np.sum(rc * w0[0, 0]) + np.sum(bc)
+"""
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_helpers_returning_a_cache_tuple(inline):
+    """CS231n's `return out, cache` with `cache = (x, w, b)`, nested caches,
+    and the caller unpacking them."""
+    args = [RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4))]
+    args.append(RNG.standard_normal(4))
+    options = bpgen.Options(inline_helpers=inline)
+    check_gradients(CACHES, args, function="loss", options=options)
+
+
+def test_a_returned_pack_of_the_differentiated_function_stays_refused():
+    source = _src("def f(x):\n    cache = (x, x * 2.0)\n    return x * 3.0, cache\n")
+    error = _refused(source)
+    assert error.lineno == 6 and "can only be returned" in error.message
