@@ -80,6 +80,37 @@ PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 def sibling(source: Source, module: str, name: str) -> Source | None:
     """The user's module `module.py` next to the input file, when it defines
     `name` (`from layers import affine_forward`); parsed again when edited."""
+    other = _sibling(source, module)
+    return other if other is not None and name in other.functions else None
+
+
+def sibling_constant(source: Source, module: str, name: str) -> bool:
+    """`from layers import EPS`: when `layers.py` next to the input defines
+    the constant EPS, copy it (and the constants it reads) into the input's
+    constants, so the generated module defines it as it defines its own."""
+    other = _sibling(source, module)
+    if other is None or name not in other.constants:
+        return False
+    pending, seen = [name], set()
+    copied = source.__dict__.setdefault("copied_constants", set())
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current in source.constants and current not in copied:
+            return False  # the input module has its own constant of that name
+        pending += [n for n in sorted(_read_names(other.constants[current]))]
+        pending = [n for n in pending if n in other.constants]
+    for current in other.constants:  # in the sibling's order: defined first
+        if current in seen:  # the latest text: the sibling is parsed again
+            source.constants.pop(current, None)
+            source.constants[current] = other.constants[current]
+            copied.add(current)
+    return True
+
+
+def _sibling(source: Source, module: str) -> Source | None:
     if "." in module or source.filename.startswith("<"):
         return None
     path = Path(source.filename).resolve().parent / f"{module}.py"
@@ -91,8 +122,7 @@ def sibling(source: Source, module: str, name: str) -> Source | None:
         from .parse import parse
 
         siblings[path] = (text, parse(text, str(path)))
-    other = siblings[path][1]
-    return other if other is not None and name in other.functions else None
+    return siblings[path][1]
 
 
 def stage_call(

@@ -175,10 +175,15 @@ class Lowerer:
             return ast.Constant({"True": True, "False": False, "None": None}[name])
         if name in ("float", "int", "bool"):  # dtype=float, .astype(int)
             return ast.Name(name, ast.Load())
+        qualified = self.source.imports.get(name)
+        if qualified is not None and qualified.rpartition(".")[2] == name:
+            module = qualified.rpartition(".")[0]
+            if helpers.sibling_constant(self.source, module, name):
+                self.constants.add(name)  # from layers import EPS: copied
+                return ast.Name(name, ast.Load())
         if name in self.source.constants:
             self.constants.add(name)
             return ast.Name(name, ast.Load())
-        qualified = self.source.imports.get(name)
         if qualified in calls.CONSTANTS:
             module, _, attr = qualified.rpartition(".")
             self.modules.add(module)

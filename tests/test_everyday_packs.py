@@ -261,3 +261,45 @@ def test_a_returned_pack_of_the_differentiated_function_stays_refused():
     source = _src("def f(x):\n    cache = (x, x * 2.0)\n    return x * 3.0, cache\n")
     error = _refused(source)
     assert error.lineno == 6 and "can only be returned" in error.message
+
+
+SIBLING = """\
+import numpy as np
+
+BASE = 1e-3
+EPS = BASE * 0.01
+SCALE = 2.0
+"""
+
+MODEL = """\
+def norm(x, w):
+    h = (x @ w) * SCALE
+    return np.sum(h / np.sqrt(np.var(h) + EPS))
+"""
+
+
+def test_constants_of_a_module_next_to_the_input(tmp_path):
+    (tmp_path / "consts.py").write_text(SIBLING)
+    model = tmp_path / "model.py"
+    model.write_text("import numpy as np\nfrom consts import EPS, SCALE\n\n\n" + MODEL)
+    code = bpgen.generate(model.read_text(), "norm", filename=str(model))
+    assert "BASE = 0.001\nEPS = BASE * 0.01" in code  # what EPS reads, first
+    # the same code as with the constants written into the input module
+    together = SIBLING + "\n\n" + MODEL
+    alone = bpgen.generate(together, "norm")
+    assert sorted(code.splitlines()[1:]) == sorted(alone.splitlines()[1:])
+    args = [RNG.standard_normal((2, 3)), RNG.standard_normal((3, 2))]
+    check_gradients(together, args, "norm")
+    # edited: the new value is copied, not the one read before
+    (tmp_path / "consts.py").write_text(SIBLING.replace("2.0", "3.0"))
+    code = bpgen.generate(model.read_text(), "norm", filename=str(model))
+    assert "SCALE = 3.0" in code
+
+
+def test_a_sibling_constant_the_input_redefines_is_the_inputs(tmp_path):
+    (tmp_path / "consts.py").write_text(SIBLING)
+    model = tmp_path / "model.py"
+    text = "import numpy as np\nfrom consts import EPS\n\nEPS = 0.5\n\n\n"
+    model.write_text(text + "def f(x):\n    return np.sum(x * EPS)\n")
+    code = bpgen.generate(model.read_text(), "f", filename=str(model))
+    assert "EPS = 0.5" in code and "BASE" not in code
