@@ -73,6 +73,23 @@ DECLARED[EIGVALSH] = Rule(
     },
 )
 
+# the eigenvectors V = np.linalg.eigh(a)[1]: with F_ij = 1 / (w_j - w_i) off
+# the diagonal (w the eigenvalues), G = V (F * (V^T g)) V^T; NumPy reads a's
+# lower triangle, so d/da is the lower triangle of G + G^T with the diagonal
+# halved, and G + G^T = V (F * (V^T g - g^T V)) V^T as F is antisymmetric.
+# Repeated eigenvalues have no such gradient (F divides by zero).
+EIGENVECTORS = "eigh[1]"
+DECLARED[EIGENVECTORS] = Rule(
+    ("a",),
+    {},
+    {
+        "a": "np.tril(out @ ((1 - np.eye(a.shape[-1])) / (np.linalg.eigvalsh(a)"
+        "[..., None, :] - np.linalg.eigvalsh(a)[..., :, None] + np.eye(a.shape[-1]))"
+        " * (np.swapaxes(out, -1, -2) @ g - np.swapaxes(g, -1, -2) @ out)) @ "
+        "np.swapaxes(out, -1, -2)) * (1 - np.eye(a.shape[-1], dtype=a.dtype) / 2)"
+    },
+)
+
 # gate -> (the helper, its wrt): reverse.py writes one call of its backward
 PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 

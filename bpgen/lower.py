@@ -440,12 +440,7 @@ class Lowerer:
         if qualified == "numpy.linalg.eigvalsh":
             return self._eigvalsh(node)
         if qualified == "numpy.linalg.eigh":
-            raise self.source.error(
-                node.func,
-                "np.linalg.eigh's eigenvectors have no gradient rule in bpgen",
-                "for the eigenvalues alone write w = np.linalg.eigvalsh(a); compute "
-                "eigenvectors outside the differentiated function",
-            )
+            return self._eigh(node)
         gate = calls.gate_of(qualified)
         if gate is None and self.opaque_calls and module != "builtins":
             self.modules.add(module)  # in a declared gradient: called, not traced
@@ -629,6 +624,26 @@ class Lowerer:
         self.modules.add("numpy")
         func = ast.Attribute(module_ref("numpy", "linalg"), "eigvalsh", ast.Load())
         return _tag(ast.Call(func, args, []), helpers.EIGVALSH, {"a": ("args", 0)})
+
+    def _eigh(self, node: cst.Call) -> ast.expr:
+        """`w, v = np.linalg.eigh(a)`: the eigenvalues (eigvalsh's rule) and
+        the eigenvectors (their own rule), each item computing eigh itself."""
+        args, keywords = self._arguments(node)
+        if len(args) != 1 or keywords or isinstance(args[0], ast.Starred):
+            raise self.source.error(
+                node,
+                "np.linalg.eigh takes one matrix here",
+                "the lower triangle is read (UPLO='L'); pass the matrix alone",
+            )
+        self.modules.add("numpy")
+        items = []
+        for k, gate in enumerate((helpers.EIGVALSH, helpers.EIGENVECTORS)):
+            func = ast.Attribute(module_ref("numpy", "linalg"), "eigh", ast.Load())
+            call = ast.Call(func, [copy.deepcopy(args[0]) if k else args[0]], [])
+            item = ast.Subscript(call, ast.Constant(k), ast.Load())
+            item.bp_node = node  # type: ignore[attr-defined]
+            items.append(_tag(item, gate, {"a": ("value", "args", 0)}))
+        return helpers.HelperTuple(items, ast.Load())
 
     def _random_call(self, node: cst.Call, name: str) -> ast.expr:
         """A random draw carries no gradient; the forward draws it once and

@@ -303,3 +303,39 @@ def test_a_sibling_constant_the_input_redefines_is_the_inputs(tmp_path):
     model.write_text(text + "def f(x):\n    return np.sum(x * EPS)\n")
     code = bpgen.generate(model.read_text(), "f", filename=str(model))
     assert "EPS = 0.5" in code and "BASE" not in code
+
+
+EIGH = _src("""
+    def top(a, x):
+        s = a @ a.T
+        w, v = np.linalg.eigh(s)
+        return np.sum((v.T @ x) ** 2 * w[:, None])
+
+
+    def batch(a):
+        w, v = np.linalg.eigh(a + np.swapaxes(a, -1, -2))
+        return np.sum(v[..., 0] ** 2 * np.arange(3.0)) + np.sum(w**3)
+
+
+    def lower_only(a):
+        w, v = np.linalg.eigh(a)
+        return np.sum(np.abs(v[:, -1]) * np.arange(3.0)) + w[0]
+    """)
+
+
+def test_eigh_eigenvectors():
+    """Sign-invariant uses of the eigenvectors (distinct eigenvalues); NumPy
+    reads the lower triangle only, so a non-symmetric matrix is fine too."""
+    r = np.random.default_rng(1)
+    check_gradients(EIGH, [r.standard_normal((3, 3)), r.standard_normal((3, 2))], "top")
+    check_gradients(EIGH, [r.standard_normal((2, 3, 3))], "batch")
+    check_gradients(EIGH, [r.standard_normal((3, 3))], "lower_only")
+
+
+def test_eigh_keeps_float32():
+    namespace: dict = {}
+    exec(bpgen.generate(EIGH, "batch"), namespace)
+    a = np.random.default_rng(2).standard_normal((2, 3, 3)).astype(np.float32)
+    out, cache = namespace["batch_forward"](a)
+    (da,) = namespace["batch_backward"](np.float32(1.0), cache)
+    assert da.dtype == np.float32 and da.shape == a.shape
