@@ -252,6 +252,27 @@ class Lowerer:
             values.append(self.expr(arg.value))
         return ast.Dict(keys, values)
 
+    def _listed(self, node: cst.Call) -> bool:
+        """One argument, written as a list or tuple or naming a pack."""
+        if len(node.args) != 1 or node.args[0].keyword or node.args[0].star:
+            return False
+        value = node.args[0].value
+        if isinstance(value, (cst.List, cst.Tuple)):
+            return bool(value.elements)
+        return isinstance(value, cst.Name) and self.env.get(value.value) in self.packs
+
+    def _sum_of_items(self, node: cst.Call) -> ast.expr:
+        """`sum([a, b, c])`: a + b + c, one add gate per item (the start 0
+        changes no float)."""
+        items = self.expr(node.args[0].value)
+        assert isinstance(items, (ast.List, ast.Tuple))
+        total = items.elts[0]
+        for item in items.elts[1:]:
+            total = ast.BinOp(total, ast.Add(), item)
+            total.bp_node = node  # type: ignore[attr-defined]
+            _tag(total, "add", {"x": ("left",), "y": ("right",)})
+        return total
+
     def _element(self, element: cst.BaseElement) -> ast.expr:
         if isinstance(element, cst.StarredElement):
             raise self.source.error(
@@ -433,6 +454,8 @@ class Lowerer:
             return self.helper(node, name)  # a function of this module (helpers.py)
         if qualified == "builtins.dict":
             return self._dict_call(node)
+        if qualified == "builtins.sum" and self._listed(node):
+            return self._sum_of_items(node)
         if qualified in ("numpy.split", "numpy.array_split"):
             return self._split(node, equal=name == "split")
         if qualified == "numpy.linalg.slogdet":

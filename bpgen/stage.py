@@ -371,8 +371,9 @@ class Stager:
 
     def is_pack(self, value: ast.expr) -> bool:
         """A list, tuple or literal-keyed dict holding differentiated values."""
-        packs = (ast.List, ast.Tuple, ast.Dict)
-        return isinstance(value, packs) and self.is_varied(value)
+        if isinstance(value, ast.Dict):  # literal keys: always read item by item
+            return True
+        return isinstance(value, (ast.List, ast.Tuple)) and self.is_varied(value)
 
     def pack(self, value: ast.List | ast.Tuple | ast.Dict, base: str) -> str:
         """Stage each item; a fresh name standing for the items."""
@@ -485,6 +486,10 @@ class Stager:
             )
         name = target.value.value
         current = self.env.get(name)
+        pack = self.lower.packs.get(current)  # type: ignore[arg-type]
+        if isinstance(pack, ast.Dict):  # grads['w'] = dw: a new pack
+            self._set_key(target, name, pack, value)
+            return
         if current in self.lower.packs:
             raise self.source.error(
                 target,
@@ -511,6 +516,33 @@ class Stager:
         new = self.fresh(name)
         self.emit(node, "setitem" if varied else None, inputs, {"index": index}, new)
         self.env[name] = new
+
+    def _set_key(self, target: cst.Subscript, name: str, pack: ast.Dict, value):
+        """`d['k'] = v` on a dict of literal keys: the name stands for a new
+        pack with that key set; the old one is left as it was."""
+        index = self.lower._index(target.slice[0]) if len(target.slice) == 1 else None
+        if not (isinstance(index, ast.Constant) and isinstance(index.value, str)):
+            raise self.source.error(
+                target,
+                f"`{name}` is a dict of values; bpgen assigns into it only at a "
+                "literal string key",
+                f"write {name}['key'] = value",
+            )
+        keys = [k.value for k in pack.keys]  # type: ignore[union-attr]
+        values = list(pack.values)
+        item = (
+            self.lower.packs[self.pack(value, name)]
+            if self.is_pack(value)
+            else self.atom(value)
+        )
+        if index.value in keys:
+            values[keys.index(index.value)] = item
+        else:
+            keys.append(index.value)
+            values.append(item)
+        new = ast.Dict([ast.Constant(k) for k in keys], values)
+        self.env[name] = self.fresh(name)
+        self.lower.packs[self.env[name]] = new
 
     def _check_fresh(self, target: cst.Subscript, name: str, current: str) -> None:
         """Refuse a write another name would see: the caller's array, an alias,

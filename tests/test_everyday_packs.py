@@ -339,3 +339,31 @@ def test_eigh_keeps_float32():
     out, cache = namespace["batch_forward"](a)
     (da,) = namespace["batch_backward"](np.float32(1.0), cache)
     assert da.dtype == np.float32 and da.shape == a.shape
+
+
+def test_builtin_sum_of_listed_values():
+    source = _src("""
+        def f(x, w):
+            losses = [np.sum(x * w), np.sum(w**2) * 0.5]
+            return sum(losses) + sum((x[0, 0], 1.0))
+        """)
+    code = check_gradients(source, [RNG.standard_normal((2, 2))] * 2)
+    assert "sum(" not in code.replace("np.sum(", "")  # a + b, no builtin sum
+    error = _refused(_src("def f(x):\n    return sum(x)\n"))  # an array: unknown
+    assert error.lineno == 5 and "sum" in error.message
+
+
+def test_dict_written_at_literal_keys():
+    source = _src("""
+        def f(x, w):
+            grads = {}
+            grads['h'] = x @ w
+            grads['h'] = np.tanh(grads['h'])
+            grads['n'] = 2.0
+            cfg = {'eps': 1e-5}
+            return np.sum(grads['h'] * grads['n']) + cfg['eps']
+        """)
+    check_gradients(source, [RNG.standard_normal((2, 2)), RNG.standard_normal((2, 2))])
+    error = _refused(_src("def f(x, k):\n    d = {}\n    d[k] = x\n    return x\n"))
+    assert (error.lineno, error.col_offset) == (6, 4)
+    assert "literal string key" in error.message

@@ -94,7 +94,8 @@ def test_eigvalsh_gradients(body: str, shapes: list) -> None:
 def test_eigh_unpacks_values_and_vectors() -> None:
     source = (
         "import numpy as np\n\n\ndef f(a):\n"
-        "    w, v = np.linalg.eigh(a)\n    return np.sum(w) + np.sum(v[:, 0] ** 2 * w)\n"
+        "    w, v = np.linalg.eigh(a)\n"
+        "    return np.sum(w) + np.sum(v[:, 0] ** 2 * w)\n"
     )
     code = check_gradients(source, [np.random.default_rng(3).normal(size=(3, 3))], "f")
     assert "np.linalg.eigh(a)[1]" in code
