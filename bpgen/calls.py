@@ -23,6 +23,8 @@ CONSTANTS = frozenset(
 
 # scipy.special functions whose rule is the math one (written for arrays too)
 SCIPY = {"scipy.special.erf": "erf", "scipy.special.erfc": "erfc"}
+SCIPY |= {"scipy.special.gammaln": "gammaln", "scipy.special.digamma": "digamma"}
+SCIPY |= {"scipy.special.psi": "digamma"}
 
 
 def gate_of(qualified: str) -> str | None:

@@ -90,6 +90,11 @@ DECLARED[EIGENVECTORS] = Rule(
     },
 )
 
+# scipy.special.gammaln and digamma (the forward calls scipy.special, so the
+# generated module imports it): their derivatives are digamma and trigamma
+DECLARED["gammaln"] = Rule(("x",), {}, {"x": "g * scipy.special.digamma(x)"})
+DECLARED["digamma"] = Rule(("x",), {}, {"x": "g * scipy.special.polygamma(1, x)"})
+
 # gate -> (the helper, its wrt): reverse.py writes one call of its backward
 PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 

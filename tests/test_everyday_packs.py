@@ -367,3 +367,13 @@ def test_dict_written_at_literal_keys():
     error = _refused(_src("def f(x, k):\n    d = {}\n    d[k] = x\n    return x\n"))
     assert (error.lineno, error.col_offset) == (6, 4)
     assert "literal string key" in error.message
+
+
+def test_scipy_special_gammaln_and_digamma():
+    source = (
+        "import numpy as np\nimport scipy.special as sp\n\n\n"
+        "def f(x):\n"
+        "    return np.sum(sp.gammaln(x) * sp.digamma(x) + sp.psi(x * 2.0))\n"
+    )
+    code = check_gradients(source, [RNG.random((2, 3)) + 0.5])
+    assert "scipy.special.polygamma(1, " in code
