@@ -377,3 +377,23 @@ def test_scipy_special_gammaln_and_digamma():
     )
     code = check_gradients(source, [RNG.random((2, 3)) + 0.5])
     assert "scipy.special.polygamma(1, " in code
+
+
+@pytest.mark.parametrize(
+    "loop", ["for i in range(n):", "while a < n:"], ids=["range(n)", "while"]
+)
+def test_nested_def_in_a_function_with_a_run_time_loop_is_located(loop):
+    """flow.py composes such loops from the function's text, where a nested
+    def cannot be staged: the refusal names the def and says to move it."""
+    source = _src(f"""
+        def f(a, n):
+            def _fn(a, n):
+                return a * n
+
+            {loop}
+                a = _fn(a, a)
+            return a
+        """)
+    error = _refused(source)
+    assert (error.lineno, error.col_offset) == (5, 4), str(error)
+    assert "move `_fn` to module level" in (error.hint or "")
