@@ -281,7 +281,7 @@ def _generate(
 def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
     """Stage, reverse and collect each function (and the helper pairs they
     call); a refusal goes to `refusals` when it is a list."""
-    from . import centre, dims, emit, parse, reverse, shapes, shift, stage, xent
+    from . import dims, emit, parse, passes, reverse, shapes, stage
 
     units: list = []
     constants: set[str] = set()
@@ -311,16 +311,10 @@ def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
                 scalars={p for p, shape in declared.items() if shape == ()},
                 labels=labels,
             )
-            # the rewrites below match straight-line patterns, not branches
-            straight = not any(stage.guard for stage in program.stages)
-            if options.shift and straight:
-                program = shift.drop_shift_gradients(program)
-            if options.centre and straight:
-                program = centre.reuse_centring(program)
+            program = passes.forward(program, options)  # passes.py: the one list
             known = dims.infer(program, declared, error)
             inferred = shapes.infer(program, known)
-            if options.xent and straight:
-                program = xent.fuse(program, inferred)
+            program = passes.typed(program, inferred, options)
             backward = reverse.Reverse(program, inferred, options, error).run()
         except BpgenError as refusal:
             if refusals is None or isinstance(refusal, UsageError):
