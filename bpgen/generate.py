@@ -293,7 +293,7 @@ def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
         node = parse.find_function(parsed, name)
 
         def error(at, message, hint=None, parsed=parsed):
-            return parsed.error(at.node, message, hint)
+            return parsed.error(at.at, message, hint)
 
         chosen = None if wrt is None else list(wrt)
         if is_helper:  # what its callers need

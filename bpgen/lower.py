@@ -19,6 +19,7 @@ from typing import Any
 import libcst as cst
 
 from . import calls, helpers
+from .location import locate
 from .parse import Source
 from .rules import RULES
 
@@ -144,7 +145,7 @@ class Lowerer:
         if handler is None:
             raise self.refuse(node)
         result = handler(node)
-        result.bp_node = node  # where errors about this value point
+        locate(result, self.source.location(node))  # where errors point
         return result
 
     def refuse(self, node: cst.CSTNode) -> Exception:
@@ -542,7 +543,7 @@ class Lowerer:
                 if axis_value < 0:
                     index.elts += [ast.Slice()] * (-axis_value - 1)
             item = ast.Subscript(ast.Name(array.id, ast.Load()), index, ast.Load())
-            item.bp_node = node  # type: ignore[attr-defined]
+            locate(item, self.source.location(node))
             items.append(_tag(item, "getitem", {"a": ("value",), "index": ("slice",)}))
         return helpers.HelperTuple(items, ast.Load())
 
@@ -558,7 +559,7 @@ class Lowerer:
             func = ast.Attribute(module_ref("numpy", "linalg"), "slogdet", ast.Load())
             call = ast.Call(func, [copy.deepcopy(args[0]) if k else args[0]], [])
             item = ast.Subscript(call, ast.Constant(k), ast.Load())
-            item.bp_node = node  # type: ignore[attr-defined]
+            locate(item, self.source.location(node))
             items.append(item)
         _tag(items[1], helpers.LOGABSDET, {"a": ("value", "args", 0)})
         return helpers.HelperTuple(items, ast.Load())
@@ -649,7 +650,7 @@ class Lowerer:
         folded = call.args[0]
         for arg in call.args[1:]:
             folded = ast.Call(call.func, [folded, arg], [])
-            folded.bp_node = node
+            locate(folded, self.source.location(node))
             _tag(folded, gate, {"x": ("args", 0), "y": ("args", 1)})
         return folded
 

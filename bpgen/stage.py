@@ -18,6 +18,7 @@ import libcst as cst
 
 from . import helpers, kinds, loops
 from .fuse import fuse
+from .location import Location, locate, location_of
 from .lower import Lowerer, _tag, gate_of, get_slot, set_slot
 from .parse import Source
 from .rules import RULES, VIEW_GATES
@@ -55,7 +56,7 @@ class Stage:
     gate: str | None
     inputs: dict[str, ast.expr] = field(default_factory=dict)
     params: dict[str, ast.expr] = field(default_factory=dict)
-    node: cst.CSTNode | None = None  # the user's expression, for errors
+    at: Location | None = None  # the user's expression, for errors
     # the runtime branches this stage runs under, outermost first:
     # ((condition name, taken), ...); () for a stage that always runs
     guard: tuple[tuple[str, bool], ...] = ()
@@ -252,11 +253,13 @@ class Stager:
             named = bases - self.unnamed
             if named:
                 self.views.update(named | {name})
-        self.stages.append(Stage(name, value, gate, inputs, params, origin(value)))
+        self.stages.append(
+            Stage(name, value, gate, inputs, params, location_of(value))
+        )
         return ast.Name(name, ast.Load())
 
     def source_error(self, node: ast.expr, message: str, hint: str | None = None):
-        return self.source.error(origin(node), message, hint)
+        return self.source.error(location_of(node), message, hint)
 
     def _refuse_nondifferentiable(self, node: ast.expr) -> Exception:
         if isinstance(node, (ast.Tuple, ast.List)):
@@ -386,10 +389,10 @@ class Stager:
                     ast.Constant(stop) if stop else None,
                 )
             item: ast.expr = ast.Subscript(copy.deepcopy(atom), index, ast.Load())
-            item.bp_node = target.node  # type: ignore[attr-defined]
+            locate(item, self.source.location(target.node))
             if target.starred:  # Python collects a starred target into a list
                 item = ast.Call(ast.Name("list", ast.Load()), [item], [])
-                item.bp_node = target.node  # type: ignore[attr-defined]
+                locate(item, self.source.location(target.node))
             elif varied:
                 _tag(item, "getitem", {"a": ("value",), "index": ("slice",)})
             self.env[target.name] = self.atom(item, self.fresh(target.name)).id
@@ -458,7 +461,7 @@ class Stager:
         value = self.atom(value)
         array = ast.Name(current, ast.Load())
         node = SetItem(array, index, value)
-        node.bp_node = target  # type: ignore[attr-defined]
+        locate(node, self.source.location(target))
         varied = current in self.varied or self.is_varied(value)
         inputs = {"a": array, "value": value}
         new = self.fresh(name)
@@ -764,7 +767,7 @@ class Stager:
             value = ast.UnaryOp(ast.Not(), self.condition(node.expression))
         else:
             return self.lowered(node)
-        value.bp_node = node  # type: ignore[attr-defined]
+        locate(value, self.source.location(node))
         return value
 
     def _merge(self, name, condition, then_value, else_value, arms) -> str:
@@ -903,10 +906,6 @@ def _assigned_names(node: cst.BaseSmallStatement) -> list[str]:
     return names
 
 
-def origin(node: ast.AST) -> cst.CSTNode | None:
-    return getattr(node, "bp_node", None)
-
-
 def _identifiers(function: cst.FunctionDef) -> set[str]:
     """Every `cst.Name` in the function, by a plain walk over the node fields:
     a CSTVisitor rebuilds each node it passes and cost ten times as much."""
@@ -1000,7 +999,7 @@ def stage(
             what = "is annotated as integers or booleans"
         else:
             reads = (s for s in program.stages if name in kinds.names_in(s.value))
-            at = next((s.node for s in reads), None) or function  # else a flag
+            at = next((s.at for s in reads), None) or function  # else a flag
             what = "is used only as a dict, an index, a size or a shape here"
         raise source.error(
             at, f"`{name}` {what}; it has no gradient", f"leave `{name}` out of wrt"

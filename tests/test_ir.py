@@ -1,0 +1,75 @@
+"""The IR (Program, Stage, the backward's Blocks) holds no LibCST node:
+locations are plain (file, line, column), so a second front end can make it."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from bpgen import dims, shapes
+from bpgen.generate import _parse
+from bpgen.location import Location
+from bpgen.options import Options
+from bpgen.parse import find_function
+from bpgen.reverse import Reverse
+from bpgen.stage import stage
+
+SAMPLES = sorted((Path(__file__).parent.parent / "samples").glob("*.py"))
+
+
+def _front_end_nodes(value, seen: set[int]) -> list[object]:
+    """Every LibCST node reachable from `value` through fields and lists."""
+    if id(value) in seen or isinstance(value, (str, int, float, bool, type(None))):
+        return []
+    seen.add(id(value))
+    if isinstance(value, cst.CSTNode):
+        return [value]
+    if isinstance(value, Location):
+        return []  # opaque: file, line, column
+    if dataclasses.is_dataclass(value):
+        children = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    elif isinstance(value, ast.AST):
+        children = list(vars(value).values())
+    elif isinstance(value, dict):
+        children = [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        children = list(value)
+    else:
+        return []
+    return [n for child in children for n in _front_end_nodes(child, seen)]
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_the_ir_holds_no_libcst_node(path):
+    parsed = _parse(path.read_text(), str(path), 0)
+    checked = 0
+    for name in parsed.functions:
+        try:
+            program = stage(parsed, find_function(parsed, name), None)
+        except Exception:
+            continue  # a sample of a refusal, or a helper of another sample
+        inferred = shapes.infer(program, dims.infer(program, {}, None))
+        backward = Reverse(program, inferred, Options(), None).run()
+        assert _front_end_nodes(program, set()) == []
+        assert _front_end_nodes(backward, set()) == []
+        checked += 1
+    assert checked
+
+
+def test_a_stage_knows_its_line_and_column():
+    source = "import numpy as np\n\n\ndef f(x):\n    h = np.exp(x)\n    return h * x\n"
+    program = stage(
+        _parse(source, "m.py", 0), find_function(_parse(source, "m.py", 0), "f"), None
+    )
+    at = program.stages[0].at
+    assert (at.filename, at.line, at.column) == ("m.py", 5, 8)
+    assert at.source_line == "    h = np.exp(x)"
+
+
+def test_a_known_location_needs_no_front_end():
+    at = Location.known("f.py", 3, 4, "    y = x")
+    assert (at.line, at.column, at.source_line) == (3, 4, "    y = x")
