@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 from .stage import Stage
 
+# the generated module's `_unbroadcast(grad, shape)`: sums a gradient back to
+# a shape known only at run time
+UNBROADCAST = "\x00unbroadcast\x00"
+
 
 @dataclass
 class Block:
@@ -21,6 +25,9 @@ class Block:
     note: str | None = None
     statements: list[ast.stmt] = field(default_factory=list)
     guard: tuple[tuple[str, bool], ...] | None = None  # None: the stage's
+    # gradients a generated backward hands out here (`dx, dw = g_backward(..)`):
+    # new arrays nobody else holds, tagged where the call is written
+    handed_new: set[str] = field(default_factory=set)
 
     def where(self) -> tuple[tuple[str, bool], ...]:
         """The runtime branches the statements run under (see Stage.guard)."""
@@ -38,6 +45,16 @@ class Backward:
     returns: list[str]
     dout: str
     cache_name: str
+
+    def tests_shapes(self) -> bool:
+        """Whether the backward looks at shapes at run time (`_unbroadcast`,
+        `.ndim`): code specialised to the arguments' ranks would not."""
+        for node in ast.walk(ast.Module(statements(self.blocks), [])):
+            if isinstance(node, ast.Name) and node.id == UNBROADCAST:
+                return True
+            if isinstance(node, ast.Attribute) and node.attr == "ndim":
+                return True  # x.ndim, np.ndim(x)
+        return False
 
 
 def statements(blocks: list[Block]) -> list[ast.stmt]:

@@ -393,7 +393,7 @@ class Lowerer:
                 "for the eigenvalues alone write w = np.linalg.eigvalsh(a); compute "
                 "eigenvectors outside the differentiated function",
             )
-        gate = calls.gate_of(qualified)
+        gate = calls.gate_spelled(qualified)
         if gate is None and self.opaque_calls and module != "builtins":
             self.modules.add(module)  # in a declared gradient: called, not traced
             args, keywords = self._arguments(node)

@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass, field
 
 from . import handout, kinds, passes, saved, simplify, xent
-from .blocks import Backward, Block
+from .blocks import UNBROADCAST, Backward, Block
 from .broadcasts import broadcast_value as _broadcast_value  # xent.py's name
 from .helpers import PAIR_GATES
 from .lower import MATH, NP
@@ -23,8 +23,6 @@ from .options import Options
 from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
 from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
-
-UNBROADCAST = "\x00unbroadcast\x00"
 
 
 @dataclass(frozen=True)
@@ -388,7 +386,8 @@ class Reverse:
         """`(dx, dw) = helper_backward(g, pair[1])`: one call gives every input's
         gradient; an input seen for the first time gets it directly."""
         name, wrt = PAIR_GATES[stage.gate]
-        self.blocks.append(Block(stage))
+        block = Block(stage)
+        self.blocks.append(block)
         targets: list[ast.expr] = []
         later: list[tuple[str, str]] = []
         seen: set[str] = set()
@@ -414,6 +413,7 @@ class Reverse:
             self._emit(ast.Assign(targets, value))
         else:
             self._emit(ast.Assign([ast.Tuple(targets, ast.Store())], backward))
+            block.handed_new |= {t.id for t in targets if t.id != "_"}
         for var, grad in later:
             self.contribute(var, ast.Name(grad, ast.Load()))
 
@@ -614,8 +614,16 @@ class Reverse:
         if dims is not None:  # declared shapes: rank 1 and more are arrays
             arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
         floats = program.floats | program.float_params
+        new = set().union(*(b.handed_new for b in blocks))
         fixes = handout.hand_out(
-            statements, returns, program.wrt, floats, arrays, program.scalar, branched
+            statements,
+            returns,
+            program.wrt,
+            floats,
+            arrays,
+            program.scalar,
+            branched,
+            new,
         )
         note = "new arrays the caller may write into, a float for a float"
         blocks.append(Block(note=note, statements=fixes))

@@ -454,7 +454,7 @@ class Stager:
                 f"`{name}` is assigned into before it is defined",
                 "create the array first, e.g. with np.zeros_like",
             )
-        self._check_fresh(target, name, current)
+        self._check_writable(target, name, current)
         items = [self.lower._index(e) for e in target.slice]
         index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         index = self.stage_random(index)  # discrete: no gradient flows into it
@@ -468,7 +468,7 @@ class Stager:
         self.emit(node, "setitem" if varied else None, inputs, {"index": index}, new)
         self.env[name] = new
 
-    def _check_fresh(self, target: cst.Subscript, name: str, current: str) -> None:
+    def _check_writable(self, target: cst.Subscript, name: str, current: str) -> None:
         """Refuse a write another name would see: the caller's array, an alias,
         a view, a module constant."""
         holder = None
