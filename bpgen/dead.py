@@ -7,6 +7,7 @@ import ast
 
 from .blocks import Block, defined_all, loads, uses
 from .stage import Program, Stage
+from .tags import of
 
 
 def live_stages(program: Program) -> list[Stage]:
@@ -15,7 +16,7 @@ def live_stages(program: Program) -> list[Stage]:
     kept = []
     for stage in reversed(program.stages):
         # a random draw is kept: dropping it would change the draws after it
-        drawn = any(getattr(n, "bp_random", False) for n in ast.walk(stage.value))
+        drawn = any(of(n).random for n in ast.walk(stage.value))
         if stage.target in needed or drawn:
             kept.append(stage)
             needed |= loads(stage.value) | {c for c, _ in stage.guard}

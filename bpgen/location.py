@@ -9,7 +9,6 @@ and most runs never report an error.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable
 
 # (line, column, that line's text): 1-based line, 0-based column, as errors print
@@ -51,14 +50,3 @@ class Location:
 
     def __repr__(self) -> str:
         return f"Location({self.filename}:{self.line}:{self.column})"
-
-
-# an IR expression's location rides on the node itself, so the copies rules
-# make of it keep pointing at the user's expression
-def locate(node: ast.AST, at: Location | None) -> None:
-    """Record where `node` came from (None: nowhere in particular)."""
-    node.bp_at = at  # type: ignore[attr-defined]
-
-
-def location_of(node: ast.AST) -> Location | None:
-    return getattr(node, "bp_at", None)

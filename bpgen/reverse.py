@@ -67,7 +67,7 @@ class _Substitute:
     One walk both copies and substitutes (no `copy.deepcopy`, no
     NodeTransformer): templates and atoms are small, so this is the cost of
     building the nodes and little more. Attributes bpgen hangs on nodes
-    (`bp_at`, ...) are shared, not copied: they are never mutated.
+    (`tags.Tags`) are shared, not copied: they are never mutated.
     """
 
     def __init__(self, mapping: dict[str, ast.expr], scalar: bool) -> None:

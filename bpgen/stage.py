@@ -18,11 +18,12 @@ import libcst as cst
 
 from . import helpers, kinds, loops
 from .fuse import fuse
-from .location import Location, locate, location_of
+from .location import Location
 from .lower import Lowerer, _tag, gate_of, get_slot, set_slot
 from .parse import Source
 from .rules import RULES, VIEW_GATES
 from .simplify import number
+from .tags import of, retag
 
 _STATEMENT_HINTS = {
     cst.If: ("`if` statements", "use np.where(cond, a, b), max()/min() or np.maximum"),
@@ -161,14 +162,14 @@ class Stager:
     def _is_varied(self, node: ast.AST) -> bool:
         gate = gate_of(node)
         if gate is not None:
-            slots = node.bp_slots  # type: ignore[attr-defined]
+            slots = of(node).slots
             grads = RULES[gate].grads
             return any(
                 self.is_varied(get_slot(node, slot))
                 for name, slot in slots.items()
                 if name in grads
             )
-        if getattr(node, "bp_drops", None):  # float(), np.array(), ...
+        if of(node).drops:  # float(), np.array(), ...
             return self.passes_through(node)
         if isinstance(node, (ast.Call, ast.Compare, ast.Attribute, ast.Slice)):
             return False
@@ -189,16 +190,16 @@ class Stager:
             if target is None and inline:
                 return node
             return self.emit(node, None, {}, {}, target)
-        if getattr(node, "bp_drops", None) == "asarray":  # np.asarray(x): x itself
+        if of(node).drops == "asarray":  # np.asarray(x): x itself
             (value,) = node.args
             return value if isinstance(value, ast.Name) else self.atom(value, target)
-        if getattr(node, "bp_drops", None) == "array":  # np.array(x): a copy of x
+        if of(node).drops == "array":  # np.array(x): a copy of x
             _tag(node, "copy", {"a": ("args", 0)})
         gate = gate_of(node)
         if gate is None:
             raise self._refuse_nondifferentiable(node)
         rule = RULES[gate]
-        slots = node.bp_slots  # type: ignore[attr-defined]
+        slots = of(node).slots
         if gate == "getitem" and isinstance(node.value, (ast.List, ast.Tuple)):
             raise self.source_error(
                 node,
@@ -232,8 +233,8 @@ class Stager:
                         "from values being differentiated",
                         "write e.g. axis=0, keepdims=True, or a shape from x.shape",
                     )
-            elif name in getattr(node, "bp_extra", {}):
-                params[name] = node.bp_extra[name]  # type: ignore[attr-defined]
+            elif name in (of(node).extra or {}):
+                params[name] = of(node).extra[name]
             elif name in rule.defaults:
                 params[name] = ast.parse(rule.defaults[name], mode="eval").body
             else:
@@ -253,13 +254,11 @@ class Stager:
             named = bases - self.unnamed
             if named:
                 self.views.update(named | {name})
-        self.stages.append(
-            Stage(name, value, gate, inputs, params, location_of(value))
-        )
+        self.stages.append(Stage(name, value, gate, inputs, params, of(value).at))
         return ast.Name(name, ast.Load())
 
     def source_error(self, node: ast.expr, message: str, hint: str | None = None):
-        return self.source.error(location_of(node), message, hint)
+        return self.source.error(of(node).at, message, hint)
 
     def _refuse_nondifferentiable(self, node: ast.expr) -> Exception:
         if isinstance(node, (ast.Tuple, ast.List)):
@@ -389,10 +388,10 @@ class Stager:
                     ast.Constant(stop) if stop else None,
                 )
             item: ast.expr = ast.Subscript(copy.deepcopy(atom), index, ast.Load())
-            locate(item, self.source.location(target.node))
+            retag(item, at=self.source.location(target.node))
             if target.starred:  # Python collects a starred target into a list
                 item = ast.Call(ast.Name("list", ast.Load()), [item], [])
-                locate(item, self.source.location(target.node))
+                retag(item, at=self.source.location(target.node))
             elif varied:
                 _tag(item, "getitem", {"a": ("value",), "index": ("slice",)})
             self.env[target.name] = self.atom(item, self.fresh(target.name)).id
@@ -412,7 +411,7 @@ class Stager:
         values = [*call.args, *(k.value for k in call.keywords)]
         if not any(self.is_varied(v) for v in values):
             return False
-        name = call.bp_drops  # type: ignore[attr-defined]
+        name = of(call).drops
         one = len(call.args) == 1 and not call.keywords
         listed = one and isinstance(call.args[0], (ast.List, ast.Tuple, ast.Starred))
         if one and not listed and name in ("asarray", "array"):
@@ -461,7 +460,7 @@ class Stager:
         value = self.atom(value)
         array = ast.Name(current, ast.Load())
         node = SetItem(array, index, value)
-        locate(node, self.source.location(target))
+        retag(node, at=self.source.location(target))
         varied = current in self.varied or self.is_varied(value)
         inputs = {"a": array, "value": value}
         new = self.fresh(name)
@@ -767,7 +766,7 @@ class Stager:
             value = ast.UnaryOp(ast.Not(), self.condition(node.expression))
         else:
             return self.lowered(node)
-        locate(value, self.source.location(node))
+        retag(value, at=self.source.location(node))
         return value
 
     def _merge(self, name, condition, then_value, else_value, arms) -> str:
@@ -959,7 +958,7 @@ def _is_literal(node: ast.expr) -> bool:
 
 def _random(node: ast.expr) -> bool:
     """Whether evaluating `node` draws random numbers."""
-    return any(getattr(n, "bp_random", False) for n in ast.walk(node))
+    return any(of(n).random for n in ast.walk(node))
 
 
 def _free_locals(node: ast.expr, bound: set[str]) -> bool:
@@ -1138,7 +1137,7 @@ def basic_index(index: ast.expr) -> bool:
         isinstance(p, ast.Slice)
         or (isinstance(p, ast.Constant) and (p.value is None or p.value is ...))
         or type(number(p)) is int
-        or getattr(p, "bp_int", False)  # a parameter annotated `int`
+        or of(p).integer  # a parameter annotated `int`
         or (isinstance(p, ast.Attribute) and p.attr == "newaxis")
         for p in parts
     )
@@ -1166,7 +1165,7 @@ def makes_array(stage: Stage) -> bool:
     if isinstance(value, ast.Subscript):
         return not basic_index(value.slice)
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-        return value.func.attr in _BUILDERS or getattr(value, "bp_random", False)
+        return value.func.attr in _BUILDERS or of(value).random
     return False
 
 

@@ -4,6 +4,7 @@ locations are plain (file, line, column), so a second front end can make it."""
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bpgen.options import Options
 from bpgen.parse import find_function
 from bpgen.reverse import Reverse
 from bpgen.stage import stage
+from bpgen.tags import Tags, of, retag
 
 SAMPLES = sorted((Path(__file__).parent.parent / "samples").glob("*.py"))
 
@@ -73,3 +75,66 @@ def test_a_stage_knows_its_line_and_column():
 def test_a_known_location_needs_no_front_end():
     at = Location.known("f.py", 3, 4, "    y = x")
     assert (at.line, at.column, at.source_line) == (3, 4, "    y = x")
+
+
+def _extras(program) -> set[str]:
+    """Attributes on the program's AST nodes beyond the node's own fields."""
+    found: set[str] = set()
+    for stage_ in program.stages:
+        for value in [stage_.value, *stage_.inputs.values(), *stage_.params.values()]:
+            for node in ast.walk(value):
+                own = set(node._fields) | set(node._attributes)
+                found |= set(vars(node)) - own
+    return found
+
+
+def test_facts_on_nodes_are_one_explicit_record():
+    source = (
+        "import numpy as np\n\n\ndef f(x, n: int):\n"
+        "    h = np.exp(x).reshape(n, -1)\n    r = np.random.rand(3)\n"
+        "    return np.sum(h[n] * r[0])\n"
+    )
+    parsed = _parse(source, "m.py", 0)
+    program = stage(parsed, find_function(parsed, "f"), None)
+    assert _extras(program) == {"bp"}  # no loose bp_* attributes
+    gates = {of(s.value).gate for s in program.stages}
+    assert {"exp", "reshape", "getitem"} <= gates
+    assert all(isinstance(of(s.value), Tags) for s in program.stages)
+
+
+def test_retag_replaces_the_record_so_copies_stay_apart():
+    node = ast.Name("x", ast.Load())
+    retag(node, gate="exp")
+    shared = copy.copy(node)
+    retag(node, random=True)
+    assert (of(node).gate, of(node).random) == ("exp", True)
+    assert (of(shared).gate, of(shared).random) == ("exp", False)
+    assert of(ast.Name("y", ast.Load())) == Tags()
+
+
+def _expressions(program):
+    for s in program.stages:
+        yield s.value
+        yield from s.inputs.values()
+        yield from s.params.values()
+    yield from program.outputs
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_front_end_facts_are_one_explicit_record(path):
+    """Nothing but `bp` (a tags.Tags) is hung on an IR expression."""
+    parsed = _parse(path.read_text(), str(path), 0)
+    tagged = 0
+    for name in parsed.functions:
+        try:
+            program = stage(parsed, find_function(parsed, name), None)
+        except Exception:
+            continue
+        for expression in _expressions(program):
+            for node in ast.walk(expression):
+                extra = set(vars(node)) - set(node._fields) - set(node._attributes)
+                assert extra <= {"bp"}, (type(node).__name__, extra)
+                if extra:
+                    assert isinstance(node.bp, Tags)
+                    tagged += 1
+    assert tagged
