@@ -77,17 +77,6 @@ def test_a_known_location_needs_no_front_end():
     assert (at.line, at.column, at.source_line) == (3, 4, "    y = x")
 
 
-def _extras(program) -> set[str]:
-    """Attributes on the program's AST nodes beyond the node's own fields."""
-    found: set[str] = set()
-    for stage_ in program.stages:
-        for value in [stage_.value, *stage_.inputs.values(), *stage_.params.values()]:
-            for node in ast.walk(value):
-                own = set(node._fields) | set(node._attributes)
-                found |= set(vars(node)) - own
-    return found
-
-
 def test_facts_on_nodes_are_one_explicit_record():
     source = (
         "import numpy as np\n\n\ndef f(x, n: int):\n"
@@ -96,7 +85,12 @@ def test_facts_on_nodes_are_one_explicit_record():
     )
     parsed = _parse(source, "m.py", 0)
     program = stage(parsed, find_function(parsed, "f"), None)
-    assert _extras(program) == {"bp"}  # no loose bp_* attributes
+    nodes = [n for e in _expressions(program) for n in ast.walk(e)]
+    extras = {k for n in nodes for k in vars(n)} - {
+        f for n in nodes for f in (*n._fields, *n._attributes)
+    }
+    assert extras == {"bp"}  # no loose bp_* attributes
+    assert any(of(n).integer for n in nodes) and any(of(n).random for n in nodes)
     gates = {of(s.value).gate for s in program.stages}
     assert {"exp", "reshape", "getitem"} <= gates
     assert all(isinstance(of(s.value), Tags) for s in program.stages)
