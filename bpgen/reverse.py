@@ -602,8 +602,8 @@ class Reverse:
             returns.append(self.grad[param])
         blocks = self.blocks
         owner = {grad: var for var, grad in self.grad.items()}
-        # the passes over the blocks (masks, broadcasts, copies, dead code):
-        # listed and switched in passes.BACKWARD
+        # THE HOOK: the passes over the blocks (masks, broadcasts, copies,
+        # dead code) run here; a new one is one line in passes.BACKWARD
         context = passes.Context(set(returns), owner, self.shapes, allocates)
         blocks = passes.backward(
             blocks, context, self.options, not branched, program.scalar
