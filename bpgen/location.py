@@ -10,30 +10,38 @@ and most runs never report an error.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 # (line, column, that line's text): 1-based line, 0-based column, as errors print
 Span = tuple[int, int, "str | None"]
 
 
 class Location:
-    __slots__ = ("filename", "_resolve", "_span")
+    """`resolve(key)` gives the span when first asked; `key` is the front
+    end's own handle on the place, opaque here."""
 
-    def __init__(self, filename: str, resolve: Callable[[], Span]) -> None:
+    __slots__ = ("filename", "_resolve", "_key", "_span")
+
+    def __init__(
+        self, filename: str, resolve: Callable[[Any], Span], key: Any = None
+    ) -> None:
         self.filename = filename
-        self._resolve: Callable[[], Span] | None = resolve
+        self._resolve: Callable[[Any], Span] | None = resolve
+        self._key = key
         self._span: Span | None = None
 
     @classmethod
     def known(
         cls, filename: str, line: int, column: int, text: str | None = None
     ) -> Location:
-        return cls(filename, lambda: (line, column, text))
+        return cls(filename, lambda _: (line, column, text))
 
     @property
     def span(self) -> Span:
         if self._span is None:
             assert self._resolve is not None
-            self._span, self._resolve = self._resolve(), None
+            self._span = self._resolve(self._key)
+            self._resolve = self._key = None
         return self._span
 
     @property

@@ -66,12 +66,11 @@ class Source:
         """The IR's plain location of `node`, resolved when an error asks."""
         if node is None:
             return None
+        return Location(self.filename, self._span, node)
 
-        def resolve() -> tuple[int, int, str | None]:
-            lineno, col = self.where(node)
-            return lineno, col, self.line(lineno)
-
-        return Location(self.filename, resolve)
+    def _span(self, node: cst.CSTNode) -> tuple[int, int, str | None]:
+        lineno, col = self.where(node)
+        return lineno, col, self.line(lineno)
 
     def error(
         self,

@@ -11,16 +11,14 @@ whole vocabulary; nothing else is hung on AST nodes.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from .location import Location
 
 Slot = tuple  # the path to an input inside a node: ("args", 0), ("left",), ...
 
 
-@dataclass(frozen=True, slots=True)
-class Tags:
+class Tags(NamedTuple):
     at: Location | None = None  # where in the user's file (for errors)
     gate: str | None = None  # the rule this node is a call of
     slots: dict[str, Slot] | None = None  # where each of the rule's inputs sits
@@ -39,4 +37,4 @@ def of(node: ast.AST) -> Tags:
 
 def retag(node: ast.AST, **changes: Any) -> None:
     old = node.__dict__.get("bp")
-    node.bp = Tags(**changes) if old is None else replace(old, **changes)  # type: ignore[attr-defined]
+    node.bp = Tags(**changes) if old is None else old._replace(**changes)  # type: ignore[attr-defined]
