@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 import bpgen
-from bpgen import passes
+from bpgen import masks, passes
 from bpgen.blocks import Block
 from bpgen.broadcasts import drop_broadcasts
 from bpgen.copies import propagate_copies
@@ -219,3 +219,24 @@ def test_masks_get_the_allocation_proof():
     assert allocates(ast.parse("a * b", mode="eval").body)
     assert not allocates(ast.parse("a", mode="eval").body)
     assert not allocates(ast.parse("a.T", mode="eval").body)
+
+
+# -- masks ---------------------------------------------------------------------------
+
+
+def test_a_mask_on_a_gradient_the_backward_allocated_is_done_in_place():
+    source = "dh = dout @ w.T\ndt = dh * (h > 0)\ndx = dt @ w2"
+    shapes = shapes_of(h=5, t=5)
+    out = masks.mask_in_place(
+        blocks_of(source), {"dx"}, {"dh": "h", "dt": "t"}, shapes, allocates
+    )
+    assert text(out) == "dh = dout @ w.T\ndh *= h > 0\ndx = dh @ w2"
+
+
+def test_a_mask_on_the_callers_dout_makes_a_new_array():
+    source = "dt = dout * (h > 0)\ndx = dt @ w2"
+    shapes = shapes_of(h=5, out=5, t=5)
+    out = masks.mask_in_place(
+        blocks_of(source), {"dx"}, {"dout": "out", "dt": "t"}, shapes, allocates
+    )
+    assert text(out) == dedent(source)
