@@ -229,6 +229,15 @@ class Planner:
             if isinstance(t, ast.Name)
         }
         self.ints = _range_counters(function)
+        self.aliases = {  # `y = x` of a parameter: writing into y changes x
+            t.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Name)
+            and n.value.id in self.params
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
         self.parts: list[Part] = []
         self.items = self.cut(function.body, top=True)
         self.live(self.items, set())
@@ -584,6 +593,16 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
                 + f"{var} = {var} {op} {value}"
                 + line[stmt.end_col_offset :]
             )
+    # `y[i] = v` into the function's own array `y`, made before this part: the
+    # part writes into a copy, so no earlier record sees the change
+    copied = [
+        name
+        for name in part.inputs
+        if name in set().union(*map(_item_writes, part.stmts))
+        and name not in planner.params
+        and name not in planner.aliases
+    ]
+    body[:0] = [" " * indent + f"{name} = {name}.copy()" for name in copied]
     signature = []
     for arg in planner.function.args.args + planner.function.args.kwonlyargs:
         if arg.arg in part.inputs and arg.annotation is not None:
@@ -598,7 +617,7 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     mapping = {}
     for i, line in enumerate(body):
         kept.append(line)
-        mapping[at + 2 + i] = first + i
+        mapping[at + 2 + i] = first + max(i - len(copied), 0)
     if not part.returns:
         outs = ", ".join(part.outputs) if part.outputs else "None"
         kept.append(" " * indent + f"return {outs}")

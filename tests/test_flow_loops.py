@@ -421,3 +421,82 @@ def test_break_and_continue(name, args):
     for k, line in enumerate(lines):
         if line.strip() == "break":
             assert ".append(" in lines[k - 1] or "+= 1" in lines[k - 1], forward
+
+
+WRITES = """
+import numpy as np
+
+
+def active_subscript(x):
+    y = np.zeros_like(x)
+    for i in range(len(x)):
+        y[i] = x[i]
+    return np.sum(y)
+
+
+def init_array_grad_maybe_active(x):
+    h = np.zeros((len(x), 3))
+    for t in range(len(h)):
+        h[t] = x[t]
+    return np.sum(h * h)
+
+
+def conv_forward_naive(x, w, b):
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    Ho = H - HH + 1
+    Wo = W - WW + 1
+    out = np.zeros((N, F, Ho, Wo))
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[n, f, i, j] = np.sum(x[n, :, i:i + HH, j:j + WW] * w[f]) + b[f]
+    return out
+
+
+def max_pool_forward_naive(x, ph: int, pw: int):
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, H // ph, W // pw))
+    for i in range(H // ph):
+        for j in range(W // pw):
+            window = x[:, :, i * ph:(i + 1) * ph, j * pw:(j + 1) * pw]
+            out[:, :, i, j] = np.max(window, axis=(2, 3))
+    return out
+
+
+def into_a_parameter(x, n: int):
+    for i in range(n):
+        x[i] = x[i] * 2.0
+    return np.sum(x)
+"""
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("active_subscript", [rng.standard_normal(4)]),
+        ("init_array_grad_maybe_active", [rng.standard_normal(4)]),
+        (
+            "conv_forward_naive",
+            [
+                rng.standard_normal((2, 2, 4, 4)),
+                rng.standard_normal((3, 2, 2, 2)),
+                rng.standard_normal(3),
+            ],
+        ),
+        ("max_pool_forward_naive", [rng.standard_normal((2, 2, 4, 4)), 2, 2]),
+    ],
+)
+def test_item_writes_into_the_functions_own_array_in_a_loop(name, args):
+    # CS231n's naive layers: a fresh zeros array filled item by item
+    check_gradients(WRITES, args, function=name)
+
+
+def test_item_writes_into_a_parameter_in_a_loop_stay_refused():
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(WRITES, "into_a_parameter")
+    assert "would change the parameter `x`" in str(info.value)
+    assert (
+        info.value.lineno == WRITES.splitlines().index("        x[i] = x[i] * 2.0") + 1
+    )
