@@ -269,16 +269,6 @@ def test_a_loop_test_reads_the_modules_imports():
     check(WHILE_NP, 0.7)
 
 
-def test_writing_items_in_a_loop_is_refused_where_it_happens():
-    source = (
-        "import numpy as np\n\n\ndef f(x):\n    y = np.zeros_like(x)\n"
-        "    for i in range(len(x)):\n        y[i] = x[i]\n    return np.sum(y)\n"
-    )
-    with pytest.raises(bpgen.BpgenError) as info:
-        bpgen.generate(source)
-    assert info.value.lineno == 7 and "y[...]" in str(info.value)
-
-
 LONG = """
 def f(a):
     for i in range(100):
