@@ -34,6 +34,7 @@ from .errors import (
     SourceUnavailableError,
     UnsupportedError,
     UsageError,
+    check_wrt,
 )
 from .generate import TESTS_SHAPES
 from .options import Options
@@ -77,7 +78,7 @@ def differentiable(
     Generation runs once, now; errors are raised now, as `bpgen.BpgenError`
     pointing at the line of your file that bpgen refused.
     """
-    names = _check_wrt(wrt)
+    names = check_wrt(wrt)
     if options is not None and not isinstance(options, Options):
         raise UsageError(
             f"options must be a bpgen.Options, not {type(options).__name__}",
@@ -99,17 +100,6 @@ def differentiable(
             hint="for example @bpgen.differentiable(wrt=['x', 'y'])",
         )
     return _attach(function, names, options)
-
-
-def _check_wrt(wrt: Sequence[str] | None) -> list[str] | None:
-    if wrt is None:
-        return None
-    if isinstance(wrt, str) or not all(isinstance(name, str) for name in wrt):
-        raise UsageError(
-            f"wrt must be a list of parameter names, not {wrt!r}",
-            hint="for example wrt=['x'] or wrt=['w', 'b']",
-        )
-    return list(wrt)
 
 
 def _attach(fn: F, wrt: list[str] | None, options: Options | None) -> F:

@@ -12,7 +12,14 @@ from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from .errors import BpgenError, InternalError, UnsupportedError, UsageError
+from .errors import (
+    BpgenError,
+    InternalError,
+    UnsupportedError,
+    UsageError,
+    check_functions,
+    check_wrt,
+)
 from .options import Options
 
 if TYPE_CHECKING:
@@ -41,6 +48,7 @@ def generate(
     as annotations in jaxtyping's spelling do; with them the backward sums
     exactly the broadcast axes and writes plain matrix products.
     """
+    check_functions(function, one=True)
     functions = None if function is None else [function]
     return generate_module(
         source,
@@ -71,6 +79,8 @@ def generate_module(
     With a `refusals` list, a refused function is appended to it and left
     out instead of stopping the others; None when every function was refused.
     """
+    check_functions(functions)
+    wrt = check_wrt(wrt)
     with _guarded(filename):
         return _generate(
             source,
@@ -243,8 +253,16 @@ def _generate(
             flows[name] = refusal
     if flows:
         return _generate_flow(
-            source, parsed, functions, flows, wrt, filename, options, line_offset,
-            given, refusals,
+            source,
+            parsed,
+            functions,
+            flows,
+            wrt,
+            filename,
+            options,
+            line_offset,
+            given,
+            refusals,
         )
     _check_declared_names(parsed, functions, given, filename)
     if parsed.gradients:  # @bpgen.gradient_of: checked even where unused
@@ -403,11 +421,25 @@ def _loop_refusal(parsed, name: str, wrt, options) -> BpgenError | None:
 
 
 # the stager's refusals that flow.py lifts: its own error is then the one to show
-_COMPOSED = ("known only at run time", "`while`", "bpgen unrolls loops of at most")
+_COMPOSED = (
+    "known only at run time",
+    "`while`",
+    "bpgen unrolls loops of at most",
+    "`break` is not supported",
+    "`continue` is not supported",
+)
 
 
 def _generate_flow(
-    source, parsed, functions, flows, wrt, filename, options, line_offset, given,
+    source,
+    parsed,
+    functions,
+    flows,
+    wrt,
+    filename,
+    options,
+    line_offset,
+    given,
     refusals,
 ):
     """Functions whose loops the stager refuses: their straight-line parts go
@@ -419,7 +451,14 @@ def _generate_flow(
     plain = [name for name in functions if name not in flows]
     if plain:
         text = _generate(
-            source, plain, wrt, filename, options, line_offset, False, given,
+            source,
+            plain,
+            wrt,
+            filename,
+            options,
+            line_offset,
+            False,
+            given,
             refusals,
         )
         if text is not None:
