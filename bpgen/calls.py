@@ -27,7 +27,7 @@ SCIPY |= {"scipy.special.gammaln": "gammaln", "scipy.special.digamma": "digamma"
 SCIPY |= {"scipy.special.psi": "digamma"}
 
 
-def gate_of(qualified: str) -> str | None:
+def gate_spelled(qualified: str) -> str | None:
     """The rule name for a qualified callable, or None when unknown."""
     module, _, name = qualified.rpartition(".")
     if module == "scipy.special":

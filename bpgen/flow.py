@@ -71,6 +71,13 @@ class Branch:
 
 
 @dataclass
+class Jump:
+    """`break`: the iteration's record is appended before the loop is left."""
+
+    node: ast.Break
+
+
+@dataclass
 class Loop:
     node: ast.For | ast.While
     body: list
@@ -90,11 +97,32 @@ def has_loop(function_source: str) -> bool:
 
 
 def _stores(node: ast.AST) -> set[str]:
+    """Names bound here; `y[i] = v` binds a new version of `y`."""
     return {
         n.id
         for n in ast.walk(node)
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+    } | _item_writes(node)
+
+
+def _item_writes(node: ast.AST) -> set[str]:
+    """Arrays written into item by item: `y[i] = v`, `y[i] += v`."""
+    return {
+        n.value.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Subscript)
+        and isinstance(n.ctx, ast.Store)
+        and isinstance(n.value, ast.Name)
     }
+
+
+def _jumps(node: ast.AST) -> bool:
+    """Whether a `break`/`continue` here leaves the loop around `node`."""
+    if isinstance(node, (ast.Break, ast.Continue)):
+        return True
+    if isinstance(node, (ast.For, ast.While, ast.FunctionDef, ast.Lambda)):
+        return False
+    return any(_jumps(child) for child in ast.iter_child_nodes(node))
 
 
 def _loads(node: ast.AST) -> set[str]:
@@ -136,6 +164,8 @@ def _range_counters(function: ast.FunctionDef) -> set[str]:
 def _reads(items: list) -> set[str]:
     out: set[str] = set()
     for item in items:
+        if isinstance(item, Jump):
+            continue
         if isinstance(item, ListOp):
             out |= {item.list, item.name} if item.kind == "append" else {item.list}
         elif isinstance(item, Part):
@@ -154,6 +184,8 @@ def _reads(items: list) -> set[str]:
 def _writes(items: list) -> set[str]:
     out: set[str] = set()
     for item in items:
+        if isinstance(item, Jump):
+            continue
         if isinstance(item, ListOp):
             out.add(item.list if item.kind == "append" else item.name)
         elif isinstance(item, Part):
@@ -197,6 +229,15 @@ class Planner:
             if isinstance(t, ast.Name)
         }
         self.ints = _range_counters(function)
+        self.aliases = {  # `y = x` of a parameter: writing into y changes x
+            t.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Name)
+            and n.value.id in self.params
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
         self.parts: list[Part] = []
         self.items = self.cut(function.body, top=True)
         self.live(self.items, set())
@@ -211,7 +252,11 @@ class Planner:
 
     # -- cutting ----------------------------------------------------------------
 
-    def cut(self, stmts: list[ast.stmt], top: bool = False) -> list:
+    def cut(self, stmts: list[ast.stmt], top: bool = False, tail: tuple = ()) -> list:
+        """Items of `stmts`, then of the `tail` blocks that follow them in the
+        loop body. An `if` holding a `continue` or `break` takes the rest of
+        the body into the arms that fall through, so every jump ends an arm:
+        `if j == y[i]: continue` + rest becomes `if ...: pass else: rest`."""
         items: list = []
         run: list[ast.stmt] = []
 
@@ -222,12 +267,19 @@ class Planner:
 
         for i, stmt in enumerate(stmts):
             last = top and i == len(stmts) - 1
-            if isinstance(stmt, (ast.Break, ast.Continue)):
-                raise self.error(
-                    stmt,
-                    f"`{type(stmt).__name__.lower()}` is not supported yet",
-                    "write the loop's condition in a `while` test instead",
-                )
+            if isinstance(stmt, ast.Continue):
+                flush()
+                return items  # the rest of the body does not run
+            if isinstance(stmt, ast.Break):
+                flush()
+                items.append(Jump(stmt))
+                return items
+            if isinstance(stmt, ast.If) and _jumps(stmt):
+                flush()
+                rest = (stmts[i + 1 :], *tail)
+                then = self.cut(stmt.body, tail=rest)
+                items.append(Branch(stmt, then, self.cut(stmt.orelse, tail=rest)))
+                return items
             if isinstance(stmt, ast.Return) and not last:
                 raise self.error(
                     stmt,
@@ -274,6 +326,8 @@ class Planner:
                     flush()
                 run.append(stmt)
         flush()
+        if tail:
+            items += self.cut(tail[0], tail=tail[1:])
         if top:
             last = items[-1] if items else None
             if isinstance(last, ListOp) and last.returns:
@@ -355,7 +409,7 @@ class Planner:
         for k in range(len(items) - 1, -1, -1):
             item = items[k]
             out = after | _reads(items[k + 1 :])
-            if isinstance(item, ListOp):
+            if isinstance(item, (ListOp, Jump)):
                 continue
             if isinstance(item, Part):
                 assigned: set[str] = set()
@@ -539,6 +593,16 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
                 + f"{var} = {var} {op} {value}"
                 + line[stmt.end_col_offset :]
             )
+    # `y[i] = v` into the function's own array `y`, made before this part: the
+    # part writes into a copy, so no earlier record sees the change
+    copied = [
+        name
+        for name in part.inputs
+        if name in set().union(*map(_item_writes, part.stmts))
+        and name not in planner.params
+        and name not in planner.aliases
+    ]
+    body[:0] = [" " * indent + f"{name} = {name}.copy()" for name in copied]
     signature = []
     for arg in planner.function.args.args + planner.function.args.kwonlyargs:
         if arg.arg in part.inputs and arg.annotation is not None:
@@ -553,7 +617,7 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     mapping = {}
     for i, line in enumerate(body):
         kept.append(line)
-        mapping[at + 2 + i] = first + i
+        mapping[at + 2 + i] = first + max(i - len(copied), 0)
     if not part.returns:
         outs = ", ".join(part.outputs) if part.outputs else "None"
         kept.append(" " * indent + f"return {outs}")
@@ -609,12 +673,17 @@ class Composer:
             for s in part.stmts
             if s.targets[0].id in self.varied
         }
+        used |= {  # `return x`: the parameter itself
+            part.stmts[0].value.id for part in self.p.parts if _returns_name(part)
+        }
         self.wrt = (
             [p for p in planner.params if p in used] if wrt is None else list(wrt)
         )
 
     def activity(self, items: list, role: str) -> None:
         for item in items:
+            if isinstance(item, Jump):
+                continue
             if isinstance(item, ListOp):
                 source = item.name if item.kind == "append" else item.list
                 if source in self.varied:
@@ -714,7 +783,11 @@ class Composer:
     def forward(self, items: list, ind: str) -> list[str]:
         lines: list[str] = []
         for item in items:
-            if isinstance(item, ListOp) and item.returns:
+            if isinstance(item, Jump):  # the records of arms not run are None
+                record, others = self.leaving[-1]
+                lines += [f"{ind}{r} = None" for recs in others for r in recs]
+                lines += [f"{ind}{record}"] * bool(record) + [f"{ind}break"]
+            elif isinstance(item, ListOp) and item.returns:
                 out = self.name("out", "out")
                 value = ast.get_source_segment(self.p.text, item.stmt.value)
                 recs = self.records(self.p.items) + self.saved()
@@ -757,11 +830,9 @@ class Composer:
                     lines.append(f"{ind}{c} = {test}")
                     test = c
                 lines.append(f"{ind}if {test}:")
-                then = self.forward(item.then, ind + "    ")
-                then += [f"{ind}    {r} = None" for r in else_recs]
+                then = self.arm(item.then, else_recs, ind + "    ")
                 lines += then or [f"{ind}    pass"]
-                orelse = self.forward(item.orelse, ind + "    ")
-                orelse += [f"{ind}    {r} = None" for r in then_recs]
+                orelse = self.arm(item.orelse, then_recs, ind + "    ")
                 if orelse:
                     lines.append(f"{ind}else:")
                     lines += orelse
@@ -769,12 +840,16 @@ class Composer:
                 node = item.node
                 recs = self.records(item.body)
                 steps = (id(item), "rec") in self.names and not recs
+                record = ""
                 if recs:
                     lst = self.name((id(item), "rec"), "caches")
                     lines.append(f"{ind}{lst} = []")
+                    tup = recs[0] if len(recs) == 1 else "(" + ", ".join(recs) + ")"
+                    record = f"{lst}.append({tup})"
                 elif steps:  # no caches, but names the backward must pass back
                     lst = self.names[(id(item), "rec")]
                     lines.append(f"{ind}{lst} = 0")
+                    record = f"{lst} += 1"
                 if isinstance(node, ast.For):
                     target = ast.get_source_segment(self.p.text, node.target)
                     it = ast.get_source_segment(self.p.text, node.iter)
@@ -782,13 +857,23 @@ class Composer:
                 else:
                     test = ast.get_source_segment(self.p.text, node.test)
                     lines.append(f"{ind}while {test}:")
+                self.leaving.append((record, []))
                 body = self.forward(item.body, ind + "    ")
-                if recs:
-                    tup = recs[0] if len(recs) == 1 else "(" + ", ".join(recs) + ")"
-                    body.append(f"{ind}    {lst}.append({tup})")
-                elif steps:
-                    body.append(f"{ind}    {lst} += 1")
+                self.leaving.pop()
+                if record and not (item.body and isinstance(item.body[-1], Jump)):
+                    body.append(f"{ind}    {record}")
                 lines += body or [f"{ind}    pass"]
+        return lines
+
+    def arm(self, items: list, other_recs: list[str], ind: str) -> list[str]:
+        """One arm of an `if`: its lines, then None for the other arm's records
+        (before a `break` that ends the arm, which sets them itself)."""
+        others = self.leaving[-1][1] if self.leaving else []
+        others.append(other_recs)
+        lines = self.forward(items, ind)
+        others.pop()
+        if not (items and isinstance(items[-1], Jump)):
+            lines += [f"{ind}{r} = None" for r in other_recs]
         return lines
 
     def saved(self) -> list[str]:
@@ -804,6 +889,8 @@ class Composer:
         for k in range(len(items) - 1, -1, -1):
             item = items[k]
             self.after = _writes(items[k + 1 :]) if top else None
+            if isinstance(item, Jump):
+                continue
             if isinstance(item, ListOp):
                 lines += self.list_backward(item, state, ind)
             elif isinstance(item, Part) and _returns_name(item):
@@ -1025,6 +1112,8 @@ class Composer:
     def gradient_targets(self, items: list) -> set[str]:
         out: set[str] = set()
         for item in items:
+            if isinstance(item, Jump):
+                continue
             if isinstance(item, ListOp):
                 if item.kind == "append":
                     out.add(item.name)
@@ -1044,6 +1133,7 @@ class Composer:
         f = self.fname
         self.needed: set[str] = set()
         self.extra: list[str] = []
+        self.leaving: list = []  # per loop: its record line, arms' other records
         self.records(self.p.items)  # names in the forward's order
         state: dict = {}
         body = self.backward(self.p.items, state, "    ", False)
@@ -1061,6 +1151,11 @@ class Composer:
                 body.append(f"    {g} = {self.zeros(p)}")
             elif s == MAYBE:
                 body.append(f"    {g} = {self.zeros(p)} if {g} is None else {g}")
+            elif s == BORROWED and self.numpy is not None:  # may be dout itself
+                np_ = self.numpy
+                body.append(
+                    f"    {g} = {g}.copy() if isinstance({g}, {np_}.ndarray) else {g}"
+                )
             grads.append(g)
         comma = "," if len(grads) == 1 else ""
         body.append(f"    return ({', '.join(grads)}{comma})")
@@ -1074,8 +1169,9 @@ class Composer:
         bwd = [
             f"def {f}_backward(dout, cache):",
             f'    """Gradients of {f} with respect to {", ".join(self.wrt)}."""',
-            f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache",
         ]
+        if recs:
+            bwd.append(f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache")
         return "\n".join(fwd) + "\n\n\n" + "\n".join(bwd + body) + "\n"
 
 
