@@ -757,6 +757,8 @@ class Lowerer:
         call = ast.Call(func, args, keywords)
         if name in calls.STATIC_METHODS:
             return call
+        if isinstance(receiver, ast.Dict):  # a named pack: its items only
+            return self._pack_get(node, receiver, name, args, keywords)
         if name == "get" and len(args) in (1, 2) and not keywords:
             return call  # p.get('eps', 1e-5): a setting from a dict, no gradient
         gate = calls.METHODS.get(name)
@@ -773,6 +775,22 @@ class Lowerer:
             packed = ast.Tuple(list(args), ast.Load())
             retag(call, extra={"shape" if gate == "reshape" else "axes": packed})
         return self._bind(node, call, gate, offset=1)
+
+    def _pack_get(self, node: cst.Call, pack: ast.Dict, name, args, keywords):
+        """`d.get('a', default)` on a dict of literal keys: that item itself."""
+        key = args[0] if args else None
+        literal = isinstance(key, ast.Constant) and isinstance(key.value, str)
+        if name != "get" or not literal or len(args) > 2 or keywords:
+            raise self.source.error(
+                node,
+                "a dict of values is read here only by a literal key: "
+                "d['a'] or d.get('a', default)",
+                "read each item by its literal key",
+            )
+        for known, item in zip(pack.keys, pack.values, strict=True):
+            if isinstance(known, ast.Constant) and known.value == key.value:
+                return item
+        return args[1] if len(args) == 2 else ast.Constant(None)
 
     def _bind(self, node: cst.Call, call: ast.Call, gate: str | None, offset: int):
         """Match the call's arguments to the rule's parameters."""

@@ -282,6 +282,12 @@ class Stager:
         return self.source.error(of(node).at, message, hint)
 
     def _refuse_nondifferentiable(self, node: ast.expr) -> Exception:
+        if isinstance(node, ast.Dict):
+            return self.source_error(
+                node,
+                "a dict of differentiated values can only be read item by item",
+                "read d['a'] where the value is used, or pass the dict to a helper",
+            )
         if isinstance(node, (ast.Tuple, ast.List)):
             return self.source_error(
                 node,

@@ -397,3 +397,19 @@ def test_nested_def_in_a_function_with_a_run_time_loop_is_located(loop):
     error = _refused(source)
     assert (error.lineno, error.col_offset) == (5, 4), str(error)
     assert "move `_fn` to module level" in (error.hint or "")
+
+
+def test_dict_get_reads_the_item_itself():
+    """`d.get('a')` on a dict of values is the item, with its gradient (not
+    a call that would drop it)."""
+    source = _src("""
+        def f(x):
+            d = {'a': x}
+            return np.sum(d.get('a') * x) + d.get('b', 2.0)
+        """)
+    code = check_gradients(source, [RNG.standard_normal(3)])
+    assert ".get(" not in code
+    error = _refused(_src("def f(x):\n    d = {'a': x}\n    return np.sum(d.keys())\n"))
+    assert error.lineno == 6 and "only by a literal key" in error.message
+    error = _refused(_src("def f(x):\n    d = {'a': x}\n    return d\n"))
+    assert error.lineno == 6 and "item by item" in error.message
