@@ -673,6 +673,11 @@ class Composer:
             for s in part.stmts
             if s.targets[0].id in self.varied
         }
+        used |= {  # `for row in x`: x's rows
+            x
+            for loop in self.loops(self.p.items)
+            if (x := self.rows(loop.node)) and loop.node.target.id in self.used(loop)
+        }
         used |= {  # `return x`: the parameter itself
             part.stmts[0].value.id for part in self.p.parts if _returns_name(part)
         }
@@ -731,6 +736,10 @@ class Composer:
                 node = item.node
                 iterable = node.iter if isinstance(node, ast.For) else None
                 carried = _iterated(iterable) & self.varied if iterable else set()
+                rows = self.rows(node)
+                if rows is not None:  # `for row in x`: each row carries x's gradient
+                    self.varied.add(node.target.id)
+                    carried.clear()
                 if carried:
                     name = sorted(carried)[0]
                     raise self.p.error(
@@ -740,6 +749,33 @@ class Composer:
                         f"row = {name}[i]`",
                     )
                 self.activity(item.body, "step")
+
+    def loops(self, items: list) -> list[Loop]:
+        out: list[Loop] = []
+        for item in items:
+            if isinstance(item, Branch):
+                out += self.loops(item.then) + self.loops(item.orelse)
+            elif isinstance(item, Loop):
+                out += [item] + self.loops(item.body)
+        return out
+
+    def used(self, loop: Loop) -> set[str]:
+        """Names some generated part in the loop differentiates."""
+        return {n for part in self.p.parts if part.name for n in part.wrt} & _reads(
+            loop.body
+        )
+
+    def rows(self, node: ast.For | ast.While) -> str | None:
+        """`x` of `for row in x`, over a differentiated parameter's first axis."""
+        if not (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, ast.Name)
+        ):
+            return None
+        x = node.iter.id
+        param = x in self.p.params and x not in self.p.reassigned
+        return x if param and x in self.varied else None
 
     # -- names ---------------------------------------------------------------
 
@@ -1081,10 +1117,14 @@ class Composer:
                     state[var] = OWN
                     if var not in self.extra:
                         self.extra.append(var)
+        x = self.rows(item.node)
+        row = item.node.target.id if x is not None else None
         head = dict(state)
         for _ in range(6):
             end = dict(head)
             body = self.backward(item.body, end, ind + "    ", True)
+            reached = end.get(row) if row else None  # this iteration's row only
+            end.pop(row, None)
             new = {v: _join(head.get(v), end.get(v)) for v in set(head) | set(end)}
             if new == head:
                 break
@@ -1096,6 +1136,26 @@ class Composer:
                 body.append(f"{ind}    {self.grad(var)} = None")
         state.clear()
         state.update(head)
+        if x is not None:  # the row's gradient goes to its place in dx
+            s = reached
+            if s is not None and recs:
+                if state.get(x) is ABSENT or x not in state:
+                    pre.append(f"{ind}{self.grad(x)} = {self.zeros(x)}")
+                elif state.get(x) == MAYBE:
+                    g = self.grad(x)
+                    pre.append(f"{ind}{g} = {self.zeros(x)} if {g} is None else {g}")
+                elif state.get(x) == BORROWED:
+                    pre.append(f"{ind}{self.grad(x)} = {self.grad(x)}.copy()")
+                state[x] = OWN
+                k = self.name((id(item), "row"), "i")
+                add = f"{self.grad(x)}[{k}] += {self.grad(row)}"
+                if s == MAYBE:
+                    add = f"if {self.grad(row)} is not None:\n{ind}        {add}"
+                body.append(f"{ind}    {add}")
+                target = ", ".join(recs)
+                target = f"({target})" if len(recs) > 1 else target
+                loop = f"for {k}, {target} in reversed(list(enumerate({lst}))):"
+                return pre + [f"{ind}{loop}"] + body
         if not recs:
             return pre + [f"{ind}for _ in range({lst}):"] + body
         target = ", ".join(recs)
