@@ -91,7 +91,9 @@ def test_for_range_carries_h_and_accumulates_shared_weights():
         rng.standard_normal(s) * 0.5 for s in [(N, T, D), (N, H), (D, H), (H, H), (H,)]
     ]
     code = check(RNN, *args)
-    assert "for cache" in code and "dWx += dWx_t" in code
+    assert "for t, cache" in code and "dWx += dWx_t" in code
+    # each step returns the gradient of its slice; the loop puts it in place
+    assert "dx[:, t] += dx_t" in code and "np.zeros_like(x)" in code
 
 
 SUM = """
