@@ -114,6 +114,12 @@ def sibling_constant(source: Source, module: str, name: str) -> bool:
     other = _sibling(source, module)
     if other is None or name not in other.constants:
         return False
+    return _copy_constant(source, other, name)
+
+
+def _copy_constant(source: Source, other: Source, name: str) -> bool:
+    """Copy `other`'s constant `name` and those it reads into `source`; False
+    when `source` defines one of them itself."""
     pending, seen = [name], set()
     copied = source.__dict__.setdefault("copied_constants", set())
     while pending:
@@ -187,14 +193,14 @@ def stage_call(
     stager.source = stager.lower.source = source
     try:
         outputs, returns_tuple = stager.body()
-        if stager.lower.constants - constants and other is not None:
-            read = sorted(stager.lower.constants - constants)[0]
-            raise source.error(
-                helper.name,
-                f"`{name}()` reads `{read}`, a constant of its own module; bpgen "
-                "copies only the input module's constants",
-                f"pass {read} as an argument, or define it in the input module",
-            )
+        for read in sorted(stager.lower.constants - constants):
+            if other is not None and not _copy_constant(home, other, read):
+                raise source.error(
+                    helper.name,
+                    f"`{name}()` reads `{read}`, a constant of its own module, and "
+                    f"the input module defines its own `{read}`",
+                    f"pass {read} as an argument, or rename one of the two",
+                )
     finally:
         stager.source = stager.lower.source = home
         stager.function, stager.out_name = saved_function, saved_out
