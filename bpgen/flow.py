@@ -512,6 +512,32 @@ def _ordered_stores(stmt: ast.stmt) -> list[str]:
 # -- the parts as functions the pipeline generates ------------------------------
 
 
+def _item_written(planner: Planner, part: Part) -> list[str]:
+    """Inputs the part assigns items into (`y[i] = x[i]` in a loop) that the
+    function created itself: not a parameter, never aliased (`z = y`)."""
+    aliased = {
+        n.value.id
+        for n in ast.walk(planner.function)
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
+    }
+    names: list[str] = []
+    for stmt in part.stmts:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+        if isinstance(stmt, ast.AugAssign):
+            targets = [stmt.target]
+        for target in targets:
+            if (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and target.value.id in part.inputs
+                and target.value.id not in planner.params
+                and target.value.id not in aliased
+                and target.value.id not in names
+            ):
+                names.append(target.value.id)
+    return names
+
+
 def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     """Module text with the function replaced by `name`, the part's statements
     copied verbatim (same columns), and a map of its lines to the original's."""
@@ -539,6 +565,9 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
                 + f"{var} = {var} {op} {value}"
                 + line[stmt.end_col_offset :]
             )
+    copies = [  # the function's own array, written into: the part's own copy
+        f"{' ' * indent}{var} = {var}.copy()" for var in _item_written(planner, part)
+    ]
     signature = []
     for arg in planner.function.args.args + planner.function.args.kwonlyargs:
         if arg.arg in part.inputs and arg.annotation is not None:
@@ -548,12 +577,14 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     signature += [n for n in part.inputs if n not in annotated]
     signature.sort(key=lambda s: part.inputs.index(s.split(":")[0]))
     kept = lines[: start - 1] + [""] * (end - start + 1) + lines[end:]
-    at = len(kept) + 2
     kept += ["", "", f"def {name}({', '.join(signature)}):"]
     mapping = {}
-    for i, line in enumerate(body):
+    for line in copies:
+        mapping[len(kept) + 1] = first
         kept.append(line)
-        mapping[at + 2 + i] = first + i
+    for i, line in enumerate(body):
+        mapping[len(kept) + 1] = first + i
+        kept.append(line)
     if not part.returns:
         outs = ", ".join(part.outputs) if part.outputs else "None"
         kept.append(" " * indent + f"return {outs}")

@@ -270,10 +270,10 @@ def test_a_loop_test_reads_the_modules_imports():
     check(WHILE_NP, 0.7)
 
 
-def test_writing_items_in_a_loop_is_refused_where_it_happens():
+def test_writing_items_of_a_parameter_in_a_loop_is_refused_where_it_happens():
     source = (
-        "import numpy as np\n\n\ndef f(x):\n    y = np.zeros_like(x)\n"
-        "    for i in range(len(x)):\n        y[i] = x[i]\n    return np.sum(y)\n"
+        "import numpy as np\n\n\ndef f(x, y):\n    z = x * 2\n"
+        "    for i in range(len(x)):\n        y[i] = z[i]\n    return np.sum(y)\n"
     )
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(source)
@@ -328,3 +328,99 @@ def test_nested_loops_with_run_time_trip_counts_and_a_branch():
     x = rng.standard_normal((2, 3))
     W = rng.standard_normal((3, 3))
     check(NESTED_RUNTIME, x, W, 2, 3, wrt=["x", "W"])
+
+
+# -- item writes into the function's own array inside run-time loops --------------
+
+ACTIVE_SUBSCRIPT = """
+import numpy as np
+
+
+def active_subscript(x):
+    y = np.zeros_like(x)
+    for i in range(len(x)):
+        y[i] = x[i]
+    return np.sum(y * y)
+"""
+
+INIT_ARRAY = """
+import numpy as np
+
+
+def init_array(x):
+    h = np.zeros((len(x), 3))
+    for t in range(len(h)):
+        h[t] = x[t] * x[t]
+    return np.sum(h)
+"""
+
+
+@pytest.mark.parametrize("source", [ACTIVE_SUBSCRIPT, INIT_ARRAY])
+def test_item_writes_into_an_array_the_function_made(source):
+    check(source, rng.standard_normal((20, 3)))
+
+
+PARAMETER_WRITE = """
+import numpy as np
+
+
+def f(x, y):
+    for i in range(len(x)):
+        y[i] = x[i]
+    return np.sum(y)
+"""
+
+
+def test_item_writes_into_a_parameter_in_a_loop_stay_refused():
+    with pytest.raises(bpgen.BpgenError, match="would change the parameter `y`"):
+        check(PARAMETER_WRITE, rng.standard_normal(20), rng.standard_normal(20))
+
+
+CONV_NAIVE = """
+import numpy as np
+
+
+def conv_naive(x, w, b):
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    s = 1
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    H_out = 1 + (H + 2 - HH) // s
+    W_out = 1 + (W + 2 - WW) // s
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    window = xp[n, :, i * s : i * s + HH, j * s : j * s + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return np.sum(out * out)
+"""
+
+
+def test_naive_convolution_in_nested_run_time_loops():
+    x = rng.standard_normal((2, 2, 4, 4))
+    w = rng.standard_normal((2, 2, 3, 3))
+    b = rng.standard_normal(2)
+    check(CONV_NAIVE, x, w, b)
+
+
+MAX_POOL_NAIVE = """
+import numpy as np
+
+
+def max_pool_naive(x):
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, H // 2, W // 2))
+    for n in range(N):
+        for c in range(C):
+            for i in range(H // 2):
+                for j in range(W // 2):
+                    window = x[n, c, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+                    out[n, c, i, j] = np.max(window)
+    return np.sum(out * out)
+"""
+
+
+def test_naive_max_pool_in_nested_run_time_loops():
+    check(MAX_POOL_NAIVE, rng.standard_normal((2, 2, 4, 4)))  # ties: probability 0
