@@ -48,6 +48,9 @@ class Part:
     wrt: list[str] = field(default_factory=list)
     varied_out: list[str] = field(default_factory=list)
     record: str = ""  # the forward's name for this part's cache
+    # `x[:, t, :]` taken by the loop, not the part: new name -> (x, index, nodes)
+    slices: dict[str, tuple[str, str, list]] = field(default_factory=dict)
+    counter: str = ""  # the loop counter the slices index with
 
 
 @dataclass
@@ -200,6 +203,7 @@ class Planner:
         self.parts: list[Part] = []
         self.items = self.cut(function.body, top=True)
         self.live(self.items, set())
+        self.slice_inputs(self.items)
 
     def fresh(self, base: str) -> str:
         name, n = base, 0
@@ -379,6 +383,98 @@ class Planner:
                 loop_reads = _reads([item]) | (_loads(head) if head else set())
                 self.live(item.body, out | loop_reads)
 
+    def slice_inputs(self, items: list) -> None:
+        """In `for t in range(n)`, a part that reads a parameter only as
+        `x[:, t, :]` gets the slice: its backward returns the slice's gradient
+        and the loop writes it in place (`dx[:, t, :] = dx_t`), not a full-size
+        `dx_t` added to `dx` each step."""
+        for item in items:
+            if isinstance(item, Branch):
+                self.slice_inputs(item.then + item.orelse)
+            if not isinstance(item, Loop):
+                continue
+            self.slice_inputs(item.body)
+            counter = _range_counter(item.node)
+            if counter is None or counter in _writes(item.body):
+                continue
+            for part in item.body:
+                if isinstance(part, Part):
+                    self._slice_part(part, counter, _writes(item.body))
+
+    def _slice_part(self, part: Part, counter: str, written: set[str]) -> None:
+        augmented = {
+            id(n)
+            for s in part.stmts
+            if isinstance(s, ast.AugAssign)
+            for n in ast.walk(s)
+        }
+        for var in list(part.inputs):
+            if var not in self.params or var in self.reassigned or var in written:
+                continue
+            loads = [
+                n
+                for s in part.stmts
+                for n in ast.walk(s)
+                if isinstance(n, ast.Name) and n.id == var
+            ]
+            subs = [
+                n
+                for s in part.stmts
+                for n in ast.walk(s)
+                if isinstance(n, ast.Subscript)
+                and isinstance(n.value, ast.Name)
+                and n.value.id == var
+            ]
+            index = {ast.get_source_segment(self.text, n.slice) for n in subs}
+            if (
+                len(subs) != len(loads)
+                or len(index) != 1
+                or any(n.lineno != n.end_lineno or id(n) in augmented for n in subs)
+                or not isinstance(subs[0].ctx, ast.Load)
+                or _loads(subs[0].slice) != {counter}
+                or any(isinstance(n, ast.Call) for n in ast.walk(subs[0].slice))
+            ):
+                continue
+            new = self.fresh(f"{var}_{counter}")
+            part.slices[new] = (var, index.pop(), subs)
+            part.inputs[part.inputs.index(var)] = new
+        if part.slices:
+            part.counter = counter
+            inside = {
+                id(m)
+                for _, _, subs in part.slices.values()
+                for n in subs
+                for m in ast.walk(n)
+            }
+            still = any(
+                isinstance(n, ast.Name) and n.id == counter and id(n) not in inside
+                for s in part.stmts
+                for n in ast.walk(s)
+            )
+            if not still and counter in part.inputs:
+                part.inputs.remove(counter)
+
+
+def _range_counter(node: ast.For | ast.While) -> str | None:
+    """`t` of `for t in range(stop)`: iteration k has t == k."""
+    if (
+        isinstance(node, ast.For)
+        and isinstance(node.target, ast.Name)
+        and isinstance(node.iter, ast.Call)
+        and isinstance(node.iter.func, ast.Name)
+        and node.iter.func.id == "range"
+        and len(node.iter.args) == 1
+        and not node.iter.keywords
+    ):
+        return node.target.id
+    return None
+
+
+def _disjoint(index: str, counter: str) -> bool:
+    """`x[:, t, :]`-like: distinct counters pick distinct items."""
+    parts = [p.strip() for p in index.strip("()").split(",")]
+    return parts.count(counter) == 1 and all(p in (":", counter) for p in parts)
+
 
 def _ordered_loads(stmt: ast.stmt, locals_: set[str]) -> list[str]:
     """Names a statement reads, in the order they appear (the value first)."""
@@ -547,6 +643,12 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     last = part.stmts[-1].end_lineno or first
     body = lines[first - 1 : last]
     indent = len(body[0]) - len(body[0].lstrip())
+    spots = [(n, new) for new, (_, _, subs) in part.slices.items() for n in subs]
+    for node, new in sorted(spots, key=lambda s: -s[0].col_offset):
+        line = body[node.lineno - first]
+        body[node.lineno - first] = (
+            line[: node.col_offset] + new + line[node.end_col_offset :]
+        )
     for stmt in part.stmts:  # `s += e` on an input would write into the caller's
         if (
             isinstance(stmt, ast.AugAssign)
@@ -632,7 +734,12 @@ class Composer:
             self.activity(self.p.items, "part")
             if self.varied == before:
                 break
-        used = {n for part in self.p.parts if part.name for n in part.wrt}
+        used = {
+            part.slices[n][0] if n in part.slices else n
+            for part in self.p.parts
+            if part.name
+            for n in part.wrt
+        }
         used |= {
             s.value.id
             for part in self.p.parts
@@ -652,6 +759,9 @@ class Composer:
                     self.varied.add(item.list if item.kind == "append" else item.name)
                 continue
             if isinstance(item, Part):
+                for new, (var, _, _) in item.slices.items():
+                    if var in self.varied:
+                        self.varied.add(new)
                 candidates = [n for n in item.inputs if n in self.varied]
                 lists = [n for n in candidates if n in self.p.lists]
                 if lists:
@@ -772,6 +882,8 @@ class Composer:
                     outs = item.outputs[0]
                 else:
                     outs = "(" + ", ".join(item.outputs) + ")"
+                for new, (var, index, _) in item.slices.items():
+                    lines.append(f"{ind}{new} = {var}[{index}]")
                 lines.append(f"{ind}{outs}, {rec} = {item.name}_forward({args})")
                 if item.returns:
                     recs = self.records(self.p.items) + self.saved()
@@ -883,6 +995,25 @@ class Composer:
                 if state.get(i) is ABSENT:
                     state[i] = MAYBE
         for i in part.wrt:
+            if i in part.slices:  # the slice's gradient, written in place
+                var, index, _ = part.slices[i]
+                targets.append(self.grad(i))
+                g = self.grad(var)
+                s = state.get(var)
+                if s is ABSENT:
+                    after.append(f"{ind}{g} = {self.zeros(var)}")
+                elif s == BORROWED:
+                    after.append(f"{ind}{g} = {g}.copy()")
+                elif s == MAYBE:
+                    after.append(
+                        f"{ind}{g} = {self.zeros(var)} if {g} is None else {g}"
+                    )
+                op = "+="
+                if var in self.sole and _disjoint(index, part.counter):
+                    op = "="
+                after.append(f"{ind}{g}[{index}] {op} {self.grad(i)}")
+                state[var] = OWN
+                continue
             g = self.grad(i)
             s = state.get(i)
             if s is ABSENT:
@@ -1009,6 +1140,8 @@ class Composer:
         lst = self.names[(id(item), "rec")]
         pre: list[str] = []
         shared = self.gradient_targets(item.body) - _writes(item.body)
+        routes, outer = self.routes(item.body), self.sole
+        self.sole = set()  # zeroed here, one part writes it: `dx[:, t, :] = dx_t`
         for var in [p for p in self.p.params if p in shared]:
             if (
                 state.get(var) is ABSENT
@@ -1017,6 +1150,8 @@ class Composer:
             ):
                 pre.append(f"{ind}{self.grad(var)} = {self.zeros(var)}")
                 state[var] = OWN
+                if routes.count(var) == 1:
+                    self.sole.add(var)
         carried = _writes(item.body) & self.gradient_targets(item.body)
         if self.after is not None:  # top level: values at the end
             for var in sorted(carried - self.after - self.p.lists):
@@ -1040,9 +1175,14 @@ class Composer:
                 body.append(f"{ind}    {self.grad(var)} = None")
         state.clear()
         state.update(head)
+        self.sole = outer
         if not recs:
             return pre + [f"{ind}for _ in range({lst}):"] + body
         target = ", ".join(recs)
+        counter = _range_counter(item.node)
+        if any(isinstance(p, Part) and p.slices for p in item.body):
+            head = [f"{ind}for {counter} in reversed(range(len({lst}))):"]
+            return pre + head + [f"{ind}    {target} = {lst}[{counter}]"] + body
         return pre + [f"{ind}for {target} in reversed({lst}):"] + body
 
     def zeros(self, var: str) -> str:
@@ -1053,6 +1193,20 @@ class Composer:
             self.needed.add(var)
         return f"{self.numpy}.zeros_like({var})"
 
+    def routes(self, items: list) -> list[str]:
+        """Each gradient a loop body's parts send, by the variable it is for."""
+        out: list[str] = []
+        for item in items:
+            if isinstance(item, ListOp) and item.kind == "append":
+                out.append(item.name)
+            elif isinstance(item, Part):
+                out += [item.slices[n][0] if n in item.slices else n for n in item.wrt]
+            elif isinstance(item, Branch):
+                out += self.routes(item.then) + self.routes(item.orelse)
+            elif isinstance(item, Loop):
+                out += self.routes(item.body)
+        return out
+
     def gradient_targets(self, items: list) -> set[str]:
         out: set[str] = set()
         for item in items:
@@ -1060,7 +1214,7 @@ class Composer:
                 if item.kind == "append":
                     out.add(item.name)
             elif isinstance(item, Part):
-                out |= set(item.wrt)
+                out |= {item.slices[n][0] if n in item.slices else n for n in item.wrt}
             elif isinstance(item, Branch):
                 out |= self.gradient_targets(item.then) | self.gradient_targets(
                     item.orelse
@@ -1074,6 +1228,7 @@ class Composer:
     def composite(self) -> str:
         f = self.fname
         self.needed: set[str] = set()
+        self.sole: set[str] = set()
         self.extra: list[str] = []
         self.records(self.p.items)  # names in the forward's order
         state: dict = {}

@@ -91,7 +91,57 @@ def test_for_range_carries_h_and_accumulates_shared_weights():
         rng.standard_normal(s) * 0.5 for s in [(N, T, D), (N, H), (D, H), (H, H), (H,)]
     ]
     code = check(RNN, *args)
-    assert "for cache" in code and "dWx += dWx_t" in code
+    assert "for t in reversed(range(len(caches))):" in code and "dWx += dWx_t" in code
+    assert "dx[:, t] = dx_t" in code  # the slice's gradient, written in place
+
+
+SLICES = """
+import numpy as np
+
+
+def f(x, w):
+    h = np.zeros(3)
+    for t in range(x.shape[0] - 1):
+        h = np.tanh(x[t : t + 2].sum(axis=0) * w + h)
+    return np.sum(h * h)
+"""
+
+SLICE_AND_WHOLE = """
+import numpy as np
+
+
+def f(x, w):
+    h = np.zeros(3)
+    for t in range(x.shape[0]):
+        h = np.tanh(x[t] * w + h)
+        if t > 0:
+            h = h * np.mean(x)  # another part: x's gradient has two routes
+    return np.sum(h * h)
+"""
+
+SHIFTED = """
+import numpy as np
+
+
+def f(x, w):
+    h = np.zeros(3)
+    for t in range(1, x.shape[0]):
+        h = np.tanh(x[t] * w + h)
+    return np.sum(h * h)
+"""
+
+
+@pytest.mark.parametrize(
+    "source, written",
+    [
+        (SLICES, "dx[t : t + 2] += dx_t"),  # overlapping slices: added
+        (SLICE_AND_WHOLE, "dx[t] += dx_t"),  # x also read whole in the step
+        (SHIFTED, "dx += dx_t"),  # range(1, n): iteration k is not t == k
+    ],
+)
+def test_slice_gradients_are_scattered_only_where_that_is_right(source, written):
+    x, w = rng.standard_normal((5, 3)), rng.standard_normal(3)
+    assert written in check(source, x, w)
 
 
 SUM = """
