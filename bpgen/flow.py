@@ -215,7 +215,11 @@ class Planner:
 
     # -- cutting ----------------------------------------------------------------
 
-    def cut(self, stmts: list[ast.stmt], top: bool = False) -> list:
+    def cut(
+        self, stmts: list[ast.stmt], top: bool = False, in_loop: bool = False
+    ) -> list:
+        """Parts, branches, loops and list ops; in a loop body `if c: A;
+        continue` becomes a branch whose other arm is the rest of the body."""
         items: list = []
         run: list[ast.stmt] = []
 
@@ -247,6 +251,11 @@ class Planner:
                     "`return` inside a branch or loop is not supported yet",
                     "assign the value to a name in each branch and return it once",
                 )
+            if in_loop and _continues(stmt):
+                flush()
+                then = self.cut(stmt.body[:-1]) if stmt.body[:-1] else []
+                items.append(Branch(stmt, then, self.cut(stmts[i + 1 :], in_loop=True)))
+                break
             op = self.list_op(stmt)
             if op is not None:
                 flush()
@@ -272,7 +281,7 @@ class Planner:
                         )
                     if isinstance(stmt, ast.For):
                         self.check_for(stmt)
-                    items.append(Loop(stmt, self.cut(stmt.body)))
+                    items.append(Loop(stmt, self.cut(stmt.body, in_loop=True)))
             else:
                 if run and _kind(run[-1]) != _kind(stmt):
                     flush()
@@ -453,6 +462,16 @@ class Planner:
             )
             if not still and counter in part.inputs:
                 part.inputs.remove(counter)
+
+
+def _continues(stmt: ast.stmt) -> bool:
+    """`if c: ...; continue` with no `else:`."""
+    return (
+        isinstance(stmt, ast.If)
+        and not stmt.orelse
+        and isinstance(stmt.body[-1], ast.Continue)
+        and stmt.body[-1].lineno != stmt.lineno
+    )
 
 
 def _range_counter(node: ast.For | ast.While) -> str | None:

@@ -401,7 +401,12 @@ def _loop_refusal(parsed, name: str, wrt, options) -> BpgenError | None:
 
 
 # the stager's refusals that flow.py lifts: its own error is then the one to show
-_COMPOSED = ("known only at run time", "`while`", "bpgen unrolls loops of at most")
+_COMPOSED = (
+    "known only at run time",
+    "`while`",
+    "bpgen unrolls loops of at most",
+    "`continue`",
+)
 
 
 def _generate_flow(

@@ -474,3 +474,99 @@ def max_pool_naive(x):
 
 def test_naive_max_pool_in_nested_run_time_loops():
     check(MAX_POOL_NAIVE, rng.standard_normal((2, 2, 4, 4)))  # ties: probability 0
+
+
+# -- `continue`: the rest of the body becomes the branch's other arm ---------------
+
+SVM_NAIVE = """
+import numpy as np
+
+
+def svm_loss_naive(W, X, y, reg):
+    num_classes = W.shape[1]
+    num_train = X.shape[0]
+    loss = 0.0
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        correct_class_score = scores[y[i]]
+        for j in range(num_classes):
+            if j == y[i]:
+                continue
+            margin = scores[j] - correct_class_score + 1
+            if margin > 0:
+                loss += margin
+    loss /= num_train
+    loss += reg * np.sum(W * W)
+    return loss
+"""
+
+SOFTMAX_NAIVE = """
+import numpy as np
+
+
+def softmax_loss_naive(W, X, y, reg):
+    num_train = X.shape[0]
+    loss = 0.0
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores -= np.max(scores)
+        probs = np.exp(scores) / np.sum(np.exp(scores))
+        loss += -np.log(probs[y[i]])
+    loss /= num_train
+    loss += reg * np.sum(W * W)
+    return loss
+"""
+
+
+@pytest.mark.parametrize("source", [SVM_NAIVE, SOFTMAX_NAIVE])
+@pytest.mark.parametrize("wrt", [["W"], ["W", "X"]])
+def test_cs231n_naive_losses_with_nested_loops_and_continue(source, wrt):
+    gen = np.random.default_rng(1)  # margins well away from 0 (checked below)
+    W, X = gen.standard_normal((5, 4)) * 0.5, gen.standard_normal((20, 5))
+    y = gen.integers(0, 4, 20)
+    scores = X @ W
+    margins = scores - scores[np.arange(20), y][:, None] + 1
+    assert np.min(np.abs(margins)) > 1e-4
+    check(source, W, X, y, 0.1, wrt=wrt)
+
+
+CONTINUE_AFTER_WORK = """
+import numpy as np
+
+
+def f(x, w, n: int):
+    s = 0.0
+    for i in range(n):
+        a = x[i] * w
+        if i % 2 == 0:
+            s = s + np.sum(a * a)
+            continue
+        s = s + np.sum(np.sin(a))
+    return s
+"""
+
+
+def test_continue_after_work_in_its_branch():
+    check(CONTINUE_AFTER_WORK, rng.standard_normal((5, 3)), rng.standard_normal(3), 5)
+
+
+NESTED_CONTINUE = """
+import numpy as np
+
+
+def f(x, n: int):
+    s = 0.0
+    for i in range(n):
+        if i > 1:
+            if i > 2:
+                continue
+            s = s + x[i]
+        s = s * x[i]
+    return s
+"""
+
+
+def test_a_continue_nested_deeper_is_refused_where_it_is():
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(textwrap.dedent(NESTED_CONTINUE))
+    assert info.value.lineno == 10 and "continue" in str(info.value)
