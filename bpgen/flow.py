@@ -392,6 +392,19 @@ class Planner:
                 loop_reads = _reads([item]) | (_loads(head) if head else set())
                 self.live(item.body, out | loop_reads)
 
+    def rows(self, node: ast.For | ast.While) -> tuple[str, str] | None:
+        """(X, row) of `for row in X` over a parameter's first axis."""
+        if (
+            isinstance(node, ast.For)
+            and isinstance(node.iter, ast.Name)
+            and isinstance(node.target, ast.Name)
+            and node.iter.id in self.params
+            and node.iter.id not in self.reassigned
+            and node.iter.id not in self.lists
+        ):
+            return node.iter.id, node.target.id
+        return None
+
     def slice_inputs(self, items: list) -> None:
         """In `for t in range(n)`, a part that reads a parameter only as
         `x[:, t, :]` gets the slice: its backward returns the slice's gradient
@@ -462,6 +475,21 @@ class Planner:
             )
             if not still and counter in part.inputs:
                 part.inputs.remove(counter)
+
+
+def _row_loops(items: list) -> list[tuple[str, str]]:
+    """(X, row) of every `for row in X` (a plain name over a plain name)."""
+    out = []
+    for item in items:
+        if isinstance(item, Branch):
+            out += _row_loops(item.then + item.orelse)
+        elif isinstance(item, Loop):
+            node = item.node
+            names = isinstance(node, ast.For) and isinstance(node.iter, ast.Name)
+            if names and isinstance(node.target, ast.Name):
+                out.append((node.iter.id, node.target.id))
+            out += _row_loops(item.body)
+    return out
 
 
 def _continues(stmt: ast.stmt) -> bool:
@@ -766,6 +794,7 @@ class Composer:
             for s in part.stmts
             if s.targets[0].id in self.varied
         }
+        used |= {x for x, row in _row_loops(self.p.items) if row in used}
         self.wrt = (
             [p for p in planner.params if p in used] if wrt is None else list(wrt)
         )
@@ -822,6 +851,10 @@ class Composer:
                 node = item.node
                 iterable = node.iter if isinstance(node, ast.For) else None
                 carried = _iterated(iterable) & self.varied if iterable else set()
+                rows = self.p.rows(node)
+                if rows is not None and rows[0] in self.varied:
+                    self.varied.add(rows[1])
+                    carried = set()
                 if carried:
                     name = sorted(carried)[0]
                     raise self.p.error(
@@ -1179,10 +1212,21 @@ class Composer:
                     state[var] = OWN
                     if var not in self.extra:
                         self.extra.append(var)
+        rows = self.p.rows(item.node)
+        if rows is not None and rows[0] in self.wrt:
+            rows_of, row = rows
+            counter = self.name((id(item), "counter"), "i")
+            if state.get(rows_of) is ABSENT:
+                pre.append(f"{ind}{self.grad(rows_of)} = {self.zeros(rows_of)}")
+                state[rows_of] = OWN
+        else:
+            rows = None
         head = dict(state)
         for _ in range(6):
             end = dict(head)
             body = self.backward(item.body, end, ind + "    ", True)
+            if rows is not None:  # `for row in X`: row's gradient is dX[i]'s
+                body += self.row_scatter(rows_of, row, counter, end, ind + "    ")
             new = {v: _join(head.get(v), end.get(v)) for v in set(head) | set(end)}
             if new == head:
                 break
@@ -1195,14 +1239,29 @@ class Composer:
         state.clear()
         state.update(head)
         self.sole = outer
+        if rows is not None and not recs:
+            return pre + [f"{ind}for {counter} in reversed(range({lst})):"] + body
         if not recs:
             return pre + [f"{ind}for _ in range({lst}):"] + body
         target = ", ".join(recs)
+        if rows is not None:
+            head = [f"{ind}for {counter} in reversed(range(len({lst}))):"]
+            return pre + head + [f"{ind}    {target} = {lst}[{counter}]"] + body
         counter = _range_counter(item.node)
         if any(isinstance(p, Part) and p.slices for p in item.body):
             head = [f"{ind}for {counter} in reversed(range(len({lst}))):"]
             return pre + head + [f"{ind}    {target} = {lst}[{counter}]"] + body
         return pre + [f"{ind}for {target} in reversed({lst}):"] + body
+
+    def row_scatter(self, rows_of: str, row: str, i: str, state: dict, ind: str):
+        s = state.get(row)
+        state[row] = ABSENT
+        if s is ABSENT:
+            return []
+        add = f"{self.grad(rows_of)}[{i}] += {self.grad(row)}"
+        if s == MAYBE:
+            return [f"{ind}if {self.grad(row)} is not None:", f"{ind}    {add}"]
+        return [f"{ind}{add}"]
 
     def zeros(self, var: str) -> str:
         """A zero gradient for `var` (saved for the backward when a parameter)."""

@@ -259,14 +259,14 @@ def test_a_list_read_other_than_by_stack_is_refused():
     assert info.value.lineno == 5 and "np.stack" in str(info.value)
 
 
-def test_iterating_over_a_differentiated_array_is_refused_not_dropped():
+def test_iterating_over_a_computed_differentiated_array_is_refused_not_dropped():
     source = (
-        "def f(X):\n    s = 0.0\n    for row in X:\n"
+        "def f(X):\n    s = 0.0\n    Y = X * 2\n    for row in Y:\n"
         "        s = s + row * row\n    return s\n"
     )
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(source)
-    assert (info.value.lineno, info.value.col_offset) == (3, 15)
+    assert (info.value.lineno, info.value.col_offset) == (4, 15)
     assert "carries a gradient" in str(info.value)
 
 
@@ -570,3 +570,43 @@ def test_a_continue_nested_deeper_is_refused_where_it_is():
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(textwrap.dedent(NESTED_CONTINUE))
     assert info.value.lineno == 10 and "continue" in str(info.value)
+
+
+# -- `for row in X`: row i's gradient is dX[i] -------------------------------------
+
+IMPLICIT_INDEXING = """
+import numpy as np
+
+
+def f(x):
+    res = 0.0
+    for a in x:
+        res += a
+    return np.sum(res * res)
+"""
+
+ROWS_CARRY = """
+import numpy as np
+
+
+def g(X, w):
+    h = np.zeros(3)
+    for row in X:
+        if np.sum(row) > 0:
+            h = np.tanh(row * w + h)
+        else:
+            h = h * w
+    return np.sum(h)
+"""
+
+
+@pytest.mark.parametrize("shape", [(30, 3), (30,)])
+def test_iterating_over_a_differentiated_array(shape):
+    code = check(IMPLICIT_INDEXING, rng.standard_normal(shape))
+    assert "dx[i] += da" in code
+
+
+def test_iterating_over_rows_with_a_branch_inside():
+    X = rng.standard_normal((25, 3))
+    X[np.abs(X.sum(axis=1)) < 0.1] += 0.5  # away from the switch
+    check(ROWS_CARRY, X, rng.standard_normal(3))
