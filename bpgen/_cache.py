@@ -44,6 +44,7 @@ from pathlib import Path
 FORMAT = "1"
 KEY_LENGTH = 40  # hex digits of sha256 kept in file names
 _TRAILER = "# bpgen cache entry "
+_FACTS = " facts "
 MAX_AGE_DAYS = 30
 DEFAULT_MAX_MB = 64
 _DAY = 86400.0
@@ -126,6 +127,12 @@ def code_path(entry: Path) -> Path:
 
 def load(path: Path, entry_key: str) -> str | None:
     """The module text stored at `path`, or None when missing or damaged."""
+    entry = load_entry(path, entry_key)
+    return None if entry is None else entry[0]
+
+
+def load_entry(path: Path, entry_key: str) -> tuple[str, frozenset[str]] | None:
+    """The module text stored at `path` and the facts stored with it."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -138,11 +145,12 @@ def load(path: Path, entry_key: str) -> str | None:
     if not text.endswith("\n") or not trailer.startswith(_TRAILER):
         return None
     body += "\n"
-    expected = f"{_TRAILER}{entry_key} sha256 {_digest(body)}"
-    if trailer != expected:
+    listed = trailer.removeprefix(f"{_TRAILER}{entry_key}").partition(" sha256 ")[0]
+    facts = frozenset(listed.removeprefix(_FACTS).split(",")) if listed else frozenset()
+    if trailer != _trailer(body, entry_key, facts):
         return None
     _mark_used(path)
-    return body
+    return body, facts
 
 
 def _mark_used(path: Path) -> None:
@@ -152,7 +160,9 @@ def _mark_used(path: Path) -> None:
             os.utime(path)
 
 
-def store(path: Path, entry_key: str, text: str) -> bool:
+def store(
+    path: Path, entry_key: str, text: str, facts: frozenset[str] = frozenset()
+) -> bool:
     """Write one entry atomically; False (and no cache) when that fails."""
     from ._files import atomic_write
 
@@ -160,7 +170,8 @@ def store(path: Path, entry_key: str, text: str) -> bool:
         return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, entry_text(text, entry_key).encode("utf-8"), durable=False)
+        data = entry_text(text, entry_key, facts).encode("utf-8")
+        atomic_write(path, data, durable=False)
     except OSError:
         return False
     prune(path.parent, keep=path)
@@ -325,9 +336,16 @@ def _code_header(entry: Path, body: bytes) -> bytes:
     return f"bpgen-code {MAGIC_NUMBER.hex()} {digest} {source}".encode("ascii")
 
 
-def entry_text(text: str, entry_key: str) -> str:
-    """What `store` writes for `text` (its lines match the file's lines)."""
-    return f"{text}{_TRAILER}{entry_key} sha256 {_digest(text)}\n"
+def entry_text(text: str, entry_key: str, facts: frozenset[str] = frozenset()) -> str:
+    """What `store` writes for `text` (its lines match the file's lines), with
+    the facts about it the generator reported (generate.FACTS)."""
+    return f"{text}{_trailer(text, entry_key, facts)}\n"
+
+
+def _trailer(text: str, entry_key: str, facts: frozenset[str]) -> str:
+    """The last line: the key, the facts, a digest of the text and facts."""
+    listed = _FACTS + ",".join(sorted(facts)) if facts else ""
+    return f"{_TRAILER}{entry_key}{listed} sha256 {_digest(text + listed)}"
 
 
 def _digest(text: str) -> str:

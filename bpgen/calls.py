@@ -21,7 +21,7 @@ CONSTANTS = frozenset(
 )
 
 
-def gate_of(qualified: str) -> str | None:
+def gate_spelled(qualified: str) -> str | None:
     """The rule name for a qualified callable, or None when unknown."""
     module, _, name = qualified.rpartition(".")
     if module == "math":

@@ -90,7 +90,7 @@ def _mean_of_square(v: Stage, centred: str, square: str) -> list[Stage]:
     power = ast.BinOp(ast.Name(centred, ast.Load()), ast.Pow(), ast.Constant(2))
     _tag(power, "pow", {"x": ("left",), "y": ("right",)})
     inputs = {"x": ast.Name(centred, ast.Load()), "y": ast.Constant(2)}
-    first = Stage(square, power, "pow", inputs, {}, v.node)
+    first = Stage(square, power, "pow", inputs, {}, v.at)
     axis = v.params.get("axis", ast.Constant(None))
     keepdims = v.params.get("keepdims", ast.Constant(False))
     keywords = [ast.keyword("axis", axis)]
@@ -103,6 +103,6 @@ def _mean_of_square(v: Stage, centred: str, square: str) -> list[Stage]:
     _tag(call, "mean", slots)
     params = {"axis": axis, "keepdims": keepdims}
     second = Stage(
-        v.target, call, "mean", {"a": ast.Name(square, ast.Load())}, params, v.node
+        v.target, call, "mean", {"a": ast.Name(square, ast.Load())}, params, v.at
     )
     return [first, second]

@@ -34,7 +34,9 @@ from .errors import (
     SourceUnavailableError,
     UnsupportedError,
     UsageError,
+    check_wrt,
 )
+from .generate import TESTS_SHAPES
 from .options import Options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,7 +78,7 @@ def differentiable(
     Generation runs once, now; errors are raised now, as `bpgen.BpgenError`
     pointing at the line of your file that bpgen refused.
     """
-    names = _check_wrt(wrt)
+    names = check_wrt(wrt)
     if options is not None and not isinstance(options, Options):
         raise UsageError(
             f"options must be a bpgen.Options, not {type(options).__name__}",
@@ -98,17 +100,6 @@ def differentiable(
             hint="for example @bpgen.differentiable(wrt=['x', 'y'])",
         )
     return _attach(function, names, options)
-
-
-def _check_wrt(wrt: Sequence[str] | None) -> list[str] | None:
-    if wrt is None:
-        return None
-    if isinstance(wrt, str) or not all(isinstance(name, str) for name in wrt):
-        raise UsageError(
-            f"wrt must be a list of parameter names, not {wrt!r}",
-            hint="for example wrt=['x'] or wrt=['w', 'b']",
-        )
-    return list(wrt)
 
 
 def _attach(fn: F, wrt: list[str] | None, options: Options | None) -> F:
@@ -150,10 +141,10 @@ def _attach(fn: F, wrt: list[str] | None, options: Options | None) -> F:
         )
     source = "".join(lines)
     options = options or Options()
-    text, namespace = _load_or_generate(source, name, wrt, options, fn, lines)
+    text, namespace, facts = _load_or_generate(source, name, wrt, options, fn, lines)
     forward = namespace[f"{name}_forward"]
     backward = namespace[f"{name}_backward"]
-    if _SHAPE_DEPENDENT in text or ".ndim" in text:
+    if TESTS_SHAPES in facts:
         # the general code tests shapes at run time: specialise per call kind
         dispatch = _Dispatch(source, name, wrt, options, fn, lines, forward, backward)
         forward, backward = dispatch.forward, dispatch.backward
@@ -167,9 +158,6 @@ def _attach(fn: F, wrt: list[str] | None, options: Options | None) -> F:
     return fn
 
 
-_SHAPE_DEPENDENT = "_unbroadcast("
-
-
 def _load_or_generate(
     source: str,
     name: str,
@@ -178,29 +166,30 @@ def _load_or_generate(
     fn: types.FunctionType,
     lines: list[str],
     shapes: dict[str, tuple] | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """The generated module's text and namespace, from the disk cache when an
-    entry for exactly these inputs is there."""
+) -> tuple[str, dict[str, Any], frozenset[str]]:
+    """The generated module's text, namespace and facts (generate.FACTS),
+    from the disk cache when an entry for exactly these inputs is there."""
     filename = fn.__code__.co_filename
     extra = () if shapes is None else (repr(sorted(shapes.items())),)
     extra += tuple(sibling_texts(source, filename))  # helpers read from there
     entry_key = _cache.key(source, filename, name, repr(wrt), repr(options), *extra)
     root = _cache.directory()
     path = None if root is None else _cache.entry_path(root, name, entry_key)
-    text = None if path is None else _cache.load(path, entry_key)
+    entry = None if path is None else _cache.load_entry(path, entry_key)
+    text, facts = (None, frozenset()) if entry is None else entry
     namespace = None
     if text is not None:
         try:
-            namespace = _execute(text, entry_key, path, fn)
+            namespace = _execute(text, entry_key, path, fn, facts)
         except Exception:  # noqa: BLE001 -- a damaged entry: regenerate it
             namespace = None
     if namespace is None:
-        text = _generate(source, name, wrt, options, fn, lines, shapes)
-        if path is not None and not _cache.store(path, entry_key, text):
+        text, facts = _generate(source, name, wrt, options, fn, lines, shapes)
+        if path is not None and not _cache.store(path, entry_key, text, facts):
             path = None
-        namespace = _execute(text, entry_key, path, fn)
+        namespace = _execute(text, entry_key, path, fn, facts)
     assert text is not None
-    return text, namespace
+    return text, namespace, facts
 
 
 class _Cache:
@@ -270,7 +259,9 @@ class _Dispatch:
         called = zip(params, observed, strict=False)  # defaults fill the rest
         shapes = {p: s for p, s in called if s is not None}
         quiet = dataclasses.replace(options, guards=False)  # the kind is the guard
-        _, namespace = _load_or_generate(source, name, wrt, quiet, fn, lines, shapes)
+        _, namespace, _ = _load_or_generate(
+            source, name, wrt, quiet, fn, lines, shapes
+        )
         return namespace[f"{name}_forward"], namespace[f"{name}_backward"]
 
 
@@ -346,10 +337,13 @@ def _generate(
     fn: types.FunctionType,
     lines: list[str],
     shapes: dict[str, tuple] | None = None,
-) -> str:
-    from .generate import generate
+) -> tuple[str, frozenset[str]]:
+    """The module's text, and what the pipeline reported about it."""
+    from .generate import FACTS, generate
 
     filename = fn.__code__.co_filename
+    facts: set[str] = set()
+    token = FACTS.set(facts)
     try:
         text = generate(
             source, name, wrt, filename=filename, options=options, shapes=shapes
@@ -360,7 +354,9 @@ def _generate(
         # The message points into the user's file; the generator's own
         # frames would only hide it.
         raise error.with_traceback(None) from None
-    return _relabel(text, filename, _module_path(fn))
+    finally:
+        FACTS.reset(token)
+    return _relabel(text, filename, _module_path(fn)), frozenset(facts)
 
 
 def _module_path(fn: types.FunctionType) -> str:
@@ -386,12 +382,16 @@ def _relabel(text: str, filename: str, shown: str) -> str:
 
 
 def _execute(
-    text: str, entry_key: str, path: Path | None, fn: types.FunctionType
+    text: str,
+    entry_key: str,
+    path: Path | None,
+    fn: types.FunctionType,
+    facts: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Run the generated module; its lines show up in tracebacks and pdb."""
     if path is not None:
         codefile = str(path)
-        full = _cache.entry_text(text, entry_key)  # exactly the file on disk
+        full = _cache.entry_text(text, entry_key, facts)  # the file on disk
     else:
         codefile = (
             f"<bpgen: {fn.__name__}() from {fn.__code__.co_filename} {entry_key[:8]}>"

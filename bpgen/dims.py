@@ -67,7 +67,7 @@ class Dims:
             d for s in declared.values() if s for d in s if _symbol(d) and d[0] != "_"
         }
         self.sizes: dict[str, Dim] = {}  # int-valued locals: n = x.shape[0]
-        self.fresh = itertools.count(1)
+        self.unknowns = itertools.count(1)  # numbers ?1, ?2, ...
         self.shape = {name: self.fill(s) for name, s in declared.items()}
 
     # -- dimensions ---------------------------------------------------------------
@@ -122,7 +122,7 @@ class Dims:
         that share it are known to share it."""
         if shape is None or None not in shape:
             return shape
-        return tuple(f"?{next(self.fresh)}" if d is None else d for d in shape)
+        return tuple(f"?{next(self.unknowns)}" if d is None else d for d in shape)
 
     def _all_same(self, dims: list[Dim]) -> Dim:
         first = dims[0]

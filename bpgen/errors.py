@@ -6,6 +6,8 @@ compiler's diagnostic, so editors and terminals can jump to it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class BpgenError(Exception):
     """Base class of every error bpgen raises on purpose."""
@@ -71,3 +73,31 @@ class UsageError(BpgenError):
 
 class InternalError(BpgenError):
     """bpgen itself failed: a bug to report, never the user's fault."""
+
+
+def check_wrt(wrt: Sequence[str] | None) -> list[str] | None:
+    """A list of names; a bare string (`wrt="xy"`) would read as its letters."""
+    if wrt is None:
+        return None
+    if isinstance(wrt, str) or not all(isinstance(name, str) for name in wrt):
+        raise UsageError(
+            f"wrt must be a list of parameter names, not {wrt!r}",
+            hint="for example wrt=['x'] or wrt=['w', 'b']",
+        )
+    return list(wrt)
+
+
+def check_functions(functions: Sequence[str] | str | None, one: bool = False) -> None:
+    """Function names are strings: one for `generate` (a list is a slip),
+    a list of them for the CLI's module."""
+    if functions is None or (one and isinstance(functions, str)):
+        return
+    if (
+        one
+        or isinstance(functions, str)
+        or not all(isinstance(f, str) for f in functions)
+    ):
+        raise UsageError(
+            f"name the function as a string, not {functions!r}",
+            hint="for example bpgen.generate(source, 'f'), one call per function",
+        )

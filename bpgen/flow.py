@@ -48,9 +48,8 @@ class Part:
     wrt: list[str] = field(default_factory=list)
     varied_out: list[str] = field(default_factory=list)
     record: str = ""  # the forward's name for this part's cache
-    # `x[:, t, :]` taken by the loop, not the part: new name -> (x, index, nodes)
-    slices: dict[str, tuple[str, str, list]] = field(default_factory=dict)
-    counter: str = ""  # the loop counter the slices index with
+    # `x[:, t, :]` of a parameter, passed in as its own input: {name: subscript}
+    slices: dict[str, ast.Subscript] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +73,13 @@ class Branch:
 
 
 @dataclass
+class Jump:
+    """`break`: the iteration's record is appended before the loop is left."""
+
+    node: ast.Break
+
+
+@dataclass
 class Loop:
     node: ast.For | ast.While
     body: list
@@ -93,11 +99,32 @@ def has_loop(function_source: str) -> bool:
 
 
 def _stores(node: ast.AST) -> set[str]:
+    """Names bound here; `y[i] = v` binds a new version of `y`."""
     return {
         n.id
         for n in ast.walk(node)
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+    } | _item_writes(node)
+
+
+def _item_writes(node: ast.AST) -> set[str]:
+    """Arrays written into item by item: `y[i] = v`, `y[i] += v`."""
+    return {
+        n.value.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Subscript)
+        and isinstance(n.ctx, ast.Store)
+        and isinstance(n.value, ast.Name)
     }
+
+
+def _jumps(node: ast.AST) -> bool:
+    """Whether a `break`/`continue` here leaves the loop around `node`."""
+    if isinstance(node, (ast.Break, ast.Continue)):
+        return True
+    if isinstance(node, (ast.For, ast.While, ast.FunctionDef, ast.Lambda)):
+        return False
+    return any(_jumps(child) for child in ast.iter_child_nodes(node))
 
 
 def _loads(node: ast.AST) -> set[str]:
@@ -139,6 +166,8 @@ def _range_counters(function: ast.FunctionDef) -> set[str]:
 def _reads(items: list) -> set[str]:
     out: set[str] = set()
     for item in items:
+        if isinstance(item, Jump):
+            continue
         if isinstance(item, ListOp):
             out |= {item.list, item.name} if item.kind == "append" else {item.list}
         elif isinstance(item, Part):
@@ -157,6 +186,8 @@ def _reads(items: list) -> set[str]:
 def _writes(items: list) -> set[str]:
     out: set[str] = set()
     for item in items:
+        if isinstance(item, Jump):
+            continue
         if isinstance(item, ListOp):
             out.add(item.list if item.kind == "append" else item.name)
         elif isinstance(item, Part):
@@ -200,10 +231,28 @@ class Planner:
             if isinstance(t, ast.Name)
         }
         self.ints = _range_counters(function)
+        self.aliases = {  # `y = x` of a parameter: writing into y changes x
+            t.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Name)
+            and n.value.id in self.params
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
         self.parts: list[Part] = []
         self.items = self.cut(function.body, top=True)
         self.live(self.items, set())
-        self.slice_inputs(self.items)
+        once = [n for n in ast.walk(function) if isinstance(n, ast.Name)]
+        stored = [n.id for n in once if isinstance(n.ctx, ast.Store)]
+        self.once = {  # names bound once, at the top: the same in every step
+            n
+            for s in function.body
+            if not isinstance(s, _COMPOUND)
+            for n in _stores(s)
+            if stored.count(n) == 1
+        }
+        self.slice_inputs(self.items, [])
 
     def fresh(self, base: str) -> str:
         name, n = base, 0
@@ -215,11 +264,11 @@ class Planner:
 
     # -- cutting ----------------------------------------------------------------
 
-    def cut(
-        self, stmts: list[ast.stmt], top: bool = False, in_loop: bool = False
-    ) -> list:
-        """Parts, branches, loops and list ops; in a loop body `if c: A;
-        continue` becomes a branch whose other arm is the rest of the body."""
+    def cut(self, stmts: list[ast.stmt], top: bool = False, tail: tuple = ()) -> list:
+        """Items of `stmts`, then of the `tail` blocks that follow them in the
+        loop body. An `if` holding a `continue` or `break` takes the rest of
+        the body into the arms that fall through, so every jump ends an arm:
+        `if j == y[i]: continue` + rest becomes `if ...: pass else: rest`."""
         items: list = []
         run: list[ast.stmt] = []
 
@@ -230,12 +279,19 @@ class Planner:
 
         for i, stmt in enumerate(stmts):
             last = top and i == len(stmts) - 1
-            if isinstance(stmt, (ast.Break, ast.Continue)):
-                raise self.error(
-                    stmt,
-                    f"`{type(stmt).__name__.lower()}` is not supported yet",
-                    "write the loop's condition in a `while` test instead",
-                )
+            if isinstance(stmt, ast.Continue):
+                flush()
+                return items  # the rest of the body does not run
+            if isinstance(stmt, ast.Break):
+                flush()
+                items.append(Jump(stmt))
+                return items
+            if isinstance(stmt, ast.If) and _jumps(stmt):
+                flush()
+                rest = (stmts[i + 1 :], *tail)
+                then = self.cut(stmt.body, tail=rest)
+                items.append(Branch(stmt, then, self.cut(stmt.orelse, tail=rest)))
+                return items
             if isinstance(stmt, ast.Return) and not last:
                 raise self.error(
                     stmt,
@@ -251,11 +307,6 @@ class Planner:
                     "`return` inside a branch or loop is not supported yet",
                     "assign the value to a name in each branch and return it once",
                 )
-            if in_loop and _continues(stmt):
-                flush()
-                then = self.cut(stmt.body[:-1]) if stmt.body[:-1] else []
-                items.append(Branch(stmt, then, self.cut(stmts[i + 1 :], in_loop=True)))
-                break
             op = self.list_op(stmt)
             if op is not None:
                 flush()
@@ -281,12 +332,14 @@ class Planner:
                         )
                     if isinstance(stmt, ast.For):
                         self.check_for(stmt)
-                    items.append(Loop(stmt, self.cut(stmt.body, in_loop=True)))
+                    items.append(Loop(stmt, self.cut(stmt.body)))
             else:
                 if run and _kind(run[-1]) != _kind(stmt):
                     flush()
                 run.append(stmt)
         flush()
+        if tail:
+            items += self.cut(tail[0], tail=tail[1:])
         if top:
             last = items[-1] if items else None
             if isinstance(last, ListOp) and last.returns:
@@ -361,6 +414,66 @@ class Planner:
         ):
             raise self.error(stmt.target, "a loop target must be names", "use names")
 
+    # -- slices of parameters inside loops ----------------------------------------
+
+    def slice_inputs(self, items: list, counters: list[str]) -> None:
+        """A part in a loop reading a parameter only as `x[:, t, :]` (basic
+        indexing by loop counters) gets the slice as its input, so its
+        backward returns the slice's gradient and the loop adds it into
+        `dx[:, t, :]`, instead of a full-size `dx` every step."""
+        for item in items:
+            if isinstance(item, Branch):
+                self.slice_inputs(item.then, counters)
+                self.slice_inputs(item.orelse, counters)
+            elif isinstance(item, Loop):
+                target = item.node.target if isinstance(item.node, ast.For) else None
+                names = [target.id] if isinstance(target, ast.Name) else []
+                names = [n for n in names if n in self.ints]  # range counters
+                self.slice_inputs(item.body, counters + names)
+            elif isinstance(item, Part) and counters:
+                for x in list(item.inputs):
+                    subscript = self._sliced(item, x, counters)
+                    if subscript is not None:
+                        name = self.fresh(f"{x}_{self._counter(subscript, counters)}")
+                        item.slices[name] = subscript
+                        item.inputs[item.inputs.index(x)] = name
+                if item.slices:  # a counter read only in the slices is not passed
+                    rest = _loads_outside(item.stmts, item.slices.values())
+                    item.inputs = [
+                        n for n in item.inputs if n in item.slices or n in rest
+                    ]
+
+    def _sliced(self, part: Part, x: str, counters: list[str]) -> ast.Subscript | None:
+        if x not in self.params or x in self.reassigned:
+            return None
+        uses = [
+            n
+            for s in part.stmts
+            for n in ast.walk(s)
+            if isinstance(n, ast.Name) and n.id == x
+        ]
+        parents = {
+            id(n.value): n
+            for s in part.stmts
+            for n in ast.walk(s)
+            if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load)
+        }
+        subs = [parents.get(id(n)) for n in uses]
+        if not subs or None in subs:
+            return None
+        first = subs[0]
+        if any(ast.dump(s.slice) != ast.dump(first.slice) for s in subs):
+            return None
+        if first.lineno != first.end_lineno or not _basic(
+            first.slice, set(counters), self.once
+        ):
+            return None
+        return first if _loads(first.slice) & set(counters) else None
+
+    def _counter(self, subscript: ast.Subscript, counters: list[str]) -> str:
+        used = _loads(subscript.slice)
+        return next((c for c in reversed(counters) if c in used), "part")
+
     # -- liveness ---------------------------------------------------------------
 
     def live(self, items: list, after: set[str]) -> None:
@@ -368,7 +481,7 @@ class Planner:
         for k in range(len(items) - 1, -1, -1):
             item = items[k]
             out = after | _reads(items[k + 1 :])
-            if isinstance(item, ListOp):
+            if isinstance(item, (ListOp, Jump)):
                 continue
             if isinstance(item, Part):
                 assigned: set[str] = set()
@@ -392,135 +505,58 @@ class Planner:
                 loop_reads = _reads([item]) | (_loads(head) if head else set())
                 self.live(item.body, out | loop_reads)
 
-    def rows(self, node: ast.For | ast.While) -> tuple[str, str] | None:
-        """(X, row) of `for row in X` over a parameter's first axis."""
+
+def _loads_outside(stmts: list[ast.stmt], slices) -> set[str]:
+    """Names read by `stmts` other than inside the slice inputs' subscripts."""
+    dumps = {(s.value.id, ast.dump(s.slice)) for s in slices}  # type: ignore
+
+    def walk(node: ast.AST) -> set[str]:
         if (
-            isinstance(node, ast.For)
-            and isinstance(node.iter, ast.Name)
-            and isinstance(node.target, ast.Name)
-            and node.iter.id in self.params
-            and node.iter.id not in self.reassigned
-            and node.iter.id not in self.lists
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and (node.value.id, ast.dump(node.slice)) in dumps
         ):
-            return node.iter.id, node.target.id
-        return None
+            return set()
+        own = set()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            own.add(node.id)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            own.add(node.target.id)
+        for child in ast.iter_child_nodes(node):
+            own |= walk(child)
+        return own
 
-    def slice_inputs(self, items: list) -> None:
-        """In `for t in range(n)`, a part that reads a parameter only as
-        `x[:, t, :]` gets the slice: its backward returns the slice's gradient
-        and the loop writes it in place (`dx[:, t, :] = dx_t`), not a full-size
-        `dx_t` added to `dx` each step."""
-        for item in items:
-            if isinstance(item, Branch):
-                self.slice_inputs(item.then + item.orelse)
-            if not isinstance(item, Loop):
-                continue
-            self.slice_inputs(item.body)
-            counter = _range_counter(item.node)
-            if counter is None or counter in _writes(item.body):
-                continue
-            for part in item.body:
-                if isinstance(part, Part):
-                    self._slice_part(part, counter, _writes(item.body))
-
-    def _slice_part(self, part: Part, counter: str, written: set[str]) -> None:
-        augmented = {
-            id(n)
-            for s in part.stmts
-            if isinstance(s, ast.AugAssign)
-            for n in ast.walk(s)
-        }
-        for var in list(part.inputs):
-            if var not in self.params or var in self.reassigned or var in written:
-                continue
-            loads = [
-                n
-                for s in part.stmts
-                for n in ast.walk(s)
-                if isinstance(n, ast.Name) and n.id == var
-            ]
-            subs = [
-                n
-                for s in part.stmts
-                for n in ast.walk(s)
-                if isinstance(n, ast.Subscript)
-                and isinstance(n.value, ast.Name)
-                and n.value.id == var
-            ]
-            index = {ast.get_source_segment(self.text, n.slice) for n in subs}
-            if (
-                len(subs) != len(loads)
-                or len(index) != 1
-                or any(n.lineno != n.end_lineno or id(n) in augmented for n in subs)
-                or not isinstance(subs[0].ctx, ast.Load)
-                or _loads(subs[0].slice) != {counter}
-                or any(isinstance(n, ast.Call) for n in ast.walk(subs[0].slice))
-            ):
-                continue
-            new = self.fresh(f"{var}_{counter}")
-            part.slices[new] = (var, index.pop(), subs)
-            part.inputs[part.inputs.index(var)] = new
-        if part.slices:
-            part.counter = counter
-            inside = {
-                id(m)
-                for _, _, subs in part.slices.values()
-                for n in subs
-                for m in ast.walk(n)
-            }
-            still = any(
-                isinstance(n, ast.Name) and n.id == counter and id(n) not in inside
-                for s in part.stmts
-                for n in ast.walk(s)
-            )
-            if not still and counter in part.inputs:
-                part.inputs.remove(counter)
+    return set().union(*map(walk, stmts)) if stmts else set()
 
 
-def _row_loops(items: list) -> list[tuple[str, str]]:
-    """(X, row) of every `for row in X` (a plain name over a plain name)."""
-    out = []
+def _basic(index: ast.expr, counters: set[str], fixed: set[str]) -> bool:
+    """Basic indexing whose items are loop counters, names fixed for the
+    whole loop, literals and slices: a view, so `dx[index] += g` is exact."""
+    items = index.elts if isinstance(index, ast.Tuple) else [index]
     for item in items:
-        if isinstance(item, Branch):
-            out += _row_loops(item.then + item.orelse)
-        elif isinstance(item, Loop):
-            node = item.node
-            names = isinstance(node, ast.For) and isinstance(node.iter, ast.Name)
-            if names and isinstance(node.target, ast.Name):
-                out.append((node.iter.id, node.target.id))
-            out += _row_loops(item.body)
-    return out
-
-
-def _continues(stmt: ast.stmt) -> bool:
-    """`if c: ...; continue` with no `else:`."""
-    return (
-        isinstance(stmt, ast.If)
-        and not stmt.orelse
-        and isinstance(stmt.body[-1], ast.Continue)
-        and stmt.body[-1].lineno != stmt.lineno
-    )
-
-
-def _range_counter(node: ast.For | ast.While) -> str | None:
-    """`t` of `for t in range(stop)`: iteration k has t == k."""
-    if (
-        isinstance(node, ast.For)
-        and isinstance(node.target, ast.Name)
-        and isinstance(node.iter, ast.Call)
-        and isinstance(node.iter.func, ast.Name)
-        and node.iter.func.id == "range"
-        and len(node.iter.args) == 1
-        and not node.iter.keywords
-    ):
-        return node.target.id
-    return None
-
-
-def _disjoint(index: str, counter: str) -> bool:
-    """`x[:, t, :]`-like: distinct counters pick distinct items."""
-    parts = [p.strip() for p in index.strip("()").split(",")]
-    return parts.count(counter) == 1 and all(p in (":", counter) for p in parts)
+        # slice bounds are ints (or None) by NumPy's rules; a bare name
+        # could be an index array, so only a loop counter is one there
+        if isinstance(item, ast.Slice):
+            parts, names = [p for p in (item.lower, item.upper, item.step) if p], (
+                counters | fixed
+            )
+        else:
+            parts, names = [item], counters
+        for part in parts:
+            for node in ast.walk(part):
+                if isinstance(node, ast.Name) and node.id not in names:
+                    return False
+                if not isinstance(
+                    node,
+                    (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Load)
+                    + (ast.operator, ast.unaryop),
+                ):
+                    return False
+            if isinstance(part, ast.Constant) and not isinstance(
+                part.value, (int, type(None), type(Ellipsis))
+            ):
+                return False
+    return True
 
 
 def _ordered_loads(stmt: ast.stmt, locals_: set[str]) -> list[str]:
@@ -655,32 +691,6 @@ def _ordered_stores(stmt: ast.stmt) -> list[str]:
 # -- the parts as functions the pipeline generates ------------------------------
 
 
-def _item_written(planner: Planner, part: Part) -> list[str]:
-    """Inputs the part assigns items into (`y[i] = x[i]` in a loop) that the
-    function created itself: not a parameter, never aliased (`z = y`)."""
-    aliased = {
-        n.value.id
-        for n in ast.walk(planner.function)
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
-    }
-    names: list[str] = []
-    for stmt in part.stmts:
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else []
-        if isinstance(stmt, ast.AugAssign):
-            targets = [stmt.target]
-        for target in targets:
-            if (
-                isinstance(target, ast.Subscript)
-                and isinstance(target.value, ast.Name)
-                and target.value.id in part.inputs
-                and target.value.id not in planner.params
-                and target.value.id not in aliased
-                and target.value.id not in names
-            ):
-                names.append(target.value.id)
-    return names
-
-
 def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     """Module text with the function replaced by `name`, the part's statements
     copied verbatim (same columns), and a map of its lines to the original's."""
@@ -690,12 +700,29 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     last = part.stmts[-1].end_lineno or first
     body = lines[first - 1 : last]
     indent = len(body[0]) - len(body[0].lstrip())
-    spots = [(n, new) for new, (_, _, subs) in part.slices.items() for n in subs]
-    for node, new in sorted(spots, key=lambda s: -s[0].col_offset):
-        line = body[node.lineno - first]
-        body[node.lineno - first] = (
-            line[: node.col_offset] + new + line[node.end_col_offset :]
-        )
+    spans = []  # (line, start, end, name): the slices passed in whole
+    for alias, subscript in part.slices.items():
+        for s in part.stmts:
+            for n in ast.walk(s):
+                if (
+                    isinstance(n, ast.Subscript)
+                    and isinstance(n.value, ast.Name)
+                    and n.value.id == subscript.value.id  # type: ignore[attr-defined]
+                    and ast.dump(n.slice) == ast.dump(subscript.slice)
+                ):
+                    spans.append((n.lineno, n.col_offset, n.end_col_offset, alias))
+
+    def segment(lineno: int, a: int, b: int | None = None) -> str:
+        """Columns a..b of a line of the function, the slices renamed."""
+        text = lines[lineno - 1]
+        b = len(text) if b is None else b
+        out = text[a:b]
+        for line, s, e, alias in sorted(spans, reverse=True):
+            if line == lineno and a <= s and e <= b:
+                out = out[: s - a] + alias + out[e - a :]
+        return out
+
+    body = [segment(first + i, 0) for i in range(len(body))]
     for stmt in part.stmts:  # `s += e` on an input would write into the caller's
         if (
             isinstance(stmt, ast.AugAssign)
@@ -703,20 +730,28 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
             and stmt.target.id in part.inputs
             and stmt.lineno == stmt.end_lineno
         ):
-            value = ast.get_source_segment(planner.text, stmt.value)
+            v = stmt.value
+            value = segment(stmt.lineno, v.col_offset, v.end_col_offset)
             if not isinstance(stmt.value, _ATOMS):
                 value = f"({value})"
             op = _OPS[type(stmt.op)]
-            line = body[stmt.lineno - first]
+            line = lines[stmt.lineno - 1]
             var = stmt.target.id
             body[stmt.lineno - first] = (
                 line[: stmt.col_offset]
                 + f"{var} = {var} {op} {value}"
                 + line[stmt.end_col_offset :]
             )
-    copies = [  # the function's own array, written into: the part's own copy
-        f"{' ' * indent}{var} = {var}.copy()" for var in _item_written(planner, part)
+    # `y[i] = v` into the function's own array `y`, made before this part: the
+    # part writes into a copy, so no earlier record sees the change
+    copied = [
+        name
+        for name in part.inputs
+        if name in set().union(*map(_item_writes, part.stmts))
+        and name not in planner.params
+        and name not in planner.aliases
     ]
+    body[:0] = [" " * indent + f"{name} = {name}.copy()" for name in copied]
     signature = []
     for arg in planner.function.args.args + planner.function.args.kwonlyargs:
         if arg.arg in part.inputs and arg.annotation is not None:
@@ -726,14 +761,12 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     signature += [n for n in part.inputs if n not in annotated]
     signature.sort(key=lambda s: part.inputs.index(s.split(":")[0]))
     kept = lines[: start - 1] + [""] * (end - start + 1) + lines[end:]
+    at = len(kept) + 2
     kept += ["", "", f"def {name}({', '.join(signature)}):"]
     mapping = {}
-    for line in copies:
-        mapping[len(kept) + 1] = first
-        kept.append(line)
     for i, line in enumerate(body):
-        mapping[len(kept) + 1] = first + i
         kept.append(line)
+        mapping[at + 2 + i] = first + max(i - len(copied), 0)
     if not part.returns:
         outs = ", ".join(part.outputs) if part.outputs else "None"
         kept.append(" " * indent + f"return {outs}")
@@ -782,7 +815,7 @@ class Composer:
             if self.varied == before:
                 break
         used = {
-            part.slices[n][0] if n in part.slices else n
+            part.slices[n].value.id if n in part.slices else n  # type: ignore
             for part in self.p.parts
             if part.name
             for n in part.wrt
@@ -794,22 +827,31 @@ class Composer:
             for s in part.stmts
             if s.targets[0].id in self.varied
         }
-        used |= {x for x, row in _row_loops(self.p.items) if row in used}
+        used |= {  # `for row in x`: x's rows
+            x
+            for loop in self.loops(self.p.items)
+            if (x := self.rows(loop.node)) and loop.node.target.id in self.used(loop)
+        }
+        used |= {  # `return x`: the parameter itself
+            part.stmts[0].value.id for part in self.p.parts if _returns_name(part)
+        }
         self.wrt = (
             [p for p in planner.params if p in used] if wrt is None else list(wrt)
         )
 
     def activity(self, items: list, role: str) -> None:
         for item in items:
+            if isinstance(item, Jump):
+                continue
             if isinstance(item, ListOp):
                 source = item.name if item.kind == "append" else item.list
                 if source in self.varied:
                     self.varied.add(item.list if item.kind == "append" else item.name)
                 continue
             if isinstance(item, Part):
-                for new, (var, _, _) in item.slices.items():
-                    if var in self.varied:
-                        self.varied.add(new)
+                for name, subscript in item.slices.items():
+                    if subscript.value.id in self.varied:  # type: ignore[attr-defined]
+                        self.varied.add(name)
                 candidates = [n for n in item.inputs if n in self.varied]
                 lists = [n for n in candidates if n in self.p.lists]
                 if lists:
@@ -851,10 +893,10 @@ class Composer:
                 node = item.node
                 iterable = node.iter if isinstance(node, ast.For) else None
                 carried = _iterated(iterable) & self.varied if iterable else set()
-                rows = self.p.rows(node)
-                if rows is not None and rows[0] in self.varied:
-                    self.varied.add(rows[1])
-                    carried = set()
+                rows = self.rows(node)
+                if rows is not None:  # `for row in x`: each row carries x's gradient
+                    self.varied.add(node.target.id)
+                    carried.clear()
                 if carried:
                     name = sorted(carried)[0]
                     raise self.p.error(
@@ -864,6 +906,33 @@ class Composer:
                         f"row = {name}[i]`",
                     )
                 self.activity(item.body, "step")
+
+    def loops(self, items: list) -> list[Loop]:
+        out: list[Loop] = []
+        for item in items:
+            if isinstance(item, Branch):
+                out += self.loops(item.then) + self.loops(item.orelse)
+            elif isinstance(item, Loop):
+                out += [item] + self.loops(item.body)
+        return out
+
+    def used(self, loop: Loop) -> set[str]:
+        """Names some generated part in the loop differentiates."""
+        return {n for part in self.p.parts if part.name for n in part.wrt} & _reads(
+            loop.body
+        )
+
+    def rows(self, node: ast.For | ast.While) -> str | None:
+        """`x` of `for row in x`, over a differentiated parameter's first axis."""
+        if not (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, ast.Name)
+        ):
+            return None
+        x = node.iter.id
+        param = x in self.p.params and x not in self.p.reassigned
+        return x if param and x in self.varied else None
 
     # -- names ---------------------------------------------------------------
 
@@ -907,7 +976,11 @@ class Composer:
     def forward(self, items: list, ind: str) -> list[str]:
         lines: list[str] = []
         for item in items:
-            if isinstance(item, ListOp) and item.returns:
+            if isinstance(item, Jump):  # the records of arms not run are None
+                record, others = self.leaving[-1]
+                lines += [f"{ind}{r} = None" for recs in others for r in recs]
+                lines += [f"{ind}{record}"] * bool(record) + [f"{ind}break"]
+            elif isinstance(item, ListOp) and item.returns:
                 out = self.name("out", "out")
                 value = ast.get_source_segment(self.p.text, item.stmt.value)
                 recs = self.records(self.p.items) + self.saved()
@@ -927,15 +1000,20 @@ class Composer:
                         lines += self.verbatim(item.stmts, ind)
                     continue
                 rec = self.name((id(item), "rec"), "cache")
-                args = ", ".join(item.inputs)
+                args = ", ".join(
+                    (
+                        ast.get_source_segment(self.p.text, item.slices[n])
+                        if n in item.slices
+                        else n
+                    )
+                    for n in item.inputs
+                )
                 if item.returns:
                     outs = self.name("out", "out")
                 elif len(item.outputs) == 1:
                     outs = item.outputs[0]
                 else:
                     outs = "(" + ", ".join(item.outputs) + ")"
-                for new, (var, index, _) in item.slices.items():
-                    lines.append(f"{ind}{new} = {var}[{index}]")
                 lines.append(f"{ind}{outs}, {rec} = {item.name}_forward({args})")
                 if item.returns:
                     recs = self.records(self.p.items) + self.saved()
@@ -952,24 +1030,26 @@ class Composer:
                     lines.append(f"{ind}{c} = {test}")
                     test = c
                 lines.append(f"{ind}if {test}:")
-                then = self.forward(item.then, ind + "    ")
-                then += [f"{ind}    {r} = None" for r in else_recs]
+                then = self.arm(item.then, else_recs, ind + "    ")
                 lines += then or [f"{ind}    pass"]
-                orelse = self.forward(item.orelse, ind + "    ")
-                orelse += [f"{ind}    {r} = None" for r in then_recs]
+                orelse = self.arm(item.orelse, then_recs, ind + "    ")
                 if orelse:
                     lines.append(f"{ind}else:")
                     lines += orelse
             else:
                 node = item.node
-                recs = self.records(item.body)
+                recs = self.loop_records(item)
                 steps = (id(item), "rec") in self.names and not recs
+                record = ""
                 if recs:
                     lst = self.name((id(item), "rec"), "caches")
                     lines.append(f"{ind}{lst} = []")
+                    tup = recs[0] if len(recs) == 1 else "(" + ", ".join(recs) + ")"
+                    record = f"{lst}.append({tup})"
                 elif steps:  # no caches, but names the backward must pass back
                     lst = self.names[(id(item), "rec")]
                     lines.append(f"{ind}{lst} = 0")
+                    record = f"{lst} += 1"
                 if isinstance(node, ast.For):
                     target = ast.get_source_segment(self.p.text, node.target)
                     it = ast.get_source_segment(self.p.text, node.iter)
@@ -977,13 +1057,23 @@ class Composer:
                 else:
                     test = ast.get_source_segment(self.p.text, node.test)
                     lines.append(f"{ind}while {test}:")
+                self.leaving.append((record, []))
                 body = self.forward(item.body, ind + "    ")
-                if recs:
-                    tup = recs[0] if len(recs) == 1 else "(" + ", ".join(recs) + ")"
-                    body.append(f"{ind}    {lst}.append({tup})")
-                elif steps:
-                    body.append(f"{ind}    {lst} += 1")
+                self.leaving.pop()
+                if record and not (item.body and isinstance(item.body[-1], Jump)):
+                    body.append(f"{ind}    {record}")
                 lines += body or [f"{ind}    pass"]
+        return lines
+
+    def arm(self, items: list, other_recs: list[str], ind: str) -> list[str]:
+        """One arm of an `if`: its lines, then None for the other arm's records
+        (before a `break` that ends the arm, which sets them itself)."""
+        others = self.leaving[-1][1] if self.leaving else []
+        others.append(other_recs)
+        lines = self.forward(items, ind)
+        others.pop()
+        if not (items and isinstance(items[-1], Jump)):
+            lines += [f"{ind}{r} = None" for r in other_recs]
         return lines
 
     def saved(self) -> list[str]:
@@ -999,6 +1089,8 @@ class Composer:
         for k in range(len(items) - 1, -1, -1):
             item = items[k]
             self.after = _writes(items[k + 1 :]) if top else None
+            if isinstance(item, Jump):
+                continue
             if isinstance(item, ListOp):
                 lines += self.list_backward(item, state, ind)
             elif isinstance(item, Part) and _returns_name(item):
@@ -1047,25 +1139,6 @@ class Composer:
                 if state.get(i) is ABSENT:
                     state[i] = MAYBE
         for i in part.wrt:
-            if i in part.slices:  # the slice's gradient, written in place
-                var, index, _ = part.slices[i]
-                targets.append(self.grad(i))
-                g = self.grad(var)
-                s = state.get(var)
-                if s is ABSENT:
-                    after.append(f"{ind}{g} = {self.zeros(var)}")
-                elif s == BORROWED:
-                    after.append(f"{ind}{g} = {g}.copy()")
-                elif s == MAYBE:
-                    after.append(
-                        f"{ind}{g} = {self.zeros(var)} if {g} is None else {g}"
-                    )
-                op = "+="
-                if var in self.sole and _disjoint(index, part.counter):
-                    op = "="
-                after.append(f"{ind}{g}[{index}] {op} {self.grad(i)}")
-                state[var] = OWN
-                continue
             g = self.grad(i)
             s = state.get(i)
             if s is ABSENT:
@@ -1083,6 +1156,7 @@ class Composer:
             state[i] = OWN
         lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
         lines = [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
+        lines += self.scatter(part, state, ind + "    " * (guard is not None))
         if guard is None:
             return lines
         # `dy` may be None (no gradient on some path): run the part only if not
@@ -1092,7 +1166,32 @@ class Composer:
                 pre.append(f"{ind}{self.grad(i)} = None")
             state[i] = MAYBE if before.get(i) in (ABSENT, MAYBE) else BORROWED
         body = [f"    {line}" for line in lines]
+        for name in part.slices:
+            state[name] = ABSENT
         return pre + [f"{ind}if {guard} is not None:"] + body
+
+    def scatter(self, part: Part, state: dict, ind: str) -> list[str]:
+        """`dx[:, t, :] += dx_t`: a slice input's gradient into its array's."""
+        lines = []
+        for name, subscript in part.slices.items():
+            if name not in part.wrt:
+                continue
+            x = subscript.value.id  # type: ignore[attr-defined]
+            g, index = self.grad(x), ast.get_source_segment(self.p.text, subscript)
+            index = index[index.index("[") :]
+            for fixed in sorted(_loads(subscript.slice) - self.p.ints):
+                if fixed not in self.extra:  # HH of `x[n, :, i:i + HH]`: saved
+                    self.extra.append(fixed)
+            if state.get(x) is ABSENT:  # outside every loop that zeroed it
+                lines.append(f"{ind}{g} = {self.zeros(x)}")
+            elif state.get(x) == MAYBE:
+                lines.append(f"{ind}{g} = {self.zeros(x)} if {g} is None else {g}")
+            elif state.get(x) == BORROWED:
+                lines.append(f"{ind}{g} = {g}.copy()")
+            lines.append(f"{ind}{g}{index} += {self.grad(name)}")
+            state[x] = OWN
+            state[name] = ABSENT
+        return lines
 
     def list_backward(self, op: ListOp, state: dict, ind: str) -> list[str]:
         """np.stack: the list of slices along the axis; append: pop the last."""
@@ -1185,15 +1284,34 @@ class Composer:
             lines += [f"{ind}else:"] + orelse
         return lines
 
-    def loop_backward(self, item: Loop, state: dict, ind: str) -> list[str]:
+    def loop_records(self, item: Loop) -> list[str]:
+        """The per-iteration record: the counter a slice input needs, then
+        the caches and branches of the body."""
         recs = self.records(item.body)
+        target = item.node.target if isinstance(item.node, ast.For) else None
+        if recs and isinstance(target, ast.Name) and target.id in self.indexed(item):
+            return [target.id] + recs
+        return recs
+
+    def indexed(self, item) -> set[str]:
+        """Names the slice inputs of the parts under `item` index with."""
+        if isinstance(item, Part):
+            return {n for s in item.slices.values() for n in _loads(s.slice)}
+        if isinstance(item, Branch):
+            items = item.then + item.orelse
+        elif isinstance(item, Loop):
+            items = item.body
+        else:
+            return set()
+        return set().union(*map(self.indexed, items)) if items else set()
+
+    def loop_backward(self, item: Loop, state: dict, ind: str) -> list[str]:
+        recs = self.loop_records(item)
         if (id(item), "rec") not in self.names:
             return []
         lst = self.names[(id(item), "rec")]
         pre: list[str] = []
         shared = self.gradient_targets(item.body) - _writes(item.body)
-        routes, outer = self.routes(item.body), self.sole
-        self.sole = set()  # zeroed here, one part writes it: `dx[:, t, :] = dx_t`
         for var in [p for p in self.p.params if p in shared]:
             if (
                 state.get(var) is ABSENT
@@ -1202,8 +1320,6 @@ class Composer:
             ):
                 pre.append(f"{ind}{self.grad(var)} = {self.zeros(var)}")
                 state[var] = OWN
-                if routes.count(var) == 1:
-                    self.sole.add(var)
         carried = _writes(item.body) & self.gradient_targets(item.body)
         if self.after is not None:  # top level: values at the end
             for var in sorted(carried - self.after - self.p.lists):
@@ -1212,21 +1328,14 @@ class Composer:
                     state[var] = OWN
                     if var not in self.extra:
                         self.extra.append(var)
-        rows = self.p.rows(item.node)
-        if rows is not None and rows[0] in self.wrt:
-            rows_of, row = rows
-            counter = self.name((id(item), "counter"), "i")
-            if state.get(rows_of) is ABSENT:
-                pre.append(f"{ind}{self.grad(rows_of)} = {self.zeros(rows_of)}")
-                state[rows_of] = OWN
-        else:
-            rows = None
+        x = self.rows(item.node)
+        row = item.node.target.id if x is not None else None
         head = dict(state)
         for _ in range(6):
             end = dict(head)
             body = self.backward(item.body, end, ind + "    ", True)
-            if rows is not None:  # `for row in X`: row's gradient is dX[i]'s
-                body += self.row_scatter(rows_of, row, counter, end, ind + "    ")
+            reached = end.get(row) if row else None  # this iteration's row only
+            end.pop(row, None)
             new = {v: _join(head.get(v), end.get(v)) for v in set(head) | set(end)}
             if new == head:
                 break
@@ -1238,30 +1347,30 @@ class Composer:
                 body.append(f"{ind}    {self.grad(var)} = None")
         state.clear()
         state.update(head)
-        self.sole = outer
-        if rows is not None and not recs:
-            return pre + [f"{ind}for {counter} in reversed(range({lst})):"] + body
+        if x is not None:  # the row's gradient goes to its place in dx
+            s = reached
+            if s is not None and recs:
+                if state.get(x) is ABSENT or x not in state:
+                    pre.append(f"{ind}{self.grad(x)} = {self.zeros(x)}")
+                elif state.get(x) == MAYBE:
+                    g = self.grad(x)
+                    pre.append(f"{ind}{g} = {self.zeros(x)} if {g} is None else {g}")
+                elif state.get(x) == BORROWED:
+                    pre.append(f"{ind}{self.grad(x)} = {self.grad(x)}.copy()")
+                state[x] = OWN
+                k = self.name((id(item), "row"), "i")
+                add = f"{self.grad(x)}[{k}] += {self.grad(row)}"
+                if s == MAYBE:
+                    add = f"if {self.grad(row)} is not None:\n{ind}        {add}"
+                body.append(f"{ind}    {add}")
+                target = ", ".join(recs)
+                target = f"({target})" if len(recs) > 1 else target
+                loop = f"for {k}, {target} in reversed(list(enumerate({lst}))):"
+                return pre + [f"{ind}{loop}"] + body
         if not recs:
             return pre + [f"{ind}for _ in range({lst}):"] + body
         target = ", ".join(recs)
-        if rows is not None:
-            head = [f"{ind}for {counter} in reversed(range(len({lst}))):"]
-            return pre + head + [f"{ind}    {target} = {lst}[{counter}]"] + body
-        counter = _range_counter(item.node)
-        if any(isinstance(p, Part) and p.slices for p in item.body):
-            head = [f"{ind}for {counter} in reversed(range(len({lst}))):"]
-            return pre + head + [f"{ind}    {target} = {lst}[{counter}]"] + body
         return pre + [f"{ind}for {target} in reversed({lst}):"] + body
-
-    def row_scatter(self, rows_of: str, row: str, i: str, state: dict, ind: str):
-        s = state.get(row)
-        state[row] = ABSENT
-        if s is ABSENT:
-            return []
-        add = f"{self.grad(rows_of)}[{i}] += {self.grad(row)}"
-        if s == MAYBE:
-            return [f"{ind}if {self.grad(row)} is not None:", f"{ind}    {add}"]
-        return [f"{ind}{add}"]
 
     def zeros(self, var: str) -> str:
         """A zero gradient for `var` (saved for the backward when a parameter)."""
@@ -1271,28 +1380,17 @@ class Composer:
             self.needed.add(var)
         return f"{self.numpy}.zeros_like({var})"
 
-    def routes(self, items: list) -> list[str]:
-        """Each gradient a loop body's parts send, by the variable it is for."""
-        out: list[str] = []
-        for item in items:
-            if isinstance(item, ListOp) and item.kind == "append":
-                out.append(item.name)
-            elif isinstance(item, Part):
-                out += [item.slices[n][0] if n in item.slices else n for n in item.wrt]
-            elif isinstance(item, Branch):
-                out += self.routes(item.then) + self.routes(item.orelse)
-            elif isinstance(item, Loop):
-                out += self.routes(item.body)
-        return out
-
     def gradient_targets(self, items: list) -> set[str]:
         out: set[str] = set()
         for item in items:
+            if isinstance(item, Jump):
+                continue
             if isinstance(item, ListOp):
                 if item.kind == "append":
                     out.add(item.name)
             elif isinstance(item, Part):
-                out |= {item.slices[n][0] if n in item.slices else n for n in item.wrt}
+                out |= set(item.wrt)
+                out |= {s.value.id for n, s in item.slices.items() if n in item.wrt}
             elif isinstance(item, Branch):
                 out |= self.gradient_targets(item.then) | self.gradient_targets(
                     item.orelse
@@ -1306,8 +1404,8 @@ class Composer:
     def composite(self) -> str:
         f = self.fname
         self.needed: set[str] = set()
-        self.sole: set[str] = set()
         self.extra: list[str] = []
+        self.leaving: list = []  # per loop: its record line, arms' other records
         self.records(self.p.items)  # names in the forward's order
         state: dict = {}
         body = self.backward(self.p.items, state, "    ", False)
@@ -1325,6 +1423,11 @@ class Composer:
                 body.append(f"    {g} = {self.zeros(p)}")
             elif s == MAYBE:
                 body.append(f"    {g} = {self.zeros(p)} if {g} is None else {g}")
+            elif s == BORROWED and self.numpy is not None:  # may be dout itself
+                np_ = self.numpy
+                body.append(
+                    f"    {g} = {g}.copy() if isinstance({g}, {np_}.ndarray) else {g}"
+                )
             grads.append(g)
         comma = "," if len(grads) == 1 else ""
         body.append(f"    return ({', '.join(grads)}{comma})")
@@ -1338,8 +1441,9 @@ class Composer:
         bwd = [
             f"def {f}_backward(dout, cache):",
             f'    """Gradients of {f} with respect to {", ".join(self.wrt)}."""',
-            f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache",
         ]
+        if recs:
+            bwd.append(f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache")
         return "\n".join(fwd) + "\n\n\n" + "\n".join(bwd + body) + "\n"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 
 from .lower import _tag, gate_of, get_slot
+from .tags import of
 
 
 def _is_one(node: ast.expr) -> bool:
@@ -48,7 +49,7 @@ def _inner(node: ast.expr, gate: str, name: str) -> tuple[ast.expr, tuple] | Non
     """The input `name` of `node` and its slot, when `node` is that gate."""
     if gate_of(node) != gate:
         return None
-    slot = node.bp_slots.get(name)  # type: ignore[attr-defined]
+    slot = of(node).slots.get(name)
     return None if slot is None else (get_slot(node, slot), slot)
 
 
@@ -61,7 +62,7 @@ def _logsumexp(node: ast.expr) -> dict | None:
         return None
     to_sum, to_exp = found[1], summed[1]
     slots = {"a": to_sum + to_exp + exp[1]}
-    for name, slot in found[0].bp_slots.items():  # axis=, keepdims=
+    for name, slot in of(found[0]).slots.items():  # axis=, keepdims=
         if name != "a":
             slots[name] = to_sum + slot
     return slots

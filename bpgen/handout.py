@@ -82,6 +82,7 @@ def hand_out(
     arrays: set[str],
     scalar: bool = False,
     branched: bool = False,
+    handed_new: set[str] | frozenset[str] = frozenset(),
 ) -> list[ast.stmt]:
     """Statements that make each returned gradient safe (often none).
 
@@ -91,6 +92,8 @@ def hand_out(
     dout) needs a fix: arithmetic on it already gives a float. A `branched`
     backward is read as one path here: a gradient counts as shared (or as
     a possible 0-d array) when any assignment, on any branch, makes it so.
+    `handed_new` are the gradients a generated backward hands out (the
+    reverse sweep tags them where it writes the call): new, unshared arrays.
     """
     memory = _Memory(set(returns))
     pure: dict[str, bool] = {}  # arithmetic on floats only, so far
@@ -107,7 +110,7 @@ def hand_out(
             )
             if not memory.base[name].startswith("new "):
                 foreign.add(name)
-        elif _from_backward(statement):
+        elif _hands_out_new(statement, handed_new):
             # a generated backward hands out fresh, unshared gradients
             for item in statement.targets[0].elts:
                 memory.base[item.id] = f"new {next(memory.tokens)}"
@@ -148,14 +151,16 @@ def hand_out(
     return fixes
 
 
-def _from_backward(statement: ast.stmt) -> bool:
-    """`dx, dw = g_backward(...)`: a call of a helper's generated backward."""
-    return (
+def _hands_out_new(statement: ast.stmt, handed_new: set[str] | frozenset[str]) -> bool:
+    """`dx, dw = g_backward(...)` with every target tagged as handed out new."""
+    if not (
         isinstance(statement, ast.Assign)
         and isinstance(statement.targets[0], ast.Tuple)
         and all(isinstance(item, ast.Name) for item in statement.targets[0].elts)
-        and _callee(statement.value).endswith("_backward")
-    )
+    ):
+        return False
+    names = {item.id for item in statement.targets[0].elts} - {"_"}
+    return bool(names) and names <= handed_new
 
 
 def _by_kind(grad: str, param: str, shared: bool) -> ast.expr:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .rules import DECLARED, Rule
+from .tags import retag
 
 if TYPE_CHECKING:
     from .parse import Source
@@ -249,12 +250,12 @@ def _call_pair(
         for p in params.kwonly_params
     ]
     forward = ast.Call(ast.Name(f"{name}_forward", ast.Load()), args, keywords)
-    forward.bp_node = node  # type: ignore[attr-defined]
+    retag(forward, at=stager.source.location(node))
     pair = stager.emit(forward, None, {}, {}, stager.fresh(f"{name}_pair"))
     gate = _pair_gate(name, wrt)
     inputs = {p: ast.Name(bindings[p], ast.Load()) for p in wrt if p in varied}
     value = ast.Subscript(pair, ast.Constant(0), ast.Load())
-    value.bp_node = node  # type: ignore[attr-defined]
+    retag(value, at=stager.source.location(node))
     return stager.emit(value, gate, inputs, {"pair": pair}, stager.fresh(f"{name}_out"))
 
 

@@ -4,8 +4,8 @@ Only the node kinds listed here get through; anything else is refused at its
 own line and column. Names are resolved as they go: locals to their current
 SSA name, imports to qualified names (`from math import exp` and `math.exp`
 are one gate), module constants to themselves. Calls and operators that are
-gates are tagged with the rule name (`bp_gate`) and where each of the rule's
-inputs sits in the node (`bp_slots`), so staging can split them apart.
+gates are tagged with the rule name (`tags.Tags.gate`) and where each of the
+rule's inputs sits in the node (`slots`), so staging can split them apart.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import libcst as cst
 from . import calls, helpers
 from .parse import Source
 from .rules import RULES
+from .tags import of, retag
 
 # Placeholders for the modules; emit.py spells them with collision-free names.
 # A NUL never appears raw in unparsed code (string literals escape it), so
@@ -144,7 +145,7 @@ class Lowerer:
         if handler is None:
             raise self.refuse(node)
         result = handler(node)
-        result.bp_node = node  # where errors about this value point
+        retag(result, at=self.source.location(node))  # where errors point
         return result
 
     def refuse(self, node: cst.CSTNode) -> Exception:
@@ -168,7 +169,7 @@ class Lowerer:
                 return copy.deepcopy(self.packs[self.env[name]])
             loaded = ast.Name(self.env[name], ast.Load())
             if name in self.ints and self.env[name] == name:  # never reassigned
-                loaded.bp_int = True  # type: ignore[attr-defined]
+                retag(loaded, integer=True)
             return loaded
         if name in ("True", "False", "None"):
             return ast.Constant({"True": True, "False": False, "None": None}[name])
@@ -343,7 +344,7 @@ class Lowerer:
             call = None
         if call is not None:
             starred = [a for a in node.args if a.star]
-            packed = getattr(call, "bp_extra", None)  # x.reshape(n, *rest)
+            packed = of(call).extra  # x.reshape(n, *rest)
             if starred and gate_of(call) is not None and not packed:
                 raise self.source.error(
                     starred[0],
@@ -392,7 +393,7 @@ class Lowerer:
                 "for the eigenvalues alone write w = np.linalg.eigvalsh(a); compute "
                 "eigenvectors outside the differentiated function",
             )
-        gate = calls.gate_of(qualified)
+        gate = calls.gate_spelled(qualified)
         if gate is None and self.opaque_calls and module != "builtins":
             self.modules.add(module)  # in a declared gradient: called, not traced
             args, keywords = self._arguments(node)
@@ -417,7 +418,7 @@ class Lowerer:
         args, keywords = self._arguments(node)
         call = ast.Call(func, args, keywords)
         if gate is None and calls.drops_gradient(qualified):
-            call.bp_drops = name  # type: ignore[attr-defined]
+            retag(call, drops=name)
         if gate in ("max", "min"):
             return self._fold_extremum(node, call, gate)
         if gate == "log" and len(args) + len(keywords) == 2:
@@ -466,10 +467,11 @@ class Lowerer:
             slots[keyword.arg] = ("keywords", i, "value")
         self.constants |= declared.constants
         self.modules.update(declared.modules)
-        call.bp_extra = {  # type: ignore[attr-defined]
+        extra = {
             f"__module{k}": ast.Name(placeholder(m), ast.Load())
             for k, m in enumerate(declared.modules)
         }
+        retag(call, extra=extra)
         return _tag(call, declared.gate, slots)
 
     def _split(self, node: cst.Call, equal: bool) -> ast.expr:
@@ -542,7 +544,7 @@ class Lowerer:
                 if axis_value < 0:
                     index.elts += [ast.Slice()] * (-axis_value - 1)
             item = ast.Subscript(ast.Name(array.id, ast.Load()), index, ast.Load())
-            item.bp_node = node  # type: ignore[attr-defined]
+            retag(item, at=self.source.location(node))
             items.append(_tag(item, "getitem", {"a": ("value",), "index": ("slice",)}))
         return helpers.HelperTuple(items, ast.Load())
 
@@ -558,7 +560,7 @@ class Lowerer:
             func = ast.Attribute(module_ref("numpy", "linalg"), "slogdet", ast.Load())
             call = ast.Call(func, [copy.deepcopy(args[0]) if k else args[0]], [])
             item = ast.Subscript(call, ast.Constant(k), ast.Load())
-            item.bp_node = node  # type: ignore[attr-defined]
+            retag(item, at=self.source.location(node))
             items.append(item)
         _tag(items[1], helpers.LOGABSDET, {"a": ("value", "args", 0)})
         return helpers.HelperTuple(items, ast.Load())
@@ -583,7 +585,7 @@ class Lowerer:
         random = ast.Attribute(ast.Name(NP, ast.Load()), "random", ast.Load())
         args, keywords = self._arguments(node)
         call = ast.Call(ast.Attribute(random, name, ast.Load()), args, keywords)
-        call.bp_random = True  # type: ignore[attr-defined]
+        retag(call, random=True)
         return call
 
     def _unknown_call(self, node: cst.Call, qualified: str) -> Exception:
@@ -649,7 +651,7 @@ class Lowerer:
         folded = call.args[0]
         for arg in call.args[1:]:
             folded = ast.Call(call.func, [folded, arg], [])
-            folded.bp_node = node
+            retag(folded, at=self.source.location(node))
             _tag(folded, gate, {"x": ("args", 0), "y": ("args", 1)})
         return folded
 
@@ -677,7 +679,7 @@ class Lowerer:
         if gate in ("reshape", "transpose") and len(args) > 1:
             # x.reshape(n, -1) means x.reshape((n, -1))
             packed = ast.Tuple(list(args), ast.Load())
-            call.bp_extra = {"shape" if gate == "reshape" else "axes": packed}
+            retag(call, extra={"shape" if gate == "reshape" else "axes": packed})
         return self._bind(node, call, gate, offset=1)
 
     def _bind(self, node: cst.Call, call: ast.Call, gate: str | None, offset: int):
@@ -688,7 +690,7 @@ class Lowerer:
         slots: dict[str, Slot] = {}
         if offset:
             slots[rule.params[0]] = ("func", "value")
-        extra = getattr(call, "bp_extra", {})
+        extra = of(call).extra or {}
         for i, _ in enumerate([] if extra else call.args):
             if i + offset >= len(rule.params):
                 raise self.source.error(
@@ -723,8 +725,7 @@ def _accepted(params: tuple[str, ...], gate: str, given: str | None = None) -> s
 
 
 def _tag(node: ast.expr, gate: str | None, slots: dict[str, Slot]) -> ast.expr:
-    node.bp_gate = gate  # type: ignore[attr-defined]
-    node.bp_slots = slots  # type: ignore[attr-defined]
+    retag(node, gate=gate, slots=slots)
     return node
 
 
@@ -739,4 +740,4 @@ def _position(index: ast.expr) -> int | None:
 
 
 def gate_of(node: ast.AST) -> str | None:
-    return getattr(node, "bp_gate", None)
+    return of(node).gate

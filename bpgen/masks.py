@@ -5,8 +5,8 @@ still alive; a person writes `dh *= h > 0` (or `dh[h <= 0] = 0`) and calls
 the result `dh`. That is only safe when nothing else can see `dh`'s buffer,
 so the pass proves it first (the alias proof):
 
-- the backward allocated it: `dh`'s first definition is a fresh array
-  (reverse._fresh), and every later one updates that array or makes a new one;
+- the backward allocated it: `dh`'s first definition is a new array
+  (reverse.allocates), and every later one updates that array or makes a new one;
 - nothing else reads it: the mask statement is the only one that loads `dh`
   besides `dh`'s own updates before it, so no view, cache entry or returned
   gradient holds it, and it is not returned;
@@ -32,7 +32,7 @@ def mask_in_place(
     keep: set[str],
     owner: dict[str, str],
     shapes: Shapes,
-    fresh: Callable[[ast.expr], bool],
+    allocates: Callable[[ast.expr], bool],
 ) -> list:
     """`blocks` with each provably safe `dA = dB * mask` done in place on dB."""
     out = [s for block in blocks for s in block.statements]
@@ -42,9 +42,9 @@ def mask_in_place(
         if found is None:
             continue
         target, buffer, mask = found
-        if buffer in keep or not _alone(out, i, buffer, fresh):
+        if buffer in keep or not _alone(out, i, buffer, allocates):
             continue
-        if not _fresh_name(out, i, target, fresh):
+        if not _first_here(out, i, target, allocates):
             continue
         store = ast.Name(buffer, ast.Store())
         out[i] = ast.copy_location(ast.AugAssign(store, ast.Mult(), mask), out[i])
@@ -111,7 +111,7 @@ def _reads(statements: list[ast.stmt], name: str) -> bool:
     )
 
 
-def _alone(statements: list[ast.stmt], at: int, buffer: str, fresh) -> bool:
+def _alone(statements: list[ast.stmt], at: int, buffer: str, allocates) -> bool:
     """The backward owns `buffer`, and statement `at` is its last reader."""
     definitions = _defines(statements, buffer)
     if not definitions or definitions[-1] > at:
@@ -119,18 +119,18 @@ def _alone(statements: list[ast.stmt], at: int, buffer: str, fresh) -> bool:
     first = statements[definitions[0]]
     if not (isinstance(first, ast.Assign) and isinstance(first.targets[0], ast.Name)):
         return False
-    if not _new(first.value, fresh):
+    if not _new(first.value, allocates):
         return False
     for i in definitions[1:]:
         later = statements[i]
         plain = isinstance(later, ast.Assign) and isinstance(later.targets[0], ast.Name)
-        if plain and not _new(later.value, fresh):
+        if plain and not _new(later.value, allocates):
             return False  # rebound to something it may share
     others = [s for i, s in enumerate(statements) if i != at and i not in definitions]
     return not _reads(others, buffer)
 
 
-def _fresh_name(statements: list[ast.stmt], at: int, target: str, fresh) -> bool:
+def _first_here(statements: list[ast.stmt], at: int, target: str, allocates) -> bool:
     """`target` first appears at `at`, and later only updates its array."""
     if _reads(statements[:at], target) or _defines(statements[:at], target):
         return False
@@ -139,21 +139,21 @@ def _fresh_name(statements: list[ast.stmt], at: int, target: str, fresh) -> bool
             statement.targets[0], ast.Name
         )
         mine = plain and _defined(statement) == target
-        if mine and not _new(statement.value, fresh):
+        if mine and not _new(statement.value, allocates):
             return False
     return True
 
 
-def _new(value: ast.expr, fresh) -> bool:
-    """A fresh array; `_unbroadcast(e, shape)` is `e` itself or a new sum."""
+def _new(value: ast.expr, allocates) -> bool:
+    """A new array; `_unbroadcast(e, shape)` is `e` itself or a new sum."""
     if (
         isinstance(value, ast.Call)
         and isinstance(value.func, ast.Name)
         and value.func.id == UNBROADCAST
         and value.args
     ):
-        return _new(value.args[0], fresh)
-    return fresh(value)
+        return _new(value.args[0], allocates)
+    return allocates(value)
 
 
 class _Rename(ast.NodeTransformer):

@@ -19,6 +19,7 @@ from .errors import (
     SourceSyntaxError,
     UnsupportedError,
 )
+from .location import Location
 
 
 @dataclass
@@ -61,15 +62,34 @@ class Source:
         index = lineno - self.line_offset - 1
         return lines[index] if 0 <= index < len(lines) else None
 
+    def location(self, node: cst.CSTNode | None) -> Location | None:
+        """The IR's plain location of `node`, resolved when an error asks."""
+        if node is None:
+            return None
+        return Location(self.filename, self._span, node)
+
+    def _span(self, node: cst.CSTNode) -> tuple[int, int, str | None]:
+        lineno, col = self.where(node)
+        return lineno, col, self.line(lineno)
+
     def error(
         self,
-        node: cst.CSTNode | None,
+        node: cst.CSTNode | Location | None,
         message: str,
         hint: str | None = None,
         kind: type[BpgenError] = UnsupportedError,
     ) -> BpgenError:
         if node is None:
             return kind(message, filename=self.filename, hint=hint)
+        if isinstance(node, Location):
+            return kind(
+                message,
+                filename=node.filename,
+                lineno=node.line,
+                col_offset=node.column,
+                source_line=node.source_line,
+                hint=hint,
+            )
         lineno, col = self.where(node)
         return kind(
             message,

@@ -14,42 +14,15 @@ import copy
 import functools
 from dataclasses import dataclass, field
 
-from . import handout, kinds, masks, simplify, xent
+from . import handout, kinds, passes, saved, simplify, xent
+from .blocks import UNBROADCAST, Backward, Block
+from .broadcasts import broadcast_value as _broadcast_value  # xent.py's name
 from .helpers import PAIR_GATES
 from .lower import MATH, NP
 from .options import Options
 from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
 from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
-
-UNBROADCAST = "\x00unbroadcast\x00"
-
-
-@dataclass
-class Block:
-    """The statements that undo one forward stage (or a note)."""
-
-    stage: Stage | None = None
-    note: str | None = None
-    statements: list[ast.stmt] = field(default_factory=list)
-    guard: tuple[tuple[str, bool], ...] | None = None  # None: the stage's
-
-    def where(self) -> tuple[tuple[str, bool], ...]:
-        """The runtime branches the statements run under (see Stage.guard)."""
-        if self.guard is not None:
-            return self.guard
-        return self.stage.guard if self.stage is not None else ()
-
-
-@dataclass
-class Backward:
-    stages: list[Stage]
-    cache: list[str]
-    shapes: dict[str, str]  # cached name -> the value whose shape it holds
-    blocks: list[Block]
-    returns: list[str]
-    dout: str
-    cache_name: str
 
 
 @dataclass(frozen=True)
@@ -94,7 +67,7 @@ class _Substitute:
     One walk both copies and substitutes (no `copy.deepcopy`, no
     NodeTransformer): templates and atoms are small, so this is the cost of
     building the nodes and little more. Attributes bpgen hangs on nodes
-    (`bp_node`, ...) are shared, not copied: they are never mutated.
+    (`tags.Tags`) are shared, not copied: they are never mutated.
     """
 
     def __init__(self, mapping: dict[str, ast.expr], scalar: bool) -> None:
@@ -144,12 +117,12 @@ def _copy(node: ast.AST | None) -> ast.AST | None:
     return new
 
 
-def _fresh(expr: ast.expr) -> bool:
+def allocates(expr: ast.expr) -> bool:
     """Whether `expr` surely evaluates to a new object nobody else holds."""
     if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
         return True
     if isinstance(expr, ast.IfExp):
-        return _fresh(expr.body) and _fresh(expr.orelse)
+        return allocates(expr.body) and allocates(expr.orelse)
     if isinstance(expr, ast.Call):
         func = expr.func
         name = func.attr if isinstance(func, ast.Attribute) else ""
@@ -158,18 +131,6 @@ def _fresh(expr: ast.expr) -> bool:
             isinstance(func, ast.Name) and func.id == UNBROADCAST
         )
     return False
-
-
-def _broadcast_value(expr: ast.expr) -> ast.expr | None:
-    """`e` when `expr` only spreads `e` over a shape: `np.broadcast_to(e, s)`
-    or `np.full_like(a, e)`."""
-    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
-        return None
-    if expr.func.attr == "broadcast_to":
-        return expr.args[0]
-    if expr.func.attr == "full_like":
-        return expr.args[1]
-    return None
 
 
 def _slice_call(part: ast.expr) -> ast.expr:
@@ -189,7 +150,8 @@ class Reverse:
     def __init__(self, program: Program, shapes: Shapes, options: Options, error):
         self.program = program
         self.shapes = shapes
-        self.options = options
+        self.options = options  # xent.backward reads options.inplace
+        self.choices = passes.Sweep.of(options)
         self.error = error
         self.names = Namer(program.taken | set(program.params))
         self.dout = self.names.take("dout", "grad_out")
@@ -220,13 +182,13 @@ class Reverse:
         if name not in self.assigned:
             self.assigned.add(name)
             self._emit(ast.Assign([target], expr))
-            if _fresh(expr):
+            if allocates(expr):
                 self.owned.add(name)
             return
         spread = _broadcast_value(expr)
         if spread is not None:
             expr = spread  # adding to a gradient of full shape broadcasts by itself
-        if self.program.scalar or (self.options.inplace and name in self.owned):
+        if self.program.scalar or (self.choices.inplace and name in self.owned):
             self._emit(ast.AugAssign(target, ast.Add(), expr))
         else:
             total = ast.BinOp(ast.Name(name, ast.Load()), ast.Add(), expr)
@@ -242,7 +204,7 @@ class Reverse:
             zeros = ast.Call(ast.Attribute(np, "zeros_like", ast.Load()), [atom], [])
             self._emit(ast.Assign([store], zeros))
             self.assigned.add(name)
-        elif name not in self.owned or not self.options.inplace:
+        elif name not in self.owned or not self.choices.inplace:
             self._emit(
                 ast.Assign([store], ast.Call(ast.Attribute(load, "copy"), [], []))
             )
@@ -271,10 +233,10 @@ class Reverse:
                 mapping[f"{name}_{index}"] = atom
         mapping["g"] = ast.Name(g, ast.Load())
         mapping["out"] = (
-            ast.Name(stage.target, ast.Load()) if self.options.reuse else stage.value
+            ast.Name(stage.target, ast.Load()) if self.choices.reuse else stage.value
         )
         tree = _Substitute(mapping, self.program.scalar).visit(_template(template))
-        return simplify.expression(tree) if self.options.simplify else tree
+        return simplify.expression(tree) if self.choices.peepholes else tree
 
     def _fits(self, expr: ast.expr, atom: ast.Name) -> bool:
         """`expr` is `e * f` or `e / f` with f a constant or of atom's shape."""
@@ -302,10 +264,10 @@ class Reverse:
         if negative:
             # the sum is linear: negate the (smaller) sum, not the gradient
             return simplify.negate(self.reduce(expr, stage, atom))
-        if self.options.broadcast and self._fits(expr, atom):
+        if self.choices.broadcast and self._fits(expr, atom):
             # factors of the input's own shape apply after the sum: sum(g * out) / y
             return ast.BinOp(self.reduce(expr.left, stage, atom), expr.op, expr.right)
-        if self.options.broadcast:
+        if self.choices.broadcast:
             klass = self.shapes.klass
             if klass.get(atom.id) == klass.get(stage.target):
                 return expr
@@ -356,7 +318,7 @@ class Reverse:
         # the gradient of a_1 is complete here: zero its replaced items in place
         # when the backward owns it and nothing gathered a view of it
         gathers_view = value_varied and basic_index(index)
-        if g in self.owned and self.options.inplace and not gathers_view:
+        if g in self.owned and self.choices.inplace and not gathers_view:
             self.grad[array.id] = name = g
         else:
             name = self.gradient(array.id)
@@ -424,7 +386,8 @@ class Reverse:
         """`(dx, dw) = helper_backward(g, pair[1])`: one call gives every input's
         gradient; an input seen for the first time gets it directly."""
         name, wrt = PAIR_GATES[stage.gate]
-        self.blocks.append(Block(stage))
+        block = Block(stage)
+        self.blocks.append(block)
         targets: list[ast.expr] = []
         later: list[tuple[str, str]] = []
         seen: set[str] = set()
@@ -450,6 +413,7 @@ class Reverse:
             self._emit(ast.Assign(targets, value))
         else:
             self._emit(ast.Assign([ast.Tuple(targets, ast.Store())], backward))
+            block.handed_new |= {t.id for t in targets if t.id != "_"}
         for var, grad in later:
             self.contribute(var, ast.Name(grad, ast.Load()))
 
@@ -515,7 +479,7 @@ class Reverse:
             condition = stage.params["condition"]
             return Mask(ast.dump(condition), name == "x", condition)
         mask = self.masks.get(stage.target)
-        if mask is None or not self.options.simplify:
+        if mask is None or not self.choices.peepholes:
             return None
         klass = self.shapes.klass.get(stage.target)
         elementwise = RULES[stage.gate].kind in (SAME, BROADCAST)
@@ -579,9 +543,11 @@ class Reverse:
         self.owned = after[True][1] & after[False][1]
         then_masks, else_masks = after[True][2], after[False][2]
         self.masks = {
-            var: then_masks.get(var)
-            if then_masks.get(var) == else_masks.get(var)
-            else None
+            var: (
+                then_masks.get(var)
+                if then_masks.get(var) == else_masks.get(var)
+                else None
+            )
             for var in {*then_masks, *else_masks}
         }
 
@@ -598,7 +564,7 @@ class Reverse:
 
     def run(self) -> Backward:
         program = self.program
-        stages = _live(program) if self.options.dce else list(program.stages)
+        stages = passes.live(program, self.options)
         for i, output in enumerate(program.outputs):
             if isinstance(output, ast.Name) and output.id in program.varied:
                 seed: ast.expr = ast.Name(self.dout, ast.Load())
@@ -636,32 +602,36 @@ class Reverse:
             returns.append(self.grad[param])
         blocks = self.blocks
         owner = {grad: var for var, grad in self.grad.items()}
-        if self.options.masks and not program.scalar and not branched:
-            blocks = masks.mask_in_place(
-                blocks, set(returns), owner, self.shapes, _fresh
-            )
-        if self.options.broadcast and not program.scalar and not branched:
-            blocks = drop_broadcasts(blocks, set(returns), owner, self.shapes)
-        if self.options.simplify:
-            blocks = propagate_copies(blocks, set(returns))
-        if self.options.simplify or self.options.dce:
-            blocks = drop_dead(blocks, set(returns))
+        # THE HOOK: the passes over the blocks (masks, broadcasts, copies,
+        # dead code) run here; a new one is one line in passes.BACKWARD
+        context = passes.Context(set(returns), owner, self.shapes, allocates)
+        blocks = passes.backward(
+            blocks, context, self.options, not branched, program.scalar
+        )
         statements = [s for b in blocks for s in b.statements]
         arrays = kinds.proven_arrays(program.stages, program.params)
         dims = self.shapes.dims
         if dims is not None:  # declared shapes: rank 1 and more are arrays
             arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
         floats = program.floats | program.float_params
+        new = set().union(*(b.handed_new for b in blocks))
         fixes = handout.hand_out(
-            statements, returns, program.wrt, floats, arrays, program.scalar, branched
+            statements,
+            returns,
+            program.wrt,
+            floats,
+            arrays,
+            program.scalar,
+            branched,
+            new,
         )
         note = "new arrays the caller may write into, a float for a float"
         blocks.append(Block(note=note, statements=fixes))
         blocks = [b for b in blocks if b.statements]
-        cache = _cache(program, stages, blocks)
+        cache = saved.saved_values(program, stages, blocks)
         shapes = {}
-        if self.options.dce:
-            shapes = _cache_shapes(program, cache, blocks, self.names)
+        if passes.save_shapes(self.options):
+            shapes = saved.save_shapes(program, cache, blocks, self.names.take)
             cache = [shapes.get(name, name) for name in cache]
             shapes = {new: old for old, new in shapes.items()}
         return Backward(
@@ -709,253 +679,3 @@ def _inputs(stage: Stage):
                 yield name, index, item
         else:
             yield name, None, value
-
-
-def _loads(node: ast.AST) -> set[str]:
-    return {
-        n.id
-        for n in ast.walk(node)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-    }
-
-
-def _live(program: Program) -> list[Stage]:
-    needed = {o.id for o in program.outputs if isinstance(o, ast.Name)}
-    kept = []
-    for stage in reversed(program.stages):
-        # a random draw is kept: dropping it would change the draws after it
-        drawn = any(getattr(n, "bp_random", False) for n in ast.walk(stage.value))
-        if stage.target in needed or drawn:
-            kept.append(stage)
-            needed |= _loads(stage.value) | {c for c, _ in stage.guard}
-    return kept[::-1]
-
-
-def _cache(program: Program, stages: list[Stage], blocks: list[Block]) -> list[str]:
-    read: set[str] = set()
-    for block in blocks:
-        for statement in block.statements:
-            read |= _loads(statement)
-        if block.statements:  # the backward branches as the forward did
-            read |= {condition for condition, _ in block.where()}
-    order = [*program.params, *(s.target for s in stages)]
-    return list(dict.fromkeys(name for name in order if name in read))
-
-
-def _shape_of(node: ast.AST) -> str | None:
-    """`v` when `node` is `v.shape` or `np.shape(v)`."""
-    if isinstance(node, ast.Attribute) and node.attr == "shape":
-        value = node.value
-    elif (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "shape"
-        and len(node.args) == 1
-    ):
-        value = node.args[0]
-    else:
-        return None
-    return value.id if isinstance(value, ast.Name) else None
-
-
-def _full_reads(node: ast.AST, names: set[str]) -> set[str]:
-    """Names in `names` read for more than their shape."""
-    if _shape_of(node) is not None:
-        return set()
-    if isinstance(node, ast.Name) and node.id in names:
-        return {node.id}
-    found: set[str] = set()
-    for child in ast.iter_child_nodes(node):
-        found |= _full_reads(child, names)
-    return found
-
-
-class _ShapeRename(ast.NodeTransformer):
-    def __init__(self, names: dict[str, str]) -> None:
-        self.names = names
-
-    def visit(self, node: ast.AST) -> ast.AST:
-        value = _shape_of(node)
-        if value in self.names:
-            return ast.Name(self.names[value], ast.Load())
-        return self.generic_visit(node)
-
-
-def _cache_shapes(
-    program: Program, cache: list[str], blocks: list[Block], names: Namer
-) -> dict[str, str]:
-    """Intermediates the backward reads only for their shape: cache the shape,
-    so the array itself can be freed after the forward pass."""
-    candidates = set(cache) - set(program.params)
-    candidates -= {c for b in blocks if b.statements for c, _ in b.where()}
-    # a value only one branch makes has no shape to take on the other
-    candidates -= {stage.target for stage in program.stages if stage.guard}
-    statements = [s for b in blocks for s in b.statements]
-    for statement in statements:
-        candidates -= _full_reads(statement, candidates)
-    renames = {
-        name: names.take(f"{name}_shape") for name in cache if name in candidates
-    }
-    if renames:
-        rename = _ShapeRename(renames)
-        for block in blocks:
-            block.statements = [rename.visit(s) for s in block.statements]
-    return renames
-
-
-def _defined(statement: ast.stmt) -> str | None:
-    """The gradient a statement assigns or updates."""
-    if isinstance(statement, ast.Assign):
-        target = statement.targets[0]
-        if isinstance(target, ast.Tuple):  # (dx, dw) = helper_backward(...)
-            return None
-        return target.value.id if isinstance(target, ast.Subscript) else target.id
-    if isinstance(statement, ast.AugAssign):
-        target = statement.target
-        return target.id if isinstance(target, ast.Name) else target.value.id
-    if isinstance(statement, ast.Expr):  # np.add.at(dv, index, g)
-        return statement.value.args[0].id
-    return None
-
-
-def _defined_all(statement: ast.stmt) -> set[str | None]:
-    """Every gradient a statement assigns (a helper's backward assigns several)."""
-    target = statement.targets[0] if isinstance(statement, ast.Assign) else None
-    if isinstance(target, ast.Tuple):
-        return {e.id for e in target.elts if isinstance(e, ast.Name) and e.id != "_"}
-    return {_defined(statement)}
-
-
-def _uses(statement: ast.stmt) -> set[str]:
-    """Names a statement reads, besides the gradient it updates."""
-    if isinstance(statement, (ast.AugAssign, ast.Assign)):
-        target = getattr(statement, "target", None) or statement.targets[0]
-        if isinstance(target, ast.Subscript):
-            return _loads(target.slice) | _loads(statement.value)
-    if isinstance(statement, ast.Expr):
-        return set().union(*(_loads(a) for a in statement.value.args[1:]))
-    return _loads(statement.value)
-
-
-class _Rename(ast.NodeTransformer):
-    def __init__(self, names: dict[str, str]) -> None:
-        self.names = names
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:
-        if node.id in self.names and isinstance(node.ctx, ast.Load):
-            return ast.Name(self.names[node.id], ast.Load())
-        return node
-
-
-def propagate_copies(blocks: list[Block], keep: set[str]) -> list[Block]:
-    """`dsigx = dden` assigned once is just `dden`: drop the copy, rename the uses."""
-    definitions: dict[str, int] = {}
-    for block in blocks:
-        for statement in block.statements:
-            for name in _defined_all(statement):
-                definitions[name] = definitions.get(name, 0) + 1
-    renames: dict[str, str] = {}
-    for block in blocks:
-        for statement in list(block.statements):
-            if (
-                isinstance(statement, ast.Assign)
-                and isinstance(statement.value, ast.Name)
-                and isinstance(statement.targets[0], ast.Name)
-                and definitions[statement.targets[0].id] == 1
-                and statement.targets[0].id not in keep
-            ):
-                source = statement.value.id
-                renames[statement.targets[0].id] = renames.get(source, source)
-                block.statements.remove(statement)
-    if renames:
-        rename = _Rename(renames)
-        for block in blocks:
-            block.statements = [rename.visit(s) for s in block.statements]
-    return blocks
-
-
-def drop_dead(blocks: list[Block], keep: set[str]) -> list[Block]:
-    """Remove gradients that nothing reads and the function does not return."""
-    while True:
-        used = set(keep)
-        for block in blocks:
-            for statement in block.statements:
-                used |= _uses(statement)
-        dead = [
-            (block, s)
-            for block in blocks
-            for s in block.statements
-            if not _defined_all(s) & used
-        ]
-        if not dead:
-            return blocks
-        for block, statement in dead:
-            block.statements.remove(statement)
-
-
-def drop_broadcasts(blocks, keep: set[str], owner: dict[str, str], shapes: Shapes):
-    """`dv = np.broadcast_to(e, v.shape)` is just `e` where every use of `dv`
-    is multiplied by a value of v's shape (or scattered): it broadcasts there
-    by itself, and the cache need not keep `v` for its shape."""
-    statements = [s for b in blocks for s in b.statements]
-    definitions: dict[str, list[ast.stmt]] = {}
-    for statement in statements:
-        definitions.setdefault(_defined(statement), []).append(statement)
-    for name, defs in definitions.items():
-        if name in keep or len(defs) != 1:
-            continue
-        (definition,) = defs
-        if not isinstance(definition, ast.Assign):
-            continue
-        spread = _broadcast_value(definition.value)
-        if spread is None:
-            continue
-        klass = shapes.klass.get(owner.get(name, ""))
-        uses = [s for s in statements if s is not definition and name in _uses(s)]
-        if (
-            klass is not None
-            and uses
-            and all(_broadcasts_in(s, name, klass, shapes) for s in uses)
-        ):
-            definition.value = spread
-    return blocks
-
-
-def _broadcasts_in(statement: ast.stmt, name: str, klass: int, shapes: Shapes) -> bool:
-    """Whether every read of `name` in `statement` meets a full-shape factor."""
-    if isinstance(statement, ast.Expr):  # np.add.at(d, index, name) broadcasts
-        return name not in _loads(statement.value.args[1])
-    if isinstance(statement, ast.AugAssign) and isinstance(
-        statement.target, ast.Subscript
-    ):
-        return name not in _loads(statement.target.slice)
-
-    def ok(node: ast.AST) -> bool:
-        if (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "attr", "") == "zeros_like"
-        ):
-            return True  # reads only the dtype
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
-            factors = _factors(node)
-            if any(name in _loads(f) for f in factors):
-                full = any(
-                    isinstance(f, ast.Name) and shapes.klass.get(f.id) == klass
-                    for f in factors
-                )
-                return full and all(
-                    isinstance(f, ast.Name) or name not in _loads(f) or ok(f)
-                    for f in factors
-                )
-            return True
-        if isinstance(node, ast.Name):
-            return node.id != name
-        return all(ok(child) for child in ast.iter_child_nodes(node))
-
-    return ok(statement.value)
-
-
-def _factors(node: ast.expr) -> list[ast.expr]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
-        return _factors(node.left) + _factors(node.right)
-    return [node]

@@ -40,7 +40,7 @@ class Shapes:
     count: int = 1
     dims: Dims | None = None
 
-    def fresh(self) -> int:
+    def new_class(self) -> int:
         self.count += 1
         return self.count
 
@@ -97,7 +97,7 @@ def infer(program: Program, dims: Dims | None = None) -> Shapes:
         if None in shape:
             return len(shape), None
         if shape not in by_shape:
-            by_shape[shape] = shapes.fresh()
+            by_shape[shape] = shapes.new_class()
         return len(shape), by_shape[shape]
 
     for name in program.params:
@@ -106,7 +106,7 @@ def infer(program: Program, dims: Dims | None = None) -> Shapes:
         else:
             rank, klass = known(name)
             shapes.rank[name] = rank
-            shapes.klass[name] = shapes.fresh() if klass is None else klass
+            shapes.klass[name] = shapes.new_class() if klass is None else klass
     for stage in program.stages:
         floats = program.scalar or stage.target in program.floats
         rank, klass = (0, SCALAR) if floats else known(stage.target)
@@ -117,7 +117,7 @@ def infer(program: Program, dims: Dims | None = None) -> Shapes:
             if into is not None:
                 shapes.into[stage.target] = into
         shapes.rank[stage.target] = rank
-        shapes.klass[stage.target] = shapes.fresh() if klass is None else klass
+        shapes.klass[stage.target] = shapes.new_class() if klass is None else klass
     return shapes
 
 

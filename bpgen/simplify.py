@@ -1,8 +1,9 @@
 """Peepholes that make instantiated rules read like hand-written code.
 
 `g * 1`, `(2 - 1)`, `x ** 1` and `-(-g)` come from splicing atoms into rule
-templates; a person would never write them. Statement-level passes remove
-gradient copies (`dsigx = dden`) and gradients nobody reads.
+templates; a person would never write them. The reverse sweep runs these on
+each rule it instantiates (passes.Sweep.peepholes); the statement-level
+passes (gradient copies, dead gradients) are copies.py and dead.py.
 """
 
 from __future__ import annotations

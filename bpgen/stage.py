@@ -18,10 +18,12 @@ import libcst as cst
 
 from . import helpers, kinds, loops
 from .fuse import fuse
+from .location import Location
 from .lower import Lowerer, _tag, gate_of, get_slot, set_slot
 from .parse import Source
 from .rules import RULES, VIEW_GATES
 from .simplify import number
+from .tags import of, retag
 
 _STATEMENT_HINTS = {
     cst.If: ("`if` statements", "use np.where(cond, a, b), max()/min() or np.maximum"),
@@ -55,7 +57,7 @@ class Stage:
     gate: str | None
     inputs: dict[str, ast.expr] = field(default_factory=dict)
     params: dict[str, ast.expr] = field(default_factory=dict)
-    node: cst.CSTNode | None = None  # the user's expression, for errors
+    at: Location | None = None  # the user's expression, for errors
     # the runtime branches this stage runs under, outermost first:
     # ((condition name, taken), ...); () for a stage that always runs
     guard: tuple[tuple[str, bool], ...] = ()
@@ -160,14 +162,14 @@ class Stager:
     def _is_varied(self, node: ast.AST) -> bool:
         gate = gate_of(node)
         if gate is not None:
-            slots = node.bp_slots  # type: ignore[attr-defined]
+            slots = of(node).slots
             grads = RULES[gate].grads
             return any(
                 self.is_varied(get_slot(node, slot))
                 for name, slot in slots.items()
                 if name in grads
             )
-        if getattr(node, "bp_drops", None):  # float(), np.array(), ...
+        if of(node).drops:  # float(), np.array(), ...
             return self.passes_through(node)
         if isinstance(node, (ast.Call, ast.Compare, ast.Attribute, ast.Slice)):
             return False
@@ -188,16 +190,16 @@ class Stager:
             if target is None and inline:
                 return node
             return self.emit(node, None, {}, {}, target)
-        if getattr(node, "bp_drops", None) == "asarray":  # np.asarray(x): x itself
+        if of(node).drops == "asarray":  # np.asarray(x): x itself
             (value,) = node.args
             return value if isinstance(value, ast.Name) else self.atom(value, target)
-        if getattr(node, "bp_drops", None) == "array":  # np.array(x): a copy of x
+        if of(node).drops == "array":  # np.array(x): a copy of x
             _tag(node, "copy", {"a": ("args", 0)})
         gate = gate_of(node)
         if gate is None:
             raise self._refuse_nondifferentiable(node)
         rule = RULES[gate]
-        slots = node.bp_slots  # type: ignore[attr-defined]
+        slots = of(node).slots
         if gate == "getitem" and isinstance(node.value, (ast.List, ast.Tuple)):
             raise self.source_error(
                 node,
@@ -231,8 +233,8 @@ class Stager:
                         "from values being differentiated",
                         "write e.g. axis=0, keepdims=True, or a shape from x.shape",
                     )
-            elif name in getattr(node, "bp_extra", {}):
-                params[name] = node.bp_extra[name]  # type: ignore[attr-defined]
+            elif name in (of(node).extra or {}):
+                params[name] = of(node).extra[name]
             elif name in rule.defaults:
                 params[name] = ast.parse(rule.defaults[name], mode="eval").body
             else:
@@ -252,11 +254,11 @@ class Stager:
             named = bases - self.unnamed
             if named:
                 self.views.update(named | {name})
-        self.stages.append(Stage(name, value, gate, inputs, params, origin(value)))
+        self.stages.append(Stage(name, value, gate, inputs, params, of(value).at))
         return ast.Name(name, ast.Load())
 
     def source_error(self, node: ast.expr, message: str, hint: str | None = None):
-        return self.source.error(origin(node), message, hint)
+        return self.source.error(of(node).at, message, hint)
 
     def _refuse_nondifferentiable(self, node: ast.expr) -> Exception:
         if isinstance(node, (ast.Tuple, ast.List)):
@@ -386,10 +388,10 @@ class Stager:
                     ast.Constant(stop) if stop else None,
                 )
             item: ast.expr = ast.Subscript(copy.deepcopy(atom), index, ast.Load())
-            item.bp_node = target.node  # type: ignore[attr-defined]
+            retag(item, at=self.source.location(target.node))
             if target.starred:  # Python collects a starred target into a list
                 item = ast.Call(ast.Name("list", ast.Load()), [item], [])
-                item.bp_node = target.node  # type: ignore[attr-defined]
+                retag(item, at=self.source.location(target.node))
             elif varied:
                 _tag(item, "getitem", {"a": ("value",), "index": ("slice",)})
             self.env[target.name] = self.atom(item, self.fresh(target.name)).id
@@ -409,7 +411,7 @@ class Stager:
         values = [*call.args, *(k.value for k in call.keywords)]
         if not any(self.is_varied(v) for v in values):
             return False
-        name = call.bp_drops  # type: ignore[attr-defined]
+        name = of(call).drops
         one = len(call.args) == 1 and not call.keywords
         listed = one and isinstance(call.args[0], (ast.List, ast.Tuple, ast.Starred))
         if one and not listed and name in ("asarray", "array"):
@@ -451,21 +453,21 @@ class Stager:
                 f"`{name}` is assigned into before it is defined",
                 "create the array first, e.g. with np.zeros_like",
             )
-        self._check_fresh(target, name, current)
+        self._check_writable(target, name, current)
         items = [self.lower._index(e) for e in target.slice]
         index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         index = self.stage_random(index)  # discrete: no gradient flows into it
         value = self.atom(value)
         array = ast.Name(current, ast.Load())
         node = SetItem(array, index, value)
-        node.bp_node = target  # type: ignore[attr-defined]
+        retag(node, at=self.source.location(target))
         varied = current in self.varied or self.is_varied(value)
         inputs = {"a": array, "value": value}
         new = self.fresh(name)
         self.emit(node, "setitem" if varied else None, inputs, {"index": index}, new)
         self.env[name] = new
 
-    def _check_fresh(self, target: cst.Subscript, name: str, current: str) -> None:
+    def _check_writable(self, target: cst.Subscript, name: str, current: str) -> None:
         """Refuse a write another name would see: the caller's array, an alias,
         a view, a module constant."""
         holder = None
@@ -764,7 +766,7 @@ class Stager:
             value = ast.UnaryOp(ast.Not(), self.condition(node.expression))
         else:
             return self.lowered(node)
-        value.bp_node = node  # type: ignore[attr-defined]
+        retag(value, at=self.source.location(node))
         return value
 
     def _merge(self, name, condition, then_value, else_value, arms) -> str:
@@ -903,10 +905,6 @@ def _assigned_names(node: cst.BaseSmallStatement) -> list[str]:
     return names
 
 
-def origin(node: ast.AST) -> cst.CSTNode | None:
-    return getattr(node, "bp_node", None)
-
-
 def _identifiers(function: cst.FunctionDef) -> set[str]:
     """Every `cst.Name` in the function, by a plain walk over the node fields:
     a CSTVisitor rebuilds each node it passes and cost ten times as much."""
@@ -960,7 +958,7 @@ def _is_literal(node: ast.expr) -> bool:
 
 def _random(node: ast.expr) -> bool:
     """Whether evaluating `node` draws random numbers."""
-    return any(getattr(n, "bp_random", False) for n in ast.walk(node))
+    return any(of(n).random for n in ast.walk(node))
 
 
 def _free_locals(node: ast.expr, bound: set[str]) -> bool:
@@ -1000,7 +998,7 @@ def stage(
             what = "is annotated as integers or booleans"
         else:
             reads = (s for s in program.stages if name in kinds.names_in(s.value))
-            at = next((s.node for s in reads), None) or function  # else a flag
+            at = next((s.at for s in reads), None) or function  # else a flag
             what = "is used only as a dict, an index, a size or a shape here"
         raise source.error(
             at, f"`{name}` {what}; it has no gradient", f"leave `{name}` out of wrt"
@@ -1139,7 +1137,7 @@ def basic_index(index: ast.expr) -> bool:
         isinstance(p, ast.Slice)
         or (isinstance(p, ast.Constant) and (p.value is None or p.value is ...))
         or type(number(p)) is int
-        or getattr(p, "bp_int", False)  # a parameter annotated `int`
+        or of(p).integer  # a parameter annotated `int`
         or (isinstance(p, ast.Attribute) and p.attr == "newaxis")
         for p in parts
     )
@@ -1167,7 +1165,7 @@ def makes_array(stage: Stage) -> bool:
     if isinstance(value, ast.Subscript):
         return not basic_index(value.slice)
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-        return value.func.attr in _BUILDERS or getattr(value, "bp_random", False)
+        return value.func.attr in _BUILDERS or of(value).random
     return False
 
 

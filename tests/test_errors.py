@@ -17,14 +17,6 @@ NP = "import numpy as np\n\n"
 # (name, source, error class, line, column (0-based), words in the message)
 REFUSALS = [
     (
-        "break",
-        "def f(x):\n    for i in range(3):\n        break\n    return x\n",
-        UnsupportedError,
-        3,
-        8,
-        "`break` is not supported",
-    ),
-    (
         "while else",
         "def f(x):\n    while x < 1:\n        x = x * 2\n    else:\n        x = -x\n"
         "    return x\n",
@@ -309,3 +301,24 @@ def test_deep_nesting_is_not_a_recursion_error():
     source = "def f(x):\n    return " + "x + " * 3000 + "x\n"
     code = bpgen.generate(source)
     assert "def f_backward" in code
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        (
+            ("def f(x, y):\n    return x * y\n", ["f"]),
+            {},
+            "name the function as a string",
+        ),
+        (
+            ("def f(xy, x, y):\n    return x * y * xy\n",),
+            {"wrt": "xy"},
+            "wrt must be a list",
+        ),
+    ],
+)
+def test_slips_in_the_api_are_usage_errors(args, kwargs, message):
+    # wrt="xy" once read as the letters x and y: the gradients of other params
+    with pytest.raises(UsageError, match=message):
+        bpgen.generate(*args, **kwargs)

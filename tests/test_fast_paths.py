@@ -16,6 +16,7 @@ import libcst as cst
 import pytest
 
 from bpgen import parse, reverse, stage
+from bpgen.tags import of, retag
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "samples").glob("*.py")) + sorted(
@@ -63,7 +64,7 @@ def test_substitute_copies_and_fills_in():
     template = reverse._template("g * np.exp(x) / out")
     before = ast.dump(template, include_attributes=True)
     atom = ast.Name("t1", ast.Load())
-    atom.bp_note = "kept"
+    retag(atom, gate="exp")
     tree = reverse._Substitute({"x": atom, "g": ast.Name("dz", ast.Load())}, False)
     result = tree.visit(template)
     assert ast.dump(template, include_attributes=True) == before  # untouched
@@ -71,7 +72,7 @@ def test_substitute_copies_and_fills_in():
     assert ast.unparse(result) == "dz * \x00np\x00.exp(t1) / out"
     assert ast.unparse(expected) == "g * np.exp(x) / out"
     copied = result.left.right.args[0]
-    assert copied is not atom and copied.id == "t1" and copied.bp_note == "kept"
+    assert copied is not atom and copied.id == "t1" and of(copied) is of(atom)
     nodes = {id(n) for n in ast.walk(result)} - {id(atom.ctx)}
     assert not nodes & {id(n) for n in ast.walk(template)} - {id(atom.ctx)}
 

@@ -167,17 +167,6 @@ REFUSED = {
         "a branch on a value being differentiated needs a comparison",
         3,
     ),
-    "break": (
-        """
-        def f(a):
-            for i in range(3):
-                a = a * a
-                break
-            return a
-        """,
-        "`break` is not supported",
-        5,
-    ),
     "return_in_loop": (
         """
         def f(a):

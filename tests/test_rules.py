@@ -615,13 +615,13 @@ def test_pipeline_facts_are_derived_from_the_declarations():
 
     for gate, rule in RULES.items():
         for name in rule.numpy:
-            assert calls.gate_of(f"numpy.{name}") == gate
+            assert calls.gate_spelled(f"numpy.{name}") == gate
         for name in rule.math:
-            assert calls.gate_of(f"math.{name}") == gate
+            assert calls.gate_spelled(f"math.{name}") == gate
             for numpy in rule.numpy:
                 assert MATH_TWINS[f"np.{numpy}"] == f"math.{name}"
         for name in rule.builtin:
-            assert calls.gate_of(f"builtins.{name}") == gate
+            assert calls.gate_spelled(f"builtins.{name}") == gate
         for name in rule.method:
             assert calls.METHODS[name] == gate
         assert (gate in shapes._SAME_SHAPE) == (rule.kind == "same")

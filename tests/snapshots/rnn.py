@@ -97,10 +97,9 @@ def rnn_forward(x, h0, Wx, Wh, b):
     hs = []
     caches = []
     for t in range(x.shape[1]):
-        x_t = x[:, t, :]
-        h, cache1 = rnn_step_forward(x_t, h, Wx, Wh, b)
+        h, cache1 = rnn_step_forward(x[:, t, :], h, Wx, Wh, b)
         hs.append(h)
-        caches.append(cache1)
+        caches.append((t, cache1))
     out = np.stack(hs, axis=1)
     return out, (caches, x, Wx, Wh, b, h)
 
@@ -114,13 +113,12 @@ def rnn_backward(dout, cache):
     dWh = np.zeros_like(Wh)
     db = np.zeros_like(b)
     dh = np.zeros_like(h)
-    for t in reversed(range(len(caches))):
-        cache1 = caches[t]
+    for t, cache1 in reversed(caches):
         dh += dhs.pop()
         dx_t, dh, dWx_t, dWh_t, db_t = rnn_step_backward(dh, cache1)
-        dx[:, t, :] = dx_t
         dWx += dWx_t
         dWh += dWh_t
         db += db_t
+        dx[:, t, :] += dx_t
     dh0 = dh
     return (dx, dh0, dWx, dWh, db)

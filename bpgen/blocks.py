@@ -1,0 +1,116 @@
+"""The backward's IR: blocks of statements, one per forward stage undone.
+
+The reverse sweep writes them; the passes after it (passes.py) read and
+rewrite them; emit prints them. The facts here (which gradient a statement
+defines, which names it reads) are what every such pass asks.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .stage import Stage
+
+# the generated module's `_unbroadcast(grad, shape)`: sums a gradient back to
+# a shape known only at run time
+UNBROADCAST = "\x00unbroadcast\x00"
+
+
+@dataclass
+class Block:
+    """The statements that undo one forward stage (or a note)."""
+
+    stage: Stage | None = None
+    note: str | None = None
+    statements: list[ast.stmt] = field(default_factory=list)
+    guard: tuple[tuple[str, bool], ...] | None = None  # None: the stage's
+    # gradients a generated backward hands out here (`dx, dw = g_backward(..)`):
+    # new arrays nobody else holds, tagged where the call is written
+    handed_new: set[str] = field(default_factory=set)
+
+    def where(self) -> tuple[tuple[str, bool], ...]:
+        """The runtime branches the statements run under (see Stage.guard)."""
+        if self.guard is not None:
+            return self.guard
+        return self.stage.guard if self.stage is not None else ()
+
+
+@dataclass
+class Backward:
+    stages: list[Stage]
+    cache: list[str]
+    shapes: dict[str, str]  # cached name -> the value whose shape it holds
+    blocks: list[Block]
+    returns: list[str]
+    dout: str
+    cache_name: str
+
+    def tests_shapes(self) -> bool:
+        """Whether the backward looks at shapes at run time (`_unbroadcast`,
+        `.ndim`): code specialised to the arguments' ranks would not."""
+        for node in ast.walk(ast.Module(statements(self.blocks), [])):
+            if isinstance(node, ast.Name) and node.id == UNBROADCAST:
+                return True
+            if isinstance(node, ast.Attribute) and node.attr == "ndim":
+                return True  # x.ndim, np.ndim(x)
+        return False
+
+
+def statements(blocks: list[Block]) -> list[ast.stmt]:
+    return [s for b in blocks for s in b.statements]
+
+
+def loads(node: ast.AST) -> set[str]:
+    """Every name `node` reads."""
+    return {
+        n.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+
+
+def defined(statement: ast.stmt) -> str | None:
+    """The gradient a statement assigns or updates."""
+    if isinstance(statement, ast.Assign):
+        target = statement.targets[0]
+        if isinstance(target, ast.Tuple):  # (dx, dw) = helper_backward(...)
+            return None
+        return target.value.id if isinstance(target, ast.Subscript) else target.id
+    if isinstance(statement, ast.AugAssign):
+        target = statement.target
+        return target.id if isinstance(target, ast.Name) else target.value.id
+    if isinstance(statement, ast.Expr):  # np.add.at(dv, index, g)
+        return statement.value.args[0].id
+    return None
+
+
+def defined_all(statement: ast.stmt) -> set[str | None]:
+    """Every gradient a statement assigns (a helper's backward assigns several)."""
+    target = statement.targets[0] if isinstance(statement, ast.Assign) else None
+    if isinstance(target, ast.Tuple):
+        return {e.id for e in target.elts if isinstance(e, ast.Name) and e.id != "_"}
+    return {defined(statement)}
+
+
+def uses(statement: ast.stmt) -> set[str]:
+    """Names a statement reads, besides the gradient it updates."""
+    if isinstance(statement, (ast.AugAssign, ast.Assign)):
+        target = getattr(statement, "target", None) or statement.targets[0]
+        if isinstance(target, ast.Subscript):
+            return loads(target.slice) | loads(statement.value)
+    if isinstance(statement, ast.Expr):
+        return set().union(*(loads(a) for a in statement.value.args[1:]))
+    return loads(statement.value)
+
+
+class Rename(ast.NodeTransformer):
+    """Rename the names read (stores keep theirs)."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        if node.id in self.names and isinstance(node.ctx, ast.Load):
+            return ast.Name(self.names[node.id], ast.Load())
+        return node
