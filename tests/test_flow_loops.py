@@ -162,7 +162,11 @@ def test_branch_nested_in_a_loop():
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("    if x > 0:\n        return x\n", "`return`"),
+        (
+            "    if x > 1:\n        x = x * 2\n    elif x > 0:\n        return x\n"
+            "    else:\n        x = x + 1\n",
+            "`return`",
+        ),
         (
             "    for i in range(3):\n        try:\n            x = x * 2\n"
             "        except Exception:\n            pass\n",
