@@ -666,3 +666,22 @@ def f(x):
         res += a * a
     return res
 """
+
+
+NO_GRADIENT_LOOP = """
+import numpy as np
+
+
+def f(x, w, n: int):
+    h = np.zeros(3)
+    s = 0.0
+    for i in range(n):
+        s = s * 0.5 + np.sum(np.cos(h))
+    return s + np.sum(x * w)
+"""
+
+
+def test_a_loop_no_gradient_passes_through_has_no_backward_loop():
+    # found by tests/test_flow_properties.py: an empty `for` body in the backward
+    code = check(NO_GRADIENT_LOOP, rng.standard_normal(3), rng.standard_normal(3), 4)
+    assert "reversed(" not in code
