@@ -1416,6 +1416,8 @@ class Composer:
                 target = f"({target})" if len(recs) > 1 else target
                 loop = f"for {k}, {target} in reversed(list(enumerate({lst}))):"
                 return pre + [f"{ind}{loop}"] + body
+        if not body:  # no gradient passes through this loop
+            return pre
         if not recs:
             return pre + [f"{ind}for _ in range({lst}):"] + body
         target = ", ".join(recs)

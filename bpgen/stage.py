@@ -98,6 +98,16 @@ class Program:
     taken: set[str]
 
 
+def _early_return(node: cst.If) -> bool:
+    """`if c:` with no `else:` whose block ends in a `return`."""
+    if node.orelse is not None or not isinstance(node.body, cst.IndentedBlock):
+        return False
+    end = node.body.body[-1] if node.body.body else None
+    return isinstance(end, cst.SimpleStatementLine) and isinstance(
+        end.body[-1], cst.Return
+    )
+
+
 class Stager:
     def __init__(self, source: Source, function: cst.FunctionDef, fusion: bool):
         self.source = source
@@ -742,6 +752,11 @@ class Stager:
                 helpers.nested_def(self, line)  # a helper local to the function
                 continue
             if isinstance(line, cst.If):
+                if last and not final and _early_return(line):
+                    # `if c: ...; return v` then more: the rest is the `else:`
+                    rest = cst.IndentedBlock(body=list(statements[i + 1 :]))
+                    line = line.with_changes(orelse=cst.Else(body=rest))
+                    final = True
                 # the branch is known now: a `return` in it ends the function
                 returned = self.static_if(line, last)
                 if returned is not None:

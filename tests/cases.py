@@ -145,6 +145,29 @@ _CASES = [
         ),
     ),
     Case(
+        "lstm",
+        "lstm",
+        _args(
+            _normal(2, 4, 3),
+            _normal(2, 5),
+            lambda rng: 0.5 * rng.standard_normal((3, 20)),
+            lambda rng: 0.5 * rng.standard_normal((5, 20)),
+            _normal(20),
+        ),
+    ),
+    Case(
+        "lstm",
+        "lstm_step",
+        _args(
+            _normal(2, 3),
+            _normal(2, 5),
+            _normal(2, 5),
+            _normal(3, 20),
+            _normal(5, 20),
+            _normal(20),
+        ),
+    ),
+    Case(
         "rnn",
         "step",
         _args(_normal(3, 4), _normal(3, 5), _normal(4, 5), _normal(5, 5), _normal(5)),

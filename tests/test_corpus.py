@@ -126,7 +126,7 @@ EXPECT: dict[str, Any] = {
     # -- statements -------------------------------------------------------------------
     "stmt_for.py": Works(arrays((4,))),  # a static trip count: unrolled
     "stmt_while.py": Works(floats(0.7)),  # a run-time trip count: flow.py
-    "stmt_if.py": Refused(5, 4, ("`return` in only one branch",)),
+    "stmt_if.py": Works(floats(-0.7)),  # an early return: the rest is the else
     "stmt_if_else_assign.py": Works(floats(0.9)),  # a branch decided at run time
     "stmt_with.py": Refused(5, 4, ("with",)),
     "stmt_try.py": Refused(5, 4, ("try",)),

@@ -406,17 +406,18 @@ def test_branch_on_a_flag_parameter():
         bpgen.generate(source, "f", ["x", "train"])
 
 
-def test_return_in_one_branch_only_is_refused():
-    error = _refusal(
+def test_return_in_one_branch_then_more_code():
+    source = textwrap.dedent(
         """
         def f(a):
             if a > 0:
-                return a
+                return a * a
             a = a * 2.0
-            return a
+            return a * a * a
         """
     )
-    assert "`return`" in str(error) and error.lineno in (3, 4), str(error)
+    for a in (0.7, -0.6):
+        check_gradients(source, [a], "f")
 
 
 def test_second_order_through_a_branch():
@@ -570,3 +571,41 @@ def test_gradient_from_a_branch_never_shares_dout():
         (dx,) = namespace["f_backward"](dout, cache)
         assert not np.shares_memory(dx, dout)
         np.testing.assert_allclose(dx, np.ones(3) * (1.0 if flag else 2.0))
+
+
+EARLY_RETURN = """
+import numpy as np
+
+
+def f(x):
+    y = x * 2
+    if np.sum(y) > 1.0:
+        t = y * y
+        return np.sum(t)
+    z = np.sin(y)
+    return np.sum(z)
+"""
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_an_early_return_takes_the_rest_as_its_else(sign):
+    x = sign * (np.abs(np.random.default_rng(3).standard_normal(4)) + 0.5)
+    code = check_gradients(EARLY_RETURN, [x])
+    assert "else:" in code
+
+
+ONE_ARM_RETURN_IN_ELIF = """
+def f(x):
+    if x > 1.0:
+        y = x * 2
+    elif x > 0.0:
+        return x * x
+    else:
+        y = x
+    return y * x
+"""
+
+
+def test_a_return_in_one_arm_of_an_elif_chain_stays_refused():
+    with pytest.raises(bpgen.BpgenError, match="only one branch"):
+        bpgen.generate(ONE_ARM_RETURN_IN_ELIF)

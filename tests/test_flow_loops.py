@@ -162,7 +162,11 @@ def test_branch_nested_in_a_loop():
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("    if x > 0:\n        return x\n", "`return`"),
+        (
+            "    if x > 1:\n        x = x * 2\n    elif x > 0:\n        return x\n"
+            "    else:\n        x = x + 1\n",
+            "`return`",
+        ),
         (
             "    for i in range(3):\n        try:\n            x = x * 2\n"
             "        except Exception:\n            pass\n",
@@ -537,3 +541,147 @@ def test_item_writes_into_a_parameter_in_a_loop_stay_refused():
     assert (
         info.value.lineno == WRITES.splitlines().index("        x[i] = x[i] * 2.0") + 1
     )
+
+
+# -- more shapes of the same features (the loops3 branch) ---------------------------
+
+SLICES = """
+import numpy as np
+
+
+def f(x, w):
+    h = np.zeros(3)
+    for t in range(x.shape[0] - 1):
+        h = np.tanh(x[t : t + 2].sum(axis=0) * w + h)
+    return np.sum(h * h)
+"""
+
+SLICE_AND_WHOLE = """
+import numpy as np
+
+
+def f(x, w):
+    h = np.zeros(3)
+    for t in range(x.shape[0]):
+        h = np.tanh(x[t] * w + h)
+        if t > 0:
+            h = h * np.mean(x)  # another part: x's gradient has two routes
+    return np.sum(h * h)
+"""
+
+SHIFTED = """
+import numpy as np
+
+
+def f(x, w):
+    h = np.zeros(3)
+    for t in range(1, x.shape[0]):
+        h = np.tanh(x[t] * w + h)
+    return np.sum(h * h)
+"""
+
+
+@pytest.mark.parametrize("source", [SLICES, SLICE_AND_WHOLE, SHIFTED])
+def test_slices_that_overlap_have_other_routes_or_start_later(source):
+    check(source, rng.standard_normal((5, 3)), rng.standard_normal(3))
+
+
+SOFTMAX_NAIVE = """
+import numpy as np
+
+
+def softmax_loss_naive(W, X, y, reg):
+    num_train = X.shape[0]
+    loss = 0.0
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores -= np.max(scores)
+        probs = np.exp(scores) / np.sum(np.exp(scores))
+        loss += -np.log(probs[y[i]])
+    loss /= num_train
+    loss += reg * np.sum(W * W)
+    return loss
+"""
+
+
+@pytest.mark.parametrize("source", [SVM_NAIVE, SOFTMAX_NAIVE])
+@pytest.mark.parametrize("wrt", [["W"], ["W", "X"]])
+def test_cs231n_naive_losses_for_weights_and_inputs(source, wrt):
+    gen = np.random.default_rng(1)
+    W, X = gen.standard_normal((5, 4)) * 0.5, gen.standard_normal((20, 5))
+    y = gen.integers(0, 4, 20)
+    scores = X @ W
+    margins = scores - scores[np.arange(20), y][:, None] + 1
+    assert np.min(np.abs(margins)) > 1e-4  # away from the svm's switch points
+    check(source, W, X, y, 0.1, wrt=wrt)
+
+
+CONTINUE_AFTER_WORK = """
+import numpy as np
+
+
+def f(x, w, n: int):
+    s = 0.0
+    for i in range(n):
+        a = x[i] * w
+        if i % 2 == 0:
+            s = s + np.sum(a * a)
+            continue
+        s = s + np.sum(np.sin(a))
+    return s
+"""
+
+NESTED_CONTINUE = """
+import numpy as np
+
+
+def f(x, n: int):
+    s = 0.0
+    for i in range(n):
+        if i > 1:
+            if i > 2:
+                continue
+            s = s + x[i]
+        s = s * x[i]
+    return s
+"""
+
+
+def test_continue_after_work_and_nested_in_a_branch():
+    check(CONTINUE_AFTER_WORK, rng.standard_normal((5, 3)), rng.standard_normal(3), 5)
+    check(NESTED_CONTINUE, rng.standard_normal(5), 5)
+
+
+def test_iterating_over_a_vector_gives_scalars_their_gradients():
+    check(IMPLICIT_1D, rng.standard_normal(30))
+
+
+IMPLICIT_1D = """
+import numpy as np
+
+
+def f(x):
+    res = 0.0
+    for a in x:
+        res += a * a
+    return res
+"""
+
+
+NO_GRADIENT_LOOP = """
+import numpy as np
+
+
+def f(x, w, n: int):
+    h = np.zeros(3)
+    s = 0.0
+    for i in range(n):
+        s = s * 0.5 + np.sum(np.cos(h))
+    return s + np.sum(x * w)
+"""
+
+
+def test_a_loop_no_gradient_passes_through_has_no_backward_loop():
+    # found by tests/test_flow_properties.py: an empty `for` body in the backward
+    code = check(NO_GRADIENT_LOOP, rng.standard_normal(3), rng.standard_normal(3), 4)
+    assert "reversed(" not in code
