@@ -110,6 +110,60 @@ def set_slot(node: ast.AST, slot: Slot, value: ast.expr) -> None:
         setattr(parent, last, value)
 
 
+def string_key(index: ast.expr) -> bool:
+    """A dict key, surely a string: `"eps"`, `"W%d" % i`, `"W" + str(i)`,
+    `f"W{i}"`, `"W{}".format(i)` (CS231n's `self.params` idioms); no array is
+    indexed by one."""
+    if isinstance(index, ast.Constant):
+        return isinstance(index.value, str)
+    if isinstance(index, ast.JoinedStr):
+        return True
+    if isinstance(index, ast.BinOp) and isinstance(index.op, (ast.Mod, ast.Add)):
+        return string_key(index.left) or (
+            isinstance(index.op, ast.Add) and string_key(index.right)
+        )
+    if isinstance(index, ast.Call) and isinstance(index.func, ast.Attribute):
+        return index.func.attr == "format" and string_key(index.func.value)
+    return False
+
+
+_KEY_NODES = (
+    ast.Name,
+    ast.Constant,
+    ast.BinOp,
+    ast.Add,
+    ast.Mod,
+    ast.Load,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    ast.Call,
+    ast.Attribute,
+    ast.Tuple,
+)
+
+
+def _string_key_of(node: cst.Subscript) -> ast.expr | None:
+    """The one index of `node` as it is written when it is a string key built
+    of names, constants, `str(...)`, `%`, `+`, f-strings and `.format`."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    code = cst.Module([]).code_for_node(node.slice[0].slice.value)
+    try:
+        key = ast.parse(f"({code})", mode="eval").body
+    except SyntaxError:
+        return None
+    if not string_key(key) or not all(isinstance(n, _KEY_NODES) for n in ast.walk(key)):
+        return None
+    calls = [n for n in ast.walk(key) if isinstance(n, ast.Call)]
+    if not all(
+        (isinstance(c.func, ast.Name) and c.func.id == "str")
+        or (isinstance(c.func, ast.Attribute) and c.func.attr == "format")
+        for c in calls
+    ):
+        return None
+    return key
+
+
 def placeholder(module: str) -> str:
     """The name standing for `module` until emit.py picks its alias."""
     return {"numpy": NP, "math": MATH}.get(module, f"\x00{module}\x00")
@@ -303,6 +357,18 @@ class Lowerer:
         )
 
     def _Subscript(self, node: cst.Subscript) -> ast.expr:
+        key = _string_key_of(node)
+        if key is not None:  # params["W" + str(i)]: `str` is fine in a key
+            lowerer = self
+
+            class Names(ast.NodeTransformer):  # the names as the lowerer reads them
+                def visit_Name(self, name: ast.Name) -> ast.expr:
+                    if name.id == "str":
+                        return name
+                    return lowerer.expr(cst.Name(name.id))
+
+            key = Names().visit(key)
+            return ast.Subscript(self.expr(node.value), key, ast.Load())
         items = [self._index(e) for e in node.slice]
         index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         value = self.expr(node.value)
@@ -311,8 +377,8 @@ class Lowerer:
             if position is not None and -len(value.elts) <= position < len(value.elts):
                 return value.elts[position]  # `items[1]`: that item itself
         result = ast.Subscript(value, index, ast.Load())
-        if isinstance(index, ast.Constant) and isinstance(index.value, str):
-            return result  # params["eps"]: a lookup, not a gate
+        if string_key(index):
+            return result  # params["eps"], params["W%d" % i]: a lookup, not a gate
         return _tag(result, "getitem", {"a": ("value",), "index": ("slice",)})
 
     def _index(self, element: cst.SubscriptElement) -> ast.expr:

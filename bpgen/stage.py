@@ -19,7 +19,7 @@ import libcst as cst
 from . import helpers, kinds, loops
 from .fuse import fuse
 from .location import Location
-from .lower import Lowerer, _tag, gate_of, get_slot, set_slot
+from .lower import Lowerer, _tag, gate_of, get_slot, set_slot, string_key
 from .parse import Source
 from .rules import RULES, VIEW_GATES
 from .simplify import number
@@ -1123,11 +1123,7 @@ def _float_params(function: cst.FunctionDef, kinds=("float", "int")) -> set[str]
 
 def is_lookup(node: ast.AST) -> bool:
     """`params["eps"]`: a dict read with a string key, never differentiated."""
-    return (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.slice, ast.Constant)
-        and isinstance(node.slice.value, str)
-    )
+    return isinstance(node, ast.Subscript) and string_key(node.slice)
 
 
 def basic_index(index: ast.expr) -> bool:
