@@ -1096,6 +1096,8 @@ class Composer:
                 body.append(f"{ind}    {self.grad(var)} = None")
         state.clear()
         state.update(head)
+        if not body:  # nothing in the loop reaches a gradient asked for
+            return pre
         if not recs:
             return pre + [f"{ind}for _ in range({lst}):"] + body
         target = ", ".join(recs)
