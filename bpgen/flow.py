@@ -680,6 +680,25 @@ class Composer:
             [p for p in planner.params if p in used] if wrt is None else list(wrt)
         )
 
+    def discover(self, item: Part, name: str, candidates: list[str]) -> list[str]:
+        """The part's parameters that carry a gradient by default. A refusal
+        about a parameter that carries none here (`n // stride`, stride not
+        differentiated) is not the user's: the candidates are tried instead,
+        less those used only as sizes or shapes."""
+        try:
+            return self.generate_part(item, name, None)[0]
+        except BpgenError as refusal:
+            keep = list(candidates)
+            while keep:
+                try:
+                    return self.generate_part(item, name, keep)[0]
+                except BpgenError as exc:
+                    inert = [c for c in keep if exc.hint == f"leave `{c}` out of wrt"]
+                    if not inert:
+                        raise refusal from None
+                    keep.remove(inert[0])
+            return []
+
     def activity(self, items: list, role: str) -> None:
         for item in items:
             if isinstance(item, Jump):
@@ -712,7 +731,7 @@ class Composer:
                     if key not in self.names:
                         self.names[key] = self.p.fresh(f"{self.fname}_{role}")
                     name = self.names[key]
-                    default, _ = self.generate_part(item, name, None)
+                    default = self.discover(item, name, candidates)
                     wrt = [n for n in candidates if n in default]
                     if wrt:
                         _, varied_out = self.generate_part(item, name, wrt)
