@@ -229,6 +229,29 @@ class Planner:
             for t in n.targets
             if isinstance(t, ast.Name)
         }
+        appended = {
+            n.func.value.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "append"
+            and isinstance(n.func.value, ast.Name)
+        }
+        for n in ast.walk(function):  # `L = [x0]` then L.append in a loop
+            if (
+                isinstance(n, ast.Assign)
+                and isinstance(n.value, ast.List)
+                and n.value.elts
+                and isinstance(n.targets[0], ast.Name)
+                and n.targets[0].id in appended
+            ):
+                name = n.targets[0].id
+                raise error(
+                    n,
+                    f"the list `{name}` appended in a loop must start empty",
+                    f"start with `{name} = []`, then append the first values "
+                    f"by name: `{name}.append(v)`",
+                )
         self.ints = _range_counters(function)
         self.aliases = {  # `y = x` of a parameter: writing into y changes x
             t.id
@@ -370,8 +393,12 @@ class Planner:
             )
             and isinstance(stmt.value, ast.Call)
             and isinstance(stmt.value.func, ast.Attribute)
-            and stmt.value.func.attr == "stack"
+            and stmt.value.func.attr in ("stack", "array")
             and stmt.value.args
+            and (
+                stmt.value.func.attr == "stack"
+                or (len(stmt.value.args) == 1 and not stmt.value.keywords)
+            )
             and isinstance(stmt.value.args[0], ast.Name)
             and stmt.value.args[0].id in self.lists
         ):

@@ -154,3 +154,47 @@ def f(A):
 )
 def test_a_float64_constant_upcasting_the_forward_keeps_the_parameters_dtype():
     check_contract(UPCAST, [np.eye(3) + 0.1])
+
+
+GRU_OUTPUTS = """
+import numpy as np
+
+
+def gru(xs, h, W, U):
+    outputs = []
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h @ U)
+        outputs.append(h)
+    return np.array(outputs)
+"""
+
+
+def test_np_array_of_a_list_built_in_a_loop_is_its_stack():
+    rng = np.random.default_rng(2)
+    args = [rng.standard_normal(s) for s in [(4, 3), (2,), (3, 2), (2, 2)]]
+    check_gradients(GRU_OUTPUTS, args)
+    keyword = GRU_OUTPUTS.replace("np.array(outputs)", "np.array(outputs, dtype=float)")
+    with pytest.raises(bpgen.BpgenError, match="stack it first"):
+        bpgen.generate(keyword)
+
+
+EMA = """
+import numpy as np
+
+
+def ema(x, alpha):
+    s = x[0]
+    smoothed = [s]
+    for t in range(1, len(x)):
+        s = alpha * x[t] + (1 - alpha) * s
+        smoothed.append(s)
+    return np.array(smoothed)
+"""
+
+
+def test_a_list_appended_in_a_loop_that_starts_with_items_is_refused_at_its_line():
+    # the refusal pointed at a line of bpgen's own part text, past the function
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(EMA)
+    assert info.value.lineno == 7, str(info.value)
+    assert "smoothed = []" in str(info.value)
