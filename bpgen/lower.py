@@ -244,11 +244,41 @@ class Lowerer:
                 f"{what} is used as a value",
                 "call functions directly; bpgen cannot pass modules or functions",
             )
+        if self._assigned_earlier(node, name):
+            raise self.source.error(
+                node,
+                f"`{name}` may be unbound here: it is assigned above, but not on "
+                "every path to this line (an `if` without an `else`, or a branch "
+                "or loop that does not run)",
+                f"assign `{name}` on every path: an `else:` that assigns it, or "
+                "a first value before the `if`",
+            )
         raise self.source.error(
             node,
             f"name `{name}` is not defined: {LOOKED}",
             "define it before this line, pass it as a parameter, or import it at "
             "module level",
+        )
+
+    def _assigned_earlier(self, node: cst.Name, name: str) -> bool:
+        """Whether the function being lowered binds `name` on a line above
+        `node` (then "not defined" would be false: it is defined on some paths)."""
+        line = self.source.where(node)[0] - self.source.line_offset
+        try:
+            tree = ast.parse(self.source.text)
+        except SyntaxError:
+            return False
+        return any(
+            isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and fn.name == self.function
+            and any(
+                isinstance(n, ast.Name)
+                and n.id == name
+                and isinstance(n.ctx, ast.Store)
+                and n.lineno < line
+                for n in ast.walk(fn)
+            )
+            for fn in ast.walk(tree)
         )
 
     def _Integer(self, node: cst.Integer) -> ast.expr:
