@@ -983,8 +983,8 @@ class Composer:
         targets, after = [], []
         before = dict(state)
         if guard is not None:  # inside `if dy is not None:` the inputs may be None
-            for i in part.wrt:
-                if state.get(i) is ABSENT:
+            for i in part.wrt:  # but for `y = y + x`: dy is spent, y's is new
+                if state.get(i) is ABSENT and self.grad(i) != guard:
                     state[i] = MAYBE
         for i in part.wrt:
             g = self.grad(i)
@@ -1009,7 +1009,7 @@ class Composer:
         # `dy` may be None (no gradient on some path): run the part only if not
         pre = []
         for i in part.wrt:
-            if before.get(i) is ABSENT:
+            if before.get(i) is ABSENT and self.grad(i) != guard:  # None already
                 pre.append(f"{ind}{self.grad(i)} = None")
             state[i] = MAYBE if before.get(i) in (ABSENT, MAYBE) else BORROWED
         body = [f"    {line}" for line in lines]

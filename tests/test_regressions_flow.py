@@ -198,3 +198,28 @@ def test_a_list_appended_in_a_loop_that_starts_with_items_is_refused_at_its_line
         bpgen.generate(EMA)
     assert info.value.lineno == 7, str(info.value)
     assert "smoothed = []" in str(info.value)
+
+
+LAST_FROM_BRANCH = """
+import numpy as np
+
+
+def f(x, w):
+    y = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            y = x[i] * 3.0
+        else:
+            y = y * w + x[i]
+    return y
+"""
+
+
+@pytest.mark.parametrize(
+    "x",
+    [[0.5, -1.2, 0.8, -0.4], [-0.5, -1.2, 0.8, -0.4], [0.5, 1.2, -0.8, 0.4]],
+)
+def test_a_part_reading_and_writing_a_gradient_that_may_be_none(x):
+    # `y = y * w + x[i]` after an arm that cuts y's gradient: the backward set
+    # dy = None before `if dy is not None:` (a zero gradient for x[2])
+    check_gradients(LAST_FROM_BRANCH, [np.array(x), 0.7])
