@@ -618,6 +618,20 @@ class Stager:
                 return  # a docstring
             if isinstance(node.value, (cst.Yield, cst.Await)):
                 raise self.lower.refuse(node.value)
+            call = node.value
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value in ("append", "extend")
+            ):  # removing it, as the hint below says, would change the result
+                raise self.source.error(
+                    node,
+                    f"`.{call.func.attr.value}()` here is not supported: a list is "
+                    "appended to only inside a loop whose trip count is known only "
+                    "at run time (`range(n)`, `while`), then read by np.stack",
+                    "write the list out (`parts = [a, b, c]`) and stack or "
+                    "concatenate that, or loop over range(n) with n a parameter",
+                )
             what = "a call" if isinstance(node.value, cst.Call) else "an expression"
             raise self.source.error(
                 node,
