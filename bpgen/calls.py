@@ -21,9 +21,17 @@ CONSTANTS = frozenset(
 )
 
 
+# scipy.special functions whose rule is the math one (written for arrays too)
+SCIPY = {"scipy.special.erf": "erf", "scipy.special.erfc": "erfc"}
+SCIPY |= {"scipy.special.gammaln": "gammaln", "scipy.special.digamma": "digamma"}
+SCIPY |= {"scipy.special.psi": "digamma"}
+
+
 def gate_spelled(qualified: str) -> str | None:
     """The rule name for a qualified callable, or None when unknown."""
     module, _, name = qualified.rpartition(".")
+    if module == "scipy.special":
+        return SCIPY.get(qualified)
     if module == "math":
         return _MATH.get(name)
     if module == "builtins":

@@ -49,6 +49,8 @@ class Part:
     wrt: list[str] = field(default_factory=list)
     varied_out: list[str] = field(default_factory=list)
     record: str = ""  # the forward's name for this part's cache
+    # `x[:, t, :]` of a parameter, passed in as its own input: {name: subscript}
+    slices: dict[str, ast.Subscript] = field(default_factory=dict)
 
 
 @dataclass
@@ -265,6 +267,16 @@ class Planner:
         self.parts: list[Part] = []
         self.items = self.cut(function.body, top=True)
         self.live(self.items, set())
+        once = [n for n in ast.walk(function) if isinstance(n, ast.Name)]
+        stored = [n.id for n in once if isinstance(n.ctx, ast.Store)]
+        self.once = {  # names bound once, at the top: the same in every step
+            n
+            for s in function.body
+            if not isinstance(s, _COMPOUND)
+            for n in _stores(s)
+            if stored.count(n) == 1
+        }
+        self.slice_inputs(self.items, [])
 
     def fresh(self, base: str) -> str:
         name, n = base, 0
@@ -430,6 +442,66 @@ class Planner:
         ):
             raise self.error(stmt.target, "a loop target must be names", "use names")
 
+    # -- slices of parameters inside loops ----------------------------------------
+
+    def slice_inputs(self, items: list, counters: list[str]) -> None:
+        """A part in a loop reading a parameter only as `x[:, t, :]` (basic
+        indexing by loop counters) gets the slice as its input, so its
+        backward returns the slice's gradient and the loop adds it into
+        `dx[:, t, :]`, instead of a full-size `dx` every step."""
+        for item in items:
+            if isinstance(item, Branch):
+                self.slice_inputs(item.then, counters)
+                self.slice_inputs(item.orelse, counters)
+            elif isinstance(item, Loop):
+                target = item.node.target if isinstance(item.node, ast.For) else None
+                names = [target.id] if isinstance(target, ast.Name) else []
+                names = [n for n in names if n in self.ints]  # range counters
+                self.slice_inputs(item.body, counters + names)
+            elif isinstance(item, Part) and counters:
+                for x in list(item.inputs):
+                    subscript = self._sliced(item, x, counters)
+                    if subscript is not None:
+                        name = self.fresh(f"{x}_{self._counter(subscript, counters)}")
+                        item.slices[name] = subscript
+                        item.inputs[item.inputs.index(x)] = name
+                if item.slices:  # a counter read only in the slices is not passed
+                    rest = _loads_outside(item.stmts, item.slices.values())
+                    item.inputs = [
+                        n for n in item.inputs if n in item.slices or n in rest
+                    ]
+
+    def _sliced(self, part: Part, x: str, counters: list[str]) -> ast.Subscript | None:
+        if x not in self.params or x in self.reassigned:
+            return None
+        uses = [
+            n
+            for s in part.stmts
+            for n in ast.walk(s)
+            if isinstance(n, ast.Name) and n.id == x
+        ]
+        parents = {
+            id(n.value): n
+            for s in part.stmts
+            for n in ast.walk(s)
+            if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load)
+        }
+        subs = [parents.get(id(n)) for n in uses]
+        if not subs or None in subs:
+            return None
+        first = subs[0]
+        if any(ast.dump(s.slice) != ast.dump(first.slice) for s in subs):
+            return None
+        if first.lineno != first.end_lineno or not _basic(
+            first.slice, set(counters), self.once
+        ):
+            return None
+        return first if _loads(first.slice) & set(counters) else None
+
+    def _counter(self, subscript: ast.Subscript, counters: list[str]) -> str:
+        used = _loads(subscript.slice)
+        return next((c for c in reversed(counters) if c in used), "part")
+
     # -- liveness ---------------------------------------------------------------
 
     def live(self, items: list, after: set[str]) -> None:
@@ -460,6 +532,59 @@ class Planner:
                 head = item.node.test if isinstance(item.node, ast.While) else None
                 loop_reads = _reads([item]) | (_loads(head) if head else set())
                 self.live(item.body, out | loop_reads)
+
+
+def _loads_outside(stmts: list[ast.stmt], slices) -> set[str]:
+    """Names read by `stmts` other than inside the slice inputs' subscripts."""
+    dumps = {(s.value.id, ast.dump(s.slice)) for s in slices}  # type: ignore
+
+    def walk(node: ast.AST) -> set[str]:
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and (node.value.id, ast.dump(node.slice)) in dumps
+        ):
+            return set()
+        own = set()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            own.add(node.id)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            own.add(node.target.id)
+        for child in ast.iter_child_nodes(node):
+            own |= walk(child)
+        return own
+
+    return set().union(*map(walk, stmts)) if stmts else set()
+
+
+def _basic(index: ast.expr, counters: set[str], fixed: set[str]) -> bool:
+    """Basic indexing whose items are loop counters, names fixed for the
+    whole loop, literals and slices: a view, so `dx[index] += g` is exact."""
+    items = index.elts if isinstance(index, ast.Tuple) else [index]
+    for item in items:
+        # slice bounds are ints (or None) by NumPy's rules; a bare name
+        # could be an index array, so only a loop counter is one there
+        if isinstance(item, ast.Slice):
+            parts, names = [p for p in (item.lower, item.upper, item.step) if p], (
+                counters | fixed
+            )
+        else:
+            parts, names = [item], counters
+        for part in parts:
+            for node in ast.walk(part):
+                if isinstance(node, ast.Name) and node.id not in names:
+                    return False
+                if not isinstance(
+                    node,
+                    (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Load)
+                    + (ast.operator, ast.unaryop),
+                ):
+                    return False
+            if isinstance(part, ast.Constant) and not isinstance(
+                part.value, (int, type(None), type(Ellipsis))
+            ):
+                return False
+    return True
 
 
 def _ordered_loads(stmt: ast.stmt, locals_: set[str]) -> list[str]:
@@ -603,6 +728,29 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     last = part.stmts[-1].end_lineno or first
     body = lines[first - 1 : last]
     indent = len(body[0]) - len(body[0].lstrip())
+    spans = []  # (line, start, end, name): the slices passed in whole
+    for alias, subscript in part.slices.items():
+        for s in part.stmts:
+            for n in ast.walk(s):
+                if (
+                    isinstance(n, ast.Subscript)
+                    and isinstance(n.value, ast.Name)
+                    and n.value.id == subscript.value.id  # type: ignore[attr-defined]
+                    and ast.dump(n.slice) == ast.dump(subscript.slice)
+                ):
+                    spans.append((n.lineno, n.col_offset, n.end_col_offset, alias))
+
+    def segment(lineno: int, a: int, b: int | None = None) -> str:
+        """Columns a..b of a line of the function, the slices renamed."""
+        text = lines[lineno - 1]
+        b = len(text) if b is None else b
+        out = text[a:b]
+        for line, s, e, alias in sorted(spans, reverse=True):
+            if line == lineno and a <= s and e <= b:
+                out = out[: s - a] + alias + out[e - a :]
+        return out
+
+    body = [segment(first + i, 0) for i in range(len(body))]
     for stmt in part.stmts:  # `s += e` on an input would write into the caller's
         if (
             isinstance(stmt, ast.AugAssign)
@@ -610,11 +758,12 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
             and stmt.target.id in part.inputs
             and stmt.lineno == stmt.end_lineno
         ):
-            value = ast.get_source_segment(planner.text, stmt.value)
+            v = stmt.value
+            value = segment(stmt.lineno, v.col_offset, v.end_col_offset)
             if not isinstance(stmt.value, _ATOMS):
                 value = f"({value})"
             op = _OPS[type(stmt.op)]
-            line = body[stmt.lineno - first]
+            line = lines[stmt.lineno - 1]
             var = stmt.target.id
             body[stmt.lineno - first] = (
                 line[: stmt.col_offset]
@@ -694,13 +843,23 @@ class Composer:
             self.activity(self.p.items, "part")
             if self.varied == before:
                 break
-        used = {n for part in self.p.parts if part.name for n in part.wrt}
+        used = {
+            part.slices[n].value.id if n in part.slices else n  # type: ignore
+            for part in self.p.parts
+            if part.name
+            for n in part.wrt
+        }
         used |= {
             s.value.id
             for part in self.p.parts
             if _is_alias(part) and not part.returns
             for s in part.stmts
             if s.targets[0].id in self.varied
+        }
+        used |= {  # `for row in x`: x's rows
+            x
+            for loop in self.loops(self.p.items)
+            if (x := self.rows(loop.node)) and loop.node.target.id in self.used(loop)
         }
         used |= {  # `return x`: the parameter itself
             part.stmts[0].value.id for part in self.p.parts if _returns_name(part)
@@ -738,6 +897,9 @@ class Composer:
                     self.varied.add(item.list if item.kind == "append" else item.name)
                 continue
             if isinstance(item, Part):
+                for name, subscript in item.slices.items():
+                    if subscript.value.id in self.varied:  # type: ignore[attr-defined]
+                        self.varied.add(name)
                 candidates = [n for n in item.inputs if n in self.varied]
                 lists = [n for n in candidates if n in self.p.lists]
                 if lists:
@@ -779,6 +941,10 @@ class Composer:
                 node = item.node
                 iterable = node.iter if isinstance(node, ast.For) else None
                 carried = _iterated(iterable) & self.varied if iterable else set()
+                rows = self.rows(node)
+                if rows is not None:  # `for row in x`: each row carries x's gradient
+                    self.varied.add(node.target.id)
+                    carried.clear()
                 if carried:
                     name = sorted(carried)[0]
                     raise self.p.error(
@@ -788,6 +954,33 @@ class Composer:
                         f"row = {name}[i]`",
                     )
                 self.activity(item.body, "step")
+
+    def loops(self, items: list) -> list[Loop]:
+        out: list[Loop] = []
+        for item in items:
+            if isinstance(item, Branch):
+                out += self.loops(item.then) + self.loops(item.orelse)
+            elif isinstance(item, Loop):
+                out += [item] + self.loops(item.body)
+        return out
+
+    def used(self, loop: Loop) -> set[str]:
+        """Names some generated part in the loop differentiates."""
+        return {n for part in self.p.parts if part.name for n in part.wrt} & _reads(
+            loop.body
+        )
+
+    def rows(self, node: ast.For | ast.While) -> str | None:
+        """`x` of `for row in x`, over a differentiated parameter's first axis."""
+        if not (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, ast.Name)
+        ):
+            return None
+        x = node.iter.id
+        param = x in self.p.params and x not in self.p.reassigned
+        return x if param and x in self.varied else None
 
     # -- names ---------------------------------------------------------------
 
@@ -855,7 +1048,14 @@ class Composer:
                         lines += self.verbatim(item.stmts, ind)
                     continue
                 rec = self.name((id(item), "rec"), "cache")
-                args = ", ".join(item.inputs)
+                args = ", ".join(
+                    (
+                        ast.get_source_segment(self.p.text, item.slices[n])
+                        if n in item.slices
+                        else n
+                    )
+                    for n in item.inputs
+                )
                 if item.returns:
                     outs = self.name("out", "out")
                 elif len(item.outputs) == 1:
@@ -886,7 +1086,7 @@ class Composer:
                     lines += orelse
             else:
                 node = item.node
-                recs = self.records(item.body)
+                recs = self.loop_records(item)
                 steps = (id(item), "rec") in self.names and not recs
                 record = ""
                 if recs:
@@ -1004,6 +1204,7 @@ class Composer:
             state[i] = OWN
         lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
         lines = [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
+        lines += self.scatter(part, state, ind)  # the guard indents them all below
         if guard is None:
             return lines
         # `dy` may be None (no gradient on some path): run the part only if not
@@ -1013,7 +1214,32 @@ class Composer:
                 pre.append(f"{ind}{self.grad(i)} = None")
             state[i] = MAYBE if before.get(i) in (ABSENT, MAYBE) else BORROWED
         body = [f"    {line}" for line in lines]
+        for name in part.slices:
+            state[name] = ABSENT
         return pre + [f"{ind}if {guard} is not None:"] + body
+
+    def scatter(self, part: Part, state: dict, ind: str) -> list[str]:
+        """`dx[:, t, :] += dx_t`: a slice input's gradient into its array's."""
+        lines = []
+        for name, subscript in part.slices.items():
+            if name not in part.wrt:
+                continue
+            x = subscript.value.id  # type: ignore[attr-defined]
+            g, index = self.grad(x), ast.get_source_segment(self.p.text, subscript)
+            index = index[index.index("[") :]
+            for fixed in sorted(_loads(subscript.slice) - self.p.ints):
+                if fixed not in self.extra:  # HH of `x[n, :, i:i + HH]`: saved
+                    self.extra.append(fixed)
+            if state.get(x) is ABSENT:  # outside every loop that zeroed it
+                lines.append(f"{ind}{g} = {self.zeros(x)}")
+            elif state.get(x) == MAYBE:
+                lines.append(f"{ind}{g} = {self.zeros(x)} if {g} is None else {g}")
+            elif state.get(x) == BORROWED:
+                lines.append(f"{ind}{g} = {g}.copy()")
+            lines.append(f"{ind}{g}{index} += {self.grad(name)}")
+            state[x] = OWN
+            state[name] = ABSENT
+        return lines
 
     def list_backward(self, op: ListOp, state: dict, ind: str) -> list[str]:
         """np.stack: the list of slices along the axis; append: pop the last."""
@@ -1107,8 +1333,29 @@ class Composer:
             lines += [f"{ind}else:"] + orelse
         return lines
 
-    def loop_backward(self, item: Loop, state: dict, ind: str) -> list[str]:
+    def loop_records(self, item: Loop) -> list[str]:
+        """The per-iteration record: the counter a slice input needs, then
+        the caches and branches of the body."""
         recs = self.records(item.body)
+        target = item.node.target if isinstance(item.node, ast.For) else None
+        if recs and isinstance(target, ast.Name) and target.id in self.indexed(item):
+            return [target.id] + recs
+        return recs
+
+    def indexed(self, item) -> set[str]:
+        """Names the slice inputs of the parts under `item` index with."""
+        if isinstance(item, Part):
+            return {n for s in item.slices.values() for n in _loads(s.slice)}
+        if isinstance(item, Branch):
+            items = item.then + item.orelse
+        elif isinstance(item, Loop):
+            items = item.body
+        else:
+            return set()
+        return set().union(*map(self.indexed, items)) if items else set()
+
+    def loop_backward(self, item: Loop, state: dict, ind: str) -> list[str]:
+        recs = self.loop_records(item)
         if (id(item), "rec") not in self.names:
             return []
         lst = self.names[(id(item), "rec")]
@@ -1130,10 +1377,14 @@ class Composer:
                     state[var] = OWN
                     if var not in self.extra:
                         self.extra.append(var)
+        x = self.rows(item.node)
+        row = item.node.target.id if x is not None else None
         head = dict(state)
         for _ in range(6):
             end = dict(head)
             body = self.backward(item.body, end, ind + "    ", True)
+            reached = end.get(row) if row else None  # this iteration's row only
+            end.pop(row, None)
             new = {v: _join(head.get(v), end.get(v)) for v in set(head) | set(end)}
             if new == head:
                 break
@@ -1145,6 +1396,26 @@ class Composer:
                 body.append(f"{ind}    {self.grad(var)} = None")
         state.clear()
         state.update(head)
+        if x is not None:  # the row's gradient goes to its place in dx
+            s = reached
+            if s is not None and recs:
+                if state.get(x) is ABSENT or x not in state:
+                    pre.append(f"{ind}{self.grad(x)} = {self.zeros(x)}")
+                elif state.get(x) == MAYBE:
+                    g = self.grad(x)
+                    pre.append(f"{ind}{g} = {self.zeros(x)} if {g} is None else {g}")
+                elif state.get(x) == BORROWED:
+                    pre.append(f"{ind}{self.grad(x)} = {self.grad(x)}.copy()")
+                state[x] = OWN
+                k = self.name((id(item), "row"), "i")
+                add = f"{self.grad(x)}[{k}] += {self.grad(row)}"
+                if s == MAYBE:
+                    add = f"if {self.grad(row)} is not None:\n{ind}        {add}"
+                body.append(f"{ind}    {add}")
+                target = ", ".join(recs)
+                target = f"({target})" if len(recs) > 1 else target
+                loop = f"for {k}, {target} in reversed(list(enumerate({lst}))):"
+                return pre + [f"{ind}{loop}"] + body
         if not body:  # nothing in the loop reaches a gradient asked for
             return pre
         if not recs:
@@ -1171,6 +1442,7 @@ class Composer:
                     out.add(item.name)
             elif isinstance(item, Part):
                 out |= set(item.wrt)
+                out |= {s.value.id for n, s in item.slices.items() if n in item.wrt}
             elif isinstance(item, Branch):
                 out |= self.gradient_targets(item.then) | self.gradient_targets(
                     item.orelse

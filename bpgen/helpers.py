@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .errors import BpgenError
 from .rules import DECLARED, Rule
 from .tags import retag
 
@@ -73,6 +74,28 @@ DECLARED[EIGVALSH] = Rule(
     },
 )
 
+# the eigenvectors V = np.linalg.eigh(a)[1]: with F_ij = 1 / (w_j - w_i) off
+# the diagonal (w the eigenvalues), G = V (F * (V^T g)) V^T; NumPy reads a's
+# lower triangle, so d/da is the lower triangle of G + G^T with the diagonal
+# halved, and G + G^T = V (F * (V^T g - g^T V)) V^T as F is antisymmetric.
+# Repeated eigenvalues have no such gradient (F divides by zero).
+EIGENVECTORS = "eigh[1]"
+DECLARED[EIGENVECTORS] = Rule(
+    ("a",),
+    {},
+    {
+        "a": "np.tril(out @ ((1 - np.eye(a.shape[-1])) / (np.linalg.eigvalsh(a)"
+        "[..., None, :] - np.linalg.eigvalsh(a)[..., :, None] + np.eye(a.shape[-1]))"
+        " * (np.swapaxes(out, -1, -2) @ g - np.swapaxes(g, -1, -2) @ out)) @ "
+        "np.swapaxes(out, -1, -2)) * (1 - np.eye(a.shape[-1], dtype=a.dtype) / 2)"
+    },
+)
+
+# scipy.special.gammaln and digamma (the forward calls scipy.special, so the
+# generated module imports it): their derivatives are digamma and trigamma
+DECLARED["gammaln"] = Rule(("x",), {}, {"x": "g * scipy.special.digamma(x)"})
+DECLARED["digamma"] = Rule(("x",), {}, {"x": "g * scipy.special.polygamma(1, x)"})
+
 # gate -> (the helper, its wrt): reverse.py writes one call of its backward
 PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 
@@ -80,6 +103,43 @@ PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 def sibling(source: Source, module: str, name: str) -> Source | None:
     """The user's module `module.py` next to the input file, when it defines
     `name` (`from layers import affine_forward`); parsed again when edited."""
+    other = _sibling(source, module)
+    return other if other is not None and name in other.functions else None
+
+
+def sibling_constant(source: Source, module: str, name: str) -> bool:
+    """`from layers import EPS`: when `layers.py` next to the input defines
+    the constant EPS, copy it (and the constants it reads) into the input's
+    constants, so the generated module defines it as it defines its own."""
+    other = _sibling(source, module)
+    if other is None or name not in other.constants:
+        return False
+    return _copy_constant(source, other, name)
+
+
+def _copy_constant(source: Source, other: Source, name: str) -> bool:
+    """Copy `other`'s constant `name` and those it reads into `source`; False
+    when `source` defines one of them itself."""
+    pending, seen = [name], set()
+    copied = source.__dict__.setdefault("copied_constants", set())
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current in source.constants and current not in copied:
+            return False  # the input module has its own constant of that name
+        pending += [n for n in sorted(_read_names(other.constants[current]))]
+        pending = [n for n in pending if n in other.constants]
+    for current in other.constants:  # in the sibling's order: defined first
+        if current in seen:  # the latest text: the sibling is parsed again
+            source.constants.pop(current, None)
+            source.constants[current] = other.constants[current]
+            copied.add(current)
+    return True
+
+
+def _sibling(source: Source, module: str) -> Source | None:
     if "." in module or source.filename.startswith("<"):
         return None
     path = Path(source.filename).resolve().parent / f"{module}.py"
@@ -91,8 +151,7 @@ def sibling(source: Source, module: str, name: str) -> Source | None:
         from .parse import parse
 
         siblings[path] = (text, parse(text, str(path)))
-    other = siblings[path][1]
-    return other if other is not None and name in other.functions else None
+    return siblings[path][1]
 
 
 def stage_call(
@@ -111,10 +170,13 @@ def stage_call(
             "differentiate through recursion",
             "write the computation without recursion",
         )
-    helper = source.functions[name]
+    local = stager.lower.local_functions
+    nested = other is None and name in local
+    helper = local[name] if nested else source.functions[name]
     bindings = _bind_arguments(stager, node, helper)
     pairs = PAIRS.get()
-    if pairs is not None and other is None:
+    packed = any(v in stager.lower.packs for v in bindings.values())
+    if pairs is not None and other is None and not (nested or packed):
         called = _call_pair(stager, node, name, bindings, pairs)
         if called is not None:
             return called
@@ -125,27 +187,151 @@ def stage_call(
     stager.helper_chain = [*chain, name]
     stager.function = helper
     stager.out_name = f"{name}_out"
+    # a module-level helper sees no nested function of its caller
+    stager.lower.local_functions = dict(local) if nested else {}
     home, constants = stager.source, set(stager.lower.constants)
     stager.source = stager.lower.source = source
     try:
         outputs, returns_tuple = stager.body()
-        if stager.lower.constants - constants and other is not None:
-            read = sorted(stager.lower.constants - constants)[0]
-            raise source.error(
-                helper.name,
-                f"`{name}()` reads `{read}`, a constant of its own module; bpgen "
-                "copies only the input module's constants",
-                f"pass {read} as an argument, or define it in the input module",
-            )
+        for read in sorted(stager.lower.constants - constants):
+            if other is not None and not _copy_constant(home, other, read):
+                raise source.error(
+                    helper.name,
+                    f"`{name}()` reads `{read}`, a constant of its own module, and "
+                    f"the input module defines its own `{read}`",
+                    f"pass {read} as an argument, or rename one of the two",
+                )
     finally:
         stager.source = stager.lower.source = home
         stager.function, stager.out_name = saved_function, saved_out
+        stager.lower.local_functions = local
         stager.helper_chain = chain
         stager.env.clear()
         stager.env.update(saved_env)
     if returns_tuple:
         return HelperTuple(outputs, ast.Load())
     return outputs[0]
+
+
+def nested_def(stager: Stager, node: cst.FunctionDef) -> None:
+    """`def _fn(a, n): return a * n` inside the function: staged inline at
+    each call like a module-level helper. Only a closure-free one: a body
+    reading the enclosing function's locals (which may change between the
+    definition and a call) is refused."""
+    source = stager.source
+    if node.decorators or node.asynchronous is not None:
+        raise source.error(
+            node.name,
+            "a decorated or async nested function is not supported",
+            "define the helper at module level, without decorators",
+        )
+    for statement in _walk(node.body):
+        if isinstance(statement, (cst.Nonlocal, cst.Global)):
+            word = "nonlocal" if isinstance(statement, cst.Nonlocal) else "global"
+            raise source.error(
+                node,
+                f"the nested function `{node.name.value}()` declares `{word}`: it "
+                "would change names outside itself",
+                "return the new value from the helper and assign it in the caller",
+            )
+    params = node.params
+    own = {p.name.value for p in [*params.posonly_params, *params.params]}
+    own |= {p.name.value for p in params.kwonly_params}
+    own |= _assigned(node.body)
+    for name in sorted(_read_names(node.body) - own):
+        if name in stager.env and name != node.name.value:
+            raise source.error(
+                node,
+                f"the nested function `{node.name.value}()` reads `{name}`, a "
+                "local of the enclosing function; bpgen stages only closure-free "
+                "nested functions",
+                f"pass {name} as a parameter of {node.name.value}(), or define the "
+                "helper at module level",
+            )
+    stager.lower.local_functions[node.name.value] = node
+    stager.env.pop(node.name.value, None)  # the name now means the function
+
+
+def nested_in_flow(
+    stager: Stager, loop: cst.CSTNode, refusal: BpgenError
+) -> BpgenError:
+    """A loop left to run time (flow.py composes it from the function's
+    text) in a function with a nested `def`: flow.py cannot see the nested
+    function, so say so here, at the def, instead of letting it try."""
+    from .generate import _COMPOSED  # the refusals flow.py lifts
+
+    if not any(word in refusal.message for word in _COMPOSED):
+        return refusal
+    name, node = next(iter(stager.lower.local_functions.items()))
+    return stager.source.error(
+        node,
+        f"the nested function `{name}()` is in a function whose loop runs at run "
+        "time; bpgen composes such loops only from module-level functions",
+        f"move `{name}` to module level (bpgen then calls it as a helper)",
+    )
+
+
+def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Every node under `node`, itself included."""
+    found: list[cst.CSTNode] = []
+
+    class Every(cst.CSTVisitor):
+        def on_visit(self, child: cst.CSTNode) -> bool:
+            found.append(child)
+            return True
+
+    node.visit(Every())
+    return found
+
+
+def _read_names(node: cst.CSTNode) -> set[str]:
+    """Every name the body mentions (a superset of what it reads)."""
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)  # `x.T`: the attribute name is no read
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)  # `f(axis=0)`: the keyword is no read
+            return False
+
+    node.visit(Names())
+    return found
+
+
+def _assigned(node: cst.CSTNode) -> set[str]:
+    """The names the body binds (assignment targets, loop variables)."""
+    found: set[str] = set()
+
+    class Targets(cst.CSTVisitor):
+        def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
+            found.update(
+                _read_names(target.target)
+                if not isinstance(target.target, cst.Subscript)
+                else set()
+            )
+
+        def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
+            if isinstance(assign.target, cst.Name):
+                found.add(assign.target.value)
+
+        def visit_AugAssign(self, assign: cst.AugAssign) -> None:
+            if isinstance(assign.target, cst.Name):
+                found.add(assign.target.value)
+
+        def visit_For(self, loop: cst.For) -> None:
+            found.update(_read_names(loop.target))
+
+        def visit_FunctionDef(self, function: cst.FunctionDef) -> None:
+            found.add(function.name.value)
+
+    node.visit(Targets())
+    return found
 
 
 def _bind_arguments(
@@ -195,7 +381,11 @@ def _bind_arguments(
             raise source.error(
                 node, f"missing argument `{key}` in the call to {helper.name.value}()"
             )
-        value = stager.atom(stager.lowered(expression))
+        lowered = stager.lowered(expression)
+        if stager.is_pack(lowered):  # f(dict(a=a, b=b)): the helper reads items
+            bindings[key] = stager.pack(lowered, key)  # type: ignore[arg-type]
+            continue
+        value = stager.atom(lowered)
         if not isinstance(value, ast.Name):
             value = stager.emit(value, None, {}, {}, stager.fresh(key))
         bindings[key] = value.id
@@ -231,6 +421,8 @@ def _call_pair(
         program = stage(
             stager.source, helper, None, fusion=pairs.fusion, activity=pairs.activity
         )
+    except BpgenError:
+        return None  # inlined instead: staged there again, and refused if it must
     finally:
         PAIRS.reset(token)
     if program.returns_tuple or not varied <= set(program.wrt):

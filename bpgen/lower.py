@@ -66,7 +66,6 @@ _REFUSED = {
     cst.GeneratorExp: ("a generator expression", "use array operations instead"),
     cst.SetComp: ("a set comprehension", "use array operations instead"),
     cst.DictComp: ("a dict comprehension", "use array operations instead"),
-    cst.Dict: ("a dict", "pass values as separate variables"),
     cst.Set: ("a set", "pass values as separate variables"),
     cst.Await: ("`await`", "differentiate a plain (not async) function"),
     cst.Yield: ("`yield`", "return the value instead of yielding it"),
@@ -182,7 +181,7 @@ class Lowerer:
         # loop variables of unrolled loops, bound to their value this iteration
         self.consts: dict[str, int] = {}
         # `b = [1.0, a, t]`: a name bound to a list or tuple of staged atoms
-        self.packs: dict[str, ast.List | ast.Tuple] = {}
+        self.packs: dict[str, ast.List | ast.Tuple | ast.Dict] = {}
         self.ints: set[str] = set()  # parameters annotated `int`
         self.constants: set[str] = set()
         self.modules: set[str] = set()
@@ -191,6 +190,8 @@ class Lowerer:
         self.opaque_calls = False  # any library call passes (declared gradients)
         # stages a call to a function of this module (set by the stager)
         self.helper: Callable[..., ast.expr] | None = None
+        # `def _fn(a, n): ...` nested in the function: staged like a helper
+        self.local_functions: dict[str, cst.FunctionDef] = {}
 
     # -- entry ---------------------------------------------------------------
 
@@ -229,10 +230,15 @@ class Lowerer:
             return ast.Constant({"True": True, "False": False, "None": None}[name])
         if name in ("float", "int", "bool"):  # dtype=float, .astype(int)
             return ast.Name(name, ast.Load())
+        qualified = self.source.imports.get(name)
+        if qualified is not None and qualified.rpartition(".")[2] == name:
+            module = qualified.rpartition(".")[0]
+            if helpers.sibling_constant(self.source, module, name):
+                self.constants.add(name)  # from layers import EPS: copied
+                return ast.Name(name, ast.Load())
         if name in self.source.constants:
             self.constants.add(name)
             return ast.Name(name, ast.Load())
-        qualified = self.source.imports.get(name)
         if qualified in calls.CONSTANTS:
             module, _, attr = qualified.rpartition(".")
             self.modules.add(module)
@@ -297,6 +303,60 @@ class Lowerer:
 
     def _List(self, node: cst.List) -> ast.expr:
         return ast.List([self._element(e) for e in node.elements], ast.Load())
+
+    def _Dict(self, node: cst.Dict) -> ast.expr:
+        """`{'a': a, 'b': b}` with literal string keys: a named pack, read
+        back by `val['a']` (a dict of differentiated values has no gate)."""
+        keys: list[ast.expr | None] = []
+        values = []
+        for element in node.elements:
+            key = getattr(element, "key", None)
+            if not isinstance(key, cst.SimpleString):
+                raise self.source.error(
+                    element,
+                    "a dict is supported only with literal string keys",
+                    "write {'a': a, 'b': b}, or pass the values as separate "
+                    "variables",
+                )
+            keys.append(ast.Constant(ast.literal_eval(key.value)))
+            values.append(self.expr(element.value))
+        return ast.Dict(keys, values)
+
+    def _dict_call(self, node: cst.Call) -> ast.expr:
+        """`dict(a=a, b=b)`: the same named pack as `{'a': a, 'b': b}`."""
+        keys: list[ast.expr | None] = []
+        values = []
+        for arg in node.args:
+            if arg.keyword is None or arg.star:
+                raise self.source.error(
+                    arg,
+                    "dict() is supported only with keyword arguments",
+                    "write dict(a=a, b=b) or {'a': a, 'b': b}",
+                )
+            keys.append(ast.Constant(arg.keyword.value))
+            values.append(self.expr(arg.value))
+        return ast.Dict(keys, values)
+
+    def _listed(self, node: cst.Call) -> bool:
+        """One argument, written as a list or tuple or naming a pack."""
+        if len(node.args) != 1 or node.args[0].keyword or node.args[0].star:
+            return False
+        value = node.args[0].value
+        if isinstance(value, (cst.List, cst.Tuple)):
+            return bool(value.elements)
+        return isinstance(value, cst.Name) and self.env.get(value.value) in self.packs
+
+    def _sum_of_items(self, node: cst.Call) -> ast.expr:
+        """`sum([a, b, c])`: a + b + c, one add gate per item (the start 0
+        changes no float)."""
+        items = self.expr(node.args[0].value)
+        assert isinstance(items, (ast.List, ast.Tuple))
+        total = items.elts[0]
+        for item in items.elts[1:]:
+            total = ast.BinOp(total, ast.Add(), item)
+            retag(total, at=self.source.location(node))
+            _tag(total, "add", {"x": ("left",), "y": ("right",)})
+        return total
 
     def _element(self, element: cst.BaseElement) -> ast.expr:
         if isinstance(element, cst.StarredElement):
@@ -402,6 +462,17 @@ class Lowerer:
         items = [self._index(e) for e in node.slice]
         index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         value = self.expr(node.value)
+        if isinstance(value, ast.Dict):  # a named pack: `val['a']` is that item
+            key = index.value if isinstance(index, ast.Constant) else None
+            for name, item in zip(value.keys, value.values, strict=True):
+                if isinstance(name, ast.Constant) and name.value == key:
+                    return item
+            raise self.source.error(
+                node,
+                f"this dict has no literal key {ast.unparse(index)}",
+                "index a dict of values with one of its literal keys: "
+                + ", ".join(ast.unparse(k) for k in value.keys if k is not None),
+            )
         if isinstance(value, (ast.List, ast.Tuple)):
             position = _position(index)
             if position is not None and -len(value.elts) <= position < len(value.elts):
@@ -474,8 +545,14 @@ class Lowerer:
         declared = self._declared(qualified)
         if declared is not None:
             return self._declared_call(node, qualified, declared)
-        if module == "builtins" and name in self.source.functions and self.helper:
+        local = name in self.local_functions
+        helper = local or name in self.source.functions
+        if module == "builtins" and helper and self.helper:
             return self.helper(node, name)  # a function of this module (helpers.py)
+        if qualified == "builtins.dict":
+            return self._dict_call(node)
+        if qualified == "builtins.sum" and self._listed(node):
+            return self._sum_of_items(node)
         if qualified in ("numpy.split", "numpy.array_split"):
             return self._split(node, equal=name == "split")
         if qualified == "numpy.linalg.slogdet":
@@ -483,12 +560,7 @@ class Lowerer:
         if qualified == "numpy.linalg.eigvalsh":
             return self._eigvalsh(node)
         if qualified == "numpy.linalg.eigh":
-            raise self.source.error(
-                node.func,
-                "np.linalg.eigh's eigenvectors have no gradient rule in bpgen",
-                "for the eigenvalues alone write w = np.linalg.eigvalsh(a); compute "
-                "eigenvectors outside the differentiated function",
-            )
+            return self._eigh(node)
         gate = calls.gate_spelled(qualified)
         if gate is None and self.opaque_calls and module != "builtins":
             self.modules.add(module)  # in a declared gradient: called, not traced
@@ -674,6 +746,26 @@ class Lowerer:
         func = ast.Attribute(module_ref("numpy", "linalg"), "eigvalsh", ast.Load())
         return _tag(ast.Call(func, args, []), helpers.EIGVALSH, {"a": ("args", 0)})
 
+    def _eigh(self, node: cst.Call) -> ast.expr:
+        """`w, v = np.linalg.eigh(a)`: the eigenvalues (eigvalsh's rule) and
+        the eigenvectors (their own rule), each item computing eigh itself."""
+        args, keywords = self._arguments(node)
+        if len(args) != 1 or keywords or isinstance(args[0], ast.Starred):
+            raise self.source.error(
+                node,
+                "np.linalg.eigh takes one matrix here",
+                "the lower triangle is read (UPLO='L'); pass the matrix alone",
+            )
+        self.modules.add("numpy")
+        items = []
+        for k, gate in enumerate((helpers.EIGVALSH, helpers.EIGENVECTORS)):
+            func = ast.Attribute(module_ref("numpy", "linalg"), "eigh", ast.Load())
+            call = ast.Call(func, [copy.deepcopy(args[0]) if k else args[0]], [])
+            item = ast.Subscript(call, ast.Constant(k), ast.Load())
+            retag(item, at=self.source.location(node))
+            items.append(_tag(item, gate, {"a": ("value", "args", 0)}))
+        return helpers.HelperTuple(items, ast.Load())
+
     def _random_call(self, node: cst.Call, name: str) -> ast.expr:
         """A random draw carries no gradient; the forward draws it once and
         the backward reads the draw from the cache, never drawing again."""
@@ -761,6 +853,8 @@ class Lowerer:
         call = ast.Call(func, args, keywords)
         if name in calls.STATIC_METHODS:
             return call
+        if isinstance(receiver, ast.Dict):  # a named pack: its items only
+            return self._pack_get(node, receiver, name, args, keywords)
         if name == "get" and len(args) in (1, 2) and not keywords:
             return call  # p.get('eps', 1e-5): a setting from a dict, no gradient
         gate = calls.METHODS.get(name)
@@ -777,6 +871,22 @@ class Lowerer:
             packed = ast.Tuple(list(args), ast.Load())
             retag(call, extra={"shape" if gate == "reshape" else "axes": packed})
         return self._bind(node, call, gate, offset=1)
+
+    def _pack_get(self, node: cst.Call, pack: ast.Dict, name, args, keywords):
+        """`d.get('a', default)` on a dict of literal keys: that item itself."""
+        key = args[0] if args else None
+        literal = isinstance(key, ast.Constant) and isinstance(key.value, str)
+        if name != "get" or not literal or len(args) > 2 or keywords:
+            raise self.source.error(
+                node,
+                "a dict of values is read here only by a literal key: "
+                "d['a'] or d.get('a', default)",
+                "read each item by its literal key",
+            )
+        for known, item in zip(pack.keys, pack.values, strict=True):
+            if isinstance(known, ast.Constant) and known.value == key.value:
+                return item
+        return args[1] if len(args) == 2 else ast.Constant(None)
 
     def _bind(self, node: cst.Call, call: ast.Call, gate: str | None, offset: int):
         """Match the call's arguments to the rule's parameters."""

@@ -126,10 +126,11 @@ def allocates(expr: ast.expr) -> bool:
     if isinstance(expr, ast.Call):
         func = expr.func
         name = func.attr if isinstance(func, ast.Attribute) else ""
+        if isinstance(func, ast.Name) and func.id == UNBROADCAST:
+            # the gradient itself when no axis was broadcast, else a new sum
+            return bool(expr.args) and allocates(expr.args[0])
         # calls that may return a view are not new arrays (rules.VIEW_CALLS)
-        return name not in VIEW_CALLS and not (
-            isinstance(func, ast.Name) and func.id == UNBROADCAST
-        )
+        return name not in VIEW_CALLS
     return False
 
 

@@ -17,9 +17,18 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from . import helpers, kinds, loops
+from .errors import BpgenError
 from .fuse import fuse
 from .location import Location
-from .lower import Lowerer, _tag, gate_of, get_slot, set_slot, string_key
+from .lower import (
+    Lowerer,
+    _tag,
+    gate_of,
+    get_slot,
+    module_ref,
+    set_slot,
+    string_key,
+)
 from .parse import Source
 from .rules import RULES, VIEW_GATES
 from .simplify import number
@@ -201,6 +210,9 @@ class Stager:
         rule = RULES[gate]
         slots = of(node).slots
         if gate == "getitem" and isinstance(node.value, (ast.List, ast.Tuple)):
+            node = self._picked(node)  # `x = a, b, c; x[i]`
+            gate, slots = "getitem", of(node).slots
+        if gate == "getitem" and isinstance(node.value, (ast.List, ast.Tuple)):
             raise self.source_error(
                 node,
                 "a list or tuple of differentiated values is indexed here with a "
@@ -243,6 +255,23 @@ class Stager:
             gate, inputs = "square", {"x": inputs["x"]}  # x * x is one gate
         return self.emit(node, gate, inputs, params, target)
 
+    def _picked(self, node: ast.Subscript) -> ast.Subscript:
+        """`x[i]` of a pack `x = a, b, c` at a computed int position: the item
+        of np.stack([a, b, c]) at i, so the picked item gets the gradient and
+        the others zero. Items of different shapes fail in np.stack at run
+        time, as NumPy says; a slice keeps the refusal (it is a tuple)."""
+        if isinstance(node.slice, (ast.Slice, ast.Tuple)) or not node.value.elts:
+            return node
+        if self.is_varied(node.slice):
+            return node  # refused below: an index carries no gradient
+        stacked = ast.Call(module_ref("numpy", "stack"), [node.value], [])
+        retag(stacked, at=of(node).at)
+        self.lower.modules.add("numpy")
+        _tag(stacked, "stack", {"arrays": ("args", 0)})
+        picked = ast.Subscript(stacked, node.slice, ast.Load())
+        retag(picked, at=of(node).at)
+        return _tag(picked, "getitem", {"a": ("value",), "index": ("slice",)})
+
     def emit(self, value, gate, inputs, params, target) -> ast.Name:
         name = target or self.temp()
         if gate is not None:
@@ -261,6 +290,12 @@ class Stager:
         return self.source.error(of(node).at, message, hint)
 
     def _refuse_nondifferentiable(self, node: ast.expr) -> Exception:
+        if isinstance(node, ast.Dict):
+            return self.source_error(
+                node,
+                "a dict of differentiated values can only be read item by item",
+                "read d['a'] where the value is used, or pass the dict to a helper",
+            )
         if isinstance(node, (ast.Tuple, ast.List)):
             return self.source_error(
                 node,
@@ -306,16 +341,9 @@ class Stager:
         if all(p is None for p in patterns):
             names = [t.value for t in targets]  # type: ignore[attr-defined]
             lowered = self.lowered(value)
-            if (
-                len(names) == 1
-                and isinstance(lowered, (ast.List, ast.Tuple))
-                and self.is_varied(lowered)
-            ):
+            if len(names) == 1 and self.is_pack(lowered):
                 # `b = [1.0, a * a]`: the name stands for its staged items
-                lowered.elts = [self.atom(item) for item in lowered.elts]
-                pack = self.fresh(names[0])
-                self.lower.packs[pack] = lowered
-                self.env[names[0]] = pack
+                self.env[names[0]] = self.pack(lowered, names[0])
                 return
             if len(names) == 1 and not isinstance(lowered, ast.Name):
                 # stage straight into the user's own name: `f = num * invden`
@@ -334,8 +362,18 @@ class Stager:
                 self._unpack_items(pattern, atoms, value)  # type: ignore[arg-type]
             return
         lowered = self.lowered(value)
+        if (
+            isinstance(lowered, (ast.List, ast.Tuple))
+            and self.is_pack(lowered)
+            and None not in patterns
+        ):
+            items = [e if self.is_pack(e) else self.atom(e) for e in lowered.elts]
+            for pattern in patterns:  # `x, w = cache`: a pack's items
+                self._unpack_items(pattern, items, value)  # type: ignore[arg-type]
+            return
         if isinstance(lowered, helpers.HelperTuple) and None not in patterns:
-            items = [self.atom(e) for e in lowered.elts]  # np.split's pieces
+            # np.split's pieces; a helper's cache tuple stays a pack
+            items = [e if self.is_pack(e) else self.atom(e) for e in lowered.elts]
             for pattern in patterns:  # `fc, relu = affine_relu(...)`
                 self._unpack_items(pattern, items, value)  # type: ignore[arg-type]
             return
@@ -347,6 +385,28 @@ class Stager:
                 self.bind(target.value, lowered)  # type: ignore[attr-defined]
             else:
                 self._unpack_value(pattern, lowered, value)
+
+    def is_pack(self, value: ast.expr) -> bool:
+        """A list, tuple or literal-keyed dict holding differentiated values."""
+        if isinstance(value, ast.Dict):  # literal keys: always read item by item
+            return True
+        return isinstance(value, (ast.List, ast.Tuple)) and self.is_varied(value)
+
+    def pack(self, value: ast.List | ast.Tuple | ast.Dict, base: str) -> str:
+        """Stage each item; a fresh name standing for the items."""
+
+        def staged(item: ast.expr) -> ast.expr:  # a pack in a pack stays one
+            if not self.is_pack(item):
+                return self.atom(item)
+            return self.lower.packs[self.pack(item, base)]  # type: ignore[arg-type]
+
+        if isinstance(value, ast.Dict):
+            value.values = [staged(item) for item in value.values]
+        else:
+            value.elts = [staged(item) for item in value.elts]
+        name = self.fresh(base)
+        self.lower.packs[name] = value
+        return name
 
     def _unpack_items(self, pattern: list[Target], atoms: list[ast.expr], value):
         """`a, b = e1, e2`: each name takes its item; a starred name a list."""
@@ -368,7 +428,10 @@ class Stager:
                 self.bind(target.name, ast.List(rest, ast.Load()))
             else:
                 k = i if star is None or i < star else len(atoms) - (len(pattern) - i)
-                self.bind(target.name, atoms[k])
+                if self.is_pack(atoms[k]):  # a helper's returned cache tuple
+                    self.env[target.name] = self.pack(atoms[k], target.name)
+                else:
+                    self.bind(target.name, atoms[k])
 
     def _unpack_value(self, pattern: list[Target], atom: ast.expr, value) -> None:
         """`N, C, H, W = x.shape`: each name takes its item of the value."""
@@ -440,6 +503,10 @@ class Stager:
             )
         name = target.value.value
         current = self.env.get(name)
+        pack = self.lower.packs.get(current)  # type: ignore[arg-type]
+        if isinstance(pack, ast.Dict):  # grads['w'] = dw: a new pack
+            self._set_key(target, name, pack, value)
+            return
         if current in self.lower.packs:
             raise self.source.error(
                 target,
@@ -466,6 +533,33 @@ class Stager:
         new = self.fresh(name)
         self.emit(node, "setitem" if varied else None, inputs, {"index": index}, new)
         self.env[name] = new
+
+    def _set_key(self, target: cst.Subscript, name: str, pack: ast.Dict, value):
+        """`d['k'] = v` on a dict of literal keys: the name stands for a new
+        pack with that key set; the old one is left as it was."""
+        index = self.lower._index(target.slice[0]) if len(target.slice) == 1 else None
+        if not (isinstance(index, ast.Constant) and isinstance(index.value, str)):
+            raise self.source.error(
+                target,
+                f"`{name}` is a dict of values; bpgen assigns into it only at a "
+                "literal string key",
+                f"write {name}['key'] = value",
+            )
+        keys = [k.value for k in pack.keys]  # type: ignore[union-attr]
+        values = list(pack.values)
+        item = (
+            self.lower.packs[self.pack(value, name)]
+            if self.is_pack(value)
+            else self.atom(value)
+        )
+        if index.value in keys:
+            values[keys.index(index.value)] = item
+        else:
+            keys.append(index.value)
+            values.append(item)
+        new = ast.Dict([ast.Constant(k) for k in keys], values)
+        self.env[name] = self.fresh(name)
+        self.lower.packs[self.env[name]] = new
 
     def _check_writable(self, target: cst.Subscript, name: str, current: str) -> None:
         """Refuse a write another name would see: the caller's array, an alias,
@@ -664,8 +758,19 @@ class Stager:
         """Stage `statements`; what a `return` among them returns (if `last`)."""
         for i, line in enumerate(statements):
             final = last and i == len(statements) - 1
+            if isinstance(line, (cst.For, cst.While)) and self.lower.local_functions:
+                try:
+                    if isinstance(line, cst.While):
+                        raise self.source.error(line, "`while` loops")
+                    self.unrolled(line)
+                except BpgenError as refusal:
+                    raise helpers.nested_in_flow(self, line, refusal) from None
+                continue
             if isinstance(line, cst.For):
                 self.unrolled(line)
+                continue
+            if isinstance(line, cst.FunctionDef):
+                helpers.nested_def(self, line)  # a helper local to the function
                 continue
             if isinstance(line, cst.If):
                 # the branch is known now: a `return` in it ends the function
@@ -880,12 +985,19 @@ class Stager:
             return self.block(self._suite(node.orelse.body), final)
         return None
 
+    def returned_item(self, value: ast.expr) -> ast.expr:
+        """One returned value; a helper's pack (`return out, (x, w)`, a
+        CS231n cache) stays a pack of staged items for its caller."""
+        if len(self.helper_chain) > 1 and self.is_pack(value):
+            return self.lower.packs[self.pack(value, "cache")]
+        return self.atom(value)
+
     def returned(self, node: cst.Return) -> tuple[list[ast.expr], bool]:
         if node.value is None:
             raise self.source.error(node, "`return` needs a value")
         if isinstance(node.value, cst.Tuple):
             values = [self.lowered(e.value) for e in node.value.elements]
-            return [self.atom(v) for v in values], True
+            return [self.returned_item(v) for v in values], True
         value = self.lowered(node.value)
         if isinstance(value, helpers.HelperTuple):  # return helper(...) of a tuple
             return list(value.elts), True

@@ -173,11 +173,11 @@ REFUSALS = [
     ),
     (
         "nested def",
-        "def f(x):\n    def g(y):\n        return y\n    return x\n",
+        "def f(x):\n    s = x\n    def g(y):\n        return y * s\n    return g(x)\n",
         UnsupportedError,
-        2,
+        3,
         4,
-        "nested functions are not supported",
+        "only closure-free nested functions",
     ),
     (
         "with",

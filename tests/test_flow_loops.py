@@ -91,7 +91,9 @@ def test_for_range_carries_h_and_accumulates_shared_weights():
         rng.standard_normal(s) * 0.5 for s in [(N, T, D), (N, H), (D, H), (H, H), (H,)]
     ]
     code = check(RNN, *args)
-    assert "for cache" in code and "dWx += dWx_t" in code
+    assert "for t, cache" in code and "dWx += dWx_t" in code
+    # each step returns the gradient of its slice; the loop puts it in place
+    assert "dx[:, t] += dx_t" in code and "np.zeros_like(x)" in code
 
 
 SUM = """
@@ -208,15 +210,60 @@ def test_a_list_read_other_than_by_stack_is_refused():
     assert info.value.lineno == 5 and "np.stack" in str(info.value)
 
 
-def test_iterating_over_a_differentiated_array_is_refused_not_dropped():
-    source = (
-        "def f(X):\n    s = 0.0\n    for row in X:\n"
-        "        s = s + row * row\n    return s\n"
-    )
+ROWS = """
+import numpy as np
+
+
+def implicit_indexing(x):
+    res = 0.0
+    for a in x:
+        res += a
+    return res
+
+
+def rows(X, w):
+    total = 0.0
+    for row in X:
+        total = total + np.tanh(row @ w)
+    return total
+
+
+def rows_branch(X, w):
+    total = 0.0
+    for row in X:
+        s = row @ w
+        if s > 0:
+            total = total + s * s
+    return total
+
+
+def zipped(X, Y):
+    s = 0.0
+    for a, b in zip(X, Y):
+        s = s + a * b
+    return s
+"""
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("implicit_indexing", [rng.standard_normal(4)]),
+        ("rows", [rng.standard_normal((3, 4)), rng.standard_normal(4)]),
+        ("rows_branch", [rng.standard_normal((5, 4)), rng.standard_normal(4)]),
+    ],
+)
+def test_for_row_in_a_differentiated_array(name, args):
+    code = check_gradients(ROWS, args, function=name)
+    assert "in reversed(list(enumerate(" in code  # dX[i] += drow
+
+
+def test_zip_over_differentiated_arrays_is_refused_not_dropped():
     with pytest.raises(bpgen.BpgenError) as info:
-        bpgen.generate(source)
-    assert (info.value.lineno, info.value.col_offset) == (3, 15)
-    assert "carries a gradient" in str(info.value)
+        bpgen.generate(ROWS, "zipped")
+    line = ROWS.splitlines().index("    for a, b in zip(X, Y):") + 1
+    assert (info.value.lineno, info.value.col_offset) == (line, 8)
+    assert "loop variable" in str(info.value) and info.value.hint
 
 
 INDEXED = """

@@ -283,14 +283,25 @@ def test_helpers_from_a_module_next_to_the_input(tmp_path) -> None:
     check_gradients(together, args, "net", options=INLINE)
 
 
-def test_a_sibling_helper_reading_its_own_constant_is_located(tmp_path) -> None:
+def test_a_sibling_helper_reading_its_own_constant(tmp_path) -> None:
     (tmp_path / "layers.py").write_text(LAYERS_FILE)
     net = tmp_path / "net.py"
     net.write_text("import numpy as np\nimport layers\n\n\n" + NET)
+    code = bpgen.generate(net.read_text(), "bad", filename=str(net))
+    assert "SCALE = 2.0" in code  # copied with the helper that reads it
+    check_gradients(
+        LAYERS_FILE + "\n\n" + NET.replace("layers.", ""), [rng().normal(size=3)], "bad"
+    )
+
+
+def test_a_sibling_constant_the_input_redefines_is_located(tmp_path) -> None:
+    (tmp_path / "layers.py").write_text(LAYERS_FILE)
+    net = tmp_path / "net.py"
+    net.write_text("import numpy as np\nimport layers\n\nSCALE = 3.0\n\n\n" + NET)
     with pytest.raises(BpgenError) as info:
         bpgen.generate(net.read_text(), "bad", filename=str(net))
     assert info.value.filename == str(tmp_path / "layers.py")
-    assert info.value.lineno == 15 and "`SCALE`" in info.value.message
+    assert info.value.lineno == 15 and "defines its own `SCALE`" in info.value.message
 
 
 def test_an_unknown_module_is_still_refused_without_a_file() -> None:

@@ -200,7 +200,7 @@ def backward_body(options: Options) -> str:
             {
                 "dh = dout * x": "dh = _unbroadcast(dout * x, np.shape(h))",
                 "dx = dout * h": "dx = _unbroadcast(dout * h, np.shape(x))",
-                "dx += dt1 @ w.T": "dx = dx + _unbroadcast(dt1 @ w.T, np.shape(x))",
+                "dx += dt1 @ w.T": "dx += _unbroadcast(dt1 @ w.T, np.shape(x))",
                 "dw = x.T @ dt1": "dw = _unbroadcast(x.T @ dt1, np.shape(w))",
             },
         ),

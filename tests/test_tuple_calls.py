@@ -91,15 +91,25 @@ def test_eigvalsh_gradients(body: str, shapes: list) -> None:
     check_gradients(source, [r.normal(size=s) for s in shapes], "f")
 
 
-def test_eigh_says_to_use_eigvalsh() -> None:
+def test_eigh_unpacks_values_and_vectors() -> None:
     source = (
         "import numpy as np\n\n\ndef f(a):\n"
-        "    w, v = np.linalg.eigh(a)\n    return np.sum(w)\n"
+        "    w, v = np.linalg.eigh(a)\n"
+        "    return np.sum(w) + np.sum(v[:, 0] ** 2 * w)\n"
+    )
+    code = check_gradients(source, [np.random.default_rng(3).normal(size=(3, 3))], "f")
+    assert "np.linalg.eigh(a)[1]" in code
+
+
+def test_eigh_with_uplo_is_refused_where_called() -> None:
+    source = (
+        "import numpy as np\n\n\ndef f(a):\n"
+        "    w, v = np.linalg.eigh(a, 'U')\n    return np.sum(w)\n"
     )
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(source, "f")
     assert (info.value.lineno, info.value.col_offset) == (5, 11)
-    assert "np.linalg.eigvalsh(a)" in info.value.hint
+    assert "UPLO='L'" in info.value.hint
 
 
 @pytest.mark.parametrize(

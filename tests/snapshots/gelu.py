@@ -43,7 +43,7 @@ def gelu_backward(dout, cache):
     # t2 = x / math.sqrt(2)
     dx = _unbroadcast(dt2 / math.sqrt(2), np.shape(x))
     # t1 = 0.5 * x
-    dx = dx + dt1 * 0.5
+    dx += dt1 * 0.5
     # new arrays the caller may write into, a float for a float
     dx = _like(dx, x)
     return (dx,)

@@ -70,28 +70,25 @@ def step_backward(dout, cache):
     return (dx, dprev_h, dWx, dWh, db)
 
 
-def rnn_step_forward(x, t, h, Wx, Wh, b):
+def rnn_step_forward(x_t, h, Wx, Wh, b):
     """Run rnn_step; return its value and what rnn_step_backward needs."""
-    t1 = x[:, t, :]
-    step_pair = step_forward(t1, h, Wx, Wh, b)
+    step_pair = step_forward(x_t, h, Wx, Wh, b)
     step_out = step_pair[0]
-    return step_out, (x, t, h, Wx, Wh, b, step_pair)
+    return step_out, (x_t, h, Wx, Wh, b, step_pair)
 
 
 def rnn_step_backward(dout, cache):
-    """Gradients of rnn_step with respect to x, h, Wx, Wh, b."""
-    x, t, h, Wx, Wh, b, step_pair = cache
+    """Gradients of rnn_step with respect to x_t, h, Wx, Wh, b."""
+    x_t, h, Wx, Wh, b, step_pair = cache
     # step_out = step_pair[0]
-    dt1, dh, dWx, dWh, db = step_backward(dout, step_pair[1])
-    # t1 = x[:, t, :]
-    dx = np.zeros_like(x)
-    dx[:, t, :] += dt1
+    dx_t, dh, dWx, dWh, db = step_backward(dout, step_pair[1])
     # new arrays the caller may write into, a float for a float
+    dx_t = _like(dx_t, x_t)
     dh = _like(dh, h)
     dWx = _like(dWx, Wx)
     dWh = _like(dWh, Wh)
     db = _like(db, b)
-    return (dx, dh, dWx, dWh, db)
+    return (dx_t, dh, dWx, dWh, db)
 
 
 def rnn_forward(x, h0, Wx, Wh, b):
@@ -100,9 +97,9 @@ def rnn_forward(x, h0, Wx, Wh, b):
     hs = []
     caches = []
     for t in range(x.shape[1]):
-        h, cache1 = rnn_step_forward(x, t, h, Wx, Wh, b)
+        h, cache1 = rnn_step_forward(x[:, t, :], h, Wx, Wh, b)
         hs.append(h)
-        caches.append(cache1)
+        caches.append((t, cache1))
     out = np.stack(hs, axis=1)
     return out, (caches, x, h0, Wx, Wh, b, h)
 
@@ -116,13 +113,13 @@ def rnn_backward(dout, cache):
     dWh = np.zeros_like(Wh)
     db = np.zeros_like(b)
     dh = np.zeros_like(h)
-    for cache1 in reversed(caches):
+    for t, cache1 in reversed(caches):
         dh += dhs.pop()
         dx_t, dh, dWx_t, dWh_t, db_t = rnn_step_backward(dh, cache1)
-        dx += dx_t
         dWx += dWx_t
         dWh += dWh_t
         db += db_t
+        dx[:, t, :] += dx_t
     dh0 = dh
     dh0 = _like(dh0, h0)
     db = _like(db, b)

@@ -170,7 +170,7 @@ def rnn3_backward(dout, cache):
         ),
         np.shape(h),
     )
-    dWh = dWh + _unbroadcast(
+    dWh += _unbroadcast(
         (
             (
                 np.swapaxes(h, -1, -2) @ dt8
@@ -195,7 +195,7 @@ def rnn3_backward(dout, cache):
         ),
         np.shape(t6),
     )
-    dWx = dWx + _unbroadcast(
+    dWx += _unbroadcast(
         (
             (
                 np.swapaxes(t6, -1, -2) @ dt7
