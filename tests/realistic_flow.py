@@ -37,6 +37,13 @@ def P(name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, bug=N
     )
 
 
+UPCAST = (
+    "dtype drift: a float64 constant (np.ones, np.zeros) upcasts the forward and the "
+    "handout pass keeps the gradient float64 for a float32 array parameter "
+    "(straight-line too; tests/test_regressions_flow.py)"
+)
+
+
 def C(value) -> object:
     """An array constant (the same every run)."""
     return lambda rng: np.array(value, dtype=float)
@@ -658,7 +665,7 @@ def top_eigenvalue(A, num_iters):
         v = A @ v
         v = v / np.linalg.norm(v)
     return v @ A @ v
-""", lambda rng: (lambda M: M @ M.T + 3 * np.diag([3.0, 1.0, 0.5]))(rng.standard_normal((3, 3))), K(30), wrt=["A"], bug="dtype drift: a float64 constant (np.ones) upcasts the forward and the handout pass keeps dA float64 for a float32 A (straight-line too; test_regressions_flow.py)")
+""", lambda rng: (lambda M: M @ M.T + 3 * np.diag([3.0, 1.0, 0.5]))(rng.standard_normal((3, 3))), K(30), wrt=["A"], bug=UPCAST)
 P("unrolled_gradient_descent", """
 def inner_loop(A, b, x0, lr, steps):
     x = x0
@@ -1070,3 +1077,270 @@ def conv(x, w):
                     out[n, f, i, j] = np.sum(x[n, :, i:i + k, j:j + k] * w[f])
     return out
 """, N(1, 1, 3, 3), N(1, 1, 2, 2))
+
+# -- second batch: aliasing, in-place updates, helpers with branches ---------------
+
+P("conv_transpose_overlapping_writes", """
+def conv_transpose_1d(x, w, stride):
+    n = x.shape[0]
+    k = w.shape[0]
+    out = np.zeros((n - 1) * stride + k)
+    for i in range(n):
+        out[i * stride:i * stride + k] += x[i] * w
+    return out
+""", N(4), N(3), K(2), wrt=["x", "w"])
+P("copy_then_inplace_scale_in_loop", """
+def scale_rows(x, s):
+    y = x.copy()
+    for i in range(y.shape[0]):
+        y[i] *= s[i]
+    return y
+""", N(3, 4), N(3))
+P("int_zero_accumulator", """
+def sum_squares(x):
+    total = 0
+    for i in range(len(x)):
+        total += x[i] ** 2
+    return total
+""", N(5))
+P("helper_with_branch", """
+def huber(r, delta):
+    if abs(r) < delta:
+        return 0.5 * r * r
+    return delta * (abs(r) - 0.5 * delta)
+
+
+def robust_loss(pred, target, delta):
+    loss = 0.0
+    for i in range(pred.shape[0]):
+        loss += huber(pred[i] - target[i], delta)
+    return loss
+""", C([0.2, 3.0, -2.5, 0.4]), C([0.0, 0.5, 0.0, -0.1]), F(1.0), function="robust_loss")
+P("branch_leaves_zero_item", """
+def gate(x, thresh):
+    out = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        if x[i] > thresh:
+            out[i] = x[i] * x[i]
+    return out.sum()
+""", C([0.5, 1.5, -0.3, 2.0]), F(1.0))
+P("last_value_from_branch_in_loop", """
+def f(x):
+    y = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            y = x[i] * 3.0
+        else:
+            y = y + x[i]
+    return y
+""", C([0.5, -1.2, 0.8, -0.4]))
+P("continue_in_while", """
+def f(x):
+    i = 0
+    s = 0.0
+    while i < x.shape[0]:
+        i += 1
+        if x[i - 1] < 0:
+            continue
+        s = s + np.sqrt(x[i - 1])
+    return s
+""", C([0.5, -1.2, 0.8, 1.4]))
+P("break_nested_inner_only", """
+def f(X):
+    total = 0.0
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            if X[i, j] < 0:
+                break
+            total = total + X[i, j] ** 2
+    return total
+""", C([[0.5, 0.3, -1.0, 0.7], [-0.2, 1.0, 1.0, 1.0], [0.4, 0.6, 0.9, 1.1]]))
+P("param_reassigned_in_loop", """
+def f(x, w):
+    for k in range(3):
+        x = np.tanh(x @ w)
+    return x
+""", N(2, 3), N(3, 3))
+P("param_augassign_in_loop", """
+def f(x, w):
+    for k in range(3):
+        x = x + 0.1 * np.sin(x * w)
+    return x.sum()
+""", N(4), N(4))
+P("list_index_last", """
+def f(x, W):
+    hs = [x]
+    for t in range(3):
+        hs.append(np.tanh(hs[-1] @ W))
+    return hs[-1]
+""", N(2, 3), N(3, 3))
+P("loop_over_constant_tuple_of_floats", """
+def f(x):
+    out = 0.0
+    for c in (0.5, 1.0, 2.0):
+        out = out + np.exp(-c * x)
+    return out
+""", N(3))
+P("branch_on_loop_counter_parity", """
+def f(x, a, b):
+    for i in range(4):
+        if i % 2 == 0:
+            x = a * x
+        else:
+            x = x + b
+    return x
+""", N(3), F(0.9), F(0.2))
+P("dout_scalar_mixed_tuple_out", """
+def f(x, n):
+    s = 0.0
+    m = x
+    for i in range(n):
+        s = s + np.sum(m)
+        m = m * 0.5
+    return s, m
+""", N(3), K(3), wrt=["x"])
+P("zero_trip_loop", """
+def f(x, n):
+    y = x * 2.0
+    for i in range(n):
+        y = y * y
+    return y
+""", N(3), K(0), wrt=["x"])
+P("while_data_dependent_halving", """
+def f(x):
+    y = x
+    while np.max(np.abs(y)) > 1.0:
+        y = y / 2.0
+    return y
+""", C([3.1, -5.2, 0.7]))
+P("size1_equal_dims_loop", """
+def f(A, v):
+    for _ in range(2):
+        v = A @ v
+    return v
+""", N(1, 1), N(1))
+P("zero_d_loop", """
+def f(x, w):
+    y = x
+    for i in range(3):
+        y = y * w + 1.0
+    return y
+""", lambda rng: np.array(0.4), lambda rng: np.array(1.3))
+P("float32_scalar_output_loop", """
+def f(x):
+    total = np.float32(0.0)
+    for i in range(x.shape[0]):
+        total = total + x[i] * x[i]
+    return total
+""", T(np.float32, N(4)))
+P("loop_writes_into_2d_slices_then_reduces", """
+def f(x, W):
+    T, D = x.shape
+    H = W.shape[1]
+    hs = np.zeros((T + 1, H))
+    for t in range(T):
+        hs[t + 1] = np.tanh(x[t] @ W + hs[t])
+    return hs[1:].sum()
+""", N(3, 2), N(2, 3))
+
+# -- third batch: gradients that some paths cut -------------------------------------
+
+P("reset_arm_then_decay", """
+def f(x, w):
+    y = 1.0
+    for i in range(x.shape[0]):
+        if x[i] < -1.0:
+            y = 0.0
+        else:
+            y = y * w + x[i] * y
+    return y
+""", C([0.5, -1.5, 0.8, 0.4]), F(0.9))
+P("fibonacci_swap", """
+def fib_like(a, b, n):
+    for _ in range(n):
+        a, b = b, a + b
+    return b
+""", F(0.3), F(0.7), K(5), wrt=["a", "b"])
+P("alias_in_arm", """
+def f(x, w):
+    y = x
+    for i in range(3):
+        if i == 1:
+            z = y
+        else:
+            z = np.tanh(y * w)
+        y = z
+    return y.sum()
+""", N(3), N(3))
+P("break_after_cut", """
+def f(x):
+    y = x[0]
+    for i in range(1, x.shape[0]):
+        if x[i] > 2.0:
+            y = 1.0
+            break
+        y = y * x[i]
+    return y
+""", C([0.5, 1.5, 0.8, 2.5, 0.3]))
+P("nested_both_arms_cut_some", """
+def f(x, a):
+    s = a
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            if x[i] > 1:
+                s = x[i]
+            else:
+                s = s + x[i]
+        else:
+            s = s * a
+    return s
+""", C([0.5, -0.3, 1.5, 0.2, -0.7]), F(1.1))
+P("two_carried_one_cut", """
+def f(x, w):
+    h, c = 0.0, 1.0
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            c = 0.5
+        h = h * w + c * x[i]
+        c = c * w
+    return h + c
+""", C([0.5, -0.3, 1.5, -0.2]), F(0.8))
+P("while_with_cut_and_continue", """
+def f(x, w):
+    i = 0
+    s = 0.0
+    while i < x.shape[0]:
+        v = x[i]
+        i += 1
+        if v < 0:
+            s = 0.0
+            continue
+        s = s * w + v
+    return s
+""", C([0.5, -0.3, 1.5, 0.2]), F(0.8))
+P("if_without_else_modifies_carry", """
+def f(x, w):
+    y = x[0]
+    for i in range(1, x.shape[0]):
+        if x[i] > 0:
+            y = y * w
+        y = y + x[i]
+    return y
+""", C([0.5, -0.3, 1.5, 0.2]), F(0.8))
+P("array_carry_masked_reset", """
+def f(X, W):
+    h = np.zeros(W.shape[1])
+    for t in range(X.shape[0]):
+        if X[t].sum() < -1.0:
+            h = np.zeros(W.shape[1])
+        else:
+            h = np.tanh(X[t] @ W + h)
+    return h
+""", C([[0.5, 0.1], [-1.0, -0.8], [0.3, 0.2], [0.4, -0.1]]), N(2, 3), bug=UPCAST)
+P("output_written_only_in_branch_param_start", """
+def f(x, y, n):
+    for k in range(n):
+        if k == 2:
+            y = x * 2.0
+    return y
+""", N(3), N(3), K(4))
