@@ -448,7 +448,13 @@ class Lowerer:
 
     def _Subscript(self, node: cst.Subscript) -> ast.expr:
         key = _string_key_of(node)
-        if key is not None:  # params["W" + str(i)]: `str` is fine in a key
+        if isinstance(key, ast.Constant):  # params["eps"]: below, as ever
+            key = None
+        if key is not None:
+            # params["W" + str(i)] of a parameter: `str` is fine in a key
+            value = self.expr(node.value)
+            key = None if isinstance(value, ast.Dict) else key  # a named pack
+        if key is not None:
             lowerer = self
 
             class Names(ast.NodeTransformer):  # the names as the lowerer reads them
@@ -457,8 +463,7 @@ class Lowerer:
                         return name
                     return lowerer.expr(cst.Name(name.id))
 
-            key = Names().visit(key)
-            return ast.Subscript(self.expr(node.value), key, ast.Load())
+            return ast.Subscript(value, Names().visit(key), ast.Load())
         items = [self._index(e) for e in node.slice]
         index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         value = self.expr(node.value)
