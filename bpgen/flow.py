@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import BpgenError, UnsupportedError
+from .handout import LIKE_HELPER
 
 _COMPOUND = (ast.If, ast.For, ast.While)
 _ATOMS = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript)
@@ -230,6 +231,29 @@ class Planner:
             for t in n.targets
             if isinstance(t, ast.Name)
         }
+        appended = {
+            n.func.value.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "append"
+            and isinstance(n.func.value, ast.Name)
+        }
+        for n in ast.walk(function):  # `L = [x0]` then L.append in a loop
+            if (
+                isinstance(n, ast.Assign)
+                and isinstance(n.value, ast.List)
+                and n.value.elts
+                and isinstance(n.targets[0], ast.Name)
+                and n.targets[0].id in appended
+            ):
+                name = n.targets[0].id
+                raise error(
+                    n,
+                    f"the list `{name}` appended in a loop must start empty",
+                    f"start with `{name} = []`, then append the first values "
+                    f"by name: `{name}.append(v)`",
+                )
         self.ints = _range_counters(function)
         self.aliases = {  # `y = x` of a parameter: writing into y changes x
             t.id
@@ -423,8 +447,12 @@ class Planner:
             )
             and isinstance(stmt.value, ast.Call)
             and isinstance(stmt.value.func, ast.Attribute)
-            and stmt.value.func.attr == "stack"
+            and stmt.value.func.attr in ("stack", "array")
             and stmt.value.args
+            and (
+                stmt.value.func.attr == "stack"
+                or (len(stmt.value.args) == 1 and not stmt.value.keywords)
+            )
             and isinstance(stmt.value.args[0], ast.Name)
             and stmt.value.args[0].id in self.lists
         ):
@@ -857,6 +885,7 @@ class Composer:
         self.names: dict = {}
         self.counts: dict[str, int] = {}
         self.modules: list[str] = []
+        self.helpers: dict[str, ast.FunctionDef] = {}  # the module's, by name
         self.activity(self.p.items, "part")
         for _ in range(3):  # loops: until activity stops growing
             before = set(self.varied)
@@ -887,6 +916,25 @@ class Composer:
         self.wrt = (
             [p for p in planner.params if p in used] if wrt is None else list(wrt)
         )
+
+    def discover(self, item: Part, name: str, candidates: list[str]) -> list[str]:
+        """The part's parameters that carry a gradient by default. A refusal
+        about a parameter that carries none here (`n // stride`, stride not
+        differentiated) is not the user's: the candidates are tried instead,
+        less those used only as sizes or shapes."""
+        try:
+            return self.generate_part(item, name, None)[0]
+        except BpgenError as refusal:
+            keep = list(candidates)
+            while keep:
+                try:
+                    return self.generate_part(item, name, keep)[0]
+                except BpgenError as exc:
+                    inert = [c for c in keep if exc.hint == f"leave `{c}` out of wrt"]
+                    if not inert:
+                        raise refusal from None
+                    keep.remove(inert[0])
+            return []
 
     def activity(self, items: list, role: str) -> None:
         for item in items:
@@ -923,7 +971,7 @@ class Composer:
                     if key not in self.names:
                         self.names[key] = self.p.fresh(f"{self.fname}_{role}")
                     name = self.names[key]
-                    default, _ = self.generate_part(item, name, None)
+                    default = self.discover(item, name, candidates)
                     wrt = [n for n in candidates if n in default]
                     if wrt:
                         _, varied_out = self.generate_part(item, name, wrt)
@@ -1184,8 +1232,8 @@ class Composer:
         targets, after = [], []
         before = dict(state)
         if guard is not None:  # inside `if dy is not None:` the inputs may be None
-            for i in part.wrt:
-                if state.get(i) is ABSENT:
+            for i in part.wrt:  # but for `y = y + x`: dy is spent, y's is new
+                if state.get(i) is ABSENT and self.grad(i) != guard:
                     state[i] = MAYBE
         for i in part.wrt:
             g = self.grad(i)
@@ -1205,13 +1253,13 @@ class Composer:
             state[i] = OWN
         lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
         lines = [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
-        lines += self.scatter(part, state, ind + "    " * (guard is not None))
+        lines += self.scatter(part, state, ind)  # the guard indents them all below
         if guard is None:
             return lines
         # `dy` may be None (no gradient on some path): run the part only if not
         pre = []
         for i in part.wrt:
-            if before.get(i) is ABSENT:
+            if before.get(i) is ABSENT and self.grad(i) != guard:  # None already
                 pre.append(f"{ind}{self.grad(i)} = None")
             state[i] = MAYBE if before.get(i) in (ABSENT, MAYBE) else BORROWED
         body = [f"    {line}" for line in lines]
@@ -1282,6 +1330,7 @@ class Composer:
             if sa is ABSENT:
                 continue
             ga, gb = self.grad(a), self.grad(b)
+            self.aliased.add(b)
             sb = state.get(b)
             if sb is ABSENT:
                 lines.append(f"{ind}{gb} = {ga}")
@@ -1429,6 +1478,7 @@ class Composer:
             if self.numpy is None:
                 return "0.0"
             self.needed.add(var)
+            self.zeroed.add(var)
         return f"{self.numpy}.zeros_like({var})"
 
     def gradient_targets(self, items: list) -> set[str]:
@@ -1455,11 +1505,16 @@ class Composer:
     def composite(self) -> str:
         f = self.fname
         self.needed: set[str] = set()
+        self.zeroed: set[str] = set()  # parameters given zeros_like(p) here
+        self.aliased: set[str] = set()  # given a carried value's gradient
         self.extra: list[str] = []
         self.leaving: list = []  # per loop: its record line, arms' other records
         self.records(self.p.items)  # names in the forward's order
         state: dict = {}
         body = self.backward(self.p.items, state, "    ", False)
+        like = self.numpy is not None and "_like" not in self.p.taken
+        arrays = _arrays(self.p.function, self.helpers)
+        used = False
         grads = []
         for p in self.wrt:
             g = self.grad(p)
@@ -1474,6 +1529,14 @@ class Composer:
                 body.append(f"    {g} = {self.zeros(p)}")
             elif s == MAYBE:
                 body.append(f"    {g} = {self.zeros(p)} if {g} is None else {g}")
+            if like and (
+                p in self.aliased or (p in self.zeroed and p not in arrays)
+            ):  # a float for a float, the parameter's dtype (not a carried
+                # value's), and a copy when it may be dout itself
+                copy = ", copy=True" if s == BORROWED else ""
+                body.append(f"    {g} = _like({g}, {p}{copy})")
+                self.needed.add(p)
+                used = True
             elif s == BORROWED and self.numpy is not None:  # may be dout itself
                 np_ = self.numpy
                 body.append(
@@ -1495,7 +1558,8 @@ class Composer:
         ]
         if recs:
             bwd.append(f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache")
-        return "\n".join(fwd) + "\n\n\n" + "\n".join(bwd + body) + "\n"
+        helper = LIKE_HELPER.format(name="_like", np=self.numpy) if used else ""
+        return "\n".join(fwd) + "\n\n\n" + "\n".join(bwd + body) + "\n\n\n" + helper
 
 
 # -- driving the pipeline ---------------------------------------------------------
@@ -1574,8 +1638,9 @@ def generate_function(
     )
     if wrt is None and not composer.wrt:
         raise error(function, "no parameter of the function carries a gradient", None)
-    code = composer.composite()
     tree = ast.parse(parsed.text)
+    composer.helpers = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    code = composer.composite()
     imports = [
         ast.get_source_segment(parsed.text, n)
         for n in tree.body
@@ -1583,10 +1648,85 @@ def generate_function(
         and "bpgen" not in ast.unparse(n)
         and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")
     ]
-    code = "\n".join(imports) + "\n\n\n" + code
+    helpers = _module_helpers(tree, parsed.text, code)
+    code = "\n".join(imports) + "\n\n\n" + "".join(h + "\n\n\n" for h in helpers) + code
     parts = sorted(planner.parts, key=lambda p: p.stmts[0].lineno)
     texts = [modules[p.name] for p in parts if p.name]
     return texts, code, composer.wrt
+
+
+def _arrays(function: ast.FunctionDef, helpers: dict, seen=()) -> set[str]:
+    """Parameters the function (or a module helper it hands them to) indexes,
+    takes an attribute or len() of, or multiplies as matrices: arrays, never
+    a Python float, so zeros_like keeps their kind."""
+
+    def name(node) -> str | None:
+        return node.id if isinstance(node, ast.Name) else None
+
+    out: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Subscript, ast.Attribute)):
+            out.add(name(node.value))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            out |= {name(node.left), name(node.right)}
+        elif isinstance(node, ast.Call):
+            callee = node.func
+            if isinstance(callee, ast.Attribute) and callee.attr in ("dot", "matmul"):
+                out |= {name(a) for a in node.args}
+            helper = helpers.get(name(callee))
+            if name(callee) == "len" and node.args:
+                out.add(name(node.args[0]))
+            elif helper is not None and helper.name not in seen:
+                inner = _arrays(helper, helpers, (*seen, function.name))
+                params = [a.arg for a in helper.args.args]
+                out |= {
+                    name(arg)
+                    for arg, param in zip(node.args, params, strict=False)
+                    if param in inner
+                }
+    out.discard(None)
+    return {a.arg for a in function.args.args} & out
+
+
+def _module_helpers(tree: ast.Module, text: str, code: str) -> list[str]:
+    """The module's functions and constants the composite reads as they are (a
+    loop's test or a branch's condition calling a helper), with what they read,
+    in the module's order: the generated module must define them too."""
+    own = {n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)}
+    defs: dict[str, ast.stmt] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            defs[node.name] = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    defs[t.id] = node
+
+    def reads(node: ast.AST) -> set[str]:
+        return {
+            n.id
+            for n in ast.walk(node)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
+
+    composite = ast.parse(code)
+    own |= {  # the composite's locals shadow the module's names
+        n.id if isinstance(n, ast.Name) else n.arg
+        for n in ast.walk(composite)
+        if isinstance(n, ast.arg)
+        or (isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
+    }
+    wanted: set[str] = set()
+    todo = [n for n in reads(composite) if n in defs and n not in own]
+    while todo:
+        name = todo.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        todo += [n for n in reads(defs[name]) if n in defs and n not in own]
+    chosen = [node for node in tree.body if any(defs.get(w) is node for w in wanted)]
+    return [ast.get_source_segment(text, node) for node in chosen]
 
 
 def merge(texts: list[str], header: str) -> str:

@@ -109,6 +109,60 @@ def set_slot(node: ast.AST, slot: Slot, value: ast.expr) -> None:
         setattr(parent, last, value)
 
 
+def string_key(index: ast.expr) -> bool:
+    """A dict key, surely a string: `"eps"`, `"W%d" % i`, `"W" + str(i)`,
+    `f"W{i}"`, `"W{}".format(i)` (CS231n's `self.params` idioms); no array is
+    indexed by one."""
+    if isinstance(index, ast.Constant):
+        return isinstance(index.value, str)
+    if isinstance(index, ast.JoinedStr):
+        return True
+    if isinstance(index, ast.BinOp) and isinstance(index.op, (ast.Mod, ast.Add)):
+        return string_key(index.left) or (
+            isinstance(index.op, ast.Add) and string_key(index.right)
+        )
+    if isinstance(index, ast.Call) and isinstance(index.func, ast.Attribute):
+        return index.func.attr == "format" and string_key(index.func.value)
+    return False
+
+
+_KEY_NODES = (
+    ast.Name,
+    ast.Constant,
+    ast.BinOp,
+    ast.Add,
+    ast.Mod,
+    ast.Load,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    ast.Call,
+    ast.Attribute,
+    ast.Tuple,
+)
+
+
+def _string_key_of(node: cst.Subscript) -> ast.expr | None:
+    """The one index of `node` as it is written when it is a string key built
+    of names, constants, `str(...)`, `%`, `+`, f-strings and `.format`."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    code = cst.Module([]).code_for_node(node.slice[0].slice.value)
+    try:
+        key = ast.parse(f"({code})", mode="eval").body
+    except SyntaxError:
+        return None
+    if not string_key(key) or not all(isinstance(n, _KEY_NODES) for n in ast.walk(key)):
+        return None
+    calls = [n for n in ast.walk(key) if isinstance(n, ast.Call)]
+    if not all(
+        (isinstance(c.func, ast.Name) and c.func.id == "str")
+        or (isinstance(c.func, ast.Attribute) and c.func.attr == "format")
+        for c in calls
+    ):
+        return None
+    return key
+
+
 def placeholder(module: str) -> str:
     """The name standing for `module` until emit.py picks its alias."""
     return {"numpy": NP, "math": MATH}.get(module, f"\x00{module}\x00")
@@ -196,11 +250,41 @@ class Lowerer:
                 f"{what} is used as a value",
                 "call functions directly; bpgen cannot pass modules or functions",
             )
+        if self._assigned_earlier(node, name):
+            raise self.source.error(
+                node,
+                f"`{name}` may be unbound here: it is assigned above, but not on "
+                "every path to this line (an `if` without an `else`, or a branch "
+                "or loop that does not run)",
+                f"assign `{name}` on every path: an `else:` that assigns it, or "
+                "a first value before the `if`",
+            )
         raise self.source.error(
             node,
             f"name `{name}` is not defined: {LOOKED}",
             "define it before this line, pass it as a parameter, or import it at "
             "module level",
+        )
+
+    def _assigned_earlier(self, node: cst.Name, name: str) -> bool:
+        """Whether the function being lowered binds `name` on a line above
+        `node` (then "not defined" would be false: it is defined on some paths)."""
+        line = self.source.where(node)[0] - self.source.line_offset
+        try:
+            tree = ast.parse(self.source.text)
+        except SyntaxError:
+            return False
+        return any(
+            isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and fn.name == self.function
+            and any(
+                isinstance(n, ast.Name)
+                and n.id == name
+                and isinstance(n.ctx, ast.Store)
+                and n.lineno < line
+                for n in ast.walk(fn)
+            )
+            for fn in ast.walk(tree)
         )
 
     def _Integer(self, node: cst.Integer) -> ast.expr:
@@ -363,6 +447,23 @@ class Lowerer:
         )
 
     def _Subscript(self, node: cst.Subscript) -> ast.expr:
+        key = _string_key_of(node)
+        if isinstance(key, ast.Constant):  # params["eps"]: below, as ever
+            key = None
+        if key is not None:
+            # params["W" + str(i)] of a parameter: `str` is fine in a key
+            value = self.expr(node.value)
+            key = None if isinstance(value, ast.Dict) else key  # a named pack
+        if key is not None:
+            lowerer = self
+
+            class Names(ast.NodeTransformer):  # the names as the lowerer reads them
+                def visit_Name(self, name: ast.Name) -> ast.expr:
+                    if name.id == "str":
+                        return name
+                    return lowerer.expr(cst.Name(name.id))
+
+            return ast.Subscript(value, Names().visit(key), ast.Load())
         items = [self._index(e) for e in node.slice]
         index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         value = self.expr(node.value)
@@ -382,8 +483,8 @@ class Lowerer:
             if position is not None and -len(value.elts) <= position < len(value.elts):
                 return value.elts[position]  # `items[1]`: that item itself
         result = ast.Subscript(value, index, ast.Load())
-        if isinstance(index, ast.Constant) and isinstance(index.value, str):
-            return result  # params["eps"]: a lookup, not a gate
+        if string_key(index):
+            return result  # params["eps"], params["W%d" % i]: a lookup, not a gate
         return _tag(result, "getitem", {"a": ("value",), "index": ("slice",)})
 
     def _index(self, element: cst.SubscriptElement) -> ast.expr:

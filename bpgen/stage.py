@@ -19,7 +19,15 @@ import libcst as cst
 from . import helpers, kinds, loops
 from .fuse import fuse
 from .location import Location
-from .lower import Lowerer, _tag, gate_of, get_slot, module_ref, set_slot
+from .lower import (
+    Lowerer,
+    _tag,
+    gate_of,
+    get_slot,
+    module_ref,
+    set_slot,
+    string_key,
+)
 from .parse import Source
 from .rules import RULES, VIEW_GATES
 from .simplify import number
@@ -713,6 +721,20 @@ class Stager:
                 return  # a docstring
             if isinstance(node.value, (cst.Yield, cst.Await)):
                 raise self.lower.refuse(node.value)
+            call = node.value
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value in ("append", "extend")
+            ):  # removing it, as the hint below says, would change the result
+                raise self.source.error(
+                    node,
+                    f"`.{call.func.attr.value}()` here is not supported: a list is "
+                    "appended to only inside a loop whose trip count is known only "
+                    "at run time (`range(n)`, `while`), then read by np.stack",
+                    "write the list out (`parts = [a, b, c]`) and stack or "
+                    "concatenate that, or loop over range(n) with n a parameter",
+                )
             what = "a call" if isinstance(node.value, cst.Call) else "an expression"
             raise self.source.error(
                 node,
@@ -1233,11 +1255,7 @@ def _float_params(function: cst.FunctionDef, kinds=("float", "int")) -> set[str]
 
 def is_lookup(node: ast.AST) -> bool:
     """`params["eps"]`: a dict read with a string key, never differentiated."""
-    return (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.slice, ast.Constant)
-        and isinstance(node.slice.value, str)
-    )
+    return isinstance(node, ast.Subscript) and string_key(node.slice)
 
 
 def basic_index(index: ast.expr) -> bool:

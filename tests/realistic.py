@@ -40,6 +40,7 @@ class Program:
     expect_wrt: tuple[str, ...] | None = None
     autograd_wrong: str | None = None
     bug: str | None = None
+    function: str | None = None  # when the module defines helpers too
 
     def args(self, seed: int = 0) -> list:
         rng = np.random.default_rng([seed, len(self.name)])

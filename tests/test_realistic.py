@@ -31,7 +31,9 @@ def classify(program: Program) -> tuple[str, str]:
     """("checked" | "refused" | "wrong" | "crash" | "contract", detail)."""
     args = program.args()
     try:
-        bpgen.generate(program.source, None, program.wrt, filename="model.py")
+        bpgen.generate(
+            program.source, program.function, program.wrt, filename="model.py"
+        )
     except InternalError as exc:
         return "crash", f"internal error: {exc}"
     except bpgen.BpgenError as exc:
@@ -46,7 +48,7 @@ def classify(program: Program) -> tuple[str, str]:
             verdict = check_oracles(
                 program.source,
                 args,
-                None,
+                program.function,
                 program.wrt,
                 autograd_wrong=program.autograd_wrong,
             )
@@ -63,7 +65,7 @@ def classify(program: Program) -> tuple[str, str]:
                 f"default wrt is {verdict.names}, expected {list(program.expect_wrt)}",
             )
         try:
-            check_contract(program.source, args, None, program.wrt)
+            check_contract(program.source, args, program.function, program.wrt)
         except AssertionError as exc:
             return "contract", str(exc).split("\n#")[0]
     return "checked", verdict.autograd
