@@ -1156,15 +1156,16 @@ class Composer:
             state[i] = OWN
         lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
         lines = [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
-        lines += self.scatter(part, state, ind + "    " * (guard is not None))
+        lines += self.scatter(part, state, ind)  # indented below if guarded
         if guard is None:
             return lines
         # `dy` may be None (no gradient on some path): run the part only if not
         pre = []
-        for i in part.wrt:
+        arrays = [s.value.id for n, s in part.slices.items() if n in part.wrt]
+        for i in dict.fromkeys(list(part.wrt) + arrays):
             if before.get(i) is ABSENT:
                 pre.append(f"{ind}{self.grad(i)} = None")
-            state[i] = MAYBE if before.get(i) in (ABSENT, MAYBE) else BORROWED
+            state[i] = MAYBE if before.get(i) in (ABSENT, MAYBE) else before.get(i)
         body = [f"    {line}" for line in lines]
         for name in part.slices:
             state[name] = ABSENT

@@ -537,3 +537,30 @@ def test_item_writes_into_a_parameter_in_a_loop_stay_refused():
     assert (
         info.value.lineno == WRITES.splitlines().index("        x[i] = x[i] * 2.0") + 1
     )
+
+
+GUARDED_SLICE = """
+import numpy as np
+
+
+def skip_big(x, w):
+    s = 0.0
+    for i in range(x.shape[0]):
+        v = x[i] * w
+        if v > 0:
+            if v > 1.0:
+                continue
+            s = s + v
+        s = s + 0.1 * v * v
+    return s
+"""
+
+
+@pytest.mark.parametrize(
+    "x", [np.array([0.9, -0.8, 0.1, 0.7, -0.2]), np.array([0.2, 0.3, 0.4])]
+)
+def test_a_slice_input_whose_gradient_may_be_none_is_scattered_under_the_guard(x):
+    # `continue` leaves dv None on some iterations: dx[i] += dx_i sits in the
+    # `if dv is not None:` block (it was indented twice: an internal error)
+    code = check_gradients(GUARDED_SLICE, [x, 1.7])
+    assert "dx = dx.copy()" not in code  # dx stays the loop's own array
