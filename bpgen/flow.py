@@ -289,7 +289,9 @@ class Planner:
         for p in self.params:
             del self.aliases[p]
         self.parts: list[Part] = []
-        self.items = self.cut(function.body, top=True)
+        self.nested = self.hoisted(function)
+        body = [s for s in function.body if not isinstance(s, ast.FunctionDef)]
+        self.items = self.cut(body, top=True)
         self.live(self.items, set())
         once = [n for n in ast.walk(function) if isinstance(n, ast.Name)]
         stored = [n.id for n in once if isinstance(n.ctx, ast.Store)]
@@ -301,6 +303,46 @@ class Planner:
             if stored.count(n) == 1
         }
         self.slice_inputs(self.items, [])
+
+    def hoisted(self, function: ast.FunctionDef) -> list[ast.FunctionDef]:
+        """Closure-free `def`s at the top of the function's body: each part
+        sees them as module-level helpers."""
+        nested = [s for s in function.body if isinstance(s, ast.FunctionDef)]
+        deeper = [
+            n
+            for s in function.body
+            if not isinstance(s, ast.FunctionDef)
+            for n in ast.walk(s)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        ]
+        if deeper:
+            raise self.error(
+                deeper[0],
+                "a function defined inside a loop or branch is not supported",
+                "define it at the top of the function, or at module level",
+            )
+        for node in nested:
+            own = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+            own |= _stores(node)
+            reads = sorted((_loads(node) - own) & self.locals)
+            if (
+                node.decorator_list
+                or reads
+                or any(
+                    isinstance(n, (ast.Nonlocal, ast.Global)) for n in ast.walk(node)
+                )
+            ):
+                what = "changes names in"
+                if reads:
+                    what = f"reads `{reads[0]}`, a local of"
+                raise self.error(
+                    node,
+                    f"the nested function `{node.name}()` {what} the enclosing "
+                    "function; bpgen stages only closure-free nested functions",
+                    f"pass what it needs as parameters, or move `{node.name}` to "
+                    "module level",
+                )
+        return nested
 
     def fresh(self, base: str) -> str:
         name, n = base, 0
@@ -842,9 +884,16 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
     signature += [n for n in part.inputs if n not in annotated]
     signature.sort(key=lambda s: part.inputs.index(s.split(":")[0]))
     kept = lines[: start - 1] + [""] * (end - start + 1) + lines[end:]
+    mapping = {}
+    for node in planner.nested:  # the function's own helpers, at module level
+        text = lines[node.lineno - 1 : node.end_lineno]
+        cut = node.col_offset
+        kept += ["", ""]
+        for i, line in enumerate(text):
+            mapping[len(kept) + 1] = node.lineno + i
+            kept.append(line[cut:] if line[:cut].strip() == "" else line)
     at = len(kept) + 2
     kept += ["", "", f"def {name}({', '.join(signature)}):"]
-    mapping = {}
     for i, line in enumerate(body):
         kept.append(line)
         mapping[at + 2 + i] = first + max(i - len(copied), 0)

@@ -252,25 +252,6 @@ def nested_def(stager: Stager, node: cst.FunctionDef) -> None:
     stager.env.pop(node.name.value, None)  # the name now means the function
 
 
-def nested_in_flow(
-    stager: Stager, loop: cst.CSTNode, refusal: BpgenError
-) -> BpgenError:
-    """A loop left to run time (flow.py composes it from the function's
-    text) in a function with a nested `def`: flow.py cannot see the nested
-    function, so say so here, at the def, instead of letting it try."""
-    from .generate import _COMPOSED  # the refusals flow.py lifts
-
-    if not any(word in refusal.message for word in _COMPOSED):
-        return refusal
-    name, node = next(iter(stager.lower.local_functions.items()))
-    return stager.source.error(
-        node,
-        f"the nested function `{name}()` is in a function whose loop runs at run "
-        "time; bpgen composes such loops only from module-level functions",
-        f"move `{name}` to module level (bpgen then calls it as a helper)",
-    )
-
-
 def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
     """Every node under `node`, itself included."""
     found: list[cst.CSTNode] = []

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from . import helpers, kinds, loops
-from .errors import BpgenError
 from .fuse import fuse
 from .location import Location
 from .lower import Lowerer, _tag, gate_of, get_slot, module_ref, set_slot
@@ -736,14 +735,6 @@ class Stager:
         """Stage `statements`; what a `return` among them returns (if `last`)."""
         for i, line in enumerate(statements):
             final = last and i == len(statements) - 1
-            if isinstance(line, (cst.For, cst.While)) and self.lower.local_functions:
-                try:
-                    if isinstance(line, cst.While):
-                        raise self.source.error(line, "`while` loops")
-                    self.unrolled(line)
-                except BpgenError as refusal:
-                    raise helpers.nested_in_flow(self, line, refusal) from None
-                continue
             if isinstance(line, cst.For):
                 self.unrolled(line)
                 continue

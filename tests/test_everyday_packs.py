@@ -380,11 +380,13 @@ def test_scipy_special_gammaln_and_digamma():
 
 
 @pytest.mark.parametrize(
-    "loop", ["for i in range(n):", "while a < n:"], ids=["range(n)", "while"]
+    "loop, args",
+    [("for i in range(n):", [0.7, 3]), ("while a < n:", [1.1, 3.0])],
+    ids=["range(n)", "while"],
 )
-def test_nested_def_in_a_function_with_a_run_time_loop_is_located(loop):
-    """flow.py composes such loops from the function's text, where a nested
-    def cannot be staged: the refusal names the def and says to move it."""
+def test_nested_def_in_a_function_with_a_run_time_loop(loop, args):
+    """Tangent's iterpower_with_nested_def: flow.py composes the loop from the
+    function's text; the closure-free nested def is a helper of every part."""
     source = _src(f"""
         def f(a, n):
             def _fn(a, n):
@@ -394,9 +396,25 @@ def test_nested_def_in_a_function_with_a_run_time_loop_is_located(loop):
                 a = _fn(a, a)
             return a
         """)
+    code = check_gradients(source, args)
+    assert "def _fn_backward" in code
+
+
+def test_a_closure_in_a_function_with_a_run_time_loop_is_located():
+    source = _src("""
+        def f(a, n):
+            k = 2.0
+
+            def _fn(a):
+                return a * k
+
+            for i in range(n):
+                a = _fn(a)
+            return a
+        """)
     error = _refused(source)
-    assert (error.lineno, error.col_offset) == (5, 4), str(error)
-    assert "move `_fn` to module level" in (error.hint or "")
+    assert (error.lineno, error.col_offset) == (7, 4), str(error)
+    assert "reads `k`" in str(error) and "parameter" in (error.hint or "")
 
 
 def test_dict_get_reads_the_item_itself():
