@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from .errors import BpgenError, UnsupportedError
 from .handout import LIKE_HELPER
+from .rules import VIEW_CALLS
 
 _COMPOUND = (ast.If, ast.For, ast.While)
 _ATOMS = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript)
@@ -106,6 +107,48 @@ def _stores(node: ast.AST) -> set[str]:
         for n in ast.walk(node)
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
     } | _item_writes(node)
+
+
+_VIEW_ATTRS = frozenset({"T", "mT", "real", "imag", "flat"})
+_VIEWS = VIEW_CALLS | {"view", "asarray", "asanyarray"}
+
+
+def _shared(value: ast.expr) -> set[str]:
+    """Names whose memory `value` may share: `x`, `x[...]`, `x.T`,
+    `x.reshape(...)`, `np.asarray(x)` (a copy or not, it may be a view)."""
+    if isinstance(value, ast.Name):
+        return {value.id}
+    if isinstance(value, ast.Subscript) or (
+        isinstance(value, ast.Attribute) and value.attr in _VIEW_ATTRS
+    ):
+        return _shared(value.value)
+    func = value.func if isinstance(value, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr in _VIEWS:
+        first = _shared(value.args[0]) if value.args else set()  # type: ignore[attr-defined]
+        return _shared(func.value) | first
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return set().union(*map(_shared, value.elts)) if value.elts else set()
+    return set()
+
+
+def _sharing(function: ast.FunctionDef, locals_: set[str]) -> set[tuple[str, str, int]]:
+    """(target, value, line) of names bound to memory another name holds."""
+    edges = set()
+    for n in ast.walk(function):
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            value = n.value
+        elif isinstance(n, ast.For):
+            targets, value = [n.target], n.iter
+        else:
+            continue
+        for t in targets:
+            if isinstance(t, ast.Subscript):
+                continue  # `y[i] = v` copies v into y
+            for name in {m.id for m in ast.walk(t) if isinstance(m, ast.Name)}:
+                shared = _shared(value) & locals_ - {name}
+                edges |= {(name, v, n.lineno) for v in shared}
+    return edges
 
 
 def _item_writes(node: ast.AST) -> set[str]:
@@ -255,15 +298,20 @@ class Planner:
                     f"by name: `{name}.append(v)`",
                 )
         self.ints = _range_counters(function)
-        self.aliases = {  # `y = x` of a parameter: writing into y changes x
-            t.id
-            for n in ast.walk(function)
-            if isinstance(n, ast.Assign)
-            and isinstance(n.value, ast.Name)
-            and n.value.id in self.params
-            for t in n.targets
-            if isinstance(t, ast.Name)
-        }
+        # `z = y`, `z = y[1:]`, `z = y.T`, `for z in y`: z and y share memory,
+        # so a part cannot write into a copy of either (the other would not
+        # see it); sharing a parameter's (aliases) is the caller's array
+        self.sharing = _sharing(function, self.locals)
+        edges = {(t, v) for t, v, _ in self.sharing}
+        self.aliases: dict[str, str] = {p: p for p in self.params}  # its parameter
+        while True:
+            more = {t: self.aliases[v] for t, v in sorted(edges) if v in self.aliases}
+            more = {t: p for t, p in more.items() if t not in self.aliases}
+            if not more:
+                break
+            self.aliases.update(more)
+        for p in self.params:
+            del self.aliases[p]
         self.parts: list[Part] = []
         self.nested = self.hoisted(function)
         body = [s for s in function.body if not isinstance(s, ast.FunctionDef)]
@@ -814,13 +862,46 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
             )
     # `y[i] = v` into the function's own array `y`, made before this part: the
     # part writes into a copy, so no earlier record sees the change
+    written = set().union(*map(_item_writes, part.stmts))
     copied = [
         name
         for name in part.inputs
-        if name in set().union(*map(_item_writes, part.stmts))
+        if name in written
         and name not in planner.params
         and name not in planner.aliases
     ]
+    for arr in written & set(part.inputs):
+        if arr not in planner.aliases and arr not in copied:
+            continue  # a parameter's own: refused by the stager
+        write = next(
+            n
+            for s in part.stmts
+            for n in ast.walk(s)
+            if isinstance(n, ast.Subscript)
+            and isinstance(n.ctx, ast.Store)
+            and isinstance(n.value, ast.Name)
+            and n.value.id == arr
+        )
+        # a name bound to it after the outermost loop around the write is fine
+        outer = next(
+            s.end_lineno or s.lineno
+            for s in planner.function.body
+            if s.lineno <= write.lineno <= (s.end_lineno or s.lineno)
+        )
+        if arr not in planner.aliases and not any(
+            arr in (t, v) and line <= outer for t, v, line in planner.sharing
+        ):
+            continue
+        held = "another array (an alias, a slice, .T, reshape)"
+        if arr in planner.aliases:
+            held = f"the parameter `{planner.aliases[arr]}`, the caller's array"
+        raise planner.error(
+            write,
+            f"`{arr}` shares its memory with {held}; bpgen cannot write "
+            f"into it item by item in this loop",
+            f"make `{arr}` a new array (`{arr} = np.zeros(...)` or "
+            f"`.copy()`) that no other name holds",
+        )
     body[:0] = [" " * indent + f"{name} = {name}.copy()" for name in copied]
     signature = []
     for arg in planner.function.args.args + planner.function.args.kwonlyargs:
@@ -1253,15 +1334,16 @@ class Composer:
             state[i] = OWN
         lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
         lines = [f"{ind}{lhs} = {part.name}_backward({dout}, {rec})"] + after
-        lines += self.scatter(part, state, ind)  # the guard indents them all below
+        lines += self.scatter(part, state, ind)  # indented below if guarded
         if guard is None:
             return lines
         # `dy` may be None (no gradient on some path): run the part only if not
         pre = []
-        for i in part.wrt:
+        arrays = [s.value.id for n, s in part.slices.items() if n in part.wrt]
+        for i in dict.fromkeys(list(part.wrt) + arrays):
             if before.get(i) is ABSENT and self.grad(i) != guard:  # None already
                 pre.append(f"{ind}{self.grad(i)} = None")
-            state[i] = MAYBE if before.get(i) in (ABSENT, MAYBE) else BORROWED
+            state[i] = MAYBE if before.get(i) in (ABSENT, MAYBE) else before.get(i)
         body = [f"    {line}" for line in lines]
         for name in part.slices:
             state[name] = ABSENT
