@@ -1336,7 +1336,7 @@ def f(X, W):
         else:
             h = np.tanh(X[t] @ W + h)
     return h
-""", C([[0.5, 0.1], [-1.0, -0.8], [0.3, 0.2], [0.4, -0.1]]), N(2, 3), bug=UPCAST)
+""", C([[0.5, 0.1], [-1.0, -0.8], [0.3, 0.2], [0.4, -0.1]]), N(2, 3))
 P("output_written_only_in_branch_param_start", """
 def f(x, y, n):
     for k in range(n):
