@@ -339,12 +339,12 @@ def lstm_forward(x, h0, Wx, Wh, b):
         hs.append(h)
         caches.append((t, cache1))
     out = np.stack(hs, axis=1)
-    return out, (caches, x, Wx, Wh, b, c, h)
+    return out, (caches, x, h0, Wx, Wh, b, c, h)
 
 
 def lstm_backward(dout, cache):
     """Gradients of lstm with respect to x, h0, Wx, Wh, b."""
-    caches, x, Wx, Wh, b, c, h = cache
+    caches, x, h0, Wx, Wh, b, c, h = cache
     dhs = list(np.moveaxis(dout, 1, 0))
     dx = np.zeros_like(x)
     dWx = np.zeros_like(Wx)
@@ -360,4 +360,6 @@ def lstm_backward(dout, cache):
         db += db_t
         dx[:, t, :] += dx_t
     dh0 = dh
+    dh0 = _like(dh0, h0)
+    db = _like(db, b)
     return (dx, dh0, dWx, dWh, db)
