@@ -55,6 +55,8 @@ _COMPARE = {
     cst.GreaterThanEqual: ast.GtE,
     cst.Equal: ast.Eq,
     cst.NotEqual: ast.NotEq,
+    cst.Is: ast.Is,  # `y is None`: CS231n's loss(X, y=None) returns the scores
+    cst.IsNot: ast.IsNot,
 }
 _REFUSED = {
     cst.IfExp: (

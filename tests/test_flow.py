@@ -101,8 +101,7 @@ def test_scalar_loops(name):
 
 
 def test_rnn_over_three_steps_shares_weights():
-    source = textwrap.dedent(
-        """
+    source = textwrap.dedent("""
         import numpy as np
 
         def rnn(x, h0, Wx, Wh, b):
@@ -112,8 +111,7 @@ def test_rnn_over_three_steps_shares_weights():
                 h = np.tanh(x[:, t, :] @ Wx + h @ Wh + b)
                 hs = hs + h
             return np.sum(hs * hs)
-        """
-    )
+        """)
     rng = np.random.default_rng(0)
     N, T, D, H = 2, 3, 4, 5
     args = [
@@ -133,8 +131,7 @@ def test_rnn_over_three_steps_shares_weights():
 
 
 def test_power_iteration_unrolled():
-    source = textwrap.dedent(
-        """
+    source = textwrap.dedent("""
         import numpy as np
 
         def rayleigh(A, v):
@@ -142,8 +139,7 @@ def test_power_iteration_unrolled():
                 w = A @ v
                 v = w / np.sqrt(np.sum(w * w))
             return v @ (A @ v)
-        """
-    )
+        """)
     rng = np.random.default_rng(1)
     A = rng.standard_normal((4, 4))
     args = [A + A.T, rng.standard_normal(4)]
@@ -200,14 +196,12 @@ def test_refusals_are_located(name):
 
 
 def test_loop_variable_after_the_loop_is_its_last_value():
-    source = textwrap.dedent(
-        """
+    source = textwrap.dedent("""
         def f(a):
             for i in range(3):
                 a = a * 2.0
             return a * i
-        """
-    )
+        """)
     code = check_gradients(source, [0.5], "f")
     assert "out = a_3 * 2\n" in code, code
 
@@ -361,8 +355,7 @@ def test_gradient_started_in_one_arm_is_zero_in_the_other():
 
 
 def test_array_branch_on_a_scalar_condition():
-    source = textwrap.dedent(
-        """
+    source = textwrap.dedent("""
         import numpy as np
 
         def f(x, W, scale):
@@ -373,8 +366,7 @@ def test_array_branch_on_a_scalar_condition():
                 y = np.exp(h)
                 h = y / np.sum(y)
             return np.sum(h * h)
-        """
-    )
+        """)
     rng = np.random.default_rng(3)
     for seed in range(4):
         rng = np.random.default_rng(seed)
@@ -383,8 +375,7 @@ def test_array_branch_on_a_scalar_condition():
 
 
 def test_branch_on_a_flag_parameter():
-    source = textwrap.dedent(
-        """
+    source = textwrap.dedent("""
         import numpy as np
 
         def f(x, w, train):
@@ -393,8 +384,7 @@ def test_branch_on_a_flag_parameter():
             else:
                 y = x + w
             return np.sum(y * y)
-        """
-    )
+        """)
     rng = np.random.default_rng(5)
     for train in (True, False):
         args = [rng.standard_normal(4), rng.standard_normal(4), train]
@@ -407,15 +397,13 @@ def test_branch_on_a_flag_parameter():
 
 
 def test_return_in_one_branch_then_more_code():
-    source = textwrap.dedent(
-        """
+    source = textwrap.dedent("""
         def f(a):
             if a > 0:
                 return a * a
             a = a * 2.0
             return a * a * a
-        """
-    )
+        """)
     for a in (0.7, -0.6):
         check_gradients(source, [a], "f")
 
@@ -468,8 +456,7 @@ def test_readme_branches_and_loops(sample, generated, width):
 
 
 def test_branch_around_softmax_and_centring():
-    source = textwrap.dedent(
-        """
+    source = textwrap.dedent("""
         import numpy as np
 
         def f(x, g, normalise):
@@ -481,8 +468,7 @@ def test_branch_around_softmax_and_centring():
                 e = np.exp(x - np.max(x, axis=1, keepdims=True))
                 y = e / np.sum(e, axis=1, keepdims=True) * g
             return y
-        """
-    )
+        """)
     for normalise in (True, False):
         rng = np.random.default_rng(int(normalise))
         args = [rng.standard_normal((3, 4)), rng.standard_normal(4), normalise]
@@ -549,8 +535,7 @@ def test_random_programs_with_branches(seed):
 
 
 def test_gradient_from_a_branch_never_shares_dout():
-    source = textwrap.dedent(
-        """
+    source = textwrap.dedent("""
         import numpy as np
 
         def f(x, flag):
@@ -559,8 +544,7 @@ def test_gradient_from_a_branch_never_shares_dout():
             else:
                 y = np.zeros_like(x) + x * 2.0
             return y
-        """
-    )
+        """)
     code = bpgen.generate(source, "f", ["x"])
     namespace: dict = {}
     exec(compile(code, "<generated>", "exec"), namespace)
@@ -609,3 +593,48 @@ def f(x):
 def test_a_return_in_one_arm_of_an_elif_chain_stays_refused():
     with pytest.raises(bpgen.BpgenError, match="only one branch"):
         bpgen.generate(ONE_ARM_RETURN_IN_ELIF)
+
+
+IS_NONE = """
+import numpy as np
+
+
+def loss(X, W1, b1, W2, b2, y=None, reg=0.0):
+    hidden = np.maximum(0, X.dot(W1) + b1)
+    scores = hidden.dot(W2) + b2
+    if y is None:
+        return scores
+    N = X.shape[0]
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
+    data_loss = -np.sum(np.log(probs[np.arange(N), y])) / N
+    return data_loss + 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+
+
+def maybe_mask(x, mask=None):
+    if mask is not None:
+        x = x * mask
+    return np.sum(x * x)
+"""
+
+
+@pytest.mark.parametrize("labelled", [True, False])
+def test_a_branch_on_is_none_cs231n_loss(labelled):
+    # CS231n's TwoLayerNet.loss(X, y=None): the scores without labels
+    rng = np.random.default_rng(4)
+    args = [
+        rng.standard_normal((4, 5)),
+        rng.standard_normal((5, 6)),
+        rng.standard_normal(6),
+        rng.standard_normal((6, 3)),
+        rng.standard_normal(3),
+    ]
+    args += [np.array([0, 2, 1, 1]), 0.1] if labelled else [None, 0.0]
+    code = check_gradients(IS_NONE, args, "loss", ["W1", "b1", "W2", "b2"])
+    assert "y is None" in code
+
+
+@pytest.mark.parametrize("mask", [np.array([1.0, 0.0, 2.0]), None])
+def test_a_branch_on_is_not_none(mask):
+    x = np.array([0.3, -1.2, 0.8])
+    check_gradients(IS_NONE, [x, mask], "maybe_mask", ["x"])
