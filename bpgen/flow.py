@@ -1612,14 +1612,16 @@ class Composer:
             elif s == MAYBE:
                 body.append(f"    {g} = {self.zeros(p)} if {g} is None else {g}")
             if like and (
-                p in self.aliased or (p in self.zeroed and p not in arrays)
+                p in self.aliased
+                or (p in self.zeroed and p not in arrays)
+                or s == BORROWED
             ):  # a float for a float, the parameter's dtype (not a carried
                 # value's), and a copy when it may be dout itself
                 copy = ", copy=True" if s == BORROWED else ""
                 body.append(f"    {g} = _like({g}, {p}{copy})")
                 self.needed.add(p)
                 used = True
-            elif s == BORROWED and self.numpy is not None:  # may be dout itself
+            elif s == BORROWED and self.numpy is not None:  # `_like` is the user's
                 np_ = self.numpy
                 body.append(
                     f"    {g} = {g}.copy() if isinstance({g}, {np_}.ndarray) else {g}"

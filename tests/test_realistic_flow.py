@@ -1,5 +1,6 @@
-"""Realistic programs with control flow (tests/realistic_flow.py) against the
-two oracles and the contract, with tests/test_realistic.py's classifier.
+"""Realistic programs with control flow (tests/realistic_flow.py and
+tests/realistic_flow2.py, written by two hunts) against the two oracles and the
+contract, with tests/test_realistic.py's classifier.
 
 A program that hits an open bug is a strict xfail naming why. The figures are
 printed with -s.
@@ -12,33 +13,38 @@ from collections import Counter
 import pytest
 from realistic import Program
 from realistic_flow import FLOW
+from realistic_flow2 import FLOW2
 from test_realistic import classify
 
+CORPORA = {"flow": FLOW, "flow2": FLOW2}
 OUTCOMES: Counter = Counter()
 
 
-def _param(program: Program):
+def _param(corpus: str, program: Program):
     marks = []
     if program.bug:
         marks.append(pytest.mark.xfail(strict=True, reason=f"bug: {program.bug}"))
-    return pytest.param(program, id=program.name, marks=marks)
+    return pytest.param(program, id=f"{corpus}-{program.name}", marks=marks)
 
 
-@pytest.mark.parametrize("program", [_param(p) for p in FLOW])
+@pytest.mark.parametrize(
+    "program", [_param(c, p) for c, programs in CORPORA.items() for p in programs]
+)
 def test_realistic_flow(program: Program):
     outcome, detail = classify(program)
     OUTCOMES[outcome] += 1
     assert outcome in ("checked", "refused"), f"{outcome}: {detail}"
 
 
-def test_flow_corpus_size():
-    assert len(FLOW) >= 80
+@pytest.mark.parametrize("corpus", sorted(CORPORA))
+def test_flow_corpus_size(corpus):
+    assert len(CORPORA[corpus]) >= 80
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _summary():
     yield
     print(
-        f"\nrealistic flow corpus: {len(FLOW)} programs; "
+        f"\nrealistic flow corpora: {len(FLOW) + len(FLOW2)} programs; "
         + ", ".join(f"{k}: {v}" for k, v in sorted(OUTCOMES.items()))
     )
