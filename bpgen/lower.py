@@ -737,7 +737,7 @@ class Lowerer:
             item = ast.Subscript(call, ast.Constant(k), ast.Load())
             retag(item, at=self.source.location(node))
             items.append(item)
-        _tag(items[1], helpers.LOGABSDET, {"a": ("value", "args", 0)})
+        _tag(items[1], "slogdet[1]", {"a": ("value", "args", 0)})
         return helpers.HelperTuple(items, ast.Load())
 
     def _eigvalsh(self, node: cst.Call) -> ast.expr:
@@ -751,7 +751,7 @@ class Lowerer:
             )
         self.modules.add("numpy")
         func = ast.Attribute(module_ref("numpy", "linalg"), "eigvalsh", ast.Load())
-        return _tag(ast.Call(func, args, []), helpers.EIGVALSH, {"a": ("args", 0)})
+        return _tag(ast.Call(func, args, []), "eigvalsh", {"a": ("args", 0)})
 
     def _eigh(self, node: cst.Call) -> ast.expr:
         """`w, v = np.linalg.eigh(a)`: the eigenvalues (eigvalsh's rule) and
@@ -765,7 +765,7 @@ class Lowerer:
             )
         self.modules.add("numpy")
         items = []
-        for k, gate in enumerate((helpers.EIGVALSH, helpers.EIGENVECTORS)):
+        for k, gate in enumerate(("eigvalsh", "eigh[1]")):
             func = ast.Attribute(module_ref("numpy", "linalg"), "eigh", ast.Load())
             call = ast.Call(func, [copy.deepcopy(args[0]) if k else args[0]], [])
             item = ast.Subscript(call, ast.Constant(k), ast.Load())
@@ -900,6 +900,7 @@ class Lowerer:
         if gate is None:
             return call
         rule = RULES[gate]
+        self.modules |= rule.modules  # its gradient calls scipy.special
         slots: dict[str, Slot] = {}
         if offset:
             slots[rule.params[0]] = ("func", "value")

@@ -58,10 +58,14 @@ class Rule:
     math: tuple[str, ...] = ()  # math.NAME
     builtin: tuple[str, ...] = ()  # builtins.NAME
     method: tuple[str, ...] = ()  # ndarray.NAME(); the array is the first input
+    scipy: tuple[str, ...] = ()  # scipy.special.NAME
     written: tuple[str, ...] = ()  # README spellings besides the calls above
     scalar: Mapping[str, str] = field(default_factory=dict)  # float-only rules
     discrete: tuple[str, ...] = ()  # integer/bool parameters: may be computed
     shown: Mapping[str, str] = field(default_factory=dict)  # README's arguments
+    # modules the templates call besides np and math (scipy.special): the
+    # generated module imports them wherever the gate is differentiated
+    modules: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -98,6 +102,7 @@ def rule(
     math: str = "",
     builtin: str = "",
     method: str = "",
+    scipy: str = "",
     written: str | tuple[str, ...] = (),
     broadcasts: bool | None = None,
     scalar: Mapping[str, str] | None = None,
@@ -125,11 +130,30 @@ def rule(
         math=tuple(math.split()),
         builtin=tuple(builtin.split()),
         method=tuple(method.split()),
+        scipy=tuple(scipy.split()),
         written=(written,) if isinstance(written, str) else tuple(written),
         scalar=dict(scalar or {}),
         discrete=tuple(discrete.split()),
         shown=dict(shown or {}),
+        modules=_modules([*grads.values(), *(scalar or {}).values()], params),
     )
+
+
+def _modules(templates: list[Template], params: list[str]) -> frozenset[str]:
+    """The dotted modules (scipy.special) that written templates call."""
+    local = {*params, "g", "out", "np", "math"}
+    found = set()
+    for template in templates:
+        if callable(template):
+            continue  # a computed template calls np and math only
+        for node in ast.walk(ast.parse(template, mode="eval")):
+            if isinstance(node, ast.Attribute) and isinstance(
+                node.value, ast.Attribute
+            ):
+                base = node.value
+                if isinstance(base.value, ast.Name) and base.value.id not in local:
+                    found.add(f"{base.value.id}.{base.attr}")
+    return frozenset(found)
 
 
 # -- helpers for reductions ---------------------------------------------------
@@ -1116,10 +1140,18 @@ RULES: dict[str, Rule] = {
         x="g * (np.cos(math.pi * x) - out) / np.where(x == 0, 1.0, x)",
     ),
     "erf": rule(
-        "x", kind=SAME, math="erf", x="g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)"
+        "x",
+        kind=SAME,
+        math="erf",
+        scipy="erf",
+        x="g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)",
     ),
     "erfc": rule(
-        "x", kind=SAME, math="erfc", x="-g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)"
+        "x",
+        kind=SAME,
+        math="erfc",
+        scipy="erfc",
+        x="-g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)",
     ),
     "logaddexp2": rule(
         "x1, x2",
@@ -1346,6 +1378,45 @@ RULES: dict[str, Rule] = {
         b="np.linalg.solve(np.swapaxes(a, -1, -2), g)",
     ),
     "cholesky": rule("a", kind=LINALG, numpy="linalg.cholesky", a=_cholesky),
+    # items of tuple-valued calls: lower.py unpacks `sign, logdet = slogdet(a)`
+    # and `w, v = eigh(a)` into one gate per item, each computing the call
+    # log|det a|: d/da = inv(a)^T
+    "slogdet[1]": rule(
+        "a",
+        kind=LINALG,
+        written="`np.linalg.slogdet(a)[1]`",
+        a="np.swapaxes(np.linalg.inv(a), -1, -2) * np.expand_dims(g, (-1, -2))",
+    ),
+    # NumPy reads a's lower triangle: with G = V diag(g) V^T (V the
+    # eigenvectors, computed again), d/da is G's lower triangle, the entries
+    # below the diagonal counted twice (each stands for two of a's)
+    "eigvalsh": rule(
+        "a",
+        kind=LINALG,
+        written=("`np.linalg.eigvalsh(a)`", "`np.linalg.eigh(a)[0]`"),
+        a="np.tril(np.einsum('...ik,...k,...jk->...ij', np.linalg.eigh(a)[1], g, "
+        "np.linalg.eigh(a)[1])) * (2 - np.eye(a.shape[-1], dtype=a.dtype))",
+    ),
+    # the eigenvectors V: with F_ij = 1 / (w_j - w_i) off the diagonal (w the
+    # eigenvalues), G = V (F * (V^T g)) V^T; NumPy reads a's lower triangle,
+    # so d/da is the lower triangle of G + G^T with the diagonal halved, and
+    # G + G^T = V (F * (V^T g - g^T V)) V^T as F is antisymmetric. Repeated
+    # eigenvalues have no such gradient (F divides by zero).
+    "eigh[1]": rule(
+        "a",
+        kind=LINALG,
+        written="`np.linalg.eigh(a)[1]`",
+        a="np.tril(out @ ((1 - np.eye(a.shape[-1])) / (np.linalg.eigvalsh(a)"
+        "[..., None, :] - np.linalg.eigvalsh(a)[..., :, None] + np.eye(a.shape[-1]))"
+        " * (np.swapaxes(out, -1, -2) @ g - np.swapaxes(g, -1, -2) @ out)) @ "
+        "np.swapaxes(out, -1, -2)) * (1 - np.eye(a.shape[-1], dtype=a.dtype) / 2)",
+    ),
+    # -- special functions: their derivatives call scipy.special (imported
+    # by the generated module where they are used)
+    "gammaln": rule("x", kind=SAME, scipy="gammaln", x="g * scipy.special.digamma(x)"),
+    "digamma": rule(
+        "x", kind=SAME, scipy="digamma psi", x="g * scipy.special.polygamma(1, x)"
+    ),
     "getitem": rule(
         "a, index",
         kind=INDEX,
@@ -1404,6 +1475,10 @@ MATH_TWINS = {
     if declared.math
     for numpy in declared.numpy
 }
+
+# Modules besides np and math that templates call (scipy.special): reverse.py
+# spells them by the generated module's alias for them.
+TEMPLATE_MODULES = frozenset().union(*(r.modules for r in RULES.values()))
 
 # Gates whose result may share memory with an input (stage.py refuses an
 # in-place update of a name after such a view of it).

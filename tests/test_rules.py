@@ -57,6 +57,7 @@ def invertible(n, *stack):
 
 M = "import math\n\n\ndef f({params}):\n    return {body}\n"
 N = "import numpy as np\n\n\ndef f({params}):\n    return {body}\n"
+S = N.replace("numpy as np\n", "numpy as np\nimport scipy.special\n")
 ASSIGN = (
     "import numpy as np\n\n\n"
     "def f({params}):\n    out = x * 2.0\n    {body}\n    return out * x\n"
@@ -497,6 +498,39 @@ RULE_CASES = [
     ("solve", N, "np.linalg.solve(x, y)", {"x": invertible(3), "y": normal(3, 2)}),
     ("cholesky", N, "np.linalg.cholesky(x @ x.T)", {"x": invertible(3)}),
     (
+        "slogdet[1]",
+        N,
+        "np.linalg.slogdet(x)[1] * y",
+        {"x": invertible(3), "y": normal()},
+    ),
+    (
+        "slogdet[1]",
+        N,
+        "np.linalg.slogdet(x)[1] * y",
+        {"x": invertible(3, 2), "y": normal(2)},
+    ),
+    ("eigvalsh", N, "np.linalg.eigvalsh(x) * y", {"x": normal(3, 3), "y": normal(3)}),
+    ("eigvalsh", N, "np.linalg.eigh(x)[0] * y", {"x": normal(2, 3, 3), "y": normal(3)}),
+    (
+        "eigh[1]",
+        N,
+        "np.linalg.eigh(x)[1] ** 2 * y",
+        {"x": normal(3, 3), "y": normal(3)},
+    ),
+    (
+        "eigh[1]",
+        N,
+        "np.linalg.eigh(x)[1] ** 2 * y",
+        {"x": normal(2, 3, 3), "y": normal(3, 1)},
+    ),
+    ("gammaln", S, "scipy.special.gammaln(x) * y", {"x": pos(3, 1), "y": normal(4)}),
+    (
+        "digamma",
+        S,
+        "scipy.special.digamma(x) + scipy.special.psi(x * y)",
+        {"x": pos(3), "y": pos(2, 1)},
+    ),
+    (
         "cholesky",
         N,
         "np.linalg.cholesky(x @ np.swapaxes(x, -1, -2))",
@@ -543,7 +577,8 @@ NOT_IN_RANDOM_PROGRAMS = frozenset(
     trace cumsum cumprod diff flip fliplr flipud roll rot90 moveaxis atleast_1d
     atleast_2d atleast_3d broadcast_to tile repeat pad sort take take_along_axis
     diagonal diag triu tril vstack hstack dstack column_stack tensordot einsum
-    inner vdot kron cross inv det solve cholesky""".split()
+    inner vdot kron cross inv det solve cholesky slogdet[1] eigvalsh eigh[1]
+    gammaln digamma""".split()
     # item assignment is a statement; tests/test_everyday.py checks it
     + ["setitem"]
 )
