@@ -1413,7 +1413,13 @@ RULES: dict[str, Rule] = {
     ),
     # -- special functions: their derivatives call scipy.special (imported
     # by the generated module where they are used)
-    "gammaln": rule("x", kind=SAME, scipy="gammaln", x="g * scipy.special.digamma(x)"),
+    "gammaln": rule(
+        "x",
+        kind=SAME,
+        math="lgamma",
+        scipy="gammaln",
+        x="g * scipy.special.digamma(x)",
+    ),
     "digamma": rule(
         "x", kind=SAME, scipy="digamma psi", x="g * scipy.special.polygamma(1, x)"
     ),

@@ -523,6 +523,7 @@ RULE_CASES = [
         "np.linalg.eigh(x)[1] ** 2 * y",
         {"x": normal(2, 3, 3), "y": normal(3, 1)},
     ),
+    ("gammaln", M, "math.lgamma(x) * y", {"x": pos(), "y": normal()}),
     ("gammaln", S, "scipy.special.gammaln(x) * y", {"x": pos(3, 1), "y": normal(4)}),
     (
         "digamma",
