@@ -1423,6 +1423,13 @@ RULES: dict[str, Rule] = {
     "digamma": rule(
         "x", kind=SAME, scipy="digamma psi", x="g * scipy.special.polygamma(1, x)"
     ),
+    "gamma": rule(
+        "x",
+        kind=SAME,
+        math="gamma",
+        scipy="gamma",
+        x="g * out * scipy.special.digamma(x)",
+    ),
     "getitem": rule(
         "a, index",
         kind=INDEX,

@@ -523,6 +523,8 @@ RULE_CASES = [
         "np.linalg.eigh(x)[1] ** 2 * y",
         {"x": normal(2, 3, 3), "y": normal(3, 1)},
     ),
+    ("gamma", M, "math.gamma(x) * y", {"x": pos(), "y": normal()}),
+    ("gamma", S, "scipy.special.gamma(x + y)", {"x": pos(2, 3), "y": pos(3)}),
     ("gammaln", M, "math.lgamma(x) * y", {"x": pos(), "y": normal()}),
     ("gammaln", S, "scipy.special.gammaln(x) * y", {"x": pos(3, 1), "y": normal(4)}),
     (
@@ -579,7 +581,7 @@ NOT_IN_RANDOM_PROGRAMS = frozenset(
     atleast_2d atleast_3d broadcast_to tile repeat pad sort take take_along_axis
     diagonal diag triu tril vstack hstack dstack column_stack tensordot einsum
     inner vdot kron cross inv det solve cholesky slogdet[1] eigvalsh eigh[1]
-    gammaln digamma""".split()
+    gammaln digamma gamma""".split()
     # item assignment is a statement; tests/test_everyday.py checks it
     + ["setitem"]
 )
