@@ -510,6 +510,55 @@ def _nanstd(gate: Gate) -> str:
     return f"np.where(np.isnan(a), 0.0, {grad})"
 
 
+def _weights_like_a(gate: Gate) -> tuple[str, str, str | None]:
+    """np.average's weights laid out along a's axes, their total over `axis`
+    (broadcasting against a), and for 1-D weights along `axis` the axes the
+    weights' gradient sums over; decided at run time only when bpgen cannot
+    see the ranks."""
+    ra, rw = gate.ranks.get("a"), gate.ranks.get("weights")
+    # weights written as a list multiply as an array
+    w = (
+        "weights"
+        if isinstance(gate.params["weights"], ast.Name)
+        else "np.asarray(weights)"
+    )
+    if not gate.has("axis"):
+        return w, "np.sum(weights)", None
+    axis = gate.code("axis")
+    if ra is not None and ra == rw:
+        return w, f"np.sum(weights, axis={axis}, keepdims=True)", None
+    k = gate.literal("axis")
+    if type(k) is int and ra is not None and rw == 1:
+        k %= ra
+        shape = tuple(-1 if i == k else 1 for i in range(ra))
+        others = tuple(i for i in range(ra) if i != k)
+        return f"np.reshape(weights, {shape})", "np.sum(weights)", repr(others)
+    if type(k) is int and k >= 0:
+        others = f"(*range({k}), *range({k + 1}, np.ndim(a)))" if k else ""
+        others = others or "tuple(range(1, np.ndim(a)))"
+    else:
+        others = f"tuple(k for k in range(np.ndim(a)) if k != {axis} % np.ndim(a))"
+    same = "np.ndim(weights) == np.ndim(a)"
+    spread = f"({w} if {same} else np.expand_dims(weights, {others}))"
+    total = f"np.sum(weights, axis={axis} if {same} else None, keepdims=True)"
+    return spread, total, f"() if {same} else {others}"
+
+
+def _average(gate: Gate) -> str:
+    """Without weights the mean's rule; with them each element's share."""
+    if not gate.has("weights"):
+        return _mean(gate)
+    spread, total, _ = _weights_like_a(gate)
+    return f"{_restore(gate, 'g')} * {spread} / {total}"
+
+
+def _average_weights(gate: Gate) -> str:
+    """out = sum(a w) / sum(w): each weight pulls out towards its element."""
+    _, total, summed = _weights_like_a(gate)
+    grad = f"{_restore(gate, 'g')} * (a - {_restore(gate, 'out')}) / {total}"
+    return grad if summed is None else f"np.sum({grad}, axis={summed})"
+
+
 def _norm(gate: Gate) -> str:
     """Vector 2-norms and the Frobenius norm; 1-norms along one axis."""
     order, axis = gate.literal("ord"), gate.literal("axis")
@@ -1208,7 +1257,13 @@ RULES: dict[str, Rule] = {
     "nanstd": rule(
         "a, axis=None, ddof=0, keepdims=False", kind=REDUCE, numpy="nanstd", a=_nanstd
     ),
-    "average": rule("a, axis=None", kind=REDUCE, numpy="average", a=_mean),
+    "average": rule(
+        "a, axis=None, weights=None, keepdims=False",
+        kind=REDUCE,
+        numpy="average",
+        a=_average,
+        weights=_average_weights,
+    ),
     "norm": rule(
         "a, ord=None, axis=None, keepdims=False",
         kind=REDUCE,

@@ -329,6 +329,32 @@ RULE_CASES = [
     ("trace", N, "x.trace(1)", {"x": normal(3, 3)}),
     ("trace", N, "np.trace(x, -1, 1, 2)", {"x": normal(2, 3, 4)}),
     ("cumsum", N, "np.cumsum(x) * y", {"x": normal(3, 4), "y": normal(12)}),
+    ("average", N, "np.average(x, weights=w)", {"x": normal(3, 4), "w": pos(3, 4)}),
+    ("average", N, "np.average(x, weights=[0.2, 0.3, 0.5])", {"x": normal(3)}),
+    (
+        "average",
+        N,
+        "np.average(x, 1, (0.2, 0.8)) * y",
+        {"x": normal(3, 2), "y": normal(3)},
+    ),
+    (
+        "average",
+        N,
+        "np.average(x, 0, w) * y",
+        {"x": normal(3, 2), "w": pos(3), "y": normal(2)},
+    ),
+    (
+        "average",
+        N,
+        "np.average(x, axis=-2, weights=w) * y",
+        {"x": normal(2, 3, 4), "w": pos(3), "y": normal(2, 4)},
+    ),
+    (
+        "average",
+        N,
+        "np.average(x, axis=(0, 2), weights=w, keepdims=True) * y",
+        {"x": normal(2, 3, 4), "w": pos(2, 3, 4), "y": normal(2, 3, 1)},
+    ),
     (
         "cumsum",
         N,
@@ -606,6 +632,26 @@ def test_rule(gate, template, body, params):
         args = [make(rng) for make in params.values()]
         source = _source(template, body, params)
         check_gradients(source, args, "f", _differentiable(params), seed=seed)
+
+
+@pytest.mark.parametrize(
+    "body, shapes",
+    [
+        ("np.average(x, axis=1, weights=w) * y", {"x": "A B C", "w": "B", "y": "A C"}),
+        ("np.average(x, axis=-1, weights=w) * y", {"x": "A B C", "w": "A B C"}),
+    ],
+)
+def test_weighted_average_with_ranks_known(body, shapes):
+    """Declared shapes: the weights' layout is written out, nothing decided at
+    run time."""
+    rng = np.random.default_rng(0)
+    sizes = {"A": 2, "B": 3, "C": 4}
+    make = {"x": normal, "w": pos, "y": normal}
+    params = {p: make[p](*(sizes[d] for d in s.split())) for p, s in shapes.items()}
+    params.setdefault("y", normal(2, 3))
+    args = [f(rng) for f in params.values()]
+    code = check_gradients(_source(N, body, params), args, "f", shapes=shapes)
+    assert "np.ndim(w)" not in code
 
 
 def test_every_rule_is_tested():
