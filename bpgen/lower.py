@@ -20,7 +20,7 @@ import libcst as cst
 
 from . import calls, helpers
 from .parse import Source
-from .rules import RULES
+from .rules import OPERATORS, RULES
 from .tags import of, retag
 
 # Placeholders for the modules; emit.py spells them with collision-free names.
@@ -29,24 +29,25 @@ from .tags import of, retag
 NP = "\x00np\x00"
 MATH = "\x00math\x00"
 
+# the gates among them are declared in rules.py (Rule.operator)
 _BINARY = {
-    cst.Add: (ast.Add, "add"),
-    cst.Subtract: (ast.Sub, "sub"),
-    cst.Multiply: (ast.Mult, "mul"),
-    cst.Divide: (ast.Div, "div"),
-    cst.Power: (ast.Pow, "pow"),
-    cst.MatrixMultiply: (ast.MatMult, "matmul"),
-    cst.FloorDivide: (ast.FloorDiv, None),
-    cst.Modulo: (ast.Mod, None),
-    cst.BitAnd: (ast.BitAnd, None),
-    cst.BitOr: (ast.BitOr, None),
-    cst.BitXor: (ast.BitXor, None),
+    cst.Add: ast.Add,
+    cst.Subtract: ast.Sub,
+    cst.Multiply: ast.Mult,
+    cst.Divide: ast.Div,
+    cst.Power: ast.Pow,
+    cst.MatrixMultiply: ast.MatMult,
+    cst.FloorDivide: ast.FloorDiv,
+    cst.Modulo: ast.Mod,
+    cst.BitAnd: ast.BitAnd,
+    cst.BitOr: ast.BitOr,
+    cst.BitXor: ast.BitXor,
 }
 _UNARY = {
-    cst.Minus: (ast.USub, "neg"),
-    cst.Plus: (ast.UAdd, "pos"),
-    cst.BitInvert: (ast.Invert, None),
-    cst.Not: (ast.Not, None),
+    cst.Minus: ast.USub,
+    cst.Plus: ast.UAdd,
+    cst.BitInvert: ast.Invert,
+    cst.Not: ast.Not,
 }
 _COMPARE = {
     cst.LessThan: ast.Lt,
@@ -370,7 +371,7 @@ class Lowerer:
     # -- operators ------------------------------------------------------------
 
     def _BinaryOperation(self, node: cst.BinaryOperation) -> ast.expr:
-        op, gate = _BINARY.get(type(node.operator), (None, None))
+        op = _BINARY.get(type(node.operator))
         if op is None:
             raise self.source.error(
                 node.operator,
@@ -378,12 +379,12 @@ class Lowerer:
                 "use + - * / ** @ or a NumPy function",
             )
         result = ast.BinOp(self.expr(node.left), op(), self.expr(node.right))
-        return _tag(result, gate, {"x": ("left",), "y": ("right",)})
+        return _tag(result, OPERATORS.get(op), {"x": ("left",), "y": ("right",)})
 
     def _UnaryOperation(self, node: cst.UnaryOperation) -> ast.expr:
-        op, gate = _UNARY[type(node.operator)]
+        op = _UNARY[type(node.operator)]
         result = ast.UnaryOp(op(), self.expr(node.expression))
-        return _tag(result, gate, {"x": ("operand",)})
+        return _tag(result, OPERATORS.get(op), {"x": ("operand",)})
 
     def _Comparison(self, node: cst.Comparison) -> ast.expr:
         ops, comparators = [], []

@@ -59,6 +59,7 @@ class Rule:
     builtin: tuple[str, ...] = ()  # builtins.NAME
     method: tuple[str, ...] = ()  # ndarray.NAME(); the array is the first input
     scipy: tuple[str, ...] = ()  # scipy.special.NAME
+    operator: str = ""  # Python's operator form: "x + y", "-x"
     written: tuple[str, ...] = ()  # README spellings besides the calls above
     scalar: Mapping[str, str] = field(default_factory=dict)  # float-only rules
     discrete: tuple[str, ...] = ()  # integer/bool parameters: may be computed
@@ -103,6 +104,7 @@ def rule(
     builtin: str = "",
     method: str = "",
     scipy: str = "",
+    operator: str = "",
     written: str | tuple[str, ...] = (),
     broadcasts: bool | None = None,
     scalar: Mapping[str, str] | None = None,
@@ -131,6 +133,7 @@ def rule(
         builtin=tuple(builtin.split()),
         method=tuple(method.split()),
         scipy=tuple(scipy.split()),
+        operator=operator,
         written=(written,) if isinstance(written, str) else tuple(written),
         scalar=dict(scalar or {}),
         discrete=tuple(discrete.split()),
@@ -898,14 +901,14 @@ def _cholesky(gate: Gate) -> str:
 
 RULES: dict[str, Rule] = {
     # arithmetic: the seed's add, multiply, scale and reciprocal gates
-    "add": rule("x, y", kind=BROADCAST, written="`x + y`", numpy="add", x="g", y="g"),
+    "add": rule("x, y", kind=BROADCAST, operator="x + y", numpy="add", x="g", y="g"),
     "sub": rule(
-        "x, y", kind=BROADCAST, written="`x - y`", numpy="subtract", x="g", y="-g"
+        "x, y", kind=BROADCAST, operator="x - y", numpy="subtract", x="g", y="-g"
     ),
     "mul": rule(
         "x, y",
         kind=BROADCAST,
-        written="`x * y`",
+        operator="x * y",
         numpy="multiply",
         x="g * y",
         y="g * x",
@@ -913,7 +916,7 @@ RULES: dict[str, Rule] = {
     "div": rule(
         "x, y",
         kind=BROADCAST,
-        written="`x / y`",
+        operator="x / y",
         numpy="divide true_divide",
         x="g / y",
         y="-g * out / y",
@@ -921,15 +924,15 @@ RULES: dict[str, Rule] = {
     "pow": rule(
         "x, y",
         kind=BROADCAST,
-        written="`x ** y`",
+        operator="x ** y",
         math="pow",
         builtin="pow",
         numpy="power",
         x="g * y * x ** (y - 1)",
         y="g * out * np.log(x)",
     ),
-    "neg": rule("x", kind=SAME, written="`-x`", numpy="negative", x="-g"),
-    "pos": rule("x", kind=SAME, written="`+x`", numpy="positive", x="g"),
+    "neg": rule("x", kind=SAME, operator="-x", numpy="negative", x="-g"),
+    "pos": rule("x", kind=SAME, operator="+x", numpy="positive", x="g"),
     # exponentials and logarithms
     "exp": rule("x", kind=SAME, math="exp", numpy="exp", x="g * out"),
     "expm1": rule("x", kind=SAME, math="expm1", numpy="expm1", x="g * (out + 1)"),
@@ -1058,7 +1061,7 @@ RULES: dict[str, Rule] = {
         "x, y",
         kind=PRODUCT,
         broadcasts=True,  # stacks of matrices broadcast
-        written="`x @ y`",
+        operator="x @ y",
         numpy="matmul",
         x=_matmul_x,
         y=_matmul_y,
@@ -1547,6 +1550,17 @@ MATH_TWINS = {
 # Modules besides np and math that templates call (scipy.special): reverse.py
 # spells them by the generated module's alias for them.
 TEMPLATE_MODULES = frozenset().union(*(r.modules for r in RULES.values()))
+
+
+def _operator(form: str) -> type[ast.AST]:
+    """The ast operator class of an operator form ("x + y" -> ast.Add)."""
+    node = ast.parse(form, mode="eval").body
+    assert isinstance(node, (ast.BinOp, ast.UnaryOp)), form
+    return type(node.op)
+
+
+# Python's operators that are gates: ast.Add -> "add" (lower.py reads it)
+OPERATORS = {_operator(r.operator): g for g, r in RULES.items() if r.operator}
 
 # Gates whose result may share memory with an input (stage.py refuses an
 # in-place update of a name after such a view of it).

@@ -211,6 +211,12 @@ def test_every_spelling_resolves_to_its_gate(gate: str):
     for name in rule.method:
         assert callable(getattr(np.ndarray, name)), f"ndarray.{name}"
         assert calls.METHODS[name] == gate
+    if rule.operator:  # lowered by the operator alone: `x @ y` is matmul
+        node = ast.parse(rule.operator, mode="eval").body
+        assert rules.OPERATORS[type(node.op)] == gate
+        assert {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} <= set(
+            rule.params
+        )
 
 
 def test_the_derived_tables_cover_exactly_the_declarations():

@@ -684,7 +684,7 @@ def test_every_gate_declares_every_fact():
         assert rule.kind in KINDS, f"{gate}: no shape kind"
         assert isinstance(rule.view, bool), f"{gate}: view not declared"
         spelled = rule.numpy + rule.math + rule.builtin + rule.method + rule.scipy
-        spelled += rule.written
+        spelled += rule.written + (rule.operator,) * bool(rule.operator)
         assert spelled, f"{gate}: no spelling"
         assert rule.grads, f"{gate}: no gradient template"
         assert set(rule.grads) <= set(rule.params), f"{gate}: template for no param"
