@@ -20,7 +20,7 @@ import libcst as cst
 
 from . import calls, helpers
 from .parse import Source
-from .rules import OPERATORS, RULES
+from .rules import FLOATS, OPERATORS, RULES
 from .tags import of, retag
 
 # Placeholders for the modules; emit.py spells them with collision-free names.
@@ -595,10 +595,10 @@ class Lowerer:
         call = ast.Call(func, args, keywords)
         if gate is None and calls.drops_gradient(qualified):
             retag(call, drops=name)
-        if gate in ("max", "min"):
+        if gate is not None and RULES[gate].kind == FLOATS:  # builtin max, min
             return self._fold_extremum(node, call, gate)
-        if gate == "log" and len(args) + len(keywords) == 2:
-            gate = "logb"
+        if gate and RULES[gate].more_args and len(args) + len(keywords) == 2:
+            gate = RULES[gate].more_args  # math.log(x, base)
         return self._bind(node, call, gate, offset=0)
 
     def _declared(self, qualified: str):
@@ -874,10 +874,10 @@ class Lowerer:
                 + ", ".join(f".{m}()" for m in sorted(calls.METHODS)),
             )
         self.modules.add("numpy")
-        if gate in ("reshape", "transpose") and len(args) > 1:
+        if RULES[gate].packs and len(args) > 1:
             # x.reshape(n, -1) means x.reshape((n, -1))
             packed = ast.Tuple(list(args), ast.Load())
-            retag(call, extra={"shape" if gate == "reshape" else "axes": packed})
+            retag(call, extra={RULES[gate].packs: packed})
         return self._bind(node, call, gate, offset=1)
 
     def _pack_get(self, node: cst.Call, pack: ast.Dict, name, args, keywords):
@@ -914,9 +914,8 @@ class Lowerer:
                     _accepted(rule.params[offset:], gate),
                 )
             slots[rule.params[i + offset]] = ("args", i)
-        aliases = {"newshape": "shape", "min": "a_min", "max": "a_max"}
         for i, keyword in enumerate(call.keywords):
-            name = aliases.get(keyword.arg, keyword.arg)
+            name = rule.aliases.get(keyword.arg, keyword.arg)
             if name not in rule.params or name in slots:
                 raise self.source.error(
                     node,

@@ -60,6 +60,9 @@ class Rule:
     method: tuple[str, ...] = ()  # ndarray.NAME(); the array is the first input
     scipy: tuple[str, ...] = ()  # scipy.special.NAME
     operator: str = ""  # Python's operator form: "x + y", "-x"
+    aliases: Mapping[str, str] = field(default_factory=dict)  # keyword -> param
+    packs: str = ""  # the parameter a method's extra arguments pack into
+    more_args: str = ""  # the gate a call with more arguments is (log: logb)
     written: tuple[str, ...] = ()  # README spellings besides the calls above
     scalar: Mapping[str, str] = field(default_factory=dict)  # float-only rules
     discrete: tuple[str, ...] = ()  # integer/bool parameters: may be computed
@@ -105,6 +108,9 @@ def rule(
     method: str = "",
     scipy: str = "",
     operator: str = "",
+    aliases: str = "",
+    packs: str = "",
+    more_args: str = "",
     written: str | tuple[str, ...] = (),
     broadcasts: bool | None = None,
     scalar: Mapping[str, str] | None = None,
@@ -113,7 +119,8 @@ def rule(
     **grads: Template,
 ) -> Rule:
     """Declare a gate: `signature` names its parameters (`axis=None` a default),
-    spellings are space-separated names, keyword templates its gradients."""
+    spellings are space-separated names, keyword templates its gradients;
+    `aliases` NumPy's other keyword names ("newshape=shape")."""
     params, defaults = [], {}
     for part in signature.split(","):
         name, _, default = part.strip().partition("=")
@@ -134,6 +141,9 @@ def rule(
         method=tuple(method.split()),
         scipy=tuple(scipy.split()),
         operator=operator,
+        aliases=dict(pair.split("=") for pair in aliases.split()),
+        packs=packs,
+        more_args=more_args,
         written=(written,) if isinstance(written, str) else tuple(written),
         scalar=dict(scalar or {}),
         discrete=tuple(discrete.split()),
@@ -937,7 +947,13 @@ RULES: dict[str, Rule] = {
     "exp": rule("x", kind=SAME, math="exp", numpy="exp", x="g * out"),
     "expm1": rule("x", kind=SAME, math="expm1", numpy="expm1", x="g * (out + 1)"),
     "log": rule(
-        "x", kind=SAME, numpy="log", math="log", written="`math.log(x)`", x="g / x"
+        "x",
+        kind=SAME,
+        numpy="log",
+        math="log",
+        written="`math.log(x)`",
+        more_args="logb",
+        x="g / x",
     ),
     "log2": rule("x", kind=SAME, math="log2", numpy="log2", x="g / (x * math.log(2))"),
     "log10": rule(
@@ -1051,6 +1067,7 @@ RULES: dict[str, Rule] = {
         kind=BROADCAST,
         numpy="clip",
         method="clip",
+        aliases="min=a_min max=a_max",  # NumPy 2's names
         a=_clip_inside,
         a_min=_clip_low,
         a_max=_clip_high,
@@ -1120,6 +1137,7 @@ RULES: dict[str, Rule] = {
         written="`x.T`",
         numpy="transpose",
         method="transpose",
+        packs="axes",  # x.transpose(1, 0)
         a=_transpose,
     ),
     "reshape": rule(
@@ -1128,6 +1146,8 @@ RULES: dict[str, Rule] = {
         view=True,
         numpy="reshape",
         method="reshape",
+        aliases="newshape=shape",
+        packs="shape",  # x.reshape(n, -1)
         a=_reshaped,
     ),
     "expand_dims": rule(
