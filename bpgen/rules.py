@@ -63,6 +63,9 @@ class Rule:
     aliases: Mapping[str, str] = field(default_factory=dict)  # keyword -> param
     packs: str = ""  # the parameter a method's extra arguments pack into
     more_args: str = ""  # the gate a call with more arguments is (log: logb)
+    # the output's rank from the inputs' (None: unknown) and the static
+    # parameters, where the kind alone does not tell it (shapes.py)
+    rank: Callable[[Mapping[str, int | None], Gate], int | None] | None = None
     written: tuple[str, ...] = ()  # README spellings besides the calls above
     scalar: Mapping[str, str] = field(default_factory=dict)  # float-only rules
     discrete: tuple[str, ...] = ()  # integer/bool parameters: may be computed
@@ -111,6 +114,7 @@ def rule(
     aliases: str = "",
     packs: str = "",
     more_args: str = "",
+    rank: Callable[[Mapping[str, int | None], Gate], int | None] | None = None,
     written: str | tuple[str, ...] = (),
     broadcasts: bool | None = None,
     scalar: Mapping[str, str] | None = None,
@@ -144,6 +148,7 @@ def rule(
         aliases=dict(pair.split("=") for pair in aliases.split()),
         packs=packs,
         more_args=more_args,
+        rank=rank,
         written=(written,) if isinstance(written, str) else tuple(written),
         scalar=dict(scalar or {}),
         discrete=tuple(discrete.split()),
@@ -904,6 +909,48 @@ def _cholesky(gate: Gate) -> str:
     return f"{grad} * ({half})"
 
 
+# -- output ranks (shapes.py) -------------------------------------------------
+
+
+def _dot_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    rx, ry = ranks.get("x"), ranks.get("y")
+    if rx is None or ry is None:
+        return None
+    return rx + ry if 0 in (rx, ry) else rx + ry - 2  # a 0-d operand scales
+
+
+def _matmul_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    rx, ry = ranks.get("x"), ranks.get("y")
+    if rx is None or ry is None:
+        return None
+    if max(rx, ry) <= 2 or 1 in (rx, ry):
+        return max(rx + ry - 2, rx - 1, ry - 1)  # a vector's axis is contracted
+    return max(rx, ry)  # stacks of matrices broadcast
+
+
+def _input_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    return ranks.get("a")
+
+
+def _reshape_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    target = gate.params.get("shape")
+    if isinstance(target, (ast.Tuple, ast.List)):
+        if any(isinstance(e, ast.Starred) for e in target.elts):
+            return None  # x.reshape(n, *rest): rank unknown
+        return len(target.elts)
+    try:
+        return 1 if type(gate.literal("shape")) is int else None  # x.reshape(-1)
+    except ValueError:
+        return None  # a computed shape
+
+
+def _expand_dims_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    rank, axis = ranks.get("a"), gate.params.get("axis")
+    if rank is None:
+        return None
+    return rank + (len(axis.elts) if isinstance(axis, (ast.Tuple, ast.List)) else 1)
+
+
 # -- the table ----------------------------------------------------------------
 # One declaration per gate: parameters, gradient templates, spellings, shape
 # kind, view. Adding a gate is adding a line here (and its test in
@@ -1073,17 +1120,33 @@ RULES: dict[str, Rule] = {
         a_max=_clip_high,
     ),
     # products: the seed's dW = dD.dot(X.T), dX = W.T.dot(dD)
-    "dot": rule("x, y", kind=PRODUCT, numpy="dot", method="dot", x=_dot_x, y=_dot_y),
+    "dot": rule(
+        "x, y",
+        kind=PRODUCT,
+        numpy="dot",
+        method="dot",
+        rank=_dot_rank,
+        x=_dot_x,
+        y=_dot_y,
+    ),
     "matmul": rule(
         "x, y",
         kind=PRODUCT,
         broadcasts=True,  # stacks of matrices broadcast
         operator="x @ y",
         numpy="matmul",
+        rank=_matmul_rank,
         x=_matmul_x,
         y=_matmul_y,
     ),
-    "outer": rule("x, y", kind=PRODUCT, numpy="outer", x=_outer_x, y=_outer_y),
+    "outer": rule(
+        "x, y",
+        kind=PRODUCT,
+        numpy="outer",
+        rank=lambda ranks, gate: 2,
+        x=_outer_x,
+        y=_outer_y,
+    ),
     # reductions
     "sum": rule(
         "a, axis=None, keepdims=False", kind=REDUCE, numpy="sum", method="sum", a=_sum
@@ -1138,6 +1201,7 @@ RULES: dict[str, Rule] = {
         numpy="transpose",
         method="transpose",
         packs="axes",  # x.transpose(1, 0)
+        rank=_input_rank,
         a=_transpose,
     ),
     "reshape": rule(
@@ -1148,10 +1212,16 @@ RULES: dict[str, Rule] = {
         method="reshape",
         aliases="newshape=shape",
         packs="shape",  # x.reshape(n, -1)
+        rank=_reshape_rank,
         a=_reshaped,
     ),
     "expand_dims": rule(
-        "a, axis", kind=RESHAPE, view=True, numpy="expand_dims", a=_reshaped
+        "a, axis",
+        kind=RESHAPE,
+        view=True,
+        numpy="expand_dims",
+        rank=_expand_dims_rank,
+        a=_reshaped,
     ),
     "squeeze": rule(
         "a, axis=None",

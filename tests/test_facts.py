@@ -260,3 +260,45 @@ def test_every_gate_has_a_gradient_case_that_reaches_it(gate: str):
     assert cases, f"{gate}: no numerically checked case in tests/test_rules.py"
     reached = [c for c in cases if gate in _gates_read(_source(c[1], c[2], c[3]))]
     assert reached, f"{gate}: its cases never stage it"
+
+
+@pytest.mark.parametrize("gate", ["dot", "matmul", "outer"])
+def test_declared_product_ranks_agree_with_numpy(gate: str):
+    """shapes.py takes a product's rank from its declaration: for every pair
+    of input ranks NumPy accepts, the declared rank is NumPy's."""
+    from bpgen.rules import Gate
+
+    function = {"dot": np.dot, "matmul": np.matmul, "outer": np.outer}[gate]
+    checked = 0
+    for rx, ry in itertools.product(range(4), repeat=2):
+        try:
+            out = function(np.ones((2,) * rx), np.ones((2,) * ry))
+        except ValueError:
+            continue  # matmul refuses 0-d operands
+        assert RULES[gate].rank({"x": rx, "y": ry}, Gate({})) == np.ndim(out), (
+            rx,
+            ry,
+        )
+        checked += 1
+    assert checked >= 9
+
+
+@pytest.mark.parametrize(
+    "gate, call, rank",
+    [
+        ("transpose", "np.transpose(a, (1, 2, 0))", 3),
+        ("reshape", "np.reshape(a, (2, -1))", 3),
+        ("reshape", "np.reshape(a, -1)", 3),
+        ("reshape", "np.reshape(a, 8)", 3),
+        ("expand_dims", "np.expand_dims(a, 0)", 3),
+        ("expand_dims", "np.expand_dims(a, (0, -1))", 3),
+    ],
+)
+def test_declared_shape_ranks_agree_with_numpy(gate: str, call: str, rank: int):
+    from bpgen.rules import Gate
+
+    node = ast.parse(call, mode="eval").body
+    params = dict(zip(RULES[gate].params[1:], node.args[1:], strict=False))
+    a = np.ones((2,) * rank)
+    want = np.ndim(eval(call, {"np": np, "a": a}))
+    assert RULES[gate].rank({"a": rank}, Gate(params)) == want
