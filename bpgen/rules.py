@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 Template = str | Callable[["Gate"], "str | list[str]"]
 
@@ -65,7 +66,10 @@ class Rule:
     more_args: str = ""  # the gate a call with more arguments is (log: logb)
     # the output's rank from the inputs' (None: unknown) and the static
     # parameters, where the kind alone does not tell it (shapes.py)
-    rank: Callable[[Mapping[str, int | None], Gate], int | None] | None = None
+    out_rank: Callable[[Mapping[str, int | None], Gate], int | None] | None = None
+    # the output's shape in declared sizes, where the kind alone does not
+    # tell it (dims.py)
+    out_shape: Callable[[Any, Gate], tuple | None] | None = None
     written: tuple[str, ...] = ()  # README spellings besides the calls above
     scalar: Mapping[str, str] = field(default_factory=dict)  # float-only rules
     discrete: tuple[str, ...] = ()  # integer/bool parameters: may be computed
@@ -114,7 +118,8 @@ def rule(
     aliases: str = "",
     packs: str = "",
     more_args: str = "",
-    rank: Callable[[Mapping[str, int | None], Gate], int | None] | None = None,
+    out_rank: Callable[[Mapping[str, int | None], Gate], int | None] | None = None,
+    out_shape: Callable[[Any, Gate], tuple | None] | None = None,
     written: str | tuple[str, ...] = (),
     broadcasts: bool | None = None,
     scalar: Mapping[str, str] | None = None,
@@ -148,7 +153,8 @@ def rule(
         aliases=dict(pair.split("=") for pair in aliases.split()),
         packs=packs,
         more_args=more_args,
-        rank=rank,
+        out_rank=out_rank,
+        out_shape=out_shape,
         written=(written,) if isinstance(written, str) else tuple(written),
         scalar=dict(scalar or {}),
         discrete=tuple(discrete.split()),
@@ -951,6 +957,117 @@ def _expand_dims_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None
     return rank + (len(axis.elts) if isinstance(axis, (ast.Tuple, ast.List)) else 1)
 
 
+# -- output shapes in declared sizes (dims.py) ---------------------------------
+# `dims` is dims.Dims: `of(node)` an input's shape (a tuple of sizes: ints,
+# symbols, None), `same`, `broadcast`, `shape_value`, `index`.
+
+DimsShape = Callable[[Any, Gate], "tuple | None"]
+
+
+def _static(gate: Gate, name: str):
+    """A static parameter's literal value, None when absent, ... when computed."""
+    try:
+        return gate.literal(name)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return ...
+
+
+def _product_shape(dot: bool) -> DimsShape:
+    def shape(dims, gate: Gate):
+        x, y = dims.of(gate.params["x"]), dims.of(gate.params["y"])
+        if x is None or y is None:
+            return None
+        if not x or not y:
+            return dims.broadcast([x, y])  # a scalar operand scales
+        if len(y) == 1:
+            dims.same(x[-1], y[0])
+            return x[:-1]
+        contracted = y[-2]
+        dims.same(x[-1], contracted)
+        if len(x) == 1:
+            return y[:-2] + y[-1:]
+        if dot:
+            return x[:-1] + y[:-2] + y[-1:]
+        batch = dims.broadcast([x[:-2], y[:-2]])
+        return None if batch is None else batch + (x[-2], y[-1])
+
+    return shape
+
+
+def _outer_shape(dims, gate: Gate):
+    x, y = dims.of(gate.params["x"]), dims.of(gate.params["y"])
+    if x is not None and y is not None and len(x) == len(y) == 1:
+        return (x[0], y[0])
+    return (None, None)
+
+
+def _transpose_shape(dims, gate: Gate):
+    shape, axes = dims.of(gate.params["a"]), _static(gate, "axes")
+    if shape is None or not isinstance(axes, (tuple, list, type(None))):
+        return None
+    if axes is None:
+        return shape[::-1]
+    return tuple(shape[int(k)] for k in axes)
+
+
+def _swapaxes_shape(dims, gate: Gate):
+    shape = dims.of(gate.params["a"])
+    a, b = _static(gate, "axis1"), _static(gate, "axis2")
+    if shape is None or type(a) is not int or type(b) is not int:
+        return None
+    out = list(shape)
+    out[a], out[b] = out[b], out[a]
+    return tuple(out)
+
+
+def _ravel_shape(dims, gate: Gate):
+    return (None,) if dims.of(gate.params["a"]) != () else (1,)
+
+
+def _expand_dims_shape(dims, gate: Gate):
+    shape, axis = dims.of(gate.params["a"]), _static(gate, "axis")
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if shape is None or not all(type(k) is int for k in axes):
+        return None
+    rank = len(shape) + len(axes)
+    out = list(shape)
+    for k in sorted(a % rank for a in axes):
+        out.insert(k, 1)
+    return tuple(out)
+
+
+def _squeeze_shape(dims, gate: Gate):
+    shape, axis = dims.of(gate.params["a"]), _static(gate, "axis")
+    if shape is None:
+        return None
+    if axis is None:
+        if any(d is None or isinstance(d, str) for d in shape):
+            return None  # which axes are 1 is not known
+        return tuple(d for d in shape if d != 1)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(type(k) is int for k in axes):
+        return None
+    drop = {k % len(shape) for k in axes}
+    return tuple(d for i, d in enumerate(shape) if i not in drop)
+
+
+def _join_shape(stack: bool) -> DimsShape:
+    def shape(dims, gate: Gate):
+        items = gate.params["arrays"].elts
+        shapes = [dims.of(i) for i in items]
+        axis = _static(gate, "axis")
+        if any(s is None for s in shapes) or type(axis) is not int:
+            return None
+        out = list(shapes[0])
+        if stack:
+            out.insert(axis % (len(out) + 1), len(items))
+        else:
+            out[axis % len(out)] = None
+        return tuple(out)
+
+    return shape
+
+
 # -- the table ----------------------------------------------------------------
 # One declaration per gate: parameters, gradient templates, spellings, shape
 # kind, view. Adding a gate is adding a line here (and its test in
@@ -1125,7 +1242,8 @@ RULES: dict[str, Rule] = {
         kind=PRODUCT,
         numpy="dot",
         method="dot",
-        rank=_dot_rank,
+        out_rank=_dot_rank,
+        out_shape=_product_shape(dot=True),
         x=_dot_x,
         y=_dot_y,
     ),
@@ -1135,7 +1253,8 @@ RULES: dict[str, Rule] = {
         broadcasts=True,  # stacks of matrices broadcast
         operator="x @ y",
         numpy="matmul",
-        rank=_matmul_rank,
+        out_rank=_matmul_rank,
+        out_shape=_product_shape(dot=False),
         x=_matmul_x,
         y=_matmul_y,
     ),
@@ -1143,7 +1262,8 @@ RULES: dict[str, Rule] = {
         "x, y",
         kind=PRODUCT,
         numpy="outer",
-        rank=lambda ranks, gate: 2,
+        out_rank=lambda ranks, gate: 2,
+        out_shape=_outer_shape,
         x=_outer_x,
         y=_outer_y,
     ),
@@ -1201,7 +1321,8 @@ RULES: dict[str, Rule] = {
         numpy="transpose",
         method="transpose",
         packs="axes",  # x.transpose(1, 0)
-        rank=_input_rank,
+        out_rank=_input_rank,
+        out_shape=_transpose_shape,
         a=_transpose,
     ),
     "reshape": rule(
@@ -1212,7 +1333,8 @@ RULES: dict[str, Rule] = {
         method="reshape",
         aliases="newshape=shape",
         packs="shape",  # x.reshape(n, -1)
-        rank=_reshape_rank,
+        out_rank=_reshape_rank,
+        out_shape=lambda dims, gate: dims.shape_value(gate.params["shape"]),
         a=_reshaped,
     ),
     "expand_dims": rule(
@@ -1220,7 +1342,8 @@ RULES: dict[str, Rule] = {
         kind=RESHAPE,
         view=True,
         numpy="expand_dims",
-        rank=_expand_dims_rank,
+        out_rank=_expand_dims_rank,
+        out_shape=_expand_dims_shape,
         a=_reshaped,
     ),
     "squeeze": rule(
@@ -1229,6 +1352,7 @@ RULES: dict[str, Rule] = {
         view=True,
         numpy="squeeze",
         method="squeeze",
+        out_shape=_squeeze_shape,
         a=_reshaped,
     ),
     "ravel": rule(
@@ -1237,6 +1361,7 @@ RULES: dict[str, Rule] = {
         view=True,  # ravel may return a view (flatten copies: taken as one too)
         numpy="ravel",
         method="ravel flatten",
+        out_shape=_ravel_shape,
         a=_reshaped,
     ),
     "swapaxes": rule(
@@ -1245,12 +1370,23 @@ RULES: dict[str, Rule] = {
         view=True,
         numpy="swapaxes",
         method="swapaxes",
+        out_shape=_swapaxes_shape,
         a="np.swapaxes(g, axis1, axis2)",
     ),
     "copy": rule("a", kind=SAME, numpy="copy", method="copy", a="g"),
-    "stack": rule("arrays, axis=0", kind=JOIN, numpy="stack", arrays=_stack),
+    "stack": rule(
+        "arrays, axis=0",
+        kind=JOIN,
+        numpy="stack",
+        out_shape=_join_shape(stack=True),
+        arrays=_stack,
+    ),
     "concatenate": rule(
-        "arrays, axis=0", kind=JOIN, numpy="concatenate", arrays=_concatenate
+        "arrays, axis=0",
+        kind=JOIN,
+        numpy="concatenate",
+        out_shape=_join_shape(stack=False),
+        arrays=_concatenate,
     ),
     # indexing scatters the gradient back, adding where indices repeat
     # -- NumPy coverage (issue 12): elementwise
@@ -1584,6 +1720,9 @@ RULES: dict[str, Rule] = {
         view=True,
         written="`x[index]`",
         discrete="index",
+        out_shape=lambda dims, gate: dims.index(
+            dims.of(gate.params["a"]), gate.params["index"]
+        ),
         a="g",
     ),
     # item assignment into an array the function made (stage.set_item); the

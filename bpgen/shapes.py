@@ -163,9 +163,9 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
             return None, None
         return rank - (len(axis) if isinstance(axis, (tuple, list)) else 1), None
     rule = RULES[gate]
-    if rule.rank is not None:  # declared in rules.py
+    if rule.out_rank is not None:  # declared in rules.py
         ranks = {p: shapes.of(n)[0] for p, n in inputs.items()}
-        rank = rule.rank(ranks, Gate(stage.params))
+        rank = rule.out_rank(ranks, Gate(stage.params))
         return rank, SCALAR if rank == 0 else None
     if RULES[gate].kind in (BROADCAST, FLOATS):
         nodes = list(inputs.values())

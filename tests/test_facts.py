@@ -275,7 +275,7 @@ def test_declared_product_ranks_agree_with_numpy(gate: str):
             out = function(np.ones((2,) * rx), np.ones((2,) * ry))
         except ValueError:
             continue  # matmul refuses 0-d operands
-        assert RULES[gate].rank({"x": rx, "y": ry}, Gate({})) == np.ndim(out), (
+        assert RULES[gate].out_rank({"x": rx, "y": ry}, Gate({})) == np.ndim(out), (
             rx,
             ry,
         )
@@ -301,4 +301,68 @@ def test_declared_shape_ranks_agree_with_numpy(gate: str, call: str, rank: int):
     params = dict(zip(RULES[gate].params[1:], node.args[1:], strict=False))
     a = np.ones((2,) * rank)
     want = np.ndim(eval(call, {"np": np, "a": a}))
-    assert RULES[gate].rank({"a": rank}, Gate(params)) == want
+    assert RULES[gate].out_rank({"a": rank}, Gate(params)) == want
+
+
+class _ConcreteDims:
+    """dims.Dims' interface on concrete arrays: an input's shape is its own."""
+
+    def __init__(self, env: dict):
+        self.env = env
+
+    def of(self, node: ast.expr):
+        return np.shape(eval(ast.unparse(node), {"np": np}, self.env))
+
+    def same(self, a, b):
+        assert a == b
+        return a
+
+    def broadcast(self, shapes):
+        return np.broadcast_shapes(*shapes)
+
+    def shape_value(self, node: ast.expr):
+        value = ast.literal_eval(node)
+        return (value,) if type(value) is int else tuple(value)
+
+    def index(self, shape, index: ast.expr):
+        return None  # dims.py's own indexing: tested in test_shapes.py
+
+
+@pytest.mark.parametrize(
+    "gate, call",
+    [
+        ("dot", "np.dot(x, y)"),
+        ("matmul", "np.matmul(x, z)"),
+        ("outer", "np.outer(v, v)"),
+        ("transpose", "np.transpose(a, (1, 2, 0))"),
+        ("swapaxes", "np.swapaxes(a, 0, 2)"),
+        ("reshape", "np.reshape(a, (4, 6))"),
+        ("ravel", "np.ravel(a)"),
+        ("expand_dims", "np.expand_dims(a, (0, -1))"),
+        ("squeeze", "np.squeeze(s, 1)"),
+        ("stack", "np.stack([a, a], axis=-1)"),
+        ("concatenate", "np.concatenate([a, a], axis=1)"),
+    ],
+)
+def test_declared_shapes_agree_with_numpy(gate: str, call: str):
+    """dims.py takes these gates' shapes from their declarations: each agrees
+    with NumPy's (a size the declaration leaves unknown is None)."""
+    from bpgen.rules import Gate
+
+    rng = np.random.default_rng(0)
+    env = {
+        "a": rng.normal(size=(2, 3, 4)),
+        "s": rng.normal(size=(2, 1, 4)),
+        "x": rng.normal(size=(2, 3, 4)),
+        "y": rng.normal(size=(5, 4, 6)),
+        "z": rng.normal(size=(1, 4, 6)),
+        "v": rng.normal(size=(3,)),
+    }
+    node = ast.parse(call, mode="eval").body
+    rule = RULES[gate]
+    params = dict(zip(rule.params, node.args, strict=False))
+    params |= {k.arg: k.value for k in node.keywords}
+    got = rule.out_shape(_ConcreteDims(env), Gate(params))
+    want = np.shape(eval(call, {"np": np}, env))
+    assert got is not None and len(got) == len(want)
+    assert all(g in (None, w) for g, w in zip(got, want, strict=True)), (got, want)
