@@ -46,7 +46,7 @@ DROPS_GRADIENT = frozenset({"float", "divmod", "array", "asarray"})
 def is_nondifferentiable(qualified: str) -> bool:
     module, _, name = qualified.rpartition(".")
     if module in ("numpy", "math"):
-        return name in NONDIFFERENTIABLE or name in {"floor", "ceil", "trunc"}
+        return name in NONDIFFERENTIABLE
     builtins = {"len", "int", "bool", "range", "float", "divmod"}
     return module == "builtins" and name in builtins
 
