@@ -1101,7 +1101,7 @@ RULES: dict[str, Rule] = {
         operator="x ** y",
         math="pow",
         builtin="pow",
-        numpy="power",
+        numpy="power pow",
         x="g * y * x ** (y - 1)",
         y="g * out * np.log(x)",
     ),
@@ -1148,17 +1148,19 @@ RULES: dict[str, Rule] = {
     "cos": rule("x", kind=SAME, math="cos", numpy="cos", x="-g * np.sin(x)"),
     "tan": rule("x", kind=SAME, math="tan", numpy="tan", x="g * (1 + out ** 2)"),
     "arcsin": rule(
-        "x", kind=SAME, math="asin", numpy="arcsin", x="g / np.sqrt(1 - x ** 2)"
+        "x", kind=SAME, math="asin", numpy="arcsin asin", x="g / np.sqrt(1 - x ** 2)"
     ),
     "arccos": rule(
-        "x", kind=SAME, math="acos", numpy="arccos", x="-g / np.sqrt(1 - x ** 2)"
+        "x", kind=SAME, math="acos", numpy="arccos acos", x="-g / np.sqrt(1 - x ** 2)"
     ),
-    "arctan": rule("x", kind=SAME, math="atan", numpy="arctan", x="g / (1 + x ** 2)"),
+    "arctan": rule(
+        "x", kind=SAME, math="atan", numpy="arctan atan", x="g / (1 + x ** 2)"
+    ),
     "arctan2": rule(
         "x1, x2",
         kind=BROADCAST,
         math="atan2",
-        numpy="arctan2",
+        numpy="arctan2 atan2",
         x1="g * x2 / (x1 ** 2 + x2 ** 2)",
         x2="-g * x1 / (x1 ** 2 + x2 ** 2)",
     ),
@@ -1186,7 +1188,7 @@ RULES: dict[str, Rule] = {
         kind=SAME,
         math="fabs",
         builtin="abs",
-        numpy="abs absolute",
+        numpy="abs absolute fabs",
         x="g * np.sign(x)",
         scalar={"x": "g if x >= 0 else -g"},
     ),
@@ -1252,7 +1254,7 @@ RULES: dict[str, Rule] = {
         kind=PRODUCT,
         broadcasts=True,  # stacks of matrices broadcast
         operator="x @ y",
-        numpy="matmul",
+        numpy="matmul linalg.matmul",
         out_rank=_matmul_rank,
         out_shape=_product_shape(dot=False),
         x=_matmul_x,
@@ -1261,7 +1263,7 @@ RULES: dict[str, Rule] = {
     "outer": rule(
         "x, y",
         kind=PRODUCT,
-        numpy="outer",
+        numpy="outer linalg.outer",
         out_rank=lambda ranks, gate: 2,
         out_shape=_outer_shape,
         x=_outer_x,
@@ -1318,7 +1320,7 @@ RULES: dict[str, Rule] = {
         kind=PERMUTE,
         view=True,
         written="`x.T`",
-        numpy="transpose",
+        numpy="transpose permute_dims",
         method="transpose",
         packs="axes",  # x.transpose(1, 0)
         out_rank=_input_rank,
@@ -1384,19 +1386,21 @@ RULES: dict[str, Rule] = {
     "concatenate": rule(
         "arrays, axis=0",
         kind=JOIN,
-        numpy="concatenate",
+        numpy="concatenate concat",
         out_shape=_join_shape(stack=False),
         arrays=_concatenate,
     ),
     # indexing scatters the gradient back, adding where indices repeat
     # -- NumPy coverage (issue 12): elementwise
     "arcsinh": rule(
-        "x", kind=SAME, math="asinh", numpy="arcsinh", x="g / np.sqrt(x * x + 1)"
+        "x", kind=SAME, math="asinh", numpy="arcsinh asinh", x="g / np.sqrt(x * x + 1)"
     ),
     "arccosh": rule(
-        "x", kind=SAME, math="acosh", numpy="arccosh", x="g / np.sqrt(x * x - 1)"
+        "x", kind=SAME, math="acosh", numpy="arccosh acosh", x="g / np.sqrt(x * x - 1)"
     ),
-    "arctanh": rule("x", kind=SAME, math="atanh", numpy="arctanh", x="g / (1 - x * x)"),
+    "arctanh": rule(
+        "x", kind=SAME, math="atanh", numpy="arctanh atanh", x="g / (1 - x * x)"
+    ),
     "deg2rad": rule(
         "x",
         kind=SAME,
@@ -1606,7 +1610,11 @@ RULES: dict[str, Rule] = {
     ),
     # -- products
     "tensordot": rule(
-        "a, b, axes=2", kind=PRODUCT, numpy="tensordot", a=_tensordot_a, b=_tensordot_b
+        "a, b, axes=2",
+        kind=PRODUCT,
+        numpy="tensordot linalg.tensordot",
+        a=_tensordot_a,
+        b=_tensordot_b,
     ),
     "einsum": rule(
         "subscripts, x, y=None",
