@@ -262,7 +262,10 @@ def test_every_gate_has_a_gradient_case_that_reaches_it(gate: str):
     assert reached, f"{gate}: its cases never stage it"
 
 
-@pytest.mark.parametrize("gate", ["dot", "matmul", "outer"])
+PRODUCT_RANKS = ["dot", "matmul", "outer"]
+
+
+@pytest.mark.parametrize("gate", PRODUCT_RANKS)
 def test_declared_product_ranks_agree_with_numpy(gate: str):
     """shapes.py takes a product's rank from its declaration: for every pair
     of input ranks NumPy accepts, the declared rank is NumPy's."""
@@ -283,17 +286,26 @@ def test_declared_product_ranks_agree_with_numpy(gate: str):
     assert checked >= 9
 
 
-@pytest.mark.parametrize(
-    "gate, call, rank",
-    [
-        ("transpose", "np.transpose(a, (1, 2, 0))", 3),
-        ("reshape", "np.reshape(a, (2, -1))", 3),
-        ("reshape", "np.reshape(a, -1)", 3),
-        ("reshape", "np.reshape(a, 8)", 3),
-        ("expand_dims", "np.expand_dims(a, 0)", 3),
-        ("expand_dims", "np.expand_dims(a, (0, -1))", 3),
-    ],
-)
+RANK_CASES = [
+    ("transpose", "np.transpose(a, (1, 2, 0))", 3),
+    ("reshape", "np.reshape(a, (2, -1))", 3),
+    ("reshape", "np.reshape(a, -1)", 3),
+    ("reshape", "np.reshape(a, 8)", 3),
+    ("expand_dims", "np.expand_dims(a, 0)", 3),
+    ("expand_dims", "np.expand_dims(a, (0, -1))", 3),
+]
+
+
+def test_every_declared_rank_and_shape_has_a_case():
+    """A gate declaring `out_rank=` or `out_shape=` is checked against NumPy
+    below: its declaration comes with a case here."""
+    ranked = {g for g, r in RULES.items() if r.out_rank is not None}
+    shaped = {g for g, r in RULES.items() if r.out_shape is not None}
+    assert ranked == set(PRODUCT_RANKS) | {c[0] for c in RANK_CASES}
+    assert shaped == {c[0] for c in SHAPE_CASES}
+
+
+@pytest.mark.parametrize("gate, call, rank", RANK_CASES)
 def test_declared_shape_ranks_agree_with_numpy(gate: str, call: str, rank: int):
     from bpgen.rules import Gate
 
@@ -304,49 +316,27 @@ def test_declared_shape_ranks_agree_with_numpy(gate: str, call: str, rank: int):
     assert RULES[gate].out_rank({"a": rank}, Gate(params)) == want
 
 
-class _ConcreteDims:
-    """dims.Dims' interface on concrete arrays: an input's shape is its own."""
-
-    def __init__(self, env: dict):
-        self.env = env
-
-    def of(self, node: ast.expr):
-        return np.shape(eval(ast.unparse(node), {"np": np}, self.env))
-
-    def same(self, a, b):
-        assert a == b
-        return a
-
-    def broadcast(self, shapes):
-        return np.broadcast_shapes(*shapes)
-
-    def shape_value(self, node: ast.expr):
-        value = ast.literal_eval(node)
-        return (value,) if type(value) is int else tuple(value)
-
-    def index(self, shape, index: ast.expr):
-        return None  # dims.py's own indexing: tested in test_shapes.py
+SHAPE_CASES = [
+    ("dot", "np.dot(x, y)"),
+    ("matmul", "np.matmul(x, z)"),
+    ("outer", "np.outer(v, v)"),
+    ("transpose", "np.transpose(a, (1, 2, 0))"),
+    ("swapaxes", "np.swapaxes(a, 0, 2)"),
+    ("reshape", "np.reshape(a, (4, 6))"),
+    ("ravel", "np.ravel(a)"),
+    ("expand_dims", "np.expand_dims(a, (0, -1))"),
+    ("squeeze", "np.squeeze(s, 1)"),
+    ("stack", "np.stack([a, a], axis=-1)"),
+    ("concatenate", "np.concatenate([a, a], axis=1)"),
+    ("getitem", "a[0, :, 1:3]"),
+]
 
 
-@pytest.mark.parametrize(
-    "gate, call",
-    [
-        ("dot", "np.dot(x, y)"),
-        ("matmul", "np.matmul(x, z)"),
-        ("outer", "np.outer(v, v)"),
-        ("transpose", "np.transpose(a, (1, 2, 0))"),
-        ("swapaxes", "np.swapaxes(a, 0, 2)"),
-        ("reshape", "np.reshape(a, (4, 6))"),
-        ("ravel", "np.ravel(a)"),
-        ("expand_dims", "np.expand_dims(a, (0, -1))"),
-        ("squeeze", "np.squeeze(s, 1)"),
-        ("stack", "np.stack([a, a], axis=-1)"),
-        ("concatenate", "np.concatenate([a, a], axis=1)"),
-    ],
-)
+@pytest.mark.parametrize("gate, call", SHAPE_CASES)
 def test_declared_shapes_agree_with_numpy(gate: str, call: str):
     """dims.py takes these gates' shapes from their declarations: each agrees
     with NumPy's (a size the declaration leaves unknown is None)."""
+    from bpgen.dims import Dims
     from bpgen.rules import Gate
 
     rng = np.random.default_rng(0)
@@ -360,9 +350,13 @@ def test_declared_shapes_agree_with_numpy(gate: str, call: str):
     }
     node = ast.parse(call, mode="eval").body
     rule = RULES[gate]
-    params = dict(zip(rule.params, node.args, strict=False))
-    params |= {k.arg: k.value for k in node.keywords}
-    got = rule.out_shape(_ConcreteDims(env), Gate(params))
+    if isinstance(node, ast.Subscript):
+        params = {"a": node.value, "index": node.slice}
+    else:
+        params = dict(zip(rule.params, node.args, strict=False))
+        params |= {k.arg: k.value for k in node.keywords}
+    dims = Dims({name: np.shape(value) for name, value in env.items()})
+    got = rule.out_shape(dims, Gate(params))
     want = np.shape(eval(call, {"np": np}, env))
     assert got is not None and len(got) == len(want)
     assert all(g in (None, w) for g, w in zip(got, want, strict=True)), (got, want)
