@@ -1020,6 +1020,13 @@ def _swapaxes_shape(dims, gate: Gate):
     return tuple(out)
 
 
+def _swap_last(shape: tuple | None) -> tuple | None:
+    """A stack of matrices' shape, each matrix transposed."""
+    if shape is None or len(shape) < 2:
+        return None
+    return (*shape[:-2], shape[-1], shape[-2])
+
+
 def _ravel_shape(dims, gate: Gate):
     return (None,) if dims.of(gate.params["a"]) != () else (1,)
 
@@ -1532,6 +1539,15 @@ RULES: dict[str, Rule] = {
         view=True,
         numpy="moveaxis",
         a="np.moveaxis(g, destination, source)",
+    ),
+    "matrix_transpose": rule(
+        "a",
+        kind=PERMUTE,
+        view=True,
+        numpy="matrix_transpose linalg.matrix_transpose",
+        out_rank=_input_rank,
+        out_shape=lambda dims, gate: _swap_last(dims.of(gate.params["a"])),
+        a="np.swapaxes(g, -1, -2)",
     ),
     "atleast_1d": rule("a", kind=RESHAPE, view=True, numpy="atleast_1d", a=_reshaped),
     "atleast_2d": rule("a", kind=RESHAPE, view=True, numpy="atleast_2d", a=_reshaped),

@@ -293,6 +293,7 @@ RANK_CASES = [
     ("reshape", "np.reshape(a, 8)", 3),
     ("expand_dims", "np.expand_dims(a, 0)", 3),
     ("expand_dims", "np.expand_dims(a, (0, -1))", 3),
+    ("matrix_transpose", "np.matrix_transpose(a)", 3),
 ]
 
 
@@ -329,6 +330,7 @@ SHAPE_CASES = [
     ("stack", "np.stack([a, a], axis=-1)"),
     ("concatenate", "np.concatenate([a, a], axis=1)"),
     ("getitem", "a[0, :, 1:3]"),
+    ("matrix_transpose", "np.matrix_transpose(a)"),
 ]
 
 

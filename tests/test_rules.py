@@ -104,6 +104,18 @@ RULE_CASES = [
     ("hypot", M, "math.hypot(x, y)", {"x": pos(), "y": normal()}),
     ("logaddexp", N, "np.logaddexp(x, y)", {"x": normal(3, 4), "y": normal(4)}),
     ("ravel", N, "x.ravel() * y", {"x": normal(3, 4), "y": normal(12)}),
+    (
+        "matrix_transpose",
+        N,
+        "np.matrix_transpose(x) * y",
+        {"x": normal(2, 3, 4), "y": normal(2, 4, 3)},
+    ),
+    (
+        "matrix_transpose",
+        N,
+        "np.linalg.matrix_transpose(x) @ y",
+        {"x": normal(3, 2), "y": normal(3)},
+    ),
     # NumPy 2's array-API names of the same gates
     ("pow", N, "np.pow(x, y)", {"x": pos(3, 4), "y": normal(4)}),
     ("arcsin", N, "np.asin(x) + np.acos(x) * np.atan(x)", {"x": unit(3)}),
@@ -634,7 +646,7 @@ NOT_IN_RANDOM_PROGRAMS = frozenset(
     atleast_2d atleast_3d broadcast_to tile repeat pad sort take take_along_axis
     diagonal diag triu tril vstack hstack dstack column_stack tensordot einsum
     inner vdot kron cross inv det solve cholesky slogdet[1] eigvalsh eigh[1]
-    gammaln digamma gamma""".split()
+    gammaln digamma gamma matrix_transpose""".split()
     # item assignment is a statement; tests/test_everyday.py checks it
     + ["setitem"]
 )
