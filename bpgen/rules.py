@@ -14,6 +14,7 @@ them.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -164,20 +165,21 @@ def rule(
 
 
 def _modules(templates: list[Template], params: list[str]) -> frozenset[str]:
-    """The dotted modules (scipy.special) that written templates call."""
+    """The dotted modules (scipy.special) that written templates call: a
+    `head.name.` whose head is no parameter, g, out, np or math (a regular
+    expression: parsing every template would slow bpgen's import)."""
     local = {*params, "g", "out", "np", "math"}
     found = set()
     for template in templates:
         if callable(template):
             continue  # a computed template calls np and math only
-        for node in ast.walk(ast.parse(template, mode="eval")):
-            if isinstance(node, ast.Attribute) and isinstance(
-                node.value, ast.Attribute
-            ):
-                base = node.value
-                if isinstance(base.value, ast.Name) and base.value.id not in local:
-                    found.add(f"{base.value.id}.{base.attr}")
+        for head, name in _DOTTED.findall(template):
+            if head not in local:
+                found.add(f"{head}.{name}")
     return frozenset(found)
+
+
+_DOTTED = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)\.(?=[A-Za-z_])")
 
 
 # -- helpers for reductions ---------------------------------------------------
