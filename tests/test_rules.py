@@ -790,6 +790,7 @@ def test_scalar_templates_have_math_twins():
 
 # a call of each view gate's NumPy spelling; a view gate without one fails
 VIEW_SAMPLES = {
+    "matrix_transpose": "np.matrix_transpose(a)",
     "transpose": "np.transpose(a, (2, 0, 1))",
     "reshape": "np.reshape(a, (6, 4))",
     "expand_dims": "np.expand_dims(a, 1)",
