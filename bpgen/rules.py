@@ -1824,8 +1824,13 @@ VIEW_GATES = frozenset(g for g, r in RULES.items() if r.view)
 # NumPy functions and methods that may return a view when *generated code*
 # calls them: the spellings of view gates, and broadcast_to (used by rules).
 # A gradient computed by one of them is not updated in place.
+# (the callee's own name: np.linalg.matrix_transpose is `matrix_transpose`)
 VIEW_CALLS = frozenset(
-    {name for g in VIEW_GATES for name in RULES[g].numpy + RULES[g].method}
+    {
+        name.rpartition(".")[2]
+        for g in VIEW_GATES
+        for name in RULES[g].numpy + RULES[g].method
+    }
     | {"broadcast_to"}
 )
 
