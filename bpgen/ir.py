@@ -98,6 +98,18 @@ def leaves(body: list) -> Iterator[Any]:
             yield node
 
 
+def swept(body: list) -> Iterator[Any]:
+    """The blocks of a backward region in the order the reverse sweep wrote
+    them: each branch's `orelse` arm before its `then` arm. Passes that read
+    the backward as one path (copies, hand-out) keep the sweep's order."""
+    for node in body:
+        if isinstance(node, Branch):
+            yield from swept(node.orelse)
+            yield from swept(node.then)
+        else:
+            yield node
+
+
 def walk(body: list, where: tuple[str, ...] = ()) -> Iterator[tuple[Any, tuple]]:
     """(leaf, the conditions of the branches around it, outermost first)."""
     for node in body:

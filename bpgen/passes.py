@@ -25,7 +25,7 @@ from .blocks import Block
 from .broadcasts import drop_broadcasts
 from .copies import propagate_copies
 from .dead import drop_dead, live_stages
-from .ir import Node, Program, leaves
+from .ir import Branch, Node, Program, swept
 from .options import Options
 from .shapes import Shapes
 
@@ -37,7 +37,8 @@ class Pass:
     switches: tuple[str, ...]
     run: Callable[..., Any]
     # it matches straight-line code only; a pass that runs on branches too is
-    # given every block in order (ir.leaves) and edits their statements in place
+    # given every block in the sweep's order (ir.swept) and edits their
+    # statements in place
     straight: bool = True
     arrays: bool = False  # it concerns arrays only, not all-float programs
 
@@ -133,18 +134,18 @@ def live(program: Program, options: Options) -> list[Node]:
 
 
 def backward(
-    blocks: list[Block],
+    blocks: list[Block | Branch],
     context: Context,
     options: Options,
     straight: bool,
     scalar: bool,
-) -> list[Block]:
+) -> list[Block | Branch]:
     for p in BACKWARD:
         if p.wanted(options, straight, scalar):
             if straight:
                 blocks = p.run(blocks, context)
             else:  # the tree stays; its blocks' statements change
-                p.run(list(leaves(blocks)), context)
+                p.run(list(swept(blocks)), context)
     return blocks
 
 

@@ -18,7 +18,7 @@ from . import handout, kinds, passes, saved, simplify, xent
 from .blocks import UNBROADCAST, Backward, Block
 from .broadcasts import broadcast_value as _broadcast_value  # xent.py's name
 from .helpers import PAIR_GATES
-from .ir import Branch, Node, join, leaves
+from .ir import Branch, Node, join, leaves, swept
 from .lower import MATH, NP
 from .options import Options
 from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
@@ -598,7 +598,8 @@ class Reverse:
         blocks = passes.backward(
             blocks, context, self.options, not branched, program.scalar
         )
-        statements = [s for b in leaves(blocks) for s in b.statements]
+        # hand_out reads a branched backward as one path, in the sweep's order
+        statements = [s for b in swept(blocks) for s in b.statements]
         arrays = kinds.proven_arrays(program.stages, program.params)
         dims = self.shapes.dims
         if dims is not None:  # declared shapes: rank 1 and more are arrays

@@ -783,7 +783,8 @@ class Stager:
     def runtime_if(
         self, node: cst.If, final: bool
     ) -> tuple[list[ast.expr], bool] | None:
-        """Both branches staged under a guard; names either assigns merge after."""
+        """A `Branch` whose arms are staged from the same names; names either
+        arm assigns merge after it (each arm assigns the merged version)."""
         test = self.condition(node.test)
         negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
         # a flag (`if train:`) or a comparison; the branch taken carries no gradient
