@@ -816,9 +816,9 @@ class Stager:
                 returned = self.block(self._suite(suite), final)
             else:
                 returned = None
-            arms.append((dict(self.env), returned, self.region))
+            arms.append((dict(self.env), returned))
         self.region = outer
-        (then_env, then_out, _), (else_env, else_out, _) = arms
+        (then_env, then_out), (else_env, else_out) = arms
         if (then_out is None) != (else_out is None):
             at = node if then_out is None or node.orelse is None else node.orelse
             raise self.source.error(
@@ -831,11 +831,12 @@ class Stager:
         self.env.update({n: v for n, v in then_env.items() if n in else_env})
         for name in merged:
             self.env[name] = self._merge(
-                name, branch, then_env[name], else_env[name], arms
+                name, branch, then_env[name], else_env[name], (then_env, else_env)
             )
         outputs = None
         if then_out is not None:
-            outputs = self._merge_outputs(node, branch, then_out, else_out, arms)
+            envs = (then_env, else_env)
+            outputs = self._merge_outputs(node, branch, then_out, else_out, envs)
         outer.pop()  # joins the branch before it on the same condition, if any
         append(outer, branch)
         return outputs
@@ -856,13 +857,13 @@ class Stager:
         retag(value, at=self.source.location(node))
         return value
 
-    def _merge(self, name, branch, then_value, else_value, arms) -> str:
+    def _merge(self, name, branch, then_value, else_value, envs) -> str:
         """`name` after the `if`: one version both arms assign. An arm that
         computes its value itself assigns it under that name; an arm that
         keeps an older value copies it (`a_2 = a`)."""
         values = (then_value, else_value)
         bodies = (branch.then, branch.orelse)
-        own = [self._own(values[i], bodies[i], arms[i][0], name) for i in range(2)]
+        own = [self._own(values[i], bodies[i], envs[i], name) for i in range(2)]
         if own[0] is not None:
             merged = then_value
         elif own[1] is not None:
@@ -911,7 +912,7 @@ class Stager:
         """The last stage staged so far that assigns `name`."""
         return next((s for s in _last_first(self.root) if s.target == name), None)
 
-    def _merge_outputs(self, node, branch, then_out, else_out, arms):
+    def _merge_outputs(self, node, branch, then_out, else_out, envs):
         (then_values, then_tuple), (else_values, else_tuple) = then_out, else_out
         if then_tuple != else_tuple or len(then_values) != len(else_values):
             raise self.source.error(
@@ -928,7 +929,7 @@ class Stager:
                     "assign the value to a name in each branch and return it after",
                 )
             base = self.out_name if len(then_values) == 1 else f"{self.out_name}{i}"
-            merged = self._merge(base, branch, a.id, b.id, arms)
+            merged = self._merge(base, branch, a.id, b.id, envs)
             names.append(ast.Name(merged, ast.Load()))
         return names, then_tuple
 

@@ -16,7 +16,7 @@ from bpgen import dims, shapes
 from bpgen.blocks import Block
 from bpgen.dead import live_stages
 from bpgen.generate import _parse
-from bpgen.ir import Branch, Stage, append, conditions, join, leaves, walk
+from bpgen.ir import Branch, Stage, append, conditions, join, leaves, swept, walk
 from bpgen.location import Location
 from bpgen.options import Options
 from bpgen.parse import find_function
@@ -244,6 +244,7 @@ def test_adjacent_branches_on_one_condition_are_one_region():
     assert _tree(kept) == [("t", ["a", "a"], ["b"])]
     assert conditions([c, Branch("t", [Branch("u", [a], [])], [])]) == {"t", "u"}
     assert list(leaves(kept)) == [a, a, b]
+    assert list(swept(kept)) == [b, a, a]  # the sweep undoes orelse first
 
 
 def test_dead_code_drops_a_branch_nothing_needs_and_its_condition():
