@@ -19,7 +19,7 @@ Passes that need every stage but not the structure read `leaves(body)` (or
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +149,7 @@ def append(body: list, node: Any) -> None:
     body.append(node)
 
 
-def join(body: list, keep=lambda leaf: True) -> list:
+def join(body: list, keep: Callable[[Any], bool] = lambda leaf: True) -> list:
     """The region with only the leaves `keep` accepts, as `append` builds it:
     branches left empty vanish and branches left adjacent on one condition
     become one."""
