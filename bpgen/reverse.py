@@ -18,7 +18,7 @@ from . import handout, kinds, passes, saved, simplify, xent
 from .blocks import UNBROADCAST, Backward, Block
 from .broadcasts import broadcast_value as _broadcast_value  # xent.py's name
 from .helpers import PAIR_GATES
-from .ir import Branch, Node, join, leaves, swept
+from .ir import Branch, Node, join, leaves
 from .lower import MATH, NP, placeholder
 from .options import Options
 from .rules import (
@@ -623,8 +623,6 @@ class Reverse:
         blocks = passes.backward(
             blocks, context, self.options, not branched, program.scalar
         )
-        # hand_out reads a branched backward as one path, in the sweep's order
-        statements = [s for b in swept(blocks) for s in b.statements]
         arrays = kinds.proven_arrays(program.stages, program.params)
         dims = self.shapes.dims
         if dims is not None:  # declared shapes: rank 1 and more are arrays
@@ -632,14 +630,7 @@ class Reverse:
         floats = program.floats | program.float_params
         new = set().union(*(b.handed_new for b in leaves(blocks)))
         fixes = handout.hand_out(
-            statements,
-            returns,
-            program.wrt,
-            floats,
-            arrays,
-            program.scalar,
-            branched,
-            new,
+            blocks, returns, program.wrt, floats, arrays, program.scalar, new
         )
         note = "new arrays the caller may write into, a float for a float"
         blocks.append(Block(note=note, statements=fixes))
