@@ -1,0 +1,74 @@
+"""The composite's names (gradients, records, temporaries), shared by the
+forward and backward writers, and the loops and rows they ask about."""
+
+from __future__ import annotations
+
+import ast
+
+from .items import Branch, Loop, Part, reads_of, recorded, touches
+from .plan import Planner
+
+
+class Naming:
+    """Names given once, in the order the composite first asks for them."""
+
+    p: Planner
+    names: dict
+    counts: dict[str, int]
+    varied: set[str]
+
+    def loops(self, items: list) -> list[Loop]:
+        out: list[Loop] = []
+        for item in items:
+            if isinstance(item, Branch):
+                out += self.loops(item.then) + self.loops(item.orelse)
+            elif isinstance(item, Loop):
+                out += [item] + self.loops(item.body)
+        return out
+
+    def used(self, loop: Loop) -> set[str]:
+        """Names some generated part in the loop differentiates."""
+        return {n for part in self.p.parts if part.name for n in part.wrt} & reads_of(
+            loop.body
+        )
+
+    def rows(self, node: ast.For | ast.While) -> str | None:
+        """`x` of `for row in x`, over a differentiated parameter's first axis."""
+        if not (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, ast.Name)
+        ):
+            return None
+        x = node.iter.id
+        param = x in self.p.params and x not in self.p.reassigned
+        return x if param and x in self.varied else None
+
+    def name(self, key, base: str) -> str:
+        if key not in self.names:
+            self.names[key] = self.p.fresh(base)
+        return self.names[key]
+
+    def grad(self, var: str) -> str:
+        return self.name(("d", var), f"d{var}")
+
+    def numbered(self, key, base: str) -> str:
+        if key not in self.names:
+            self.counts[base] = self.counts.get(base, 0) + 1
+            self.names[key] = self.p.fresh(f"{base}{self.counts[base]}")
+        return self.names[key]
+
+    def records(self, items: list) -> list[str]:
+        out = []
+        for item in items:
+            if isinstance(item, Part) and item.name:
+                out.append(self.numbered((id(item), "rec"), "cache"))
+            elif isinstance(item, Branch):
+                if recorded(item.then) or recorded(item.orelse):
+                    out.append(self.numbered((id(item), "rec"), "c"))
+                    out += self.records(item.then) + self.records(item.orelse)
+            elif isinstance(item, Loop) and self.records(item.body):
+                out.append(self.name((id(item), "rec"), "caches"))
+            elif isinstance(item, Loop) and touches(item.body):
+                out.append(self.numbered((id(item), "rec"), "steps"))
+        return out
