@@ -147,7 +147,8 @@ class Backward(Naming):
         return lines
 
     def list_backward(self, op: ListOp, state: dict, ind: str) -> list[str]:
-        """np.stack: the list of slices along the axis; append: pop the last."""
+        """np.stack: the list of slices along the axis; sum: the same gradient
+        for every item; append: pop the last (or take the sum's)."""
         gl = self.grad(op.list)
         if op.kind == "stack":
             s = BORROWED if op.returns else state.get(op.name)
@@ -159,11 +160,18 @@ class Backward(Naming):
             slices = g if op.axis == 0 else f"{np_}.moveaxis({g}, {op.axis}, 0)"
             state[op.list] = "list"
             return [f"{ind}{gl} = list({slices})"]
-        if state.get(op.list) != "list":
+        if op.kind == "sum":  # every item's gradient is the sum's
+            s = BORROWED if op.returns else state.get(op.name)
+            state[op.name] = ABSENT
+            if s is ABSENT:
+                return []
+            state[op.list] = "each"
+            return [f"{ind}{gl} = {'dout' if op.returns else self.grad(op.name)}"]
+        if state.get(op.list) not in ("list", "each"):
             return []
         g = self.grad(op.name)
         s = state.get(op.name)
-        pop = f"{gl}.pop()"
+        pop = f"{gl}.pop()" if state[op.list] == "list" else gl
         if s is ABSENT:
             state[op.name] = BORROWED
             return [f"{ind}{g} = {pop}"]
@@ -282,14 +290,12 @@ class Backward(Naming):
                     state[var] = OWN
                     if var not in self.extra:
                         self.extra.append(var)
-        x = self.rows(item.node)
-        row = item.node.target.id if x is not None else None
+        rows = self.rows(item.node)
         head = dict(state)
         for _ in range(6):
             end = dict(head)
             body = self.backward(item.body, end, ind + "    ", True)
-            reached = end.get(row) if row else None  # this iteration's row only
-            end.pop(row, None)
+            reached = {row: end.pop(row, None) for row, _ in rows}  # this step's
             new = {v: _join(head.get(v), end.get(v)) for v in set(head) | set(end)}
             if new == head:
                 break
@@ -301,9 +307,10 @@ class Backward(Naming):
                 body.append(f"{ind}    {self.grad(var)} = None")
         state.clear()
         state.update(head)
-        if x is not None:  # the row's gradient goes to its place in dx
-            s = reached
-            if s is not None and recs:
+        rows = [(row, x) for row, x in rows if reached[row] is not None]
+        if rows and recs:  # each row's gradient goes to its place in dx
+            k = self.name((id(item), "row"), "i")
+            for row, x in rows:
                 if state.get(x) is ABSENT or x not in state:
                     pre.append(f"{ind}{self.grad(x)} = {self.zeros(x)}")
                 elif state.get(x) == MAYBE:
@@ -312,15 +319,14 @@ class Backward(Naming):
                 elif state.get(x) == BORROWED:
                     pre.append(f"{ind}{self.grad(x)} = {self.grad(x)}.copy()")
                 state[x] = OWN
-                k = self.name((id(item), "row"), "i")
                 add = f"{self.grad(x)}[{k}] += {self.grad(row)}"
-                if s == MAYBE:
+                if reached[row] == MAYBE:
                     add = f"if {self.grad(row)} is not None:\n{ind}        {add}"
                 body.append(f"{ind}    {add}")
-                target = ", ".join(recs)
-                target = f"({target})" if len(recs) > 1 else target
-                loop = f"for {k}, {target} in reversed(list(enumerate({lst}))):"
-                return pre + [f"{ind}{loop}"] + body
+            target = ", ".join(recs)
+            target = f"({target})" if len(recs) > 1 else target
+            loop = f"for {k}, {target} in reversed(list(enumerate({lst}))):"
+            return pre + [f"{ind}{loop}"] + body
         if not body:  # no gradient passes through this loop
             return pre
         if not recs:

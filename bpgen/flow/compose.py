@@ -13,7 +13,7 @@ from .backward import ABSENT, BORROWED, MAYBE, Backward
 from .forward import Forward
 from .items import Branch, Jump, ListOp, Part, is_alias, returns_name
 from .plan import Planner
-from .syntax import iterated
+from .syntax import counted, iterated
 
 
 class Composer(Forward, Backward):
@@ -59,7 +59,8 @@ class Composer(Forward, Backward):
         used |= {  # `for row in x`: x's rows
             x
             for loop in self.loops(self.p.items)
-            if (x := self.rows(loop.node)) and loop.node.target.id in self.used(loop)
+            for row, x in self.rows(loop.node)
+            if row in self.used(loop)
         }
         used |= {  # `return x`: the parameter itself
             part.stmts[0].value.id for part in self.p.parts if returns_name(part)
@@ -100,13 +101,17 @@ class Composer(Forward, Backward):
                 for name, subscript in item.slices.items():
                     if subscript.value.id in self.varied:  # type: ignore[attr-defined]
                         self.varied.add(name)
-                candidates = [n for n in item.inputs if n in self.varied]
+                sized = counted(item.stmts)  # `len(hs)`: an int, no gradient
+                candidates = [
+                    n for n in item.inputs if n in self.varied and n not in sized
+                ]
                 lists = [n for n in candidates if n in self.p.lists]
                 if lists:
                     raise self.p.error(
                         item.stmts[0],
                         f"the list `{lists[0]}` built in a loop is read here; bpgen "
-                        "differentiates only `np.stack(L, axis=k)` of such a list",
+                        "differentiates `np.stack(L, axis=k)`, `np.array(L)` and "
+                        "`sum(L)` of such a list, and reads its `len(L)`",
                         f"stack it first: `{lists[0]}_array = np.stack({lists[0]})`",
                     )
                 item.name, item.wrt, item.varied_out = "", [], []
@@ -141,10 +146,9 @@ class Composer(Forward, Backward):
                 node = item.node
                 iterable = node.iter if isinstance(node, ast.For) else None
                 carried = iterated(iterable) & self.varied if iterable else set()
-                rows = self.rows(node)
-                if rows is not None:  # `for row in x`: each row carries x's gradient
-                    self.varied.add(node.target.id)
-                    carried.clear()
+                for row, x in self.rows(node):  # each row carries x's gradient
+                    self.varied.add(row)
+                    carried.discard(x)
                 if carried:
                     name = sorted(carried)[0]
                     raise self.p.error(

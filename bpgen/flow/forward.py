@@ -20,7 +20,7 @@ class Forward(Naming):
 
     def verbatim(self, stmts: list[ast.stmt], ind: str) -> list[str]:
         first, last = stmts[0].lineno, stmts[-1].end_lineno or stmts[0].lineno
-        body = self.p.lines[first - 1 : last]
+        body = [self.p.line(n) for n in range(first, last + 1)]
         base = len(body[0]) - len(body[0].lstrip())
         return [ind + line[base:] if line.strip() else "" for line in body]
 
@@ -38,6 +38,8 @@ class Forward(Naming):
                 comma = "," if len(recs) == 1 else ""
                 lines.append(f"{ind}{out} = {value}")
                 lines.append(f"{ind}return {out}, ({', '.join(recs)}{comma})")
+            elif isinstance(item, ListOp) and item.written:
+                lines.append(f"{ind}{item.written}")
             elif isinstance(item, ListOp):
                 lines += self.verbatim([item.stmt], ind)
             elif isinstance(item, Part) and returns_name(item):

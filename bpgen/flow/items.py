@@ -25,14 +25,18 @@ class Part:
 
 @dataclass
 class ListOp:
-    """`L.append(v)` or `T = np.stack(L, axis=k)` on a list built in a loop."""
+    """`L.append(v)`, `T = np.stack(L, axis=k)`, `np.array(L)` or `sum(L)` on a
+    list built in a loop (see lists.py)."""
 
     stmt: ast.stmt
-    kind: str  # "append" or "stack"
+    kind: str  # "append", "stack" (np.array too) or "sum"
     list: str
     name: str  # the appended value, or the stacked array
     axis: int = 0
     returns: bool = False  # `return np.stack(L, ...)`
+    # `hs_item = (h * 2.0)` planned before `hs.append(hs_item)`
+    value: ast.Assign | None = None
+    written: str = ""  # the forward's line when it is not the user's statement
 
 
 @dataclass

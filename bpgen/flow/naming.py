@@ -7,6 +7,7 @@ import ast
 
 from .items import Branch, Loop, Part, reads_of, recorded, touches
 from .plan import Planner
+from .syntax import paired
 
 
 class Naming:
@@ -32,17 +33,20 @@ class Naming:
             loop.body
         )
 
-    def rows(self, node: ast.For | ast.While) -> str | None:
-        """`x` of `for row in x`, over a differentiated parameter's first axis."""
-        if not (
-            isinstance(node, ast.For)
-            and isinstance(node.target, ast.Name)
-            and isinstance(node.iter, ast.Name)
-        ):
-            return None
-        x = node.iter.id
-        param = x in self.p.params and x not in self.p.reassigned
-        return x if param and x in self.varied else None
+    def rows(self, node: ast.For | ast.While) -> list[tuple[str, str]]:
+        """(row, x) of `for row in x`, also inside `enumerate(x)` and
+        `zip(x, y)`: x a differentiated parameter, iterated over its first
+        axis, so each row carries its gradient into `dx[i]`."""
+        if not isinstance(node, ast.For):
+            return []
+        return [
+            (row, x.id)
+            for row, x in paired(node.target, node.iter)
+            if isinstance(x, ast.Name)
+            and x.id in self.p.params
+            and x.id not in self.p.reassigned
+            and x.id in self.varied
+        ]
 
     def name(self, key, base: str) -> str:
         if key not in self.names:

@@ -47,13 +47,7 @@ def part_source(planner: Planner, part: Part, name: str, span: tuple[int, int]):
 
     def segment(lineno: int, a: int, b: int | None = None) -> str:
         """Columns a..b of a line of the function, the slices renamed."""
-        text = lines[lineno - 1]
-        b = len(text) if b is None else b
-        out = text[a:b]
-        for line, s, e, alias in sorted(spans, reverse=True):
-            if line == lineno and a <= s and e <= b:
-                out = out[: s - a] + alias + out[e - a :]
-        return out
+        return planner.line(lineno, a, b, spans)
 
     body = [segment(first + i, 0) for i in range(len(body))]
     for stmt in part.stmts:  # `s += e` on an input would write into the caller's

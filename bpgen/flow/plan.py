@@ -10,6 +10,7 @@ from collections.abc import Callable
 from ..errors import BpgenError
 from .aliasing import sharing
 from .items import Branch, Jump, ListOp, Loop, Part, reads_of
+from .lists import inner_reads, list_op
 from .syntax import (
     loads,
     ordered_loads,
@@ -88,6 +89,7 @@ class Planner:
         for p in self.params:
             del self.aliases[p]
         self.parts: list[Part] = []
+        self.edits: list[tuple[int, int, int, str]] = []  # (line, start, end, text)
         self.nested = self.hoisted(function)
         body = [s for s in function.body if not isinstance(s, ast.FunctionDef)]
         self.items = self.cut(body, top=True)
@@ -143,6 +145,21 @@ class Planner:
                 )
         return nested
 
+    def edit(self, lineno: int, start: int, end: int, text: str) -> None:
+        """Columns start..end of a line read as `text` (see lists.py)."""
+        self.edits.append((lineno, start, end, text))
+
+    def line(self, lineno: int, a: int = 0, b: int | None = None, spans=()) -> str:
+        """Columns a..b of a line of the module, edited, with `spans` (line,
+        start, end, text) replaced too."""
+        text = self.lines[lineno - 1]
+        b = len(text) if b is None else b
+        out = text[a:b]
+        for line, s, e, new in sorted([*spans, *self.edits], reverse=True):
+            if line == lineno and a <= s and e <= b:
+                out = out[: s - a] + new + out[e - a :]
+        return out
+
     def fresh(self, base: str) -> str:
         name, n = base, 0
         while name in self.taken:
@@ -196,11 +213,19 @@ class Planner:
                     "`return` inside a branch or loop is not supported yet",
                     "assign the value to a name in each branch and return it once",
                 )
-            op = self.list_op(stmt)
+            op = list_op(self, stmt)
             if op is not None:
+                if op.value is not None:  # `hs_item = (h * 2.0)` first
+                    if run and _kind(run[-1]) != _kind(op.value):
+                        flush()
+                    run.append(op.value)
                 flush()
                 items.append(op)
                 continue
+            reads = inner_reads(self, stmt)  # `np.stack(hs) @ W`: named first
+            if reads:
+                flush()
+                items += reads
             if isinstance(stmt, _COMPOUND):
                 flush()
                 for body in (stmt.body, stmt.orelse):
@@ -241,63 +266,6 @@ class Planner:
                 )
             last.returns = True
         return items
-
-    def list_op(self, stmt: ast.stmt) -> ListOp | None:
-        """`hs.append(h)` / `y = np.stack(hs, axis=1)` on a list `hs = []`."""
-        if (
-            isinstance(stmt, ast.Expr)
-            and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Attribute)
-            and stmt.value.func.attr == "append"
-            and isinstance(stmt.value.func.value, ast.Name)
-            and stmt.value.func.value.id in self.lists
-        ):
-            args = stmt.value.args
-            if len(args) != 1 or not isinstance(args[0], ast.Name):
-                raise self.error(
-                    stmt,
-                    "append a name to a list built in a loop",
-                    "assign the value to a name first: `h = ...; hs.append(h)`",
-                )
-            return ListOp(stmt, "append", stmt.value.func.value.id, args[0].id)
-        returns = isinstance(stmt, ast.Return)
-        if (
-            (
-                returns
-                or isinstance(stmt, ast.Assign)
-                and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], ast.Name)
-            )
-            and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Attribute)
-            and stmt.value.func.attr in ("stack", "array")
-            and stmt.value.args
-            and (
-                stmt.value.func.attr == "stack"
-                or (len(stmt.value.args) == 1 and not stmt.value.keywords)
-            )
-            and isinstance(stmt.value.args[0], ast.Name)
-            and stmt.value.args[0].id in self.lists
-        ):
-            call = stmt.value
-            axis = 0
-            rest = call.args[1:] + [k.value for k in call.keywords]
-            if len(rest) > 1 or any(k.arg != "axis" for k in call.keywords):
-                raise self.error(stmt, "np.stack of a list takes only axis=", None)
-            if rest:
-                value = rest[0]
-                if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
-                    value = ast.Constant(-value.operand.value)
-                if not isinstance(value, ast.Constant) or not isinstance(
-                    value.value, int
-                ):
-                    raise self.error(
-                        stmt, "the axis of np.stack must be a number", None
-                    )
-                axis = value.value
-            target = "out" if returns else stmt.targets[0].id
-            return ListOp(stmt, "stack", call.args[0].id, target, axis, returns)
-        return None
 
     def check_for(self, stmt: ast.For) -> None:
         if not all(

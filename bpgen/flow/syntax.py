@@ -116,3 +116,48 @@ def iterated(node: ast.expr) -> set[str]:
                 out |= iterated(arg)
             return out
     return loads(node)
+
+
+def paired(target: ast.expr, iterable: ast.expr) -> list[tuple[str, ast.expr]]:
+    """(name, sequence) for each loop variable bound to an item of a sequence:
+    `for x_t in xs`, `for i, x_t in enumerate(xs)`, `for a, b in zip(xs, ys)`,
+    nested as in `for i, (a, b) in enumerate(zip(xs, ys))`."""
+    if isinstance(target, ast.Name):
+        return [(target.id, iterable)]
+    call = iterable if isinstance(iterable, ast.Call) else None
+    func = call.func.id if call and isinstance(call.func, ast.Name) else None
+    if not isinstance(target, ast.Tuple) or call is None:
+        return []
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return []
+    if func == "enumerate" and len(call.args) == 1 and len(target.elts) == 2:
+        return paired(target.elts[1], call.args[0])
+    if func == "zip" and len(call.args) == len(target.elts):
+        pairs = []
+        for t, a in zip(target.elts, call.args, strict=True):
+            pairs += paired(t, a)
+        return pairs
+    return []
+
+
+def counted(stmts: list[ast.stmt]) -> set[str]:
+    """Names these statements read only as `len(name)`."""
+    sized, other = set(), set()
+    for stmt in stmts:
+        inside = set()
+        for n in ast.walk(stmt):
+            if (
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Name)
+                and n.func.id == "len"
+                and len(n.args) == 1
+                and isinstance(n.args[0], ast.Name)
+            ):
+                sized.add(n.args[0].id)
+                inside.add(id(n.args[0]))
+        other |= {
+            n.id
+            for n in ast.walk(stmt)
+            if isinstance(n, ast.Name) and id(n) not in inside
+        }
+    return sized - other

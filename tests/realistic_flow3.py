@@ -1,0 +1,160 @@
+# ruff: noqa: E501
+"""Everyday loop code that bpgen refused before (issue 13's leftovers), written
+the way users write it: `enumerate`/`zip` over differentiated arrays, lists
+built with `L.append(expr)` and read by `np.stack`/`np.array`/`sum` inside an
+expression, `return` inside a loop, and `raise` in an `else:` arm. Each is
+checked by tests/test_flow_everyday.py against central differences and
+autograd (it must be accepted: no refusal counts as a pass there).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+from realistic import HEADER, A, F, K, N, Program
+
+FLOW3: list[Program] = []
+
+
+def P(name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, function=None):
+    assert all(p.name != name for p in FLOW3), name
+    source = HEADER + textwrap.dedent(body).strip() + "\n"
+    wrt = None if wrt is None else tuple(wrt)
+    expect = None if expect_wrt is None else tuple(expect_wrt)
+    FLOW3.append(Program(name, source, makers, wrt, expect, autograd_wrong, None, function))
+
+
+# fmt: off
+# -- enumerate / zip over differentiated arrays --------------------------------------
+
+P("enumerate_rnn_rows", """
+def rnn(xs, W, U):
+    h = np.zeros(W.shape[0])
+    for t, x_t in enumerate(xs):
+        h = np.tanh(W @ h + U @ x_t)
+    return np.sum(h ** 2)
+""", N(5, 3), N(4, 4), N(4, 3), expect_wrt=["xs", "W", "U"])
+P("enumerate_weighted_by_index", """
+def f(xs, w):
+    total = 0.0
+    for i, x in enumerate(xs):
+        total = total + (i + 1) * np.sum(np.sin(x * w))
+    return total
+""", N(4, 3), N(3))
+P("enumerate_start_discount", """
+def discounted(rewards, gamma):
+    ret = 0.0
+    for k, r in enumerate(rewards, start=1):
+        ret = ret + gamma ** k * r
+    return ret
+""", N(6), F(0.9))
+P("zip_squared_error", """
+def loss(preds, targets, w):
+    total = 0.0
+    for p, y in zip(preds, targets):
+        total = total + np.sum((p * w - y) ** 2)
+    return total / len(preds)
+""", N(5, 3), N(5, 3), N(3), wrt=["preds", "w"])
+P("zip_both_differentiated", """
+def f(a, b):
+    s = 0.0
+    for u, v in zip(a, b):
+        s = s + np.dot(u, v) * np.tanh(np.sum(u))
+    return s
+""", N(4, 3), N(4, 3))
+P("zip_labels_not_differentiated", """
+def softmax_loss_loop(scores, y):
+    loss = 0.0
+    for s, label in zip(scores, y):
+        shifted = s - np.max(s)
+        loss = loss - shifted[label] + np.log(np.sum(np.exp(shifted)))
+    return loss / scores.shape[0]
+""", N(5, 4), K(np.array([1, 0, 3, 2, 2])), expect_wrt=["scores"])
+P("enumerate_zip_nested_target", """
+def f(xs, ys, w):
+    acc = 0.0
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        acc = acc + np.sum(x * y * w) / (i + 1)
+    return acc
+""", N(4, 3), N(4, 3), N(3))
+P("enumerate_rows_into_output", """
+def f(X, W):
+    out = np.zeros((X.shape[0], W.shape[1]))
+    for i, row in enumerate(X):
+        out[i] = np.tanh(row @ W)
+    return out
+""", N(4, 3), N(3, 2))
+P("zip_rows_and_scalars", """
+def f(X, scales, b):
+    total = 0.0
+    for row, s in zip(X, scales):
+        total = total + s * np.sum(np.exp(row * b))
+    return total
+""", N(4, 3), N(4), N(3))
+
+# -- lists: `L.append(expr)`, then np.stack / np.array / sum inside an expression -----
+
+P("rnn_stack_inside_matmul", """
+def rnn_scores(x, h0, Wx, Wh, b, Wy):
+    N, T, D = x.shape
+    h = h0
+    hs = []
+    for t in range(T):
+        h = np.tanh(x[:, t, :] @ Wx + h @ Wh + b)
+        hs.append(h)
+    scores = np.stack(hs, axis=1) @ Wy
+    return np.sum(scores ** 2)
+""", N(2, 4, 3), N(2, 5), N(3, 5), N(5, 5), N(5), N(5, 2))
+P("append_expression_then_stack", """
+def decode(x, W, U):
+    h = np.zeros(W.shape[0])
+    outs = []
+    for t in range(x.shape[0]):
+        h = np.tanh(W @ h + x[t])
+        outs.append(np.tanh(U @ h))
+    y = np.stack(outs)
+    return np.sum(y * y)
+""", N(4, 3), N(3, 3), N(2, 3))
+P("append_expression_scaled", """
+def f(x, w, n):
+    hs = []
+    h = x
+    for k in range(n):
+        h = np.sin(h * w)
+        hs.append(h * (k + 1.0))
+    return np.sum(np.stack(hs, axis=0), axis=0)
+""", N(3), N(3), K(4))
+P("sum_of_losses_over_len", """
+def mean_loss(preds, ys, w):
+    losses = []
+    for t in range(preds.shape[0]):
+        losses.append(np.sum((preds[t] * w - ys[t]) ** 2))
+    return sum(losses) / len(losses)
+""", N(5, 3), N(5, 3), N(3), wrt=["preds", "w"])
+P("sum_of_arrays", """
+def f(x, W):
+    terms = []
+    h = x
+    for k in range(3):
+        h = np.tanh(h @ W)
+        terms.append(h)
+    total = sum(terms)
+    return np.sum(total ** 2)
+""", N(2, 3), N(3, 3))
+P("np_array_inside_mean", """
+def f(x, a):
+    vals = []
+    for k in range(4):
+        vals.append(np.sum(np.exp(-a * k * x)))
+    return np.mean(np.array(vals) ** 2)
+""", N(3), F(0.3))
+P("stack_inside_return", """
+def f(x, W):
+    hs = []
+    h = x
+    for t in range(3):
+        h = np.maximum(h @ W, 0.1 * h @ W)
+        hs.append(h)
+    return np.sum(np.stack(hs, axis=1) * 0.5, axis=(1, 2))
+""", A(2, 3), N(3, 3))
