@@ -427,6 +427,7 @@ _COMPOSED = (
     "bpgen unrolls loops of at most",
     "`break` is not supported",
     "`continue` is not supported",
+    "`return` inside a loop is not supported",
 )
 
 

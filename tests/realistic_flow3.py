@@ -12,7 +12,8 @@ from __future__ import annotations
 import textwrap
 
 import numpy as np
-from realistic import HEADER, A, F, K, N, Program
+from realistic import HEADER, A, F, K, N, Program, U
+from realistic_flow import C
 
 FLOW3: list[Program] = []
 
@@ -158,3 +159,49 @@ def f(x, W):
         hs.append(h)
     return np.sum(np.stack(hs, axis=1) * 0.5, axis=(1, 2))
 """, A(2, 3), N(3, 3))
+
+# -- `return` inside a loop: an early exit --------------------------------------------
+
+P("newton_sqrt_early_return_same_name", """
+def sqrt_newton(x, n):
+    y = x
+    for i in range(n):
+        y = 0.5 * (y + x / y)
+        if np.max(np.abs(y * y - x)) < 1e-10:
+            return y
+    return y
+""", U(0.5, 3.0, 4), K(30))
+P("newton_sqrt_early_return_next", """
+def sqrt_newton(x, tol):
+    y = x
+    for k in range(50):
+        y_next = 0.5 * (y + x / y)
+        if np.max(np.abs(y_next - y)) < tol:
+            return y_next
+        y = y_next
+    return y
+""", U(0.5, 3.0, 4), K(1e-9))
+P("power_iteration_converged", """
+def top_eigenvalue(A, iters):
+    v = np.ones(A.shape[0]) / np.sqrt(A.shape[0])
+    lam = 0.0
+    for i in range(iters):
+        w = A @ v
+        v = w / np.linalg.norm(w)
+        lam_new = v @ A @ v
+        if abs(lam_new - lam) < 1e-12:
+            return lam_new
+        lam = lam_new
+    return lam
+""", C([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]]), K(200))
+P("while_early_return_scaled", """
+def f(x, w):
+    s = x
+    k = 0
+    while k < 20:
+        s = np.tanh(s * w)
+        if np.sum(s * s) < 0.5:
+            return s * 3.0
+        k += 1
+    return s
+""", N(3), F(0.9))

@@ -8,6 +8,8 @@ import pytest
 from realistic_flow3 import FLOW3
 from test_realistic import classify
 
+import bpgen
+
 # programs autograd cannot run (central differences alone decide there)
 AUTOGRAD_CANNOT = {
     "enumerate_rows_into_output": "autograd does not support `out[i] = ...`",
@@ -22,3 +24,46 @@ def test_everyday_loop_code(program):
         assert detail.startswith("cannot"), detail
     else:
         assert detail == "agrees" or detail.startswith("wrong"), detail
+
+
+SEARCH = """
+import numpy as np
+
+
+def f(x):
+    for i in range(len(x)):
+        if x[i] > 1.0:
+            return x[i] * 2
+    return np.sum(x)
+"""
+
+NESTED = """
+import numpy as np
+
+
+def f(x, n):
+    y = x
+    for k in range(n):
+        for j in range(2):
+            y = np.sin(y)
+            if np.max(y) < 0.1:
+                return y
+    return y
+"""
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        (SEARCH, "the function's last statement, right after the loop"),
+        (NESTED, "`return` inside a nested loop is not supported"),
+    ],
+)
+def test_a_return_that_is_no_early_exit_is_refused_where_it_is(source, message):
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source, "f", filename="model.py")
+    line = next(
+        i for i, text in enumerate(source.splitlines(), 1) if "return" in text
+    )
+    assert info.value.lineno == line and message in info.value.message
+    assert "break" in info.value.hint

@@ -239,6 +239,8 @@ class Backward(Naming):
             state[var] = joined
         if not then and not orelse:
             return []
+        if then == orelse:  # `y = x` in both arms: the same either way
+            return [line[4:] for line in then]
         if not then:
             return [f"{ind}if not {c}:"] + orelse
         lines = [f"{ind}if {c}:"] + then

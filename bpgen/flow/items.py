@@ -100,16 +100,21 @@ def writes_of(items: list) -> set[str]:
     return out
 
 
-def recorded(items: list) -> bool:
+def recorded(items: list, varied: set[str]) -> bool:
     """Whether the backward must know the branch: a part there is generated,
-    or a name is assigned a value without gradient (`y = 1.0`)."""
+    or a name is assigned a value without gradient (`y = 1.0`) or another
+    name's that may carry one (`y = x`: x's gradient is y's on this path)."""
     for item in items:
-        inline = isinstance(item, Part) and not item.name and not is_alias(item)
+        inline = isinstance(item, Part) and not item.name
+        if inline and is_alias(item):
+            inline = any(s.value.id in varied for s in item.stmts)  # type: ignore
         if inline and any(stores(s) for s in item.stmts):
             return True
     return named(items) or any(
         isinstance(item, (Branch, Loop))
-        and recorded(item.then + item.orelse if isinstance(item, Branch) else item.body)
+        and recorded(
+            item.then + item.orelse if isinstance(item, Branch) else item.body, varied
+        )
         for item in items
     )
 

@@ -68,7 +68,9 @@ class Naming:
             if isinstance(item, Part) and item.name:
                 out.append(self.numbered((id(item), "rec"), "cache"))
             elif isinstance(item, Branch):
-                if recorded(item.then) or recorded(item.orelse):
+                if recorded(item.then, self.varied) or recorded(
+                    item.orelse, self.varied
+                ):
                     out.append(self.numbered((id(item), "rec"), "c"))
                     out += self.records(item.then) + self.records(item.orelse)
             elif isinstance(item, Loop) and self.records(item.body):
