@@ -428,6 +428,7 @@ _COMPOSED = (
     "`break` is not supported",
     "`continue` is not supported",
     "`return` inside a loop is not supported",
+    "`raise` statements are not supported",
 )
 
 

@@ -205,3 +205,57 @@ def f(x, w):
         k += 1
     return s
 """, N(3), F(0.9))
+
+# -- `raise` in an `else:` arm: a check, no gradient ----------------------------------
+
+P("cs231n_batchnorm_raise", """
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mode = bn_param['mode']
+    eps = bn_param.get('eps', 1e-5)
+    if mode == 'train':
+        sample_mean = np.mean(x, axis=0)
+        sample_var = np.var(x, axis=0)
+        x_hat = (x - sample_mean) / np.sqrt(sample_var + eps)
+        out = gamma * x_hat + beta
+    elif mode == 'test':
+        x_hat = (x - bn_param['running_mean']) / np.sqrt(bn_param['running_var'] + eps)
+        out = gamma * x_hat + beta
+    else:
+        raise ValueError('Invalid forward batchnorm mode "%s"' % mode)
+    return out
+""", N(4, 3), N(3), N(3), K({"mode": "train"}), expect_wrt=["x", "gamma", "beta"])
+P("cs231n_batchnorm_raise_test_mode", """
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mode = bn_param['mode']
+    eps = bn_param.get('eps', 1e-5)
+    if mode == 'train':
+        sample_mean = np.mean(x, axis=0)
+        sample_var = np.var(x, axis=0)
+        x_hat = (x - sample_mean) / np.sqrt(sample_var + eps)
+        out = gamma * x_hat + beta
+    elif mode == 'test':
+        x_hat = (x - bn_param['running_mean']) / np.sqrt(bn_param['running_var'] + eps)
+        out = gamma * x_hat + beta
+    else:
+        raise ValueError('Invalid forward batchnorm mode "%s"' % mode)
+    return out
+""", N(4, 3), N(3), N(3), K({"mode": "test", "running_mean": np.array([0.1, -0.2, 0.3]), "running_var": np.array([1.0, 0.5, 2.0])}), expect_wrt=["x", "gamma", "beta"])
+P("dropout_raise", """
+def dropout_forward(x, mode, mask):
+    if mode == 'train':
+        out = x * mask
+    elif mode == 'test':
+        out = x
+    else:
+        raise ValueError('unknown mode')
+    return out
+""", N(3, 4), K("train"), K((np.arange(12).reshape(3, 4) % 3 > 0) / 0.7), wrt=["x"])
+P("check_shape_then_loop", """
+def rnn(x, Wh, h0):
+    if x.ndim != 2:
+        raise ValueError('x must be (T, H)')
+    h = h0
+    for t in range(x.shape[0]):
+        h = np.tanh(h @ Wh + x[t])
+    return np.sum(h)
+""", N(4, 3), N(3, 3), N(3))

@@ -67,3 +67,15 @@ def test_a_return_that_is_no_early_exit_is_refused_where_it_is(source, message):
     )
     assert info.value.lineno == line and message in info.value.message
     assert "break" in info.value.hint
+
+
+def test_a_raise_arm_still_raises_and_leaves_no_branch_in_the_backward():
+    program = next(p for p in FLOW3 if p.name == "cs231n_batchnorm_raise")
+    code = bpgen.generate(program.source, "batchnorm_forward")
+    namespace: dict = {}
+    exec(compile(code, "<generated>", "exec"), namespace)
+    x, gamma, beta, _ = program.args()
+    with pytest.raises(ValueError, match="Invalid forward batchnorm mode"):
+        namespace["batchnorm_forward_forward"](x, gamma, beta, {"mode": "eval"})
+    backward = code.split("def batchnorm_forward_backward")[1]
+    assert "raise" not in backward and backward.count("if ") == 1

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import ast
 
-from .items import Branch, Jump, ListOp, Loop, Part, is_alias, returns_name, writes_of
+from .items import (
+    Branch,
+    Jump,
+    ListOp,
+    Loop,
+    Part,
+    ends_in_check,
+    is_alias,
+    returns_name,
+    writes_of,
+)
 from .naming import Naming
 from .syntax import loads, stores
 
@@ -216,6 +226,10 @@ class Backward(Naming):
         return lines
 
     def branch_backward(self, item: Branch, state: dict, ind: str, loop: bool):
+        if ends_in_check(item.then) or ends_in_check(item.orelse):
+            # `else: raise ...`: the backward runs only after the other arm
+            live = item.orelse if ends_in_check(item.then) else item.then
+            return self.backward(live, state, ind, loop)
         if (id(item), "rec") not in self.names:
             return []
         c = self.name((id(item), "rec"), "c")

@@ -11,7 +11,7 @@ from ..errors import BpgenError
 from ..handout import LIKE_HELPER
 from .backward import ABSENT, BORROWED, MAYBE, Backward
 from .forward import Forward
-from .items import Branch, Jump, ListOp, Part, is_alias, returns_name
+from .items import Branch, Jump, ListOp, Part, is_alias, is_check, returns_name
 from .plan import Planner
 from .syntax import counted, iterated
 
@@ -101,6 +101,8 @@ class Composer(Forward, Backward):
                 for name, subscript in item.slices.items():
                     if subscript.value.id in self.varied:  # type: ignore[attr-defined]
                         self.varied.add(name)
+                if is_check(item):
+                    continue
                 sized = counted(item.stmts)  # `len(hs)`: an int, no gradient
                 candidates = [
                     n for n in item.inputs if n in self.varied and n not in sized

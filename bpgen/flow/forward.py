@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from .items import Branch, Jump, ListOp, Part, returns_name
+from .items import Branch, Jump, ListOp, Part, ends_in_check, is_check, returns_name
 from .naming import Naming
 
 
@@ -49,7 +49,7 @@ class Forward(Naming):
                 lines.append(f"{ind}return {value}, ({', '.join(recs)}{comma})")
             elif isinstance(item, Part):
                 if not item.name:
-                    if item.outputs:
+                    if item.outputs or is_check(item):
                         lines += self.verbatim(item.stmts, ind)
                     continue
                 rec = self.name((id(item), "rec"), "cache")
@@ -125,7 +125,7 @@ class Forward(Naming):
         others.append(other_recs)
         lines = self.forward(items, ind)
         others.pop()
-        if not (items and isinstance(items[-1], Jump)):
+        if not (items and isinstance(items[-1], Jump) or ends_in_check(items)):
             lines += [f"{ind}{r} = None" for r in other_recs]
         return lines
 

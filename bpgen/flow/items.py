@@ -141,6 +141,16 @@ def named(items: list) -> bool:
     return any(p.name for p in parts_under(items))
 
 
+def is_check(part: Part) -> bool:
+    """`raise ValueError(...)`: a check in the forward, nothing in the backward."""
+    return isinstance(part.stmts[0], ast.Raise)
+
+
+def ends_in_check(items: list) -> bool:
+    """Whether this arm ends in a `raise`: the backward never runs after it."""
+    return bool(items) and isinstance(items[-1], Part) and is_check(items[-1])
+
+
 def returns_name(part: Part) -> bool:
     """`return h`: the value itself, no part needed."""
     last = part.stmts[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from .items import Branch, Loop, Part, reads_of, recorded, touches
+from .items import Branch, Loop, Part, ends_in_check, reads_of, recorded, touches
 from .plan import Planner
 from .syntax import paired
 
@@ -71,7 +71,8 @@ class Naming:
                 if recorded(item.then, self.varied) or recorded(
                     item.orelse, self.varied
                 ):
-                    out.append(self.numbered((id(item), "rec"), "c"))
+                    if not (ends_in_check(item.then) or ends_in_check(item.orelse)):
+                        out.append(self.numbered((id(item), "rec"), "c"))
                     out += self.records(item.then) + self.records(item.orelse)
             elif isinstance(item, Loop) and self.records(item.body):
                 out.append(self.name((id(item), "rec"), "caches"))

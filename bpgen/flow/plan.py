@@ -235,7 +235,9 @@ class Planner:
 
     # -- cutting ----------------------------------------------------------------
 
-    def cut(self, stmts: list[ast.stmt], top: bool = False, tail: tuple = ()) -> list:
+    def cut(
+        self, stmts: list[ast.stmt], top: bool = False, tail: tuple = (), arm=False
+    ) -> list:
         """Items of `stmts`, then of the `tail` blocks that follow them in the
         loop body. An `if` holding a `continue` or `break` takes the rest of
         the body into the arms that fall through, so every jump ends an arm:
@@ -278,6 +280,17 @@ class Planner:
                     "`return` inside a branch or loop is not supported yet",
                     "assign the value to a name in each branch and return it once",
                 )
+            if isinstance(stmt, ast.Raise):  # a check: `else: raise ValueError(..)`
+                if not (arm and len(stmts) == 1 and not tail):
+                    raise self.error(
+                        stmt,
+                        "a `raise` is supported only as the whole arm of an `if` "
+                        "(a check of the inputs, without gradient)",
+                        "check the inputs in an `if`/`else` whose arm is only the "
+                        "`raise`, or before calling the function",
+                    )
+                items.append(Part([stmt]))
+                continue
             op = list_op(self, stmt)
             if op is not None:
                 if op.value is not None:  # `hs_item = (h * 2.0)` first
@@ -301,9 +314,8 @@ class Planner:
                             "put the body on its own line",
                         )
                 if isinstance(stmt, ast.If):
-                    items.append(
-                        Branch(stmt, self.cut(stmt.body), self.cut(stmt.orelse))
-                    )
+                    then = self.cut(stmt.body, arm=True)
+                    items.append(Branch(stmt, then, self.cut(stmt.orelse, arm=True)))
                 else:
                     if stmt.orelse:
                         raise self.error(

@@ -8,9 +8,10 @@ import ast
 
 
 def has_loop(function_source: str) -> bool:
-    """Whether a function's text holds a `for` or `while` statement."""
+    """Whether a function's text holds a `for` or `while` statement, or a
+    `raise` (a check in an `if` arm): what the stager leaves to composition."""
     tree = ast.parse(function_source)
-    return any(isinstance(n, (ast.For, ast.While)) for n in ast.walk(tree))
+    return any(isinstance(n, (ast.For, ast.While, ast.Raise)) for n in ast.walk(tree))
 
 
 def stores(node: ast.AST) -> set[str]:
