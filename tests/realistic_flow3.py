@@ -259,3 +259,28 @@ def rnn(x, Wh, h0):
         h = np.tanh(h @ Wh + x[t])
     return np.sum(h)
 """, N(4, 3), N(3, 3), N(3))
+
+# -- np.concatenate of a list built in a loop ------------------------------------------
+
+P("attention_heads_concatenate", """
+def multi_head(x, Wq, Wk, Wv, n_heads):
+    heads = []
+    for h in range(n_heads):
+        q = x @ Wq[h]
+        k = x @ Wk[h]
+        v = x @ Wv[h]
+        s = q @ k.T / np.sqrt(q.shape[1])
+        e = np.exp(s - np.max(s, axis=1, keepdims=True))
+        a = e / np.sum(e, axis=1, keepdims=True)
+        heads.append(a @ v)
+    return np.concatenate(heads, axis=-1)
+""", N(4, 3), N(2, 3, 2), N(2, 3, 2), N(2, 3, 3), K(2))
+P("concatenate_inside_expression", """
+def f(x, W):
+    parts = []
+    h = x
+    for k in range(3):
+        h = np.tanh(h @ W)
+        parts.append(h[:, : k + 1])
+    return np.sum(np.concatenate(parts, axis=1) ** 2)
+""", N(2, 3), N(3, 3))

@@ -170,6 +170,21 @@ class Backward(Naming):
             slices = g if op.axis == 0 else f"{np_}.moveaxis({g}, {op.axis}, 0)"
             state[op.list] = "list"
             return [f"{ind}{gl} = list({slices})"]
+        if op.kind == "concat":  # split at the items' sizes, recorded forward
+            s = BORROWED if op.returns else state.get(op.name)
+            state[op.name] = ABSENT
+            if s is ABSENT:
+                return []
+            g = "dout" if op.returns else self.grad(op.name)
+            sizes = self.sizes(op)
+            if sizes not in self.extra:
+                self.extra.append(sizes)
+            np_ = self.numpy or "np"
+            state[op.list] = "list"
+            return [
+                f"{ind}{gl} = {np_}.split({g}, {np_}.cumsum({sizes})[:-1], "
+                f"axis={op.axis})"
+            ]
         if op.kind == "sum":  # every item's gradient is the sum's
             s = BORROWED if op.returns else state.get(op.name)
             state[op.name] = ABSENT

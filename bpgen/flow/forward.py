@@ -37,11 +37,14 @@ class Forward(Naming):
                 recs = self.records(self.p.items) + self.saved()
                 comma = "," if len(recs) == 1 else ""
                 lines.append(f"{ind}{out} = {value}")
+                lines += self.item_sizes(item, ind)
                 lines.append(f"{ind}return {out}, ({', '.join(recs)}{comma})")
             elif isinstance(item, ListOp) and item.written:
                 lines.append(f"{ind}{item.written}")
+                lines += self.item_sizes(item, ind)
             elif isinstance(item, ListOp):
                 lines += self.verbatim([item.stmt], ind)
+                lines += self.item_sizes(item, ind)
             elif isinstance(item, Part) and returns_name(item):
                 recs = self.records(self.p.items) + self.saved()
                 comma = "," if len(recs) == 1 else ""
@@ -117,6 +120,16 @@ class Forward(Naming):
                     body.append(f"{ind}    {record}")
                 lines += body or [f"{ind}    pass"]
         return lines
+
+    def item_sizes(self, op: ListOp, ind: str) -> list[str]:
+        """`hs_sizes = [np.shape(item)[1] for item in hs]` after a concatenation
+        whose backward splits the gradient there."""
+        if (id(op), "sizes") not in self.names:
+            return []
+        np_ = self.numpy or "np"
+        v = self.name((id(op), "item"), "item")
+        size = f"{np_}.shape({v})[{op.axis}]"
+        return [f"{ind}{self.sizes(op)} = [{size} for {v} in {op.list}]"]
 
     def arm(self, items: list, other_recs: list[str], ind: str) -> list[str]:
         """One arm of an `if`: its lines, then None for the other arm's records

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .plan import Planner
 
 # what a read inside an expression is named after: hs -> hs_stacked
-_SUFFIX = {"stack": "stacked", "array": "array", "sum": "sum"}
+_SUFFIX = {"stack": "stacked", "array": "array", "sum": "sum", "concatenate": "cat"}
 
 
 def list_op(planner: Planner, stmt: ast.stmt) -> ListOp | None:
@@ -96,21 +96,28 @@ def _read(
         if len(call.args) == 1 and not call.keywords:
             return "sum", lst, 0
         return None
-    if not (isinstance(func, ast.Attribute) and func.attr in ("stack", "array")):
+    if not (
+        isinstance(func, ast.Attribute)
+        and func.attr in ("stack", "array", "concatenate")
+    ):
         return None
     if func.attr == "array" and (len(call.args) != 1 or call.keywords):
         return None
     axis = 0
     rest = call.args[1:] + [k.value for k in call.keywords]
     if len(rest) > 1 or any(k.arg != "axis" for k in call.keywords):
-        raise planner.error(stmt, "np.stack of a list takes only axis=", None)
+        raise planner.error(stmt, f"np.{func.attr} of a list takes only axis=", None)
     if rest:
         value = rest[0]
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
             value = ast.Constant(-value.operand.value)  # type: ignore[attr-defined]
         if not isinstance(value, ast.Constant) or not isinstance(value.value, int):
-            raise planner.error(stmt, "the axis of np.stack must be a number", None)
+            raise planner.error(
+                stmt, f"the axis of np.{func.attr} must be a number", None
+            )
         axis = value.value
+    if func.attr == "concatenate":
+        return "concat", lst, axis
     return "stack", lst, axis  # np.array(hs) stacks along axis 0
 
 

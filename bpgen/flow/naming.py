@@ -48,6 +48,10 @@ class Naming:
             and x.id in self.varied
         ]
 
+    def sizes(self, op) -> str:
+        """The name of a concatenated list's item sizes along its axis."""
+        return self.name((id(op), "sizes"), f"{op.list}_sizes")
+
     def name(self, key, base: str) -> str:
         if key not in self.names:
             self.names[key] = self.p.fresh(base)
