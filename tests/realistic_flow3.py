@@ -208,22 +208,6 @@ def f(x, w):
 
 # -- `raise` in an `else:` arm: a check, no gradient ----------------------------------
 
-P("cs231n_batchnorm_raise", """
-def batchnorm_forward(x, gamma, beta, bn_param):
-    mode = bn_param['mode']
-    eps = bn_param.get('eps', 1e-5)
-    if mode == 'train':
-        sample_mean = np.mean(x, axis=0)
-        sample_var = np.var(x, axis=0)
-        x_hat = (x - sample_mean) / np.sqrt(sample_var + eps)
-        out = gamma * x_hat + beta
-    elif mode == 'test':
-        x_hat = (x - bn_param['running_mean']) / np.sqrt(bn_param['running_var'] + eps)
-        out = gamma * x_hat + beta
-    else:
-        raise ValueError('Invalid forward batchnorm mode "%s"' % mode)
-    return out
-""", N(4, 3), N(3), N(3), K({"mode": "train"}), expect_wrt=["x", "gamma", "beta"])
 P("cs231n_batchnorm_raise_test_mode", """
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param['mode']

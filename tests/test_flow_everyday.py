@@ -5,6 +5,8 @@ gradient contract. Unlike tests/test_realistic_flow.py a refusal fails here."""
 from __future__ import annotations
 
 import pytest
+from realistic_flow import FLOW
+from realistic_flow2 import FLOW2
 from realistic_flow3 import FLOW3
 from test_realistic import classify
 
@@ -16,7 +18,30 @@ AUTOGRAD_CANNOT = {
 }
 
 
-@pytest.mark.parametrize("program", FLOW3, ids=[p.name for p in FLOW3])
+# programs of the other flow corpora refused before this work, accepted now
+ACCEPTED = [
+    p
+    for p in FLOW + FLOW2
+    if p.name
+    in {
+        "batchnorm_mode_raise",  # else: raise ValueError (train mode)
+        "batchnorm_mode_train",
+        "cross_entropy_enumerate_labels",
+        "cumulative_append_expression",
+        "enumerate_constant_weights",
+        "loss_accumulate_list_sum",
+        "mlp_zip_helper",
+        "polyval_enumerate_weights",
+        "zip_lists",
+        "zip_two_arrays",
+        "append_expression_concatenate",
+        "attention_heads_append",
+        "attention_heads_concat",
+    }
+]
+
+
+@pytest.mark.parametrize("program", FLOW3 + ACCEPTED, ids=lambda p: p.name)
 def test_everyday_loop_code(program):
     outcome, detail = classify(program)
     assert outcome == "checked", f"{outcome}: {detail}"
@@ -62,15 +87,13 @@ def f(x, n):
 def test_a_return_that_is_no_early_exit_is_refused_where_it_is(source, message):
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(source, "f", filename="model.py")
-    line = next(
-        i for i, text in enumerate(source.splitlines(), 1) if "return" in text
-    )
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "return" in text)
     assert info.value.lineno == line and message in info.value.message
     assert "break" in info.value.hint
 
 
 def test_a_raise_arm_still_raises_and_leaves_no_branch_in_the_backward():
-    program = next(p for p in FLOW3 if p.name == "cs231n_batchnorm_raise")
+    program = next(p for p in FLOW3 if p.name == "cs231n_batchnorm_raise_test_mode")
     code = bpgen.generate(program.source, "batchnorm_forward")
     namespace: dict = {}
     exec(compile(code, "<generated>", "exec"), namespace)
