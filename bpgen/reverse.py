@@ -273,8 +273,19 @@ class Reverse:
             if klass.get(atom.id) == klass.get(stage.target):
                 return expr
             if klass.get(atom.id) == SCALAR:
-                # a Python float: it stays weak, so float32 arrays stay float32
-                return call(ast.Name("float", ast.Load()), [call(np_sum, [expr])])
+                # a Python float: it stays weak, so float32 arrays stay float32.
+                # With the output's rank unknown, `_unbroadcast(g, ())` hands a
+                # float g through for a few hundred ns where np.sum takes µs
+                rank = self.shapes.rank.get(stage.target)
+                total = (
+                    call(np_sum, [expr])
+                    if rank
+                    else call(
+                        ast.Name(UNBROADCAST, ast.Load()),
+                        [expr, ast.Tuple([], ast.Load())],
+                    )
+                )
+                return call(ast.Name("float", ast.Load()), [total])
             if stage.gate == "matmul" and self._plain_product(stage):
                 return expr  # matrices and vectors: nothing was broadcast
             axes = summed_axes(self.shapes, atom.id, stage.target)
