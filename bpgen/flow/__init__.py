@@ -12,7 +12,9 @@ runs the iterations backwards, and gradients of values read in every
 iteration (shared weights) accumulate with `+=` into zero-initialised arrays.
 
 The package, in the order the work flows: `plan` cuts the function into the
-tree of `items` (asking `syntax` and `aliasing` about statements), `parts`
+tree of `items` (asking `syntax` and `aliasing` about statements; `exits`
+turns an early `return` in a loop into `break`, `lists` plans the lists built
+in loops), `parts`
 writes each part as a function the pipeline generates, `compose` decides
 activity and writes the composite with `forward` and `backward` (sharing
 `naming`), `module` assembles the generated module; `pipeline` drives it.

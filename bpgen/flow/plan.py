@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from ..errors import BpgenError
 from .aliasing import sharing
+from .exits import early_exits
 from .items import Branch, Jump, ListOp, Loop, Part, reads_of
 from .lists import inner_reads, list_op
 from .syntax import (
@@ -37,7 +38,7 @@ class Planner:
         self.function = function
         self.error = error
         self.edits: list[tuple[int, int, int, str]] = []  # (line, start, end, text)
-        self.early_exits(function.body)  # first: what follows reads the result
+        early_exits(self, function.body)  # first: what follows reads the result
         self.params = [a.arg for a in function.args.args + function.args.kwonlyargs]
         self.taken = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
         self.taken |= set(self.params) | {function.name}
@@ -160,70 +161,6 @@ class Planner:
             if line == lineno and a <= s and e <= b:
                 out = out[: s - a] + new + out[e - a :]
         return out
-
-    def early_exits(self, body: list[ast.stmt]) -> None:
-        """`return v` in a loop that only the function's last statement,
-        `return y`, follows: an early exit (`if converged: return y`). It
-        becomes `break` (`y = v` first when v is another value)."""
-        for k, stmt in enumerate(body):
-            if not isinstance(stmt, (ast.For, ast.While)):
-                continue
-            rest = body[k + 1 :]
-            final = rest[0].value if len(rest) == 1 else None  # type: ignore
-            local = stores(self.function) - {
-                a.arg for a in ast.walk(self.function.args) if isinstance(a, ast.arg)
-            }
-            for ret, depth in _returns_in(stmt, 0):
-                same = (
-                    isinstance(rest[0] if rest else None, ast.Return)
-                    and final is not None
-                    and ret.value is not None
-                    and ast.dump(ret.value) == ast.dump(final)
-                )
-                named = (
-                    isinstance(final, ast.Name)
-                    and final.id in local
-                    and ret.value is not None
-                    and ret.value.lineno == ret.lineno
-                )
-                if depth != 1 or not (same or named):
-                    value = ast.get_source_segment(self.text, ret.value) or "..."
-                    what = (
-                        "only as an early exit: the function's last statement, "
-                        "right after the loop, must return a local name"
-                    )
-                    message = f"`return` inside a loop is supported {what}"
-                    if depth != 1:
-                        message = (
-                            "`return` inside a nested loop is not supported (it "
-                            "leaves the outer loops too)"
-                        )
-                    raise self.error(
-                        ret,
-                        message,
-                        f"assign the result and `break` (`result = {value}`), "
-                        "then `return result` after the loop",
-                    )
-            for node in ast.walk(stmt):
-                for field in ("body", "orelse"):
-                    stmts = getattr(node, field, None)
-                    if isinstance(stmts, list):
-                        stmts[:] = [n for s in stmts for n in self._exit(s, final)]
-
-    def _exit(self, stmt: ast.stmt, final) -> list[ast.stmt]:
-        """`return v` as `break`, or as `y = v` then `break`."""
-        if not isinstance(stmt, ast.Return):
-            return [stmt]
-        leave = ast.copy_location(ast.Break(), stmt)
-        if ast.dump(stmt.value) == ast.dump(final):  # type: ignore[arg-type]
-            return [leave]
-        value = stmt.value
-        self.edit(stmt.lineno, stmt.col_offset, value.col_offset, f"{final.id} = ")
-        target = ast.copy_location(ast.Name(final.id, ast.Store()), stmt)
-        target.end_lineno = stmt.lineno
-        target.end_col_offset = stmt.col_offset + len(final.id)
-        assign = ast.copy_location(ast.Assign([target], value), stmt)
-        return [assign, leave]
 
     def fresh(self, base: str) -> str:
         name, n = base, 0
@@ -451,19 +388,6 @@ def _jumps(node: ast.AST) -> bool:
     if isinstance(node, (ast.For, ast.While, ast.FunctionDef, ast.Lambda)):
         return False
     return any(_jumps(child) for child in ast.iter_child_nodes(node))
-
-
-def _returns_in(node: ast.AST, depth: int) -> list[tuple[ast.Return, int]]:
-    """The `return`s under `node`, each with how many loops hold it."""
-    if isinstance(node, ast.Return):
-        return [(node, depth)]
-    if isinstance(node, (ast.FunctionDef, ast.Lambda)):
-        return []
-    depth += isinstance(node, (ast.For, ast.While))
-    out = []
-    for child in ast.iter_child_nodes(node):
-        out += _returns_in(child, depth)
-    return out
 
 
 def _kind(stmt: ast.stmt) -> str:
