@@ -17,15 +17,14 @@ Python arithmetic; any other is written for NumPy values of any shape.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
+from .ir import Node, Stage, conditions, leaves
 from .lower import MATH, NP
-from .rules import RULES
+from .rules import FLOATS, PRODUCT, RULES, of_kind
 
-if TYPE_CHECKING:
-    from .stage import Stage
-
-_PRODUCTS = frozenset({"matmul", "dot", "outer"})
+_PRODUCTS = of_kind(PRODUCT)  # contract axes: not elementwise
+# the builtins that refuse arrays (max, min)
+_FLOAT_BUILTINS = frozenset(n for g in of_kind(FLOATS) for n in RULES[g].builtin)
 
 
 def _atoms(stage: Stage) -> list[str]:
@@ -43,7 +42,7 @@ def is_float_call(value: ast.expr) -> bool:
     func = value.func
     if isinstance(func, ast.Attribute):
         return isinstance(func.value, ast.Name) and func.value.id == MATH
-    return isinstance(func, ast.Name) and func.id in ("max", "min")
+    return isinstance(func, ast.Name) and func.id in _FLOAT_BUILTINS
 
 
 def _float_arguments(stage: Stage) -> set[str]:
@@ -62,7 +61,7 @@ def _elementwise(stage: Stage) -> bool:
     if gate is None or gate in _PRODUCTS:
         return False
     rule = RULES[gate]
-    return rule.broadcasts or rule.params == ("x",) or gate in ("max", "min")
+    return rule.broadcasts or rule.params == ("x",) or rule.kind == FLOATS
 
 
 def proven_floats(stages: list[Stage], annotated: set[str]) -> set[str]:
@@ -84,15 +83,15 @@ def proven_floats(stages: list[Stage], annotated: set[str]) -> set[str]:
 
 
 def numeric_params(
-    params: list[str], stages: list[Stage], outputs: list[ast.expr]
+    params: list[str], body: list[Node], outputs: list[ast.expr]
 ) -> tuple[set[str], set[str]]:
     """(parameters that reach a gate as a differentiable input or the output,
     parameters read at all). Read but not numeric: a dict, labels, a size, a
     shape; an unread parameter keeps its zero gradient."""
-    numeric, read = set(), set()
-    for stage in stages:
+    numeric, read = set(), conditions(body)
+    for stage in leaves(body):
         numeric.update(_atoms(stage))
-        read |= names_in(stage.value) | {flag for flag, _ in stage.guard}
+        read |= names_in(stage.value)
     for output in outputs:
         numeric |= names_in(output)
     return numeric & set(params), (read | numeric) & set(params)
