@@ -24,7 +24,8 @@ def _check_shapes(**declared):
 
 def batchnorm_forward(x, gamma, beta):
     """Run batchnorm; return its value and what batchnorm_backward needs."""
-    _check_shapes(x=(x, ("N", "D")), gamma=(gamma, ("D",)), beta=(beta, ("D",)))
+    if x.ndim != 2 or gamma.shape != (x.shape[1],) or beta.shape != gamma.shape:
+        _check_shapes(x=(x, ("N", "D")), gamma=(gamma, ("D",)), beta=(beta, ("D",)))
     eps = 1e-05
     mu = np.mean(x, axis=0)
     xmu = x - mu

@@ -24,7 +24,8 @@ def _check_shapes(**declared):
 
 def layernorm_forward(x, gamma, beta):
     """Run layernorm; return its value and what layernorm_backward needs."""
-    _check_shapes(x=(x, ("N", "D")), gamma=(gamma, ("D",)), beta=(beta, ("D",)))
+    if x.ndim != 2 or gamma.shape != (x.shape[1],) or beta.shape != gamma.shape:
+        _check_shapes(x=(x, ("N", "D")), gamma=(gamma, ("D",)), beta=(beta, ("D",)))
     mu = x.mean(axis=1, keepdims=True)
     t1 = x - mu
     t5 = t1**2

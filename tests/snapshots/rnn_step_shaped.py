@@ -24,13 +24,21 @@ def _check_shapes(**declared):
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     """Run rnn_step; return its value and what rnn_step_backward needs."""
-    _check_shapes(
-        x=(x, ("N", "D")),
-        prev_h=(prev_h, ("N", "H")),
-        Wx=(Wx, ("D", "H")),
-        Wh=(Wh, ("H", "H")),
-        b=(b, ("H",)),
-    )
+    if (
+        x.ndim != 2
+        or prev_h.ndim != 2
+        or prev_h.shape[0] != x.shape[0]
+        or Wx.shape != (x.shape[1], prev_h.shape[1])
+        or Wh.shape != (prev_h.shape[1], prev_h.shape[1])
+        or b.shape != (prev_h.shape[1],)
+    ):
+        _check_shapes(
+            x=(x, ("N", "D")),
+            prev_h=(prev_h, ("N", "H")),
+            Wx=(Wx, ("D", "H")),
+            Wh=(Wh, ("H", "H")),
+            b=(b, ("H",)),
+        )
     t1 = x.dot(Wx)
     t2 = prev_h.dot(Wh)
     t3 = t1 + t2

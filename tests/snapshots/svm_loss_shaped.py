@@ -24,7 +24,8 @@ def _check_shapes(**declared):
 
 def svm_loss_forward(scores, y):
     """Run svm_loss; return its value and what svm_loss_backward needs."""
-    _check_shapes(scores=(scores, ("N", "C")), y=(y, ("N",)))
+    if scores.ndim != 2 or y.shape != (scores.shape[0],):
+        _check_shapes(scores=(scores, ("N", "C")), y=(y, ("N",)))
     n = scores.shape[0]
     t1 = scores[np.arange(n), y]
     correct = t1[:, np.newaxis]

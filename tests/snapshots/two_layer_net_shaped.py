@@ -24,14 +24,24 @@ def _check_shapes(**declared):
 
 def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
     """Run two_layer_loss; return its value and what two_layer_loss_backward needs."""
-    _check_shapes(
-        W1=(W1, ("D", "H")),
-        b1=(b1, ("H",)),
-        W2=(W2, ("H", "C")),
-        b2=(b2, ("C",)),
-        X=(X, ("N", "D")),
-        y=(y, ("N",)),
-    )
+    if (
+        W1.ndim != 2
+        or W2.ndim != 2
+        or X.ndim != 2
+        or b1.shape != (W1.shape[1],)
+        or W2.shape[0] != W1.shape[1]
+        or b2.shape != (W2.shape[1],)
+        or X.shape[1] != W1.shape[0]
+        or y.shape != (X.shape[0],)
+    ):
+        _check_shapes(
+            W1=(W1, ("D", "H")),
+            b1=(b1, ("H",)),
+            W2=(W2, ("H", "C")),
+            b2=(b2, ("C",)),
+            X=(X, ("N", "D")),
+            y=(y, ("N",)),
+        )
     n = X.shape[0]
     t1 = X.dot(W1)
     t2 = t1 + b1
