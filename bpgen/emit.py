@@ -280,7 +280,8 @@ def _functions(unit: Unit, render: Renderer) -> str:
         f'    """Run {name}; return its value and what {name}_backward needs."""',
     ]
     if unit.guards:
-        lines += _guard_lines(unit.guards, render)
+        taken = program.taken | set(program.params)
+        lines += _guard_lines(unit.guards, render, "len" not in taken)
     branched = any(isinstance(node, Branch) for node in backward.forward)
     same = {} if branched else _written_in_place(unit)
 
@@ -391,19 +392,23 @@ def _fit_at(line: str, depth: int) -> str:
     return text.split("\n", depth + 1)[depth + 1].rstrip("\n")
 
 
-def _guard_lines(declared: dict[str, tuple], render: Renderer) -> list[str]:
-    """`if x.ndim != 2 or W.shape[0] != x.shape[1]:` and under it the call
+def _guard_lines(
+    declared: dict[str, tuple], render: Renderer, builtin_len: bool = True
+) -> list[str]:
+    """`if x.ndim != 2 or len(W) != x.shape[1]:` and under it the call
     that explains: a few attribute reads (~0.1 us) where the call, with its
-    keyword dict and loop, costs ~2 us on every forward."""
-    test = _fit(f"    if {_mismatch(declared)}:", "        pass")
+    keyword dict and loop, costs ~2 us on every forward. `builtin_len`:
+    no parameter or global of the module is called `len`."""
+    test = _fit(f"    if {_mismatch(declared, builtin_len)}:", "        pass")
     return [test, _fit_at(render(_guard(declared)), 1)]
 
 
-def _mismatch(declared: dict[str, tuple]) -> str:
+def _mismatch(declared: dict[str, tuple], builtin_len: bool = True) -> str:
     """True exactly when some argument does not have its declared shape.
     An argument whose sizes are all known by then is one tuple comparison
     (`b.shape != (W.shape[1],)`); one that names a new size has its rank
-    tested first, so that every index read after the ranks exists."""
+    tested first, so that every index read after the ranks exists. The
+    leading size is `len(x)`: no shape tuple is built for it."""
     ranks, sizes = [], []
     first: dict[str, str] = {}
     for name, dims in declared.items():
@@ -418,7 +423,8 @@ def _mismatch(declared: dict[str, tuple]) -> str:
             continue
         ranks.append(f"{name}.ndim != {len(dims)}")
         for axis, dim in enumerate(dims):
-            size = f"{name}.shape[{axis}]"
+            short = axis == 0 and builtin_len
+            size = f"len({name})" if short else f"{name}.shape[{axis}]"
             if type(dim) is int:
                 sizes.append(f"{size} != {dim}")
             elif dim is not None and dim in first:

@@ -21,12 +21,11 @@ DECLARED = st.lists(st.lists(DIM, min_size=1, max_size=3), min_size=1, max_size=
 SHAPE = st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple)
 
 
-def _compiled(declared: dict[str, tuple]):
+def _compiled(declared: dict[str, tuple], builtin_len: bool = True):
     helper = emit.CHECK_SHAPES_HELPER.format(name="_check_shapes", np="np")
     names = ", ".join(declared)
-    text = (
-        f"{helper}\n\ndef mismatch({names}):\n    return {emit._mismatch(declared)}\n"
-    )
+    test = emit._mismatch(declared, builtin_len)
+    text = f"{helper}\n\ndef mismatch({names}):\n    return {test}\n"
     namespace = {"np": np}
     exec(text, namespace)  # noqa: S102
     return namespace["mismatch"], namespace["_check_shapes"]
@@ -36,7 +35,7 @@ def _compiled(declared: dict[str, tuple]):
 @given(DECLARED, st.data())
 def test_inline_test_agrees_with_the_helper(dims, data):
     declared = {f"a{i}": tuple(d) for i, d in enumerate(dims)}
-    mismatch, check = _compiled(declared)
+    mismatch, check = _compiled(declared, data.draw(st.booleans()))
     # half the time the declared shape itself, sizes drawn per name
     sizes = {name: data.draw(st.integers(1, 4)) for name in ("N", "D", "M")}
     args = {}
@@ -73,6 +72,24 @@ def test_fixed_sizes_are_one_comparison_and_twins_compare_shapes():
         "W.ndim != 2 or x.shape != (5, 10) or mask.shape != W.shape"
         " or b.shape != (W.shape[1],)"
     )
+    assert emit._mismatch({"x": ("N", "D"), "y": ("N",)}) == (
+        "x.ndim != 2 or y.shape != (len(x),)"
+    )
+
+
+def test_a_parameter_called_len_keeps_shape_indexing():
+    source = "def f(x, len):\n    return x * len\n"
+    code = bpgen.generate(source, shapes={"x": "N D", "len": "N D"})
+    assert "if x.ndim != 2 or len.shape != x.shape:" in code
+    source = "def f(x, len):\n    return x * len\n"
+    code = bpgen.generate(source, shapes={"x": "N D", "len": "D"})
+    assert "len.shape != (x.shape[1],)" in code
+    source = "def f(x, len):\n    return x * len\n"
+    code = bpgen.generate(source, shapes={"x": "N D", "len": "N 1"})
+    assert "len.shape != (x.shape[0], 1)" in code
+    source = "def f(x, len):\n    return x.T @ len.T\n"
+    code = bpgen.generate(source, shapes={"x": "N D", "len": "M N"})
+    assert "x.ndim != 2 or len.ndim != 2 or len.shape[1] != x.shape[0]:" in code
 
 
 LAYER = "import numpy as np\n\n\ndef layer(x, W, b):\n    return np.tanh(x @ W + b)\n"
@@ -80,7 +97,7 @@ LAYER = "import numpy as np\n\n\ndef layer(x, W, b):\n    return np.tanh(x @ W +
 
 def test_guarded_forward_calls_the_helper_only_on_a_mismatch():
     code = bpgen.generate(LAYER, shapes={"x": "N D", "W": "D M", "b": "M"})
-    assert "        or b.shape != (W.shape[1],)\n" in code
+    assert "len(W) != x.shape[1] or b.shape != (W.shape[1],):\n" in code
     forward, _ = load(code, "layer")
     forward(np.ones((2, 3)), np.ones((3, 4)), np.ones(4))
     try:

@@ -24,7 +24,7 @@ def _check_shapes(**declared):
 
 def matmul_forward(W, X):
     """Run matmul; return its value and what matmul_backward needs."""
-    if W.ndim != 2 or X.ndim != 2 or X.shape[0] != W.shape[1]:
+    if W.ndim != 2 or X.ndim != 2 or len(X) != W.shape[1]:
         _check_shapes(W=(W, ("M", "K")), X=(X, ("K", "N")))
     D = W.dot(X)
     return D, (W, X)

@@ -28,7 +28,7 @@ def rnn3_forward(x, h0, Wx, Wh, b):
         x.ndim != 3
         or h0.ndim != 2
         or x.shape[1] != 3
-        or h0.shape[0] != x.shape[0]
+        or len(h0) != len(x)
         or Wx.shape != (x.shape[2], h0.shape[1])
         or Wh.shape != (h0.shape[1], h0.shape[1])
         or b.shape != (h0.shape[1],)

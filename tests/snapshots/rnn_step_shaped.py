@@ -27,7 +27,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     if (
         x.ndim != 2
         or prev_h.ndim != 2
-        or prev_h.shape[0] != x.shape[0]
+        or len(prev_h) != len(x)
         or Wx.shape != (x.shape[1], prev_h.shape[1])
         or Wh.shape != (prev_h.shape[1], prev_h.shape[1])
         or b.shape != (prev_h.shape[1],)

@@ -29,10 +29,10 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
         or W2.ndim != 2
         or X.ndim != 2
         or b1.shape != (W1.shape[1],)
-        or W2.shape[0] != W1.shape[1]
+        or len(W2) != W1.shape[1]
         or b2.shape != (W2.shape[1],)
-        or X.shape[1] != W1.shape[0]
-        or y.shape != (X.shape[0],)
+        or X.shape[1] != len(W1)
+        or y.shape != (len(X),)
     ):
         _check_shapes(
             W1=(W1, ("D", "H")),
