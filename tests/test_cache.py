@@ -20,7 +20,13 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BPGEN_CACHE_DIR", str(directory))
     monkeypatch.delenv("BPGEN_NO_CACHE", raising=False)
     monkeypatch.delenv("BPGEN_CACHE_MAX_MB", raising=False)
+    monkeypatch.setattr(_cache, "_last_prune", {})
     return directory
+
+
+def new_process() -> None:
+    """Forget when this process last pruned: its next write prunes."""
+    _cache._last_prune.clear()
 
 
 def entry(root: Path, name: str, days_unused: float, size: int = 100) -> Path:
@@ -45,6 +51,7 @@ def test_writing_prunes_entries_unused_for_30_days(root: Path) -> None:
     entry(root, "recent", 29)
     (root / "notes.txt").write_text("mine")  # not an entry: never touched
     (root / "f-short.py").write_text("not an entry either\n")
+    new_process()
     entry(root, "new", 0)  # this write prunes
     assert names(root) == ["f", "new", "recent"]
     assert (root / "notes.txt").exists()
@@ -57,6 +64,7 @@ def test_writing_prunes_least_recently_used_beyond_the_size_limit(
     for age, name in enumerate(["a", "b", "c", "d"]):
         entry(root, name, 4 - age, size=100_000)  # a oldest, d newest
     monkeypatch.setenv("BPGEN_CACHE_MAX_MB", "0.5")  # room for about two
+    new_process()
     entry(root, "e", 0, size=100_000)
     assert names(root) == ["c", "d", "e"]
 
@@ -66,8 +74,21 @@ def test_a_hit_marks_the_entry_used(root: Path) -> None:
     key = path.stem.split("-", 1)[1]
     assert _cache.load(path, key) == "x = 1\n" + "#" * 100 + "\n"
     assert time.time() - path.stat().st_mtime < 60
+    new_process()
     entry(root, "g", 0)  # 20 + 11 days later it would be pruned, not now
     assert names(root) == ["f", "g"]
+
+
+def test_a_process_prunes_on_its_first_write_then_once_a_minute(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry(root, "old", 31)  # the first write: nothing to prune yet
+    entry(root, "new", 0)  # a second later: no scan of the directory
+    assert names(root) == ["new", "old"]
+    later = time.monotonic() + _cache.PRUNE_EVERY_S + 1
+    monkeypatch.setattr(_cache.time, "monotonic", lambda: later)
+    entry(root, "newer", 0)  # a minute on: this write prunes
+    assert names(root) == ["new", "newer"]
 
 
 def test_stale_temporary_files_are_pruned(root: Path) -> None:
