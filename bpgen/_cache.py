@@ -24,7 +24,8 @@ most once every `PRUNE_EVERY_S` seconds. Pruning stats every file (~13 us a
 file on a test machine), so pruning on every write made each function of a
 cold import pay ~10 ms with 400 entries cached, ~110 ms with 4,000. A hit
 marks its entry used (its mtime, refreshed at most once a day).
-`bpgen --cache-info` and `bpgen --clear-cache` show and empty it; only files named like entries are ever removed.
+`bpgen --cache-info` and `bpgen --clear-cache` show and empty it; only
+files named like entries are ever removed.
 
 Where: `$BPGEN_CACHE_DIR` when set, else the per-user cache directory
 (`$XDG_CACHE_HOME/bpgen` or `~/.cache/bpgen` on Linux, `~/Library/Caches/bpgen`
