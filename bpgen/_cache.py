@@ -300,7 +300,8 @@ def describe() -> str:
             f"newest {time.strftime(stamp, time.localtime(newest))}"
         )
     lines.append(
-        f"pruned:   on each write, entries unused for {MAX_AGE_DAYS} days, then "
+        f"pruned:   on writes (first of a process, then once a minute), entries "
+        f"unused for {MAX_AGE_DAYS} days, then "
         f"the least recently used beyond {human(max_bytes())} (BPGEN_CACHE_MAX_MB)"
     )
     return "\n".join(lines) + "\n"
