@@ -339,7 +339,7 @@ class Backward(Naming):
         state.clear()
         state.update(head)
         rows = [(row, x) for row, x in rows if reached[row] is not None]
-        if rows and recs:  # each row's gradient goes to its place in dx
+        if rows:  # each row's gradient goes to its place in dx
             k = self.name((id(item), "row"), "i")
             for row, x in rows:
                 if state.get(x) is ABSENT or x not in state:
@@ -357,6 +357,8 @@ class Backward(Naming):
             target = ", ".join(recs)
             target = f"({target})" if len(recs) > 1 else target
             loop = f"for {k}, {target} in reversed(list(enumerate({lst}))):"
+            if not recs:  # a counted loop (appends only): its rows counted down
+                loop = f"for {k} in reversed(range({lst})):"
             return pre + [f"{ind}{loop}"] + body
         if not body:  # no gradient passes through this loop
             return pre

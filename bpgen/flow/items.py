@@ -131,9 +131,23 @@ def parts_under(items: list):
 
 
 def touches(items: list) -> bool:
-    """Whether some part here assigns a name (`b = a`, `y = 1.0`): a loop of
-    such parts still passes gradients back once per iteration."""
-    return any(any(map(stores, p.stmts)) for p in parts_under(items))
+    """Whether some part here assigns a name (`b = a`, `y = 1.0`) or some
+    append hands a list a value (`L.append(x)`): a loop of such items still
+    passes gradients back once per iteration."""
+    return any(any(map(stores, p.stmts)) for p in parts_under(items)) or any(
+        _appends(items)
+    )
+
+
+def _appends(items: list):
+    """Whether each item is, or holds, an append to a list."""
+    for item in items:
+        if isinstance(item, ListOp):
+            yield item.kind == "append"
+        elif isinstance(item, Branch):
+            yield any(_appends(item.then + item.orelse))
+        elif isinstance(item, Loop):
+            yield any(_appends(item.body))
 
 
 def named(items: list) -> bool:

@@ -1,0 +1,53 @@
+"""Review 5: loops whose lists are appended parameters' rows or outer values
+directly (`L.append(x)`, no computed part in the loop), checked numerically
+and against the gradient contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from oracle import check_contract
+
+from bpgen.check import check_gradients
+
+HEAD = "import numpy as np\n\n\ndef f"
+ROWS = (
+    HEAD
+    + "(xs):\n    L = []\n    for x in xs:\n        L.append(x)\n    return np.stack(L)\n"
+)
+PREVIOUS = (
+    HEAD + "(xs, h):\n    L = []\n    for x in xs:\n        L.append(h)\n"
+    "        h = x\n    return np.stack(L), h\n"
+)
+OUTER = (
+    HEAD + "(xs, w):\n    L = []\n    for x in xs:\n        L.append(w)\n"
+    "    return np.stack(L) * xs\n"
+)
+SUMMED = (
+    HEAD
+    + "(xs):\n    L = []\n    for x in xs:\n        L.append(x)\n    return sum(L)\n"
+)
+BROKEN = (
+    HEAD + "(xs):\n    L = []\n    for x in xs:\n        L.append(x)\n"
+    "        if len(L) > 1:\n            break\n    return np.stack(L)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "source, wrt",
+    [
+        (ROWS, ["xs"]),
+        (PREVIOUS, ["xs", "h"]),
+        (OUTER, ["xs", "w"]),
+        (SUMMED, ["xs"]),
+        (BROKEN, ["xs"]),
+    ],
+    ids=["rows", "previous", "outer", "summed", "broken"],
+)
+def test_a_loop_that_only_appends_passes_its_gradients_back(source, wrt):
+    # the loop had no record, so its backward was dropped: dxs, dw were zeros
+    xs = np.random.default_rng(5).standard_normal((3, 4))
+    args = [xs, xs[0] + 1.0] if len(wrt) == 2 else [xs]
+    code = check_gradients(source, args, "f", wrt)
+    assert "range(steps" in code
+    check_contract(source, args, "f", wrt, dtypes=(np.float32, np.float64))
