@@ -11,10 +11,8 @@ from oracle import check_contract
 from bpgen.check import check_gradients
 
 HEAD = "import numpy as np\n\n\ndef f"
-ROWS = (
-    HEAD
-    + "(xs):\n    L = []\n    for x in xs:\n        L.append(x)\n    return np.stack(L)\n"
-)
+LOOP = "(xs):\n    L = []\n    for x in xs:\n        L.append(x)\n"
+ROWS = HEAD + LOOP + "    return np.stack(L)\n"
 PREVIOUS = (
     HEAD + "(xs, h):\n    L = []\n    for x in xs:\n        L.append(h)\n"
     "        h = x\n    return np.stack(L), h\n"
@@ -23,13 +21,9 @@ OUTER = (
     HEAD + "(xs, w):\n    L = []\n    for x in xs:\n        L.append(w)\n"
     "    return np.stack(L) * xs\n"
 )
-SUMMED = (
-    HEAD
-    + "(xs):\n    L = []\n    for x in xs:\n        L.append(x)\n    return sum(L)\n"
-)
+SUMMED = HEAD + LOOP + "    return sum(L)\n"
 BROKEN = (
-    HEAD + "(xs):\n    L = []\n    for x in xs:\n        L.append(x)\n"
-    "        if len(L) > 1:\n            break\n    return np.stack(L)\n"
+    HEAD + LOOP + "        if len(L) > 1:\n            break\n    return np.stack(L)\n"
 )
 
 
@@ -51,3 +45,19 @@ def test_a_loop_that_only_appends_passes_its_gradients_back(source, wrt):
     code = check_gradients(source, args, "f", wrt)
     assert "range(steps" in code
     check_contract(source, args, "f", wrt, dtypes=(np.float32, np.float64))
+
+
+ARMS = (
+    HEAD + "(xs, w, flag):\n    L = []\n    for x in xs:\n        if flag:\n"
+    "            L.append(x)\n        else:\n            L.append(w)\n"
+    "    return np.stack(L)\n"
+)
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_a_branch_whose_arms_append_different_values_is_recorded(flag):
+    # the branch was not recorded: the backward popped into neither dxs nor dw
+    xs = np.random.default_rng(6).standard_normal((3, 4))
+    args = [xs, xs[0] + 1.0, flag]
+    check_gradients(ARMS, args, "f", ["xs", "w"])
+    check_contract(ARMS, args, "f", ["xs", "w"], dtypes=(np.float32, np.float64))

@@ -103,7 +103,10 @@ def writes_of(items: list) -> set[str]:
 def recorded(items: list, varied: set[str]) -> bool:
     """Whether the backward must know the branch: a part there is generated,
     or a name is assigned a value without gradient (`y = 1.0`) or another
-    name's that may carry one (`y = x`: x's gradient is y's on this path)."""
+    name's that may carry one (`y = x`: x's gradient is y's on this path),
+    or a list is appended a value (`L.append(x)`: x's gradient is popped)."""
+    if any(_appends(items)):
+        return True
     for item in items:
         inline = isinstance(item, Part) and not item.name
         if inline and is_alias(item):
