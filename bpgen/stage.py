@@ -1160,6 +1160,7 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         modules=set(lower.modules),
         constants=set(lower.constants),
         taken=stager.taken,
+        unnamed=stager.unnamed,
     )
 
 

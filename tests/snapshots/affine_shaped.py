@@ -28,8 +28,7 @@ def affine_forward(x, w, b):
         _check_shapes(w=(w, ("D", "M")), b=(b, ("M",)))
     n = x.shape[0]
     x2d = x.reshape(n, -1)
-    t1 = x2d.dot(w)
-    out = t1 + b
+    out = x2d.dot(w) + b
     return out, (x, w, x2d)
 
 

@@ -31,12 +31,10 @@ def batchnorm_forward(x, gamma, beta):
     xmu = x - mu
     t1 = xmu**2
     var = np.mean(t1, axis=0)
-    t2 = var + eps
-    sqrtvar = np.sqrt(t2)
+    sqrtvar = np.sqrt(var + eps)
     ivar = 1.0 / sqrtvar
     xhat = xmu * ivar
-    t3 = gamma * xhat
-    out = t3 + beta
+    out = gamma * xhat + beta
     return out, (x, gamma, xmu, np.shape(t1), sqrtvar, ivar, xhat)
 
 

@@ -22,8 +22,7 @@ def _like(grad, arg, copy=False):
 
 def dropout_forward(x, mask, p):
     """Run dropout; return its value and what dropout_backward needs."""
-    t1 = x * mask
-    out = t1 / p
+    out = x * mask / p
     return out, (x, mask, p, out)
 
 

@@ -26,8 +26,7 @@ def dropout_forward(x, mask, p):
     """Run dropout; return its value and what dropout_backward needs."""
     if x.ndim != 2 or mask.shape != x.shape:
         _check_shapes(x=(x, ("N", "D")), mask=(mask, ("N", "D")))
-    t1 = x * mask
-    out = t1 / p
+    out = x * mask / p
     return out, (x, mask, p, out)
 
 

@@ -26,8 +26,7 @@ def gelu_forward(x):
     """Run gelu; return its value and what gelu_backward needs."""
     t1 = 0.5 * x
     t2 = x / math.sqrt(2)
-    t3 = scipy.special.erf(t2)
-    t4 = 1 + t3
+    t4 = 1 + scipy.special.erf(t2)
     out = t1 * t4
     return out, (x, t1, t2, t4)
 
@@ -51,12 +50,9 @@ def gelu_backward(dout, cache):
 
 def normal_cdf_forward(x, mu, sigma):
     """Run normal_cdf; return its value and what normal_cdf_backward needs."""
-    t1 = x - mu
     t2 = sigma * math.sqrt(2)
-    t3 = t1 / t2
-    t4 = math.erf(t3)
-    t5 = 1 + t4
-    out = 0.5 * t5
+    t3 = (x - mu) / t2
+    out = 0.5 * (1 + math.erf(t3))
     return out, (t2, t3)
 
 

@@ -4,17 +4,13 @@
 def newton_sqrt_forward(a):
     """Run newton_sqrt; return its value and what newton_sqrt_backward needs."""
     t1 = a / a
-    t2 = a + t1
-    y = 0.5 * t2
+    y = 0.5 * (a + t1)
     t3 = a / y
-    t4 = y + t3
-    y_1 = 0.5 * t4
+    y_1 = 0.5 * (y + t3)
     t5 = a / y_1
-    t6 = y_1 + t5
-    y_2 = 0.5 * t6
+    y_2 = 0.5 * (y_1 + t5)
     t7 = a / y_2
-    t8 = y_2 + t7
-    y_3 = 0.5 * t8
+    y_3 = 0.5 * (y_2 + t7)
     return y_3, (a, t1, y, t3, y_1, t5, y_2, t7)
 
 

@@ -25,8 +25,7 @@ def step_forward(x, prev_h, Wx, Wh, b):
     t1 = x.dot(Wx)
     t2 = prev_h.dot(Wh)
     t3 = t1 + t2
-    t4 = t3 + b
-    out = np.tanh(t4)
+    out = np.tanh(t3 + b)
     return out, (x, prev_h, Wx, Wh, b, np.shape(t1), np.shape(t2), np.shape(t3), out)
 
 

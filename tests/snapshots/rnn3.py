@@ -26,20 +26,17 @@ def rnn3_forward(x, h0, Wx, Wh, b):
     t2 = t1 @ Wx
     t3 = h0 @ Wh
     t4 = t2 + t3
-    t5 = t4 + b
-    h = np.tanh(t5)
+    h = np.tanh(t4 + b)
     t6 = x[:, 1, :]
     t7 = t6 @ Wx
     t8 = h @ Wh
     t9 = t7 + t8
-    t10 = t9 + b
-    h_1 = np.tanh(t10)
+    h_1 = np.tanh(t9 + b)
     t11 = x[:, 2, :]
     t12 = t11 @ Wx
     t13 = h_1 @ Wh
     t14 = t12 + t13
-    t15 = t14 + b
-    h_2 = np.tanh(t15)
+    h_2 = np.tanh(t14 + b)
     return h_2, (
         x,
         h0,

@@ -41,23 +41,11 @@ def rnn3_forward(x, h0, Wx, Wh, b):
             b=(b, ("H",)),
         )
     t1 = x[:, 0, :]
-    t2 = t1 @ Wx
-    t3 = h0 @ Wh
-    t4 = t2 + t3
-    t5 = t4 + b
-    h = np.tanh(t5)
+    h = np.tanh(t1 @ Wx + h0 @ Wh + b)
     t6 = x[:, 1, :]
-    t7 = t6 @ Wx
-    t8 = h @ Wh
-    t9 = t7 + t8
-    t10 = t9 + b
-    h_1 = np.tanh(t10)
+    h_1 = np.tanh(t6 @ Wx + h @ Wh + b)
     t11 = x[:, 2, :]
-    t12 = t11 @ Wx
-    t13 = h_1 @ Wh
-    t14 = t12 + t13
-    t15 = t14 + b
-    h_2 = np.tanh(t15)
+    h_2 = np.tanh(t11 @ Wx + h_1 @ Wh + b)
     return h_2, (x, h0, Wx, Wh, t1, h, t6, h_1, t11, h_2)
 
 

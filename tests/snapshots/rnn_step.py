@@ -25,8 +25,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     t1 = x.dot(Wx)
     t2 = prev_h.dot(Wh)
     t3 = t1 + t2
-    t4 = t3 + b
-    next_h = np.tanh(t4)
+    next_h = np.tanh(t3 + b)
     return next_h, (
         x,
         prev_h,

@@ -29,13 +29,9 @@ def svm_loss_forward(scores, y):
     n = scores.shape[0]
     t1 = scores[np.arange(n), y]
     correct = t1[:, np.newaxis]
-    t2 = scores - correct
-    t3 = t2 + 1.0
-    margins = np.maximum(0, t3)
+    margins = np.maximum(0, scores - correct + 1.0)
     not_label = np.arange(scores.shape[1]) != y[:, np.newaxis]
-    t4 = margins * not_label
-    t5 = np.sum(t4)
-    loss = t5 / n
+    loss = np.sum(margins * not_label) / n
     return loss, (y, n, t1, margins, not_label)
 
 

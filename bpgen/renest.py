@@ -1,0 +1,101 @@
+"""Re-nesting: a temporary read once goes back into the expression reading it.
+
+Staging names every intermediate value (`t1 = w0 * x0`, `t2 = w1 * x1`,
+`t3 = t1 + t2`); the backward needs the stages, but in the forward a
+temporary nothing else reads only keeps its value alive until the function
+returns (a full array, for `W1 * W1`) and costs a store and a load. A person
+writes `dot = w0 * x0 + w1 * x1 + w2`; this pass prints the forward so:
+
+- only bpgen's own temporaries (`t1`, ...), never a name the user wrote, so a
+  user's stages stay as staged (students read them);
+- only one read in the whole forward, not cached, not returned, not read
+  for its shape;
+- never a random draw (its order among draws must not move), never across an
+  item assignment (the write could change what the temporary read), never
+  into one, and only in straight-line code (the caller's check);
+- only while the reader still fits on one line: a long nest reads worse than
+  its stages.
+
+It changes what is printed only: the backward's rules and its comments still
+see every stage.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+from collections import Counter
+from collections.abc import Callable
+
+from .stage import SetItem, Stage
+from .tags import of
+
+
+def renest(
+    stages: list[Stage],
+    temporaries: set[str],
+    kept: set[str],
+    fits: Callable[[str, ast.expr], bool],
+) -> list[Stage]:
+    """The forward's stages with each single-use temporary inside its reader.
+
+    `kept`: names read outside the forward's stages (cache, outputs, shapes);
+    `fits(target, value)`: whether `target = value` prints on one line."""
+    targets = [s.target for s in stages]
+    if len(set(targets)) != len(targets):
+        return stages
+    reads = Counter(name for s in stages for name in _reads(s.value))
+    movable = {
+        s.target
+        for s in stages
+        if s.target in temporaries
+        and s.target not in kept
+        and reads[s.target] == 1
+        and not isinstance(s.value, SetItem)
+        and not any(of(n).random for n in ast.walk(s.value))
+    }
+    if not movable:
+        return stages
+    written = [i for i, s in enumerate(stages) if isinstance(s.value, SetItem)]
+    made = {s.target: i for i, s in enumerate(stages)}
+    nested: dict[str, ast.expr] = {}  # temporary -> its value, nests included
+    out: dict[str, Stage] = {}
+    for j, stage in enumerate(stages):
+        value = stage.value
+        if not isinstance(value, SetItem):
+            for name in _reads(value):
+                if name not in movable or not _between_clear(made[name], j, written):
+                    continue
+                tried = _substituted(value, name, nested[name])
+                if fits(stage.target, tried):
+                    value = tried
+                    out.pop(name)
+        if stage.target in movable:
+            nested[stage.target] = value
+        out[stage.target] = (
+            stage if value is stage.value else dataclasses.replace(stage, value=value)
+        )
+    return list(out.values())
+
+
+def _between_clear(made: int, read: int, written: list[int]) -> bool:
+    """No item assignment runs between the temporary and its reader."""
+    return not any(made < w < read for w in written)
+
+
+def _reads(node: ast.AST) -> list[str]:
+    """Names read, outermost first (a deterministic order)."""
+    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+
+
+class _Put(ast.NodeTransformer):
+    def __init__(self, name: str, value: ast.expr) -> None:
+        self.name, self.value = name, value
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return copy.deepcopy(self.value) if node.id == self.name else node
+
+
+def _substituted(value: ast.expr, name: str, nested: ast.expr) -> ast.expr:
+    return _Put(name, nested).visit(copy.deepcopy(value))
