@@ -23,7 +23,6 @@ see every stage.
 from __future__ import annotations
 
 import ast
-import copy
 import dataclasses
 from collections import Counter
 from collections.abc import Callable
@@ -89,13 +88,27 @@ def _reads(node: ast.AST) -> list[str]:
     return [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
 
 
-class _Put(ast.NodeTransformer):
-    def __init__(self, name: str, value: ast.expr) -> None:
-        self.name, self.value = name, value
-
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        return copy.deepcopy(self.value) if node.id == self.name else node
-
-
-def _substituted(value: ast.expr, name: str, nested: ast.expr) -> ast.expr:
-    return _Put(name, nested).visit(copy.deepcopy(value))
+def _substituted(node: ast.AST, name: str, value: ast.expr) -> ast.AST:
+    """`node` with its read of `name` replaced by `value`: new nodes along
+    the path to it, everything else shared (stages are never mutated; no
+    deepcopy, which would follow the tags' locations into the whole CST)."""
+    if type(node) is ast.Name:
+        return value if node.id == name else node  # type: ignore[attr-defined]
+    fields, changed = {}, False
+    for key, old in node.__dict__.items():
+        new = old
+        if isinstance(old, ast.AST):
+            new = _substituted(old, name, value)
+        elif type(old) is list:
+            new = [
+                _substituted(v, name, value) if isinstance(v, ast.AST) else v
+                for v in old
+            ]
+            new = old if all(a is b for a, b in zip(new, old, strict=True)) else new
+        changed = changed or new is not old
+        fields[key] = new
+    if not changed:
+        return node
+    copied = type(node).__new__(type(node))
+    copied.__dict__.update(fields)
+    return copied
