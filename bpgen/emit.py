@@ -287,8 +287,10 @@ def _functions(unit: Unit, render: Renderer) -> str:
     branched = any(isinstance(node, Branch) for node in backward.forward)
     same = {} if branched else _written_in_place(unit)
     body = backward.forward
+    printed: dict[str, Stage] = {}  # the forward as printed, when re-nested
     if unit.renest and not branched and not same:
         body = _renested(unit, render)
+        printed = {stage.target: stage for stage in body}
 
     def forward(stage: Stage) -> list[str]:
         return _forward(stage, render, same)
@@ -317,10 +319,18 @@ def _functions(unit: Unit, render: Renderer) -> str:
             unpack = _wrapped("    ", cache, f" = {backward.cache_name}", "(")
             lines.append(unpack)
 
+    # a stage re-nested into its reader shares the reader's comment
+    home = _homes(printed, leaves(backward.forward)) if printed else {}
+    commented: list[str | None] = [None]
+
     def undo(block: Block) -> list[str]:
         text = []
         if block.stage is not None:
-            text.append(f"# {_forward(block.stage, render.comment, same)[-1]}")
+            target = home.get(block.stage.target, block.stage.target)
+            if target != commented[0]:
+                stage = printed.get(target, block.stage)
+                text.append(f"# {_forward(stage, render.comment, same)[-1]}")
+            commented[0] = target
         elif block.note:
             text.append(f"# {block.note}")
         for statement in block.statements:
@@ -344,6 +354,20 @@ def _renested(unit: Unit, render: Renderer) -> list[Stage]:
         return fits(f"    {target} = {measure(value)}")
 
     return renest(backward.forward, program.unnamed, kept, one_line)
+
+
+def _homes(printed: dict[str, Stage], staged) -> dict[str, str]:
+    """Each stage re-nested away -> the printed stage that now holds it (the
+    next one printed: renest.py takes in only the run right above a reader)."""
+    homes: dict[str, str] = {}
+    waiting: list[str] = []
+    for stage in staged:
+        if stage.target in printed:
+            homes |= dict.fromkeys(waiting, stage.target)
+            waiting = []
+        else:
+            waiting.append(stage.target)
+    return homes
 
 
 def _nest(

@@ -10,14 +10,16 @@ writes `dot = w0 * x0 + w1 * x1 + w2`; this pass prints the forward so:
   user's stages stay as staged (students read them);
 - only one read in the whole forward, not cached, not returned, not read
   for its shape;
-- never a random draw (its order among draws must not move), never across an
-  item assignment (the write could change what the temporary read), never
-  into one, and only in straight-line code (the caller's check);
+- never a random draw (its order among draws must not move), never an item
+  assignment, and only in straight-line code (the caller's check);
+- only the run of stages right above the reader, so nothing runs between a
+  temporary and its reader, and in the backward the rules of the run follow
+  the reader's under one comment (`# dot = w0 * x0 + w1 * x1 + w2`);
 - only while the reader still fits on one line: a long nest reads worse than
   its stages.
 
-It changes what is printed only: the backward's rules and its comments still
-see every stage.
+It changes what is printed only: the backward's rules still see every
+stage.
 """
 
 from __future__ import annotations
@@ -56,31 +58,30 @@ def renest(
     }
     if not movable:
         return stages
-    written = [i for i, s in enumerate(stages) if isinstance(s.value, SetItem)]
     made = {s.target: i for i, s in enumerate(stages)}
     nested: dict[str, ast.expr] = {}  # temporary -> its value, nests included
+    first: dict[str, int] = {}  # printed stage -> the first stage it holds
     out: dict[str, Stage] = {}
     for j, stage in enumerate(stages):
-        value = stage.value
+        value, low = stage.value, j
         if not isinstance(value, SetItem):
-            for name in _reads(value):
-                if name not in movable or not _between_clear(made[name], j, written):
-                    continue
+            # latest first: a reader takes in only the run of stages right
+            # above it, so the backward's rules stay under their comment
+            for name in sorted(set(_reads(value)) & movable, key=made.get)[::-1]:
+                if made[name] != low - 1:
+                    break
                 tried = _substituted(value, name, nested[name])
-                if fits(stage.target, tried):
-                    value = tried
-                    out.pop(name)
+                if not fits(stage.target, tried):
+                    break
+                value, low = tried, first[name]
+                out.pop(name)
+        first[stage.target] = low
         if stage.target in movable:
             nested[stage.target] = value
         out[stage.target] = (
             stage if value is stage.value else dataclasses.replace(stage, value=value)
         )
     return list(out.values())
-
-
-def _between_clear(made: int, read: int, written: list[int]) -> bool:
-    """No item assignment runs between the temporary and its reader."""
-    return not any(made < w < read for w in written)
 
 
 def _reads(node: ast.AST) -> list[str]:

@@ -179,6 +179,8 @@ return (dx, dw)
 
 
 def backward_body(options: Options) -> str:
+    # every stage keeps its comment: renest's own tests are in test_renest.py
+    options = dataclasses.replace(options, renest=False)
     code = bpgen.generate(LAYER, shapes={"x": "N D", "w": "D D"}, options=options)
     body = code.split("def f_backward(dout, cache):")[1].split('"""')[2]
     return textwrap.dedent(body).strip()

@@ -44,11 +44,17 @@ def test_before_and_after_on_the_seed_neuron():
 
 def test_precedence_is_kept_and_gradients_hold():
     source = "def f(x: float, y: float, z: float):\n"
-    source += "    return (x - y) - (z - x) / (x * y) ** (z - y) + -(x ** 2) ** 0.5\n"
+    source += "    return (x - y) - (z - x) * 2.0 + -(x + y) / 3.0 - (x**2) ** 0.5\n"
     code = bpgen.generate(source)
     lines = _forward(code)
-    assert "t6 = (z - x) / t5" in lines
-    assert "out = x - y - t6 + -(t8**0.5)" in lines
+    # t9 is cached for its rule, so t8's run stops above it
+    assert lines[:3] == [
+        "t8 = x - y - (z - x) * 2.0 + -(x + y) / 3.0",
+        "t9 = x**2",
+        "out = t8 - t9**0.5",
+    ]
+    # the backward's rules of a run follow its reader's comment
+    assert "    # t8 = x - y - (z - x) * 2.0 + -(x + y) / 3.0\n    dt6 = dout" in code
     forward, backward = load(code, "f")
     plain = {}
     exec(source, plain)  # noqa: S102

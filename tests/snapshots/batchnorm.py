@@ -49,7 +49,7 @@ def batchnorm_backward(dout, cache):
     divar = np.sum(dxhat * xmu, axis=0)
     # ivar = 1.0 / sqrtvar
     dsqrtvar = -divar * ivar / sqrtvar
-    # sqrtvar = np.sqrt(t2)
+    # sqrtvar = np.sqrt(var + eps)
     dt2 = dsqrtvar / (2 * sqrtvar)
     # var = np.mean(t1, axis=0)
     dt1 = dt2 / t1_shape[0]

@@ -41,9 +41,8 @@ def batchnorm_forward(x, gamma, beta):
 def batchnorm_backward(dout, cache):
     """Gradients of batchnorm with respect to x, gamma, beta."""
     x, gamma, xmu, t1_shape, sqrtvar, ivar, xhat = cache
-    # out = t3 + beta
+    # out = gamma * xhat + beta
     dbeta = np.sum(dout, axis=0)
-    # t3 = gamma * xhat
     dgamma = np.sum(dout * xhat, axis=0)
     dxhat = dout * gamma
     # xhat = xmu * ivar
@@ -51,7 +50,7 @@ def batchnorm_backward(dout, cache):
     divar = np.sum(dxhat * xmu, axis=0)
     # ivar = 1.0 / sqrtvar
     dsqrtvar = -divar * ivar / sqrtvar
-    # sqrtvar = np.sqrt(t2)
+    # sqrtvar = np.sqrt(var + eps)
     dt2 = dsqrtvar / (2 * sqrtvar)
     # var = np.mean(t1, axis=0)
     dt1 = dt2 / t1_shape[0]

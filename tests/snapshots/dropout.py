@@ -29,10 +29,9 @@ def dropout_forward(x, mask, p):
 def dropout_backward(dout, cache):
     """Gradients of dropout with respect to x, mask, p."""
     x, mask, p, out = cache
-    # out = t1 / p
+    # out = x * mask / p
     dt1 = dout / p
     dp = -float(_unbroadcast(dout * out, ())) / p
-    # t1 = x * mask
     dx = _unbroadcast(dt1 * mask, np.shape(x))
     dmask = _unbroadcast(dt1 * x, np.shape(mask))
     # new arrays the caller may write into, a float for a float

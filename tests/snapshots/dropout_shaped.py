@@ -33,10 +33,9 @@ def dropout_forward(x, mask, p):
 def dropout_backward(dout, cache):
     """Gradients of dropout with respect to x, mask, p."""
     x, mask, p, out = cache
-    # out = t1 / p
+    # out = x * mask / p
     dt1 = dout / p
     dp = -float(np.sum(dout * out)) / p
-    # t1 = x * mask
     dx = dt1 * mask
     dmask = dt1 * x
     return (dx, dmask, dp)

@@ -15,12 +15,10 @@ def neuron_backward(dout, cache):
     w0, w1, x0, x1, f = cache
     # f = 1.0 / (1 + math.exp(-dot))
     ddot = dout * (1 - f) * f
-    # dot = t3 + w2
+    # dot = w0 * x0 + w1 * x1 + w2
     dw2 = ddot
-    # t2 = w1 * x1
     dw1 = ddot * x1
     dx1 = ddot * w1
-    # t1 = w0 * x0
     dw0 = ddot * x0
     dx0 = ddot * w0
     return (dw0, dw1, dw2, dx0, dx1)

@@ -36,13 +36,11 @@ def softmax_loss_forward(scores, y):
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores."""
     y, n, log_probs = cache
-    # loss = t5 / n
+    # loss = -np.sum(log_probs[np.arange(n), y]) / n
     dt5 = dout / n
-    # t5 = -t4
     dt4 = -dt5
-    # t3 = log_probs[np.arange(n), y]
     dshifted = -np.exp(log_probs) * dt4
     dshifted[np.arange(n), y] += dt4
-    # shifted = scores - t1
+    # shifted = scores - np.max(scores, axis=1, keepdims=True)
     dscores = dshifted
     return (dscores,)

@@ -38,13 +38,11 @@ def svm_loss_forward(scores, y):
 def svm_loss_backward(dout, cache):
     """Gradients of svm_loss with respect to scores."""
     y, n, t1, margins, not_label = cache
-    # loss = t5 / n
+    # loss = np.sum(margins * not_label) / n
     dt5 = dout / n
-    # t4 = margins * not_label
     dmargins = dt5 * not_label
-    # margins = np.maximum(0, t3)
+    # margins = np.maximum(0, scores - correct + 1.0)
     dmargins *= margins > 0
-    # t2 = scores - correct
     dscores = dmargins
     dcorrect = -np.sum(dmargins, axis=1, keepdims=True)
     # correct = t1[:, np.newaxis]

@@ -61,29 +61,23 @@ def two_layer_loss_backward(dout, cache):
     # reg_loss = t9 * t14
     dt9 = dout * t14
     dt14 = dout * t9
-    # t12 = W2 * W2
+    # t14 = np.sum(W1 * W1) + np.sum(W2 * W2)
     dW2 = dt14 * 2 * W2
-    # t10 = W1 * W1
     dW1 = dt14 * 2 * W1
     # t9 = 0.5 * reg
     dreg = dt9 * 0.5
-    # data_loss = t8 / n
+    # data_loss = -np.sum(log_probs[np.arange(n), y]) / n
     dt8 = dout / n
-    # t8 = -t7
     dt7 = -dt8
-    # t6 = log_probs[np.arange(n), y]
     dshifted = -np.exp(log_probs) * dt7
     dshifted[np.arange(n), y] += dt7
-    # scores = t3 + b2
+    # scores = hidden.dot(W2) + b2
     db2 = np.sum(dshifted, axis=0)
-    # t3 = hidden.dot(W2)
     dhidden = dshifted.dot(W2.T)
     dW2 += hidden.T.dot(dshifted)
-    # hidden = np.maximum(0, t2)
+    # hidden = np.maximum(0, X.dot(W1) + b1)
     dhidden *= hidden > 0
-    # t2 = t1 + b1
     db1 = np.sum(dhidden, axis=0)
-    # t1 = X.dot(W1)
     dX = dhidden.dot(W1.T)
     dW1 += X.T.dot(dhidden)
     # new arrays the caller may write into, a float for a float
