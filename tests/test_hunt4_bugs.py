@@ -1,0 +1,82 @@
+"""Bugs the fourth hunt found (tests/realistic4.py), each with its minimal
+reproduction, fixed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bpgen
+from bpgen.check import check_gradients, load
+
+ELU = """import numpy as np
+
+
+def elu(z, alpha=1.0):
+    return np.where(z > 0, z, alpha * (np.exp(z) - 1))
+"""
+
+
+def test_check_gradients_fills_in_defaults():
+    """`alpha=1.0` is in the default wrt; the check varies it at its default
+    when the call leaves it out (it raised IndexError)."""
+    z = np.array([[-1.0, 0.5], [2.0, -0.3]])
+    check_gradients(ELU, [z])
+    check_gradients(ELU, [z, 0.7])
+
+
+SCALED = """import numpy as np
+
+
+def attention(q, k):
+    scores = np.einsum('qd,kd->qk', q, k) / np.sqrt(q.shape[-1])
+    return np.exp(scores - scores.max(-1, keepdims=True))
+"""
+
+BIGRAM = """import numpy as np
+
+
+def loss(xs, W):
+    logits = np.eye(5)[xs] @ W
+    return np.sum(logits ** 2) + np.linalg.norm(W.T @ W - np.eye(W.shape[1]))
+"""
+
+GAMMALN = """import numpy as np
+from scipy.special import gammaln
+
+
+def nll(beta, X, counts):
+    eta = X @ beta
+    return -np.sum(counts * eta - np.exp(eta) - gammaln(counts + 1))
+"""
+
+
+@pytest.mark.parametrize(
+    "source, make",
+    [
+        (SCALED, lambda rng, t: [rng.random((2, 3)).astype(t)] * 2),
+        (BIGRAM, lambda rng, t: [np.array([0, 3, 1]), rng.random((5, 5)).astype(t)]),
+        (
+            GAMMALN,
+            lambda rng, t: [
+                rng.random(3).astype(t),
+                rng.random((4, 3)).astype(t),
+                np.array([0.0, 1.0, 2.0, 3.0], t),
+            ],
+        ),
+    ],
+    ids=["np_sqrt_of_a_size", "np_eye", "scipy_gammaln"],
+)
+def test_gradients_keep_float32_and_16_where_a_numpy_constant_upcasts(source, make):
+    """A NumPy float64 scalar or array without gradient (`np.sqrt(d_k)`,
+    `np.eye(n)`) or a SciPy call makes the forward float64 for float32
+    arrays; the gradients of parameters read as arrays (`q.shape`, `@`)
+    came out float64 too."""
+    rng = np.random.default_rng(0)
+    name = "attention" if source is SCALED else "loss" if source is BIGRAM else "nll"
+    check_gradients(source, make(rng, np.float64))
+    forward, backward = load(bpgen.generate(source, name), name)
+    for dtype in (np.float16, np.float32):  # gammaln of float16 is float32
+        out, cache = forward(*make(rng, dtype))
+        for grad in backward(np.ones_like(out), cache):
+            assert grad.dtype == dtype
