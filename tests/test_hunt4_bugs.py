@@ -80,3 +80,23 @@ def test_gradients_keep_float32_and_16_where_a_numpy_constant_upcasts(source, ma
         out, cache = forward(*make(rng, dtype))
         for grad in backward(np.ones_like(out), cache):
             assert grad.dtype == dtype
+
+
+SOFTMAX_DIM = """import numpy as np
+
+
+def softmax(X, dim=-1):
+    e_X = np.exp(X - np.max(X, axis=dim, keepdims=True))
+    return e_X / e_X.sum(axis=dim, keepdims=True)
+"""
+
+
+def test_axis_from_a_parameter_is_refused_naming_the_parameter():
+    """numpy-ml's softmax(X, dim=-1): the refusal said the axis was "computed
+    from values being differentiated"; it is the parameter `dim`."""
+    with pytest.raises(bpgen.BpgenError) as caught:
+        bpgen.generate(SOFTMAX_DIM, filename="layers.py")
+    message = str(caught.value)
+    assert message.startswith("layers.py:5:22: error: `axis=` must be written as a")
+    assert "not read from the parameter `dim`" in message
+    assert "differentiated" not in message and "AXIS" in message
