@@ -107,13 +107,24 @@ class Program:
 
 
 def _early_return(node: cst.If) -> bool:
-    """`if c:` with no `else:` whose block ends in a `return`."""
-    if node.orelse is not None or not isinstance(node.body, cst.IndentedBlock):
+    """`if c:` (and its `elif`s) with no `else:`, each block ending in a
+    `return`: numpy-ml's `if reduction == 'mean': return ... elif ...`."""
+    if not isinstance(node.body, cst.IndentedBlock):
         return False
     end = node.body.body[-1] if node.body.body else None
-    return isinstance(end, cst.SimpleStatementLine) and isinstance(
+    returns = isinstance(end, cst.SimpleStatementLine) and isinstance(
         end.body[-1], cst.Return
     )
+    if not returns or node.orelse is None:
+        return returns
+    return isinstance(node.orelse, cst.If) and _early_return(node.orelse)
+
+
+def _with_else(node: cst.If, rest: cst.IndentedBlock) -> cst.If:
+    """`node` with `rest` as the `else:` of its last `elif`."""
+    if node.orelse is None:
+        return node.with_changes(orelse=cst.Else(body=rest))
+    return node.with_changes(orelse=_with_else(node.orelse, rest))
 
 
 class Stager:
@@ -787,7 +798,7 @@ class Stager:
                 if last and not final and _early_return(line):
                     # `if c: ...; return v` then more: the rest is the `else:`
                     rest = cst.IndentedBlock(body=list(statements[i + 1 :]))
-                    line = line.with_changes(orelse=cst.Else(body=rest))
+                    line = _with_else(line, rest)
                     final = True
                 # the branch is known now: a `return` in it ends the function
                 returned = self.static_if(line, last)

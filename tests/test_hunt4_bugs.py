@@ -100,3 +100,43 @@ def test_axis_from_a_parameter_is_refused_naming_the_parameter():
     assert message.startswith("layers.py:5:22: error: `axis=` must be written as a")
     assert "not read from the parameter `dim`" in message
     assert "differentiated" not in message and "AXIS" in message
+
+
+REDUCTION = """import numpy as np
+
+
+def loss(pred, target, weights=None, reduction='mean'):
+    err = (pred - target) ** 2
+    if weights is not None:
+        err = err * weights
+    if reduction == 'mean':
+        return err.mean()
+    elif reduction == 'sum':
+        return err.sum()
+    return err
+"""
+
+PIECEWISE = """import numpy as np
+
+
+def piecewise(x, t):
+    s = np.sum(x * t)
+    if s > 1.0:
+        return s * 2.0
+    elif s < -1.0:
+        return -s
+    return s ** 2
+"""
+
+
+def test_early_returns_in_an_elif_chain():
+    """`if ...: return a` / `elif ...: return b` / `return c` (numpy-ml's
+    `reduction=`) was refused as "`return` in only one branch of an `if`":
+    the statements after the chain are its `else:`, as after a lone `if`."""
+    rng = np.random.default_rng(0)
+    pred, target, w = rng.standard_normal((3, 4))
+    check_gradients(REDUCTION, [pred, target], wrt=["pred"])
+    for reduction in ("mean", "sum", "none"):
+        check_gradients(REDUCTION, [pred, target, w, reduction], wrt=["pred"])
+    for v in (2.0, -2.0, 0.3):  # each branch at run time
+        check_gradients(PIECEWISE, [np.array([v / 2, v / 2]), np.ones(2)])
