@@ -140,3 +140,23 @@ def test_early_returns_in_an_elif_chain():
         check_gradients(REDUCTION, [pred, target, w, reduction], wrt=["pred"])
     for v in (2.0, -2.0, 0.3):  # each branch at run time
         check_gradients(PIECEWISE, [np.array([v / 2, v / 2]), np.ones(2)])
+
+
+CROSS_ENTROPY = """import numpy as np
+
+
+def cross_entropy(y, y_pred):
+    eps = np.finfo(float).eps
+    tiny = np.finfo(y_pred.dtype).tiny
+    return -np.sum(y * np.log(y_pred + eps)) + tiny * np.sum(y_pred)
+"""
+
+
+def test_machine_limits_are_constants():
+    """numpy-ml's `eps = np.finfo(float).eps` was refused as "`numpy.finfo`
+    is not a function bpgen can differentiate"."""
+    rng = np.random.default_rng(0)
+    y = np.eye(3)[[0, 2, 1, 1]]
+    check_gradients(CROSS_ENTROPY, [y, rng.uniform(0.1, 0.9, (4, 3))])
+    with pytest.raises(bpgen.BpgenError, match="`.bits` is not a machine limit"):
+        bpgen.generate(CROSS_ENTROPY.replace(").tiny", ").bits"))
