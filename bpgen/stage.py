@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from . import helpers, kinds, loops
+from .errors import BpgenError
 from .fuse import fuse
 from .location import Location
 from .lower import (
@@ -332,12 +333,20 @@ class Stager:
                 "a tuple or list of differentiated values can only be returned",
                 "assign each item to its own variable",
             )
-        return self.source_error(
+        error = self.source_error(
             node,
             f"`{ast.unparse(node)}` has no gradient bpgen can compute",
             "operators // % & | ~ and `not` carry no gradient; apply them to "
             "values that are not differentiated",
         )
+        error.parameters = self._varied_parameters(node)
+        return error
+
+    def _varied_parameters(self, node: ast.expr) -> set[str]:
+        """The parameters whose values `node` reads, if it reads no other
+        differentiated value: the default `wrt` leaves such ones out."""
+        read = kinds.names_in(node) & self.varied
+        return read if read <= self.params else set()
 
     def lowered(self, node: cst.BaseExpression) -> ast.expr:
         value = self.lower.expr(node)
@@ -1135,7 +1144,24 @@ def stage(
     `scalars` are parameters declared 0-d, `labels` ones declared integer or
     boolean arrays.
     """
-    program = _stage(source, function, wrt, fusion, activity, scalars)
+    # by default, an int parameter used where no gradient can flow
+    # (`C // n_head`) is a size: staged again without it
+    dropped: set[str] = set()
+    first: BpgenError | None = None
+    while True:
+        given = wrt
+        if dropped:
+            names = [p.name.value for p in _parameters(function)]
+            given = [p for p in names if p not in dropped]
+        try:
+            program = _stage(source, function, given, fusion, activity, scalars)
+            break
+        except BpgenError as exc:
+            sizes = getattr(exc, "parameters", set()) & _int_params(function)
+            if wrt is not None or not sizes or sizes <= dropped:
+                raise first or exc from None
+            first = first or exc
+            dropped |= sizes
     numeric, read = kinds.numeric_params(
         program.params, program.stages, program.outputs
     )
@@ -1225,6 +1251,23 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         constants=set(lower.constants),
         taken=stager.taken,
     )
+
+
+def _parameters(function: cst.FunctionDef) -> list[cst.Param]:
+    return [*function.params.params, *function.params.kwonly_params]
+
+
+def _int_params(function: cst.FunctionDef) -> set[str]:
+    """Parameters annotated `int` or defaulting to an int (`n_head=2`,
+    `dim=-1`): sizes and axes, the way users write them."""
+    found = _float_params(function, ("int",))
+    for param in _parameters(function):
+        default = param.default
+        if isinstance(default, cst.UnaryOperation):
+            default = default.expression
+        if isinstance(default, cst.Integer):
+            found.add(param.name.value)
+    return found
 
 
 def _signature(

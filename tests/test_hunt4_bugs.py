@@ -8,6 +8,7 @@ import pytest
 
 import bpgen
 from bpgen.check import check_gradients, load
+from bpgen.generate import default_wrt
 
 ELU = """import numpy as np
 
@@ -160,3 +161,35 @@ def test_machine_limits_are_constants():
     check_gradients(CROSS_ENTROPY, [y, rng.uniform(0.1, 0.9, (4, 3))])
     with pytest.raises(bpgen.BpgenError, match="`.bits` is not a machine limit"):
         bpgen.generate(CROSS_ENTROPY.replace(").tiny", ").bits"))
+
+
+MHA = """import math
+
+import numpy as np
+
+
+def mha(x, Wqkv, n_head=2):
+    B, T, C = x.shape
+    qkv = x @ Wqkv
+    q, k, v = np.split(qkv, 3, axis=-1)
+    hs = C // n_head
+    q = q.reshape(B, T, n_head, hs).transpose(0, 2, 1, 3)
+    k = k.reshape(B, T, n_head, hs).transpose(0, 2, 1, 3)
+    att = q @ k.transpose(0, 1, 3, 2) / math.sqrt(hs)
+    return np.sum(att ** 2)
+"""
+
+
+def test_an_int_parameter_used_as_a_size_is_left_out_of_the_default_wrt():
+    """`hs = C // n_head` with `n_head=2`: refused as "`C // n_head` has no
+    gradient" because the default wrt took the int `n_head` for a value to
+    differentiate; an int parameter (default or annotation) used where no
+    gradient flows is a size. A parameter without int default still gets
+    the refusal, and so does an explicit wrt naming it."""
+    rng = np.random.default_rng(0)
+    assert default_wrt(MHA) == ["x", "Wqkv"]
+    check_gradients(MHA, [rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 12))])
+    with pytest.raises(bpgen.BpgenError, match="`C // n_head` has no gradient"):
+        bpgen.generate(MHA, wrt=["x", "n_head"])
+    with pytest.raises(bpgen.BpgenError, match="`x // 2` has no gradient"):
+        bpgen.generate("import numpy as np\n\n\ndef f(x):\n    return x // 2 + x\n")
