@@ -46,6 +46,8 @@ def gate_spelled(qualified: str) -> str | None:
 # constant arrays: float(N), divmod(n, k), np.array([1.0, 2.0]). (np.prod is a
 # gate: np.prod(x.shape[1:]) of a shape is a plain value.)
 DROPS_GRADIENT = frozenset({"float", "divmod", "array", "asarray"})
+# ... and these through their fill value alone (np.full(shape, c))
+DROPS_GRADIENT |= {"full", "full_like"}
 
 
 def is_nondifferentiable(qualified: str) -> bool:

@@ -511,9 +511,12 @@ class Stager:
         ...) is given a differentiated value: np.asarray(x) alone passes x
         through unchanged; the others would drop its gradient, so are refused."""
         values = [*call.args, *(k.value for k in call.keywords)]
+        name = of(call).drops
+        if name in ("full", "full_like"):  # the shape or array: no gradient
+            fill = [k.value for k in call.keywords if k.arg == "fill_value"]
+            values = call.args[1:2] + fill
         if not any(self.is_varied(v) for v in values):
             return False
-        name = of(call).drops
         one = len(call.args) == 1 and not call.keywords
         listed = one and isinstance(call.args[0], (ast.List, ast.Tuple, ast.Starred))
         if one and not listed and name in ("asarray", "array"):
@@ -522,6 +525,8 @@ class Stager:
             "float": "drop float(): the value is a number already",
             "array": "use np.stack([a, b]) to make one array of several values",
             "asarray": "use np.stack([a, b]) for several values; drop the dtype",
+            "full": "write `c * np.ones(shape)`: a product carries c's gradient",
+            "full_like": "write `c * np.ones_like(a)`: a product carries c's gradient",
         }
         raise self.source_error(
             call,
