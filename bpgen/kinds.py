@@ -148,14 +148,14 @@ _DTYPE_KEEPING = frozenset(
 )
 
 
-def may_upcast(stages: list[Stage], varied: set[str], params: list[str]) -> bool:
+def may_upcast(stages: list[Stage], varied: set[str]) -> bool:
     """Whether a value without gradient may be a float64 NumPy value (a
     NumPy scalar is not weak as a Python float is): `np.sqrt(d_k)`,
-    `np.eye(n)` (NumPy calls reading no argument), or any SciPy call
+    `np.eye(n)`, `np.exp(-r * T)` of float parameters (NumPy calls reading
+    no value being differentiated), or any SciPy call
     (`gammaln` of float16 is float32). Mixed into float32 values it makes the
     forward, and so the gradients, float64; gradients must still have their
     argument's dtype."""
-    inputs = varied | set(params)
     for stage in stages:
         for node in ast.walk(stage.value):
             if not isinstance(node, ast.Call) or any(
@@ -175,7 +175,7 @@ def may_upcast(stages: list[Stage], varied: set[str], params: list[str]) -> bool
                 name == "arange" and _float_constant(node)
             ):
                 continue
-            if not _values_read(node) & inputs:
+            if not _values_read(node) & varied:
                 return True
     return False
 

@@ -52,6 +52,17 @@ def nll(beta, X, counts):
 """
 
 
+SMOOTHED = """import numpy as np
+
+
+def loss(logits, y, eps=0.1):
+    n, k = logits.shape
+    target = np.full((n, k), eps / (k - 1))
+    target[np.arange(n), y] = 1.0 - eps
+    return -(target * (logits - np.log(np.exp(logits).sum(1, keepdims=True)))).sum()
+"""
+
+
 @pytest.mark.parametrize(
     "source, make",
     [
@@ -65,8 +76,9 @@ def nll(beta, X, counts):
                 np.array([0.0, 1.0, 2.0, 3.0], t),
             ],
         ),
+        (SMOOTHED, lambda rng, t: [rng.random((3, 4)).astype(t), np.array([0, 3, 1])]),
     ],
-    ids=["np_sqrt_of_a_size", "np_eye", "scipy_gammaln"],
+    ids=["np_sqrt_of_a_size", "np_eye", "scipy_gammaln", "np_full_of_a_parameter"],
 )
 def test_gradients_keep_float32_and_16_where_a_numpy_constant_upcasts(source, make):
     """A NumPy float64 scalar or array without gradient (`np.sqrt(d_k)`,
@@ -74,9 +86,10 @@ def test_gradients_keep_float32_and_16_where_a_numpy_constant_upcasts(source, ma
     arrays; the gradients of parameters read as arrays (`q.shape`, `@`)
     came out float64 too."""
     rng = np.random.default_rng(0)
-    name = "attention" if source is SCALED else "loss" if source is BIGRAM else "nll"
-    check_gradients(source, make(rng, np.float64))
-    forward, backward = load(bpgen.generate(source, name), name)
+    name = "attention" if source is SCALED else "nll" if source is GAMMALN else "loss"
+    wrt = ["logits"] if source is SMOOTHED else None  # eps: a hyperparameter
+    check_gradients(source, make(rng, np.float64), wrt=wrt)
+    forward, backward = load(bpgen.generate(source, name, wrt), name)
     for dtype in (np.float16, np.float32):  # gammaln of float16 is float32
         out, cache = forward(*make(rng, dtype))
         for grad in backward(np.ones_like(out), cache):
@@ -193,3 +206,31 @@ def test_an_int_parameter_used_as_a_size_is_left_out_of_the_default_wrt():
         bpgen.generate(MHA, wrt=["x", "n_head"])
     with pytest.raises(bpgen.BpgenError, match="`x // 2` has no gradient"):
         bpgen.generate("import numpy as np\n\n\ndef f(x):\n    return x // 2 + x\n")
+
+
+FULL_FILL = """import numpy as np
+
+
+def f(x, c):
+    t = np.full((3,), c)
+    t[0] = 1.0 - c
+    return np.sum(t * x)
+"""
+
+
+def test_np_full_of_a_differentiated_fill_value_is_refused():
+    """np.full(shape, c) and np.full_like(a, c) were taken for builders
+    without gradient, so c's gradient through the fill was dropped: wrong dc
+    (label smoothing's `np.full((n, k), eps / (k - 1))`), or c silently left
+    out of the default wrt. Refused, located, with the product that works."""
+    with pytest.raises(bpgen.BpgenError, match="`full\\(\\)` of a value") as caught:
+        bpgen.generate(FULL_FILL, filename="m.py")
+    assert str(caught.value).startswith("m.py:5:9: ")
+    like = FULL_FILL.replace("np.full((3,), c)", "np.full_like(x, fill_value=c)")
+    with pytest.raises(bpgen.BpgenError, match="c \\* np.ones_like"):
+        bpgen.generate(like)
+    x = np.array([0.3, -0.2, 0.5])
+    check_gradients(FULL_FILL.replace("np.full((3,), c)", "c * np.ones(3)"), [x, 0.7])
+    check_gradients(
+        FULL_FILL.replace("np.full((3,), c)", "np.full_like(x, 2.0)"), [x, 0.7]
+    )
