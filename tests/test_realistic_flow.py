@@ -1,5 +1,5 @@
 """Realistic programs with control flow (tests/realistic_flow.py and
-tests/realistic_flow2.py, written by two hunts) against the two oracles and the
+tests/realistic_flow2.py, written by two hunts, and tests/realistic4.py) against the two oracles and the
 contract, with tests/test_realistic.py's classifier.
 
 A program that hits an open bug is a strict xfail naming why. The figures are
@@ -14,9 +14,10 @@ import pytest
 from realistic import Program
 from realistic_flow import FLOW
 from realistic_flow2 import FLOW2
+from realistic4 import PROGRAMS4
 from test_realistic import classify
 
-CORPORA = {"flow": FLOW, "flow2": FLOW2}
+CORPORA = {"flow": FLOW, "flow2": FLOW2, "hunt4": PROGRAMS4}
 OUTCOMES: Counter = Counter()
 
 
@@ -45,6 +46,6 @@ def test_flow_corpus_size(corpus):
 def _summary():
     yield
     print(
-        f"\nrealistic flow corpora: {len(FLOW) + len(FLOW2)} programs; "
+        f"\nrealistic flow corpora: {sum(map(len, CORPORA.values()))} programs; "
         + ", ".join(f"{k}: {v}" for k, v in sorted(OUTCOMES.items()))
     )
