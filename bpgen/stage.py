@@ -512,9 +512,12 @@ class Stager:
         through unchanged; the others would drop its gradient, so are refused."""
         values = [*call.args, *(k.value for k in call.keywords)]
         name = of(call).drops
-        if name in ("full", "full_like"):  # the shape or array: no gradient
-            fill = [k.value for k in call.keywords if k.arg == "fill_value"]
-            values = call.args[1:2] + fill
+        if name in _THROUGH:  # a shape, a count, a stop: no gradient
+            first, last, keys = _THROUGH[name]
+            values = call.args[first:last]
+            if name == "arange":  # np.arange(n) is a count; start and step count
+                values = call.args[0:1] + call.args[2:3] if len(call.args) > 1 else []
+            values += [k.value for k in call.keywords if k.arg in keys]
         if not any(self.is_varied(v) for v in values):
             return False
         one = len(call.args) == 1 and not call.keywords
@@ -527,6 +530,8 @@ class Stager:
             "asarray": "use np.stack([a, b]) for several values; drop the dtype",
             "full": "write `c * np.ones(shape)`: a product carries c's gradient",
             "full_like": "write `c * np.ones_like(a)`: a product carries c's gradient",
+            "linspace": "write `a + (b - a) * np.linspace(0.0, 1.0, n)`",
+            "arange": "write `start + step * np.arange(n)`",
         }
         raise self.source_error(
             call,
@@ -1256,6 +1261,16 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         constants=set(lower.constants),
         taken=stager.taken,
     )
+
+
+# the arguments through which these calls' values depend on a value:
+# (first, end) of the positional ones, and the keywords
+_THROUGH = {
+    "full": (1, 2, ("fill_value",)),
+    "full_like": (1, 2, ("fill_value",)),
+    "linspace": (0, 2, ("start", "stop")),
+    "arange": (0, 1, ("start", "step")),  # and the step, args[2]
+}
 
 
 def _parameters(function: cst.FunctionDef) -> list[cst.Param]:

@@ -234,3 +234,29 @@ def test_np_full_of_a_differentiated_fill_value_is_refused():
     check_gradients(
         FULL_FILL.replace("np.full((3,), c)", "np.full_like(x, 2.0)"), [x, 0.7]
     )
+
+
+GRID = """import numpy as np
+
+
+def f(x, L):
+    g = np.linspace(0.0, L, 3)
+    return np.sum(g * x) + L
+"""
+
+
+def test_linspace_and_arange_of_differentiated_end_points_are_refused():
+    """np.linspace(0.0, L, n) was a builder without gradient: dL missed the
+    grid's part (a wrong gradient when L is also used elsewhere, else L
+    silently out of the default wrt). So was np.arange(t0, t1, dt) in t0 and
+    dt. A count (np.arange(n)) and a stop still carry no gradient."""
+    with pytest.raises(bpgen.BpgenError, match="`linspace\\(\\)` of a value"):
+        bpgen.generate(GRID)
+    arange = GRID.replace("np.linspace(0.0, L, 3)", "np.arange(0.0, 1.0, L)")
+    with pytest.raises(bpgen.BpgenError, match="`arange\\(\\)` of a value"):
+        bpgen.generate(arange)
+    x = np.array([0.3, -0.2, 0.5])
+    unit = GRID.replace("np.linspace(0.0, L, 3)", "L * np.linspace(0.0, 1.0, 3)")
+    check_gradients(unit, [x, 0.7])
+    count = GRID.replace("np.linspace(0.0, L, 3)", "np.arange(3) + np.arange(0, 3)")
+    check_gradients(count, [x, 0.7])
