@@ -260,3 +260,26 @@ def test_linspace_and_arange_of_differentiated_end_points_are_refused():
     check_gradients(unit, [x, 0.7])
     count = GRID.replace("np.linspace(0.0, L, 3)", "np.arange(3) + np.arange(0, 3)")
     check_gradients(count, [x, 0.7])
+
+
+KEYWORD_ONLY = """import numpy as np
+
+
+def scaled(x, *, scale=2.0, shift=0.0):
+    return x * scale + shift
+
+
+def f(x, s):
+    return np.sum(scaled(x, scale=s) ** 2) + np.sum(scaled(x, shift=s))
+"""
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_a_helper_with_keyword_only_parameters(inline):
+    """`def scaled(x, *, scale=2.0)`: the bare `*` was refused as "takes
+    *args or **kwargs"; keyword-only parameters bind like the others."""
+    options = bpgen.Options(inline_helpers=inline)
+    x = np.array([0.3, -0.2, 0.5])
+    check_gradients(KEYWORD_ONLY, [x, 0.7], "f", options=options)
+    with pytest.raises(bpgen.BpgenError, match="takes \\*args or \\*\\*kwargs"):
+        bpgen.generate(KEYWORD_ONLY.replace("*, scale", "*rest, scale"), "f")
