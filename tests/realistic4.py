@@ -1144,3 +1144,188 @@ P("expm1_log1p", """
 def f(x):
     return np.sum(np.log1p(np.expm1(x) ** 2))
 """, A(5))
+# -- default wrt everywhere: hyperparameters are floats too ------------------------------------
+P("verlet_spring_default_wrt", """
+def simulate(x0, v0, k, m=1.0, dt=0.1, steps=5):
+    x, v = x0, v0
+    a = -k / m * x
+    for _ in range(steps):
+        x = x + v * dt + 0.5 * a * dt ** 2
+        a_new = -k / m * x
+        v = v + 0.5 * (a + a_new) * dt
+        a = a_new
+    return 0.5 * m * v ** 2 + 0.5 * k * x ** 2
+""", F(1.0), F(0.0), F(2.0))
+P("pendulum_energy", """
+def energy(theta, omega, L, m=1.0, g=9.81):
+    return 0.5 * m * (L * omega) ** 2 + m * g * L * (1 - math.cos(theta))
+""", F(0.3), F(1.2), F(2.0))
+P("morse_potential", """
+def morse(r, D_e=1.0, a=1.5, r_e=1.2):
+    return np.sum(D_e * (1 - np.exp(-a * (r - r_e))) ** 2)
+""", U(0.8, 2.0, 5))
+P("coulomb_pairs_vectorised", """
+def coulomb(pos, q, k=8.99):
+    diff = pos[:, None, :] - pos[None, :, :]
+    r = np.sqrt(np.sum(diff ** 2, axis=-1) + np.eye(pos.shape[0]))
+    E = k * np.outer(q, q) / r
+    return 0.5 * (np.sum(E) - np.sum(np.diag(E)))
+""", lambda rng: np.arange(4)[:, None] * np.array([1.0, 0.5]) + 0.1 * rng.standard_normal((4, 2)), N(4))
+P("heat_equation_roll", """
+def heat(u, alpha, dt=0.01, steps=4):
+    for _ in range(steps):
+        lap = np.roll(u, 1) - 2 * u + np.roll(u, -1)
+        u = u + alpha * dt * lap
+    return np.sum(u ** 2)
+""", N(6), F(0.5))
+P("newton_sqrt_fixed", """
+def newton_sqrt(a, x0=1.0, iters=6):
+    x = x0
+    for _ in range(iters):
+        x = 0.5 * (x + a / x)
+    return x
+""", F(2.0))
+P("logistic_map", """
+def logistic(x, r, n=5):
+    for _ in range(n):
+        x = r * x * (1 - x)
+    return x
+""", F(0.3), F(2.5))
+P("power_iteration_unrolled", """
+def top_eig(A, v):
+    for _ in range(8):
+        v = A @ v
+        v = v / np.linalg.norm(v)
+    return v @ A @ v
+""", lambda rng: (lambda m: m @ m.T + np.diag([4.0, 1.0, 0.0]))(rng.standard_normal((3, 3))), N(3))
+P("clip_varied_bounds", """
+def f(x, lo, hi):
+    return np.sum(np.clip(x, lo, hi) ** 2)
+""", lambda rng: np.array([-2.0, -0.3, 0.4, 1.7]), F(-1.0), F(1.0))
+P("maximum_both_varied", """
+def f(a, b):
+    return np.sum(np.maximum(a, b) * np.minimum(a, 2 * b))
+""", lambda rng: np.array([0.5, -1.0, 2.0]), lambda rng: np.array([0.1, 0.3, -0.7]))
+P("where_both_varied", """
+def f(x, y):
+    return np.sum(np.where(x > y, x * y, x - y) ** 2)
+""", lambda rng: np.array([0.5, -1.0, 2.0]), lambda rng: np.array([0.1, 0.3, -0.7]))
+P("ternary_scalar", """
+def f(x, y):
+    z = x * y if x > y else x + y
+    return abs(z) + pow(z, 2)
+""", F(1.5), F(0.4))
+P("builtin_min_max_abs", """
+def f(a, b, c):
+    return max(a, b, c) - min(a, b) + abs(a - c)
+""", F(0.3), F(1.1), F(-0.6))
+P("builtin_sum_generator", """
+def f(w, x):
+    return sum(w[i] * x[i] for i in range(len(x)))
+""", N(4), N(4))
+P("builtin_sum_zip", """
+def sse(w, xs, ys):
+    total = 0.0
+    for xi, yi in zip(xs, ys):
+        total += (w @ xi - yi) ** 2
+    return total
+""", N(3), N(4, 3), N(4))
+P("enumerate_weights", """
+def f(ws, x):
+    out = 0.0
+    for i, w in enumerate(ws):
+        out = out + w * x ** i
+    return out
+""", N(4), F(0.7))
+P("micrograd_hinge_demo", """
+def svm_loss(w, b, X, y, alpha=1e-4):
+    scores = X @ w + b
+    losses = np.maximum(0, 1 - y * scores)
+    data_loss = losses.mean()
+    reg_loss = alpha * np.sum(w * w)
+    return data_loss + reg_loss
+""", N(2), F(0.1), N(8, 2), lambda rng: rng.choice([-1.0, 1.0], 8))
+P("micrograd_mse_generator", """
+def mse(ypred, ys):
+    return sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
+""", N(4), N(4), wrt=["ypred"])
+P("nested_helper_defaults", """
+def affine(x, W, b=None):
+    out = x @ W
+    if b is not None:
+        out = out + b
+    return out
+
+
+def net(x, W1, W2, b1):
+    h = np.tanh(affine(x, W1, b1))
+    return affine(h, W2)
+""", N(3, 4), N(4, 5), N(5, 2), N(5), function="net")
+P("helper_tuple_return", """
+def norm_stats(x, eps=1e-5):
+    mu = x.mean(axis=0)
+    var = x.var(axis=0)
+    return (x - mu) / np.sqrt(var + eps), mu, var
+
+
+def bn(x, g, b):
+    xhat, mu, var = norm_stats(x)
+    return g * xhat + b
+""", N(5, 3), N(3), N(3), function="bn")
+P("helper_keyword_only", """
+def scaled(x, *, scale=2.0, shift=0.0):
+    return x * scale + shift
+
+
+def f(x, s):
+    return np.sum(scaled(x, scale=s) ** 2) + np.sum(scaled(x, shift=s))
+""", N(4), F(0.7), function="f")
+P("float32_int_mixture", """
+def f(x, w):
+    n = x.shape[0]
+    return np.sum((x @ w) ** 2) / (2 * n) + 3 * np.sum(w)
+""", D(np.float32, 4, 3), D(np.float32, 3))
+P("float32_with_np_float64_constant", """
+def f(x):
+    scale = np.float64(0.5)
+    return np.sum(np.tanh(x) * scale)
+""", N(3, 4))
+P("xTx_gram", """
+def f(X, w):
+    G = X.T @ X
+    return w @ G @ w + np.trace(G)
+""", N(5, 3), N(3))
+P("softmax_temperature_default", """
+def softmax_t(logits, T=1.0):
+    z = logits / T
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+""", N(3, 4))
+P("gaussian_rbf_default_gamma", """
+def rbf(X, Y, gamma=0.5):
+    XX = np.einsum('ij,ij->i', X, X)[:, None]
+    YY = np.einsum('ij,ij->i', Y, Y)[None, :]
+    return np.exp(-gamma * (XX + YY - 2 * X @ Y.T))
+""", N(3, 2), N(4, 2))
+P("tied_weights_autoencoder", """
+def ae_loss(W, b, c, X):
+    H = 1 / (1 + np.exp(-(X @ W + b)))
+    R = H @ W.T + c
+    return 0.5 * np.sum((R - X) ** 2) / X.shape[0]
+""", N(4, 2), N(2), N(4), N(6, 4))
+P("word2vec_sgns", """
+def sgns_loss(v_c, U, pos, neg):
+    u_o = U[pos]
+    u_k = U[neg]
+    pos_term = np.log(1 / (1 + np.exp(-u_o @ v_c)))
+    neg_term = np.sum(np.log(1 / (1 + np.exp(u_k @ v_c))))
+    return -(pos_term + neg_term)
+""", N(3), N(6, 3), K(2), K(np.array([0, 4, 4])))
+P("glove_loss", """
+def glove(W, Wt, b, bt, X):
+    logX = np.log(X)
+    fX = np.minimum((X / 10.0) ** 0.75, 1.0)
+    diff = W @ Wt.T + b[:, None] + bt[None, :] - logX
+    return np.sum(fX * diff ** 2)
+""", N(4, 2), N(4, 2), N(4), N(4), U(1, 20, 4, 4))
