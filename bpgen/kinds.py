@@ -143,7 +143,7 @@ def proven_arrays(stages: list[Stage], params: list[str]) -> set[str]:
 
 # module calls whose value keeps the dtype of what they read, or is an int
 _DTYPE_KEEPING = frozenset(
-    {"shape", "ndim", "size", "arange", "zeros_like", "ones_like", "empty_like"}
+    {"shape", "ndim", "size", "zeros_like", "ones_like", "empty_like"}
     | {"full_like", "argmax", "argmin", "argsort", "nonzero", "where", "isnan"}
 )
 
@@ -157,7 +157,16 @@ def may_upcast(stages: list[Stage], varied: set[str]) -> bool:
     forward, and so the gradients, float64; gradients must still have their
     argument's dtype."""
     for stage in stages:
+        # np.arange(n) as an index, or compared (a mask), mixes in nothing
+        inert = [
+            sub.slice if isinstance(sub, ast.Subscript) else sub
+            for sub in ast.walk(stage.value)
+            if isinstance(sub, (ast.Subscript, ast.Compare))
+        ]
+        indices = {id(n) for part in inert for n in ast.walk(part)}
         for node in ast.walk(stage.value):
+            if id(node) in indices:
+                continue
             if not isinstance(node, ast.Call) or any(
                 k.arg == "dtype" for k in node.keywords
             ):
@@ -171,9 +180,7 @@ def may_upcast(stages: list[Stage], varied: set[str]) -> bool:
             if root.id != NP:
                 return True  # SciPy: float32 for float16, float64 constants
             name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-            if name in _DTYPE_KEEPING and not (  # np.arange(n), not (8.0)
-                name == "arange" and _float_constant(node)
-            ):
+            if name in _DTYPE_KEEPING and name != "arange":
                 continue
             if not _values_read(node) & varied:
                 return True
@@ -193,10 +200,3 @@ def _values_read(node: ast.AST) -> set[str]:
     ):
         return set()
     return set().union(set(), *map(_values_read, ast.iter_child_nodes(node)))
-
-
-def _float_constant(node: ast.AST) -> bool:
-    return any(
-        isinstance(n, ast.Constant) and isinstance(n.value, float)
-        for n in ast.walk(node)
-    )

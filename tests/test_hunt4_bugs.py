@@ -52,6 +52,14 @@ def nll(beta, X, counts):
 """
 
 
+RANKED = """import numpy as np
+
+
+def ranked(x, y):
+    s = np.sort(x)
+    return np.sum(s * np.arange(1, x.size + 1)) + np.sum(x[np.arange(x.size) != y])
+"""
+
 SMOOTHED = """import numpy as np
 
 
@@ -77,16 +85,23 @@ def loss(logits, y, eps=0.1):
             ],
         ),
         (SMOOTHED, lambda rng, t: [rng.random((3, 4)).astype(t), np.array([0, 3, 1])]),
+        (RANKED, lambda rng, t: [rng.random(5).astype(t), 2]),
     ],
-    ids=["np_sqrt_of_a_size", "np_eye", "scipy_gammaln", "np_full_of_a_parameter"],
+    ids=[
+        "np_sqrt_of_a_size",
+        "np_eye",
+        "scipy_gammaln",
+        "np_full_of_a_parameter",
+        "int_arange_times_values",
+    ],
 )
 def test_gradients_keep_float32_and_16_where_a_numpy_constant_upcasts(source, make):
     """A NumPy float64 scalar or array without gradient (`np.sqrt(d_k)`,
-    `np.eye(n)`) or a SciPy call makes the forward float64 for float32
+    `np.eye(n)`, an int64 `np.arange`) or a SciPy call makes the forward float64 for float32
     arrays; the gradients of parameters read as arrays (`q.shape`, `@`)
     came out float64 too."""
     rng = np.random.default_rng(0)
-    name = "attention" if source is SCALED else "nll" if source is GAMMALN else "loss"
+    name = {SCALED: "attention", GAMMALN: "nll", RANKED: "ranked"}.get(source, "loss")
     wrt = ["logits"] if source is SMOOTHED else None  # eps: a hyperparameter
     check_gradients(source, make(rng, np.float64), wrt=wrt)
     forward, backward = load(bpgen.generate(source, name, wrt), name)
