@@ -1329,3 +1329,97 @@ def glove(W, Wt, b, bt, X):
     diff = W @ Wt.T + b[:, None] + bt[None, :] - logX
     return np.sum(fX * diff ** 2)
 """, N(4, 2), N(4, 2), N(4), N(4), U(1, 20, 4, 4))
+# -- casts, copies, views, slicing as users write them ---------------------------------------
+P("astype_float_roundtrip", """
+def f(x, w):
+    h = (x @ w).astype(np.float64)
+    return np.sum(h.astype(float) ** 2)
+""", N(3, 4), N(4, 2))
+P("copy_flatten_ravel", """
+def f(x):
+    y = x.copy()
+    return np.sum(y.flatten() * np.ravel(x) + x.ravel() ** 3)
+""", N(3, 4))
+P("item_scalar_loss", """
+def f(x):
+    return np.sum(x ** 2).item() * 1.0 + np.sum(x)
+""", N(3))
+P("masked_inplace_scale", """
+def leaky(x, alpha=0.1):
+    y = x.copy()
+    y[y < 0] *= alpha
+    return np.sum(y ** 2)
+""", A(3, 4))
+P("several_setitems", """
+def f(x):
+    out = np.zeros_like(x)
+    out[:, 0] = x[:, 0] ** 2
+    out[:, 1:] = np.tanh(x[:, 1:])
+    out[0] = out[0] * 3
+    return out
+""", N(3, 4))
+P("negative_step_slices", """
+def f(x):
+    return np.sum(x[::-1] * x) + np.sum(x[::2] ** 2) + np.sum(x[-1:0:-2])
+""", N(7))
+P("chained_fancy", """
+def f(X, idx):
+    sub = X[idx, :][:, idx]
+    return np.sum(sub ** 2) + np.sum(X[[0, 2]][:, [1]])
+""", N(4, 4), K(np.array([0, 2, 3])), wrt=["X"])
+P("concat_fanout_stack", """
+def f(x, y):
+    z = np.concatenate([x, x ** 2], axis=1)
+    s = np.stack([x, y], axis=-1)
+    v = np.vstack([x, y])
+    c = np.column_stack([x[:, 0], y[:, 1]])
+    return np.sum(z) + np.sum(s ** 3) + np.sum(v * 2) + np.sum(c ** 2)
+""", N(3, 2), N(3, 2))
+P("array_split_unequal", """
+def f(x):
+    a, b, c = np.array_split(x, 3)
+    return np.sum(a ** 2) + np.sum(b * 3) - np.sum(c)
+""", N(7))
+P("reshape_noncontiguous", """
+def f(x, w):
+    y = x.T.reshape(-1, 2)
+    z = np.moveaxis(x.reshape(2, 3, 2), 0, -1)
+    return np.sum(y @ w) + np.sum(np.swapaxes(z, 0, 1) ** 2)
+""", N(4, 3), N(2, 5))
+P("sort_values", """
+def f(x):
+    s = np.sort(x)
+    return np.sum(s * np.arange(1, x.size + 1))
+""", lambda rng: np.array([0.3, -1.2, 0.8, 2.1, -0.4]))
+P("median_robust", """
+def f(x):
+    return np.median(x ** 2)
+""", lambda rng: np.array([0.3, -1.2, 0.8, 2.1, -0.4]))
+P("power_varied_exponent", """
+def f(x, p):
+    return np.sum(np.abs(x) ** p) ** (1.0 / p)
+""", A(5), F(3.0))
+P("np_power_log2_log10", """
+def f(x, p):
+    return np.sum(np.power(x, p) + np.log2(x) + np.log10(x) + np.exp2(x))
+""", U(0.5, 2.0, 4), F(2.5))
+P("where_and_mask", """
+def f(x):
+    return np.sum(np.where((x > 0) & (x < 1), x ** 2, 0.0))
+""", lambda rng: np.array([-0.5, 0.3, 0.7, 1.4]))
+P("inner_vdot_matmul_1d", """
+def f(a, b, M):
+    return np.inner(a, b) + np.vdot(a, b) + np.matmul(a, M) @ b + np.dot(a, M).sum()
+""", N(3), N(3), N(3, 3))
+P("var_std_keepdims", """
+def f(x):
+    return np.sum(np.std(x, axis=0, keepdims=True) * np.var(x, axis=1, ddof=1, keepdims=True))
+""", N(4, 3))
+P("sum_chain_methods", """
+def f(x):
+    return x.sum(0).sum() * x.mean(axis=-1).max() + x.prod(axis=1).sum()
+""", N(3, 4))
+P("float32_np_cast", """
+def f(x):
+    return np.sum(np.float32(2.0) * x ** 2)
+""", N(3))
