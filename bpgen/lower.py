@@ -925,6 +925,14 @@ class Lowerer:
         extra = of(call).extra or {}
         for i, _ in enumerate([] if extra else call.args):
             if i + offset >= len(rule.params):
+                if gate == "einsum":
+                    raise self.source.error(
+                        node,
+                        "np.einsum takes one or two operands here",
+                        "split it into einsums of two operands each: "
+                        "np.einsum('i,j,ij->', x, y, W) is "
+                        "np.einsum('i,i->', x, np.einsum('j,ij->i', y, W))",
+                    )
                 raise self.source.error(
                     node,
                     "too many arguments for this call",

@@ -298,3 +298,17 @@ def test_a_helper_with_keyword_only_parameters(inline):
     check_gradients(KEYWORD_ONLY, [x, 0.7], "f", options=options)
     with pytest.raises(bpgen.BpgenError, match="takes \\*args or \\*\\*kwargs"):
         bpgen.generate(KEYWORD_ONLY.replace("*, scale", "*rest, scale"), "f")
+
+
+def test_einsum_of_three_operands_says_how_to_split_it():
+    """`np.einsum('i,j,ij->', x, y, W)` was refused as "too many arguments
+    for this call" with the rule's parameter names as the only hint."""
+    source = "import numpy as np\n\n\ndef f(x, y, W):\n"
+    with pytest.raises(bpgen.BpgenError) as caught:
+        bpgen.generate(source + "    return np.einsum('i,j,ij->', x, y, W)\n")
+    assert "np.einsum takes one or two operands here" in str(caught.value)
+    assert str(caught.value).startswith("<source>:5:12: ")
+    rng = np.random.default_rng(0)
+    split = "    return np.einsum('i,i->', x, np.einsum('j,ij->i', y, W))\n"
+    args = [rng.standard_normal(3), rng.standard_normal(4), rng.standard_normal((3, 4))]
+    check_gradients(source + split, args)
