@@ -1423,3 +1423,74 @@ P("float32_np_cast", """
 def f(x):
     return np.sum(np.float32(2.0) * x ** 2)
 """, N(3))
+# -- building arrays from values, signal processing, polynomial fits ------------------------------
+P("diag_tril_triu", """
+def f(v, A):
+    L = np.tril(A) + np.diag(v)
+    U = np.triu(A, k=1)
+    return np.sum(L @ L.T) + np.sum(U ** 2)
+""", N(3), N(3, 3))
+P("tile_repeat", """
+def f(x, w):
+    return np.sum(np.tile(x, (2, 1)) * w) + np.sum(np.repeat(x, 2, axis=1) ** 2)
+""", N(2, 3), N(4, 3))
+P("convolve_valid", """
+def smooth_loss(x, w):
+    y = np.convolve(x, w, mode='valid')
+    return np.sum(y ** 2)
+""", N(8), N(3))
+P("correlate_same", """
+def f(x, w):
+    return np.sum(np.correlate(x, w, mode='same') * x)
+""", N(6), N(3))
+P("polyval_fit", """
+def poly_loss(coeffs, x, y):
+    pred = np.polyval(coeffs, x)
+    return np.mean((pred - y) ** 2)
+""", N(3), N(6), N(6), wrt=["coeffs"])
+P("horner_fit_loop", """
+def poly_loss(coeffs, x, y):
+    pred = np.zeros_like(x)
+    for c in coeffs:
+        pred = pred * x + c
+    return np.mean((pred - y) ** 2)
+""", N(3), N(6), N(6), wrt=["coeffs"])
+P("vandermonde_fit", """
+def loss(w, x, y):
+    V = np.vander(x, len(w))
+    return np.sum((V @ w - y) ** 2)
+""", N(3), N(6), N(6), wrt=["w"])
+P("cumsum_axis1", """
+def f(x):
+    return np.sum(np.cumsum(x, axis=1) ** 2)
+""", N(3, 4))
+P("logaddexp_both", """
+def f(a, b):
+    return np.sum(np.logaddexp(a, b) + np.logaddexp(0.0, -a * b))
+""", N(4), N(4))
+P("math_specials_scalar", """
+def f(x, y):
+    return math.lgamma(x) + math.erfc(y) + math.log1p(x * y) + math.hypot(x, y) + math.atan2(y, x)
+""", F(1.7), F(0.4))
+P("scipy_special_softmax", """
+def loss(W, X, y):
+    p = special.softmax(X @ W, axis=1)
+    return -np.mean(np.log(p[np.arange(len(y)), y]))
+""", N(3, 4), N(5, 3), L(5, 4), wrt=["W"], header=SCIPY)
+P("scipy_xlogy_entropy", """
+def entropy(p):
+    return -np.sum(special.xlogy(p, p))
+""", U(0.1, 0.9, 5), header=SCIPY)
+P("scipy_erfc_expit_ndtr", """
+def f(x):
+    return np.sum(special.erfc(x) + special.ndtr(x))
+""", N(4), header=SCIPY)
+P("maximum_eps_default", """
+def normalize(x, eps=1e-3):
+    n = np.maximum(np.linalg.norm(x, axis=1, keepdims=True), eps)
+    return x / n
+""", N(3, 4), autograd_wrong="autograd's norm(axis=1, keepdims=True) gradient has the wrong shape")
+P("outer_product_features", """
+def f(x, y, W):
+    return np.sum(np.outer(x, y) * W) + np.einsum('i,j,ij->', x, y, W)
+""", N(3), N(4), N(3, 4))
