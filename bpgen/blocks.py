@@ -49,12 +49,28 @@ class Backward:
     def tests_shapes(self) -> bool:
         """Whether the backward looks at shapes at run time (`_unbroadcast`,
         `.ndim`): code specialised to the arguments' ranks would not."""
-        for node in ast.walk(ast.Module(statements(self.blocks), [])):
+        tree = ast.Module(statements(self.blocks), [])
+        # `_unbroadcast(g, ())` sums to a number whatever g's rank: no test
+        to_number = {id(n.func) for n in ast.walk(tree) if _sums_to_number(n)}
+        for node in ast.walk(tree):
             if isinstance(node, ast.Name) and node.id == UNBROADCAST:
+                if id(node) in to_number:
+                    continue
                 return True
             if isinstance(node, ast.Attribute) and node.attr == "ndim":
                 return True  # x.ndim, np.ndim(x)
         return False
+
+
+def _sums_to_number(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == UNBROADCAST
+        and len(node.args) == 2
+        and isinstance(node.args[1], ast.Tuple)
+        and not node.args[1].elts
+    )
 
 
 def statements(blocks: list[Block]) -> list[ast.stmt]:

@@ -9,6 +9,7 @@ _MATH = spellings("math")  # math.NAME on floats
 _BUILTINS = spellings("builtin")  # builtins.NAME
 _NUMPY = spellings("numpy")  # numpy.NAME (numpy.linalg.NAME as "linalg.NAME")
 METHODS = spellings("method")  # ndarray methods; the array is the first input
+_SCIPY = spellings("scipy")  # scipy.special.NAME
 
 # methods and attributes that read only an array's metadata
 STATIC_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
@@ -21,17 +22,11 @@ CONSTANTS = frozenset(
 )
 
 
-# scipy.special functions whose rule is the math one (written for arrays too)
-SCIPY = {"scipy.special.erf": "erf", "scipy.special.erfc": "erfc"}
-SCIPY |= {"scipy.special.gammaln": "gammaln", "scipy.special.digamma": "digamma"}
-SCIPY |= {"scipy.special.psi": "digamma"}
-
-
 def gate_spelled(qualified: str) -> str | None:
     """The rule name for a qualified callable, or None when unknown."""
     module, _, name = qualified.rpartition(".")
     if module == "scipy.special":
-        return SCIPY.get(qualified)
+        return _SCIPY.get(name)
     if module == "math":
         return _MATH.get(name)
     if module == "builtins":
@@ -54,7 +49,7 @@ DROPS_GRADIENT |= {"full", "full_like", "linspace", "arange"}
 def is_nondifferentiable(qualified: str) -> bool:
     module, _, name = qualified.rpartition(".")
     if module in ("numpy", "math"):
-        return name in NONDIFFERENTIABLE or name in {"floor", "ceil", "trunc"}
+        return name in NONDIFFERENTIABLE
     builtins = {"len", "int", "bool", "range", "float", "divmod"}
     return module == "builtins" and name in builtins
 

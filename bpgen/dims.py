@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .lower import NP
-from .rules import ASSIGN, BROADCAST, FLOATS, REDUCE, RULES, SAME
+from .rules import ASSIGN, BROADCAST, FLOATS, REDUCE, RULES, SAME, Gate
 
 if TYPE_CHECKING:
     from .stage import Program, Stage
@@ -301,71 +301,9 @@ def _stage(dims: Dims, stage: Stage) -> Shape | None:
         return dims.broadcast([dims.of(n) for n in nodes])
     if kind == REDUCE and "a" in inputs:
         return _reduced(dims.of(inputs["a"]), params)
-    if gate in ("matmul", "dot"):
-        return _product(dims, gate, dims.of(inputs["x"]), dims.of(inputs["y"]))
-    if gate == "outer":
-        x, y = dims.of(inputs["x"]), dims.of(inputs["y"])
-        if x is not None and y is not None and len(x) == len(y) == 1:
-            return (x[0], y[0])
-        return (None, None)
-    shape = dims.of(inputs["a"]) if "a" in inputs else None
-    if gate == "transpose":
-        axes = _literal(params.get("axes"))
-        if shape is None or not isinstance(axes, (tuple, list, type(None))):
-            return None
-        if axes is None:
-            return shape[::-1]
-        return tuple(shape[int(k)] for k in axes)
-    if gate == "swapaxes" and shape is not None:
-        a, b = _literal(params.get("axis1")), _literal(params.get("axis2"))
-        if type(a) is int and type(b) is int:
-            out = list(shape)
-            out[a], out[b] = out[b], out[a]
-            return tuple(out)
-        return None
-    if gate == "reshape":
-        return dims.shape_value(params["shape"])
-    if gate == "ravel":
-        return (None,) if shape != () else (1,)
-    if gate == "expand_dims" and shape is not None:
-        axis = _literal(params.get("axis"))
-        axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-        if not all(type(k) is int for k in axes):
-            return None
-        rank = len(shape) + len(axes)
-        out = list(shape)
-        for k in sorted(a % rank for a in axes):
-            out.insert(k, 1)
-        return tuple(out)
-    if gate == "squeeze" and shape is not None:
-        axis = _literal(params.get("axis"))
-        if axis is None:
-            if any(d is None or _symbol(d) for d in shape):
-                return None  # which axes are 1 is not known
-            return tuple(d for d in shape if d != 1)
-        axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-        if not all(type(k) is int for k in axes):
-            return None
-        drop = {k % len(shape) for k in axes}
-        return tuple(d for i, d in enumerate(shape) if i not in drop)
-    if gate == "copy":
-        return shape
-    if gate == "getitem":
-        return dims.index(shape, params["index"])
-    if gate in ("stack", "concatenate"):
-        items = inputs["arrays"].elts
-        shapes = [dims.of(i) for i in items]
-        axis = _literal(params.get("axis"))
-        if any(s is None for s in shapes) or type(axis) is not int:
-            return None
-        first = shapes[0]
-        if gate == "stack":
-            out = list(first)
-            out.insert(axis % (len(first) + 1), len(items))
-            return tuple(out)
-        out = list(first)
-        out[axis % len(first)] = None
-        return tuple(out)
+    rule = RULES[gate]
+    if rule.out_shape is not None:  # declared in rules.py
+        return rule.out_shape(dims, Gate({**params, **inputs}))
     return None
 
 
@@ -383,24 +321,6 @@ def _reduced(shape: Shape | None, params: dict) -> Shape | None:
     if keep:
         return tuple(1 if i in drop else d for i, d in enumerate(shape))
     return tuple(d for i, d in enumerate(shape) if i not in drop)
-
-
-def _product(dims: Dims, gate: str, x: Shape | None, y: Shape | None) -> Shape | None:
-    if x is None or y is None:
-        return None
-    if not x or not y:
-        return dims.broadcast([x, y])  # a scalar operand scales
-    if len(y) == 1:
-        dims.same(x[-1], y[0])
-        return x[:-1]
-    contracted = y[-2]
-    dims.same(x[-1], contracted)
-    if len(x) == 1:
-        return y[:-2] + y[-1:]
-    if gate == "dot":
-        return x[:-1] + y[:-2] + y[-1:]
-    batch = dims.broadcast([x[:-2], y[:-2]])
-    return None if batch is None else batch + (x[-2], y[-1])
 
 
 def _symbol(dim: Dim) -> bool:

@@ -20,19 +20,20 @@ END = "<!-- gates:end -->"
 
 
 def _spellings(gate: str) -> str:
-    """The "written as" column: declared forms, then math, builtin, numpy and
-    method spellings; a declared call form such as `math.log(x)` stands in
-    for the bare spelling it shows."""
+    """The "written as" column: the operator and declared forms, then math,
+    builtin, numpy, method and scipy.special spellings; a declared call form
+    such as `math.log(x)` stands in for the bare spelling it shows."""
     declared = RULES[gate]
     written = [w for w in declared.written if not w.startswith("`math.")]
     calls_written = [w for w in declared.written if w.startswith("`math.")]
-    names = list(written)
+    names = [f"`{declared.operator}`"] * bool(declared.operator) + written
     for n in declared.math:
         shown = [w for w in calls_written if w.startswith(f"`math.{n}(")]
         names += shown or [f"`math.{n}`"]
     names += [f"`{n}`" for n in declared.builtin]
     names += [f"`np.{n}`" for n in declared.numpy]
     names += [f"`.{n}()`" for n in declared.method]
+    names += [f"`scipy.special.{n}`" for n in declared.scipy]
     names += [w for w in calls_written if w not in names]
     return ", ".join(dict.fromkeys(names))
 

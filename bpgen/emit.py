@@ -21,6 +21,7 @@ from .lower import MATH, NP, placeholder
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
 from .stage import Program, SetItem, Stage, makes_array
+from .xent import SOFTMAX_PICK, SOFTMAX_PICK_HELPER
 
 LINE_LENGTH = 88
 
@@ -129,6 +130,7 @@ def module(
         UNBROADCAST: names.take("_unbroadcast"),
         CHECK_SHAPES: names.take("_check_shapes"),
         LIKE: names.take("_like"),
+        SOFTMAX_PICK: names.take("_softmax_pick"),
     }
     # other modules (a declared gradient's scipy.special): `import a.b as b`
     others = sorted(
@@ -156,6 +158,10 @@ def module(
     if LIKE in render.used:
         render.used.add(NP)
         helpers.append(LIKE_HELPER.format(name=aliases[LIKE], np=aliases[NP]))
+    if SOFTMAX_PICK in render.used:
+        render.used.add(NP)
+        helper = SOFTMAX_PICK_HELPER.format(name=aliases[SOFTMAX_PICK], np=aliases[NP])
+        helpers.append(helper)
     imports = []
     if MATH in render.used:
         imports.append(_import("math", aliases[MATH]))

@@ -53,49 +53,6 @@ class Pairs:
 
 PAIRS: ContextVar[Pairs | None] = ContextVar("bpgen_pairs", default=None)
 
-# log|det a| of np.linalg.slogdet (lower.py unpacks it): d/da = inv(a)^T
-LOGABSDET = "slogdet[1]"
-DECLARED[LOGABSDET] = Rule(
-    ("a",),
-    {},
-    {"a": "np.swapaxes(np.linalg.inv(a), -1, -2) * np.expand_dims(g, (-1, -2))"},
-)
-
-# np.linalg.eigvalsh(a) reads a's lower triangle: with G = V diag(g) V^T
-# (V its eigenvectors, computed again), d/da is G's lower triangle, the
-# entries below the diagonal counted twice (each stands for two of a's)
-EIGVALSH = "eigvalsh"
-DECLARED[EIGVALSH] = Rule(
-    ("a",),
-    {},
-    {
-        "a": "np.tril(np.einsum('...ik,...k,...jk->...ij', np.linalg.eigh(a)[1], g, "
-        "np.linalg.eigh(a)[1])) * (2 - np.eye(a.shape[-1], dtype=a.dtype))"
-    },
-)
-
-# the eigenvectors V = np.linalg.eigh(a)[1]: with F_ij = 1 / (w_j - w_i) off
-# the diagonal (w the eigenvalues), G = V (F * (V^T g)) V^T; NumPy reads a's
-# lower triangle, so d/da is the lower triangle of G + G^T with the diagonal
-# halved, and G + G^T = V (F * (V^T g - g^T V)) V^T as F is antisymmetric.
-# Repeated eigenvalues have no such gradient (F divides by zero).
-EIGENVECTORS = "eigh[1]"
-DECLARED[EIGENVECTORS] = Rule(
-    ("a",),
-    {},
-    {
-        "a": "np.tril(out @ ((1 - np.eye(a.shape[-1])) / (np.linalg.eigvalsh(a)"
-        "[..., None, :] - np.linalg.eigvalsh(a)[..., :, None] + np.eye(a.shape[-1]))"
-        " * (np.swapaxes(out, -1, -2) @ g - np.swapaxes(g, -1, -2) @ out)) @ "
-        "np.swapaxes(out, -1, -2)) * (1 - np.eye(a.shape[-1], dtype=a.dtype) / 2)"
-    },
-)
-
-# scipy.special.gammaln and digamma (the forward calls scipy.special, so the
-# generated module imports it): their derivatives are digamma and trigamma
-DECLARED["gammaln"] = Rule(("x",), {}, {"x": "g * scipy.special.digamma(x)"})
-DECLARED["digamma"] = Rule(("x",), {}, {"x": "g * scipy.special.polygamma(1, x)"})
-
 # gate -> (the helper, its wrt): reverse.py writes one call of its backward
 PAIR_GATES: dict[str, tuple[str, tuple[str, ...]]] = {}
 

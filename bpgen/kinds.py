@@ -20,12 +20,14 @@ import ast
 from typing import TYPE_CHECKING
 
 from .lower import MATH, NP
-from .rules import RULES
+from .rules import FLOATS, PRODUCT, RULES, of_kind
 
 if TYPE_CHECKING:
     from .stage import Stage
 
-_PRODUCTS = frozenset({"matmul", "dot", "outer"})
+_PRODUCTS = of_kind(PRODUCT)  # contract axes: not elementwise
+# the builtins that refuse arrays (max, min)
+_FLOAT_BUILTINS = frozenset(n for g in of_kind(FLOATS) for n in RULES[g].builtin)
 
 
 def _atoms(stage: Stage) -> list[str]:
@@ -43,7 +45,7 @@ def is_float_call(value: ast.expr) -> bool:
     func = value.func
     if isinstance(func, ast.Attribute):
         return isinstance(func.value, ast.Name) and func.value.id == MATH
-    return isinstance(func, ast.Name) and func.id in ("max", "min")
+    return isinstance(func, ast.Name) and func.id in _FLOAT_BUILTINS
 
 
 def _float_arguments(stage: Stage) -> set[str]:
@@ -62,7 +64,7 @@ def _elementwise(stage: Stage) -> bool:
     if gate is None or gate in _PRODUCTS:
         return False
     rule = RULES[gate]
-    return rule.broadcasts or rule.params == ("x",) or gate in ("max", "min")
+    return rule.broadcasts or rule.params == ("x",) or rule.kind == FLOATS
 
 
 def proven_floats(stages: list[Stage], annotated: set[str]) -> set[str]:

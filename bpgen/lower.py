@@ -20,7 +20,7 @@ import libcst as cst
 
 from . import calls, helpers
 from .parse import Source
-from .rules import RULES
+from .rules import FLOATS, OPERATORS, RULES
 from .tags import of, retag
 
 # Placeholders for the modules; emit.py spells them with collision-free names.
@@ -29,24 +29,25 @@ from .tags import of, retag
 NP = "\x00np\x00"
 MATH = "\x00math\x00"
 
+# the gates among them are declared in rules.py (Rule.operator)
 _BINARY = {
-    cst.Add: (ast.Add, "add"),
-    cst.Subtract: (ast.Sub, "sub"),
-    cst.Multiply: (ast.Mult, "mul"),
-    cst.Divide: (ast.Div, "div"),
-    cst.Power: (ast.Pow, "pow"),
-    cst.MatrixMultiply: (ast.MatMult, "matmul"),
-    cst.FloorDivide: (ast.FloorDiv, None),
-    cst.Modulo: (ast.Mod, None),
-    cst.BitAnd: (ast.BitAnd, None),
-    cst.BitOr: (ast.BitOr, None),
-    cst.BitXor: (ast.BitXor, None),
+    cst.Add: ast.Add,
+    cst.Subtract: ast.Sub,
+    cst.Multiply: ast.Mult,
+    cst.Divide: ast.Div,
+    cst.Power: ast.Pow,
+    cst.MatrixMultiply: ast.MatMult,
+    cst.FloorDivide: ast.FloorDiv,
+    cst.Modulo: ast.Mod,
+    cst.BitAnd: ast.BitAnd,
+    cst.BitOr: ast.BitOr,
+    cst.BitXor: ast.BitXor,
 }
 _UNARY = {
-    cst.Minus: (ast.USub, "neg"),
-    cst.Plus: (ast.UAdd, "pos"),
-    cst.BitInvert: (ast.Invert, None),
-    cst.Not: (ast.Not, None),
+    cst.Minus: ast.USub,
+    cst.Plus: ast.UAdd,
+    cst.BitInvert: ast.Invert,
+    cst.Not: ast.Not,
 }
 _COMPARE = {
     cst.LessThan: ast.Lt,
@@ -374,7 +375,7 @@ class Lowerer:
     # -- operators ------------------------------------------------------------
 
     def _BinaryOperation(self, node: cst.BinaryOperation) -> ast.expr:
-        op, gate = _BINARY.get(type(node.operator), (None, None))
+        op = _BINARY.get(type(node.operator))
         if op is None:
             raise self.source.error(
                 node.operator,
@@ -382,12 +383,12 @@ class Lowerer:
                 "use + - * / ** @ or a NumPy function",
             )
         result = ast.BinOp(self.expr(node.left), op(), self.expr(node.right))
-        return _tag(result, gate, {"x": ("left",), "y": ("right",)})
+        return _tag(result, OPERATORS.get(op), {"x": ("left",), "y": ("right",)})
 
     def _UnaryOperation(self, node: cst.UnaryOperation) -> ast.expr:
-        op, gate = _UNARY[type(node.operator)]
+        op = _UNARY[type(node.operator)]
         result = ast.UnaryOp(op(), self.expr(node.expression))
-        return _tag(result, gate, {"x": ("operand",)})
+        return _tag(result, OPERATORS.get(op), {"x": ("operand",)})
 
     def _Comparison(self, node: cst.Comparison) -> ast.expr:
         ops, comparators = [], []
@@ -613,10 +614,10 @@ class Lowerer:
         call = ast.Call(func, args, keywords)
         if gate is None and calls.drops_gradient(qualified):
             retag(call, drops=name)
-        if gate in ("max", "min"):
+        if gate is not None and RULES[gate].kind == FLOATS:  # builtin max, min
             return self._fold_extremum(node, call, gate)
-        if gate == "log" and len(args) + len(keywords) == 2:
-            gate = "logb"
+        if gate and RULES[gate].more_args and len(args) + len(keywords) == 2:
+            gate = RULES[gate].more_args  # math.log(x, base)
         return self._bind(node, call, gate, offset=0)
 
     def _declared(self, qualified: str):
@@ -756,7 +757,7 @@ class Lowerer:
             item = ast.Subscript(call, ast.Constant(k), ast.Load())
             retag(item, at=self.source.location(node))
             items.append(item)
-        _tag(items[1], helpers.LOGABSDET, {"a": ("value", "args", 0)})
+        _tag(items[1], "slogdet[1]", {"a": ("value", "args", 0)})
         return helpers.HelperTuple(items, ast.Load())
 
     def _eigvalsh(self, node: cst.Call) -> ast.expr:
@@ -770,7 +771,7 @@ class Lowerer:
             )
         self.modules.add("numpy")
         func = ast.Attribute(module_ref("numpy", "linalg"), "eigvalsh", ast.Load())
-        return _tag(ast.Call(func, args, []), helpers.EIGVALSH, {"a": ("args", 0)})
+        return _tag(ast.Call(func, args, []), "eigvalsh", {"a": ("args", 0)})
 
     def _eigh(self, node: cst.Call) -> ast.expr:
         """`w, v = np.linalg.eigh(a)`: the eigenvalues (eigvalsh's rule) and
@@ -784,7 +785,7 @@ class Lowerer:
             )
         self.modules.add("numpy")
         items = []
-        for k, gate in enumerate((helpers.EIGVALSH, helpers.EIGENVECTORS)):
+        for k, gate in enumerate(("eigvalsh", "eigh[1]")):
             func = ast.Attribute(module_ref("numpy", "linalg"), "eigh", ast.Load())
             call = ast.Call(func, [copy.deepcopy(args[0]) if k else args[0]], [])
             item = ast.Subscript(call, ast.Constant(k), ast.Load())
@@ -892,10 +893,10 @@ class Lowerer:
                 + ", ".join(f".{m}()" for m in sorted(calls.METHODS)),
             )
         self.modules.add("numpy")
-        if gate in ("reshape", "transpose") and len(args) > 1:
+        if RULES[gate].packs and len(args) > 1:
             # x.reshape(n, -1) means x.reshape((n, -1))
             packed = ast.Tuple(list(args), ast.Load())
-            retag(call, extra={"shape" if gate == "reshape" else "axes": packed})
+            retag(call, extra={RULES[gate].packs: packed})
         return self._bind(node, call, gate, offset=1)
 
     def _pack_get(self, node: cst.Call, pack: ast.Dict, name, args, keywords):
@@ -919,6 +920,7 @@ class Lowerer:
         if gate is None:
             return call
         rule = RULES[gate]
+        self.modules |= rule.modules  # its gradient calls scipy.special
         slots: dict[str, Slot] = {}
         if offset:
             slots[rule.params[0]] = ("func", "value")
@@ -939,9 +941,8 @@ class Lowerer:
                     _accepted(rule.params[offset:], gate),
                 )
             slots[rule.params[i + offset]] = ("args", i)
-        aliases = {"newshape": "shape", "min": "a_min", "max": "a_max"}
         for i, keyword in enumerate(call.keywords):
-            name = aliases.get(keyword.arg, keyword.arg)
+            name = rule.aliases.get(keyword.arg, keyword.arg)
             if name not in rule.params or name in slots:
                 raise self.source.error(
                     node,

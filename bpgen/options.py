@@ -27,6 +27,9 @@ class Options:
     masks: bool = _switch("a ReLU mask makes a new gradient, never `dh *= h > 0`")
     centre: bool = _switch("np.var centres its input again instead of reading x - mu")
     xent: bool = _switch("softmax and cross-entropy stay separate gates")
+    reciprocal: bool = _switch(
+        "divide gradients by per-column vectors, not times 1 / v"
+    )
     guards: bool = _switch("the forward does not check arguments' declared shapes")
     inline_helpers: bool = field(
         default=False,

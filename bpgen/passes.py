@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import centre, masks, shift, xent
+from . import centre, masks, reciprocal, shift, xent
 from .blocks import Block
 from .broadcasts import drop_broadcasts
 from .copies import propagate_copies
@@ -79,6 +79,10 @@ def _broadcasts(blocks: list[Block], c: Context) -> list[Block]:
     return drop_broadcasts(blocks, c.keep, c.owner, c.shapes)
 
 
+def _reciprocals(blocks: list[Block], c: Context) -> list[Block]:
+    return reciprocal.multiply_by_reciprocals(blocks, c.owner, c.shapes)
+
+
 def _copies(blocks: list[Block], c: Context) -> list[Block]:
     return propagate_copies(blocks, c.keep)
 
@@ -104,6 +108,7 @@ TYPED = [
 BACKWARD = [
     Pass(("masks",), _masks, arrays=True),
     Pass(("broadcast",), _broadcasts, arrays=True),
+    Pass(("reciprocal",), _reciprocals, arrays=True),
     Pass(("simplify",), _copies, straight=False),
     Pass(("simplify", "dce"), _dead, straight=False),
 ]

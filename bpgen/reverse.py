@@ -18,9 +18,18 @@ from . import handout, kinds, passes, saved, simplify, xent
 from .blocks import UNBROADCAST, Backward, Block
 from .broadcasts import broadcast_value as _broadcast_value  # xent.py's name
 from .helpers import PAIR_GATES
-from .lower import MATH, NP
+from .lower import MATH, NP, placeholder
 from .options import Options
-from .rules import BROADCAST, MATH_TWINS, RULES, SAME, SCALAR_RULES, VIEW_CALLS, Gate
+from .rules import (
+    BROADCAST,
+    MATH_TWINS,
+    RULES,
+    SAME,
+    SCALAR_RULES,
+    TEMPLATE_MODULES,
+    VIEW_CALLS,
+    Gate,
+)
 from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
 
@@ -88,6 +97,11 @@ class _Substitute:
                 module, _, attr = spelled.partition(".")
                 base = MATH if module == "math" else NP
                 return ast.Attribute(ast.Name(base, ast.Load()), attr, ast.Load())
+            if type(base) is ast.Attribute and type(base.value) is ast.Name:
+                module = f"{base.value.id}.{base.attr}"  # scipy.special
+                if module in TEMPLATE_MODULES:
+                    ref = ast.Name(placeholder(module), ast.Load())
+                    return ast.Attribute(ref, node.attr, ast.Load())  # type: ignore
         new = cls.__new__(cls)
         fields = new.__dict__
         for key, value in node.__dict__.items():
@@ -273,8 +287,19 @@ class Reverse:
             if klass.get(atom.id) == klass.get(stage.target):
                 return expr
             if klass.get(atom.id) == SCALAR:
-                # a Python float: it stays weak, so float32 arrays stay float32
-                return call(ast.Name("float", ast.Load()), [call(np_sum, [expr])])
+                # a Python float: it stays weak, so float32 arrays stay float32.
+                # With the output's rank unknown, `_unbroadcast(g, ())` hands a
+                # float g through for a few hundred ns where np.sum takes µs
+                rank = self.shapes.rank.get(stage.target)
+                total = (
+                    call(np_sum, [expr])
+                    if rank
+                    else call(
+                        ast.Name(UNBROADCAST, ast.Load()),
+                        [expr, ast.Tuple([], ast.Load())],
+                    )
+                )
+                return call(ast.Name("float", ast.Load()), [total])
             if stage.gate == "matmul" and self._plain_product(stage):
                 return expr  # matrices and vectors: nothing was broadcast
             axes = summed_axes(self.shapes, atom.id, stage.target)

@@ -14,8 +14,10 @@ them.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 Template = str | Callable[["Gate"], "str | list[str]"]
 
@@ -58,10 +60,24 @@ class Rule:
     math: tuple[str, ...] = ()  # math.NAME
     builtin: tuple[str, ...] = ()  # builtins.NAME
     method: tuple[str, ...] = ()  # ndarray.NAME(); the array is the first input
+    scipy: tuple[str, ...] = ()  # scipy.special.NAME
+    operator: str = ""  # Python's operator form: "x + y", "-x"
+    aliases: Mapping[str, str] = field(default_factory=dict)  # keyword -> param
+    packs: str = ""  # the parameter a method's extra arguments pack into
+    more_args: str = ""  # the gate a call with more arguments is (log: logb)
+    # the output's rank from the inputs' (None: unknown) and the static
+    # parameters, where the kind alone does not tell it (shapes.py)
+    out_rank: Callable[[Mapping[str, int | None], Gate], int | None] | None = None
+    # the output's shape in declared sizes, where the kind alone does not
+    # tell it (dims.py)
+    out_shape: Callable[[Any, Gate], tuple | None] | None = None
     written: tuple[str, ...] = ()  # README spellings besides the calls above
     scalar: Mapping[str, str] = field(default_factory=dict)  # float-only rules
     discrete: tuple[str, ...] = ()  # integer/bool parameters: may be computed
     shown: Mapping[str, str] = field(default_factory=dict)  # README's arguments
+    # modules the templates call besides np and math (scipy.special): the
+    # generated module imports them wherever the gate is differentiated
+    modules: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -98,6 +114,13 @@ def rule(
     math: str = "",
     builtin: str = "",
     method: str = "",
+    scipy: str = "",
+    operator: str = "",
+    aliases: str = "",
+    packs: str = "",
+    more_args: str = "",
+    out_rank: Callable[[Mapping[str, int | None], Gate], int | None] | None = None,
+    out_shape: Callable[[Any, Gate], tuple | None] | None = None,
     written: str | tuple[str, ...] = (),
     broadcasts: bool | None = None,
     scalar: Mapping[str, str] | None = None,
@@ -106,7 +129,8 @@ def rule(
     **grads: Template,
 ) -> Rule:
     """Declare a gate: `signature` names its parameters (`axis=None` a default),
-    spellings are space-separated names, keyword templates its gradients."""
+    spellings are space-separated names, keyword templates its gradients;
+    `aliases` NumPy's other keyword names ("newshape=shape")."""
     params, defaults = [], {}
     for part in signature.split(","):
         name, _, default = part.strip().partition("=")
@@ -125,11 +149,37 @@ def rule(
         math=tuple(math.split()),
         builtin=tuple(builtin.split()),
         method=tuple(method.split()),
+        scipy=tuple(scipy.split()),
+        operator=operator,
+        aliases=dict(pair.split("=") for pair in aliases.split()),
+        packs=packs,
+        more_args=more_args,
+        out_rank=out_rank,
+        out_shape=out_shape,
         written=(written,) if isinstance(written, str) else tuple(written),
         scalar=dict(scalar or {}),
         discrete=tuple(discrete.split()),
         shown=dict(shown or {}),
+        modules=_modules([*grads.values(), *(scalar or {}).values()], params),
     )
+
+
+def _modules(templates: list[Template], params: list[str]) -> frozenset[str]:
+    """The dotted modules (scipy.special) that written templates call: a
+    `head.name.` whose head is no parameter, g, out, np or math (a regular
+    expression: parsing every template would slow bpgen's import)."""
+    local = {*params, "g", "out", "np", "math"}
+    found = set()
+    for template in templates:
+        if callable(template):
+            continue  # a computed template calls np and math only
+        for head, name in _DOTTED.findall(template):
+            if head not in local:
+                found.add(f"{head}.{name}")
+    return frozenset(found)
+
+
+_DOTTED = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)\.(?=[A-Za-z_])")
 
 
 # -- helpers for reductions ---------------------------------------------------
@@ -486,6 +536,55 @@ def _nanstd(gate: Gate) -> str:
     return f"np.where(np.isnan(a), 0.0, {grad})"
 
 
+def _weights_like_a(gate: Gate) -> tuple[str, str, str | None]:
+    """np.average's weights laid out along a's axes, their total over `axis`
+    (broadcasting against a), and for 1-D weights along `axis` the axes the
+    weights' gradient sums over; decided at run time only when bpgen cannot
+    see the ranks."""
+    ra, rw = gate.ranks.get("a"), gate.ranks.get("weights")
+    # weights written as a list multiply as an array
+    w = (
+        "weights"
+        if isinstance(gate.params["weights"], ast.Name)
+        else "np.asarray(weights)"
+    )
+    if not gate.has("axis"):
+        return w, "np.sum(weights)", None
+    axis = gate.code("axis")
+    if ra is not None and ra == rw:
+        return w, f"np.sum(weights, axis={axis}, keepdims=True)", None
+    k = gate.literal("axis")
+    if type(k) is int and ra is not None and rw == 1:
+        k %= ra
+        shape = tuple(-1 if i == k else 1 for i in range(ra))
+        others = tuple(i for i in range(ra) if i != k)
+        return f"np.reshape(weights, {shape})", "np.sum(weights)", repr(others)
+    if type(k) is int and k >= 0:
+        others = f"(*range({k}), *range({k + 1}, np.ndim(a)))" if k else ""
+        others = others or "tuple(range(1, np.ndim(a)))"
+    else:
+        others = f"tuple(k for k in range(np.ndim(a)) if k != {axis} % np.ndim(a))"
+    same = "np.ndim(weights) == np.ndim(a)"
+    spread = f"({w} if {same} else np.expand_dims(weights, {others}))"
+    total = f"np.sum(weights, axis={axis} if {same} else None, keepdims=True)"
+    return spread, total, f"() if {same} else {others}"
+
+
+def _average(gate: Gate) -> str:
+    """Without weights the mean's rule; with them each element's share."""
+    if not gate.has("weights"):
+        return _mean(gate)
+    spread, total, _ = _weights_like_a(gate)
+    return f"{_restore(gate, 'g')} * {spread} / {total}"
+
+
+def _average_weights(gate: Gate) -> str:
+    """out = sum(a w) / sum(w): each weight pulls out towards its element."""
+    _, total, summed = _weights_like_a(gate)
+    grad = f"{_restore(gate, 'g')} * (a - {_restore(gate, 'out')}) / {total}"
+    return grad if summed is None else f"np.sum({grad}, axis={summed})"
+
+
 def _norm(gate: Gate) -> str:
     """Vector 2-norms and the Frobenius norm; 1-norms along one axis."""
     order, axis = gate.literal("ord"), gate.literal("axis")
@@ -818,6 +917,166 @@ def _cholesky(gate: Gate) -> str:
     return f"{grad} * ({half})"
 
 
+# -- output ranks (shapes.py) -------------------------------------------------
+
+
+def _dot_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    rx, ry = ranks.get("x"), ranks.get("y")
+    if rx is None or ry is None:
+        return None
+    return rx + ry if 0 in (rx, ry) else rx + ry - 2  # a 0-d operand scales
+
+
+def _matmul_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    rx, ry = ranks.get("x"), ranks.get("y")
+    if rx is None or ry is None:
+        return None
+    if max(rx, ry) <= 2 or 1 in (rx, ry):
+        return max(rx + ry - 2, rx - 1, ry - 1)  # a vector's axis is contracted
+    return max(rx, ry)  # stacks of matrices broadcast
+
+
+def _input_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    return ranks.get("a")
+
+
+def _reshape_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    target = gate.params.get("shape")
+    if isinstance(target, (ast.Tuple, ast.List)):
+        if any(isinstance(e, ast.Starred) for e in target.elts):
+            return None  # x.reshape(n, *rest): rank unknown
+        return len(target.elts)
+    try:
+        return 1 if type(gate.literal("shape")) is int else None  # x.reshape(-1)
+    except ValueError:
+        return None  # a computed shape
+
+
+def _expand_dims_rank(ranks: Mapping[str, int | None], gate: Gate) -> int | None:
+    rank, axis = ranks.get("a"), gate.params.get("axis")
+    if rank is None:
+        return None
+    return rank + (len(axis.elts) if isinstance(axis, (ast.Tuple, ast.List)) else 1)
+
+
+# -- output shapes in declared sizes (dims.py) ---------------------------------
+# `dims` is dims.Dims: `of(node)` an input's shape (a tuple of sizes: ints,
+# symbols, None), `same`, `broadcast`, `shape_value`, `index`.
+
+DimsShape = Callable[[Any, Gate], "tuple | None"]
+
+
+def _static(gate: Gate, name: str):
+    """A static parameter's literal value, None when absent, ... when computed."""
+    try:
+        return gate.literal(name)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return ...
+
+
+def _product_shape(dot: bool) -> DimsShape:
+    def shape(dims, gate: Gate):
+        x, y = dims.of(gate.params["x"]), dims.of(gate.params["y"])
+        if x is None or y is None:
+            return None
+        if not x or not y:
+            return dims.broadcast([x, y])  # a scalar operand scales
+        if len(y) == 1:
+            dims.same(x[-1], y[0])
+            return x[:-1]
+        contracted = y[-2]
+        dims.same(x[-1], contracted)
+        if len(x) == 1:
+            return y[:-2] + y[-1:]
+        if dot:
+            return x[:-1] + y[:-2] + y[-1:]
+        batch = dims.broadcast([x[:-2], y[:-2]])
+        return None if batch is None else batch + (x[-2], y[-1])
+
+    return shape
+
+
+def _outer_shape(dims, gate: Gate):
+    x, y = dims.of(gate.params["x"]), dims.of(gate.params["y"])
+    if x is not None and y is not None and len(x) == len(y) == 1:
+        return (x[0], y[0])
+    return (None, None)
+
+
+def _transpose_shape(dims, gate: Gate):
+    shape, axes = dims.of(gate.params["a"]), _static(gate, "axes")
+    if shape is None or not isinstance(axes, (tuple, list, type(None))):
+        return None
+    if axes is None:
+        return shape[::-1]
+    return tuple(shape[int(k)] for k in axes)
+
+
+def _swapaxes_shape(dims, gate: Gate):
+    shape = dims.of(gate.params["a"])
+    a, b = _static(gate, "axis1"), _static(gate, "axis2")
+    if shape is None or type(a) is not int or type(b) is not int:
+        return None
+    out = list(shape)
+    out[a], out[b] = out[b], out[a]
+    return tuple(out)
+
+
+def _swap_last(shape: tuple | None) -> tuple | None:
+    """A stack of matrices' shape, each matrix transposed."""
+    if shape is None or len(shape) < 2:
+        return None
+    return (*shape[:-2], shape[-1], shape[-2])
+
+
+def _ravel_shape(dims, gate: Gate):
+    return (None,) if dims.of(gate.params["a"]) != () else (1,)
+
+
+def _expand_dims_shape(dims, gate: Gate):
+    shape, axis = dims.of(gate.params["a"]), _static(gate, "axis")
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if shape is None or not all(type(k) is int for k in axes):
+        return None
+    rank = len(shape) + len(axes)
+    out = list(shape)
+    for k in sorted(a % rank for a in axes):
+        out.insert(k, 1)
+    return tuple(out)
+
+
+def _squeeze_shape(dims, gate: Gate):
+    shape, axis = dims.of(gate.params["a"]), _static(gate, "axis")
+    if shape is None:
+        return None
+    if axis is None:
+        if any(d is None or isinstance(d, str) for d in shape):
+            return None  # which axes are 1 is not known
+        return tuple(d for d in shape if d != 1)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(type(k) is int for k in axes):
+        return None
+    drop = {k % len(shape) for k in axes}
+    return tuple(d for i, d in enumerate(shape) if i not in drop)
+
+
+def _join_shape(stack: bool) -> DimsShape:
+    def shape(dims, gate: Gate):
+        items = gate.params["arrays"].elts
+        shapes = [dims.of(i) for i in items]
+        axis = _static(gate, "axis")
+        if any(s is None for s in shapes) or type(axis) is not int:
+            return None
+        out = list(shapes[0])
+        if stack:
+            out.insert(axis % (len(out) + 1), len(items))
+        else:
+            out[axis % len(out)] = None
+        return tuple(out)
+
+    return shape
+
+
 # -- the table ----------------------------------------------------------------
 # One declaration per gate: parameters, gradient templates, spellings, shape
 # kind, view. Adding a gate is adding a line here (and its test in
@@ -825,14 +1084,14 @@ def _cholesky(gate: Gate) -> str:
 
 RULES: dict[str, Rule] = {
     # arithmetic: the seed's add, multiply, scale and reciprocal gates
-    "add": rule("x, y", kind=BROADCAST, written="`x + y`", numpy="add", x="g", y="g"),
+    "add": rule("x, y", kind=BROADCAST, operator="x + y", numpy="add", x="g", y="g"),
     "sub": rule(
-        "x, y", kind=BROADCAST, written="`x - y`", numpy="subtract", x="g", y="-g"
+        "x, y", kind=BROADCAST, operator="x - y", numpy="subtract", x="g", y="-g"
     ),
     "mul": rule(
         "x, y",
         kind=BROADCAST,
-        written="`x * y`",
+        operator="x * y",
         numpy="multiply",
         x="g * y",
         y="g * x",
@@ -840,7 +1099,7 @@ RULES: dict[str, Rule] = {
     "div": rule(
         "x, y",
         kind=BROADCAST,
-        written="`x / y`",
+        operator="x / y",
         numpy="divide true_divide",
         x="g / y",
         y="-g * out / y",
@@ -848,20 +1107,26 @@ RULES: dict[str, Rule] = {
     "pow": rule(
         "x, y",
         kind=BROADCAST,
-        written="`x ** y`",
+        operator="x ** y",
         math="pow",
         builtin="pow",
-        numpy="power",
+        numpy="power pow",
         x="g * y * x ** (y - 1)",
         y="g * out * np.log(x)",
     ),
-    "neg": rule("x", kind=SAME, written="`-x`", numpy="negative", x="-g"),
-    "pos": rule("x", kind=SAME, written="`+x`", numpy="positive", x="g"),
+    "neg": rule("x", kind=SAME, operator="-x", numpy="negative", x="-g"),
+    "pos": rule("x", kind=SAME, operator="+x", numpy="positive", x="g"),
     # exponentials and logarithms
     "exp": rule("x", kind=SAME, math="exp", numpy="exp", x="g * out"),
     "expm1": rule("x", kind=SAME, math="expm1", numpy="expm1", x="g * (out + 1)"),
     "log": rule(
-        "x", kind=SAME, numpy="log", math="log", written="`math.log(x)`", x="g / x"
+        "x",
+        kind=SAME,
+        numpy="log",
+        math="log",
+        written="`math.log(x)`",
+        more_args="logb",
+        x="g / x",
     ),
     "log2": rule("x", kind=SAME, math="log2", numpy="log2", x="g / (x * math.log(2))"),
     "log10": rule(
@@ -892,17 +1157,19 @@ RULES: dict[str, Rule] = {
     "cos": rule("x", kind=SAME, math="cos", numpy="cos", x="-g * np.sin(x)"),
     "tan": rule("x", kind=SAME, math="tan", numpy="tan", x="g * (1 + out ** 2)"),
     "arcsin": rule(
-        "x", kind=SAME, math="asin", numpy="arcsin", x="g / np.sqrt(1 - x ** 2)"
+        "x", kind=SAME, math="asin", numpy="arcsin asin", x="g / np.sqrt(1 - x ** 2)"
     ),
     "arccos": rule(
-        "x", kind=SAME, math="acos", numpy="arccos", x="-g / np.sqrt(1 - x ** 2)"
+        "x", kind=SAME, math="acos", numpy="arccos acos", x="-g / np.sqrt(1 - x ** 2)"
     ),
-    "arctan": rule("x", kind=SAME, math="atan", numpy="arctan", x="g / (1 + x ** 2)"),
+    "arctan": rule(
+        "x", kind=SAME, math="atan", numpy="arctan atan", x="g / (1 + x ** 2)"
+    ),
     "arctan2": rule(
         "x1, x2",
         kind=BROADCAST,
         math="atan2",
-        numpy="arctan2",
+        numpy="arctan2 atan2",
         x1="g * x2 / (x1 ** 2 + x2 ** 2)",
         x2="-g * x1 / (x1 ** 2 + x2 ** 2)",
     ),
@@ -930,7 +1197,7 @@ RULES: dict[str, Rule] = {
         kind=SAME,
         math="fabs",
         builtin="abs",
-        numpy="abs absolute",
+        numpy="abs absolute fabs",
         x="g * np.sign(x)",
         scalar={"x": "g if x >= 0 else -g"},
     ),
@@ -975,22 +1242,42 @@ RULES: dict[str, Rule] = {
         kind=BROADCAST,
         numpy="clip",
         method="clip",
+        aliases="min=a_min max=a_max",  # NumPy 2's names
         a=_clip_inside,
         a_min=_clip_low,
         a_max=_clip_high,
     ),
     # products: the seed's dW = dD.dot(X.T), dX = W.T.dot(dD)
-    "dot": rule("x, y", kind=PRODUCT, numpy="dot", method="dot", x=_dot_x, y=_dot_y),
+    "dot": rule(
+        "x, y",
+        kind=PRODUCT,
+        numpy="dot",
+        method="dot",
+        out_rank=_dot_rank,
+        out_shape=_product_shape(dot=True),
+        x=_dot_x,
+        y=_dot_y,
+    ),
     "matmul": rule(
         "x, y",
         kind=PRODUCT,
         broadcasts=True,  # stacks of matrices broadcast
-        written="`x @ y`",
-        numpy="matmul",
+        operator="x @ y",
+        numpy="matmul linalg.matmul",
+        out_rank=_matmul_rank,
+        out_shape=_product_shape(dot=False),
         x=_matmul_x,
         y=_matmul_y,
     ),
-    "outer": rule("x, y", kind=PRODUCT, numpy="outer", x=_outer_x, y=_outer_y),
+    "outer": rule(
+        "x, y",
+        kind=PRODUCT,
+        numpy="outer linalg.outer",
+        out_rank=lambda ranks, gate: 2,
+        out_shape=_outer_shape,
+        x=_outer_x,
+        y=_outer_y,
+    ),
     # reductions
     "sum": rule(
         "a, axis=None, keepdims=False", kind=REDUCE, numpy="sum", method="sum", a=_sum
@@ -1042,8 +1329,11 @@ RULES: dict[str, Rule] = {
         kind=PERMUTE,
         view=True,
         written="`x.T`",
-        numpy="transpose",
+        numpy="transpose permute_dims",
         method="transpose",
+        packs="axes",  # x.transpose(1, 0)
+        out_rank=_input_rank,
+        out_shape=_transpose_shape,
         a=_transpose,
     ),
     "reshape": rule(
@@ -1052,10 +1342,20 @@ RULES: dict[str, Rule] = {
         view=True,
         numpy="reshape",
         method="reshape",
+        aliases="newshape=shape",
+        packs="shape",  # x.reshape(n, -1)
+        out_rank=_reshape_rank,
+        out_shape=lambda dims, gate: dims.shape_value(gate.params["shape"]),
         a=_reshaped,
     ),
     "expand_dims": rule(
-        "a, axis", kind=RESHAPE, view=True, numpy="expand_dims", a=_reshaped
+        "a, axis",
+        kind=RESHAPE,
+        view=True,
+        numpy="expand_dims",
+        out_rank=_expand_dims_rank,
+        out_shape=_expand_dims_shape,
+        a=_reshaped,
     ),
     "squeeze": rule(
         "a, axis=None",
@@ -1063,6 +1363,7 @@ RULES: dict[str, Rule] = {
         view=True,
         numpy="squeeze",
         method="squeeze",
+        out_shape=_squeeze_shape,
         a=_reshaped,
     ),
     "ravel": rule(
@@ -1071,6 +1372,7 @@ RULES: dict[str, Rule] = {
         view=True,  # ravel may return a view (flatten copies: taken as one too)
         numpy="ravel",
         method="ravel flatten",
+        out_shape=_ravel_shape,
         a=_reshaped,
     ),
     "swapaxes": rule(
@@ -1079,22 +1381,35 @@ RULES: dict[str, Rule] = {
         view=True,
         numpy="swapaxes",
         method="swapaxes",
+        out_shape=_swapaxes_shape,
         a="np.swapaxes(g, axis1, axis2)",
     ),
     "copy": rule("a", kind=SAME, numpy="copy", method="copy", a="g"),
-    "stack": rule("arrays, axis=0", kind=JOIN, numpy="stack", arrays=_stack),
+    "stack": rule(
+        "arrays, axis=0",
+        kind=JOIN,
+        numpy="stack",
+        out_shape=_join_shape(stack=True),
+        arrays=_stack,
+    ),
     "concatenate": rule(
-        "arrays, axis=0", kind=JOIN, numpy="concatenate", arrays=_concatenate
+        "arrays, axis=0",
+        kind=JOIN,
+        numpy="concatenate concat",
+        out_shape=_join_shape(stack=False),
+        arrays=_concatenate,
     ),
     # indexing scatters the gradient back, adding where indices repeat
     # -- NumPy coverage (issue 12): elementwise
     "arcsinh": rule(
-        "x", kind=SAME, math="asinh", numpy="arcsinh", x="g / np.sqrt(x * x + 1)"
+        "x", kind=SAME, math="asinh", numpy="arcsinh asinh", x="g / np.sqrt(x * x + 1)"
     ),
     "arccosh": rule(
-        "x", kind=SAME, math="acosh", numpy="arccosh", x="g / np.sqrt(x * x - 1)"
+        "x", kind=SAME, math="acosh", numpy="arccosh acosh", x="g / np.sqrt(x * x - 1)"
     ),
-    "arctanh": rule("x", kind=SAME, math="atanh", numpy="arctanh", x="g / (1 - x * x)"),
+    "arctanh": rule(
+        "x", kind=SAME, math="atanh", numpy="arctanh atanh", x="g / (1 - x * x)"
+    ),
     "deg2rad": rule(
         "x",
         kind=SAME,
@@ -1116,10 +1431,18 @@ RULES: dict[str, Rule] = {
         x="g * (np.cos(math.pi * x) - out) / np.where(x == 0, 1.0, x)",
     ),
     "erf": rule(
-        "x", kind=SAME, math="erf", x="g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)"
+        "x",
+        kind=SAME,
+        math="erf",
+        scipy="erf",
+        x="g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)",
     ),
     "erfc": rule(
-        "x", kind=SAME, math="erfc", x="-g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)"
+        "x",
+        kind=SAME,
+        math="erfc",
+        scipy="erfc",
+        x="-g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)",
     ),
     "logaddexp2": rule(
         "x1, x2",
@@ -1176,7 +1499,13 @@ RULES: dict[str, Rule] = {
     "nanstd": rule(
         "a, axis=None, ddof=0, keepdims=False", kind=REDUCE, numpy="nanstd", a=_nanstd
     ),
-    "average": rule("a, axis=None", kind=REDUCE, numpy="average", a=_mean),
+    "average": rule(
+        "a, axis=None, weights=None, keepdims=False",
+        kind=REDUCE,
+        numpy="average",
+        a=_average,
+        weights=_average_weights,
+    ),
     "norm": rule(
         "a, ord=None, axis=None, keepdims=False",
         kind=REDUCE,
@@ -1212,6 +1541,15 @@ RULES: dict[str, Rule] = {
         view=True,
         numpy="moveaxis",
         a="np.moveaxis(g, destination, source)",
+    ),
+    "matrix_transpose": rule(
+        "a",
+        kind=PERMUTE,
+        view=True,
+        numpy="matrix_transpose linalg.matrix_transpose",
+        out_rank=_input_rank,
+        out_shape=lambda dims, gate: _swap_last(dims.of(gate.params["a"])),
+        a="np.swapaxes(g, -1, -2)",
     ),
     "atleast_1d": rule("a", kind=RESHAPE, view=True, numpy="atleast_1d", a=_reshaped),
     "atleast_2d": rule("a", kind=RESHAPE, view=True, numpy="atleast_2d", a=_reshaped),
@@ -1290,7 +1628,11 @@ RULES: dict[str, Rule] = {
     ),
     # -- products
     "tensordot": rule(
-        "a, b, axes=2", kind=PRODUCT, numpy="tensordot", a=_tensordot_a, b=_tensordot_b
+        "a, b, axes=2",
+        kind=PRODUCT,
+        numpy="tensordot linalg.tensordot",
+        a=_tensordot_a,
+        b=_tensordot_b,
     ),
     "einsum": rule(
         "subscripts, x, y=None",
@@ -1346,12 +1688,67 @@ RULES: dict[str, Rule] = {
         b="np.linalg.solve(np.swapaxes(a, -1, -2), g)",
     ),
     "cholesky": rule("a", kind=LINALG, numpy="linalg.cholesky", a=_cholesky),
+    # items of tuple-valued calls: lower.py unpacks `sign, logdet = slogdet(a)`
+    # and `w, v = eigh(a)` into one gate per item, each computing the call
+    # log|det a|: d/da = inv(a)^T
+    "slogdet[1]": rule(
+        "a",
+        kind=LINALG,
+        written="`np.linalg.slogdet(a)[1]`",
+        a="np.swapaxes(np.linalg.inv(a), -1, -2) * np.expand_dims(g, (-1, -2))",
+    ),
+    # NumPy reads a's lower triangle: with G = V diag(g) V^T (V the
+    # eigenvectors, computed again), d/da is G's lower triangle, the entries
+    # below the diagonal counted twice (each stands for two of a's)
+    "eigvalsh": rule(
+        "a",
+        kind=LINALG,
+        written=("`np.linalg.eigvalsh(a)`", "`np.linalg.eigh(a)[0]`"),
+        a="np.tril(np.einsum('...ik,...k,...jk->...ij', np.linalg.eigh(a)[1], g, "
+        "np.linalg.eigh(a)[1])) * (2 - np.eye(a.shape[-1], dtype=a.dtype))",
+    ),
+    # the eigenvectors V: with F_ij = 1 / (w_j - w_i) off the diagonal (w the
+    # eigenvalues), G = V (F * (V^T g)) V^T; NumPy reads a's lower triangle,
+    # so d/da is the lower triangle of G + G^T with the diagonal halved, and
+    # G + G^T = V (F * (V^T g - g^T V)) V^T as F is antisymmetric. Repeated
+    # eigenvalues have no such gradient (F divides by zero).
+    "eigh[1]": rule(
+        "a",
+        kind=LINALG,
+        written="`np.linalg.eigh(a)[1]`",
+        a="np.tril(out @ ((1 - np.eye(a.shape[-1])) / (np.linalg.eigvalsh(a)"
+        "[..., None, :] - np.linalg.eigvalsh(a)[..., :, None] + np.eye(a.shape[-1]))"
+        " * (np.swapaxes(out, -1, -2) @ g - np.swapaxes(g, -1, -2) @ out)) @ "
+        "np.swapaxes(out, -1, -2)) * (1 - np.eye(a.shape[-1], dtype=a.dtype) / 2)",
+    ),
+    # -- special functions: their derivatives call scipy.special (imported
+    # by the generated module where they are used)
+    "gammaln": rule(
+        "x",
+        kind=SAME,
+        math="lgamma",
+        scipy="gammaln",
+        x="g * scipy.special.digamma(x)",
+    ),
+    "digamma": rule(
+        "x", kind=SAME, scipy="digamma psi", x="g * scipy.special.polygamma(1, x)"
+    ),
+    "gamma": rule(
+        "x",
+        kind=SAME,
+        math="gamma",
+        scipy="gamma",
+        x="g * out * scipy.special.digamma(x)",
+    ),
     "getitem": rule(
         "a, index",
         kind=INDEX,
         view=True,
         written="`x[index]`",
         discrete="index",
+        out_shape=lambda dims, gate: dims.index(
+            dims.of(gate.params["a"]), gate.params["index"]
+        ),
         a="g",
     ),
     # item assignment into an array the function made (stage.set_item); the
@@ -1405,6 +1802,21 @@ MATH_TWINS = {
     for numpy in declared.numpy
 }
 
+# Modules besides np and math that templates call (scipy.special): reverse.py
+# spells them by the generated module's alias for them.
+TEMPLATE_MODULES = frozenset().union(*(r.modules for r in RULES.values()))
+
+
+def _operator(form: str) -> type[ast.AST]:
+    """The ast operator class of an operator form ("x + y" -> ast.Add)."""
+    node = ast.parse(form, mode="eval").body
+    assert isinstance(node, (ast.BinOp, ast.UnaryOp)), form
+    return type(node.op)
+
+
+# Python's operators that are gates: ast.Add -> "add" (lower.py reads it)
+OPERATORS = {_operator(r.operator): g for g, r in RULES.items() if r.operator}
+
 # Gates whose result may share memory with an input (stage.py refuses an
 # in-place update of a name after such a view of it).
 VIEW_GATES = frozenset(g for g, r in RULES.items() if r.view)
@@ -1412,8 +1824,13 @@ VIEW_GATES = frozenset(g for g, r in RULES.items() if r.view)
 # NumPy functions and methods that may return a view when *generated code*
 # calls them: the spellings of view gates, and broadcast_to (used by rules).
 # A gradient computed by one of them is not updated in place.
+# (the callee's own name: np.linalg.matrix_transpose is `matrix_transpose`)
 VIEW_CALLS = frozenset(
-    {name for g in VIEW_GATES for name in RULES[g].numpy + RULES[g].method}
+    {
+        name.rpartition(".")[2]
+        for g in VIEW_GATES
+        for name in RULES[g].numpy + RULES[g].method
+    }
     | {"broadcast_to"}
 )
 

@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .dims import Dims, is_count
-from .rules import BROADCAST, FLOATS, PRODUCT, REDUCE, RULES, SAME, of_kind
+from .rules import BROADCAST, FLOATS, PRODUCT, REDUCE, RULES, SAME, Gate, of_kind
 from .stage import Program, SetItem, Stage
 
 SCALAR = 0  # the class of every rank-0 value
@@ -162,28 +162,11 @@ def _stage(shapes: Shapes, stage: Stage) -> tuple[int | None, int | None]:
         if axis is _Unknown or rank is None:
             return None, None
         return rank - (len(axis) if isinstance(axis, (tuple, list)) else 1), None
-    if gate in ("dot", "matmul"):
-        rx, _ = shapes.of(inputs["x"])
-        ry, _ = shapes.of(inputs["y"])
-        if rx is None or ry is None:
-            return None, None
-        if gate == "dot" or max(rx, ry) <= 2:
-            return max(rx + ry - 2, 0), None if rx + ry > 2 else SCALAR
-        return max(rx, ry), None
-    if gate == "outer":
-        return 2, None
-    if gate == "transpose":
-        return shapes.of(inputs["a"])[0], None
-    if gate == "reshape":
-        target = stage.params.get("shape")
-        if isinstance(target, (ast.Tuple, ast.List)):
-            if any(isinstance(e, ast.Starred) for e in target.elts):
-                return None, None  # x.reshape(n, *rest): rank unknown
-            return len(target.elts), None
-        return (1 if type(_literal(target)) is int else None), None
-    if gate == "expand_dims":
-        rank = shapes.of(inputs["a"])[0]
-        return (None if rank is None else rank + 1), None
+    rule = RULES[gate]
+    if rule.out_rank is not None:  # declared in rules.py
+        ranks = {p: shapes.of(n)[0] for p, n in inputs.items()}
+        rank = rule.out_rank(ranks, Gate(stage.params))
+        return rank, SCALAR if rank == 0 else None
     if RULES[gate].kind in (BROADCAST, FLOATS):
         nodes = list(inputs.values())
         if "condition" in stage.params:

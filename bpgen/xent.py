@@ -12,6 +12,11 @@ once: the pick is `p[np.arange(...), y]` and the declared shapes prove it
 has one entry per row of `p` (a 2-D p, softmax along axis 1). Then the log
 stage takes `s` as its input (gate XENT) and the stages between are no
 longer differentiated; they still run in the forward, which caches `p`.
+
+Without that proof (no shapes declared) the gate calls the module's
+`_softmax_pick`, which checks one pick per row at run time (a few hundred ns)
+and otherwise falls back to the form exact for any pick: with G the incoming
+gradient scattered at the picks, `ds = G - p * sum(G along the softmax axis)`.
 """
 
 from __future__ import annotations
@@ -29,10 +34,29 @@ from .stage import Program, Stage
 
 XENT = "log_softmax_pick"
 
+# the generated module's `_softmax_pick`, for a pick the shapes do not prove
+SOFTMAX_PICK = "\x00softmax_pick\x00"
+SOFTMAX_PICK_HELPER = '''def {name}(probs, rows, cols, grad, axis):
+    """d log(probs[rows, cols]) / d scores, probs their softmax along axis."""
+    if (
+        probs.ndim == 2
+        and len(rows) == len(probs)
+        and {np}.shape(cols) in ((), (1,), rows.shape)
+    ):  # each row picked once: -probs * grad, plus grad at the picks
+        column = {np}.reshape(grad, (-1, 1)) if getattr(grad, "ndim", 0) else grad
+        dscores = probs * -column
+        dscores[rows, cols] += grad
+        return dscores
+    dscores = {np}.zeros_like(probs)  # any pick: G - probs * (G summed per softmax)
+    {np}.add.at(dscores, (rows, cols), grad)
+    dscores -= probs * {np}.sum(dscores, axis=axis, keepdims=True)
+    return dscores
+'''
+
 
 def fuse(program: Program, shapes: Shapes) -> Program:
     """`program` with each provable `log(softmax(s)[rows, y])` as one XENT stage."""
-    if shapes.dims is None or not any(s.gate == "getitem" for s in program.stages):
+    if not any(s.gate == "getitem" for s in program.stages):
         return program
     if restaged(program):
         return program
@@ -59,10 +83,15 @@ def _fused(stage: Stage, by_target, readers, outputs, shapes: Shapes) -> Stage |
         found = _log_softmax_pick(stage, by_target, readers, outputs)
     if found is None:
         return None
-    s, probs, pick, p = found
-    if not _one_per_row(pick, p, shapes):
+    s, probs, pick, p, axis = found
+    if not _rows_picked(pick):
         return None
-    params = {"index": pick.params["index"], "probs": probs}
+    params = {
+        "index": pick.params["index"],
+        "probs": probs,
+        "axis": axis,
+        "proved": ast.Constant(_one_per_row(pick, p, shapes)),
+    }
     return dataclasses.replace(stage, gate=XENT, inputs={"a": s}, params=params)
 
 
@@ -91,7 +120,7 @@ def _softmax_pick(log: Stage, by_target, readers, outputs):
     }
     if not isinstance(s, ast.Name) or not _closed(chain, readers, outputs):
         return None
-    return s, ast.Name(p.target, ast.Load()), pick, p.target
+    return s, ast.Name(p.target, ast.Load()), pick, p.target, total.params["axis"]
 
 
 def _log_softmax_pick(pick: Stage, by_target, readers, outputs):
@@ -112,7 +141,7 @@ def _log_softmax_pick(pick: Stage, by_target, readers, outputs):
         return None
     exp = ast.Attribute(ast.Name(NP, ast.Load()), "exp", ast.Load())
     probs = ast.Call(exp, [ast.Name(lp.target, ast.Load())], [])
-    return s, probs, pick, lp.target
+    return s, probs, pick, lp.target, lse.params["axis"]
 
 
 def _closed(chain: dict[str, set[str]], readers, outputs) -> bool:
@@ -128,22 +157,27 @@ def _along_rows(total: Stage) -> bool:
     return axis in (1, -1) and keepdims is True
 
 
-def _one_per_row(pick: Stage, p: str, shapes: Shapes) -> bool:
-    """`p[np.arange(...), y]` with one entry per row of a 2-D `p` (declared)."""
+def _rows_picked(pick: Stage) -> bool:
+    """The pick is `p[np.arange(...), y]`: each row at most once."""
     index = pick.params.get("index")
     if not (isinstance(index, ast.Tuple) and len(index.elts) == 2):
         return False
     rows = index.elts[0]
-    if not (
+    return (
         isinstance(rows, ast.Call)
         and isinstance(rows.func, ast.Attribute)
         and rows.func.attr == "arange"
         and name_of(rows.func.value) == NP
         and len(rows.args) == 1
         and not rows.keywords
-    ):
+    )
+
+
+def _one_per_row(pick: Stage, p: str, shapes: Shapes) -> bool:
+    """The declared shapes prove one entry per row of a 2-D `p`."""
+    if shapes.dims is None:
         return False
-    shape = shapes.dims.shape if shapes.dims is not None else {}
+    shape = shapes.dims.shape
     p_shape, picked = shape.get(p), shape.get(pick.target)
     return (
         p_shape is not None
@@ -168,6 +202,9 @@ def backward(reverse, stage: Stage) -> None:
         spread = None  # only a 0-d value is each row's gradient as it stands
     if spread is not None:
         g = spread  # `dl = np.full_like(l, v)`: v is every row's gradient
+    if not stage.params["proved"].value:
+        _checked(reverse, stage, g)
+        return
     s = stage.inputs["a"]
     reverse.blocks.append(Block(stage))
     np_reshape = ast.Attribute(ast.Name(NP, ast.Load()), "reshape", ast.Load())
@@ -189,6 +226,18 @@ def backward(reverse, stage: Stage) -> None:
         reverse._emit(ast.AugAssign(item, ast.Add(), g))
     else:
         reverse.scatter(s.id, s, stage.params["index"], g)
+
+
+def _checked(reverse, stage: Stage, g: ast.expr) -> None:
+    """`ds = _softmax_pick(p, rows, y, g, axis)`: one pick per row checked at
+    run time; a new array either way."""
+    from .reverse import Block
+
+    reverse.blocks.append(Block(stage))
+    rows, cols = stage.params["index"].elts
+    args = [stage.params["probs"], rows, cols, g, stage.params["axis"]]
+    call = ast.Call(ast.Name(SOFTMAX_PICK, ast.Load()), copy.deepcopy(args), [])
+    reverse.contribute(stage.inputs["a"].id, call)
 
 
 def _spread(blocks, name: str, broadcast_value) -> ast.expr | None:

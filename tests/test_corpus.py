@@ -227,7 +227,8 @@ EXPECT: dict[str, Any] = {
     "declared_body.py": Refused(8, 4, ("must be one `return`",), function="f"),
     "call_np_linalg.py": Works(arrays((3, 4))),  # np.linalg.norm: a gate now
     "call_np_random.py": Refused(5, 15, ("numpy.random.shuffle",)),
-    "call_math_gamma.py": Refused(5, 11, ("math.gamma",)),
+    "call_math_gamma.py": Works(floats(1.7)),  # math.gamma: a gate now
+    "call_math_fmod.py": Refused(5, 11, ("math.fmod",)),
     "call_unknown_method.py": Refused(5, 13, (".conj()",)),
     "call_unknown_np.py": Refused(5, 11, ("numpy.frobnicate",)),
     "call_unknown_module_attr.py": Refused(5, 15, ("numpy.not_a_constant",)),

@@ -57,6 +57,7 @@ def invertible(n, *stack):
 
 M = "import math\n\n\ndef f({params}):\n    return {body}\n"
 N = "import numpy as np\n\n\ndef f({params}):\n    return {body}\n"
+S = N.replace("numpy as np\n", "numpy as np\nimport scipy.special\n")
 ASSIGN = (
     "import numpy as np\n\n\n"
     "def f({params}):\n    out = x * 2.0\n    {body}\n    return out * x\n"
@@ -103,6 +104,45 @@ RULE_CASES = [
     ("hypot", M, "math.hypot(x, y)", {"x": pos(), "y": normal()}),
     ("logaddexp", N, "np.logaddexp(x, y)", {"x": normal(3, 4), "y": normal(4)}),
     ("ravel", N, "x.ravel() * y", {"x": normal(3, 4), "y": normal(12)}),
+    (
+        "matrix_transpose",
+        N,
+        "np.matrix_transpose(x) * y",
+        {"x": normal(2, 3, 4), "y": normal(2, 4, 3)},
+    ),
+    (
+        "matrix_transpose",
+        N,
+        "np.linalg.matrix_transpose(x) @ y",
+        {"x": normal(3, 2), "y": normal(3)},
+    ),
+    # NumPy 2's array-API names of the same gates
+    ("pow", N, "np.pow(x, y)", {"x": pos(3, 4), "y": normal(4)}),
+    ("arcsin", N, "np.asin(x) + np.acos(x) * np.atan(x)", {"x": unit(3)}),
+    ("arctan2", N, "np.atan2(x, y)", {"x": normal(3), "y": pos(3)}),
+    ("arcsinh", N, "np.asinh(x) + np.atanh(x)", {"x": unit(3)}),
+    ("arccosh", N, "np.acosh(x + 2.0)", {"x": pos(3)}),
+    ("abs", N, "np.fabs(x)", {"x": apart(3, 2)}),
+    ("matmul", N, "np.linalg.matmul(x, y)", {"x": normal(2, 3, 4), "y": normal(4, 2)}),
+    ("outer", N, "np.linalg.outer(x, y)", {"x": normal(3), "y": normal(2)}),
+    (
+        "tensordot",
+        N,
+        "np.linalg.tensordot(x, y, axes=1)",
+        {"x": normal(2, 3), "y": normal(3, 4)},
+    ),
+    (
+        "transpose",
+        N,
+        "np.permute_dims(x, (1, 2, 0)) * y",
+        {"x": normal(2, 3, 4), "y": normal(3, 4, 2)},
+    ),
+    (
+        "concatenate",
+        N,
+        "np.concat([x, y], axis=1)",
+        {"x": normal(2, 3), "y": normal(2, 1)},
+    ),
     ("ravel", N, "np.ravel(x.T) + x.flatten()", {"x": normal(3, 4)}),
     ("swapaxes", N, "np.swapaxes(x, 0, 2)", {"x": normal(2, 3, 4)}),
     ("swapaxes", N, "x.swapaxes(1, 0) * 2.0", {"x": normal(2, 3)}),
@@ -328,6 +368,32 @@ RULE_CASES = [
     ("trace", N, "x.trace(1)", {"x": normal(3, 3)}),
     ("trace", N, "np.trace(x, -1, 1, 2)", {"x": normal(2, 3, 4)}),
     ("cumsum", N, "np.cumsum(x) * y", {"x": normal(3, 4), "y": normal(12)}),
+    ("average", N, "np.average(x, weights=w)", {"x": normal(3, 4), "w": pos(3, 4)}),
+    ("average", N, "np.average(x, weights=[0.2, 0.3, 0.5])", {"x": normal(3)}),
+    (
+        "average",
+        N,
+        "np.average(x, 1, (0.2, 0.8)) * y",
+        {"x": normal(3, 2), "y": normal(3)},
+    ),
+    (
+        "average",
+        N,
+        "np.average(x, 0, w) * y",
+        {"x": normal(3, 2), "w": pos(3), "y": normal(2)},
+    ),
+    (
+        "average",
+        N,
+        "np.average(x, axis=-2, weights=w) * y",
+        {"x": normal(2, 3, 4), "w": pos(3), "y": normal(2, 4)},
+    ),
+    (
+        "average",
+        N,
+        "np.average(x, axis=(0, 2), weights=w, keepdims=True) * y",
+        {"x": normal(2, 3, 4), "w": pos(2, 3, 4), "y": normal(2, 3, 1)},
+    ),
     (
         "cumsum",
         N,
@@ -497,6 +563,42 @@ RULE_CASES = [
     ("solve", N, "np.linalg.solve(x, y)", {"x": invertible(3), "y": normal(3, 2)}),
     ("cholesky", N, "np.linalg.cholesky(x @ x.T)", {"x": invertible(3)}),
     (
+        "slogdet[1]",
+        N,
+        "np.linalg.slogdet(x)[1] * y",
+        {"x": invertible(3), "y": normal()},
+    ),
+    (
+        "slogdet[1]",
+        N,
+        "np.linalg.slogdet(x)[1] * y",
+        {"x": invertible(3, 2), "y": normal(2)},
+    ),
+    ("eigvalsh", N, "np.linalg.eigvalsh(x) * y", {"x": normal(3, 3), "y": normal(3)}),
+    ("eigvalsh", N, "np.linalg.eigh(x)[0] * y", {"x": normal(2, 3, 3), "y": normal(3)}),
+    (
+        "eigh[1]",
+        N,
+        "np.linalg.eigh(x)[1] ** 2 * y",
+        {"x": normal(3, 3), "y": normal(3)},
+    ),
+    (
+        "eigh[1]",
+        N,
+        "np.linalg.eigh(x)[1] ** 2 * y",
+        {"x": normal(2, 3, 3), "y": normal(3, 1)},
+    ),
+    ("gamma", M, "math.gamma(x) * y", {"x": pos(), "y": normal()}),
+    ("gamma", S, "scipy.special.gamma(x + y)", {"x": pos(2, 3), "y": pos(3)}),
+    ("gammaln", M, "math.lgamma(x) * y", {"x": pos(), "y": normal()}),
+    ("gammaln", S, "scipy.special.gammaln(x) * y", {"x": pos(3, 1), "y": normal(4)}),
+    (
+        "digamma",
+        S,
+        "scipy.special.digamma(x) + scipy.special.psi(x * y)",
+        {"x": pos(3), "y": pos(2, 1)},
+    ),
+    (
         "cholesky",
         N,
         "np.linalg.cholesky(x @ np.swapaxes(x, -1, -2))",
@@ -543,7 +645,8 @@ NOT_IN_RANDOM_PROGRAMS = frozenset(
     trace cumsum cumprod diff flip fliplr flipud roll rot90 moveaxis atleast_1d
     atleast_2d atleast_3d broadcast_to tile repeat pad sort take take_along_axis
     diagonal diag triu tril vstack hstack dstack column_stack tensordot einsum
-    inner vdot kron cross inv det solve cholesky""".split()
+    inner vdot kron cross inv det solve cholesky slogdet[1] eigvalsh eigh[1]
+    gammaln digamma gamma matrix_transpose""".split()
     # item assignment is a statement; tests/test_everyday.py checks it
     + ["setitem"]
 )
@@ -568,6 +671,26 @@ def test_rule(gate, template, body, params):
         args = [make(rng) for make in params.values()]
         source = _source(template, body, params)
         check_gradients(source, args, "f", _differentiable(params), seed=seed)
+
+
+@pytest.mark.parametrize(
+    "body, shapes",
+    [
+        ("np.average(x, axis=1, weights=w) * y", {"x": "A B C", "w": "B", "y": "A C"}),
+        ("np.average(x, axis=-1, weights=w) * y", {"x": "A B C", "w": "A B C"}),
+    ],
+)
+def test_weighted_average_with_ranks_known(body, shapes):
+    """Declared shapes: the weights' layout is written out, nothing decided at
+    run time."""
+    rng = np.random.default_rng(0)
+    sizes = {"A": 2, "B": 3, "C": 4}
+    make = {"x": normal, "w": pos, "y": normal}
+    params = {p: make[p](*(sizes[d] for d in s.split())) for p, s in shapes.items()}
+    params.setdefault("y", normal(2, 3))
+    args = [f(rng) for f in params.values()]
+    code = check_gradients(_source(N, body, params), args, "f", shapes=shapes)
+    assert "np.ndim(w)" not in code
 
 
 def test_every_rule_is_tested():
@@ -599,7 +722,8 @@ def test_every_gate_declares_every_fact():
     for gate, rule in RULES.items():
         assert rule.kind in KINDS, f"{gate}: no shape kind"
         assert isinstance(rule.view, bool), f"{gate}: view not declared"
-        spelled = rule.numpy + rule.math + rule.builtin + rule.method + rule.written
+        spelled = rule.numpy + rule.math + rule.builtin + rule.method + rule.scipy
+        spelled += rule.written + (rule.operator,) * bool(rule.operator)
         assert spelled, f"{gate}: no spelling"
         assert rule.grads, f"{gate}: no gradient template"
         assert set(rule.grads) <= set(rule.params), f"{gate}: template for no param"
@@ -666,6 +790,7 @@ def test_scalar_templates_have_math_twins():
 
 # a call of each view gate's NumPy spelling; a view gate without one fails
 VIEW_SAMPLES = {
+    "matrix_transpose": "np.matrix_transpose(a)",
     "transpose": "np.transpose(a, (2, 0, 1))",
     "reshape": "np.reshape(a, (6, 4))",
     "expand_dims": "np.expand_dims(a, 1)",

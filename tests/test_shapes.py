@@ -76,9 +76,12 @@ def test_shaped_samples_are_free_of_runtime_shape_tests(sample):
     general = generate_module(
         (sample.parent / sample.name.replace("_shaped", "")).read_text()
     )
-    assert len(backward.splitlines()) <= len(
-        general.split("_backward(", 1)[1].splitlines()
-    )
+    general_backward = general.split("_backward(", 1)[1].splitlines()
+    # the general softmax-CE gate calls a helper where the declared one writes
+    # its two statements: the helper's body is the general backward's too
+    helper = general.split("def _softmax_pick(", 1)[1:]
+    extra = helper[0].split("\n\n\n", 1)[0].splitlines() if helper else []
+    assert len(backward.splitlines()) <= len(general_backward) + len(extra)
 
 
 def test_declared_mismatch_is_located():

@@ -6,6 +6,8 @@ the fused backward has no `np.add.at` and adds the picked gradient with `+=`.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -76,7 +78,89 @@ def test_fused_only_when_each_row_is_picked_once(name):
         assert on == plain
 
 
-def test_not_fused_without_declared_shapes():
+def test_without_declared_shapes_the_pick_is_checked_at_run_time():
     source = _source(CASES["sum-over-n"][0])
     code = check_gradients(source, _args(), "f", ["s"])
-    assert "np.add.at" in code.split("_backward(")[1]
+    body = code.split("def f_backward(dout, cache):")[1].split('"""')[2]
+    assert textwrap.dedent(body).strip() == textwrap.dedent("""
+        y, N, p = cache
+        # out = t7 / N
+        dt7 = dout / N
+        # t7 = -t6
+        dt6 = -dt7
+        # t5 = np.log(t4)
+        dt2 = _softmax_pick(p, np.arange(N), y, dt6, 1)
+        # t2 = s - t1
+        ds = dt2
+        return (ds,)
+        """).strip()
+    assert "def _softmax_pick(" in code
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, fused) in CASES.items() if fused))
+def test_every_fused_case_without_shapes_checks_numerically(name):
+    code = check_gradients(_source(CASES[name][0]), _args(), "f", ["s", "w"])
+    assert "_softmax_pick(" in code.split("_backward(")[1]
+
+
+# picks that are not one per row at run time: the helper's exact fallback
+PICKS = {
+    # fewer rows than the softmax has
+    "some-rows": ("def f(s, y, n):\n", "p[np.arange(n), y]", (6, 4), [3, 2, 1, 0]),
+    # labels of shape (2, N): each row picked twice
+    "rows-twice": (
+        "def f(s, y):\n    n = s.shape[0]\n",
+        "p[np.arange(n), y]",
+        (5, 4),
+        [[0, 1, 2, 3, 0], [3, 3, 1, 0, 2]],
+    ),
+    # a softmax along the last axis of a 3-D array: a row of groups per pick
+    "three-d": (
+        "def f(s, y):\n    n = s.shape[0]\n",
+        "p[np.arange(n), y]",
+        (3, 2, 4),
+        [1, 0, 1],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PICKS))
+def test_picks_not_one_per_row_fall_back_to_the_exact_form(name):
+    head, pick, shape, labels = PICKS[name]
+    source = (
+        "import numpy as np\n\n\n" + head
+        + "    e = np.exp(s - np.max(s, axis=-1, keepdims=True))\n"
+        + "    p = e / np.sum(e, axis=-1, keepdims=True)\n"
+        + f"    return -np.sum(np.log({pick}))\n"
+    )  # fmt: skip
+    rng = np.random.default_rng(5)
+    args = [rng.standard_normal(shape), np.array(labels)]
+    if "n" in head.split("(")[1].split(")")[0].split(", "):
+        args.append(len(labels))
+    code = check_gradients(source, args, "f", ["s"])
+    assert "_softmax_pick(" in code.split("_backward(")[1]
+
+
+def test_the_check_takes_the_fast_form_only_for_one_pick_per_row():
+    namespace: dict = {}
+    code = bpgen.generate(_source(CASES["sum-over-n"][0]), "f", ["s"])
+    exec(code, namespace)  # noqa: S102
+    pick = namespace["_softmax_pick"]
+    rng = np.random.default_rng(3)
+    e = np.exp(rng.standard_normal((4, 3)))
+    probs = e / e.sum(axis=1, keepdims=True)
+
+    def exact(rows, cols, grad):
+        picked = np.zeros_like(probs)
+        np.add.at(picked, (rows, cols), grad)
+        return picked - probs * picked.sum(axis=1, keepdims=True)
+
+    for rows, cols, grad in [
+        (np.arange(4), np.array([0, 2, 1, 1]), 0.5),
+        (np.arange(4), np.array([0, 2, 1, 1]), np.arange(4.0)),
+        (np.arange(4), 2, -1.0),
+        (np.arange(2), np.array([0, 2]), 1.0),  # rows 2 and 3 not picked
+        (np.arange(1), np.array([0, 2, 1]), 1.0),  # row 0 picked three times
+    ]:
+        got = pick(probs, rows, cols, grad, 1)
+        np.testing.assert_allclose(got, exact(rows, cols, grad), rtol=1e-12)

@@ -32,7 +32,7 @@ def dropout_backward(dout, cache):
     x, mask, p, out = cache
     # out = t1 / p
     dt1 = dout / p
-    dp = -float(np.sum(dout * out)) / p
+    dp = -float(_unbroadcast(dout * out, ())) / p
     # t1 = x * mask
     dx = _unbroadcast(dt1 * mask, np.shape(x))
     dmask = _unbroadcast(dt1 * x, np.shape(mask))

@@ -20,6 +20,23 @@ def _like(grad, arg, copy=False):
     return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
 
 
+def _softmax_pick(probs, rows, cols, grad, axis):
+    """d log(probs[rows, cols]) / d scores, probs their softmax along axis."""
+    if (
+        probs.ndim == 2
+        and len(rows) == len(probs)
+        and np.shape(cols) in ((), (1,), rows.shape)
+    ):  # each row picked once: -probs * grad, plus grad at the picks
+        column = np.reshape(grad, (-1, 1)) if getattr(grad, "ndim", 0) else grad
+        dscores = probs * -column
+        dscores[rows, cols] += grad
+        return dscores
+    dscores = np.zeros_like(probs)  # any pick: G - probs * (G summed per softmax)
+    np.add.at(dscores, (rows, cols), grad)
+    dscores -= probs * np.sum(dscores, axis=axis, keepdims=True)
+    return dscores
+
+
 def affine_forward(x, w, b):
     """Run affine; return its value and what affine_backward needs."""
     t1 = x.reshape(x.shape[0], -1)
@@ -102,24 +119,18 @@ def softmax_loss_forward(scores, y):
     t4 = np.sum(t3)
     t5 = -t4
     out = t5 / n
-    return out, (y, n, shifted, t2, log_probs)
+    return out, (y, n, log_probs)
 
 
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores."""
-    y, n, shifted, t2, log_probs = cache
+    y, n, log_probs = cache
     # out = t5 / n
     dt5 = dout / n
     # t5 = -t4
     dt4 = -dt5
     # t3 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(log_probs)
-    np.add.at(dlog_probs, (np.arange(n), y), dt4)
-    # log_probs = shifted - t2
-    dshifted = dlog_probs
-    dt2 = -np.sum(dlog_probs, axis=1, keepdims=True)
-    # t2 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    dshifted = dshifted + dt2 * np.exp(shifted - t2)
+    dshifted = _softmax_pick(np.exp(log_probs), np.arange(n), y, dt4, 1)
     # shifted = scores - t1
     dscores = dshifted
     return (dscores,)
@@ -159,7 +170,7 @@ def two_layer_loss_backward(dout, cache):
     """Gradients of two_layer_loss with respect to X, W1, b1, W2, b2, reg."""
     X, W1, b1, W2, b2, affine_relu_pair, affine_pair, softmax_loss_pair, t1, t6 = cache
     # out = softmax_loss_out + t7
-    dt7 = float(np.sum(dout))
+    dt7 = float(_unbroadcast(dout, ()))
     # t7 = t1 * t6
     dt1 = dt7 * t6
     dt6 = dt7 * t1

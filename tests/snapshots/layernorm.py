@@ -44,7 +44,7 @@ def layernorm_backward(dout, cache):
     dgamma = _unbroadcast(dt4 * xhat, np.shape(gamma))
     dxhat = _unbroadcast(dt4 * gamma, np.shape(xhat))
     # xhat = t1 / t3
-    dt1 = dxhat / t3
+    dt1 = dxhat * (1 / t3)
     dt3 = -np.sum(dxhat * xhat, axis=1, keepdims=True) / t3
     # t3 = np.sqrt(t2)
     dt2 = dt3 / (2 * t3)

@@ -46,7 +46,7 @@ def layernorm_backward(dout, cache):
     dgamma = np.sum(dout * xhat, axis=0)
     dxhat = dout * gamma
     # xhat = t1 / t3
-    dt1 = dxhat / t3
+    dt1 = dxhat * (1 / t3)
     dt3 = -np.sum(dxhat * xhat, axis=1, keepdims=True) / t3
     # t3 = np.sqrt(t2)
     dt2 = dt3 / (2 * t3)

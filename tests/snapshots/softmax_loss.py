@@ -3,6 +3,23 @@
 import numpy as np
 
 
+def _softmax_pick(probs, rows, cols, grad, axis):
+    """d log(probs[rows, cols]) / d scores, probs their softmax along axis."""
+    if (
+        probs.ndim == 2
+        and len(rows) == len(probs)
+        and np.shape(cols) in ((), (1,), rows.shape)
+    ):  # each row picked once: -probs * grad, plus grad at the picks
+        column = np.reshape(grad, (-1, 1)) if getattr(grad, "ndim", 0) else grad
+        dscores = probs * -column
+        dscores[rows, cols] += grad
+        return dscores
+    dscores = np.zeros_like(probs)  # any pick: G - probs * (G summed per softmax)
+    np.add.at(dscores, (rows, cols), grad)
+    dscores -= probs * np.sum(dscores, axis=axis, keepdims=True)
+    return dscores
+
+
 def softmax_loss_forward(scores, y):
     """Run softmax_loss; return its value and what softmax_loss_backward needs."""
     n = scores.shape[0]
@@ -14,24 +31,18 @@ def softmax_loss_forward(scores, y):
     t4 = np.sum(t3)
     t5 = -t4
     loss = t5 / n
-    return loss, (y, n, shifted, t2, log_probs)
+    return loss, (y, n, log_probs)
 
 
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores."""
-    y, n, shifted, t2, log_probs = cache
+    y, n, log_probs = cache
     # loss = t5 / n
     dt5 = dout / n
     # t5 = -t4
     dt4 = -dt5
     # t3 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(log_probs)
-    np.add.at(dlog_probs, (np.arange(n), y), dt4)
-    # log_probs = shifted - t2
-    dshifted = dlog_probs
-    dt2 = -np.sum(dlog_probs, axis=1, keepdims=True)
-    # t2 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    dshifted = dshifted + dt2 * np.exp(shifted - t2)
+    dshifted = _softmax_pick(np.exp(log_probs), np.arange(n), y, dt4, 1)
     # shifted = scores - t1
     dscores = dshifted
     return (dscores,)

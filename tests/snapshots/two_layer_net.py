@@ -20,6 +20,23 @@ def _like(grad, arg, copy=False):
     return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
 
 
+def _softmax_pick(probs, rows, cols, grad, axis):
+    """d log(probs[rows, cols]) / d scores, probs their softmax along axis."""
+    if (
+        probs.ndim == 2
+        and len(rows) == len(probs)
+        and np.shape(cols) in ((), (1,), rows.shape)
+    ):  # each row picked once: -probs * grad, plus grad at the picks
+        column = np.reshape(grad, (-1, 1)) if getattr(grad, "ndim", 0) else grad
+        dscores = probs * -column
+        dscores[rows, cols] += grad
+        return dscores
+    dscores = np.zeros_like(probs)  # any pick: G - probs * (G summed per softmax)
+    np.add.at(dscores, (rows, cols), grad)
+    dscores -= probs * np.sum(dscores, axis=axis, keepdims=True)
+    return dscores
+
+
 def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
     """Run two_layer_loss; return its value and what two_layer_loss_backward needs."""
     n = X.shape[0]
@@ -55,8 +72,6 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
         np.shape(t1),
         hidden,
         np.shape(t3),
-        shifted,
-        t5,
         log_probs,
         t9,
         t14,
@@ -65,23 +80,7 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
 
 def two_layer_loss_backward(dout, cache):
     """Gradients of two_layer_loss with respect to W1, b1, W2, b2, X, reg."""
-    (
-        W1,
-        b1,
-        W2,
-        b2,
-        X,
-        y,
-        n,
-        t1_shape,
-        hidden,
-        t3_shape,
-        shifted,
-        t5,
-        log_probs,
-        t9,
-        t14,
-    ) = cache
+    W1, b1, W2, b2, X, y, n, t1_shape, hidden, t3_shape, log_probs, t9, t14 = cache
     # reg_loss = t9 * t14
     dt9 = dout * t14
     dt14 = dout * t9
@@ -96,13 +95,7 @@ def two_layer_loss_backward(dout, cache):
     # t8 = -t7
     dt7 = -dt8
     # t6 = log_probs[np.arange(n), y]
-    dlog_probs = np.zeros_like(log_probs)
-    np.add.at(dlog_probs, (np.arange(n), y), dt7)
-    # log_probs = shifted - t5
-    dshifted = dlog_probs
-    dt5 = -np.sum(dlog_probs, axis=1, keepdims=True)
-    # t5 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    dshifted = dshifted + dt5 * np.exp(shifted - t5)
+    dshifted = _softmax_pick(np.exp(log_probs), np.arange(n), y, dt7, 1)
     # scores = t3 + b2
     dt3 = _unbroadcast(dshifted, t3_shape)
     db2 = _unbroadcast(dshifted, np.shape(b2))
