@@ -260,15 +260,20 @@ class Stager:
                 params[name] = self.constant_literal(staged)
                 # indices and conditions are discrete: no gradient flows into them
                 read = params[name]
-                if name not in rule.discrete and isinstance(read, ast.Name):
-                    if read.id in self.params and self.is_varied(read):
-                        raise self.source_error(
-                            node,
-                            f"`{name}=` must be written as a literal here, not "
-                            f"read from the parameter `{read.id}`",
-                            f"write `{name}=` as a literal, or as a module constant "
-                            f"(`{name.upper()} = ...` at the top, `{name}={name.upper()}`)",
-                        )
+                if (
+                    name not in rule.discrete
+                    and isinstance(read, ast.Name)
+                    and read.id in self.params
+                    and self.is_varied(read)
+                ):
+                    constant = name.upper()
+                    raise self.source_error(
+                        node,
+                        f"`{name}=` must be written as a literal here, not "
+                        f"read from the parameter `{read.id}`",
+                        f"write `{name}=` as a literal, or as a module constant "
+                        f"(`{constant} = ...` at the top, `{name}={constant}`)",
+                    )
                 if name not in rule.discrete and self.is_varied(params[name]):
                     raise self.source_error(
                         node,

@@ -97,9 +97,9 @@ def loss(logits, y, eps=0.1):
 )
 def test_gradients_keep_float32_and_16_where_a_numpy_constant_upcasts(source, make):
     """A NumPy float64 scalar or array without gradient (`np.sqrt(d_k)`,
-    `np.eye(n)`, an int64 `np.arange`) or a SciPy call makes the forward float64 for float32
-    arrays; the gradients of parameters read as arrays (`q.shape`, `@`)
-    came out float64 too."""
+    `np.eye(n)`, an int64 `np.arange`) or a SciPy call makes the forward
+    float64 for float32 arrays; the gradients of parameters read as arrays
+    (`q.shape`, `@`) came out float64 too."""
     rng = np.random.default_rng(0)
     name = {SCALED: "attention", GAMMALN: "nll", RANKED: "ranked"}.get(source, "loss")
     wrt = ["logits"] if source is SMOOTHED else None  # eps: a hyperparameter

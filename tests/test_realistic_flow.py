@@ -1,6 +1,7 @@
 """Realistic programs with control flow (tests/realistic_flow.py and
-tests/realistic_flow2.py, written by two hunts, and tests/realistic4.py) against the two oracles and the
-contract, with tests/test_realistic.py's classifier.
+tests/realistic_flow2.py, written by two hunts, and tests/realistic4.py)
+against the two oracles and the contract, with tests/test_realistic.py's
+classifier.
 
 A program that hits an open bug is a strict xfail naming why. The figures are
 printed with -s.
@@ -12,9 +13,9 @@ from collections import Counter
 
 import pytest
 from realistic import Program
+from realistic4 import PROGRAMS4
 from realistic_flow import FLOW
 from realistic_flow2 import FLOW2
-from realistic4 import PROGRAMS4
 from test_realistic import classify
 
 CORPORA = {"flow": FLOW, "flow2": FLOW2, "hunt4": PROGRAMS4}
