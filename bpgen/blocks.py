@@ -1,8 +1,10 @@
 """The backward's IR: blocks of statements, one per forward stage undone.
 
-The reverse sweep writes them; the passes after it (passes.py) read and
-rewrite them; emit prints them. The facts here (which gradient a statement
-defines, which names it reads) are what every such pass asks.
+Blocks sit in a tree of regions as the forward's stages do (ir.Branch: the
+backward branches where the forward did). The reverse sweep writes them; the
+passes after it (passes.py) read and rewrite them; emit prints them. The
+facts here (which gradient a statement defines, which names it reads) are
+what every such pass asks.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from .stage import Stage
+from .ir import Branch, Node, Stage, leaves
 
 # the generated module's `_unbroadcast(grad, shape)`: sums a gradient back to
 # a shape known only at run time
@@ -24,24 +26,17 @@ class Block:
     stage: Stage | None = None
     note: str | None = None
     statements: list[ast.stmt] = field(default_factory=list)
-    guard: tuple[tuple[str, bool], ...] | None = None  # None: the stage's
     # gradients a generated backward hands out here (`dx, dw = g_backward(..)`):
     # new arrays nobody else holds, tagged where the call is written
     handed_new: set[str] = field(default_factory=set)
 
-    def where(self) -> tuple[tuple[str, bool], ...]:
-        """The runtime branches the statements run under (see Stage.guard)."""
-        if self.guard is not None:
-            return self.guard
-        return self.stage.guard if self.stage is not None else ()
-
 
 @dataclass
 class Backward:
-    stages: list[Stage]
+    forward: list[Node]  # the forward region undone (ir.py)
     cache: list[str]
     shapes: dict[str, str]  # cached name -> the value whose shape it holds
-    blocks: list[Block]
+    blocks: list[Block | Branch]  # a tree of regions, as `forward`
     returns: list[str]
     dout: str
     cache_name: str
@@ -73,8 +68,9 @@ def _sums_to_number(node: ast.AST) -> bool:
     )
 
 
-def statements(blocks: list[Block]) -> list[ast.stmt]:
-    return [s for b in blocks for s in b.statements]
+def statements(blocks: list[Block | Branch]) -> list[ast.stmt]:
+    """Every statement of a region of blocks, branches included, in order."""
+    return [s for b in leaves(blocks) for s in b.statements]
 
 
 def loads(node: ast.AST) -> set[str]:

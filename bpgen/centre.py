@@ -48,7 +48,7 @@ def reuse_centring(program: Program) -> Program:
         changed = True
     if not changed:
         return program
-    return dataclasses.replace(program, stages=stages, taken=taken, varied=varied)
+    return dataclasses.replace(program, body=stages, taken=taken, varied=varied)
 
 
 def _centring(v: Stage, stages: list[Stage]) -> Stage | None:

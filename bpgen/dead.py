@@ -6,21 +6,22 @@ from __future__ import annotations
 import ast
 
 from .blocks import Block, defined_all, loads, uses
-from .stage import Program, Stage
+from .ir import Node, Program, join, walk
 from .tags import of
 
 
-def live_stages(program: Program) -> list[Stage]:
-    """The stages the outputs need (and every random draw), in order."""
+def live_stages(program: Program) -> list[Node]:
+    """The program's body with only the stages the outputs need (and every
+    random draw); a branch left with no stage goes, its condition unread."""
     needed = {o.id for o in program.outputs if isinstance(o, ast.Name)}
-    kept = []
-    for stage in reversed(program.stages):
+    kept: set[int] = set()
+    for stage, where in reversed(list(walk(program.body))):
         # a random draw is kept: dropping it would change the draws after it
         drawn = any(of(n).random for n in ast.walk(stage.value))
         if stage.target in needed or drawn:
-            kept.append(stage)
-            needed |= loads(stage.value) | {c for c, _ in stage.guard}
-    return kept[::-1]
+            kept.add(id(stage))
+            needed |= loads(stage.value) | set(where)
+    return join(program.body, lambda stage: id(stage) in kept)
 
 
 def drop_dead(blocks: list[Block], keep: set[str]) -> list[Block]:

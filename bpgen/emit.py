@@ -15,8 +15,11 @@ import ast
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from .blocks import Block
 from .handout import LIKE, LIKE_HELPER
+from .ir import Branch, leaves
 from .lower import MATH, NP, placeholder
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
@@ -244,7 +247,7 @@ def _written_in_place(unit: Unit) -> dict[str, str]:
     cached = set(backward.cache) | set(program.params)
     outputs = {o.id for o in program.outputs if isinstance(o, ast.Name)}
     same: dict[str, str] = {}
-    stages = backward.stages
+    stages = list(leaves(backward.forward))
     for i, stage in enumerate(stages):
         value = stage.value
         if not isinstance(value, SetItem):
@@ -278,13 +281,13 @@ def _functions(unit: Unit, render: Renderer) -> str:
     ]
     if unit.guards:
         lines.append(_fit(f"    {render(_guard(unit.guards))}"))
-    branched = any(stage.guard for stage in backward.stages)
+    branched = any(isinstance(node, Branch) for node in backward.forward)
     same = {} if branched else _written_in_place(unit)
-    items = [
-        (stage.guard, _forward(stage, render, same), stage.target)
-        for stage in backward.stages
-    ]
-    lines += _nest(items, 0, set(backward.cache))
+
+    def forward(stage: Stage) -> list[str]:
+        return _forward(stage, render, same)
+
+    lines += _nest(backward.forward, forward, set(backward.cache))
     outputs = [render(_Renamed(same).visit(o) if same else o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
     shaped = {n: same.get(v, v) for n, v in backward.shapes.items()}
@@ -307,89 +310,71 @@ def _functions(unit: Unit, render: Renderer) -> str:
         else:
             unpack = _wrapped("    ", cache, f" = {backward.cache_name}", "(")
             lines.append(unpack)
-    items = []
-    for block in backward.blocks:
+
+    def undo(block: Block) -> list[str]:
         text = []
         if block.stage is not None:
-            stage = block.stage
-            text.append(f"# {_forward(stage, render.comment, same)[-1]}")
+            text.append(f"# {_forward(block.stage, render.comment, same)[-1]}")
         elif block.note:
             text.append(f"# {block.note}")
         for statement in block.statements:
             renamed = _Renamed(same).visit(statement) if same else statement
             text.append(render(renamed))
-        items.append((block.where(), text, None))
-    lines += _nest(items, 0, set())
+        return text
+
+    lines += _nest(backward.blocks, undo, set())
     lines.append(_fit(f"    return {_tuple(backward.returns)}"))
     return "\n".join(lines)
 
 
 def _nest(
-    items: list[tuple[tuple, list[str], str | None]],
-    depth: int,
+    body: list,
+    text: Callable[[Any], list[str]],
     cached: set[str],
     level: int = 0,
+    top: bool = True,
 ) -> list[str]:
-    """Lines under `if cond:` / `elif` / `else:` as their guards say (see
-    Stage.guard); `depth` counts guards, `level` indentation.
+    """The lines of a region (ir.py): each leaf's `text`, branches as
+    `if cond:` / `elif` / `else:`; `level` counts indentation.
 
     At the outermost branch, a cached name only some paths assign starts as
     None, so the cache can always be built."""
     lines: list[str] = []
-    for run in _runs(items, depth):
-        if len(run[0][0]) == depth:
-            lines += [_fit_at(line, level) for item in run for line in item[1]]
+    for node in body:
+        if not isinstance(node, Branch):
+            lines += [_fit_at(line, level) for line in text(node)]
             continue
-        if depth == 0:
-            arms = [[it for it in run if it[0][0][1] == t] for t in (True, False)]
-            both = {it[2] for it in arms[0] if len(it[0]) == 1}
-            both &= {it[2] for it in arms[1] if len(it[0]) == 1}
-            unset = [
-                name
-                for name in dict.fromkeys(it[2] for it in run)
-                if name in cached and name not in both
-            ]
+        if top and cached:
+            both = _assigned(node.then) & _assigned(node.orelse)
+            made = dict.fromkeys(
+                getattr(leaf, "target", None) for leaf in leaves([node])
+            )
+            unset = [name for name in made if name in cached and name not in both]
             if unset:
                 lines.append(_fit_at(" = ".join([*unset, "None"]), level))
-        lines += _chain(run, depth, cached, level, "if")
+        lines += _chain(node, text, cached, level, "if")
     return lines
 
 
-def _runs(items, depth):
-    """Consecutive items at this depth, or under one condition."""
-    runs: list[list] = []
-    for item in items:
-        key = item[0][depth][0] if len(item[0]) > depth else None
-        last = runs[-1][0][0] if runs else None
-        last_key = None if last is None or len(last) <= depth else last[depth][0]
-        if runs and key == last_key:
-            runs[-1].append(item)
-        else:
-            runs.append([item])
-    return runs
+def _assigned(body: list) -> set[str]:
+    """The names a region's own stages assign (not those of branches in it)."""
+    return {node.target for node in body if isinstance(node, Stage)}
 
 
-def _chain(run, depth, cached, level, keyword) -> list[str]:
+def _chain(branch: Branch, text, cached, level, keyword) -> list[str]:
     """`if c:` and its arms; an `else` holding only another branch is `elif`."""
-    condition = run[0][0][depth][0]
-    then = [it for it in run if it[0][depth][1]]
-    orelse = [it for it in run if not it[0][depth][1]]
     indent = "    " * (level + 1)
-    if not then:
-        head = f"{indent}{keyword} not {condition}:"
-        return [head, *_nest(orelse, depth + 1, cached, level + 1)]
-    lines = [f"{indent}{keyword} {condition}:"]
-    lines += _nest(then, depth + 1, cached, level + 1)
+    if not branch.then:
+        head = f"{indent}{keyword} not {branch.condition}:"
+        return [head, *_nest(branch.orelse, text, cached, level + 1, False)]
+    lines = [f"{indent}{keyword} {branch.condition}:"]
+    lines += _nest(branch.then, text, cached, level + 1, False)
+    orelse = branch.orelse
     if not orelse:
         return lines
-    inner = _runs(orelse, depth + 1)
-    if (
-        len(inner) == 1
-        and len(inner[0][0][0]) > depth + 1
-        and any(it[0][depth + 1][1] for it in inner[0])
-    ):
-        return lines + _chain(inner[0], depth + 1, cached, level, "elif")
-    return [*lines, f"{indent}else:", *_nest(orelse, depth + 1, cached, level + 1)]
+    if len(orelse) == 1 and isinstance(orelse[0], Branch) and orelse[0].then:
+        return lines + _chain(orelse[0], text, cached, level, "elif")
+    return [*lines, f"{indent}else:", *_nest(orelse, text, cached, level + 1, False)]
 
 
 def _fit_at(line: str, depth: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import itertools
 
+from .ir import Branch
 from .lower import NP
 from .rules import VIEW_CALLS as _VIEWS  # calls that may return a view
 
@@ -35,28 +36,45 @@ def _callee(expr: ast.expr) -> str:
 
 
 class _Memory:
-    """Where each gradient's memory comes from: a fresh token per allocation,
-    the name of a foreign value (dout, a cached value), or READ_ONLY."""
+    """Where each gradient's memory may come from: a fresh token per
+    allocation, the name of a foreign value (dout, a cached value), or
+    READ_ONLY. A name holds a set of bases: after a branch, those of either
+    arm."""
 
-    def __init__(self, gradients: set[str]) -> None:
-        self.gradients = gradients
-        self.base: dict[str, str] = {}
+    def __init__(self) -> None:
+        self.base: dict[str, frozenset[str]] = {}
         self.tokens = itertools.count()
+        self.pure: dict[str, bool] = {}  # arithmetic on floats only, so far
 
-    def of(self, expr: ast.expr) -> str:
+    def fork(self) -> _Memory:
+        other = _Memory()
+        other.base, other.pure = dict(self.base), dict(self.pure)
+        other.tokens = self.tokens
+        return other
+
+    def join(self, then: _Memory, orelse: _Memory) -> None:
+        """After `if`: a name may hold what either arm left in it."""
+        for name in then.base.keys() | orelse.base.keys():
+            self.base[name] = then.bases(name) | orelse.bases(name)
+        for name in then.pure.keys() | orelse.pure.keys():
+            self.pure[name] = then.pure.get(name, True) and orelse.pure.get(name, True)
+
+    def bases(self, name: str) -> frozenset[str]:
+        return self.base.get(name, frozenset({name}))  # foreign: its own base
+
+    def of(self, expr: ast.expr) -> frozenset[str]:
         if isinstance(expr, ast.Name):
-            return self.base.get(expr.id, expr.id)  # a foreign name is its own base
+            return self.bases(expr.id)
         if isinstance(expr, ast.Subscript):
             return self.of(expr.value)  # dout[0], g[i]: a view
         if isinstance(expr, ast.Attribute) and expr.attr == "T":
             return self.of(expr.value)
         if isinstance(expr, ast.IfExp):
-            bases = [self.of(expr.body), self.of(expr.orelse)]
-            return next((b for b in bases if not b.startswith("new ")), bases[0])
+            return self.of(expr.body) | self.of(expr.orelse)
         if isinstance(expr, ast.Call):
             name = _callee(expr)
             if name in ("broadcast_to", "diagonal"):
-                return READ_ONLY  # views NumPy makes read-only
+                return frozenset({READ_ONLY})  # views NumPy makes read-only
             if name == "einsum" and len(expr.args) == 2:
                 return self.of(expr.args[1])  # one operand: may be a view of it
             if name in _VIEWS:
@@ -68,74 +86,83 @@ class _Memory:
                 return self.of(receiver if method else expr.args[0])
             if name.endswith("unbroadcast\x00"):
                 return self.of(expr.args[0])  # returned untouched when shapes agree
-        return f"new {next(self.tokens)}"
+        return self.new()
 
-    def assign(self, name: str, expr: ast.expr) -> None:
-        self.base[name] = self.of(expr)
+    def new(self) -> frozenset[str]:
+        return frozenset({f"new {next(self.tokens)}"})
+
+    def read(self, statement: ast.stmt, floats: set[str], handed_new) -> None:
+        if isinstance(statement, ast.Assign) and isinstance(
+            statement.targets[0], ast.Name
+        ):
+            name = statement.targets[0].id
+            self.base[name] = self.of(statement.value)
+            self.pure[name] = _pure_float(statement.value, floats)
+        elif _hands_out_new(statement, handed_new):
+            # a generated backward hands out fresh, unshared gradients
+            for item in statement.targets[0].elts:
+                self.base[item.id] = self.new()
+                self.pure[item.id] = False
+        elif isinstance(statement, ast.AugAssign) and isinstance(
+            statement.target, ast.Name
+        ):
+            name = statement.target.id
+            self.pure[name] = self.pure.get(name, False) and _pure_float(
+                statement.value, floats
+            )
+
+    def walk(self, region: list, floats: set[str], handed_new) -> None:
+        for node in region:
+            if isinstance(node, Branch):
+                then, orelse = self.fork(), self.fork()
+                then.walk(node.then, floats, handed_new)
+                orelse.walk(node.orelse, floats, handed_new)
+                self.join(then, orelse)
+            else:
+                for statement in node.statements:
+                    self.read(statement, floats, handed_new)
+
+
+def _fresh(bases: frozenset[str]) -> bool:
+    return all(base.startswith("new ") for base in bases)
 
 
 def hand_out(
-    statements: list[ast.stmt],
+    blocks: list,
     returns: list[str],
     params: list[str],
     floats: set[str],
     arrays: set[str],
     scalar: bool = False,
-    branched: bool = False,
     handed_new: set[str] | frozenset[str] = frozenset(),
 ) -> list[ast.stmt]:
     """Statements that make each returned gradient safe (often none).
 
-    `returns[i]` is the gradient of `params[i]`; `floats` are the values
-    proven floats, `arrays` parameters proven arrays. In a `scalar` (pure
-    float) backward only a gradient that may be `dout` itself (a 0-d array
-    dout) needs a fix: arithmetic on it already gives a float. A `branched`
-    backward is read as one path here: a gradient counts as shared (or as
-    a possible 0-d array) when any assignment, on any branch, makes it so.
-    `handed_new` are the gradients a generated backward hands out (the
-    reverse sweep tags them where it writes the call): new, unshared arrays.
+    `blocks` is the backward's region tree; `returns[i]` is the gradient of
+    `params[i]`; `floats` are the values proven floats, `arrays` parameters
+    proven arrays. In a `scalar` (pure float) backward only a gradient that
+    may be `dout` itself (a 0-d array dout) needs a fix: arithmetic on it
+    already gives a float. After a branch a gradient may hold what either
+    arm made, so it counts as shared (or as a possible 0-d array) when
+    either does. `handed_new` are the gradients a generated backward hands
+    out (the reverse sweep tags them where it writes the call): new,
+    unshared arrays.
     """
-    memory = _Memory(set(returns))
-    pure: dict[str, bool] = {}  # arithmetic on floats only, so far
-    # on some path: a foreign value, a value that may be a 0-d array
-    foreign: set[str] = set()
-    for statement in statements:
-        if isinstance(statement, ast.Assign) and isinstance(
-            statement.targets[0], ast.Name
-        ):
-            name = statement.targets[0].id
-            memory.assign(name, statement.value)
-            pure[name] = _pure_float(statement.value, floats) and (
-                not branched or pure.get(name, True)
-            )
-            if not memory.base[name].startswith("new "):
-                foreign.add(name)
-        elif _hands_out_new(statement, handed_new):
-            # a generated backward hands out fresh, unshared gradients
-            for item in statement.targets[0].elts:
-                memory.base[item.id] = f"new {next(memory.tokens)}"
-                pure[item.id] = False
-        elif isinstance(statement, ast.AugAssign) and isinstance(
-            statement.target, ast.Name
-        ):
-            name = statement.target.id
-            pure[name] = pure.get(name, False) and _pure_float(statement.value, floats)
+    memory = _Memory()
+    memory.walk(blocks, floats, handed_new)
     fixes: list[ast.stmt] = []
     seen: set[str] = set()
     for grad, param in zip(returns, params, strict=True):
-        base = memory.base.get(grad, grad)
-        shared = not base.startswith("new ") or base in seen
-        # a branch may make a float on one path and a 0-d array on another:
-        # np.positive hands out a float for either
-        shared = shared or (branched and grad in foreign)
-        seen.add(base)
+        bases = memory.bases(grad)
+        shared = not _fresh(bases) or bool(bases & seen)
+        seen |= bases
         load = ast.Name(grad, ast.Load())
         if scalar:
-            if base.startswith("new ") and not (branched and grad in foreign):
+            if _fresh(bases):
                 continue  # floats are immutable: only a 0-d array dout may be shared
             value: ast.expr = ast.Call(ast.Name("float", ast.Load()), [load], [])
         elif param in floats:
-            if pure.get(grad, False):
+            if memory.pure.get(grad, False):
                 continue
             # NumPy scalars (np.float32) and 0-d arrays become a float
             value = ast.Call(ast.Name("float", ast.Load()), [load], [])

@@ -17,13 +17,10 @@ Python arithmetic; any other is written for NumPy values of any shape.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
+from .ir import Node, Stage, conditions, leaves
 from .lower import MATH, NP
 from .rules import FLOATS, PRODUCT, RULES, of_kind
-
-if TYPE_CHECKING:
-    from .stage import Stage
 
 _PRODUCTS = of_kind(PRODUCT)  # contract axes: not elementwise
 # the builtins that refuse arrays (max, min)
@@ -86,15 +83,15 @@ def proven_floats(stages: list[Stage], annotated: set[str]) -> set[str]:
 
 
 def numeric_params(
-    params: list[str], stages: list[Stage], outputs: list[ast.expr]
+    params: list[str], body: list[Node], outputs: list[ast.expr]
 ) -> tuple[set[str], set[str]]:
     """(parameters that reach a gate as a differentiable input or the output,
     parameters read at all). Read but not numeric: a dict, labels, a size, a
     shape; an unread parameter keeps its zero gradient."""
-    numeric, read = set(), set()
-    for stage in stages:
+    numeric, read = set(), conditions(body)
+    for stage in leaves(body):
         numeric.update(_atoms(stage))
-        read |= names_in(stage.value) | {flag for flag, _ in stage.guard}
+        read |= names_in(stage.value)
     for output in outputs:
         numeric |= names_in(output)
     return numeric & set(params), (read | numeric) & set(params)

@@ -25,9 +25,9 @@ from .blocks import Block
 from .broadcasts import drop_broadcasts
 from .copies import propagate_copies
 from .dead import drop_dead, live_stages
+from .ir import Branch, Node, Program, swept
 from .options import Options
 from .shapes import Shapes
-from .stage import Program, Stage
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,10 @@ class Pass:
 
     switches: tuple[str, ...]
     run: Callable[..., Any]
-    straight: bool = True  # it matches straight-line code only, not branches
+    # it matches straight-line code only; a pass that runs on branches too is
+    # given every block in the sweep's order (ir.swept) and edits their
+    # statements in place
+    straight: bool = True
     arrays: bool = False  # it concerns arrays only, not all-float programs
 
     def wanted(self, options: Options, straight: bool, scalar: bool = False) -> bool:
@@ -114,12 +117,8 @@ BACKWARD = [
 ]
 
 
-def _straight(program: Program) -> bool:
-    return not any(stage.guard for stage in program.stages)
-
-
 def forward(program: Program, options: Options) -> Program:
-    straight = _straight(program)
+    straight = program.straight
     for p in FORWARD:
         if p.wanted(options, straight):
             program = p.run(program)
@@ -127,28 +126,31 @@ def forward(program: Program, options: Options) -> Program:
 
 
 def typed(program: Program, shapes: Shapes, options: Options) -> Program:
-    straight = _straight(program)
+    straight = program.straight
     for p in TYPED:
         if p.wanted(options, straight):
             program = p.run(program, shapes)
     return program
 
 
-def live(program: Program, options: Options) -> list[Stage]:
-    """The forward stages the backward undoes (all of them without --no-dce)."""
-    return live_stages(program) if options.dce else list(program.stages)
+def live(program: Program, options: Options) -> list[Node]:
+    """The forward region the backward undoes (all of it without --no-dce)."""
+    return live_stages(program) if options.dce else program.body
 
 
 def backward(
-    blocks: list[Block],
+    blocks: list[Block | Branch],
     context: Context,
     options: Options,
     straight: bool,
     scalar: bool,
-) -> list[Block]:
+) -> list[Block | Branch]:
     for p in BACKWARD:
         if p.wanted(options, straight, scalar):
-            blocks = p.run(blocks, context)
+            if straight:
+                blocks = p.run(blocks, context)
+            else:  # the tree stays; its blocks' statements change
+                p.run(list(swept(blocks)), context)
     return blocks
 
 

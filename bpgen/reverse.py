@@ -18,6 +18,7 @@ from . import handout, kinds, passes, saved, simplify, xent
 from .blocks import UNBROADCAST, Backward, Block
 from .broadcasts import broadcast_value as _broadcast_value  # xent.py's name
 from .helpers import PAIR_GATES
+from .ir import Branch, Node, join, leaves
 from .lower import MATH, NP, placeholder
 from .options import Options
 from .rules import (
@@ -514,57 +515,45 @@ class Reverse:
 
     # -- branches ------------------------------------------------------------------
 
-    def region(self, stages: list[Stage], depth: int) -> None:
-        """Undo `stages` (in backward order); runs of one condition are branches."""
-        i = 0
-        while i < len(stages):
-            stage = stages[i]
-            if len(stage.guard) == depth:
-                # a gradient the other branch started is not one on this path
-                reached = self.grad.get(stage.target) in self.assigned
-                if stage.gate is not None and reached:
-                    self.stage(stage)
-                i += 1
+    def region(self, body: list[Node]) -> None:
+        """Undo a forward region, last node first, into `self.blocks`."""
+        for node in reversed(body):
+            if isinstance(node, Branch):
+                self.branch(node)
                 continue
-            condition = stage.guard[depth][0]
-            j = i
-            while (
-                j < len(stages)
-                and len(stages[j].guard) > depth
-                and stages[j].guard[depth][0] == condition
-            ):
-                j += 1
-            self.branch(stages[i:j], depth)
-            i = j
+            # a gradient the other branch started is not one on this path
+            reached = self.grad.get(node.target) in self.assigned
+            if node.gate is not None and reached:
+                self.stage(node)
 
-    def branch(self, stages: list[Stage], depth: int) -> None:
-        """Each arm undone from the same state; a gradient only one arm
-        starts is started at zero in the other, so both leave it defined."""
-        prefix = stages[0].guard[:depth]
-        condition = stages[0].guard[depth][0]
+    def branch(self, branch: Branch) -> None:
+        """Each arm undone from the same state into a branch of blocks; a
+        gradient only one arm starts is started at zero in the other, so
+        both leave it defined."""
         assigned, owned, masks_before = set(self.assigned), set(self.owned), self.masks
-        after = {}
-        for taken in (False, True):
+        outer, arms, after = self.blocks, {}, {}
+        for taken, region in ((False, branch.orelse), (True, branch.then)):
             self.assigned, self.owned = set(assigned), set(owned)
             self.masks = dict(masks_before)
-            arm = [s for s in stages if s.guard[depth][1] == taken]
-            self.region(arm, depth + 1)
+            self.blocks = arms[taken] = []
+            self.region(region)
             after[taken] = (self.assigned, self.owned, self.masks)
+        self.blocks = outer
         owner = {grad: var for var, grad in self.grad.items()}
-        local = {stage.target for stage in stages}  # no gradient leaves their arm
+        local = {stage.target for stage in leaves([branch])}  # they stay in their arm
         for taken in (True, False):
             missing = after[not taken][0] - after[taken][0]
             missing = sorted(name for name in missing if owner[name] not in local)
             if not missing:
                 continue
             block = Block(note="no gradient reaches these on this branch")
-            block.guard = (*prefix, (condition, taken))
             for name in missing:
                 block.statements.append(
                     ast.Assign([ast.Name(name, ast.Store())], self._zero(owner[name]))
                 )
                 after[taken][1].add(name)
-            self.blocks.append(block)
+            arms[taken].append(block)
+        self.blocks.append(Branch(branch.condition, arms[True], arms[False]))
         self.assigned = after[True][0] | after[False][0]
         self.owned = after[True][1] & after[False][1]
         then_masks, else_masks = after[True][2], after[False][2]
@@ -590,7 +579,7 @@ class Reverse:
 
     def run(self) -> Backward:
         program = self.program
-        stages = passes.live(program, self.options)
+        body = passes.live(program, self.options)
         for i, output in enumerate(program.outputs):
             if isinstance(output, ast.Name) and output.id in program.varied:
                 seed: ast.expr = ast.Name(self.dout, ast.Load())
@@ -601,8 +590,8 @@ class Reverse:
                         program.scalar,
                     )
                 self.contribute(output.id, seed)
-        self.region(stages[::-1], 0)
-        branched = any(stage.guard for stage in stages)
+        self.region(body)
+        branched = any(isinstance(node, Branch) for node in body)
         returns = []
         missing = [p for p in program.wrt if p not in self.grad]
         if missing:
@@ -634,7 +623,6 @@ class Reverse:
         blocks = passes.backward(
             blocks, context, self.options, not branched, program.scalar
         )
-        statements = [s for b in blocks for s in b.statements]
         arrays = kinds.proven_arrays(program.stages, program.params)
         dims = self.shapes.dims
         if dims is not None:  # declared shapes: rank 1 and more are arrays
@@ -642,28 +630,21 @@ class Reverse:
         if kinds.may_upcast(program.stages, program.varied):
             arrays = set()  # each gradient in its argument's dtype, by `_like`
         floats = program.floats | program.float_params
-        new = set().union(*(b.handed_new for b in blocks))
+        new = set().union(*(b.handed_new for b in leaves(blocks)))
         fixes = handout.hand_out(
-            statements,
-            returns,
-            program.wrt,
-            floats,
-            arrays,
-            program.scalar,
-            branched,
-            new,
+            blocks, returns, program.wrt, floats, arrays, program.scalar, new
         )
         note = "new arrays the caller may write into, a float for a float"
         blocks.append(Block(note=note, statements=fixes))
-        blocks = [b for b in blocks if b.statements]
-        cache = saved.saved_values(program, stages, blocks)
+        blocks = join(blocks, lambda block: bool(block.statements))
+        cache = saved.saved_values(program, body, blocks)
         shapes = {}
         if passes.save_shapes(self.options):
             shapes = saved.save_shapes(program, cache, blocks, self.names.take)
             cache = [shapes.get(name, name) for name in cache]
             shapes = {new: old for old, new in shapes.items()}
         return Backward(
-            stages=stages,
+            forward=body,
             cache=cache,
             shapes=shapes,
             blocks=blocks,

@@ -7,42 +7,40 @@ import ast
 from collections.abc import Callable
 
 from .blocks import Block, loads, statements
-from .stage import Program, Stage
+from .ir import Branch, Node, Program, conditions, leaves, walk
 
 
 def saved_values(
-    program: Program, stages: list[Stage], blocks: list[Block]
+    program: Program, body: list[Node], blocks: list[Block | Branch]
 ) -> list[str]:
-    """Parameters and stage values the backward reads, in forward order."""
-    read: set[str] = set()
-    for block in blocks:
-        for statement in block.statements:
-            read |= loads(statement)
-        if block.statements:  # the backward branches as the forward did
-            read |= {condition for condition, _ in block.where()}
-    order = [*program.params, *(s.target for s in stages)]
+    """Parameters and values of the stages in `body` the backward reads, in
+    forward order; the backward branches as the forward did."""
+    read = conditions(blocks)
+    for statement in statements(blocks):
+        read |= loads(statement)
+    order = [*program.params, *(s.target for s in leaves(body))]
     return list(dict.fromkeys(name for name in order if name in read))
 
 
 def save_shapes(
     program: Program,
     cache: list[str],
-    blocks: list[Block],
+    blocks: list[Block | Branch],
     take: Callable[[str], str],
 ) -> dict[str, str]:
     """Intermediates the backward reads only for their shape: cache the shape,
     so the array itself can be freed after the forward pass. Rewrites the
     blocks' `v.shape` reads; returns {value: its shape's new name}."""
     candidates = set(cache) - set(program.params)
-    candidates -= {c for b in blocks if b.statements for c, _ in b.where()}
+    candidates -= conditions(blocks)
     # a value only one branch makes has no shape to take on the other
-    candidates -= {stage.target for stage in program.stages if stage.guard}
+    candidates -= {stage.target for stage, where in walk(program.body) if where}
     for statement in statements(blocks):
         candidates -= _full_reads(statement, candidates)
     renames = {name: take(f"{name}_shape") for name in cache if name in candidates}
     if renames:
         rename = _ShapeRename(renames)
-        for block in blocks:
+        for block in leaves(blocks):
             block.statements = [rename.visit(s) for s in block.statements]
     return renames
 

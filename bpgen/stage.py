@@ -12,14 +12,14 @@ from __future__ import annotations
 import ast
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 
 from . import helpers, kinds, loops
 from .errors import BpgenError
 from .fuse import fuse
-from .location import Location
+from .ir import Branch, Program, SetItem, Stage, append, leaves
 from .lower import (
     Lowerer,
     _tag,
@@ -57,27 +57,6 @@ _STATEMENT_HINTS = {
 _VIEWS = VIEW_GATES
 
 
-@dataclass
-class Stage:
-    """`target = value`, one gate (or a value without gradient when gate is None)."""
-
-    target: str
-    value: ast.expr
-    gate: str | None
-    inputs: dict[str, ast.expr] = field(default_factory=dict)
-    params: dict[str, ast.expr] = field(default_factory=dict)
-    at: Location | None = None  # the user's expression, for errors
-    # the runtime branches this stage runs under, outermost first:
-    # ((condition name, taken), ...); () for a stage that always runs
-    guard: tuple[tuple[str, bool], ...] = ()
-
-
-class SetItem(ast.expr):
-    """The value of `array` with `array[index] = item` done to a copy of it."""
-
-    _fields = ("array", "index", "item")
-
-
 @dataclass(frozen=True)
 class Target:
     """One name of a tuple assignment target (`*rest` is starred)."""
@@ -85,26 +64,6 @@ class Target:
     name: str
     starred: bool
     node: cst.CSTNode
-
-
-@dataclass
-class Program:
-    """The staged function: what every later step works on."""
-
-    name: str
-    signature: ast.arguments
-    params: list[str]
-    wrt: list[str]
-    stages: list[Stage]
-    outputs: list[ast.expr]
-    returns_tuple: bool
-    varied: set[str]
-    scalar: bool
-    float_params: set[str]
-    floats: set[str]  # values proven to be floats (see kinds.py)
-    modules: set[str]
-    constants: set[str]
-    taken: set[str]
 
 
 def _early_return(node: cst.If) -> bool:
@@ -142,7 +101,8 @@ class Stager:
         self.lower.helper = lambda node, name, other=None: helpers.stage_call(
             self, node, name, other
         )
-        self.stages: list[Stage] = []
+        self.root: list = []  # the program's body (ir.py)
+        self.region: list = self.root  # the region staged into now
         self.varied: set[str] = set()
         self.bound: set[str] = set()
         # module names the function reads (math, np) may be reused as aliases
@@ -319,7 +279,7 @@ class Stager:
             named = bases - self.unnamed
             if named:
                 self.views.update(named | {name})
-        self.stages.append(Stage(name, value, gate, inputs, params, of(value).at))
+        self.region.append(Stage(name, value, gate, inputs, params, of(value).at))
         return ast.Name(name, ast.Load())
 
     def source_error(self, node: ast.expr, message: str, hint: str | None = None):
@@ -628,7 +588,7 @@ class Stager:
             holder = f"an array `{shared[0]}` also names"
         if holder is None and current in self.views:
             holder = "an array that shares memory with another (.T, reshape, x[...])"
-        made = next((s for s in reversed(self.stages) if s.target == current), None)
+        made = self.made(current)
         if holder is None and not self._owned(current):
             holder = "a value the function did not create as a new array"
             if made is not None and isinstance(made.value, ast.Name):
@@ -658,7 +618,7 @@ class Stager:
     def _owned(self, name: str) -> bool:
         """Whether `name` is a new array, or a view of new arrays only no user
         name reaches (`np.squeeze(a + b)`): nobody else sees a write into it."""
-        made = next((s for s in reversed(self.stages) if s.target == name), None)
+        made = self.made(name)
         if made is None:
             return False
         if makes_array(made):
@@ -868,7 +828,8 @@ class Stager:
     def runtime_if(
         self, node: cst.If, final: bool
     ) -> tuple[list[ast.expr], bool] | None:
-        """Both branches staged under a guard; names either assigns merge after."""
+        """A `Branch` whose arms are staged from the same names; names either
+        arm assigns merge after it (each arm assigns the merged version)."""
         test = self.condition(node.test)
         negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
         # a flag (`if train:`) or a comparison; the branch taken carries no gradient
@@ -884,12 +845,14 @@ class Stager:
         else:
             condition = self.emit(test, None, {}, {}, self.fresh("cond")).id
             self.varied.discard(condition)
-        before = dict(self.env)
+        before, outer = dict(self.env), self.region
+        branch = Branch(condition)
+        outer.append(branch)  # in the tree while staging: see `made`
         arms = []
-        for suite in (node.body, node.orelse):
+        for suite, arm in ((node.body, branch.then), (node.orelse, branch.orelse)):
             self.env.clear()
             self.env.update(before)
-            start = len(self.stages)
+            self.region = arm
             if isinstance(suite, cst.If):  # elif
                 returned = self.static_if(suite, final)
             elif isinstance(suite, cst.Else):
@@ -898,13 +861,9 @@ class Stager:
                 returned = self.block(self._suite(suite), final)
             else:
                 returned = None
-            arms.append((dict(self.env), returned, start))
-        for taken, (_, _, start), end in zip(
-            (True, False), arms, (arms[1][2], len(self.stages)), strict=True
-        ):
-            for stage in self.stages[start:end]:
-                stage.guard = ((condition, taken), *stage.guard)
-        (then_env, then_out, _), (else_env, else_out, _) = arms
+            arms.append((dict(self.env), returned))
+        self.region = outer
+        (then_env, then_out), (else_env, else_out) = arms
         if (then_out is None) != (else_out is None):
             at = node if then_out is None or node.orelse is None else node.orelse
             raise self.source.error(
@@ -917,11 +876,15 @@ class Stager:
         self.env.update({n: v for n, v in then_env.items() if n in else_env})
         for name in merged:
             self.env[name] = self._merge(
-                name, condition, then_env[name], else_env[name], arms
+                name, branch, then_env[name], else_env[name], (then_env, else_env)
             )
-        if then_out is None:
-            return None
-        return self._merge_outputs(node, condition, then_out, else_out, arms)
+        outputs = None
+        if then_out is not None:
+            envs = (then_env, else_env)
+            outputs = self._merge_outputs(node, branch, then_out, else_out, envs)
+        outer.pop()  # joins the branch before it on the same condition, if any
+        append(outer, branch)
+        return outputs
 
     def condition(self, node: cst.BaseExpression) -> ast.expr:
         """An `if` test: `and`, `or` and `not` of comparisons are Python's here."""
@@ -939,18 +902,13 @@ class Stager:
         retag(value, at=self.source.location(node))
         return value
 
-    def _merge(self, name, condition, then_value, else_value, arms) -> str:
+    def _merge(self, name, branch, then_value, else_value, envs) -> str:
         """`name` after the `if`: one version both arms assign. An arm that
         computes its value itself assigns it under that name; an arm that
         keeps an older value copies it (`a_2 = a`)."""
         values = (then_value, else_value)
-        bounds = ((arms[0][2], arms[1][2]), (arms[1][2], len(self.stages)))
-        own = [
-            self._own(value, (condition, taken), bounds[i], arms[i][0], name)
-            for i, (taken, value) in enumerate(
-                ((True, then_value), (False, else_value))
-            )
-        ]
+        bodies = (branch.then, branch.orelse)
+        own = [self._own(values[i], bodies[i], envs[i], name) for i in range(2)]
         if own[0] is not None:
             merged = then_value
         elif own[1] is not None:
@@ -958,38 +916,34 @@ class Stager:
         else:
             merged = self.fresh(name)
         varied = then_value in self.varied or else_value in self.varied
-        for i, taken in enumerate((True, False)):
+        for i in range(2):
             value = values[i]
             if value == merged:
                 continue
             if own[i] is not None:
-                self._rename(own[i], bounds[i][1], value, merged)
+                self._rename(bodies[i][own[i] :], value, merged)
                 continue
             source = ast.Name(value, ast.Load())
             stage = Stage(merged, source, None)
             if varied:
                 stage = Stage(merged, source, "pos", {"x": source})
-            stage.guard = ((condition, taken),)
-            self.stages.insert(bounds[i][1], stage)
-            if taken:  # the else arm moves down one
-                arms[1] = (arms[1][0], arms[1][1], arms[1][2] + 1)
-                bounds = (bounds[0], (bounds[1][0] + 1, bounds[1][1] + 1))
+            bodies[i].append(stage)
         if varied:
             self.varied.add(merged)
         return merged
 
-    def _own(self, value, arm, bounds, env, name) -> int | None:
-        """Where the arm computes `value` itself, if no other name holds it."""
+    def _own(self, value, body, env, name) -> int | None:
+        """Where the arm computes `value` itself (a stage of its own, not of a
+        branch inside it), if no other name holds it."""
         if value in self.views or any(v == value for n, v in env.items() if n != name):
             return None
-        for k in range(*bounds):
-            stage = self.stages[k]
-            if stage.target == value and stage.guard == (arm,):
+        for k, stage in enumerate(body):
+            if isinstance(stage, Stage) and stage.target == value:
                 return k
         return None
 
-    def _rename(self, start: int, end: int, old: str, new: str) -> None:
-        for stage in self.stages[start:end]:
+    def _rename(self, region: list, old: str, new: str) -> None:
+        for stage in leaves(region):
             if stage.target == old:
                 stage.target = new
             for node in [stage.value, *stage.inputs.values(), *stage.params.values()]:
@@ -999,7 +953,11 @@ class Stager:
         if old in self.varied:
             self.varied.add(new)
 
-    def _merge_outputs(self, node, condition, then_out, else_out, arms):
+    def made(self, name: str) -> Stage | None:
+        """The last stage staged so far that assigns `name`."""
+        return next((s for s in _last_first(self.root) if s.target == name), None)
+
+    def _merge_outputs(self, node, branch, then_out, else_out, envs):
         (then_values, then_tuple), (else_values, else_tuple) = then_out, else_out
         if then_tuple != else_tuple or len(then_values) != len(else_values):
             raise self.source.error(
@@ -1016,7 +974,7 @@ class Stager:
                     "assign the value to a name in each branch and return it after",
                 )
             base = self.out_name if len(then_values) == 1 else f"{self.out_name}{i}"
-            merged = self._merge(base, condition, a.id, b.id, arms)
+            merged = self._merge(base, branch, a.id, b.id, envs)
             names.append(ast.Name(merged, ast.Load()))
         return names, then_tuple
 
@@ -1177,9 +1135,7 @@ def stage(
                 raise first or exc from None
             first = first or exc
             dropped |= sizes
-    numeric, read = kinds.numeric_params(
-        program.params, program.stages, program.outputs
-    )
+    numeric, read = kinds.numeric_params(program.params, program.body, program.outputs)
     inert = [p for p in program.wrt if p in (read - numeric) | labels]
     if inert and wrt is None:
         keep = [p for p in program.wrt if p not in inert]
@@ -1235,8 +1191,9 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
     stager.params.update(names)
     outputs, returns_tuple = stager.body()
     lower = stager.lower
-    floats = kinds.proven_floats(stager.stages, _float_params(function) | scalars)
-    numeric, _ = kinds.numeric_params(names, stager.stages, outputs)
+    stages = list(leaves(stager.root))
+    floats = kinds.proven_floats(stages, _float_params(function) | scalars)
+    numeric, _ = kinds.numeric_params(names, stager.root, outputs)
     scalar = (
         "numpy" not in lower.modules and bool(names) and numeric | set(wrt) <= floats
     )
@@ -1255,7 +1212,7 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         signature=signature,
         params=names,
         wrt=list(wrt),
-        stages=stager.stages,
+        body=stager.root,
         outputs=outputs,
         returns_tuple=returns_tuple,
         varied=stager.varied,
@@ -1340,6 +1297,16 @@ def _float_params(function: cst.FunctionDef, kinds=("float", "int")) -> set[str]
         and isinstance(p.annotation.annotation, cst.Name)
         and p.annotation.annotation.value in kinds
     }
+
+
+def _last_first(body: list):
+    """The stages of a region, last staged first."""
+    for node in reversed(body):
+        if isinstance(node, Branch):
+            yield from _last_first(node.orelse)
+            yield from _last_first(node.then)
+        else:
+            yield node
 
 
 def is_lookup(node: ast.AST) -> bool:

@@ -67,7 +67,7 @@ def fuse(program: Program, shapes: Shapes) -> Program:
     for stage in program.stages:
         fused = _fused(stage, by_target, readers, outputs, shapes)
         stages.append(fused or stage)
-    return dataclasses.replace(program, stages=stages)
+    return dataclasses.replace(program, body=stages)
 
 
 def _only(name: str, readers, outputs, allowed: set[str]) -> bool:

@@ -220,3 +220,25 @@ def test_a_part_reading_and_writing_a_gradient_that_may_be_none(x):
     # `y = y * w + x[i]` after an arm that cuts y's gradient: the backward set
     # dy = None before `if dy is not None:` (a zero gradient for x[2])
     check_gradients(LAST_FROM_BRANCH, [np.array(x), 0.7])
+
+
+@pytest.mark.parametrize("plus_arm", ["then", "else"])
+def test_gradients_one_arm_passes_through_are_not_handed_out_twice(plus_arm):
+    # `y = x + w` hands dy to both dx and dw: on that arm the second must be a
+    # copy, whichever arm it is (the hand-out once read the arms as one path
+    # and kept only the last arm's view, so dx and dw shared memory)
+    plus, times = ("x + w", "x * w") if plus_arm == "then" else ("x * w", "x + w")
+    source = f"""
+import numpy as np
+
+def f(x, w, train):
+    if train:
+        y = {plus}
+    else:
+        y = {times}
+    return np.sum(y * y)
+"""
+    for train in (True, False):
+        args = [np.linspace(0.5, 1.5, 4), np.linspace(-1.0, 2.0, 4), train]
+        check_gradients(source, args, "f", ["x", "w"])
+        check_contract(source, args, "f", ["x", "w"])
