@@ -394,7 +394,7 @@ def _parse(source: str, filename: str, line_offset: int):
     return parse.parse(source, filename, line_offset)
 
 
-# -- loops the stager does not unroll: composed of straight-line parts (flow.py) --
+# -- loops the stager does not unroll: composed of straight-line parts (bpgen/flow/) --
 
 
 def _loop_refusal(parsed, name: str, wrt, options) -> BpgenError | None:
@@ -420,13 +420,15 @@ def _loop_refusal(parsed, name: str, wrt, options) -> BpgenError | None:
     return None
 
 
-# the stager's refusals that flow.py lifts: its own error is then the one to show
+# the stager's refusals that bpgen/flow/ lifts: its own error is then the one to show
 _COMPOSED = (
     "known only at run time",
     "`while`",
     "bpgen unrolls loops of at most",
     "`break` is not supported",
     "`continue` is not supported",
+    "`return` inside a loop is not supported",
+    "`raise` statements are not supported",
 )
 
 
@@ -443,8 +445,8 @@ def _generate_flow(
     refusals,
 ):
     """Functions whose loops the stager refuses: their straight-line parts go
-    through the pipeline one by one (flow.py composes them); the others as
-    usual. When flow.py refuses too, the error about the loop is its own."""
+    through the pipeline one by one (bpgen/flow/ composes them); the others as
+    usual. When bpgen/flow/ refuses too, the error about the loop is its own."""
     from . import __version__, flow
 
     texts = []

@@ -120,6 +120,9 @@ def check_body(stager: Stager, node: cst.For) -> str:
     """The loop variable's name; refuses what unrolling cannot do."""
     source = stager.source
     if not isinstance(node.target, cst.Name):
+        if not isinstance(node.iter, (cst.Tuple, cst.List)):
+            # `for i, x_t in enumerate(xs)`, `for a, b in zip(xs, ys)`: composed
+            raise runtime(stager, node.iter, "what this loop iterates over")
         raise source.error(
             node.target,
             "only a plain name can be a loop variable here",

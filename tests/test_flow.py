@@ -163,12 +163,12 @@ REFUSED = {
         "a branch on a value being differentiated needs a comparison",
         3,
     ),
-    "return_in_loop": (
+    "return_in_loop": (  # `return a` twice is an early exit: accepted
         """
         def f(a):
             for i in range(3):
-                return a
-            return a
+                return a * 2.0
+            return a + 1.0
         """,
         "`return` inside a loop",
         4,

@@ -242,3 +242,51 @@ def f(x, w, train):
         args = [np.linspace(0.5, 1.5, 4), np.linspace(-1.0, 2.0, 4), train]
         check_gradients(source, args, "f", ["x", "w"])
         check_contract(source, args, "f", ["x", "w"])
+
+
+ALIAS_ARMS = """
+import numpy as np
+
+
+def f(x, z, n):
+    s = 0.0
+    for k in range(n):
+        if k % 2 == 0:
+            y = x
+        else:
+            y = z
+        s = s + np.sin(y)
+    return s
+"""
+
+
+def test_a_branch_of_aliases_is_recorded_and_undone():
+    # `y = x` / `y = z` in the arms: the branch was not recorded (aliases were
+    # taken for values without gradient), so dx and dz came back as zeros
+    x, z = np.array([0.3, -0.7]), np.array([1.1, 0.4])
+    code = check_gradients(ALIAS_ARMS, [x, z, 3], function="f", wrt=["x", "z"])
+    assert "if c1:" in code.split("def f_backward")[1]
+
+
+EARLY_EXIT_ALIAS = """
+import numpy as np
+
+
+def sqrt_newton(x, tol):
+    y = x
+    for k in range(50):
+        y_next = 0.5 * (y + x / y)
+        if np.max(np.abs(y_next - y)) < tol:
+            y = y_next
+            break
+        y = y_next
+    return y
+"""
+
+
+def test_the_same_alias_in_both_arms_passes_the_gradient_once():
+    # both arms `y = y_next`: the backward lost the loop (dx = dout only)
+    x = np.array([2.0, 3.0, 0.5])
+    code = check_gradients(EARLY_EXIT_ALIAS, [x, 1e-6], function="sqrt_newton")
+    backward = code.split("def sqrt_newton_backward")[1]
+    assert "dy_next = dy\n" in backward and "if c1" not in backward

@@ -1,0 +1,256 @@
+"""Composing: which parts carry gradients (activity, grown until loops stop
+adding), each part generated with its wrt, then the composite forward and
+backward written around them."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from ..errors import BpgenError
+from ..handout import LIKE_HELPER
+from .backward import ABSENT, BORROWED, MAYBE, Backward
+from .forward import Forward
+from .items import Branch, Jump, ListOp, Part, is_alias, is_check, returns_name
+from .plan import Planner
+from .syntax import counted, iterated
+
+
+class Composer(Forward, Backward):
+    """Decides each part's wrt, generates it, and writes the composite."""
+
+    def __init__(
+        self,
+        planner: Planner,
+        fname: str,
+        wrt: list[str] | None,
+        generate_part: Callable,
+        numpy: str | None,
+        module_names: set[str],
+    ):
+        self.p = planner
+        self.fname = fname
+        self.generate_part = generate_part  # (part, name) -> (wrt default, varied outs)
+        self.numpy = numpy
+        self.p.taken |= module_names | {"dout", "cache"}
+        self.varied: set[str] = set(wrt if wrt is not None else planner.params)
+        self.names: dict = {}
+        self.counts: dict[str, int] = {}
+        self.helpers: dict[str, ast.FunctionDef] = {}  # the module's, by name
+        self.activity(self.p.items, "part")
+        for _ in range(3):  # loops: until activity stops growing
+            before = set(self.varied)
+            self.activity(self.p.items, "part")
+            if self.varied == before:
+                break
+        used = {
+            part.slices[n].value.id if n in part.slices else n  # type: ignore
+            for part in self.p.parts
+            if part.name
+            for n in part.wrt
+        }
+        used |= {
+            s.value.id
+            for part in self.p.parts
+            if is_alias(part) and not part.returns
+            for s in part.stmts
+            if s.targets[0].id in self.varied
+        }
+        used |= {  # `for row in x`: x's rows
+            x
+            for loop in self.loops(self.p.items)
+            for row, x in self.rows(loop.node)
+            if row in self.used(loop)
+        }
+        used |= {  # `return x`: the parameter itself
+            part.stmts[0].value.id for part in self.p.parts if returns_name(part)
+        }
+        self.wrt = (
+            [p for p in planner.params if p in used] if wrt is None else list(wrt)
+        )
+
+    def discover(self, item: Part, name: str, candidates: list[str]) -> list[str]:
+        """The part's parameters that carry a gradient by default. A refusal
+        about a parameter that carries none here (`n // stride`, stride not
+        differentiated) is not the user's: the candidates are tried instead,
+        less those used only as sizes or shapes."""
+        try:
+            return self.generate_part(item, name, None)[0]
+        except BpgenError as refusal:
+            keep = list(candidates)
+            while keep:
+                try:
+                    return self.generate_part(item, name, keep)[0]
+                except BpgenError as exc:
+                    inert = [c for c in keep if exc.hint == f"leave `{c}` out of wrt"]
+                    if not inert:
+                        raise refusal from None
+                    keep.remove(inert[0])
+            return []
+
+    def activity(self, items: list, role: str) -> None:
+        for item in items:
+            if isinstance(item, Jump):
+                continue
+            if isinstance(item, ListOp):
+                source = item.name if item.kind == "append" else item.list
+                if source in self.varied:
+                    self.varied.add(item.list if item.kind == "append" else item.name)
+                continue
+            if isinstance(item, Part):
+                for name, subscript in item.slices.items():
+                    if subscript.value.id in self.varied:  # type: ignore[attr-defined]
+                        self.varied.add(name)
+                if is_check(item):
+                    continue
+                sized = counted(item.stmts)  # `len(hs)`: an int, no gradient
+                candidates = [
+                    n for n in item.inputs if n in self.varied and n not in sized
+                ]
+                lists = [n for n in candidates if n in self.p.lists]
+                if lists:
+                    raise self.p.error(
+                        item.stmts[0],
+                        f"the list `{lists[0]}` built in a loop is read here; bpgen "
+                        "differentiates `np.stack(L, axis=k)`, `np.array(L)` and "
+                        "`sum(L)` of such a list, and reads its `len(L)`",
+                        f"stack it first: `{lists[0]}_array = np.stack({lists[0]})`",
+                    )
+                item.name, item.wrt, item.varied_out = "", [], []
+                if returns_name(item):
+                    continue
+                if is_alias(item) and not item.returns:
+                    for stmt in item.stmts:
+                        if stmt.value.id in self.varied:
+                            self.varied.add(stmt.targets[0].id)
+                    continue
+                if candidates and (item.outputs or item.returns):
+                    key = (id(item), "name")
+                    if key not in self.names:
+                        self.names[key] = self.p.fresh(f"{self.fname}_{role}")
+                    name = self.names[key]
+                    default = self.discover(item, name, candidates)
+                    wrt = [n for n in candidates if n in default]
+                    if wrt:
+                        _, varied_out = self.generate_part(item, name, wrt)
+                        item.name, item.wrt, item.varied_out = name, wrt, varied_out
+                        self.varied |= set(varied_out)
+                if not item.name and item.returns and not returns_name(item):
+                    raise self.p.error(
+                        item.stmts[-1],
+                        "the returned value does not depend on a differentiated input",
+                        "return a value computed from the parameters differentiated",
+                    )
+            elif isinstance(item, Branch):
+                self.activity(item.then, "then")
+                self.activity(item.orelse, "else")
+            else:
+                node = item.node
+                iterable = node.iter if isinstance(node, ast.For) else None
+                carried = iterated(iterable) & self.varied if iterable else set()
+                for row, x in self.rows(node):  # each row carries x's gradient
+                    self.varied.add(row)
+                    carried.discard(x)
+                if carried:
+                    name = sorted(carried)[0]
+                    raise self.p.error(
+                        node.iter,
+                        f"the loop iterates over `{name}`, which carries a gradient",
+                        f"index it instead: `for i in range(len({name})): "
+                        f"row = {name}[i]`",
+                    )
+                self.activity(item.body, "step")
+
+    def composite(self) -> str:
+        f = self.fname
+        self.needed: set[str] = set()
+        self.zeroed: set[str] = set()  # parameters given zeros_like(p) here
+        self.aliased: set[str] = set()  # given a carried value's gradient
+        self.extra: list[str] = []
+        self.leaving: list = []  # per loop: its record line, arms' other records
+        self.records(self.p.items)  # names in the forward's order
+        state: dict = {}
+        body = self.backward(self.p.items, state, "    ", False)
+        like = self.numpy is not None and "_like" not in self.p.taken
+        arrays = _arrays(self.p.function, self.helpers)
+        used = False
+        grads = []
+        for p in self.wrt:
+            g = self.grad(p)
+            s = state.get(p)
+            if s in (ABSENT, MAYBE) and p in self.p.reassigned:
+                raise self.p.error(
+                    self.p.function,
+                    f"`{p}` is assigned again and its gradient may be zero",
+                    f"assign the new value to another name than `{p}`",
+                )
+            if s is ABSENT:
+                body.append(f"    {g} = {self.zeros(p)}")
+            elif s == MAYBE:
+                body.append(f"    {g} = {self.zeros(p)} if {g} is None else {g}")
+            if like and (
+                p in self.aliased
+                or (p in self.zeroed and p not in arrays)
+                or s == BORROWED
+            ):  # a float for a float, the parameter's dtype (not a carried
+                # value's), and a copy when it may be dout itself
+                copy = ", copy=True" if s == BORROWED else ""
+                body.append(f"    {g} = _like({g}, {p}{copy})")
+                self.needed.add(p)
+                used = True
+            elif s == BORROWED and self.numpy is not None:  # `_like` is the user's
+                np_ = self.numpy
+                body.append(
+                    f"    {g} = {g}.copy() if isinstance({g}, {np_}.ndarray) else {g}"
+                )
+            grads.append(g)
+        comma = "," if len(grads) == 1 else ""
+        body.append(f"    return ({', '.join(grads)}{comma})")
+        args = ast.unparse(self.p.function.args)
+        fwd = [
+            f"def {f}_forward({args}):",
+            f'    """Run {f}; return its value and what {f}_backward needs."""',
+        ]
+        fwd += self.forward(self.p.items, "    ")
+        recs = self.records(self.p.items) + self.saved()
+        bwd = [
+            f"def {f}_backward(dout, cache):",
+            f'    """Gradients of {f} with respect to {", ".join(self.wrt)}."""',
+        ]
+        if recs:
+            bwd.append(f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache")
+        helper = LIKE_HELPER.format(name="_like", np=self.numpy) if used else ""
+        return "\n".join(fwd) + "\n\n\n" + "\n".join(bwd + body) + "\n\n\n" + helper
+
+
+def _arrays(function: ast.FunctionDef, helpers: dict, seen=()) -> set[str]:
+    """Parameters the function (or a module helper it hands them to) indexes,
+    takes an attribute or len() of, or multiplies as matrices: arrays, never
+    a Python float, so zeros_like keeps their kind."""
+
+    def name(node) -> str | None:
+        return node.id if isinstance(node, ast.Name) else None
+
+    out: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Subscript, ast.Attribute)):
+            out.add(name(node.value))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            out |= {name(node.left), name(node.right)}
+        elif isinstance(node, ast.Call):
+            callee = node.func
+            if isinstance(callee, ast.Attribute) and callee.attr in ("dot", "matmul"):
+                out |= {name(a) for a in node.args}
+            helper = helpers.get(name(callee))
+            if name(callee) == "len" and node.args:
+                out.add(name(node.args[0]))
+            elif helper is not None and helper.name not in seen:
+                inner = _arrays(helper, helpers, (*seen, function.name))
+                params = [a.arg for a in helper.args.args]
+                out |= {
+                    name(arg)
+                    for arg, param in zip(node.args, params, strict=False)
+                    if param in inner
+                }
+    out.discard(None)
+    return {a.arg for a in function.args.args} & out
