@@ -41,6 +41,9 @@ def gate_spelled(qualified: str) -> str | None:
 # constant arrays: float(N), divmod(n, k), np.array([1.0, 2.0]). (np.prod is a
 # gate: np.prod(x.shape[1:]) of a shape is a plain value.)
 DROPS_GRADIENT = frozenset({"float", "divmod", "array", "asarray"})
+# ... and these through their fill value or end points alone (np.full(shape,
+# c), np.linspace(0.0, L, n), np.arange(t0, t1, dt)), not through sizes
+DROPS_GRADIENT |= {"full", "full_like", "linspace", "arange"}
 
 
 def is_nondifferentiable(qualified: str) -> bool:

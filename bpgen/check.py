@@ -52,6 +52,14 @@ def _same(a, b) -> bool:
     return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
 
 
+def with_defaults(f: Callable, args: Sequence[Any]) -> list:
+    """`args` and then the defaults of the parameters they leave out, so a
+    defaulted parameter (`alpha=1.0`, in the default `wrt`) can be varied."""
+    bound = inspect.signature(f).bind(*args)
+    bound.apply_defaults()
+    return list(bound.args)
+
+
 def check_gradients(
     source: str,
     args: Sequence[Any],
@@ -81,7 +89,7 @@ def check_gradients(
     forward, backward = load(code, function)
     params = list(inspect.signature(original).parameters)
     names = list(wrt) if wrt is not None else default_wrt(source, function)
-    args = list(args)
+    args = with_defaults(original, args)
 
     out, cache = forward(*args)
     expected = original(*args)
@@ -93,18 +101,18 @@ def check_gradients(
         else _random_like(out, rng)
     )
     grads = backward(dout, cache)
-    assert isinstance(grads, tuple) and len(grads) == len(names), (
-        f"backward returned {grads!r}, expected a tuple of {len(names)}"
-    )
+    assert isinstance(grads, tuple) and len(grads) == len(
+        names
+    ), f"backward returned {grads!r}, expected a tuple of {len(names)}"
 
     directional = 0.0
     directions = []
     for name, grad in zip(names, grads, strict=True):
         i = params.index(name)
         value = args[i]
-        assert np.shape(grad) == np.shape(value), (
-            f"d{name} has shape {np.shape(grad)}, {name} has {np.shape(value)}"
-        )
+        assert np.shape(grad) == np.shape(
+            value
+        ), f"d{name} has shape {np.shape(grad)}, {name} has {np.shape(value)}"
         numeric = np.zeros(np.shape(value))
         for index in np.ndindex(np.shape(value)):
             unit = np.zeros(np.shape(value))

@@ -21,6 +21,7 @@ from .blocks import Block
 from .handout import LIKE, LIKE_HELPER
 from .ir import Branch, leaves
 from .lower import MATH, NP, placeholder
+from .renest import renest
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
 from .stage import Program, SetItem, Stage, makes_array
@@ -66,6 +67,7 @@ class Unit:
     program: Program
     backward: Backward
     guards: dict[str, tuple] = field(default_factory=dict)  # declared shapes
+    renest: bool = False  # single-use temporaries back into their readers
 
 
 @dataclass
@@ -284,11 +286,16 @@ def _functions(unit: Unit, render: Renderer) -> str:
         lines += _guard_lines(unit.guards, render, "len" not in taken)
     branched = any(isinstance(node, Branch) for node in backward.forward)
     same = {} if branched else _written_in_place(unit)
+    body = backward.forward
+    printed: dict[str, Stage] = {}  # the forward as printed, when re-nested
+    if unit.renest and not branched and not same:
+        body = _renested(unit, render)
+        printed = {stage.target: stage for stage in body}
 
     def forward(stage: Stage) -> list[str]:
         return _forward(stage, render, same)
 
-    lines += _nest(backward.forward, forward, set(backward.cache))
+    lines += _nest(body, forward, set(backward.cache))
     outputs = [render(_Renamed(same).visit(o) if same else o) for o in program.outputs]
     value = _tuple(outputs) if program.returns_tuple else outputs[0]
     shaped = {n: same.get(v, v) for n, v in backward.shapes.items()}
@@ -312,10 +319,18 @@ def _functions(unit: Unit, render: Renderer) -> str:
             unpack = _wrapped("    ", cache, f" = {backward.cache_name}", "(")
             lines.append(unpack)
 
+    # a stage re-nested into its reader shares the reader's comment
+    home = _homes(printed, leaves(backward.forward)) if printed else {}
+    commented: list[str | None] = [None]
+
     def undo(block: Block) -> list[str]:
         text = []
         if block.stage is not None:
-            text.append(f"# {_forward(block.stage, render.comment, same)[-1]}")
+            target = home.get(block.stage.target, block.stage.target)
+            if target != commented[0]:
+                stage = printed.get(target, block.stage)
+                text.append(f"# {_forward(stage, render.comment, same)[-1]}")
+            commented[0] = target
         elif block.note:
             text.append(f"# {block.note}")
         for statement in block.statements:
@@ -326,6 +341,33 @@ def _functions(unit: Unit, render: Renderer) -> str:
     lines += _nest(backward.blocks, undo, set())
     lines.append(_fit(f"    return {_tuple(backward.returns)}"))
     return "\n".join(lines)
+
+
+def _renested(unit: Unit, render: Renderer) -> list[Stage]:
+    """renest.py's forward: what it may not touch, and how wide a line is."""
+    program, backward = unit.program, unit.backward
+    kept = set(backward.cache) | set(backward.shapes.values()) | set(program.params)
+    kept |= set().union(*(_names(o) for o in program.outputs))
+    measure = Renderer(render.aliases)  # marks nothing used in `render`
+
+    def one_line(target: str, value: ast.expr) -> bool:
+        return fits(f"    {target} = {measure(value)}")
+
+    return renest(backward.forward, program.unnamed, kept, one_line)
+
+
+def _homes(printed: dict[str, Stage], staged) -> dict[str, str]:
+    """Each stage re-nested away -> the printed stage that now holds it (the
+    next one printed: renest.py takes in only the run right above a reader)."""
+    homes: dict[str, str] = {}
+    waiting: list[str] = []
+    for stage in staged:
+        if stage.target in printed:
+            homes |= dict.fromkeys(waiting, stage.target)
+            waiting = []
+        else:
+            waiting.append(stage.target)
+    return homes
 
 
 def _nest(

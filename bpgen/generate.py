@@ -357,7 +357,7 @@ def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
         if facts is not None and backward.tests_shapes():
             facts.add(TESTS_SHAPES)
         guards = {p: s for p, s in declared.items() if s} if options.guards else {}
-        unit = emit.Unit(program, backward, guards)
+        unit = emit.Unit(program, backward, guards, options.renest)
         units.insert(len(units) if not is_helper else 0, unit)
         constants |= program.constants
         for helper in [] if pairs is None else list(pairs.used):

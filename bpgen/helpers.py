@@ -278,7 +278,10 @@ def _bind_arguments(
     """Parameter name -> the staged name of its argument's value."""
     source = stager.source
     params = helper.params
-    if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.star_kwarg:
+    star = params.star_arg  # a bare `*` (keyword-only parameters) binds fine
+    if (
+        star is not cst.MaybeSentinel.DEFAULT and not isinstance(star, cst.ParamStar)
+    ) or params.star_kwarg:
         raise source.error(
             node.func,
             f"`{helper.name.value}()` takes *args or **kwargs; bpgen binds only "

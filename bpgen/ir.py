@@ -76,6 +76,7 @@ class Program:
     modules: set[str]
     constants: set[str]
     taken: set[str]
+    unnamed: set[str] = field(default_factory=set)  # bpgen's temporaries
 
     @property
     def stages(self) -> list[Stage]:

@@ -138,3 +138,64 @@ def proven_arrays(stages: list[Stage], params: list[str]) -> set[str]:
             ):
                 found.add(node.func.value.id)
     return found & set(params)
+
+
+# module calls whose value keeps the dtype of what they read, or is an int
+_DTYPE_KEEPING = frozenset(
+    {"shape", "ndim", "size", "zeros_like", "ones_like", "empty_like"}
+    | {"full_like", "argmax", "argmin", "argsort", "nonzero", "where", "isnan"}
+)
+
+
+def may_upcast(stages: list[Stage], varied: set[str]) -> bool:
+    """Whether a value without gradient may be a float64 NumPy value (a
+    NumPy scalar is not weak as a Python float is): `np.sqrt(d_k)`,
+    `np.eye(n)`, `np.exp(-r * T)` of float parameters (NumPy calls reading
+    no value being differentiated), or any SciPy call
+    (`gammaln` of float16 is float32). Mixed into float32 values it makes the
+    forward, and so the gradients, float64; gradients must still have their
+    argument's dtype."""
+    for stage in stages:
+        # np.arange(n) as an index, or compared (a mask), mixes in nothing
+        inert = [
+            sub.slice if isinstance(sub, ast.Subscript) else sub
+            for sub in ast.walk(stage.value)
+            if isinstance(sub, (ast.Subscript, ast.Compare))
+        ]
+        indices = {id(n) for part in inert for n in ast.walk(part)}
+        for node in ast.walk(stage.value):
+            if id(node) in indices:
+                continue
+            if not isinstance(node, ast.Call) or any(
+                k.arg == "dtype" for k in node.keywords
+            ):
+                continue
+            root = node.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            module = isinstance(root, ast.Name) and root.id.startswith("\x00")
+            if not module or root.id == MATH:
+                continue  # a method, a builtin, `math`: no NumPy value
+            if root.id != NP:
+                return True  # SciPy: float32 for float16, float64 constants
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            if name in _DTYPE_KEEPING and name != "arange":
+                continue
+            if not _values_read(node) & varied:
+                return True
+    return False
+
+
+def _values_read(node: ast.AST) -> set[str]:
+    """Names whose values `node` reads: not `x.shape[1]`, `len(x)`."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, ast.Attribute) and node.attr in ("shape", "ndim", "size"):
+        return set()
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "len"
+    ):
+        return set()
+    return set().union(set(), *map(_values_read, ast.iter_child_nodes(node)))

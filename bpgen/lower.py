@@ -97,6 +97,10 @@ _BUILTIN_HINTS = {
 }
 
 
+# np.finfo(float).eps and the like: machine limits, constants of a dtype
+_MACHINE_LIMITS = frozenset({"eps", "epsneg", "tiny", "smallest_normal", "max", "min"})
+
+
 def get_slot(node: ast.AST, slot: Slot) -> Any:
     for step in slot:
         node = node[step] if isinstance(step, int) else getattr(node, step)
@@ -437,6 +441,21 @@ class Lowerer:
                 "use math.pi/np.pi-style constants, or pass the value as a parameter",
             )
         attr = node.attr.value
+        if isinstance(node.value, cst.Call) and self._qualified(node.value.func) in (
+            "numpy.finfo",
+            "numpy.iinfo",
+        ):  # numpy-ml's eps = np.finfo(float).eps: a constant, no gradient
+            if attr not in _MACHINE_LIMITS:
+                raise self.source.error(
+                    node.attr,
+                    f"`.{attr}` is not a machine limit bpgen knows",
+                    "use " + ", ".join(f".{a}" for a in sorted(_MACHINE_LIMITS)),
+                )
+            self.modules.add("numpy")
+            kind = self._qualified(node.value.func).rpartition(".")[2]
+            args, keywords = self._arguments(node.value)
+            call = ast.Call(module_ref("numpy", kind), args, keywords)
+            return ast.Attribute(call, attr, ast.Load())
         value = self.expr(node.value)
         result = ast.Attribute(value, attr, ast.Load())
         if attr == "T":
@@ -908,6 +927,14 @@ class Lowerer:
         extra = of(call).extra or {}
         for i, _ in enumerate([] if extra else call.args):
             if i + offset >= len(rule.params):
+                if gate == "einsum":
+                    raise self.source.error(
+                        node,
+                        "np.einsum takes one or two operands here",
+                        "split it into einsums of two operands each: "
+                        "np.einsum('i,j,ij->', x, y, W) is "
+                        "np.einsum('i,i->', x, np.einsum('j,ij->i', y, W))",
+                    )
                 raise self.source.error(
                     node,
                     "too many arguments for this call",

@@ -31,6 +31,7 @@ class Options:
         "divide gradients by per-column vectors, not times 1 / v"
     )
     guards: bool = _switch("the forward does not check arguments' declared shapes")
+    renest: bool = _switch("the forward keeps every temporary on its own line")
     inline_helpers: bool = field(
         default=False,
         metadata={"on": "inline each helper of the module at its calls (fastest)"},

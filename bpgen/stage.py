@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from . import helpers, kinds, loops
+from .errors import BpgenError
 from .fuse import fuse
 from .ir import Branch, Program, SetItem, Stage, append, leaves
 from .lower import (
@@ -66,13 +67,24 @@ class Target:
 
 
 def _early_return(node: cst.If) -> bool:
-    """`if c:` with no `else:` whose block ends in a `return`."""
-    if node.orelse is not None or not isinstance(node.body, cst.IndentedBlock):
+    """`if c:` (and its `elif`s) with no `else:`, each block ending in a
+    `return`: numpy-ml's `if reduction == 'mean': return ... elif ...`."""
+    if not isinstance(node.body, cst.IndentedBlock):
         return False
     end = node.body.body[-1] if node.body.body else None
-    return isinstance(end, cst.SimpleStatementLine) and isinstance(
+    returns = isinstance(end, cst.SimpleStatementLine) and isinstance(
         end.body[-1], cst.Return
     )
+    if not returns or node.orelse is None:
+        return returns
+    return isinstance(node.orelse, cst.If) and _early_return(node.orelse)
+
+
+def _with_else(node: cst.If, rest: cst.IndentedBlock) -> cst.If:
+    """`node` with `rest` as the `else:` of its last `elif`."""
+    if node.orelse is None:
+        return node.with_changes(orelse=cst.Else(body=rest))
+    return node.with_changes(orelse=_with_else(node.orelse, rest))
 
 
 class Stager:
@@ -207,6 +219,21 @@ class Stager:
                 # axis=AXIS: the rule reads the module constant's literal value
                 params[name] = self.constant_literal(staged)
                 # indices and conditions are discrete: no gradient flows into them
+                read = params[name]
+                if (
+                    name not in rule.discrete
+                    and isinstance(read, ast.Name)
+                    and read.id in self.params
+                    and self.is_varied(read)
+                ):
+                    constant = name.upper()
+                    raise self.source_error(
+                        node,
+                        f"`{name}=` must be written as a literal here, not "
+                        f"read from the parameter `{read.id}`",
+                        f"write `{name}=` as a literal, or as a module constant "
+                        f"(`{constant} = ...` at the top, `{name}={constant}`)",
+                    )
                 if name not in rule.discrete and self.is_varied(params[name]):
                     raise self.source_error(
                         node,
@@ -271,12 +298,20 @@ class Stager:
                 "a tuple or list of differentiated values can only be returned",
                 "assign each item to its own variable",
             )
-        return self.source_error(
+        error = self.source_error(
             node,
             f"`{ast.unparse(node)}` has no gradient bpgen can compute",
             "operators // % & | ~ and `not` carry no gradient; apply them to "
             "values that are not differentiated",
         )
+        error.parameters = self._varied_parameters(node)
+        return error
+
+    def _varied_parameters(self, node: ast.expr) -> set[str]:
+        """The parameters whose values `node` reads, if it reads no other
+        differentiated value: the default `wrt` leaves such ones out."""
+        read = kinds.names_in(node) & self.varied
+        return read if read <= self.params else set()
 
     def lowered(self, node: cst.BaseExpression) -> ast.expr:
         value = self.lower.expr(node)
@@ -441,9 +476,15 @@ class Stager:
         ...) is given a differentiated value: np.asarray(x) alone passes x
         through unchanged; the others would drop its gradient, so are refused."""
         values = [*call.args, *(k.value for k in call.keywords)]
+        name = of(call).drops
+        if name in _THROUGH:  # a shape, a count, a stop: no gradient
+            first, last, keys = _THROUGH[name]
+            values = call.args[first:last]
+            if name == "arange":  # np.arange(n) is a count; start and step count
+                values = call.args[0:1] + call.args[2:3] if len(call.args) > 1 else []
+            values += [k.value for k in call.keywords if k.arg in keys]
         if not any(self.is_varied(v) for v in values):
             return False
-        name = of(call).drops
         one = len(call.args) == 1 and not call.keywords
         listed = one and isinstance(call.args[0], (ast.List, ast.Tuple, ast.Starred))
         if one and not listed and name in ("asarray", "array"):
@@ -452,6 +493,10 @@ class Stager:
             "float": "drop float(): the value is a number already",
             "array": "use np.stack([a, b]) to make one array of several values",
             "asarray": "use np.stack([a, b]) for several values; drop the dtype",
+            "full": "write `c * np.ones(shape)`: a product carries c's gradient",
+            "full_like": "write `c * np.ones_like(a)`: a product carries c's gradient",
+            "linspace": "write `a + (b - a) * np.linspace(0.0, 1.0, n)`",
+            "arange": "write `start + step * np.arange(n)`",
         }
         raise self.source_error(
             call,
@@ -737,7 +782,7 @@ class Stager:
                 if last and not final and _early_return(line):
                     # `if c: ...; return v` then more: the rest is the `else:`
                     rest = cst.IndentedBlock(body=list(statements[i + 1 :]))
-                    line = line.with_changes(orelse=cst.Else(body=rest))
+                    line = _with_else(line, rest)
                     final = True
                 # the branch is known now: a `return` in it ends the function
                 returned = self.static_if(line, last)
@@ -1072,7 +1117,24 @@ def stage(
     `scalars` are parameters declared 0-d, `labels` ones declared integer or
     boolean arrays.
     """
-    program = _stage(source, function, wrt, fusion, activity, scalars)
+    # by default, an int parameter used where no gradient can flow
+    # (`C // n_head`) is a size: staged again without it
+    dropped: set[str] = set()
+    first: BpgenError | None = None
+    while True:
+        given = wrt
+        if dropped:
+            names = [p.name.value for p in _parameters(function)]
+            given = [p for p in names if p not in dropped]
+        try:
+            program = _stage(source, function, given, fusion, activity, scalars)
+            break
+        except BpgenError as exc:
+            sizes = getattr(exc, "parameters", set()) & _int_params(function)
+            if wrt is not None or not sizes or sizes <= dropped:
+                raise first or exc from None
+            first = first or exc
+            dropped |= sizes
     numeric, read = kinds.numeric_params(program.params, program.body, program.outputs)
     inert = [p for p in program.wrt if p in (read - numeric) | labels]
     if inert and wrt is None:
@@ -1160,7 +1222,35 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         modules=set(lower.modules),
         constants=set(lower.constants),
         taken=stager.taken,
+        unnamed=stager.unnamed,
     )
+
+
+# the arguments through which these calls' values depend on a value:
+# (first, end) of the positional ones, and the keywords
+_THROUGH = {
+    "full": (1, 2, ("fill_value",)),
+    "full_like": (1, 2, ("fill_value",)),
+    "linspace": (0, 2, ("start", "stop")),
+    "arange": (0, 1, ("start", "step")),  # and the step, args[2]
+}
+
+
+def _parameters(function: cst.FunctionDef) -> list[cst.Param]:
+    return [*function.params.params, *function.params.kwonly_params]
+
+
+def _int_params(function: cst.FunctionDef) -> set[str]:
+    """Parameters annotated `int` or defaulting to an int (`n_head=2`,
+    `dim=-1`): sizes and axes, the way users write them."""
+    found = _float_params(function, ("int",))
+    for param in _parameters(function):
+        default = param.default
+        if isinstance(default, cst.UnaryOperation):
+            default = default.expression
+        if isinstance(default, cst.Integer):
+            found.add(param.name.value)
+    return found
 
 
 def _signature(

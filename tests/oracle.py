@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 import bpgen
-from bpgen.check import check_gradients, load
+from bpgen.check import check_gradients, load, with_defaults
 from bpgen.generate import default_wrt
 
 RTOL, ATOL, H = 1e-5, 1e-7, 1e-6
@@ -249,6 +249,7 @@ def check_oracles(
     namespace: dict[str, Any] = {}
     exec(compile(source, "<forward>", "exec"), namespace)
     original = namespace[function]
+    args = with_defaults(original, args)
     import inspect
 
     params = list(inspect.signature(original).parameters)
@@ -462,6 +463,7 @@ def check_contract(
     namespace: dict[str, Any] = {}
     exec(compile(source, "<forward>", "exec"), namespace)
     params = list(inspect.signature(namespace[function]).parameters)
+    args = with_defaults(namespace[function], args)
     names = _names(source, function, wrt)
     problems: list[str] = []
     with np.errstate(all="ignore"):  # float16 overflows are not the point here

@@ -14,6 +14,7 @@ import pytest
 
 import bpgen
 from bpgen import _cache, decorator, handout
+from bpgen.blocks import Block
 from bpgen.generate import FACTS, TESTS_SHAPES
 
 _names = itertools.count()
@@ -123,9 +124,9 @@ def test_cache_entries_keep_their_facts_and_check_them(tmp_path: Path):
 
 
 def hand_out(source: str, handed_new: set[str]) -> list[str]:
-    statements = ast.parse(source).body
+    blocks = [Block(statements=ast.parse(source).body)]
     fixes = handout.hand_out(
-        statements, ["dx", "dw"], ["x", "w"], set(), {"x", "w"}, handed_new=handed_new
+        blocks, ["dx", "dw"], ["x", "w"], set(), {"x", "w"}, handed_new=handed_new
     )
     return [ast.unparse(ast.fix_missing_locations(s)) for s in fixes]
 

@@ -12,6 +12,7 @@ import ast
 import pytest
 
 from bpgen import dims, handout, kinds
+from bpgen.blocks import Block
 from bpgen.generate import _parse
 from bpgen.lower import NP
 from bpgen.parse import find_function
@@ -159,7 +160,11 @@ def _spelled(statement: ast.stmt) -> str:
 
 def _fixes(text: str, returns, params, floats=(), arrays=()) -> list[str]:
     fixes = handout.hand_out(
-        _statements(text), list(returns), list(params), set(floats), set(arrays)
+        [Block(statements=_statements(text))],
+        list(returns),
+        list(params),
+        set(floats),
+        set(arrays),
     )
     return [_spelled(f) for f in fixes]
 

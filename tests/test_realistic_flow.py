@@ -1,6 +1,7 @@
 """Realistic programs with control flow (tests/realistic_flow.py and
-tests/realistic_flow2.py, written by two hunts) against the two oracles and the
-contract, with tests/test_realistic.py's classifier.
+tests/realistic_flow2.py, written by two hunts, and tests/realistic4.py)
+against the two oracles and the contract, with tests/test_realistic.py's
+classifier.
 
 A program that hits an open bug is a strict xfail naming why. The figures are
 printed with -s.
@@ -12,11 +13,12 @@ from collections import Counter
 
 import pytest
 from realistic import Program
+from realistic4 import PROGRAMS4
 from realistic_flow import FLOW
 from realistic_flow2 import FLOW2
 from test_realistic import classify
 
-CORPORA = {"flow": FLOW, "flow2": FLOW2}
+CORPORA = {"flow": FLOW, "flow2": FLOW2, "hunt4": PROGRAMS4}
 OUTCOMES: Counter = Counter()
 
 
@@ -45,6 +47,6 @@ def test_flow_corpus_size(corpus):
 def _summary():
     yield
     print(
-        f"\nrealistic flow corpora: {len(FLOW) + len(FLOW2)} programs; "
+        f"\nrealistic flow corpora: {sum(map(len, CORPORA.values()))} programs; "
         + ", ".join(f"{k}: {v}" for k, v in sorted(OUTCOMES.items()))
     )

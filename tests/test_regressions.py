@@ -230,13 +230,8 @@ def test_forward_upcast_gives_float64_gradient():
     assert dx.dtype == np.float32, dx.dtype
 
 
-@bug(
-    "array-upcast-dtype: q @ k.T / np.sqrt(q.shape[-1]) with float32 q, k: the "
-    "forward upcasts (np.sqrt of an int is a float64 scalar) and dq, dk, proven "
-    "arrays, come back float64; casting every proven array's gradient would add "
-    "a line to every backward (arguments of unknown kind are cast by _like)"
-)
 def test_forward_upcast_of_proven_arrays():
+    """Was a bug: q @ k.T / np.sqrt(q.shape[-1]) with float32 q, k: the forward upcasts (np.sqrt of an int is a float64 scalar) and dq, dk, proven arrays, came back float64."""
     q, k = n(3, 4).astype(np.float32), n(5, 4).astype(np.float32)
     dq, dk = grads_for(
         src("q, k", "return q @ k.T / np.sqrt(q.shape[-1])"),

@@ -28,17 +28,15 @@ def affine_forward(x, w, b):
         _check_shapes(w=(w, ("D", "M")), b=(b, ("M",)))
     n = x.shape[0]
     x2d = x.reshape(n, -1)
-    t1 = x2d.dot(w)
-    out = t1 + b
+    out = x2d.dot(w) + b
     return out, (x, w, x2d)
 
 
 def affine_backward(dout, cache):
     """Gradients of affine with respect to x, w, b."""
     x, w, x2d = cache
-    # out = t1 + b
+    # out = x2d.dot(w) + b
     db = np.sum(dout, axis=0)
-    # t1 = x2d.dot(w)
     dx2d = dout.dot(w.T)
     dw = x2d.T.dot(dout)
     # x2d = x.reshape(n, -1)

@@ -27,8 +27,7 @@ def batchnorm_forward(x, gamma, beta):
     xmu = x - mu
     t1 = xmu**2
     var = np.mean(t1, axis=0)
-    t2 = var + eps
-    sqrtvar = np.sqrt(t2)
+    sqrtvar = np.sqrt(var + eps)
     ivar = 1.0 / sqrtvar
     xhat = xmu * ivar
     t3 = gamma * xhat
@@ -50,7 +49,7 @@ def batchnorm_backward(dout, cache):
     divar = np.sum(dxhat * xmu, axis=0)
     # ivar = 1.0 / sqrtvar
     dsqrtvar = -divar * ivar / sqrtvar
-    # sqrtvar = np.sqrt(t2)
+    # sqrtvar = np.sqrt(var + eps)
     dt2 = dsqrtvar / (2 * sqrtvar)
     # var = np.mean(t1, axis=0)
     dt1 = dt2 / t1_shape[0]

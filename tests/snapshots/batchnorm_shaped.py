@@ -31,21 +31,18 @@ def batchnorm_forward(x, gamma, beta):
     xmu = x - mu
     t1 = xmu**2
     var = np.mean(t1, axis=0)
-    t2 = var + eps
-    sqrtvar = np.sqrt(t2)
+    sqrtvar = np.sqrt(var + eps)
     ivar = 1.0 / sqrtvar
     xhat = xmu * ivar
-    t3 = gamma * xhat
-    out = t3 + beta
+    out = gamma * xhat + beta
     return out, (x, gamma, xmu, np.shape(t1), sqrtvar, ivar, xhat)
 
 
 def batchnorm_backward(dout, cache):
     """Gradients of batchnorm with respect to x, gamma, beta."""
     x, gamma, xmu, t1_shape, sqrtvar, ivar, xhat = cache
-    # out = t3 + beta
+    # out = gamma * xhat + beta
     dbeta = np.sum(dout, axis=0)
-    # t3 = gamma * xhat
     dgamma = np.sum(dout * xhat, axis=0)
     dxhat = dout * gamma
     # xhat = xmu * ivar
@@ -53,7 +50,7 @@ def batchnorm_backward(dout, cache):
     divar = np.sum(dxhat * xmu, axis=0)
     # ivar = 1.0 / sqrtvar
     dsqrtvar = -divar * ivar / sqrtvar
-    # sqrtvar = np.sqrt(t2)
+    # sqrtvar = np.sqrt(var + eps)
     dt2 = dsqrtvar / (2 * sqrtvar)
     # var = np.mean(t1, axis=0)
     dt1 = dt2 / t1_shape[0]

@@ -22,18 +22,16 @@ def _like(grad, arg, copy=False):
 
 def dropout_forward(x, mask, p):
     """Run dropout; return its value and what dropout_backward needs."""
-    t1 = x * mask
-    out = t1 / p
+    out = x * mask / p
     return out, (x, mask, p, out)
 
 
 def dropout_backward(dout, cache):
     """Gradients of dropout with respect to x, mask, p."""
     x, mask, p, out = cache
-    # out = t1 / p
+    # out = x * mask / p
     dt1 = dout / p
     dp = -float(_unbroadcast(dout * out, ())) / p
-    # t1 = x * mask
     dx = _unbroadcast(dt1 * mask, np.shape(x))
     dmask = _unbroadcast(dt1 * x, np.shape(mask))
     # new arrays the caller may write into, a float for a float

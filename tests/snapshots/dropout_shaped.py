@@ -26,18 +26,16 @@ def dropout_forward(x, mask, p):
     """Run dropout; return its value and what dropout_backward needs."""
     if x.ndim != 2 or mask.shape != x.shape:
         _check_shapes(x=(x, ("N", "D")), mask=(mask, ("N", "D")))
-    t1 = x * mask
-    out = t1 / p
+    out = x * mask / p
     return out, (x, mask, p, out)
 
 
 def dropout_backward(dout, cache):
     """Gradients of dropout with respect to x, mask, p."""
     x, mask, p, out = cache
-    # out = t1 / p
+    # out = x * mask / p
     dt1 = dout / p
     dp = -float(np.sum(dout * out)) / p
-    # t1 = x * mask
     dx = dt1 * mask
     dmask = dt1 * x
     return (dx, dmask, dp)

@@ -26,8 +26,7 @@ def gelu_forward(x):
     """Run gelu; return its value and what gelu_backward needs."""
     t1 = 0.5 * x
     t2 = x / math.sqrt(2)
-    t3 = scipy.special.erf(t2)
-    t4 = 1 + t3
+    t4 = 1 + scipy.special.erf(t2)
     out = t1 * t4
     return out, (x, t1, t2, t4)
 
@@ -38,7 +37,7 @@ def gelu_backward(dout, cache):
     # out = t1 * t4
     dt1 = _unbroadcast(dout * t4, np.shape(t1))
     dt4 = _unbroadcast(dout * t1, np.shape(t4))
-    # t3 = scipy.special.erf(t2)
+    # t4 = 1 + scipy.special.erf(t2)
     dt2 = dt4 * 2 / math.sqrt(math.pi) * np.exp(-t2 * t2)
     # t2 = x / math.sqrt(2)
     dx = _unbroadcast(dt2 / math.sqrt(2), np.shape(x))
@@ -54,18 +53,15 @@ def normal_cdf_forward(x, mu, sigma):
     t1 = x - mu
     t2 = sigma * math.sqrt(2)
     t3 = t1 / t2
-    t4 = math.erf(t3)
-    t5 = 1 + t4
-    out = 0.5 * t5
+    out = 0.5 * (1 + math.erf(t3))
     return out, (t2, t3)
 
 
 def normal_cdf_backward(dout, cache):
     """Gradients of normal_cdf with respect to x, mu, sigma."""
     t2, t3 = cache
-    # out = 0.5 * t5
+    # out = 0.5 * (1 + math.erf(t3))
     dt5 = dout * 0.5
-    # t4 = math.erf(t3)
     dt3 = dt5 * 2 / math.sqrt(math.pi) * math.exp(-t3 * t3)
     # t3 = t1 / t2
     dt1 = dt3 / t2

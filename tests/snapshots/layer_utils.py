@@ -111,27 +111,20 @@ def affine_relu_backward(dout, cache):
 def softmax_loss_forward(scores, y):
     """Run softmax_loss; return its value and what softmax_loss_backward needs."""
     n = scores.shape[0]
-    t1 = np.max(scores, axis=1, keepdims=True)
-    shifted = scores - t1
-    t2 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    log_probs = shifted - t2
-    t3 = log_probs[np.arange(n), y]
-    t4 = np.sum(t3)
-    t5 = -t4
-    out = t5 / n
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    out = -np.sum(log_probs[np.arange(n), y]) / n
     return out, (y, n, log_probs)
 
 
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores."""
     y, n, log_probs = cache
-    # out = t5 / n
+    # out = -np.sum(log_probs[np.arange(n), y]) / n
     dt5 = dout / n
-    # t5 = -t4
     dt4 = -dt5
-    # t3 = log_probs[np.arange(n), y]
     dshifted = _softmax_pick(np.exp(log_probs), np.arange(n), y, dt4, 1)
-    # shifted = scores - t1
+    # shifted = scores - np.max(scores, axis=1, keepdims=True)
     dscores = dshifted
     return (dscores,)
 
@@ -145,13 +138,8 @@ def two_layer_loss_forward(X, y, W1, b1, W2, b2, reg):
     softmax_loss_pair = softmax_loss_forward(affine_out, y)
     softmax_loss_out = softmax_loss_pair[0]
     t1 = 0.5 * reg
-    t2 = W1 * W1
-    t3 = np.sum(t2)
-    t4 = W2 * W2
-    t5 = np.sum(t4)
-    t6 = t3 + t5
-    t7 = t1 * t6
-    out = softmax_loss_out + t7
+    t6 = np.sum(W1 * W1) + np.sum(W2 * W2)
+    out = softmax_loss_out + t1 * t6
     return out, (
         X,
         W1,
@@ -169,14 +157,12 @@ def two_layer_loss_forward(X, y, W1, b1, W2, b2, reg):
 def two_layer_loss_backward(dout, cache):
     """Gradients of two_layer_loss with respect to X, W1, b1, W2, b2, reg."""
     X, W1, b1, W2, b2, affine_relu_pair, affine_pair, softmax_loss_pair, t1, t6 = cache
-    # out = softmax_loss_out + t7
+    # out = softmax_loss_out + t1 * t6
     dt7 = float(_unbroadcast(dout, ()))
-    # t7 = t1 * t6
     dt1 = dt7 * t6
     dt6 = dt7 * t1
-    # t4 = W2 * W2
+    # t6 = np.sum(W1 * W1) + np.sum(W2 * W2)
     dW2 = dt6 * 2 * W2
-    # t2 = W1 * W1
     dW1 = dt6 * 2 * W1
     # t1 = 0.5 * reg
     dreg = dt1 * 0.5

@@ -26,8 +26,7 @@ def layernorm_forward(x, gamma, beta):
     t1 = x - mu
     t5 = t1**2
     var = np.mean(t5, axis=1, keepdims=True)
-    t2 = var + 1e-05
-    t3 = np.sqrt(t2)
+    t3 = np.sqrt(var + 1e-05)
     xhat = t1 / t3
     t4 = gamma * xhat
     out = t4 + beta
@@ -46,7 +45,7 @@ def layernorm_backward(dout, cache):
     # xhat = t1 / t3
     dt1 = dxhat * (1 / t3)
     dt3 = -np.sum(dxhat * xhat, axis=1, keepdims=True) / t3
-    # t3 = np.sqrt(t2)
+    # t3 = np.sqrt(var + 1e-05)
     dt2 = dt3 / (2 * t3)
     # var = np.mean(t5, axis=1, keepdims=True)
     dt5 = dt2 / t5_shape[1]

@@ -30,26 +30,23 @@ def layernorm_forward(x, gamma, beta):
     t1 = x - mu
     t5 = t1**2
     var = np.mean(t5, axis=1, keepdims=True)
-    t2 = var + 1e-05
-    t3 = np.sqrt(t2)
+    t3 = np.sqrt(var + 1e-05)
     xhat = t1 / t3
-    t4 = gamma * xhat
-    out = t4 + beta
+    out = gamma * xhat + beta
     return out, (x, gamma, t1, np.shape(t5), t3, xhat)
 
 
 def layernorm_backward(dout, cache):
     """Gradients of layernorm with respect to x, gamma, beta."""
     x, gamma, t1, t5_shape, t3, xhat = cache
-    # out = t4 + beta
+    # out = gamma * xhat + beta
     dbeta = np.sum(dout, axis=0)
-    # t4 = gamma * xhat
     dgamma = np.sum(dout * xhat, axis=0)
     dxhat = dout * gamma
     # xhat = t1 / t3
     dt1 = dxhat * (1 / t3)
     dt3 = -np.sum(dxhat * xhat, axis=1, keepdims=True) / t3
-    # t3 = np.sqrt(t2)
+    # t3 = np.sqrt(var + 1e-05)
     dt2 = dt3 / (2 * t3)
     # var = np.mean(t5, axis=1, keepdims=True)
     dt5 = dt2 / t5_shape[1]

@@ -5,10 +5,7 @@ import math
 
 def neuron_forward(w0, w1, w2, x0, x1):
     """Run neuron; return its value and what neuron_backward needs."""
-    t1 = w0 * x0
-    t2 = w1 * x1
-    t3 = t1 + t2
-    dot = t3 + w2
+    dot = w0 * x0 + w1 * x1 + w2
     f = 1.0 / (1 + math.exp(-dot))
     return f, (w0, w1, x0, x1, f)
 
@@ -18,12 +15,10 @@ def neuron_backward(dout, cache):
     w0, w1, x0, x1, f = cache
     # f = 1.0 / (1 + math.exp(-dot))
     ddot = dout * (1 - f) * f
-    # dot = t3 + w2
+    # dot = w0 * x0 + w1 * x1 + w2
     dw2 = ddot
-    # t2 = w1 * x1
     dw1 = ddot * x1
     dx1 = ddot * w1
-    # t1 = w0 * x0
     dw0 = ddot * x0
     dx0 = ddot * w0
     return (dw0, dw1, dw2, dx0, dx1)

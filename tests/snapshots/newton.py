@@ -4,47 +4,39 @@
 def newton_sqrt_forward(a):
     """Run newton_sqrt; return its value and what newton_sqrt_backward needs."""
     t1 = a / a
-    t2 = a + t1
-    y = 0.5 * t2
+    y = 0.5 * (a + t1)
     t3 = a / y
-    t4 = y + t3
-    y_1 = 0.5 * t4
+    y_1 = 0.5 * (y + t3)
     t5 = a / y_1
-    t6 = y_1 + t5
-    y_2 = 0.5 * t6
+    y_2 = 0.5 * (y_1 + t5)
     t7 = a / y_2
-    t8 = y_2 + t7
-    y_3 = 0.5 * t8
+    y_3 = 0.5 * (y_2 + t7)
     return y_3, (a, t1, y, t3, y_1, t5, y_2, t7)
 
 
 def newton_sqrt_backward(dout, cache):
     """Gradients of newton_sqrt with respect to a."""
     a, t1, y, t3, y_1, t5, y_2, t7 = cache
-    # y_3 = 0.5 * t8
+    # y_3 = 0.5 * (y_2 + t7)
     dt8 = dout * 0.5
-    # t8 = y_2 + t7
     dy_2 = dt8
     # t7 = a / y_2
     da = dt8 / y_2
     dy_2 += -dt8 * t7 / y_2
-    # y_2 = 0.5 * t6
+    # y_2 = 0.5 * (y_1 + t5)
     dt6 = dy_2 * 0.5
-    # t6 = y_1 + t5
     dy_1 = dt6
     # t5 = a / y_1
     da += dt6 / y_1
     dy_1 += -dt6 * t5 / y_1
-    # y_1 = 0.5 * t4
+    # y_1 = 0.5 * (y + t3)
     dt4 = dy_1 * 0.5
-    # t4 = y + t3
     dy = dt4
     # t3 = a / y
     da += dt4 / y
     dy += -dt4 * t3 / y
-    # y = 0.5 * t2
+    # y = 0.5 * (a + t1)
     dt2 = dy * 0.5
-    # t2 = a + t1
     da += dt2
     # t1 = a / a
     da += dt2 / a

@@ -25,17 +25,15 @@ def step_forward(x, prev_h, Wx, Wh, b):
     t1 = x.dot(Wx)
     t2 = prev_h.dot(Wh)
     t3 = t1 + t2
-    t4 = t3 + b
-    out = np.tanh(t4)
+    out = np.tanh(t3 + b)
     return out, (x, prev_h, Wx, Wh, b, np.shape(t1), np.shape(t2), np.shape(t3), out)
 
 
 def step_backward(dout, cache):
     """Gradients of step with respect to x, prev_h, Wx, Wh, b."""
     x, prev_h, Wx, Wh, b, t1_shape, t2_shape, t3_shape, out = cache
-    # out = np.tanh(t4)
+    # out = np.tanh(t3 + b)
     dt4 = dout * (1 - out**2)
-    # t4 = t3 + b
     dt3 = _unbroadcast(dt4, t3_shape)
     db = _unbroadcast(dt4, np.shape(b))
     # t3 = t1 + t2

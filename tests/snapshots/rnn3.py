@@ -26,20 +26,17 @@ def rnn3_forward(x, h0, Wx, Wh, b):
     t2 = t1 @ Wx
     t3 = h0 @ Wh
     t4 = t2 + t3
-    t5 = t4 + b
-    h = np.tanh(t5)
+    h = np.tanh(t4 + b)
     t6 = x[:, 1, :]
     t7 = t6 @ Wx
     t8 = h @ Wh
     t9 = t7 + t8
-    t10 = t9 + b
-    h_1 = np.tanh(t10)
+    h_1 = np.tanh(t9 + b)
     t11 = x[:, 2, :]
     t12 = t11 @ Wx
     t13 = h_1 @ Wh
     t14 = t12 + t13
-    t15 = t14 + b
-    h_2 = np.tanh(t15)
+    h_2 = np.tanh(t14 + b)
     return h_2, (
         x,
         h0,
@@ -88,9 +85,8 @@ def rnn3_backward(dout, cache):
         t14_shape,
         h_2,
     ) = cache
-    # h_2 = np.tanh(t15)
+    # h_2 = np.tanh(t14 + b)
     dt15 = dout * (1 - h_2**2)
-    # t15 = t14 + b
     dt14 = _unbroadcast(dt15, t14_shape)
     db = _unbroadcast(dt15, np.shape(b))
     # t14 = t12 + t13
@@ -149,9 +145,8 @@ def rnn3_backward(dout, cache):
     # t11 = x[:, 2, :]
     dx = np.zeros_like(x)
     dx[:, 2, :] += dt11
-    # h_1 = np.tanh(t10)
+    # h_1 = np.tanh(t9 + b)
     dt10 = dh_1 * (1 - h_1**2)
-    # t10 = t9 + b
     dt9 = _unbroadcast(dt10, t9_shape)
     db = db + _unbroadcast(dt10, np.shape(b))
     # t9 = t7 + t8
@@ -209,9 +204,8 @@ def rnn3_backward(dout, cache):
     )
     # t6 = x[:, 1, :]
     dx[:, 1, :] += dt6
-    # h = np.tanh(t5)
+    # h = np.tanh(t4 + b)
     dt5 = dh * (1 - h**2)
-    # t5 = t4 + b
     dt4 = _unbroadcast(dt5, t4_shape)
     db += _unbroadcast(dt5, np.shape(b))
     # t4 = t2 + t3

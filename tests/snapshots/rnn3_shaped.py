@@ -41,62 +41,41 @@ def rnn3_forward(x, h0, Wx, Wh, b):
             b=(b, ("H",)),
         )
     t1 = x[:, 0, :]
-    t2 = t1 @ Wx
-    t3 = h0 @ Wh
-    t4 = t2 + t3
-    t5 = t4 + b
-    h = np.tanh(t5)
+    h = np.tanh(t1 @ Wx + h0 @ Wh + b)
     t6 = x[:, 1, :]
-    t7 = t6 @ Wx
-    t8 = h @ Wh
-    t9 = t7 + t8
-    t10 = t9 + b
-    h_1 = np.tanh(t10)
+    h_1 = np.tanh(t6 @ Wx + h @ Wh + b)
     t11 = x[:, 2, :]
-    t12 = t11 @ Wx
-    t13 = h_1 @ Wh
-    t14 = t12 + t13
-    t15 = t14 + b
-    h_2 = np.tanh(t15)
+    h_2 = np.tanh(t11 @ Wx + h_1 @ Wh + b)
     return h_2, (x, h0, Wx, Wh, t1, h, t6, h_1, t11, h_2)
 
 
 def rnn3_backward(dout, cache):
     """Gradients of rnn3 with respect to x, h0, Wx, Wh, b."""
     x, h0, Wx, Wh, t1, h, t6, h_1, t11, h_2 = cache
-    # h_2 = np.tanh(t15)
+    # h_2 = np.tanh(t11 @ Wx + h_1 @ Wh + b)
     dt15 = dout * (1 - h_2**2)
-    # t15 = t14 + b
     db = np.sum(dt15, axis=0)
-    # t13 = h_1 @ Wh
     dh_1 = dt15 @ Wh.T
     dWh = h_1.T @ dt15
-    # t12 = t11 @ Wx
     dt11 = dt15 @ Wx.T
     dWx = t11.T @ dt15
     # t11 = x[:, 2, :]
     dx = np.zeros_like(x)
     dx[:, 2, :] += dt11
-    # h_1 = np.tanh(t10)
+    # h_1 = np.tanh(t6 @ Wx + h @ Wh + b)
     dt10 = dh_1 * (1 - h_1**2)
-    # t10 = t9 + b
     db += np.sum(dt10, axis=0)
-    # t8 = h @ Wh
     dh = dt10 @ Wh.T
     dWh += h.T @ dt10
-    # t7 = t6 @ Wx
     dt6 = dt10 @ Wx.T
     dWx += t6.T @ dt10
     # t6 = x[:, 1, :]
     dx[:, 1, :] += dt6
-    # h = np.tanh(t5)
+    # h = np.tanh(t1 @ Wx + h0 @ Wh + b)
     dt5 = dh * (1 - h**2)
-    # t5 = t4 + b
     db += np.sum(dt5, axis=0)
-    # t3 = h0 @ Wh
     dh0 = dt5 @ Wh.T
     dWh += h0.T @ dt5
-    # t2 = t1 @ Wx
     dt1 = dt5 @ Wx.T
     dWx += t1.T @ dt5
     # t1 = x[:, 0, :]

@@ -25,8 +25,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     t1 = x.dot(Wx)
     t2 = prev_h.dot(Wh)
     t3 = t1 + t2
-    t4 = t3 + b
-    next_h = np.tanh(t4)
+    next_h = np.tanh(t3 + b)
     return next_h, (
         x,
         prev_h,
@@ -43,9 +42,8 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 def rnn_step_backward(dout, cache):
     """Gradients of rnn_step with respect to x, prev_h, Wx, Wh, b."""
     x, prev_h, Wx, Wh, b, t1_shape, t2_shape, t3_shape, next_h = cache
-    # next_h = np.tanh(t4)
+    # next_h = np.tanh(t3 + b)
     dt4 = dout * (1 - next_h**2)
-    # t4 = t3 + b
     dt3 = _unbroadcast(dt4, t3_shape)
     db = _unbroadcast(dt4, np.shape(b))
     # t3 = t1 + t2

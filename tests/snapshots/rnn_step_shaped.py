@@ -39,25 +39,18 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
             Wh=(Wh, ("H", "H")),
             b=(b, ("H",)),
         )
-    t1 = x.dot(Wx)
-    t2 = prev_h.dot(Wh)
-    t3 = t1 + t2
-    t4 = t3 + b
-    next_h = np.tanh(t4)
+    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)
     return next_h, (x, prev_h, Wx, Wh, next_h)
 
 
 def rnn_step_backward(dout, cache):
     """Gradients of rnn_step with respect to x, prev_h, Wx, Wh, b."""
     x, prev_h, Wx, Wh, next_h = cache
-    # next_h = np.tanh(t4)
+    # next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)
     dt4 = dout * (1 - next_h**2)
-    # t4 = t3 + b
     db = np.sum(dt4, axis=0)
-    # t2 = prev_h.dot(Wh)
     dprev_h = dt4.dot(Wh.T)
     dWh = prev_h.T.dot(dt4)
-    # t1 = x.dot(Wx)
     dx = dt4.dot(Wx.T)
     dWx = x.T.dot(dt4)
     return (dx, dprev_h, dWx, dWh, db)

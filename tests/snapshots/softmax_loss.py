@@ -23,26 +23,19 @@ def _softmax_pick(probs, rows, cols, grad, axis):
 def softmax_loss_forward(scores, y):
     """Run softmax_loss; return its value and what softmax_loss_backward needs."""
     n = scores.shape[0]
-    t1 = np.max(scores, axis=1, keepdims=True)
-    shifted = scores - t1
-    t2 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    log_probs = shifted - t2
-    t3 = log_probs[np.arange(n), y]
-    t4 = np.sum(t3)
-    t5 = -t4
-    loss = t5 / n
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    loss = -np.sum(log_probs[np.arange(n), y]) / n
     return loss, (y, n, log_probs)
 
 
 def softmax_loss_backward(dout, cache):
     """Gradients of softmax_loss with respect to scores."""
     y, n, log_probs = cache
-    # loss = t5 / n
+    # loss = -np.sum(log_probs[np.arange(n), y]) / n
     dt5 = dout / n
-    # t5 = -t4
     dt4 = -dt5
-    # t3 = log_probs[np.arange(n), y]
     dshifted = _softmax_pick(np.exp(log_probs), np.arange(n), y, dt4, 1)
-    # shifted = scores - t1
+    # shifted = scores - np.max(scores, axis=1, keepdims=True)
     dscores = dshifted
     return (dscores,)

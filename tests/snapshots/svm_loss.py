@@ -18,28 +18,23 @@ def svm_loss_forward(scores, y):
     n = scores.shape[0]
     t1 = scores[np.arange(n), y]
     correct = t1[:, np.newaxis]
-    t2 = scores - correct
-    t3 = t2 + 1.0
-    margins = np.maximum(0, t3)
+    margins = np.maximum(0, scores - correct + 1.0)
     not_label = np.arange(scores.shape[1]) != y[:, np.newaxis]
     t4 = margins * not_label
-    t5 = np.sum(t4)
-    loss = t5 / n
+    loss = np.sum(t4) / n
     return loss, (scores, y, n, t1, np.shape(correct), margins, not_label, t4)
 
 
 def svm_loss_backward(dout, cache):
     """Gradients of svm_loss with respect to scores."""
     scores, y, n, t1, correct_shape, margins, not_label, t4 = cache
-    # loss = t5 / n
+    # loss = np.sum(t4) / n
     dt5 = dout / n
-    # t5 = np.sum(t4)
     dt4 = np.full_like(t4, dt5)
     # t4 = margins * not_label
     dmargins = _unbroadcast(dt4 * not_label, np.shape(margins))
-    # margins = np.maximum(0, t3)
+    # margins = np.maximum(0, scores - correct + 1.0)
     dmargins *= margins > 0
-    # t2 = scores - correct
     dscores = _unbroadcast(dmargins, np.shape(scores))
     dcorrect = -_unbroadcast(dmargins, correct_shape)
     # correct = t1[:, np.newaxis]

@@ -29,26 +29,20 @@ def svm_loss_forward(scores, y):
     n = scores.shape[0]
     t1 = scores[np.arange(n), y]
     correct = t1[:, np.newaxis]
-    t2 = scores - correct
-    t3 = t2 + 1.0
-    margins = np.maximum(0, t3)
+    margins = np.maximum(0, scores - correct + 1.0)
     not_label = np.arange(scores.shape[1]) != y[:, np.newaxis]
-    t4 = margins * not_label
-    t5 = np.sum(t4)
-    loss = t5 / n
+    loss = np.sum(margins * not_label) / n
     return loss, (y, n, t1, margins, not_label)
 
 
 def svm_loss_backward(dout, cache):
     """Gradients of svm_loss with respect to scores."""
     y, n, t1, margins, not_label = cache
-    # loss = t5 / n
+    # loss = np.sum(margins * not_label) / n
     dt5 = dout / n
-    # t4 = margins * not_label
     dmargins = dt5 * not_label
-    # margins = np.maximum(0, t3)
+    # margins = np.maximum(0, scores - correct + 1.0)
     dmargins *= margins > 0
-    # t2 = scores - correct
     dscores = dmargins
     dcorrect = -np.sum(dmargins, axis=1, keepdims=True)
     # correct = t1[:, np.newaxis]

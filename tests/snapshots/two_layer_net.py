@@ -41,24 +41,14 @@ def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
     """Run two_layer_loss; return its value and what two_layer_loss_backward needs."""
     n = X.shape[0]
     t1 = X.dot(W1)
-    t2 = t1 + b1
-    hidden = np.maximum(0, t2)
+    hidden = np.maximum(0, t1 + b1)
     t3 = hidden.dot(W2)
     scores = t3 + b2
-    t4 = np.max(scores, axis=1, keepdims=True)
-    shifted = scores - t4
-    t5 = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    log_probs = shifted - t5
-    t6 = log_probs[np.arange(n), y]
-    t7 = np.sum(t6)
-    t8 = -t7
-    data_loss = t8 / n
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    data_loss = -np.sum(log_probs[np.arange(n), y]) / n
     t9 = 0.5 * reg
-    t10 = W1 * W1
-    t11 = np.sum(t10)
-    t12 = W2 * W2
-    t13 = np.sum(t12)
-    t14 = t11 + t13
+    t14 = np.sum(W1 * W1) + np.sum(W2 * W2)
     reg_loss = t9 * t14
     out = data_loss + reg_loss
     return out, (
@@ -84,17 +74,14 @@ def two_layer_loss_backward(dout, cache):
     # reg_loss = t9 * t14
     dt9 = dout * t14
     dt14 = dout * t9
-    # t12 = W2 * W2
+    # t14 = np.sum(W1 * W1) + np.sum(W2 * W2)
     dW2 = dt14 * 2 * W2
-    # t10 = W1 * W1
     dW1 = dt14 * 2 * W1
     # t9 = 0.5 * reg
     dreg = dt9 * 0.5
-    # data_loss = t8 / n
+    # data_loss = -np.sum(log_probs[np.arange(n), y]) / n
     dt8 = dout / n
-    # t8 = -t7
     dt7 = -dt8
-    # t6 = log_probs[np.arange(n), y]
     dshifted = _softmax_pick(np.exp(log_probs), np.arange(n), y, dt7, 1)
     # scores = t3 + b2
     dt3 = _unbroadcast(dshifted, t3_shape)
@@ -112,9 +99,8 @@ def two_layer_loss_backward(dout, cache):
             np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2), 0, W2.ndim - 2
         )
     )
-    # hidden = np.maximum(0, t2)
+    # hidden = np.maximum(0, t1 + b1)
     dhidden *= hidden > 0
-    # t2 = t1 + b1
     dt1 = _unbroadcast(dhidden, t1_shape)
     db1 = _unbroadcast(dhidden, np.shape(b1))
     # t1 = X.dot(W1)
