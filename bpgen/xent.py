@@ -174,18 +174,18 @@ def _rows_picked(pick: Stage) -> bool:
 
 
 def _one_per_row(pick: Stage, p: str, shapes: Shapes) -> bool:
-    """The declared shapes prove one entry per row of a 2-D `p`."""
-    if shapes.dims is None:
+    """The declared shapes prove one entry per row of a 2-D `p`: as many
+    picks as rows, and `np.arange` as long as the rows (`np.arange(1)` with
+    labels of shape (N,) picks row 0 N times)."""
+    dims = shapes.dims
+    if dims is None:
         return False
-    shape = shapes.dims.shape
-    p_shape, picked = shape.get(p), shape.get(pick.target)
-    return (
-        p_shape is not None
-        and picked is not None
-        and len(p_shape) == 2
-        and len(picked) == 1
-        and picked[0] == p_shape[0]
-    )
+    p_shape, picked = dims.shape.get(p), dims.shape.get(pick.target)
+    if p_shape is None or picked is None or len(p_shape) != 2 or len(picked) != 1:
+        return False
+    rows = dims.size(pick.params["index"].elts[0].args[0])
+    n = dims.root(p_shape[0])
+    return rows is not None and dims.root(rows) == n and dims.root(picked[0]) == n
 
 
 def backward(reverse, stage: Stage) -> None:

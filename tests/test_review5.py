@@ -61,3 +61,23 @@ def test_a_branch_whose_arms_append_different_values_is_recorded(flag):
     args = [xs, xs[0] + 1.0, flag]
     check_gradients(ARMS, args, "f", ["xs", "w"])
     check_contract(ARMS, args, "f", ["xs", "w"], dtypes=(np.float32, np.float64))
+
+
+# labels of shape (N,) with `np.arange(1)` pick row 0 N times: the declared
+# shapes proved "one pick per row" from the pick's length alone (wrong ds)
+ONE_ROW = {
+    "softmax": "e = np.exp(s)\n    p = e / np.sum(e, axis=1, keepdims=True)\n"
+    "    return -np.sum(np.log(p[np.arange(1), y]))\n",
+    "log-softmax": "lp = s - np.log(np.sum(np.exp(s), axis=1, keepdims=True))\n"
+    "    return -np.sum(lp[np.arange(1), y])\n",
+}
+
+
+@pytest.mark.parametrize("body", ONE_ROW.values(), ids=ONE_ROW)
+def test_a_pick_by_arange_of_one_is_not_proved_one_per_row(body):
+    source = HEAD + "(s, y):\n    " + body
+    s = np.random.default_rng(7).standard_normal((5, 4))
+    y = np.array([0, 2, 2, 1, 3])
+    shapes = {"s": "N C", "y": "N"}
+    check_gradients(source, [s, y], "f", ["s"], shapes=shapes)
+    check_contract(source, [s, y], "f", ["s"], dtypes=(np.float32, np.float64))
