@@ -327,7 +327,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
         text = []
         if block.stage is not None:
             target = home.get(block.stage.target, block.stage.target)
-            if target != commented[0]:
+            if target not in home.values() or target != commented[0]:
                 stage = printed.get(target, block.stage)
                 text.append(f"# {_forward(stage, render.comment, same)[-1]}")
             commented[0] = target

@@ -83,10 +83,14 @@ def _args():
 
 def _differentiates_max(code: str) -> bool:
     backward = code.split("_backward(")[1]
+    # code only: a comment quotes the forward statement, max and all
+    backward = "\n".join(
+        line for line in backward.splitlines() if not line.lstrip().startswith("#")
+    )
     return (
         "np.max" in backward
         or "np.amax" in backward
-        or "== t" in backward
+        or " == " in backward  # the max's rule: the mask where z == m
         or (".max(" in backward)
     )
 

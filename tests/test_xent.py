@@ -84,13 +84,11 @@ def test_without_declared_shapes_the_pick_is_checked_at_run_time():
     body = code.split("def f_backward(dout, cache):")[1].split('"""')[2]
     assert textwrap.dedent(body).strip() == textwrap.dedent("""
         y, N, p = cache
-        # out = t7 / N
+        # out = -np.sum(np.log(p[np.arange(N), y])) / N
         dt7 = dout / N
-        # t7 = -t6
         dt6 = -dt7
-        # t5 = np.log(t4)
         dt2 = _softmax_pick(p, np.arange(N), y, dt6, 1)
-        # t2 = s - t1
+        # e = np.exp(s - np.max(s, axis=1, keepdims=True))
         ds = dt2
         return (ds,)
         """).strip()

@@ -40,6 +40,7 @@ def piecewise_backward(dout, cache):
         # no gradient reaches these on this branch
         dy = 0.0
     else:
+        # z_1 = t1 - t2
         dt2 = -dz
         # t2 = s * y
         ds = dt2 * y
