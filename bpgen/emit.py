@@ -20,6 +20,7 @@ from typing import Any
 from .blocks import Block
 from .handout import LIKE, LIKE_HELPER
 from .ir import Branch, leaves
+from .kinds import proven_arrays
 from .lower import MATH, NP, placeholder
 from .renest import renest
 from .reverse import UNBROADCAST, Backward, Namer
@@ -283,7 +284,10 @@ def _functions(unit: Unit, render: Renderer) -> str:
     ]
     if unit.guards:
         taken = program.taken | set(program.params)
-        lines += _guard_lines(unit.guards, render, "len" not in taken)
+        # a list or a number where an array is declared: to the explaining call
+        loose = set(unit.guards) - proven_arrays(program.stages, program.params)
+        typed = {p: f"{aliases_np(render)}.ndarray" for p in loose}
+        lines += _guard_lines(unit.guards, render, "len" not in taken, typed)
     branched = any(isinstance(node, Branch) for node in backward.forward)
     same = {} if branched else _written_in_place(unit)
     body = backward.forward
@@ -435,17 +439,27 @@ def _fit_at(line: str, depth: int) -> str:
 
 
 def _guard_lines(
-    declared: dict[str, tuple], render: Renderer, builtin_len: bool = True
+    declared: dict[str, tuple],
+    render: Renderer,
+    builtin_len: bool = True,
+    typed: dict[str, str] | None = None,
 ) -> list[str]:
     """`if x.ndim != 2 or len(W) != x.shape[1]:` and under it the call
     that explains: a few attribute reads (~0.1 us) where the call, with its
     keyword dict and loop, costs ~2 us on every forward. `builtin_len`:
-    no parameter or global of the module is called `len`."""
-    test = _fit(f"    if {_mismatch(declared, builtin_len)}:", "        pass")
+    no parameter or global of the module is called `len`. `typed`: the
+    arguments whose type is tested first (`type(y) is not np.ndarray`), the
+    ones the forward does not prove arrays (a list of labels)."""
+    test = _mismatch(declared, builtin_len, typed or {})
+    test = _fit(f"    if {test}:", "        pass")
     return [test, _fit_at(render(_guard(declared)), 1)]
 
 
-def _mismatch(declared: dict[str, tuple], builtin_len: bool = True) -> str:
+def _mismatch(
+    declared: dict[str, tuple],
+    builtin_len: bool = True,
+    typed: dict[str, str] | None = None,
+) -> str:
     """True exactly when some argument does not have its declared shape.
     An argument whose sizes are all known by then is one tuple comparison
     (`b.shape != (W.shape[1],)`); one that names a new size has its rank
@@ -473,7 +487,8 @@ def _mismatch(declared: dict[str, tuple], builtin_len: bool = True) -> str:
                 sizes.append(f"{size} != {first[dim]}")
             elif dim is not None:
                 first[dim] = size
-    return " or ".join(ranks + sizes)
+    types = [f"type({n}) is not {t}" for n, t in (typed or {}).items()]
+    return " or ".join(sorted(types) + ranks + sizes)
 
 
 def _shape_tuple(sizes: list[str]) -> str:

@@ -80,7 +80,7 @@ def test_fixed_sizes_are_one_comparison_and_twins_compare_shapes():
 def test_a_parameter_called_len_keeps_shape_indexing():
     source = "def f(x, len):\n    return x * len\n"
     code = bpgen.generate(source, shapes={"x": "N D", "len": "N D"})
-    assert "if x.ndim != 2 or len.shape != x.shape:" in code
+    assert "or x.ndim != 2\n        or len.shape != x.shape\n" in code
     source = "def f(x, len):\n    return x * len\n"
     code = bpgen.generate(source, shapes={"x": "N D", "len": "D"})
     assert "len.shape != (x.shape[1],)" in code
@@ -97,7 +97,7 @@ LAYER = "import numpy as np\n\n\ndef layer(x, W, b):\n    return np.tanh(x @ W +
 
 def test_guarded_forward_calls_the_helper_only_on_a_mismatch():
     code = bpgen.generate(LAYER, shapes={"x": "N D", "W": "D M", "b": "M"})
-    assert "len(W) != x.shape[1] or b.shape != (W.shape[1],):\n" in code
+    assert "or len(W) != x.shape[1]\n        or b.shape != (W.shape[1],)\n" in code
     forward, _ = load(code, "layer")
     forward(np.ones((2, 3)), np.ones((3, 4)), np.ones(4))
     try:
@@ -106,3 +106,27 @@ def test_guarded_forward_calls_the_helper_only_on_a_mismatch():
         assert str(error) == "b has shape (5,), declared (M) with M=4"
     else:
         raise AssertionError("a wrong bias shape passed the guard")
+
+
+def test_a_list_where_an_array_is_declared_goes_to_the_explaining_call():
+    # labels as a list: the inline test reads no attribute of it (it used to
+    # raise AttributeError from the generated forward); the call accepts it
+    source = (
+        "import numpy as np\n\n\ndef f(s, y):\n"
+        "    return np.sum(s[np.arange(s.shape[0]), y])\n"
+    )
+    code = bpgen.generate(source, "f", ["s"], shapes={"s": "N C", "y": "N"})
+    assert "type(y) is not np.ndarray or" in code
+    forward, backward = load(code, "f")
+    s = np.arange(12.0).reshape(3, 4)
+    out, cache = forward(s, [0, 3, 1])
+    assert out == 0.0 + 7.0 + 9.0
+    expected = np.zeros((3, 4))
+    expected[[0, 1, 2], [0, 3, 1]] = 1.0
+    assert np.array_equal(backward(1.0, cache)[0], expected)
+    try:
+        forward(s, [0, 3])
+    except ValueError as error:
+        assert str(error) == "y has shape (2,), declared (N) with N=3"
+    else:
+        raise AssertionError("a list of the wrong length passed the guard")

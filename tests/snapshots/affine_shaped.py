@@ -24,7 +24,7 @@ def _check_shapes(**declared):
 
 def affine_forward(x, w, b):
     """Run affine; return its value and what affine_backward needs."""
-    if w.ndim != 2 or b.shape != (w.shape[1],):
+    if type(b) is not np.ndarray or w.ndim != 2 or b.shape != (w.shape[1],):
         _check_shapes(w=(w, ("D", "M")), b=(b, ("M",)))
     n = x.shape[0]
     x2d = x.reshape(n, -1)

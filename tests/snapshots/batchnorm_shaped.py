@@ -24,7 +24,14 @@ def _check_shapes(**declared):
 
 def batchnorm_forward(x, gamma, beta):
     """Run batchnorm; return its value and what batchnorm_backward needs."""
-    if x.ndim != 2 or gamma.shape != (x.shape[1],) or beta.shape != gamma.shape:
+    if (
+        type(beta) is not np.ndarray
+        or type(gamma) is not np.ndarray
+        or type(x) is not np.ndarray
+        or x.ndim != 2
+        or gamma.shape != (x.shape[1],)
+        or beta.shape != gamma.shape
+    ):
         _check_shapes(x=(x, ("N", "D")), gamma=(gamma, ("D",)), beta=(beta, ("D",)))
     eps = 1e-05
     mu = np.mean(x, axis=0)

@@ -24,7 +24,12 @@ def _check_shapes(**declared):
 
 def dropout_forward(x, mask, p):
     """Run dropout; return its value and what dropout_backward needs."""
-    if x.ndim != 2 or mask.shape != x.shape:
+    if (
+        type(mask) is not np.ndarray
+        or type(x) is not np.ndarray
+        or x.ndim != 2
+        or mask.shape != x.shape
+    ):
         _check_shapes(x=(x, ("N", "D")), mask=(mask, ("N", "D")))
     out = x * mask / p
     return out, (x, mask, p, out)

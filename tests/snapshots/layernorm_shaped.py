@@ -24,7 +24,13 @@ def _check_shapes(**declared):
 
 def layernorm_forward(x, gamma, beta):
     """Run layernorm; return its value and what layernorm_backward needs."""
-    if x.ndim != 2 or gamma.shape != (x.shape[1],) or beta.shape != gamma.shape:
+    if (
+        type(beta) is not np.ndarray
+        or type(gamma) is not np.ndarray
+        or x.ndim != 2
+        or gamma.shape != (x.shape[1],)
+        or beta.shape != gamma.shape
+    ):
         _check_shapes(x=(x, ("N", "D")), gamma=(gamma, ("D",)), beta=(beta, ("D",)))
     mu = x.mean(axis=1, keepdims=True)
     t1 = x - mu

@@ -25,7 +25,8 @@ def _check_shapes(**declared):
 def rnn3_forward(x, h0, Wx, Wh, b):
     """Run rnn3; return its value and what rnn3_backward needs."""
     if (
-        x.ndim != 3
+        type(b) is not np.ndarray
+        or x.ndim != 3
         or h0.ndim != 2
         or x.shape[1] != 3
         or len(h0) != len(x)

@@ -25,7 +25,8 @@ def _check_shapes(**declared):
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     """Run rnn_step; return its value and what rnn_step_backward needs."""
     if (
-        x.ndim != 2
+        type(b) is not np.ndarray
+        or x.ndim != 2
         or prev_h.ndim != 2
         or len(prev_h) != len(x)
         or Wx.shape != (x.shape[1], prev_h.shape[1])

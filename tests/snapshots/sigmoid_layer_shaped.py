@@ -24,7 +24,7 @@ def _check_shapes(**declared):
 
 def sigmoid_forward(x):
     """Run sigmoid; return its value and what sigmoid_backward needs."""
-    if x.ndim != 2:
+    if type(x) is not np.ndarray or x.ndim != 2:
         _check_shapes(x=(x, ("N", "D")))
     out = 1 / (1 + np.exp(-x))
     return out, (out,)

@@ -24,7 +24,7 @@ def _check_shapes(**declared):
 
 def svm_loss_forward(scores, y):
     """Run svm_loss; return its value and what svm_loss_backward needs."""
-    if scores.ndim != 2 or y.shape != (len(scores),):
+    if type(y) is not np.ndarray or scores.ndim != 2 or y.shape != (len(scores),):
         _check_shapes(scores=(scores, ("N", "C")), y=(y, ("N",)))
     n = scores.shape[0]
     t1 = scores[np.arange(n), y]

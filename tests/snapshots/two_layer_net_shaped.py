@@ -25,7 +25,10 @@ def _check_shapes(**declared):
 def two_layer_loss_forward(W1, b1, W2, b2, X, y, reg):
     """Run two_layer_loss; return its value and what two_layer_loss_backward needs."""
     if (
-        W1.ndim != 2
+        type(b1) is not np.ndarray
+        or type(b2) is not np.ndarray
+        or type(y) is not np.ndarray
+        or W1.ndim != 2
         or W2.ndim != 2
         or X.ndim != 2
         or b1.shape != (W1.shape[1],)
