@@ -77,6 +77,9 @@ class Program:
     constants: set[str]
     taken: set[str]
     unnamed: set[str] = field(default_factory=set)  # bpgen's temporaries
+    # parameters annotated `float`/`int`: floats by the user's word, not
+    # proven by the text (`math.exp(a)` also takes a 0-d array `a`)
+    declared_floats: set[str] = field(default_factory=set)
 
     @property
     def stages(self) -> list[Stage]:

@@ -631,8 +631,11 @@ class Reverse:
             arrays = set()  # each gradient in its argument's dtype, by `_like`
         floats = program.floats | program.float_params
         new = set().union(*(b.handed_new for b in leaves(blocks)))
+        # a parameter the text proves a float may still be a 0-d array
+        # (`math.exp(a)` takes one): handed out by kind unless declared
+        maybe_0d = program.float_params - program.declared_floats
         fixes = handout.hand_out(
-            blocks, returns, program.wrt, floats, arrays, program.scalar, new
+            blocks, returns, program.wrt, floats - maybe_0d, arrays, program.scalar, new
         )
         note = "new arrays the caller may write into, a float for a float"
         blocks.append(Block(note=note, statements=fixes))

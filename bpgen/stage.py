@@ -1223,6 +1223,7 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         constants=set(lower.constants),
         taken=stager.taken,
         unnamed=stager.unnamed,
+        declared_floats=_float_params(function) & set(names),
     )
 
 
