@@ -13,8 +13,8 @@ def _pair(source: str, function: str | None = None, wrt=None, **kw):
     code = bpgen.generate(source, function, wrt, **kw)
     namespace: dict = {}
     exec(compile(code, "<generated>", "exec"), namespace)
-    name = function or next(
-        n[: -len("_forward")] for n in namespace if n.endswith("_forward")
+    name = function or next(  # the last pair is the function's own
+        n[: -len("_forward")] for n in reversed(namespace) if n.endswith("_forward")
     )
     return namespace[f"{name}_forward"], namespace[f"{name}_backward"]
 
@@ -50,3 +50,28 @@ def test_annotated_float_still_hands_out_a_float():
     forward, backward = _pair(source)
     da, _ = backward(1.0, forward(np.float32(0.7), np.arange(3.0))[1])
     assert type(da) is float
+
+
+MOVING = """import numpy as np
+
+
+def moving_average_loss(x, k):
+    n = x.shape[0] - k + 1
+    acc = np.zeros(n)
+    for i in range(k):
+        acc = acc + x[i:i + n]
+    return np.sum((acc / k) ** 2)
+"""
+
+
+def test_a_range_count_is_not_in_the_default_wrt():
+    """`for i in range(k)` proves `k` an int: the default wrt leaves it out
+    (a gradient for it was returned and the check perturbed it into range)."""
+    assert bpgen.generate(MOVING).count("with respect to x.") == 1
+    x = np.random.default_rng(0).standard_normal(7)
+    check_gradients(MOVING, [x, 3])
+    forward, backward = _pair(MOVING)
+    (dx,) = backward(1.0, forward(x, 3)[1])
+    assert dx.shape == (7,)
+    with_k = bpgen.generate(MOVING, wrt=["x", "k"])  # asked for, it is given
+    assert "with respect to x, k." in with_k

@@ -15,6 +15,17 @@ from .items import Branch, Jump, ListOp, Part, is_alias, is_check, returns_name
 from .plan import Planner
 from .syntax import counted, iterated
 
+# what an int count is made of: `k`, `n - 1`, `2 * k + 1`
+_COUNT_NODES = (
+    ast.Name,
+    ast.Constant,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.operator,
+    ast.unaryop,
+    ast.Load,
+)
+
 
 class Composer(Forward, Backward):
     """Decides each part's wrt, generates it, and writes the composite."""
@@ -34,6 +45,8 @@ class Composer(Forward, Backward):
         self.numpy = numpy
         self.p.taken |= module_names | {"dout", "cache"}
         self.varied: set[str] = set(wrt if wrt is not None else planner.params)
+        if wrt is None:  # `for i in range(k)`: k is an int, a count, no gradient
+            self.varied -= self.counts_of(self.p.items)
         self.names: dict = {}
         self.counts: dict[str, int] = {}
         self.helpers: dict[str, ast.FunctionDef] = {}  # the module's, by name
@@ -68,6 +81,27 @@ class Composer(Forward, Backward):
         self.wrt = (
             [p for p in planner.params if p in used] if wrt is None else list(wrt)
         )
+
+    def counts_of(self, items: list) -> set[str]:
+        """Parameters a loop header passes to `range`: surely ints."""
+        found: set[str] = set()
+        for loop in self.loops(items):
+            if isinstance(loop.node, ast.For):
+                for call in ast.walk(loop.node.iter):
+                    if (
+                        isinstance(call, ast.Call)
+                        and isinstance(call.func, ast.Name)
+                        and call.func.id == "range"
+                    ):
+                        for arg in call.args:  # `k`, `n - 1`; not `len(x)`
+                            nodes = list(ast.walk(arg))
+                            if all(isinstance(n, _COUNT_NODES) for n in nodes):
+                                found |= {
+                                    n.id
+                                    for n in nodes
+                                    if isinstance(n, ast.Name) and n.id in self.p.params
+                                }
+        return found
 
     def discover(self, item: Part, name: str, candidates: list[str]) -> list[str]:
         """The part's parameters that carry a gradient by default. A refusal

@@ -1,0 +1,430 @@
+# ruff: noqa: E501
+"""Realistic programs, fifth round: the angles earlier corpora missed.
+
+Modules as users write them, with several functions, module constants,
+helpers in the same file and imports such as `from numpy import exp, log`,
+`import numpy.linalg as la`, `import math as m`; the contract's corners
+(int, bool, float32 and 0-d array arguments, Python lists, keyword-only and
+defaulted parameters, tuple outputs, `wrt` subsets in any order); loops and
+branches as users write them (early `return` in a nested loop, `break`,
+`while` with a counter, accumulations, `x[i] += ...` on a fresh array, an
+optimiser step inside the forward); numerically delicate code (log-sum-exp,
+`np.logaddexp`, `np.where` with inf branches, `np.clip`, `abs`, ties).
+Checked by tests/test_realistic_flow.py with tests/test_realistic.py's
+classifier.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+from realistic import HEADER, A, F, K, L, N, Program, U
+from realistic4 import D, PR
+
+PROGRAMS5: list[Program] = []
+
+FROM_NUMPY = "from numpy import exp, log, maximum, sqrt, tanh\nimport numpy as np\n\n\n"
+LA = "import numpy as np\nimport numpy.linalg as la\n\n\n"
+MATH_AS = "import math as m\n\nimport numpy as np\n\n\n"
+FROM_MATH = "from math import exp, log, sqrt, pi\n\n\n"
+
+
+def P(name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, bug=None, function=None, header=HEADER):
+    assert all(p.name != name for p in PROGRAMS5), name
+    PROGRAMS5.append(
+        Program(
+            name,
+            header + textwrap.dedent(body).strip() + "\n",
+            makers,
+            None if wrt is None else tuple(wrt),
+            None if expect_wrt is None else tuple(expect_wrt),
+            autograd_wrong,
+            bug,
+            function,
+        )
+    )
+
+
+def Z(value: float, dtype=np.float64):
+    """A 0-d array near `value`."""
+    return lambda rng: np.array(value + 0.05 * rng.standard_normal(), dtype)
+
+
+def LS(*shape: int):
+    """A Python list (nested for 2-D) of floats."""
+    return lambda rng: rng.standard_normal(shape).tolist()
+
+
+def I(value: int):
+    """A Python int."""
+    return lambda rng: value
+
+
+# fmt: off
+# -- imports and module constants -----------------------------------------------------
+P("from_numpy_mlp", """
+def mlp(x, W1, b1, W2, b2):
+    h = tanh(x @ W1 + b1)
+    return log(1 + exp(h @ W2 + b2)).sum()
+""", N(4, 3), N(3, 5), N(5), N(5, 2), N(2), header=FROM_NUMPY)
+P("from_numpy_relu_maximum", """
+def net(x, W):
+    return maximum(x @ W, 0.0).mean()
+""", N(4, 3), A(3, 5), header=FROM_NUMPY)
+P("from_numpy_sqrt_norm", """
+def normalise(v):
+    return v / sqrt((v * v).sum() + 1e-8)
+""", N(5), header=FROM_NUMPY)
+P("la_norm_loss", """
+def loss(W, X):
+    R = X @ W
+    return la.norm(R) + 0.5 * la.norm(W, 'fro') ** 2
+""", N(3, 4), N(5, 3), header=LA)
+P("la_inv_quadratic", """
+def quad(A, b):
+    S = A @ A.T + 3 * np.eye(A.shape[0])
+    return b @ la.inv(S) @ b
+""", N(3, 3), N(3), header=LA)
+P("la_solve_det", """
+def gp_nll(K, y):
+    alpha = la.solve(K, y)
+    return 0.5 * y @ alpha + 0.5 * np.log(la.det(K))
+""", lambda rng: (lambda a: a @ a.T + 4 * np.eye(4))(rng.standard_normal((4, 4))), N(4), header=LA)
+P("math_as_m_scalar", """
+def bump(x, y):
+    r2 = x * x + y * y
+    return m.exp(-r2) * m.cos(m.pi * x) + m.sqrt(1 + r2)
+""", F(0.4), F(-0.3), header=MATH_AS)
+P("math_as_m_with_arrays", """
+def scaled(x, temperature):
+    z = x / temperature
+    return np.sum(np.exp(z)) * m.log(temperature)
+""", N(5), F(1.5), header=MATH_AS)
+P("from_math_scalar_gaussian", """
+def gaussian_pdf(x, mu, sigma):
+    return exp(-(x - mu) ** 2 / (2 * sigma ** 2)) / sqrt(2 * pi * sigma ** 2)
+""", F(0.3), F(0.1), F(1.2), header=FROM_MATH)
+P("from_math_scalar_logpdf", """
+def log_normal(x, mu, sigma):
+    return -log(sigma) - 0.5 * log(2 * pi) - (x - mu) ** 2 / (2 * sigma * sigma)
+""", F(0.3), F(0.1), F(1.2), header=FROM_MATH)
+P("module_constants_leaky", """
+ALPHA = 0.01
+EPS = 1e-6
+HIDDEN = 5
+
+
+def leaky(x, W):
+    z = x @ W
+    return np.where(z > 0, z, ALPHA * z).sum() / (np.abs(z).sum() + EPS)
+""", N(4, 3), A(3, 5))
+P("module_constant_array", """
+WEIGHTS = np.array([0.5, 1.0, 2.0])
+
+
+def weighted_mse(pred, target):
+    return np.mean(WEIGHTS * (pred - target) ** 2)
+""", N(4, 3), N(4, 3), wrt=["pred"])
+P("module_tuple_constant_axis", """
+AXES = (0, 1)
+
+
+def spatial_mean(x, gamma):
+    mu = x.mean(axis=AXES, keepdims=True)
+    return (gamma * (x - mu) ** 2).sum()
+""", N(3, 4, 2), N(2))
+P("helpers_same_file_chain", """
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def bce(p, y):
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()
+
+
+def logistic_loss(w, b, X, y):
+    return bce(sigmoid(X @ w + b), y)
+""", N(3), F(0.1), N(6, 3), lambda rng: rng.integers(0, 2, 6).astype(float), wrt=["w", "b"], function="logistic_loss")
+P("helpers_called_twice", """
+def dense(x, W, b):
+    return x @ W + b
+
+
+def relu(x):
+    return np.maximum(x, 0)
+
+
+def net(x, W1, b1, W2, b2):
+    h = relu(dense(x, W1, b1))
+    h2 = relu(dense(h, W2, b2))
+    return h2.sum()
+""", N(4, 3), N(3, 5), A(5), N(5, 2), A(2), function="net")
+P("helper_uses_module_constant", """
+SCALE = 0.5
+
+
+def swish(z):
+    return z / (1 + np.exp(-SCALE * z))
+
+
+def model(x, W):
+    return swish(x @ W).sum()
+""", N(4, 3), N(3, 2), function="model")
+# -- the contract's corners -----------------------------------------------------------
+P("zero_d_args", """
+def f(a, b, x):
+    return np.sum(a * x ** 2 + b * x)
+""", Z(0.5), Z(-1.0), N(5))
+P("zero_d_math_exp", """
+def f(a, x):
+    return math.exp(a) * np.sum(x) + math.tanh(a)
+""", Z(0.5), N(3))
+P("list_argument_weights", """
+def f(x, coeffs):
+    c = np.asarray(coeffs)
+    return np.sum(c * x ** 2)
+""", N(3), LS(3), wrt=["x"])
+P("list_argument_array_call", """
+def poly(x, coeffs):
+    c = np.array(coeffs)
+    return (c[0] + c[1] * x + c[2] * x ** 2).sum()
+""", N(5), LS(3), wrt=["x", "coeffs"])
+P("int_size_argument", """
+def moving_average_loss(x, k):
+    n = x.shape[0] - k + 1
+    acc = np.zeros(n)
+    for i in range(k):
+        acc = acc + x[i:i + n]
+    return np.sum((acc / k) ** 2)
+""", N(7), I(3), expect_wrt=["x"])
+P("bool_flag_argument", """
+def act(x, W, use_relu):
+    z = x @ W
+    if use_relu:
+        z = np.maximum(z, 0)
+    return z.sum()
+""", N(4, 3), A(3, 2), K(True), wrt=["x", "W"])
+P("float32_layer", """
+def layer(x, W, b):
+    return np.tanh(x @ W + b).mean()
+""", D(np.float32, 4, 3), D(np.float32, 3, 2), D(np.float32, 2))
+P("keyword_only_params", """
+def huber(pred, target, *, delta=1.0):
+    r = pred - target
+    a = np.abs(r)
+    return np.where(a <= delta, 0.5 * r ** 2, delta * (a - 0.5 * delta)).sum()
+""", N(6), N(6), wrt=["pred"])
+P("keyword_only_defaults", """
+def scaled_loss(x, *, scale=2.0, shift=0.0):
+    return np.sum((x * scale + shift) ** 2)
+""", N(4), F(1.5), F(0.2))
+P("defaults_with_int_and_float", """
+def smooth_l1(x, beta=1.0, reduction=1):
+    a = np.abs(x)
+    l = np.where(a < beta, 0.5 * x ** 2 / beta, a - 0.5 * beta)
+    return l.mean() * reduction
+""", A(6))
+P("tuple_output_loss_and_aux", """
+def loss_and_probs(logits, y):
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(len(y)), y]).mean()
+    return loss, p
+""", N(4, 3), L(4, 3), expect_wrt=["logits"])
+P("tuple_output_three", """
+def stats(x, w):
+    s = x @ w
+    return s.sum(), (s ** 2).mean(), np.tanh(s)
+""", N(4, 3), N(3))
+P("wrt_reversed_order", """
+def affine_loss(x, W, b):
+    return np.sum((x @ W + b) ** 2)
+""", N(4, 3), N(3, 2), N(2), wrt=["b", "x"])
+P("wrt_middle_only", """
+def bilinear(x, A, y):
+    return x @ A @ y
+""", N(3), N(3, 4), N(4), wrt=["A"])
+# -- loops and branches as users write them -------------------------------------------
+P("early_return_nested_loop", """
+def first_hit(x, w, thresh=2.0):
+    total = 0.0
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            total = total + x[i, j] * w[j]
+            if total > thresh:
+                return total * 2.0
+    return total
+""", N(3, 4), N(4), wrt=["x", "w"])
+P("break_in_loop", """
+def partial_sum(x, limit):
+    s = 0.0
+    for v in x:
+        s = s + v * v
+        if s > limit:
+            break
+    return s
+""", N(6), K(2.5), wrt=["x"])
+P("while_counter", """
+def power_iteration(A, v):
+    k = 0
+    while k < 5:
+        v = A @ v
+        v = v / np.linalg.norm(v)
+        k += 1
+    return v @ A @ v
+""", lambda rng: (lambda a: a + a.T)(rng.standard_normal((3, 3))), N(3))
+P("accumulate_float_and_array", """
+def accumulate(xs, w):
+    s = 0.0
+    acc = np.zeros_like(w)
+    for x in xs:
+        s += np.dot(x, w)
+        acc += x * w
+    return s + np.sum(acc ** 2)
+""", N(4, 3), N(3))
+P("inplace_item_fresh_array", """
+def cumulative(x):
+    n = x.shape[0]
+    out = np.zeros(n)
+    for i in range(n):
+        out[i] += x[i] * 2
+        if i > 0:
+            out[i] += out[i - 1]
+    return np.sum(out ** 2)
+""", N(5))
+P("inplace_item_straight", """
+def features(x):
+    phi = np.zeros(3)
+    phi[0] = x[0] * x[1]
+    phi[1] += x[1] ** 2
+    phi[2] = np.sin(x[2])
+    return phi @ phi
+""", N(3))
+P("euler_integration_loop", """
+def simulate(k, x0, v0, dt=0.1, steps=20):
+    x, v = x0, v0
+    for _ in range(steps):
+        a = -k * x
+        v = v + dt * a
+        x = x + dt * v
+    return x ** 2 + v ** 2
+""", F(1.3), F(0.5), F(-0.2), wrt=["k", "x0", "v0"])
+P("rnn_loop_tanh", """
+def rnn_loss(xs, h0, Wxh, Whh, Why):
+    h = h0
+    loss = 0.0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wxh + h @ Whh)
+        y = h @ Why
+        loss += 0.5 * np.sum(y ** 2)
+    return loss
+""", N(4, 3), N(5), N(3, 5), N(5, 5), N(5, 2))
+P("sgd_step_in_forward", """
+def loss_after_step(W, X, y, lr=0.1):
+    pred = X @ W
+    dW = X.T @ (pred - y) / X.shape[0]
+    W = W - lr * dW
+    return 0.5 * np.mean((X @ W - y) ** 2)
+""", N(3), N(6, 3), N(6), wrt=["W"])
+P("sgd_step_inplace_sub", """
+def loss_after_step(W, X, y, lr=0.1):
+    dW = X.T @ (X @ W - y) / X.shape[0]
+    W2 = W.copy()
+    W2 -= lr * dW
+    return 0.5 * np.mean((X @ W2 - y) ** 2)
+""", N(3), N(6, 3), N(6), wrt=["W"])
+P("branch_on_scalar_param", """
+def piecewise(x, a):
+    if a > 0:
+        y = np.exp(a) * x
+    else:
+        y = a * x ** 2
+    return y.sum()
+""", N(4), F(0.7))
+P("branch_on_shape", """
+def flatten_if_needed(x, W):
+    if x.ndim > 2:
+        x = x.reshape(x.shape[0], -1)
+    return np.sum(np.tanh(x @ W))
+""", N(2, 3, 2), N(6, 4))
+P("loop_over_layers_list", """
+def deep(x, W1, W2, W3):
+    h = x
+    for W in [W1, W2, W3]:
+        h = np.tanh(h @ W)
+    return h.sum()
+""", N(2, 3), N(3, 3), N(3, 3), N(3, 1))
+P("zip_loop_pairs", """
+def pairwise(xs, ys, w):
+    total = 0.0
+    for x, y in zip(xs, ys):
+        total = total + (x @ w - y) ** 2
+    return total
+""", N(5, 3), N(5), N(3), wrt=["xs", "w"])
+P("enumerate_weighted", """
+def discounted(rewards, gamma=0.9):
+    total = 0.0
+    for t, r in enumerate(rewards):
+        total = total + gamma ** t * r
+    return total
+""", N(5), wrt=["rewards"])
+# -- numerically delicate ---------------------------------------------------------------
+P("logsumexp_stable", """
+def logsumexp(x):
+    c = x.max()
+    return c + np.log(np.sum(np.exp(x - c)))
+""", N(6))
+P("logsumexp_rows_keepdims", """
+def log_softmax(x):
+    m = np.max(x, axis=-1, keepdims=True)
+    return x - m - np.log(np.sum(np.exp(x - m), axis=-1, keepdims=True))
+""", N(3, 4))
+P("softplus_logaddexp", """
+def softplus_loss(z, y):
+    return np.mean(np.logaddexp(0, -y * z))
+""", N(6), lambda rng: rng.choice([-1.0, 1.0], 6), wrt=["z"])
+P("logaddexp_two_arrays", """
+def mix(a, b):
+    return np.logaddexp(a, b).sum()
+""", N(5), N(5))
+P("where_with_log_guard", """
+def safe_log_loss(p):
+    return np.sum(np.where(p > 0, -np.log(np.where(p > 0, p, 1.0)), 0.0))
+""", U(0.1, 1.0, 5))
+P("clip_probabilities", """
+def bce(p, y):
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""", U(0.05, 0.95, 6), lambda rng: rng.integers(0, 2, 6).astype(float), wrt=["p"])
+P("abs_l1_penalty", """
+def lasso(w, X, y, lam=0.1):
+    r = X @ w - y
+    return 0.5 * r @ r + lam * np.abs(w).sum()
+""", A(4), N(6, 4), N(6), wrt=["w"])
+P("max_pool_1d", """
+def max_pool(x):
+    return np.max(x.reshape(-1, 2), axis=1).sum()
+""", N(8))
+P("hinge_maximum", """
+def hinge(w, X, y):
+    margins = 1 - y * (X @ w)
+    return np.maximum(0, margins).mean()
+""", N(3), N(8, 3), lambda rng: rng.choice([-1.0, 1.0], 8), wrt=["w"])
+P("sqrt_with_eps", """
+def charbonnier(x, y, eps=1e-3):
+    return np.sum(np.sqrt((x - y) ** 2 + eps ** 2))
+""", N(5), N(5), wrt=["x", "y"])
+P("log1p_expm1", """
+def f(x):
+    return np.sum(np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0))
+""", A(5))
+P("python_max_min_scalars", """
+def clipped_ratio(ratio, adv, eps=0.2):
+    return min(ratio * adv, max(min(ratio, 1 + eps), 1 - eps) * adv)
+""", F(1.1), F(0.7), wrt=["ratio", "adv"])
+P("ppo_clip_arrays", """
+def ppo(ratio, adv, eps=0.2):
+    clipped = np.clip(ratio, 1 - eps, 1 + eps)
+    return -np.mean(np.minimum(ratio * adv, clipped * adv))
+""", U(0.5, 1.5, 8), N(8), wrt=["ratio"])
