@@ -7,6 +7,7 @@ and a random-direction (dot-product) test
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,24 @@ def load(code: str, name: str) -> tuple[Callable, Callable]:
     """The `name_forward` and `name_backward` functions of generated code."""
     namespace: dict[str, Any] = {}
     exec(compile(code, f"<bpgen {name}>", "exec"), namespace)
-    return namespace[f"{name}_forward"], namespace[f"{name}_backward"]
+    return positional(namespace[f"{name}_forward"]), namespace[f"{name}_backward"]
+
+
+def positional(f: Callable) -> Callable:
+    """`f` taking its keyword-only parameters positionally too, after the
+    others, so a check can vary every parameter by its index."""
+    parameters = inspect.signature(f).parameters.values()
+    kwonly = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+    if not kwonly:
+        return f
+    count = len(parameters) - len(kwonly)
+
+    @functools.wraps(f)
+    def call(*args, **kwargs):
+        kwargs.update(zip(kwonly, args[count:], strict=False))
+        return f(*args[:count], **kwargs)
+
+    return call
 
 
 def _objective(f: Callable, args: list, dout) -> float:
@@ -54,10 +72,16 @@ def _same(a, b) -> bool:
 
 def with_defaults(f: Callable, args: Sequence[Any]) -> list:
     """`args` and then the defaults of the parameters they leave out, so a
-    defaulted parameter (`alpha=1.0`, in the default `wrt`) can be varied."""
-    bound = inspect.signature(f).bind(*args)
+    defaulted parameter (`alpha=1.0`, in the default `wrt`) can be varied;
+    keyword-only ones follow the others, as `positional` takes them."""
+    signature = inspect.signature(f)
+    kwonly = [p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY]
+    count = len(signature.parameters) - len(kwonly)
+    bound = signature.bind(
+        *args[:count], **dict(zip(kwonly, args[count:], strict=False))
+    )
     bound.apply_defaults()
-    return list(bound.args)
+    return list(bound.arguments.values())
 
 
 def check_gradients(
@@ -85,7 +109,7 @@ def check_gradients(
     exec(compile(source, "<forward>", "exec"), namespace)
     if function is None:
         function = next(n for n in namespace if n + "_forward" in code)
-    original = namespace[function]
+    original = positional(namespace[function])
     forward, backward = load(code, function)
     params = list(inspect.signature(original).parameters)
     names = list(wrt) if wrt is not None else default_wrt(source, function)

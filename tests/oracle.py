@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 import bpgen
-from bpgen.check import check_gradients, load, with_defaults
+from bpgen.check import check_gradients, load, positional, with_defaults
 from bpgen.generate import default_wrt
 
 RTOL, ATOL, H = 1e-5, 1e-7, 1e-6
@@ -104,7 +104,7 @@ def autograd_function(source: str, function: str) -> Callable:
             namespace[key] = shim
         elif callable(value) and getattr(value, "__module__", None) == "math":
             namespace[key] = getattr(shim, getattr(value, "__name__", key))
-    return namespace[function]
+    return positional(namespace[function])
 
 
 def _objective(out, dout):
@@ -248,7 +248,7 @@ def check_oracles(
     code = check_gradients(source, copy.deepcopy(args), function, wrt, seed=seed)
     namespace: dict[str, Any] = {}
     exec(compile(source, "<forward>", "exec"), namespace)
-    original = namespace[function]
+    original = positional(namespace[function])
     args = with_defaults(original, args)
     import inspect
 

@@ -75,3 +75,20 @@ def test_a_range_count_is_not_in_the_default_wrt():
     assert dx.shape == (7,)
     with_k = bpgen.generate(MOVING, wrt=["x", "k"])  # asked for, it is given
     assert "with respect to x, k." in with_k
+
+
+KWONLY = """import numpy as np
+
+
+def scaled_loss(x, *, scale=2.0, shift=0.0):
+    return np.sum((x * scale + shift) ** 2)
+"""
+
+
+def test_check_gradients_varies_keyword_only_parameters():
+    """Keyword-only parameters are in the default wrt; the check takes them
+    after the others (it raised IndexError, and TypeError when given)."""
+    x = np.arange(3.0)
+    check_gradients(KWONLY, [x])
+    check_gradients(KWONLY, [x, 1.5])
+    check_gradients(KWONLY, [x, 1.5, -0.3], wrt=["shift", "x"])
