@@ -34,6 +34,19 @@ from .rules import (
 from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
 
+# a condition of these broadcasts like the names it reads: `n > 0`, `a >= b`
+_CONDITION_NODES = (
+    ast.Name,
+    ast.Constant,
+    ast.Compare,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Load,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+)
+
 
 @dataclass(frozen=True)
 class Mask:
@@ -489,9 +502,12 @@ class Reverse:
             expr = self.instantiate(template, stage, g, listed)
             if listed is not None:  # the item's part of the stacked gradient
                 expr = ast.Subscript(expr, ast.Constant(index), ast.Load())
+            mask = self._mask(stage, name, atom.id)
+            inner = self._inner_mask(stage) if mask is None else None
+            if inner is not None:  # before the sum: the where's shape fits here
+                expr = inner.apply(expr)
             if rule.broadcasts:
                 expr = self.reduce(expr, stage, atom)
-            mask = self._mask(stage, name, atom.id)
             if mask is not None and stage.gate != "where":
                 expr = mask.apply(expr)
             self.contribute(atom.id, expr, mask)
@@ -512,6 +528,23 @@ class Reverse:
         elementwise = RULES[stage.gate].kind in (SAME, BROADCAST)
         same = self.shapes.of(mask.node)[1] == klass == self.shapes.klass.get(atom)
         return mask if same and elementwise else None
+
+    def _inner_mask(self, stage: Stage) -> Mask | None:
+        """The mask of an elementwise stage's output whose condition reads only
+        the stage's own inputs: `np.where(n > 0, x / n, 0.0)`. The condition
+        then broadcasts into the output's shape, so the where applies to the
+        gradient before it is summed to an input's shape (where n == 0, x / n's
+        gradient is NaN and zero times NaN is NaN)."""
+        mask = self.masks.get(stage.target)
+        if mask is None or not self.choices.peepholes or stage.gate == "where":
+            return None
+        if RULES[stage.gate].kind not in (SAME, BROADCAST):
+            return None
+        inputs = {n.id for n in stage.inputs.values() if isinstance(n, ast.Name)}
+        nodes = list(ast.walk(mask.node))
+        simple = all(isinstance(n, _CONDITION_NODES) for n in nodes)
+        names = {n.id for n in nodes if isinstance(n, ast.Name)}
+        return mask if simple and names and names <= inputs else None
 
     # -- branches ------------------------------------------------------------------
 

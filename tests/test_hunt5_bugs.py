@@ -92,3 +92,25 @@ def test_check_gradients_varies_keyword_only_parameters():
     check_gradients(KWONLY, [x])
     check_gradients(KWONLY, [x, 1.5])
     check_gradients(KWONLY, [x, 1.5, -0.3], wrt=["shift", "x"])
+
+
+GUARDED_DIVISION = """import numpy as np
+
+
+def rates(counts, totals, w):
+    rate = np.where(totals > 0, counts * w / totals, 0.0)
+    return np.sum(rate ** 2)
+"""
+
+
+def test_a_where_guarding_a_division_keeps_its_gradients_finite():
+    """`np.where(n > 0, x / n, 0.0)` at n == 0: the hand-written gradient is 0
+    there; bpgen's was NaN (the where's mask was not applied to the division's
+    gradient, whose inputs have other shapes than its output)."""
+    forward, backward = _pair(GUARDED_DIVISION)
+    counts = np.array([[1.0, 2.0, 3.0], [0.5, 0.0, 1.0]])
+    totals, w = np.array([0.0, 2.0, 4.0]), np.array([[1.5], [-0.5]])
+    grads = backward(1.0, forward(counts, totals, w)[1])
+    assert all(np.all(np.isfinite(g)) for g in grads)
+    assert grads[0][0, 0] == 0.0 and grads[1][0] == 0.0
+    check_gradients(GUARDED_DIVISION, [counts, totals + 0.5, w])
