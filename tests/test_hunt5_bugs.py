@@ -110,7 +110,8 @@ def test_a_where_guarding_a_division_keeps_its_gradients_finite():
     forward, backward = _pair(GUARDED_DIVISION)
     counts = np.array([[1.0, 2.0, 3.0], [0.5, 0.0, 1.0]])
     totals, w = np.array([0.0, 2.0, 4.0]), np.array([[1.5], [-0.5]])
-    grads = backward(1.0, forward(counts, totals, w)[1])
+    with np.errstate(all="ignore"):  # the forward divides by zero too
+        grads = backward(1.0, forward(counts, totals, w)[1])
     assert all(np.all(np.isfinite(g)) for g in grads)
     assert grads[0][0, 0] == 0.0 and grads[1][0] == 0.0
     check_gradients(GUARDED_DIVISION, [counts, totals + 0.5, w])
