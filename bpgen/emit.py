@@ -286,8 +286,9 @@ def _functions(unit: Unit, render: Renderer) -> str:
         taken = program.taken | set(program.params)
         # a list or a number where an array is declared: to the explaining call
         loose = set(unit.guards) - proven_arrays(program.stages, program.params)
-        typed = {p: f"{aliases_np(render)}.ndarray" for p in loose}
-        lines += _guard_lines(unit.guards, render, "len" not in taken, typed)
+        np = aliases_np(render)
+        typed = {p: f"{np}.ndarray" for p in loose if unit.guards[p] != ()}
+        lines += _guard_lines(unit.guards, render, "len" not in taken, typed, np)
     branched = any(isinstance(node, Branch) for node in backward.forward)
     same = {} if branched else _written_in_place(unit)
     body = backward.forward
@@ -443,6 +444,7 @@ def _guard_lines(
     render: Renderer,
     builtin_len: bool = True,
     typed: dict[str, str] | None = None,
+    np: str = "np",
 ) -> list[str]:
     """`if x.ndim != 2 or len(W) != x.shape[1]:` and under it the call
     that explains: a few attribute reads (~0.1 us) where the call, with its
@@ -450,7 +452,7 @@ def _guard_lines(
     no parameter or global of the module is called `len`. `typed`: the
     arguments whose type is tested first (`type(y) is not np.ndarray`), the
     ones the forward does not prove arrays (a list of labels)."""
-    test = _mismatch(declared, builtin_len, typed or {})
+    test = _mismatch(declared, builtin_len, typed or {}, np)
     test = _fit(f"    if {test}:", "        pass")
     return [test, _fit_at(render(_guard(declared)), 1)]
 
@@ -459,6 +461,7 @@ def _mismatch(
     declared: dict[str, tuple],
     builtin_len: bool = True,
     typed: dict[str, str] | None = None,
+    np: str = "np",
 ) -> str:
     """True exactly when some argument does not have its declared shape.
     An argument whose sizes are all known by then is one tuple comparison
@@ -468,6 +471,9 @@ def _mismatch(
     ranks, sizes = [], []
     first: dict[str, str] = {}
     for name, dims in declared.items():
+        if dims == ():  # a float or a 0-d array, never a larger array
+            ranks.append(f"{np}.ndim({name}) != 0")
+            continue
         twin = next((n for n, d in declared.items() if d == dims), name)
         if twin != name and None not in dims:  # `mask.shape != x.shape`
             sizes.append(f"{name}.shape != {twin}.shape")

@@ -356,7 +356,13 @@ def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
         facts = FACTS.get()
         if facts is not None and backward.tests_shapes():
             facts.add(TESTS_SHAPES)
-        guards = {p: s for p, s in declared.items() if s} if options.guards else {}
+        # a 0-d declaration is guarded too (an array there got a float
+        # gradient), except in pure-float code, which imports no NumPy
+        guards = (
+            {p: s for p, s in declared.items() if s or (s == () and not program.scalar)}
+            if options.guards
+            else {}
+        )
         unit = emit.Unit(program, backward, guards, options.renest)
         units.insert(len(units) if not is_helper else 0, unit)
         constants |= program.constants

@@ -4,6 +4,7 @@ reproduction, fixed."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import bpgen
 from bpgen.check import check_gradients
@@ -22,6 +23,7 @@ def _pair(source: str, function: str | None = None, wrt=None, **kw):
 MATH_OF_0D = """import math
 
 import numpy as np
+import pytest
 
 
 def f(a, w):
@@ -115,3 +117,27 @@ def test_a_where_guarding_a_division_keeps_its_gradients_finite():
     assert all(np.all(np.isfinite(g)) for g in grads)
     assert grads[0][0, 0] == 0.0 and grads[1][0] == 0.0
     check_gradients(GUARDED_DIVISION, [counts, totals + 0.5, w])
+
+
+AFFINE = """import numpy as np
+
+
+def f(x, W, b):
+    return np.sum(np.tanh(x @ W + b))
+"""
+
+
+def test_an_array_where_a_scalar_is_declared_is_refused_at_run_time():
+    """`b` declared 0-d (`""`) but given a (2,) array: the forward raises
+    naming b's shape (it ran, and db came back a float, the sum of the
+    right gradient)."""
+    shapes = {"x": "N D", "W": "D M", "b": ""}
+    forward, backward = _pair(AFFINE, shapes=shapes)
+    rng = np.random.default_rng(0)
+    x, W = rng.standard_normal((4, 3)), rng.standard_normal((3, 2))
+    with pytest.raises(ValueError, match=r"b has shape \(2,\), declared \(\)"):
+        forward(x, W, rng.standard_normal(2))
+    for b in (0.5, np.array(0.5), np.float32(0.5)):
+        out, cache = forward(x, W, b)
+        assert np.shape(backward(1.0, cache)[2]) == ()
+    check_gradients(AFFINE, [x, W, 0.5], shapes=shapes)
