@@ -1385,6 +1385,11 @@ RULES: dict[str, Rule] = {
         a="np.swapaxes(g, axis1, axis2)",
     ),
     "copy": rule("a", kind=SAME, numpy="copy", method="copy", a="g"),
+    # `x = np.asarray(x)` of a parameter (a list, maybe): the array, x itself
+    # when it is one (stage.py; elsewhere np.asarray passes its value through)
+    "asarray": rule(
+        "a", kind=SAME, view=True, written="`np.asarray(x)` of a parameter", a="g"
+    ),
     "stack": rule(
         "arrays, axis=0",
         kind=JOIN,

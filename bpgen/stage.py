@@ -182,7 +182,12 @@ class Stager:
             return self.emit(node, None, {}, {}, target)
         if of(node).drops == "asarray":  # np.asarray(x): x itself
             (value,) = node.args
-            return value if isinstance(value, ast.Name) else self.atom(value, target)
+            if not isinstance(value, ast.Name):
+                return self.atom(value, target)
+            if value.id not in self.params:
+                return value
+            # a parameter may be a list: the forward makes it an array
+            _tag(node, "asarray", {"a": ("args", 0)})
         if of(node).drops == "array":  # np.array(x): a copy of x
             _tag(node, "copy", {"a": ("args", 0)})
         gate = gate_of(node)

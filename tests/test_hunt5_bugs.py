@@ -141,3 +141,32 @@ def test_an_array_where_a_scalar_is_declared_is_refused_at_run_time():
         out, cache = forward(x, W, b)
         assert np.shape(backward(1.0, cache)[2]) == ()
     check_gradients(AFFINE, [x, W, 0.5], shapes=shapes)
+
+
+ROSEN = """import numpy as np
+
+
+def rosen(x):
+    x = np.asarray(x)
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0)
+"""
+
+
+def test_asarray_of_a_parameter_takes_a_list():
+    """scipy's `rosen` starts `x = np.asarray(x)`: called with a list, the
+    forward raised TypeError (np.asarray was dropped as a pass-through); the
+    gradient is an array of the list's length."""
+    forward, backward = _pair(ROSEN)
+    out, cache = forward([1.2, 0.8, -0.5])
+    (dx,) = backward(1.0, cache)
+    assert isinstance(dx, np.ndarray) and dx.shape == (3,)
+    check_gradients(ROSEN, [np.array([1.2, 0.8, -0.5])])
+    x = np.array([1.2, 0.8, -0.5])
+    (dx_array,) = backward(1.0, forward(x)[1])
+    assert np.allclose(dx, dx_array) and not np.shares_memory(dx_array, x)
+
+
+def test_asarray_of_a_parameter_is_a_view_not_written_into():
+    source = ROSEN.replace("    return", "    x[0] = 1.0\n    return")
+    with pytest.raises(bpgen.BpgenError):
+        bpgen.generate(source)

@@ -254,6 +254,7 @@ RULE_CASES = [
     ("expand_dims", N, "np.expand_dims(x, 1) * y", {"x": normal(3), "y": normal(3, 2)}),
     ("squeeze", N, "np.squeeze(x, axis=1)", {"x": normal(3, 1)}),
     ("copy", N, "x.copy()", {"x": normal(3)}),
+    ("asarray", N, "np.asarray(x) ** 2 * y", {"x": normal(3), "y": normal(2, 3)}),
     ("stack", N, "np.stack([x, y, x])", {"x": normal(3), "y": normal(3)}),
     (
         "stack",
@@ -790,6 +791,7 @@ def test_scalar_templates_have_math_twins():
 
 # a call of each view gate's NumPy spelling; a view gate without one fails
 VIEW_SAMPLES = {
+    "asarray": "np.asarray(a)",
     "matrix_transpose": "np.matrix_transpose(a)",
     "transpose": "np.transpose(a, (2, 0, 1))",
     "reshape": "np.reshape(a, (6, 4))",
