@@ -21,10 +21,14 @@ READ_ONLY = "read-only"  # a broadcast_to view: not writable at all
 LIKE = "\x00like\x00"
 
 LIKE_HELPER = '''def {name}(grad, arg, copy=False):
-    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    """grad as arg's kind: a float for a number, else an array of arg's dtype
+    (of floats for an int or bool array: a gradient is never rounded)."""
     if isinstance(arg, (int, float)):
         return float(grad)
-    return {np}.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+    dtype = getattr(arg, "dtype", None)
+    if dtype is not None and dtype.kind in "biu":
+        dtype = None
+    return {np}.array(grad, dtype, copy=copy or None)
 '''
 
 

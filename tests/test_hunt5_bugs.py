@@ -170,3 +170,25 @@ def test_asarray_of_a_parameter_is_a_view_not_written_into():
     source = ROSEN.replace("    return", "    x[0] = 1.0\n    return")
     with pytest.raises(bpgen.BpgenError):
         bpgen.generate(source)
+
+
+PRODUCT = """import numpy as np
+
+
+def f(x, w):
+    return np.sum(x * w)
+"""
+
+
+def test_an_int_or_bool_array_argument_gets_a_float_gradient():
+    """dx of an int64 (or bool) x was cast to x's dtype: [0.5, 0.1] came back
+    [0, 0] (True, True for a mask). A gradient is never rounded."""
+    forward, backward = _pair(PRODUCT)
+    w = np.array([0.5, 0.1])
+    for x in (np.array([1, 2]), np.array([True, False])):
+        dx, dw = backward(1.0, forward(x, w)[1])
+        assert dx.dtype == np.float64 and np.array_equal(dx, w)
+        assert dw.dtype == np.float64 and np.array_equal(dw, x)
+    x32 = np.array([1.0, 2.0], np.float32)
+    dx, dw = backward(1.0, forward(x32, w.astype(np.float32))[1])
+    assert dx.dtype == dw.dtype == np.float32

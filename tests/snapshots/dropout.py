@@ -14,10 +14,14 @@ def _unbroadcast(grad, shape):
 
 
 def _like(grad, arg, copy=False):
-    """grad as arg's kind: a float for a number, else an array of arg's dtype."""
+    """grad as arg's kind: a float for a number, else an array of arg's dtype
+    (of floats for an int or bool array: a gradient is never rounded)."""
     if isinstance(arg, (int, float)):
         return float(grad)
-    return np.array(grad, getattr(arg, "dtype", None), copy=copy or None)
+    dtype = getattr(arg, "dtype", None)
+    if dtype is not None and dtype.kind in "biu":
+        dtype = None
+    return np.array(grad, dtype, copy=copy or None)
 
 
 def dropout_forward(x, mask, p):
