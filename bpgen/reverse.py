@@ -660,7 +660,9 @@ class Reverse:
         dims = self.shapes.dims
         if dims is not None:  # declared shapes: rank 1 and more are arrays
             arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
-        if kinds.may_upcast(program.stages, program.varied):
+        # np.asarray of a parameter: a list of floats is float64
+        listed = any(stage.gate == "asarray" for stage in program.stages)
+        if listed or kinds.may_upcast(program.stages, program.varied):
             arrays = set()  # each gradient in its argument's dtype, by `_like`
         floats = program.floats | program.float_params
         new = set().union(*(b.handed_new for b in leaves(blocks)))

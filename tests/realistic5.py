@@ -20,7 +20,7 @@ import textwrap
 
 import numpy as np
 from realistic import HEADER, A, F, K, L, N, Program, U
-from realistic4 import D, PR
+from realistic4 import D
 
 PROGRAMS5: list[Program] = []
 
@@ -56,7 +56,7 @@ def LS(*shape: int):
     return lambda rng: rng.standard_normal(shape).tolist()
 
 
-def I(value: int):
+def INT(value: int):
     """A Python int."""
     return lambda rng: value
 
@@ -197,7 +197,7 @@ def moving_average_loss(x, k):
     for i in range(k):
         acc = acc + x[i:i + n]
     return np.sum((acc / k) ** 2)
-""", N(7), I(3), expect_wrt=["x"])
+""", N(7), INT(3), expect_wrt=["x"])
 P("bool_flag_argument", """
 def act(x, W, use_relu):
     z = x @ W
@@ -428,3 +428,197 @@ def ppo(ratio, adv, eps=0.2):
     clipped = np.clip(ratio, 1 - eps, 1 + eps)
     return -np.mean(np.minimum(ratio * adv, clipped * adv))
 """, U(0.5, 1.5, 8), N(8), wrt=["ratio"])
+# -- Python lists and np.asarray, as scipy.optimize users call -----------------------
+P("scipy_rosen_asarray", """
+def rosen(x):
+    x = np.asarray(x)
+    r = np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0, axis=0)
+    return r
+""", N(5))
+P("scipy_rosen_list_argument", """
+def rosen(x):
+    x = np.asarray(x)
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0)
+""", LS(4))
+P("asarray_dtype_list_2d", """
+def loss(X, w):
+    X = np.asarray(X)
+    return np.sum(np.log1p(np.exp(X @ w)))
+""", LS(3, 2), N(2))
+P("asarray_two_params", """
+def objective(params, data):
+    params = np.asarray(params)
+    data = np.asarray(data)
+    mu, log_sigma = params[0], params[1]
+    sigma = np.exp(log_sigma)
+    return np.sum(0.5 * ((data - mu) / sigma) ** 2 + log_sigma)
+""", LS(2), N(6), wrt=["params"])
+P("himmelblau_unpack_list", """
+def himmelblau(p):
+    x, y = p
+    return (x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2
+""", N(2))
+P("booth_index_params", """
+def booth(p):
+    return (p[0] + 2 * p[1] - 7) ** 2 + (2 * p[0] + p[1] - 5) ** 2
+""", N(2))
+# -- masked attention and other -inf tricks --------------------------------------------
+P("masked_softmax_where_neginf", """
+def masked_attention(q, k, v, mask):
+    scores = q @ k.T / np.sqrt(q.shape[-1])
+    scores = np.where(mask, scores, -np.inf)
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    w = np.exp(scores)
+    w = w / w.sum(axis=-1, keepdims=True)
+    return np.sum((w @ v) ** 2)
+""", N(3, 4), N(3, 4), N(3, 2), lambda rng: np.tril(np.ones((3, 3), bool)), wrt=["q", "k", "v"])
+P("causal_mask_large_negative", """
+def causal(x, Wq, Wk):
+    T = x.shape[0]
+    q = x @ Wq
+    k = x @ Wk
+    att = q @ k.T
+    att = att + np.triu(np.full((T, T), -1e9), 1)
+    att = np.exp(att - att.max(axis=1, keepdims=True))
+    att = att / att.sum(axis=1, keepdims=True)
+    return np.sum(att @ x)
+""", N(4, 3), N(3, 3), N(3, 3), wrt=["Wq", "Wk"])
+P("scipy_logsumexp_rows", """
+def nll(logits, y):
+    lse = logsumexp(logits, axis=1)
+    return np.mean(lse - logits[np.arange(len(y)), y])
+""", N(4, 3), L(4, 3), header="import numpy as np\nfrom scipy.special import logsumexp\n\n\n")
+P("stable_softplus_abs", """
+def softplus(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+""", A(6))
+P("log_sigmoid_logaddexp", """
+def log_sigmoid_loss(w, X, y):
+    z = X @ w
+    return np.sum(np.logaddexp(0, -z) * y + np.logaddexp(0, z) * (1 - y))
+""", N(3), N(6, 3), lambda rng: rng.integers(0, 2, 6).astype(float), wrt=["w"])
+P("clip_grad_norm_style", """
+def clipped(g, max_norm=1.0):
+    norm = np.sqrt(np.sum(g ** 2))
+    scale = np.minimum(1.0, max_norm / (norm + 1e-6))
+    return np.sum((g * scale) ** 2)
+""", N(5), wrt=["g"])
+P("where_isfinite_guard", """
+def robust_mean(x, w):
+    y = np.log(x)
+    y = np.where(np.isfinite(y), y, 0.0)
+    return np.sum(y * w)
+""", U(0.2, 2.0, 5), N(5))
+# -- declared shapes, jaxtyping's spelling in the text ---------------------------------
+JAX = "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING\n\nimport numpy as np\n\nif TYPE_CHECKING:\n    from jaxtyping import Float\n\n\n"
+P("shaped_affine_relu", """
+def affine_relu(
+    x: Float[np.ndarray, "N D"], w: Float[np.ndarray, "D M"], b: Float[np.ndarray, "M"]
+):
+    return np.maximum(x @ w + b, 0).sum()
+""", N(4, 3), N(3, 5), A(5), header=JAX)
+P("shaped_layernorm", """
+def layernorm(
+    x: Float[np.ndarray, "B T C"], g: Float[np.ndarray, "C"], b: Float[np.ndarray, "C"]
+):
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return np.sum((g * (x - mu) / np.sqrt(var + 1e-5) + b) ** 2)
+""", N(2, 3, 4), N(4), N(4), header=JAX)
+P("shaped_scalar_temperature", """
+def tempered(x: Float[np.ndarray, "N C"], t: Float[np.ndarray, ""]):
+    z = x / t
+    z = z - z.max(axis=1, keepdims=True)
+    return np.sum(np.log(np.exp(z).sum(axis=1)))
+""", N(3, 4), Z(1.5), header=JAX)
+P("shaped_conv1d_loop", """
+def conv1d(x: Float[np.ndarray, "T"], w: Float[np.ndarray, "K"]):
+    out = np.zeros(x.shape[0] - w.shape[0] + 1)
+    for i in range(out.shape[0]):
+        out[i] = np.sum(x[i:i + w.shape[0]] * w)
+    return np.sum(out ** 2)
+""", N(7), N(3), header=JAX)
+P("shaped_gru_cell", """
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def gru(
+    x: Float[np.ndarray, "N D"],
+    h: Float[np.ndarray, "N H"],
+    Wz: Float[np.ndarray, "D H"],
+    Uz: Float[np.ndarray, "H H"],
+    Wh: Float[np.ndarray, "D H"],
+    Uh: Float[np.ndarray, "H H"],
+):
+    z = sigmoid(x @ Wz + h @ Uz)
+    hh = np.tanh(x @ Wh + (h * z) @ Uh)
+    return np.sum((1 - z) * h + z * hh)
+""", N(2, 3), N(2, 4), N(3, 4), N(4, 4), N(3, 4), N(4, 4), function="gru", header=JAX)
+# -- optimiser steps and unrolled inner loops ----------------------------------------------
+P("unrolled_gd_inner_loop", """
+def meta_loss(w0, lr, X, y):
+    w = w0
+    for _ in range(3):
+        r = X @ w - y
+        grad = X.T @ r / X.shape[0]
+        w = w - lr * grad
+    return 0.5 * np.mean((X @ w - y) ** 2)
+""", N(3), F(0.1), N(5, 3), N(5), wrt=["w0", "lr"])
+P("momentum_step_in_forward", """
+def after_momentum(w, v, g, lr=0.1, mu=0.9):
+    v = mu * v - lr * g
+    w = w + v
+    return np.sum(w ** 2) + np.sum(v ** 2)
+""", N(4), N(4), N(4))
+P("adam_like_update", """
+def adam_step(w, g, m, s, lr=0.01, b1=0.9, b2=0.999, eps=1e-8):
+    m = b1 * m + (1 - b1) * g
+    s = b2 * s + (1 - b2) * g * g
+    w = w - lr * m / (np.sqrt(s) + eps)
+    return np.sum(w ** 2)
+""", N(4), N(4), N(4), U(0.1, 1.0, 4), wrt=["w", "g", "m", "s"])
+P("inplace_sub_on_copy_loop", """
+def fit(w, X, y, lr=0.05, steps=4):
+    w = w.copy()
+    for _ in range(steps):
+        w -= lr * X.T @ (X @ w - y)
+    return np.sum((X @ w - y) ** 2)
+""", N(3), N(5, 3), N(5), wrt=["w"])
+# -- a multi-function module: the function picked by name ----------------------------------
+P("module_picks_loss", """
+EPS = 1e-12
+
+
+def predict(X, w):
+    return 1 / (1 + np.exp(-(X @ w)))
+
+
+def accuracy(X, w, y):
+    return np.mean((predict(X, w) > 0.5) == y)
+
+
+def loss(w, X, y, l2=0.01):
+    p = np.clip(predict(X, w), EPS, 1 - EPS)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) + l2 * w @ w
+""", N(3), N(6, 3), lambda rng: rng.integers(0, 2, 6).astype(float), wrt=["w"], function="loss")
+P("module_helper_with_default", """
+def norm(x, eps=1e-5):
+    return (x - x.mean(axis=-1, keepdims=True)) / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+
+
+def block(x, W):
+    return np.sum(np.tanh(norm(x) @ W))
+""", N(3, 4), N(4, 2), function="block")
+P("module_helper_keyword_call", """
+def dense(x, W, b, act="tanh"):
+    z = x @ W + b
+    if act == "tanh":
+        return np.tanh(z)
+    return np.maximum(z, 0)
+
+
+def net(x, W1, b1, W2, b2):
+    h = dense(x, W1, b1, act="relu")
+    return np.sum(dense(h, W2, b2))
+""", N(3, 4), N(4, 5), A(5), N(5, 2), N(2), function="net")

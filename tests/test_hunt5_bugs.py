@@ -192,3 +192,21 @@ def test_an_int_or_bool_array_argument_gets_a_float_gradient():
     x32 = np.array([1.0, 2.0], np.float32)
     dx, dw = backward(1.0, forward(x32, w.astype(np.float32))[1])
     assert dx.dtype == dw.dtype == np.float32
+
+
+LISTED = """import numpy as np
+
+
+def loss(X, w):
+    X = np.asarray(X)
+    return np.sum(np.log1p(np.exp(X @ w)))
+"""
+
+
+def test_a_list_argument_does_not_upcast_another_gradient():
+    """A list X is float64: X @ w of a float32 w is float64, and dw came back
+    float64; it has w's dtype."""
+    forward, backward = _pair(LISTED)
+    w = np.array([0.5, -0.2], np.float32)
+    dX, dw = backward(1.0, forward([[1.0, 2.0], [0.5, 0.1]], w)[1])
+    assert dw.dtype == np.float32 and dX.shape == (2, 2)
