@@ -152,11 +152,16 @@ def _inputs(function: ast.FunctionDef, floats: bool) -> dict[str, str]:
         for n in ast.walk(sub.slice)
         if isinstance(n, ast.Name)
     }
+    counts, numbers = _counts_and_numbers(function)
     arguments = [*function.args.args, *function.args.kwonlyargs]
     for arg in arguments:
         annotation = arg.annotation
         kind = annotation.id if isinstance(annotation, ast.Name) else None
         dims = _declared(annotation)
+        if dims is None and kind is None and arg.arg in counts:
+            kind = "int"  # `for i in range(k)`
+        elif dims is None and kind is None and arg.arg in numbers:
+            kind = "float"  # `math.exp(a)`
         if kind == "int":
             out[arg.arg] = "3"
         elif arg.arg in indices and dims is None and kind != "float":
@@ -173,6 +178,26 @@ def _inputs(function: ast.FunctionDef, floats: bool) -> dict[str, str]:
                 )
             out[arg.arg] = f"rng.uniform({LOW}, {HIGH}, size={shape!r})"
     return out
+
+
+def _counts_and_numbers(function: ast.FunctionDef) -> tuple[set[str], set[str]]:
+    """Names passed as they are to `range(...)` (ints) and to `math.f(...)`
+    (numbers, never 3x3 arrays)."""
+    counts, numbers = set(), set()
+    for call in ast.walk(function):
+        if not isinstance(call, ast.Call):
+            continue
+        names = {a.id for a in call.args if isinstance(a, ast.Name)}
+        func = call.func
+        if isinstance(func, ast.Name) and func.id == "range":
+            counts |= names
+        elif (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "math"
+        ):
+            numbers |= names
+    return counts, numbers
 
 
 def _declared(annotation: ast.expr | None) -> list[str] | None:

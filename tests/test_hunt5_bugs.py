@@ -210,3 +210,50 @@ def test_a_list_argument_does_not_upcast_another_gradient():
     w = np.array([0.5, -0.2], np.float32)
     dX, dw = backward(1.0, forward([[1.0, 2.0], [0.5, 0.1]], w)[1])
     assert dw.dtype == np.float32 and dX.shape == (2, 2)
+
+
+COUNTS = """import math
+
+import numpy as np
+
+
+def scal(a, x):
+    return math.exp(a) * np.sum(x)
+
+
+def loop(xs, k):
+    s = 0.0
+    for i in range(k):
+        s = s + np.sum(xs[i] ** 2)
+    return s
+"""
+
+
+def test_emitted_test_gives_counts_ints_and_math_arguments_floats(
+    tmp_path, monkeypatch
+):
+    """`--emit-test` gave `k` of `range(k)` and `a` of `math.exp(a)` 3x3
+    arrays: the emitted tests failed with TypeError on their first run."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from bpgen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.py").write_text(COUNTS)
+    assert main(["model.py", "--emit-test", "test_model.py", "-q"]) == 0
+    text = (tmp_path / "test_model.py").read_text()
+    assert '"k": 3,' in text and '"a": float(rng.uniform(0.2, 0.9)),' in text
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=root, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout
