@@ -19,6 +19,7 @@ STATIC_METHODS = frozenset({"argmax", "argmin"})
 CONSTANTS = frozenset(
     {"math.pi", "math.e", "math.tau", "math.inf", "numpy.pi", "numpy.e"}
     | {"numpy.inf", "numpy.newaxis", "numpy.float32", "numpy.float64"}
+    | {"numpy.nan", "math.nan"}
 )
 
 

@@ -622,3 +622,225 @@ def net(x, W1, b1, W2, b2):
     h = dense(x, W1, b1, act="relu")
     return np.sum(dense(h, W2, b2))
 """, N(3, 4), N(4, 5), A(5), N(5, 2), N(2), function="net")
+# -- more loops and branches as users write them --------------------------------------------
+P("guard_clause_return", """
+def maybe_flat(x, w):
+    if x.ndim == 1:
+        return np.sum(x * w)
+    flat = x.reshape(x.shape[0], -1)
+    return np.sum(flat @ w)
+""", N(2, 3), N(3))
+P("newton_sqrt_fixed_iterations", """
+def newton_sqrt(a):
+    x = a
+    for _ in range(6):
+        x = 0.5 * (x + a / x)
+    return x
+""", F(2.0))
+P("while_tolerance_and_counter", """
+def fixed_point(c, x0=0.5):
+    x = x0
+    it = 0
+    while it < 8:
+        x = np.cos(c * x)
+        it += 1
+    return x
+""", F(0.7), wrt=["c"])
+P("continue_skip_negative", """
+def positive_energy(xs, w):
+    e = 0.0
+    for x in xs:
+        if x @ w < 0:
+            continue
+        e = e + (x @ w) ** 2
+    return e
+""", N(6, 3), N(3))
+P("nested_loop_accumulate_matrix", """
+def pairwise_energy(X, sigma):
+    n = X.shape[0]
+    E = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            d = X[i] - X[j]
+            E += np.exp(-np.sum(d * d) / (2 * sigma ** 2))
+    return E
+""", N(4, 2), F(1.0))
+P("break_nested_inner", """
+def truncated(x, w):
+    total = 0.0
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            if j >= 2:
+                break
+            total = total + x[i, j] * w[j]
+    return total
+""", N(3, 4), N(4))
+P("loop_tuple_return", """
+def scan(xs, h0, W):
+    h = h0
+    hs = []
+    for x in xs:
+        h = np.tanh(x + h @ W)
+        hs.append(h)
+    return np.stack(hs), h
+""", N(3, 2), N(2), N(2, 2))
+P("loop_list_sum_builtin_free", """
+def total_loss(preds, targets):
+    losses = []
+    for p, t in zip(preds, targets):
+        losses.append(np.sum((p - t) ** 2))
+    return sum(losses) / len(losses)
+""", N(4, 3), N(4, 3), wrt=["preds"])
+P("inplace_row_update_loop", """
+def smooth(x, alpha=0.5):
+    y = np.zeros_like(x)
+    y[0] = x[0]
+    for t in range(1, x.shape[0]):
+        y[t] = alpha * x[t] + (1 - alpha) * y[t - 1]
+    return np.sum(y ** 2)
+""", N(5, 2), wrt=["x", "alpha"])
+P("branch_elif_chain_scalar", """
+def activation(x, kind):
+    if kind == 0:
+        y = np.tanh(x)
+    elif kind == 1:
+        y = np.maximum(x, 0)
+    else:
+        y = x / (1 + np.exp(-x))
+    return np.sum(y)
+""", A(5), K(2), wrt=["x"])
+P("branch_on_value_with_array", """
+def adaptive(x, w):
+    s = np.sum(x * w)
+    if s > 0:
+        out = np.log1p(s)
+    else:
+        out = -np.log1p(-s)
+    return out
+""", N(4), N(4))
+P("early_return_in_loop_top", """
+def first_large(x, thresh):
+    for i in range(x.shape[0]):
+        if x[i] > thresh:
+            return x[i] ** 2
+    return np.sum(x)
+""", N(6), K(0.5), wrt=["x"])
+P("accumulate_gradient_like_in_forward", """
+def two_step(w, X, y, lr=0.1):
+    for _ in range(2):
+        err = X @ w - y
+        w = w - lr * (X.T @ err) / len(y)
+    return np.sum((X @ w - y) ** 2)
+""", N(3), N(5, 3), N(5), wrt=["w", "X"])
+# -- numerics: nan/inf branches, ties, clip bounds ---------------------------------------------
+P("nansum_of_masked", """
+def masked_mse(pred, target, valid):
+    diff = np.where(valid, pred - target, np.nan)
+    return np.nansum(diff ** 2) / np.sum(valid)
+""", N(6), N(6), lambda rng: rng.random(6) > 0.3, wrt=["pred"])
+P("clip_only_upper", """
+def capped(x, cap=1.0):
+    return np.sum(np.clip(x, None, cap) ** 2)
+""", U(-2, 2, 6), wrt=["x"])
+P("median_robust", """
+def median_loss(x, y):
+    return np.median(np.abs(x - y))
+""", N(7), N(7))
+P("sort_top_k", """
+def top_k_mean(scores, k=3):
+    s = np.sort(scores)[::-1]
+    return s[:k].mean()
+""", N(8), wrt=["scores"])
+P("builtin_abs_and_max_floats", """
+def pinball(pred, target, tau=0.3):
+    r = target - pred
+    return max(tau * r, (tau - 1) * r) + 0.01 * abs(pred)
+""", F(0.4), F(1.1), wrt=["pred", "target"])
+P("max_of_two_arrays_ties_unlikely", """
+def envelope(a, b):
+    return np.sum(np.maximum(a, b) ** 2 + np.minimum(a, b))
+""", N(5), N(5))
+P("log_det_cholesky", """
+def logdet(A):
+    S = A @ A.T + np.eye(A.shape[0])
+    L = np.linalg.cholesky(S)
+    return 2 * np.sum(np.log(np.diag(L)))
+""", N(3, 3))
+P("entropy_with_eps", """
+def entropy(logits):
+    p = np.exp(logits - logits.max())
+    p = p / p.sum()
+    return -np.sum(p * np.log(p + 1e-12))
+""", N(6))
+P("gaussian_nll_logvar", """
+def gaussian_nll(mu, log_var, x):
+    return 0.5 * np.sum(log_var + (x - mu) ** 2 / np.exp(log_var) + np.log(2 * np.pi))
+""", N(5), N(5), N(5), wrt=["mu", "log_var"])
+P("focal_loss", """
+def focal(p, y, gamma=2.0):
+    pt = np.where(y == 1, p, 1 - p)
+    return -np.mean((1 - pt) ** gamma * np.log(pt))
+""", U(0.05, 0.95, 6), lambda rng: rng.integers(0, 2, 6), wrt=["p"])
+P("cosine_similarity", """
+def cosine(a, b, eps=1e-8):
+    return np.sum(a * b) / (np.linalg.norm(a) * np.linalg.norm(b) + eps)
+""", N(5), N(5), wrt=["a", "b"])
+P("triplet_margin", """
+def triplet(a, p, n, margin=1.0):
+    dp = np.sum((a - p) ** 2, axis=1)
+    dn = np.sum((a - n) ** 2, axis=1)
+    return np.mean(np.maximum(dp - dn + margin, 0.0))
+""", N(4, 3), N(4, 3), N(4, 3), wrt=["a", "p", "n"])
+# -- physics, finance and science, module constants and math -----------------------------------
+P("projectile_range_math_as", """
+G = 9.81
+
+
+def flight(v, theta):
+    t = 2 * v * m.sin(theta) / G
+    return v * m.cos(theta) * t
+""", F(10.0), F(0.6), header=MATH_AS)
+P("black_scholes_from_math", """
+def bs_call(S, K, T, r, sigma):
+    d1 = (log(S / K) + (r + 0.5 * sigma ** 2) * T) / (sigma * sqrt(T))
+    d2 = d1 - sigma * sqrt(T)
+    N1 = 0.5 * (1 + erf(d1 / sqrt(2)))
+    N2 = 0.5 * (1 + erf(d2 / sqrt(2)))
+    return S * N1 - K * exp(-r * T) * N2
+""", F(100.0), F(95.0), F(1.0), F(0.03), F(0.25), header="from math import erf, exp, log, sqrt\n\n\n")
+P("lennard_jones_pairs", """
+EPSILON = 1.0
+SIGMA = 1.0
+
+
+def lj_energy(pos):
+    E = 0.0
+    n = pos.shape[0]
+    for i in range(n):
+        for j in range(i + 1, n):
+            r = np.sqrt(np.sum((pos[i] - pos[j]) ** 2))
+            sr6 = (SIGMA / r) ** 6
+            E += 4 * EPSILON * (sr6 ** 2 - sr6)
+    return E
+""", lambda rng: np.array([[0.0, 0.0], [1.1, 0.1], [0.2, 1.2]]) + 0.01 * rng.standard_normal((3, 2)))
+P("heat_equation_steps", """
+def diffuse(u0, kappa, steps=5):
+    u = u0
+    for _ in range(steps):
+        lap = np.zeros_like(u)
+        lap[1:-1] = u[2:] - 2 * u[1:-1] + u[:-2]
+        u = u + kappa * lap
+    return np.sum(u ** 2)
+""", N(6), F(0.2), wrt=["u0", "kappa"])
+P("portfolio_variance", """
+def sharpe(w, mu, Sigma, rf=0.01):
+    ret = w @ mu - rf
+    vol = np.sqrt(w @ Sigma @ w)
+    return ret / vol
+""", U(0.1, 1.0, 4), U(0.02, 0.1, 4), lambda rng: (lambda a: a @ a.T + np.eye(4))(rng.standard_normal((4, 4))) * 0.01, wrt=["w", "mu"])
+P("kalman_update_la", """
+def kalman_gain_loss(P_, H, R):
+    S = H @ P_ @ H.T + R
+    K = P_ @ H.T @ la.inv(S)
+    return np.sum(K ** 2)
+""", lambda rng: (lambda a: a @ a.T + np.eye(3))(rng.standard_normal((3, 3))), N(2, 3), lambda rng: np.eye(2) * 0.5, header=LA)

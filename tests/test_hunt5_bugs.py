@@ -257,3 +257,24 @@ def test_emitted_test_gives_counts_ints_and_math_arguments_floats(
         check=False,
     )
     assert run.returncode == 0, run.stdout
+
+
+MASKED = """import numpy as np
+
+
+def masked_mse(pred, target, valid):
+    diff = np.where(valid, pred - target, np.nan)
+    return np.nansum(diff ** 2) / np.sum(valid)
+"""
+
+
+def test_np_nan_is_a_constant():
+    """`np.where(valid, d, np.nan)` then `np.nansum`: np.nan was refused as
+    an unknown constant; the masked items get zero gradient, never NaN."""
+    rng = np.random.default_rng(0)
+    pred, target = rng.standard_normal(6), rng.standard_normal(6)
+    valid = np.array([True, False, True, True, False, True])
+    check_gradients(MASKED, [pred, target, valid], wrt=["pred", "target"])
+    forward, backward = _pair(MASKED, wrt=["pred"])
+    (dpred,) = backward(1.0, forward(pred, target, valid)[1])
+    assert np.all(np.isfinite(dpred)) and np.all(dpred[~valid] == 0)

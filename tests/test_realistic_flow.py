@@ -1,5 +1,6 @@
 """Realistic programs with control flow (tests/realistic_flow.py and
-tests/realistic_flow2.py, written by two hunts, and tests/realistic4.py)
+tests/realistic_flow2.py, written by two hunts, tests/realistic4.py and
+tests/realistic5.py)
 against the two oracles and the contract, with tests/test_realistic.py's
 classifier.
 
@@ -14,11 +15,12 @@ from collections import Counter
 import pytest
 from realistic import Program
 from realistic4 import PROGRAMS4
+from realistic5 import PROGRAMS5
 from realistic_flow import FLOW
 from realistic_flow2 import FLOW2
 from test_realistic import classify
 
-CORPORA = {"flow": FLOW, "flow2": FLOW2, "hunt4": PROGRAMS4}
+CORPORA = {"flow": FLOW, "flow2": FLOW2, "hunt4": PROGRAMS4, "hunt5": PROGRAMS5}
 OUTCOMES: Counter = Counter()
 
 
