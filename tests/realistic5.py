@@ -844,3 +844,83 @@ def kalman_gain_loss(P_, H, R):
     K = P_ @ H.T @ la.inv(S)
     return np.sum(K ** 2)
 """, lambda rng: (lambda a: a @ a.T + np.eye(3))(rng.standard_normal((3, 3))), N(2, 3), lambda rng: np.eye(2) * 0.5, header=LA)
+# -- contract corners, round two -------------------------------------------------------------
+P("zero_d_in_loop", """
+def decay(x0, rate, n=4):
+    x = x0
+    for _ in range(n):
+        x = x * np.exp(-rate)
+    return np.sum(x)
+""", N(3), Z(0.3), wrt=["x0", "rate"])
+P("float32_loop_rnn", """
+def rnn(xs, W, U):
+    h = np.zeros(W.shape[1], dtype=xs.dtype)
+    for x in xs:
+        h = np.tanh(x @ W + h @ U)
+    return np.sum(h)
+""", D(np.float32, 3, 2), D(np.float32, 2, 4), D(np.float32, 4, 4))
+P("tuple_output_loop_and_scalar", """
+def stats(xs, w):
+    total = 0.0
+    sq = 0.0
+    for x in xs:
+        v = x @ w
+        total = total + v
+        sq = sq + v * v
+    return total, sq
+""", N(4, 3), N(3))
+P("wrt_order_with_helper", """
+def layer(x, W, b):
+    return np.tanh(x @ W + b)
+
+
+def model(b2, W2, x, W1, b1):
+    return np.sum(layer(layer(x, W1, b1), W2, b2))
+""", N(2), N(4, 2), N(3, 5), N(5, 4), N(4), wrt=["W1", "b2", "x"], function="model")
+P("int_param_in_default_wrt_scaled", """
+def scale_loss(x, n):
+    return np.sum(x ** 2) / n
+""", N(4), INT(4))
+P("kwonly_with_helper", """
+def penalty(w, *, lam=0.1, kind="l2"):
+    if kind == "l2":
+        return lam * np.sum(w * w)
+    return lam * np.sum(np.abs(w))
+
+
+def objective(w, X, y, *, lam=0.1):
+    r = X @ w - y
+    return 0.5 * r @ r + penalty(w, lam=lam)
+""", N(3), N(5, 3), N(5), wrt=["w", "lam"], function="objective")
+P("math_of_0d_and_numpy_mix", """
+def f(a, x):
+    return math.log(a) * np.sum(np.exp(x)) + math.sqrt(a)
+""", Z(1.5), N(4))
+P("math_of_float32_0d", """
+def f(a, x):
+    return math.tanh(a) * np.sum(x)
+""", Z(0.5, np.float32), N(3))
+P("bool_mask_argument_multiplied", """
+def masked_sum(x, mask):
+    return np.sum(x * mask)
+""", N(5), lambda rng: rng.random(5) > 0.5, wrt=["x"])
+P("list_of_weights_loop", """
+def ensemble(x, ws):
+    total = 0.0
+    for w in ws:
+        total = total + np.tanh(x @ w)
+    return np.sum(total)
+""", N(2, 3), N(3, 3, 2))
+P("returns_parameter_and_value", """
+def passthrough(x, w):
+    return x, np.sum(x * w)
+""", N(3), N(3))
+P("returns_same_value_twice", """
+def twice(x):
+    y = np.tanh(x)
+    return y, y
+""", N(4))
+P("returns_scalar_and_array_view", """
+def head_and_sum(x):
+    return x[0], x.sum()
+""", N(4))
