@@ -34,7 +34,8 @@ from .rules import (
 from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
 
-# a condition of these broadcasts like the names it reads: `n > 0`, `a >= b`
+# a condition of these broadcasts like the names it reads: `n > 0`, `a >= b`,
+# `np.abs(x) < 1`, `np.isfinite(y)`
 _CONDITION_NODES = (
     ast.Name,
     ast.Constant,
@@ -45,7 +46,54 @@ _CONDITION_NODES = (
     ast.operator,
     ast.unaryop,
     ast.cmpop,
+    ast.Call,
+    ast.Attribute,
 )
+_ELEMENTWISE_TESTS = frozenset(
+    {"abs", "absolute", "isfinite", "isnan", "isinf", "sign"}
+    | {"logical_and", "logical_or", "logical_not"}
+)
+
+
+def _condition_names(node: ast.expr) -> frozenset[str]:
+    """The values an elementwise condition reads; empty when it is not one
+    (a call other than NumPy's elementwise tests, a keyword, an index)."""
+    names = set()
+    for sub in ast.walk(node):
+        if not isinstance(sub, _CONDITION_NODES):
+            return frozenset()
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            if sub.keywords or not (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == NP
+                and func.attr in _ELEMENTWISE_TESTS
+            ):
+                return frozenset()
+        elif isinstance(sub, ast.Attribute) and not (
+            isinstance(sub.value, ast.Name) and sub.value.id == NP
+        ):
+            return frozenset()  # x.shape, x.T
+        elif isinstance(sub, ast.Name) and sub.id != NP:
+            names.add(sub.id)
+    return frozenset(names)
+
+
+def _covers(program: Program) -> dict[str, frozenset[str]]:
+    """For each value, itself and the values whose shape broadcasts into its
+    own through the elementwise gates that made it. A value made in two arms
+    of a branch keeps what both arms give it."""
+    covers: dict[str, frozenset[str]] = {}
+    for stage in program.stages:
+        own = {stage.target}
+        if stage.gate is not None and RULES[stage.gate].kind in (SAME, BROADCAST):
+            for value in stage.inputs.values():
+                if isinstance(value, ast.Name):
+                    own |= covers.get(value.id, {value.id})
+        before = covers.get(stage.target)
+        covers[stage.target] = frozenset(own if before is None else own & before)
+    return covers
 
 
 @dataclass(frozen=True)
@@ -190,6 +238,7 @@ class Reverse:
         self.owned: set[str] = set()
         self.blocks: list[Block] = [Block()]
         self.masks: dict[str, Mask | None] = {}
+        self.covers: dict[str, frozenset[str]] | None = None  # see _cover
 
     # -- accumulation ------------------------------------------------------------
 
@@ -506,9 +555,12 @@ class Reverse:
             inner = self._inner_mask(stage) if mask is None else None
             if inner is not None:  # before the sum: the where's shape fits here
                 expr = inner.apply(expr)
+                # the sum is zero too where the condition, of atom's shape, fails
+                if _condition_names(inner.node) <= self._cover(atom.id):
+                    mask = inner
             if rule.broadcasts:
                 expr = self.reduce(expr, stage, atom)
-            if mask is not None and stage.gate != "where":
+            if mask is not None and inner is None and stage.gate != "where":
                 expr = mask.apply(expr)
             self.contribute(atom.id, expr, mask)
 
@@ -530,21 +582,25 @@ class Reverse:
         return mask if same and elementwise else None
 
     def _inner_mask(self, stage: Stage) -> Mask | None:
-        """The mask of an elementwise stage's output whose condition reads only
-        the stage's own inputs: `np.where(n > 0, x / n, 0.0)`. The condition
-        then broadcasts into the output's shape, so the where applies to the
-        gradient before it is summed to an input's shape (where n == 0, x / n's
-        gradient is NaN and zero times NaN is NaN)."""
+        """The mask of an elementwise stage's output whose condition reads
+        only values that broadcast into that output: `np.where(n > 0, x / n,
+        0.0)`, `np.where(p > 0, p * np.log(p / q), 0.0)`. The where then
+        applies to the gradient before it is summed to an input's shape
+        (where n == 0, x / n's gradient is NaN and zero times NaN is NaN)."""
         mask = self.masks.get(stage.target)
         if mask is None or not self.choices.peepholes or stage.gate == "where":
             return None
         if RULES[stage.gate].kind not in (SAME, BROADCAST):
             return None
-        inputs = {n.id for n in stage.inputs.values() if isinstance(n, ast.Name)}
-        nodes = list(ast.walk(mask.node))
-        simple = all(isinstance(n, _CONDITION_NODES) for n in nodes)
-        names = {n.id for n in nodes if isinstance(n, ast.Name)}
-        return mask if simple and names and names <= inputs else None
+        names = _condition_names(mask.node)
+        return mask if names and names <= self._cover(stage.target) else None
+
+    def _cover(self, name: str) -> frozenset[str]:
+        """`name` and the values whose shape broadcasts into its shape: the
+        inputs of the elementwise gates that made it, and theirs."""
+        if self.covers is None:
+            self.covers = _covers(self.program)
+        return self.covers.get(name, frozenset({name}))
 
     # -- branches ------------------------------------------------------------------
 

@@ -278,3 +278,34 @@ def test_np_nan_is_a_constant():
     forward, backward = _pair(MASKED, wrt=["pred"])
     (dpred,) = backward(1.0, forward(pred, target, valid)[1])
     assert np.all(np.isfinite(dpred)) and np.all(dpred[~valid] == 0)
+
+
+GUARDED = {
+    "kl": (
+        "def f(p, q):\n    return np.sum(np.where(p > 0, p * np.log(p / q), 0.0))\n",
+        [np.array([0.0, 0.5, 0.2]), np.array([0.3, 0.5, 0.4])],
+    ),
+    "weighted_log": (
+        "def f(x, w):\n    return np.sum(np.where(x > 0, w * np.log(x), 0.0))\n",
+        [np.array([0.0, 2.0, 0.5]), np.array([1.0, 1.0, -2.0])],
+    ),
+    "arcsin_domain": (
+        "def f(x):\n    return np.sum(np.where(np.abs(x) < 1, np.arcsin(x), 0.0))\n",
+        [np.array([1.0, 0.5, -0.3])],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GUARDED))
+def test_a_where_guard_reaches_through_a_chain_of_gates(name):
+    """`np.where(p > 0, p * np.log(p / q), 0.0)` at p == 0: the hand-written
+    gradient is finite, bpgen's was NaN (the mask stopped at the product,
+    whose inputs' shapes differ from the condition's)."""
+    body, args = GUARDED[name]
+    source = "import numpy as np\n\n\n" + body
+    forward, backward = _pair(source)
+    with np.errstate(all="ignore"):  # the forward's untaken branch
+        grads = backward(1.0, forward(*args)[1])
+    assert all(np.all(np.isfinite(g)) for g in grads)
+    inside = [np.where(a == 0, 0.25, np.where(np.abs(a) >= 1, 0.5, a)) for a in args]
+    check_gradients(source, inside)
