@@ -38,10 +38,10 @@ def gate_spelled(qualified: str) -> str | None:
 
 
 # Calls without gradient that would drop one if given a differentiated value:
-# refused there (np.asarray(x) alone passes x through). Sizes, settings and
-# constant arrays: float(N), divmod(n, k), np.array([1.0, 2.0]). (np.prod is a
-# gate: np.prod(x.shape[1:]) of a shape is a plain value.)
-DROPS_GRADIENT = frozenset({"float", "divmod", "array", "asarray"})
+# refused there (np.asarray(x) alone passes x through; float(x) is a gate).
+# Sizes, settings and constant arrays: divmod(n, k), np.array([1.0, 2.0]).
+# (np.prod is a gate: np.prod(x.shape[1:]) of a shape is a plain value.)
+DROPS_GRADIENT = frozenset({"divmod", "array", "asarray"})
 # ... and these through their fill value or end points alone (np.full(shape,
 # c), np.linspace(0.0, L, n), np.arange(t0, t1, dt)), not through sizes
 DROPS_GRADIENT |= {"full", "full_like", "linspace", "arange"}
@@ -51,7 +51,7 @@ def is_nondifferentiable(qualified: str) -> bool:
     module, _, name = qualified.rpartition(".")
     if module in ("numpy", "math"):
         return name in NONDIFFERENTIABLE
-    builtins = {"len", "int", "bool", "range", "float", "divmod"}
+    builtins = {"len", "int", "bool", "range", "divmod"}
     return module == "builtins" and name in builtins
 
 

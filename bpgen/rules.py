@@ -1385,6 +1385,15 @@ RULES: dict[str, Rule] = {
         a="np.swapaxes(g, axis1, axis2)",
     ),
     "copy": rule("a", kind=SAME, numpy="copy", method="copy", a="g"),
+    # `return float(loss)`: the one element as a Python float
+    "float": rule(
+        "a",
+        kind=RESHAPE,
+        builtin="float",
+        out_rank=lambda ranks, gate: 0,
+        a=lambda gate: "g" if gate.ranks.get("a") == 0 else "np.full_like(a, g)",
+        scalar={"a": "g"},
+    ),
     # `x = np.asarray(x)` of a parameter (a list, maybe): the array, x itself
     # when it is one (stage.py; elsewhere np.asarray passes its value through)
     "asarray": rule(
@@ -1848,7 +1857,7 @@ NONDIFFERENTIABLE = frozenset(
     zeros ones full empty zeros_like ones_like full_like empty_like eye identity
     arange linspace equal not_equal greater greater_equal less less_equal
     logical_and logical_or logical_not
-    array asarray float divmod
+    array asarray divmod
     """.split()
 )
 

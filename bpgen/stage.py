@@ -495,7 +495,6 @@ class Stager:
         if one and not listed and name in ("asarray", "array"):
             return True  # np.asarray(x) is x, np.array(x) a copy of x
         instead = {
-            "float": "drop float(): the value is a number already",
             "array": "use np.stack([a, b]) to make one array of several values",
             "asarray": "use np.stack([a, b]) for several values; drop the dtype",
             "full": "write `c * np.ones(shape)`: a product carries c's gradient",

@@ -309,3 +309,27 @@ def test_a_where_guard_reaches_through_a_chain_of_gates(name):
     assert all(np.all(np.isfinite(g)) for g in grads)
     inside = [np.where(a == 0, 0.25, np.where(np.abs(a) >= 1, 0.5, a)) for a in args]
     check_gradients(source, inside)
+
+
+FLOAT_LOSS = """import numpy as np
+
+
+def objective(w, X, y):
+    r = X @ w - y
+    return float(0.5 * r @ r)
+"""
+
+
+def test_float_of_a_differentiated_value_is_a_gate():
+    """scipy.optimize objectives `return float(loss)`: refused as dropping
+    the gradient; it is the value itself, as a Python float."""
+    rng = np.random.default_rng(0)
+    args = [rng.standard_normal(3), rng.standard_normal((5, 3)), rng.standard_normal(5)]
+    check_gradients(FLOAT_LOSS, args)
+    forward, backward = _pair(FLOAT_LOSS, wrt=["w"])
+    out, cache = forward(*args)
+    assert type(out) is float
+    (dw,) = backward(1.0, cache)
+    assert dw.shape == (3,)
+    item = "import numpy as np\n\n\ndef f(x, y):\n    return float(x[1]) * y\n"
+    check_gradients(item, [rng.standard_normal(3), rng.standard_normal(2)])

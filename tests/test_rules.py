@@ -255,6 +255,8 @@ RULE_CASES = [
     ("squeeze", N, "np.squeeze(x, axis=1)", {"x": normal(3, 1)}),
     ("copy", N, "x.copy()", {"x": normal(3)}),
     ("asarray", N, "np.asarray(x) ** 2 * y", {"x": normal(3), "y": normal(2, 3)}),
+    ("float", N, "float(np.sum(x ** 2)) * y", {"x": normal(3), "y": normal(2)}),
+    ("float", N, "float(x[1]) * y", {"x": normal(3), "y": normal(2)}),
     ("stack", N, "np.stack([x, y, x])", {"x": normal(3), "y": normal(3)}),
     (
         "stack",
