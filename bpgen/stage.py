@@ -47,7 +47,6 @@ _STATEMENT_HINTS = {
     cst.Import: ("imports inside the function", "import at module level"),
     cst.ImportFrom: ("imports inside the function", "import at module level"),
     cst.Del: ("`del` statements", "remove the statement; bpgen frees nothing early"),
-    cst.Assert: ("`assert` statements", "check inputs before calling the function"),
     cst.Raise: ("`raise` statements", "check inputs before calling the function"),
     cst.Match: ("`match` statements", "use np.where or max()/min() for a branch"),
 }
@@ -723,8 +722,8 @@ class Stager:
                 return
             self.note_inplace(node)
             self.assign([node.target], combined)
-        elif isinstance(node, cst.Pass):
-            return
+        elif isinstance(node, (cst.Pass, cst.Assert)):
+            return  # a check computes nothing: left out, as `python -O` does
         elif isinstance(node, cst.Expr):
             if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
                 return  # a docstring

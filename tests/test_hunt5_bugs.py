@@ -333,3 +333,33 @@ def test_float_of_a_differentiated_value_is_a_gate():
     assert dw.shape == (3,)
     item = "import numpy as np\n\n\ndef f(x, y):\n    return float(x[1]) * y\n"
     check_gradients(item, [rng.standard_normal(3), rng.standard_normal(2)])
+
+
+ASSERTS = """import numpy as np
+
+
+def dropout_layer(X, dropout, mask):
+    assert 0 <= dropout <= 1
+    if dropout == 1:
+        return np.zeros_like(X)
+    return mask * X / (1.0 - dropout)
+
+
+def rnn(xs, h0, W):
+    assert xs.ndim == 2, "xs is (T, D)"
+    h = h0
+    for x in xs:
+        assert x.shape[0] == W.shape[0]
+        h = np.tanh(x @ W + h)
+    return np.sum(h)
+"""
+
+
+def test_assert_statements_are_left_out_as_python_O_does():
+    """d2l's layers start with `assert 0 <= dropout <= 1`: refused; a check
+    computes nothing, so the forward leaves it out (as `python -O` does)."""
+    rng = np.random.default_rng(0)
+    X, mask = rng.standard_normal((3, 4)), (rng.random((3, 4)) > 0.5) * 1.0
+    check_gradients(ASSERTS, [X, 0.5, mask], "dropout_layer", ["X"])
+    xs, h0 = rng.standard_normal((3, 2)), rng.standard_normal(4)
+    check_gradients(ASSERTS, [xs, h0, rng.standard_normal((2, 4))], "rnn")
