@@ -30,6 +30,14 @@ MATH_AS = "import math as m\n\nimport numpy as np\n\n\n"
 FROM_MATH = "from math import exp, log, sqrt, pi\n\n\n"
 
 
+# open bugs (each program that hits one is a strict xfail)
+VECTOR_DOT = (
+    "x.dot(y) of two vectors of unknown rank with a Python-float dout: the "
+    "tensordot branch makes float32 gradients float64 (a guard on np.ndim(g) "
+    "would add a branch to every CS231n .dot layer)"
+)
+
+
 def P(name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, bug=None, function=None, header=HEADER):
     assert all(p.name != name for p in PROGRAMS5), name
     PROGRAMS5.append(
@@ -924,3 +932,103 @@ P("returns_scalar_and_array_view", """
 def head_and_sum(x):
     return x[0], x.sum()
 """, N(4))
+# -- helpers, defaults and methods as users chain them -------------------------------------------
+P("helper_default_module_constant", """
+EPS = 1e-5
+
+
+def normalize(x, eps=EPS):
+    mu = x.mean(axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+
+
+def loss(x, g):
+    return np.sum((normalize(x) * g) ** 2)
+""", N(3, 4), N(4), function="loss")
+P("helper_returns_tuple", """
+def moments(x):
+    mu = x.mean(axis=0)
+    var = ((x - mu) ** 2).mean(axis=0)
+    return mu, var
+
+
+def standardize(x, gamma):
+    mu, var = moments(x)
+    return np.sum(gamma * (x - mu) / np.sqrt(var + 1e-5))
+""", N(5, 3), N(3), function="standardize")
+P("method_chains", """
+def f(x, w):
+    return (x * w).reshape(-1).clip(-1.0, 1.0).sum() + x.mean(0).std()
+""", U(-0.8, 0.8, 3, 4), U(0.5, 1.2, 4))
+P("einsum_ellipsis_batch", """
+def bilinear(x, A, y):
+    return np.einsum('...i,ij,...j->...', x, A, y).sum()
+""", N(2, 3, 4), N(4, 5), N(2, 3, 5))
+P("norm_axis_keepdims", """
+def unit_rows(X, w):
+    n = np.linalg.norm(X, axis=1, keepdims=True)
+    return np.sum((X / n) @ w)
+""", N(4, 3), N(3), autograd_wrong="autograd's norm with axis and keepdims=True has a wrong shape")
+P("cumsum_diff", """
+def path_length(steps, w):
+    pos = np.cumsum(steps * w, axis=0)
+    d = np.diff(pos, axis=0)
+    return np.sum(np.sqrt(np.sum(d ** 2, axis=1) + 1e-9))
+""", N(5, 2), N(2))
+P("where_scalar_param_branch", """
+def floor_at(x, lo):
+    return np.sum(np.where(x > lo, x, lo) ** 2)
+""", A(6), F(0.1), autograd_wrong="autograd's where does not sum a broadcast float's gradient")
+P("outer_and_trace", """
+def f(u, v, M):
+    return np.trace(np.outer(u, v) @ M) + np.sum(np.outer(u, u))
+""", N(3), N(4), N(4, 3))
+P("kron_and_inv", """
+def f(A, b):
+    K = np.kron(A, np.eye(2)) + 5 * np.eye(6)
+    return b @ np.linalg.solve(K, b)
+""", N(3, 3), N(6))
+P("stack_of_parts_from_loop_list", """
+def features(x, n_powers):
+    cols = []
+    for k in range(1, n_powers + 1):
+        cols.append(x ** k)
+    return np.sum(np.stack(cols, axis=1) ** 2)
+""", N(5), INT(3))
+P("concatenate_params", """
+def f(a, b, W):
+    z = np.concatenate([a, b]) @ W
+    return np.sum(np.tanh(z))
+""", N(3), N(2), N(5, 4))
+P("vector_dot_methods", """
+def energy(x, A):
+    return x.dot(A).dot(x) + x.T.dot(x)
+""", N(3), N(3, 3), bug=VECTOR_DOT)
+P("squeeze_expand", """
+def f(x, w):
+    y = np.expand_dims(x, 0) * w[:, None]
+    return np.squeeze(y.sum(axis=1, keepdims=True), axis=1).sum()
+""", N(4), N(3))
+P("triu_mask_param", """
+def upper_loss(A):
+    return np.sum(np.triu(A, 1) ** 2) + np.sum(np.diag(A))
+""", N(4, 4))
+P("repeat_tile", """
+def f(x, w):
+    return np.sum(np.tile(x, (2, 1)) * np.repeat(w, 2)[:, None])
+""", N(3, 4), N(3))
+P("pad_conv_valid", """
+def f(x, k):
+    xp = np.pad(x, 1)
+    return np.sum((xp[:-2] * k[0] + xp[1:-1] * k[1] + xp[2:] * k[2]) ** 2)
+""", N(6), N(3))
+P("var_ddof", """
+def f(x):
+    return np.var(x, ddof=1) + np.std(x, axis=0, ddof=1).sum()
+""", N(5, 3))
+P("logsumexp_manual_axis0", """
+def f(X, w):
+    Z = X * w
+    m = Z.max(axis=0)
+    return np.sum(m + np.log(np.exp(Z - m).sum(axis=0)))
+""", N(4, 3), N(3))
