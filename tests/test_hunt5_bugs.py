@@ -363,3 +363,26 @@ def test_assert_statements_are_left_out_as_python_O_does():
     check_gradients(ASSERTS, [X, 0.5, mask], "dropout_layer", ["X"])
     xs, h0 = rng.standard_normal((3, 2)), rng.standard_normal(4)
     check_gradients(ASSERTS, [xs, h0, rng.standard_normal((2, 4))], "rnn")
+
+
+LOGISTIC = """import numpy as np
+
+
+def logistic(x, r, n=5):
+    for _ in range(n):
+        x = r * x * (1 - x)
+    return x
+"""
+
+
+def test_a_parameter_the_loop_assigns_again_keeps_its_kind():
+    """`x = r * x * (1 - x)` in a loop: the backward handed dx out in the kind
+    of the value the loop left in x (a float for a 0-d array x, float64 for
+    a float32 x and a float64 r), not the argument's."""
+    forward, backward = _pair(LOGISTIC)
+    dx, dr = backward(1.0, forward(np.array(0.3), np.array(2.5))[1])
+    assert isinstance(dx, np.ndarray) and dx.shape == () and dr.shape == ()
+    x32 = np.array([0.3, 0.6], np.float32)
+    dx, dr = backward(np.ones(2), forward(x32, np.float64(2.5))[1])
+    assert dx.dtype == np.float32 and type(dr) is float
+    check_gradients(LOGISTIC, [np.array([0.3, 0.6]), 2.5])

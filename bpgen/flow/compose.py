@@ -245,6 +245,14 @@ class Composer(Forward, Backward):
             f"def {f}_forward({args}):",
             f'    """Run {f}; return its value and what {f}_backward needs."""',
         ]
+        # `_like(dx, x)` and `zeros_like(x)` read the argument, not what the
+        # loop left in x (a float where a 0-d array came in, another dtype)
+        self.originals = {
+            p: self.p.fresh(f"{p}_arg")
+            for p in self.saved()
+            if p in self.p.params and p in self.p.reassigned
+        }
+        fwd += [f"    {alias} = {p}" for p, alias in self.originals.items()]
         fwd += self.forward(self.p.items, "    ")
         recs = self.records(self.p.items) + self.saved()
         bwd = [

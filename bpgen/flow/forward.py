@@ -34,7 +34,7 @@ class Forward(Naming):
             elif isinstance(item, ListOp) and item.returns:
                 out = self.name("out", "out")
                 value = ast.get_source_segment(self.p.text, item.stmt.value)
-                recs = self.records(self.p.items) + self.saved()
+                recs = self.records(self.p.items) + self.saved_values()
                 comma = "," if len(recs) == 1 else ""
                 lines.append(f"{ind}{out} = {value}")
                 lines += self.item_sizes(item, ind)
@@ -46,7 +46,7 @@ class Forward(Naming):
                 lines += self.verbatim([item.stmt], ind)
                 lines += self.item_sizes(item, ind)
             elif isinstance(item, Part) and returns_name(item):
-                recs = self.records(self.p.items) + self.saved()
+                recs = self.records(self.p.items) + self.saved_values()
                 comma = "," if len(recs) == 1 else ""
                 value = item.stmts[0].value.id
                 lines.append(f"{ind}return {value}, ({', '.join(recs)}{comma})")
@@ -72,7 +72,7 @@ class Forward(Naming):
                     outs = "(" + ", ".join(item.outputs) + ")"
                 lines.append(f"{ind}{outs}, {rec} = {item.name}_forward({args})")
                 if item.returns:
-                    recs = self.records(self.p.items) + self.saved()
+                    recs = self.records(self.p.items) + self.saved_values()
                     comma = "," if len(recs) == 1 else ""
                     lines.append(f"{ind}return {outs}, ({', '.join(recs)}{comma})")
             elif isinstance(item, Branch):
@@ -146,3 +146,9 @@ class Forward(Naming):
         """Parameters whose zeros the backward needs (known once it is written)."""
         saved = [p for p in self.wrt if p in self.needed]
         return saved + [v for v in self.extra if v not in saved]
+
+    def saved_values(self) -> list[str]:
+        """`saved()` as the forward's return reads them: a parameter assigned
+        again is the value it was called with, kept first (`x_arg = x`)."""
+        originals = getattr(self, "originals", {})
+        return [originals.get(name, name) for name in self.saved()]
