@@ -68,6 +68,9 @@ class Dims:
         }
         self.sizes: dict[str, Dim] = {}  # int-valued locals: n = x.shape[0]
         self.unknowns = itertools.count(1)  # numbers ?1, ?2, ...
+        # the user's names taken for a broadcast's size against sizes that
+        # may be 1: sound only while they are not 1 (the guard checks)
+        self.not_one: set[str] = set()
         self.shape = {name: self.fill(s) for name, s in declared.items()}
 
     # -- dimensions ---------------------------------------------------------------
@@ -115,6 +118,8 @@ class Dims:
                 # sizes that may be 1 give way to the ones that surely are not
                 definite = [d for d in rest if d is not None and not _unknown(d)]
                 out.append(self._all_same(definite) if definite else None)
+                if definite and len(definite) < len(rest):
+                    self.not_one |= {d for d in definite if d in self.named}
         return tuple(out)
 
     def fill(self, shape: Shape | None) -> Shape | None:

@@ -69,6 +69,7 @@ class Unit:
     backward: Backward
     guards: dict[str, tuple] = field(default_factory=dict)  # declared shapes
     renest: bool = False  # single-use temporaries back into their readers
+    not_one: frozenset[str] = frozenset()  # declared names assumed not 1
 
 
 @dataclass
@@ -289,6 +290,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
         np = aliases_np(render)
         typed = {p: f"{np}.ndarray" for p in loose if unit.guards[p] != ()}
         lines += _guard_lines(unit.guards, render, "len" not in taken, typed, np)
+        lines += _not_one_lines(unit.guards, unit.not_one)
     branched = any(isinstance(node, Branch) for node in backward.forward)
     same = {} if branched else _written_in_place(unit)
     body = backward.forward
@@ -455,6 +457,34 @@ def _guard_lines(
     test = _mismatch(declared, builtin_len, typed or {}, np)
     test = _fit(f"    if {test}:", "        pass")
     return [test, _fit_at(render(_guard(declared)), 1)]
+
+
+def _not_one_lines(declared: dict[str, tuple], not_one: frozenset[str]) -> list[str]:
+    """A declared name that met a size that may be 1 in a broadcast was
+    taken for the result's size: `if len(g) == 1: raise ValueError(...)`
+    where the argument gives it size 1 (declare such an axis `1`)."""
+    lines = []
+    for dim in sorted(not_one):
+        at = next(
+            (
+                (n, dims.index(dim))
+                for n, dims in declared.items()
+                if dims and dim in dims
+            ),
+            None,
+        )
+        if at is None:
+            continue
+        name, axis = at
+        message = (
+            f"{name} has size 1 on axis {axis}, declared {dim}: declare an "
+            "axis that broadcasts as 1"
+        )
+        lines += [
+            _fit(f"    if {name}.shape[{axis}] == 1:"),
+            _fit_at(f"raise ValueError({message!r})", 1),
+        ]
+    return lines
 
 
 def _mismatch(

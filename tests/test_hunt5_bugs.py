@@ -386,3 +386,30 @@ def test_a_parameter_the_loop_assigns_again_keeps_its_kind():
     dx, dr = backward(np.ones(2), forward(x32, np.float64(2.5))[1])
     assert dx.dtype == np.float32 and type(dr) is float
     check_gradients(LOGISTIC, [np.array([0.3, 0.6]), 2.5])
+
+
+BATCHNORM_GAIN = """import numpy as np
+
+
+def bn(g, b, W, x):
+    h = x.reshape(x.shape[0], -1) @ W
+    return np.sum((g * h + b) ** 2)
+"""
+
+
+def test_a_declared_name_of_size_1_that_meets_an_unknown_size_is_refused():
+    """makemore's `bngain` of shape (1, H) declared "A H" while x is not
+    declared: bpgen took A (never 1, as declared names are) for the size of
+    g * (h - m), and dg came back (N, H). The forward now refuses size 1
+    there, naming the argument and the axis; `1` is the way to declare it."""
+    rng = np.random.default_rng(0)
+    g, b = rng.standard_normal((1, 5)), rng.standard_normal((1, 5))
+    W, x = rng.standard_normal((3, 5)), rng.standard_normal((4, 3))
+    declared = {"g": "A D", "b": "A D", "W": "K D"}
+    forward, _ = _pair(BATCHNORM_GAIN, shapes=declared)
+    with pytest.raises(ValueError, match="g has size 1 on axis 0, declared A"):
+        forward(g, b, W, x)
+    ones = {"g": "1 D", "b": "1 D", "W": "K D"}
+    check_gradients(BATCHNORM_GAIN, [g, b, W, x], shapes=ones)
+    g4, b4 = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    check_gradients(BATCHNORM_GAIN, [g4, b4, W, x], shapes=declared)
