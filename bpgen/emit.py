@@ -283,7 +283,12 @@ def _functions(unit: Unit, render: Renderer) -> str:
         _fit(f"def {name}_forward({render(program.signature)}):"),
         f'    """Run {name}; return its value and what {name}_backward needs."""',
     ]
-    if unit.guards:
+    if unit.guards and program.scalar:  # every one 0-d: no NumPy to call
+        names = list(unit.guards)
+        test = " or ".join(f'getattr({n}, "ndim", 0)' for n in names)
+        message = f"{', '.join(names)}: declared 0-d (a number), given an array"
+        lines += [_fit(f"    if {test}:"), _fit_at(f'raise ValueError("{message}")', 1)]
+    elif unit.guards:
         taken = program.taken | set(program.params)
         # a list or a number where an array is declared: to the explaining call
         loose = set(unit.guards) - proven_arrays(program.stages, program.params)

@@ -357,9 +357,9 @@ def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
         if facts is not None and backward.tests_shapes():
             facts.add(TESTS_SHAPES)
         # a 0-d declaration is guarded too (an array there got a float
-        # gradient), except in pure-float code, which imports no NumPy
+        # gradient; pure-float code tests it without NumPy)
         guards = (
-            {p: s for p, s in declared.items() if s or (s == () and not program.scalar)}
+            {p: s for p, s in declared.items() if s or s == ()}
             if options.guards
             else {}
         )

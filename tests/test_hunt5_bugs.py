@@ -413,3 +413,24 @@ def test_a_declared_name_of_size_1_that_meets_an_unknown_size_is_refused():
     check_gradients(BATCHNORM_GAIN, [g, b, W, x], shapes=ones)
     g4, b4 = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
     check_gradients(BATCHNORM_GAIN, [g4, b4, W, x], shapes=declared)
+
+
+DECAY = """import math
+
+
+def decay(x, t, tau):
+    return x * math.exp(-t / tau)
+"""
+
+
+def test_pure_float_code_checks_its_0d_declarations_too():
+    """Pure-float code imports no NumPy, so its 0-d declarations went
+    unchecked: an array x declared "" got array gradients for the floats t
+    and tau. The forward now raises, without NumPy."""
+    forward, backward = _pair(DECAY, shapes={"x": "", "t": "", "tau": ""})
+    with pytest.raises(ValueError, match="declared 0-d"):
+        forward(np.arange(3.0), 0.5, 1.5)
+    grads = backward(1.0, forward(0.7, 0.5, 1.5)[1])
+    assert all(type(g) is float for g in grads)
+    code = bpgen.generate(DECAY, shapes={"x": ""})
+    assert "import numpy" not in code
