@@ -50,7 +50,7 @@ def generate(
     """
     check_functions(function, one=True)
     functions = None if function is None else [function]
-    return generate_module(
+    module = generate_module(
         source,
         functions,
         wrt,
@@ -60,6 +60,8 @@ def generate(
         require_one=function is None,
         shapes=shapes,
     )
+    assert module is not None  # without a refusals list a refusal raises
+    return module
 
 
 def generate_module(

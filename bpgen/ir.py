@@ -19,7 +19,7 @@ Passes that need every stage but not the structure read `leaves(body)` (or
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,7 +89,7 @@ class Program:
         return not any(isinstance(node, Branch) for node in self.body)
 
 
-def leaves(body: list) -> Iterator[Any]:
+def leaves(body: Iterable[Any]) -> Iterator[Any]:
     """The stages (or blocks) of a region in order, arms `then` before `orelse`."""
     for node in body:
         if isinstance(node, Branch):
