@@ -377,7 +377,9 @@ def _call_pair(
         wrt = tuple(p for p in program.wrt if p in wanted)
     pairs.used[name] = wrt
     params = helper.params
-    args = [ast.Name(bindings[p.name.value], ast.Load()) for p in params.params]
+    args: list[ast.expr] = [
+        ast.Name(bindings[p.name.value], ast.Load()) for p in params.params
+    ]
     keywords = [
         ast.keyword(p.name.value, ast.Name(bindings[p.name.value], ast.Load()))
         for p in params.kwonly_params

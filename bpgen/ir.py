@@ -42,6 +42,9 @@ class SetItem(ast.expr):
     """The value of `array` with `array[index] = item` done to a copy of it."""
 
     _fields = ("array", "index", "item")
+    array: ast.expr
+    index: ast.expr
+    item: ast.expr
 
 
 @dataclass
