@@ -42,7 +42,7 @@ class SetItem(ast.expr):
     """The value of `array` with `array[index] = item` done to a copy of it."""
 
     _fields = ("array", "index", "item")
-    array: ast.expr
+    array: ast.Name  # the array written into, by name (stage.py)
     index: ast.expr
     item: ast.expr
 
