@@ -33,6 +33,8 @@ def _sigmoid_input(node: ast.expr) -> ast.expr | None:
     denominator = node.right
     if not _is_one(node.left) or gate_of(denominator) != "add":
         return None
+    if not isinstance(denominator, ast.BinOp):  # np.add(1, exp(-z)): not fused
+        return None
     pairs = (
         (denominator.left, denominator.right),
         (denominator.right, denominator.left),
