@@ -259,9 +259,7 @@ class _Dispatch:
         called = zip(params, observed, strict=False)  # defaults fill the rest
         shapes = {p: s for p, s in called if s is not None}
         quiet = dataclasses.replace(options, guards=False)  # the kind is the guard
-        _, namespace, _ = _load_or_generate(
-            source, name, wrt, quiet, fn, lines, shapes
-        )
+        _, namespace, _ = _load_or_generate(source, name, wrt, quiet, fn, lines, shapes)
         return namespace[f"{name}_forward"], namespace[f"{name}_backward"]
 
 
