@@ -324,7 +324,7 @@ def _bind_arguments(
             )
         lowered = stager.lowered(expression)
         if stager.is_pack(lowered):  # f(dict(a=a, b=b)): the helper reads items
-            bindings[key] = stager.pack(lowered, key)  # type: ignore[arg-type]
+            bindings[key] = stager.pack(lowered, key)
             continue
         value = stager.atom(lowered)
         if not isinstance(value, ast.Name):

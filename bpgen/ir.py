@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .location import Location
 
@@ -45,6 +45,12 @@ class SetItem(ast.expr):
     array: ast.Name  # the array written into, by name (stage.py)
     index: ast.expr
     item: ast.expr
+
+    if TYPE_CHECKING:  # ast.AST takes its _fields in order
+
+        def __init__(
+            self, array: ast.Name, index: ast.expr, item: ast.expr
+        ) -> None: ...
 
 
 @dataclass
