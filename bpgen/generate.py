@@ -413,6 +413,10 @@ def has_loop(function) -> bool:
             return True
         if isinstance(node, cst.For) and node.asynchronous is None:
             return True  # `async for` is not an ast.For
+        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            if any(isinstance(small, cst.Raise) for small in node.body):
+                return True
+            continue  # small statements hold no statements
         for field in _BLOCKS:
             value = getattr(node, field, None)
             if isinstance(value, cst.CSTNode):
