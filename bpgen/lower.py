@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -296,7 +297,7 @@ class Lowerer:
         )
 
     def _Integer(self, node: cst.Integer) -> ast.expr:
-        return ast.Constant(ast.literal_eval(node.value))
+        return ast.Constant(_number(node.value))
 
     _Float = _Integer
 
@@ -990,3 +991,10 @@ def _position(index: ast.expr) -> int | None:
 
 def gate_of(node: ast.AST) -> str | None:
     return of(node).gate
+
+
+@functools.cache
+def _number(text: str) -> int | float:
+    """A numeric literal's value; cached, since each ast.literal_eval call
+    leaves a cycle of closures for the collector."""
+    return ast.literal_eval(text)

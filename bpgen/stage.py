@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -104,9 +105,15 @@ class Stager:
         self.lower.function = function.name.value
         self.helper_chain = [function.name.value]  # callers of the helper staged now
         self.out_name = "out"  # what a returned value is called (helpers: relu_out)
-        self.lower.helper = lambda node, name, other=None: helpers.stage_call(
-            self, node, name, other
-        )
+        # a weak reference: a cycle here kept every staged node for the collector
+        stager = weakref.ref(self)
+
+        def helper(node, name, other=None):
+            owner = stager()
+            assert owner is not None  # lowering runs only while staging does
+            return helpers.stage_call(owner, node, name, other)
+
+        self.lower.helper = helper
         self.root: list = []  # the program's body (ir.py)
         self.region: list = self.root  # the region staged into now
         self.varied: set[str] = set()
