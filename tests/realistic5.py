@@ -38,7 +38,17 @@ VECTOR_DOT = (
 )
 
 
-def P(name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, bug=None, function=None, header=HEADER):
+def P(
+    name,
+    body,
+    *makers,
+    wrt=None,
+    expect_wrt=None,
+    autograd_wrong=None,
+    bug=None,
+    function=None,
+    header=HEADER,
+):
     assert all(p.name != name for p in PROGRAMS5), name
     PROGRAMS5.append(
         Program(

@@ -288,6 +288,7 @@ def test_declared_product_ranks_agree_with_numpy(gate: str):
 
 
 RANK_CASES = [
+    ("float", "float(a)", 0),
     ("transpose", "np.transpose(a, (1, 2, 0))", 3),
     ("reshape", "np.reshape(a, (2, -1))", 3),
     ("reshape", "np.reshape(a, -1)", 3),

@@ -649,7 +649,7 @@ NOT_IN_RANDOM_PROGRAMS = frozenset(
     atleast_2d atleast_3d broadcast_to tile repeat pad sort take take_along_axis
     diagonal diag triu tril vstack hstack dstack column_stack tensordot einsum
     inner vdot kron cross inv det solve cholesky slogdet[1] eigvalsh eigh[1]
-    gammaln digamma gamma matrix_transpose""".split()
+    gammaln digamma gamma matrix_transpose asarray float""".split()
     # item assignment is a statement; tests/test_everyday.py checks it
     + ["setitem"]
 )
