@@ -140,3 +140,170 @@ def test_a_list_read_twice_gathers_both_gradients(read):
         """
     )
     _checked(source, [RNG.standard_normal((2, 2))])
+
+
+# -- conditional expressions --------------------------------------------------------
+
+MATH = "import math\n\nimport numpy as np\n\n\n"
+IFEXP = {
+    "assign": ("def f(x, a):\n    y = x * 2 if a > 0 else x * 3\n    return np.sum(y)", [(3,), -0.5]),
+    "assign-then": ("def f(x, a):\n    y = x * 2 if a > 0 else x * 3\n    return np.sum(y)", [(3,), 0.5]),
+    "leaky": ("def f(x):\n    return x if x > 0 else 0.01 * x", [-0.7]),
+    "leaky-then": ("def f(x):\n    return x if x > 0 else 0.01 * x", [0.7]),
+    "inside": ("def f(x):\n    return 2.0 * (x if x > 0 else 0.01 * x) + 1.0", [0.7]),
+    "nested": ("def f(x):\n    y = x if x > 1 else (x * x if x > 0 else -x)\n    return y * 3.0", [0.5]),
+    "constant-arm": ("def f(x):\n    return x if x > 0 else 0.0", [0.3]),
+    "math": ("def f(x):\n    return math.exp(x) if x < 0 else 1.0 + x", [-0.3]),
+    "augmented": ("def f(x):\n    s = x * x\n    s += x if x > 0 else -x\n    return s", [-0.3]),
+    "lines": ("def f(x):\n    y = (x * 2.0\n         if x > 0\n         else x * 3.0)\n    return y", [0.3]),
+    "in-loop": (
+        "def f(x, n: int):\n    s = 0.0\n    for i in range(n):\n"
+        "        s = s + np.sum(x if i % 2 else -x * i)\n    return s",
+        [(3,), 4],
+    ),
+}
+
+
+def _args(shapes):
+    return [RNG.standard_normal(s) if isinstance(s, tuple) else s for s in shapes]
+
+
+@pytest.mark.parametrize("name", sorted(IFEXP))
+def test_a_conditional_expression_is_an_if_else(name):
+    body, shapes = IFEXP[name]
+    args = _args(shapes)
+    wrt = [p for p, s in zip(("x", "a"), shapes, strict=False) if not isinstance(s, int)]
+    _checked(MATH + body + "\n", args, wrt[:1] if "n: int" in body else None)
+
+
+def test_an_assigned_conditional_expression_reads_as_the_if_else():
+    code = bpgen.generate(MATH + IFEXP["assign"][0] + "\n", "f")
+    assert "    if cond:\n        y = x * 2\n    else:\n        y = x * 3\n" in code
+    assert "if cond:\n        # y = x * 2\n        dx = dy * 2\n" in code
+
+
+def test_a_returned_conditional_expression_is_computed_into_picked():
+    code = bpgen.generate(MATH + IFEXP["leaky"][0] + "\n", "f")
+    assert "        picked = x\n    else:\n        picked = 0.01 * x\n" in code
+
+
+def test_an_array_condition_raises_as_numpy_does():
+    # `x if x > 0 else -x` on an array raises in NumPy itself; so does f_forward
+    source = MATH + "def f(x):\n    return np.sum(x if x > 0 else -x)\n"
+    namespace: dict = {}
+    exec(bpgen.generate(source, "f"), namespace)
+    with pytest.raises(ValueError, match="truth value of an array"):
+        namespace["f_forward"](np.ones(3))
+
+
+# -- comprehensions -----------------------------------------------------------------
+
+HELPER = "def layer(x, W):\n    return np.tanh(x @ W)\n\n\n"
+COMPREHENSIONS = {
+    "stack": ("def f(xs, W):\n    return np.sum(np.stack([np.tanh(x @ W) for x in xs]))", [(3, 4), (4, 2)]),
+    "array": ("def f(xs):\n    return np.sum(np.array([x ** 2 for x in xs]) * 2.0)", [(3, 4)]),
+    "generator-sum": ("def f(w):\n    return sum(wi**2 for wi in w)", [(4,)]),
+    "sum-of-list": ("def f(w):\n    return sum([np.sum(wi**2) for wi in w])", [(3, 2)]),
+    "range": ("def f(x):\n    ys = [x[i] * i for i in range(3)]\n    return sum(ys)", [(3,)]),
+    "filtered": ("def f(x):\n    return sum(x[i] * i for i in range(4) if i % 2)", [(4,)]),
+    "np-sum": ("def f(x):\n    return np.sum([t * 2.0 for t in x])", [(3,)]),
+    "name-reused": ("def f(x, xs):\n    ys = np.stack([x * 2.0 for x in xs])\n    return np.sum(ys * x)", [(4,), (3, 4)]),
+    "helper": (HELPER + "def f(xs, W):\n    return np.sum(np.stack([layer(x, W) for x in xs]) ** 2)", [(3, 4), (4, 2)]),
+    "conditional-item": (
+        "def f(x):\n    return np.sum(np.stack([v if k > 0 else 2 * v for k, v in enumerate(x)]))",
+        [(3, 2)],
+    ),
+    "vstack": ("def f(x):\n    return np.sum(np.vstack([x * i for i in range(1, 4)]) ** 2)", [(2,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPREHENSIONS))
+def test_a_comprehension_is_a_loop_appending_to_a_list(name):
+    body, shapes = COMPREHENSIONS[name]
+    _checked(MATH + body + "\n", _args(shapes))
+
+
+def test_a_comprehension_reads_as_the_loop_it_stands_for():
+    code = bpgen.generate(MATH + COMPREHENSIONS["stack"][0] + "\n", "f")
+    assert "    items = []\n" in code and "    for x in xs:\n" in code
+    assert "items_stacked = np.stack(items)" in code
+
+
+def test_a_comprehension_variable_does_not_leak_into_the_function():
+    # `x` is a parameter read after the comprehension: its loop variable is renamed
+    code = bpgen.generate(MATH + COMPREHENSIONS["name-reused"][0] + "\n", "f")
+    assert "for x2 in xs:" in code
+
+
+# -- named lambdas ------------------------------------------------------------------
+
+LAMBDAS = {
+    "square": ("def f(x):\n    g = lambda t: t * t\n    return g(x) + g(2.0 * x)", [0.3]),
+    "leaky": ("def f(x):\n    act = lambda z: z if z > 0 else 0.1 * z\n    return act(x) * 3.0", [-0.3]),
+    "arrays": (
+        "def f(x, w):\n    act = lambda z: np.maximum(z, 0.1 * z)\n    return np.sum(act(x @ w))",
+        [(3, 4), (4, 2)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAMBDAS))
+def test_a_named_lambda_is_a_nested_def(name):
+    body, shapes = LAMBDAS[name]
+    _checked(MATH + body + "\n", _args(shapes))
+
+
+def test_a_lambda_reading_a_local_is_refused_at_the_lambda():
+    error = _refused(MATH + "def f(x, a):\n    b = a * 2\n    g = lambda t: t * b\n    return g(x)\n")
+    assert "reads `b`, a local of the enclosing function" in error.message
+    assert (error.lineno, error.col_offset) == (8, 8)
+    assert error.source_line == "    g = lambda t: t * b"
+
+
+# -- what is not rewritten, and errors in rewritten code ----------------------------
+
+
+@pytest.mark.parametrize(
+    "body, where, words",
+    [
+        ("    y = 1.0; return x if x > y else y", (7, 20), "conditional expression"),
+        ("    return sum(a * b for a in x for b in x)", (7, 15), "generator expression"),
+        ("    return np.sum(v * 2 for v in x)", (7, 18), "generator expression"),
+        ("    h = g = lambda t: t\n    return x", (7, 12), "a lambda"),
+    ],
+    ids=["shared-line", "two-fors", "generator-elsewhere", "two-targets"],
+)
+def test_what_is_not_rewritten_is_refused_where_it_stands(body, where, words):
+    error = _refused(MATH + "def f(x):\n" + body + "\n")
+    assert words in error.message
+    assert (error.lineno, error.col_offset) == where
+    assert error.hint
+
+
+@pytest.mark.parametrize(
+    "body, where, line",
+    [
+        (
+            "    y = x if x > 0 else math.fmod(x, 2.0)\n    return y",
+            (7, 24),
+            "    y = x if x > 0 else math.fmod(x, 2.0)",
+        ),
+        (
+            "    return np.sum(np.stack([np.fmod(v, 2.0) for v in x]))",
+            (7, 28),
+            "    return np.sum(np.stack([np.fmod(v, 2.0) for v in x]))",
+        ),
+        (
+            "    y = (x * 2.0\n         if x > 0\n         else math.fmod(x, 2.0))\n    return y",
+            (9, 14),
+            "         else math.fmod(x, 2.0))",
+        ),
+    ],
+    ids=["arm", "comprehension-item", "lines"],
+)
+def test_an_error_in_rewritten_code_points_at_the_users_text(body, where, line):
+    error = _refused(MATH + "def f(x):\n" + body + "\n")
+    assert "fmod" in error.message
+    assert (error.lineno, error.col_offset) == where
+    assert error.source_line == line
+    assert str(error).startswith(f"model.py:{where[0]}:{where[1] + 1}: error:")

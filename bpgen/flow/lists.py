@@ -74,8 +74,9 @@ def _append(planner: Planner, stmt: ast.Expr, call: ast.Call) -> ListOp:
         )
     name = planner.fresh(f"{lst}_item")
     planner.locals.add(name)
-    # `hs.append(h * 2.0)` reads as `hs_item = (h * 2.0)`: the parentheses stay
-    planner.edit(stmt.lineno, stmt.col_offset, func.end_col_offset, f"{name} = ")
+    # `hs.append(h * 2.0)` reads as `hs_item =(h * 2.0)`: the parentheses stay,
+    # and so do the columns after them (errors point at the user's text)
+    planner.edit(stmt.lineno, stmt.col_offset, func.end_col_offset, f"{name} =")
     target = ast.Name(name, ast.Store())
     ast.copy_location(target, stmt)
     target.end_lineno, target.end_col_offset = stmt.lineno, stmt.col_offset + len(name)
