@@ -56,16 +56,14 @@ JOINED = {
 @pytest.mark.parametrize("name", sorted(JOINED))
 def test_a_list_built_in_a_loop_can_be_joined(name):
     func, item, shape = JOINED[name]
-    source = _src(
-        f"""
+    source = _src(f"""
         def f(x, n: int):
             parts = []
             for i in range(n):
                 parts.append({item})
             joined = np.{func}(parts)
             return np.sum(joined**2 * np.cos(joined))
-        """
-    )
+        """)
     code = _checked(source, [RNG.standard_normal(shape), 3], ["x"])
     if func != "concatenate":  # the items' shapes are recorded, not their sizes
         assert "parts_shapes = [np.shape(item) for item in parts]" in code
@@ -73,29 +71,25 @@ def test_a_list_built_in_a_loop_can_be_joined(name):
 
 
 def test_vstack_of_a_list_reads_like_the_stacked_rows():
-    source = _src(
-        """
+    source = _src("""
         def f(x, n: int):
             rows = []
             for i in range(n):
                 rows.append(x * i)
             return np.sum(np.vstack(rows) ** 2)
-        """
-    )
+        """)
     code = _checked(source, [RNG.standard_normal(3), 4], ["x"])
     assert "rows_stacked = np.vstack(rows)" in code
 
 
 def test_a_join_of_a_built_list_takes_the_list_alone():
-    source = _src(
-        """
+    source = _src("""
         def f(x, n: int):
             rows = []
             for i in range(n):
                 rows.append(x * i)
             return np.sum(np.vstack(rows, dtype=float))
-        """
-    )
+        """)
     error = _refused(source)
     assert "np.vstack of a list built in a loop takes the list alone" in error.message
     assert (error.lineno, error.col_offset) == (8, 4)
@@ -106,15 +100,13 @@ def test_a_join_of_a_built_list_takes_the_list_alone():
     ["np.sum(ys)", "np.mean(ys, axis=0) @ np.sum(ys, axis=0)", "np.max(ys) * 2.0"],
 )
 def test_a_numpy_function_reads_a_built_list_as_its_array(read):
-    source = _src(
-        f"""
+    source = _src(f"""
         def f(x):
             ys = []
             for t in x:
                 ys.append(np.tanh(t) * t)
             return {read}
-        """
-    )
+        """)
     code = _checked(source, [RNG.standard_normal((3, 2))])
     assert "ys_array = np.array(ys)" in code
 
@@ -130,15 +122,13 @@ def test_a_numpy_function_reads_a_built_list_as_its_array(read):
 )
 def test_a_list_read_twice_gathers_both_gradients(read):
     # the second read's gradient list replaced the first's: the gradient halved
-    source = _src(
-        f"""
+    source = _src(f"""
         def f(x):
             ys = []
             for t in x:
                 ys.append(np.tanh(t))
             return {read}
-        """
-    )
+        """)
     _checked(source, [RNG.standard_normal((2, 2))])
 
 
@@ -146,16 +136,33 @@ def test_a_list_read_twice_gathers_both_gradients(read):
 
 MATH = "import math\n\nimport numpy as np\n\n\n"
 IFEXP = {
-    "assign": ("def f(x, a):\n    y = x * 2 if a > 0 else x * 3\n    return np.sum(y)", [(3,), -0.5]),
-    "assign-then": ("def f(x, a):\n    y = x * 2 if a > 0 else x * 3\n    return np.sum(y)", [(3,), 0.5]),
+    "assign": (
+        "def f(x, a):\n    y = x * 2 if a > 0 else x * 3\n    return np.sum(y)",
+        [(3,), -0.5],
+    ),
+    "assign-then": (
+        "def f(x, a):\n    y = x * 2 if a > 0 else x * 3\n    return np.sum(y)",
+        [(3,), 0.5],
+    ),
     "leaky": ("def f(x):\n    return x if x > 0 else 0.01 * x", [-0.7]),
     "leaky-then": ("def f(x):\n    return x if x > 0 else 0.01 * x", [0.7]),
     "inside": ("def f(x):\n    return 2.0 * (x if x > 0 else 0.01 * x) + 1.0", [0.7]),
-    "nested": ("def f(x):\n    y = x if x > 1 else (x * x if x > 0 else -x)\n    return y * 3.0", [0.5]),
+    "nested": (
+        "def f(x):\n    y = x if x > 1 else (x * x if x > 0 else -x)\n"
+        "    return y * 3.0",
+        [0.5],
+    ),
     "constant-arm": ("def f(x):\n    return x if x > 0 else 0.0", [0.3]),
     "math": ("def f(x):\n    return math.exp(x) if x < 0 else 1.0 + x", [-0.3]),
-    "augmented": ("def f(x):\n    s = x * x\n    s += x if x > 0 else -x\n    return s", [-0.3]),
-    "lines": ("def f(x):\n    y = (x * 2.0\n         if x > 0\n         else x * 3.0)\n    return y", [0.3]),
+    "augmented": (
+        "def f(x):\n    s = x * x\n    s += x if x > 0 else -x\n    return s",
+        [-0.3],
+    ),
+    "lines": (
+        "def f(x):\n    y = (x * 2.0\n         if x > 0\n         else x * 3.0)\n"
+        "    return y",
+        [0.3],
+    ),
     "in-loop": (
         "def f(x, n: int):\n    s = 0.0\n    for i in range(n):\n"
         "        s = s + np.sum(x if i % 2 else -x * i)\n    return s",
@@ -172,7 +179,9 @@ def _args(shapes):
 def test_a_conditional_expression_is_an_if_else(name):
     body, shapes = IFEXP[name]
     args = _args(shapes)
-    wrt = [p for p, s in zip(("x", "a"), shapes, strict=False) if not isinstance(s, int)]
+    wrt = [
+        p for p, s in zip(("x", "a"), shapes, strict=False) if not isinstance(s, int)
+    ]
     _checked(MATH + body + "\n", args, wrt[:1] if "n: int" in body else None)
 
 
@@ -200,20 +209,44 @@ def test_an_array_condition_raises_as_numpy_does():
 
 HELPER = "def layer(x, W):\n    return np.tanh(x @ W)\n\n\n"
 COMPREHENSIONS = {
-    "stack": ("def f(xs, W):\n    return np.sum(np.stack([np.tanh(x @ W) for x in xs]))", [(3, 4), (4, 2)]),
-    "array": ("def f(xs):\n    return np.sum(np.array([x ** 2 for x in xs]) * 2.0)", [(3, 4)]),
+    "stack": (
+        "def f(xs, W):\n    return np.sum(np.stack([np.tanh(x @ W) for x in xs]))",
+        [(3, 4), (4, 2)],
+    ),
+    "array": (
+        "def f(xs):\n    return np.sum(np.array([x ** 2 for x in xs]) * 2.0)",
+        [(3, 4)],
+    ),
     "generator-sum": ("def f(w):\n    return sum(wi**2 for wi in w)", [(4,)]),
     "sum-of-list": ("def f(w):\n    return sum([np.sum(wi**2) for wi in w])", [(3, 2)]),
-    "range": ("def f(x):\n    ys = [x[i] * i for i in range(3)]\n    return sum(ys)", [(3,)]),
-    "filtered": ("def f(x):\n    return sum(x[i] * i for i in range(4) if i % 2)", [(4,)]),
+    "range": (
+        "def f(x):\n    ys = [x[i] * i for i in range(3)]\n    return sum(ys)",
+        [(3,)],
+    ),
+    "filtered": (
+        "def f(x):\n    return sum(x[i] * i for i in range(4) if i % 2)",
+        [(4,)],
+    ),
     "np-sum": ("def f(x):\n    return np.sum([t * 2.0 for t in x])", [(3,)]),
-    "name-reused": ("def f(x, xs):\n    ys = np.stack([x * 2.0 for x in xs])\n    return np.sum(ys * x)", [(4,), (3, 4)]),
-    "helper": (HELPER + "def f(xs, W):\n    return np.sum(np.stack([layer(x, W) for x in xs]) ** 2)", [(3, 4), (4, 2)]),
+    "name-reused": (
+        "def f(x, xs):\n    ys = np.stack([x * 2.0 for x in xs])\n"
+        "    return np.sum(ys * x)",
+        [(4,), (3, 4)],
+    ),
+    "helper": (
+        HELPER
+        + "def f(xs, W):\n    return np.sum(np.stack([layer(x, W) for x in xs]) ** 2)",
+        [(3, 4), (4, 2)],
+    ),
     "conditional-item": (
-        "def f(x):\n    return np.sum(np.stack([v if k > 0 else 2 * v for k, v in enumerate(x)]))",
+        "def f(x):\n"
+        "    return np.sum(np.stack([v if k > 0 else 2 * v for k, v in enumerate(x)]))",
         [(3, 2)],
     ),
-    "vstack": ("def f(x):\n    return np.sum(np.vstack([x * i for i in range(1, 4)]) ** 2)", [(2,)]),
+    "vstack": (
+        "def f(x):\n    return np.sum(np.vstack([x * i for i in range(1, 4)]) ** 2)",
+        [(2,)],
+    ),
 }
 
 
@@ -238,10 +271,18 @@ def test_a_comprehension_variable_does_not_leak_into_the_function():
 # -- named lambdas ------------------------------------------------------------------
 
 LAMBDAS = {
-    "square": ("def f(x):\n    g = lambda t: t * t\n    return g(x) + g(2.0 * x)", [0.3]),
-    "leaky": ("def f(x):\n    act = lambda z: z if z > 0 else 0.1 * z\n    return act(x) * 3.0", [-0.3]),
+    "square": (
+        "def f(x):\n    g = lambda t: t * t\n    return g(x) + g(2.0 * x)",
+        [0.3],
+    ),
+    "leaky": (
+        "def f(x):\n    act = lambda z: z if z > 0 else 0.1 * z\n"
+        "    return act(x) * 3.0",
+        [-0.3],
+    ),
     "arrays": (
-        "def f(x, w):\n    act = lambda z: np.maximum(z, 0.1 * z)\n    return np.sum(act(x @ w))",
+        "def f(x, w):\n    act = lambda z: np.maximum(z, 0.1 * z)\n"
+        "    return np.sum(act(x @ w))",
         [(3, 4), (4, 2)],
     ),
 }
@@ -254,7 +295,9 @@ def test_a_named_lambda_is_a_nested_def(name):
 
 
 def test_a_lambda_reading_a_local_is_refused_at_the_lambda():
-    error = _refused(MATH + "def f(x, a):\n    b = a * 2\n    g = lambda t: t * b\n    return g(x)\n")
+    error = _refused(
+        MATH + "def f(x, a):\n    b = a * 2\n    g = lambda t: t * b\n    return g(x)\n"
+    )
     assert "reads `b`, a local of the enclosing function" in error.message
     assert (error.lineno, error.col_offset) == (8, 8)
     assert error.source_line == "    g = lambda t: t * b"
@@ -267,7 +310,11 @@ def test_a_lambda_reading_a_local_is_refused_at_the_lambda():
     "body, where, words",
     [
         ("    y = 1.0; return x if x > y else y", (7, 20), "conditional expression"),
-        ("    return sum(a * b for a in x for b in x)", (7, 15), "generator expression"),
+        (
+            "    return sum(a * b for a in x for b in x)",
+            (7, 15),
+            "generator expression",
+        ),
         ("    return np.sum(v * 2 for v in x)", (7, 18), "generator expression"),
         ("    h = g = lambda t: t\n    return x", (7, 12), "a lambda"),
     ],
@@ -294,7 +341,8 @@ def test_what_is_not_rewritten_is_refused_where_it_stands(body, where, words):
             "    return np.sum(np.stack([np.fmod(v, 2.0) for v in x]))",
         ),
         (
-            "    y = (x * 2.0\n         if x > 0\n         else math.fmod(x, 2.0))\n    return y",
+            "    y = (x * 2.0\n         if x > 0\n         else math.fmod(x, 2.0))\n"
+            "    return y",
             (9, 14),
             "         else math.fmod(x, 2.0))",
         ),
