@@ -1473,6 +1473,12 @@ RULES: dict[str, Rule] = {
         x="g * np.log(y)",
         y="g * x / y",
     ),
+    "ndtr": rule(
+        "x",
+        kind=SAME,
+        scipy="ndtr",
+        x="g * np.exp(-x * x / 2) / math.sqrt(2 * math.pi)",
+    ),
     "logaddexp2": rule(
         "x1, x2",
         kind=BROADCAST,

@@ -663,6 +663,8 @@ RULE_CASES = [
     ("xlogy", S, "scipy.special.xlogy(x, y)", {"x": normal(3, 4), "y": pos(4)}),
     ("xlogy", S, "scipy.special.xlogy(x, y) * 2.0", {"x": normal(), "y": pos()}),
     ("erf", S, "scipy.special.erf(x) * y", {"x": normal(3, 4), "y": normal(4)}),
+    ("ndtr", S, "scipy.special.ndtr(x) * y", {"x": normal(3, 4), "y": normal(4)}),
+    ("ndtr", S, "scipy.special.ndtr(x * y)", {"x": normal(), "y": normal()}),
     ("erfc", S, "scipy.special.erfc(x * y)", {"x": normal(3), "y": normal(2, 1)}),
 ]
 
@@ -677,7 +679,7 @@ NOT_IN_RANDOM_PROGRAMS = frozenset(
     atleast_2d atleast_3d broadcast_to tile repeat pad sort take take_along_axis
     diagonal diag triu tril vstack hstack dstack column_stack tensordot einsum
     inner vdot kron cross inv det solve cholesky slogdet[1] eigvalsh eigh[1]
-    gammaln digamma gamma matrix_transpose logit softmax log_softmax xlogy""".split()
+    gammaln digamma gamma matrix_transpose logit softmax log_softmax xlogy ndtr""".split()
     # item assignment is a statement; tests/test_everyday.py checks it
     + ["setitem"]
 )
