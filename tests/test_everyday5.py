@@ -355,3 +355,76 @@ def test_an_error_in_rewritten_code_points_at_the_users_text(body, where, line):
     assert (error.lineno, error.col_offset) == where
     assert error.source_line == line
     assert str(error).startswith(f"model.py:{where[0]}:{where[1] + 1}: error:")
+
+
+def test_a_decorated_function_with_a_conditional_expression(tmp_path, monkeypatch):
+    source = _src("""
+        import bpgen
+
+
+        @bpgen.differentiable
+        def f(x, a):
+            y = x * 2 if a > 0 else x * 3
+            return np.sum(np.stack([t**2 for t in x]) * np.sum(y))
+        """)
+    (tmp_path / "ifexp_module.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("BPGEN_CACHE_DIR", str(tmp_path / "cache"))
+    import ifexp_module
+
+    x = np.arange(3.0)
+    out, cache = ifexp_module.f.forward(x, 1.0)
+    assert out == ifexp_module.f(x, 1.0) == 30.0
+    # d/dx sum(x**2) * sum(2x) = 2x * sum(2x) + 2 * sum(x**2)
+    np.testing.assert_allclose(ifexp_module.f.backward(1.0, cache)[0], [10, 22, 34])
+
+
+# -- scipy.special ------------------------------------------------------------------
+
+SCIPY = (
+    "import numpy as np\nfrom scipy import special\n"
+    "from scipy.special import expit\n\n\n"
+)
+SPECIAL = {
+    "expit": ("def f(x, w):\n    return np.sum(expit(x @ w) * w[0])", [(3, 4), (4, 2)]),
+    "logit": ("def f(p):\n    return np.sum(special.logit(p) ** 2)", ["p"]),
+    "logsumexp": (
+        "def f(x, y):\n"
+        "    return np.sum(special.logsumexp(x, axis=1, keepdims=True) * y)",
+        [(3, 4), (3, 1)],
+    ),
+    "softmax": (
+        "def f(x, y):\n    return np.sum(special.softmax(x, axis=0) * y)",
+        [(3, 4), (3, 4)],
+    ),
+    "log-softmax": (
+        "def f(x, y):\n    return np.sum(special.log_softmax(x, axis=-1) * y)",
+        [(3, 4), (4,)],
+    ),
+    "xlogy": ("def f(x, p):\n    return np.sum(special.xlogy(x, p))", [(3, 4), "p"]),
+    "ndtr": ("def f(x):\n    return np.sum(special.ndtr(x) * x)", [(5,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL))
+def test_scipy_special_gates_keep_the_contract(name):
+    body, shapes = SPECIAL[name]
+    args = [
+        RNG.uniform(0.1, 0.9, (3, 4)) if s == "p" else RNG.standard_normal(s)
+        for s in shapes
+    ]
+    code = _checked(SCIPY + body + "\n", args)
+    assert "import scipy.special" in code
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        ("special.logsumexp(x, b=w)", "`b=`"),
+        ("special.logsumexp(x, axis=1, return_sign=True)", "`return_sign=`"),
+    ],
+)
+def test_logsumexp_weights_and_signs_are_refused(call, words):
+    error = _refused(SCIPY + f"def f(x, w):\n    return np.sum({call})\n")
+    assert words in error.message
+    assert (error.lineno, error.col_offset) == (7, 18)
