@@ -104,7 +104,8 @@ def _restored(source: str, line_offset: int, refusals=None, mark: int = 0):
     try:
         yield
     except BpgenError as exc:
-        raise desugar.restore(exc, desugar.rewrite(source)[1], line_offset) from None
+        desugar.restore(exc, desugar.rewrite(source)[1], line_offset)
+        raise
     finally:
         linemap = desugar.rewrite(source)[1]
         for refusal in [] if refusals is None else refusals[mark:]:
