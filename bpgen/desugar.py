@@ -110,6 +110,9 @@ class _Rewriter:
                 self.parents[child] = node
         self.unit = "    "
         self.function: ast.FunctionDef | None = None
+        # loops around the statement: a list built inside a loop is left
+        # alone (bpgen/flow/ does not rebuild one list per iteration yet)
+        self.loops = 0
 
     # -- positions --
 
@@ -169,8 +172,11 @@ class _Rewriter:
             if isinstance(statement, ast.FunctionDef):
                 self.function_def(statement)
             elif isinstance(statement, (ast.If, ast.For, ast.While, ast.With)):
+                loop = isinstance(statement, (ast.For, ast.While))
+                self.loops += loop
                 self.block(statement.body)
                 self.block(getattr(statement, "orelse", []))
+                self.loops -= loop
             elif isinstance(statement, ast.Try):
                 for part in (statement.body, statement.orelse, statement.finalbody):
                     self.block(part)
@@ -231,9 +237,9 @@ class _Rewriter:
         if isinstance(node, ast.IfExp):
             return True
         if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and (
-            len(node.generators) > 1 or node.generators[0].is_async
+            len(node.generators) > 1 or node.generators[0].is_async or self.loops
         ):
-            return False  # several `for`s: nested loops building one list
+            return False  # several `for`s, or inside a loop: nested loops
         if isinstance(node, ast.ListComp):
             return True
         if isinstance(node, ast.GeneratorExp):
@@ -342,7 +348,9 @@ class _Rewriter:
                     ]
                 )
                 level += self.unit
+        self.loops += 1
         pre, element = self.expr(node.elt, level, renames)
+        self.loops -= 1
         lines += pre
         lines.append(
             [

@@ -63,8 +63,8 @@ _REFUSED = {
     cst.IfExp: (
         "a conditional expression (`a if cond else b`) here",
         "bpgen reads one in a statement alone on its line as an if/else; give "
-        "the statement a line of its own (not a `while` test, no `;`), or use "
-        "np.where(cond, a, b)",
+        "the statement a line of its own (not an `if`/`while` test, no `;`), "
+        "or use np.where(cond, a, b)",
     ),
     cst.Lambda: (
         "a lambda",
@@ -73,13 +73,15 @@ _REFUSED = {
     ),
     cst.ListComp: (
         "a list comprehension",
-        "bpgen reads one with a single `for` in a statement alone on its line "
-        "as a loop appending to a list; nest comprehensions for several `for`s",
+        "bpgen reads one with a single `for`, in a statement alone on its line "
+        "and outside loops, as a loop appending to a list; elsewhere use array "
+        "operations (np.sum(x * w, axis=...))",
     ),
     cst.GeneratorExp: (
         "a generator expression",
-        "bpgen reads `sum(...)`, `max(...)` or `min(...)` of one as a loop; "
-        "elsewhere write a list comprehension: `np.stack([f(v) for v in vs])`",
+        "bpgen reads `sum(...)`, `max(...)` or `min(...)` of one with a single "
+        "`for`, outside loops, as a loop; elsewhere use array operations "
+        "(`np.sum(w ** 2)`) or a list comprehension",
     ),
     cst.SetComp: ("a set comprehension", "use array operations instead"),
     cst.DictComp: ("a dict comprehension", "use array operations instead"),

@@ -428,3 +428,28 @@ def test_logsumexp_weights_and_signs_are_refused(call, words):
     error = _refused(SCIPY + f"def f(x, w):\n    return np.sum({call})\n")
     assert words in error.message
     assert (error.lineno, error.col_offset) == (7, 18)
+
+
+@pytest.mark.parametrize(
+    "body, where, words",
+    [
+        (
+            "def f(x, w, n: int):\n    s = 0.0\n    for i in range(n):\n"
+            "        s = s + sum(v * i for v in w) * x\n    return s",
+            (9, 20),
+            "generator expression",
+        ),
+        (
+            "def f(xs, n: int):\n    s = 0.0\n    for i in range(n):\n"
+            "        s = s + np.sum(np.stack([x * i for x in xs]))\n    return s",
+            (9, 32),
+            "list comprehension",
+        ),
+    ],
+    ids=["generator", "list"],
+)
+def test_a_comprehension_inside_a_loop_is_refused_where_it_stands(body, where, words):
+    # a list rebuilt in every iteration of a loop is not differentiated yet
+    error = _refused(MATH + body + "\n")
+    assert words in error.message and "outside loops" in error.hint
+    assert (error.lineno, error.col_offset) == where
