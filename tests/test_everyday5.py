@@ -453,3 +453,36 @@ def test_a_comprehension_inside_a_loop_is_refused_where_it_stands(body, where, w
     error = _refused(MATH + body + "\n")
     assert words in error.message and "outside loops" in error.hint
     assert (error.lineno, error.col_offset) == where
+
+
+# -- the rewrite itself (bpgen/desugar.py), before and after --------------------------
+
+
+def test_the_rewrite_before_and_after():
+    from bpgen import desugar
+
+    before = (
+        "import numpy as np\n\n\ndef f(x, xs):\n"
+        "    y = 2.0 * (x if x > 0 else -x)  # note\n"
+        "    g = lambda t: t * t\n"
+        "    return sum(g(v) for v in xs) + y\n"
+    )
+    after, linemap = desugar.rewrite(before)
+    assert after == (
+        "import numpy as np\n\n\ndef f(x, xs):\n"
+        "    if x > 0:\n        picked = x\n    else:\n        picked = -x\n"
+        "    y = 2.0 * (picked)  # note\n"
+        "    def g(t):\n        return t * t\n"
+        "    items = []\n    for v in xs:\n        items.append(g(v))\n"
+        "    return sum(items) + y\n"
+    )
+    assert linemap is not None
+    # `-x` (rewritten line 8, column 17) is the user's line 5, column 31
+    assert linemap.where(8, 17) == (5, 31)
+    # `g(v)` in the append (line 14, column 21) is the user's line 7, column 15
+    assert linemap.where(14, 21) == (7, 15)
+    assert linemap.where(2, 0) == (2, 0)  # lines before stay put
+    assert desugar.rewrite("def f(x):\n    return x\n") == (
+        "def f(x):\n    return x\n",
+        None,
+    )
