@@ -144,8 +144,8 @@ class _Rewriter:
         while line <= len(self.lines):
             if line in self.replaced:
                 last, new_lines = self.replaced[line]
-                for new in new_lines:
-                    for text, segs in _render(new):
+                for rewritten in new_lines:
+                    for text, segs in _render(rewritten):
                         out.append(text)
                         segments.append(segs)
                 line = last + 1
@@ -153,8 +153,8 @@ class _Rewriter:
             out.append(self.lines[line - 1])
             segments.append(((0, line, 0, True),))
             line += 1
-        new = "\n".join(out) + ("\n" if self.text.endswith("\n") else "")
-        return new, LineMap(tuple(self.lines), tuple(segments))
+        text = "\n".join(out) + ("\n" if self.text.endswith("\n") else "")
+        return text, LineMap(tuple(self.lines), tuple(segments))
 
     def function_def(self, node: ast.FunctionDef) -> None:
         outer = self.function
@@ -258,6 +258,7 @@ class _Rewriter:
         """Lines computing what `node` needs first, and `node`'s own text."""
         if whole and self.wanted(node):
             name = self.fresh("picked" if isinstance(node, ast.IfExp) else "items")
+            assert isinstance(node, ast.expr)
             lines = self.define(node, [self.synthetic(name, node)], ind, renames)
             return lines, [self.synthetic(name, node)]
         pre: list[Line] = []
@@ -337,14 +338,14 @@ class _Rewriter:
                 ]
             )
             level += self.unit
-            for test in generator.ifs:
-                pre, condition = self.expr(test, level, renames)
+            for kept in generator.ifs:
+                pre, condition = self.expr(kept, level, renames)
                 lines += pre
                 lines.append(
                     [
-                        self.synthetic(level + "if ", test),
+                        self.synthetic(level + "if ", kept),
                         *condition,
-                        self.synthetic(":", test),
+                        self.synthetic(":", kept),
                     ]
                 )
                 level += self.unit
@@ -367,11 +368,10 @@ class _Rewriter:
         """`g = lambda t: t * t` is `def g(t): return t * t`."""
         name = node.targets[0].id  # type: ignore[attr-defined]
         (line, col), (body_line, body_col) = self.start(lam), self.start(lam.body)
+        args: str | None = None
         if line == body_line:
-            args = self.lines[line - 1][col + len("lambda") : body_col].strip()
-            args = args[:-1].strip() if args.endswith(":") else None
-        else:
-            args = None
+            head = self.lines[line - 1][col + len("lambda") : body_col].strip()
+            args = head[:-1].strip() if head.endswith(":") else None
         if args is None:  # `lambda` and its body on two lines: left to refuse
             return [[(self.lines[line - 1].lstrip(), line, col, True)]]
         inner = ind + self.unit
