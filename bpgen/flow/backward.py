@@ -338,11 +338,12 @@ class Backward(Naming):
             if new == head:
                 break
             head = new
+        resets = []  # after the rows' adds below, which read this step's values
         for var in sorted(head):
             if head[var] == MAYBE and state.get(var) is ABSENT:
                 pre.append(f"{ind}{self.grad(var)} = None")
             if head[var] == MAYBE and end.get(var) is ABSENT:
-                body.append(f"{ind}    {self.grad(var)} = None")
+                resets.append(f"{ind}    {self.grad(var)} = None")
         state.clear()
         state.update(head)
         rows = [(row, x) for row, x in rows if reached[row] is not None]
@@ -361,12 +362,14 @@ class Backward(Naming):
                 if reached[row] == MAYBE:
                     add = f"if {self.grad(row)} is not None:\n{ind}        {add}"
                 body.append(f"{ind}    {add}")
+            body += resets
             target = ", ".join(recs)
             target = f"({target})" if len(recs) > 1 else target
             loop = f"for {k}, {target} in reversed(list(enumerate({lst}))):"
             if not recs:  # a counted loop (appends only): its rows counted down
                 loop = f"for {k} in reversed(range({lst})):"
             return pre + [f"{ind}{loop}"] + body
+        body += resets
         if not body:  # no gradient passes through this loop
             return pre
         if not recs:
