@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = {"autograd": "autograd", "torch": "PyTorch", "jax": "JAX jit"}
 TIME_LIMIT = {"scalar": 1.0, "array": 1.03}  # bpgen / hand-written
 MEMORY_LIMIT = 1.02  # peak bytes, bpgen / hand-written
+SELF_CHECK_LIMIT = 0.01  # |hand-written copy / hand-written - 1|: the timing's error
 GENERATOR_LIMIT = 0.6  # generate() / black alone on its output
 GROWTH_LIMIT = 11.0  # generate() at 2,000 statements / at 200
 COLD_LIMIT, WARM_LIMIT = 10e-3, 0.5e-3  # decorated import, per function
@@ -226,6 +227,16 @@ def targets(
         )
 
     for r in results:
+        if "hand-written copy" in r.seconds:
+            error = r.ratio("hand-written copy") - 1
+            add(
+                f"{r.name}: timing self-check",
+                error,
+                SELF_CHECK_LIMIT,
+                abs(error) <= SELF_CHECK_LIMIT,
+                f"{r.name}: the hand-written code against a copy of itself "
+                f"{1 + error:.3f}× (target 1.00 ± {SELF_CHECK_LIMIT:.2f})",
+            )
         if "bpgen" not in r.seconds:
             text = f"{r.name}: bpgen {r.status.get('bpgen')}"
             add(f"{r.name}: bpgen gradient", None, None, False, text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import random
 import sys
 import time
 import timeit
@@ -95,21 +96,29 @@ def _calibrate(timer: timeit.Timer, block: float) -> int:
 
 
 def measure(
-    timed: dict[str, Timed], repeats: int, block: float
+    timed: dict[str, Timed], repeats: int, block: float, seed: int = 0
 ) -> dict[str, list[float]]:
     """Per-call seconds of each statement, over interleaved repeats.
 
     Interleaving spreads drift (frequency, other load) over all contenders
-    alike; one untimed call before each block lets thread pools that another
-    library left spinning settle.
+    alike. Within a repeat the contenders run in a fresh shuffled order
+    (seeded: runs are repeatable): what ran just before a contender leaves
+    the allocator's free lists and the caches in a state that costs the next
+    one a few per cent, and a fixed order hands that cost to the same
+    contender every time. One untimed call before each block warms it (and
+    lets thread pools that another library left spinning settle).
     """
     gc.collect()
     gc.freeze()  # what exists now is never garbage: keep collections cheap
     timers = {name: t.timer() for name, t in timed.items()}
     numbers = {name: _calibrate(t, block) for name, t in timers.items()}
     samples: dict[str, list[float]] = {name: [] for name in timers}
+    order = list(timers)
+    shuffle = random.Random(seed).shuffle
     for _ in range(repeats):
-        for name, timer in timers.items():
+        shuffle(order)
+        for name in order:
+            timer = timers[name]
             timer.timeit(1)
             samples[name].append(timer.timeit(numbers[name]) / numbers[name])
         gc.collect()
