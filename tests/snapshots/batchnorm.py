@@ -59,7 +59,7 @@ def batchnorm_backward(dout, cache):
     dx = dxmu
     dmu = -np.sum(dxmu, axis=0)
     # mu = np.mean(x, axis=0)
-    dx = dx + dmu / x.shape[0]
+    dx += dmu / x.shape[0]
     # new arrays the caller may write into, a float for a float
     dx = _like(dx, x)
     dgamma = _like(dgamma, gamma)

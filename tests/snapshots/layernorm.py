@@ -55,7 +55,7 @@ def layernorm_backward(dout, cache):
     dx = dt1
     dmu = -np.sum(dt1, axis=1, keepdims=True)
     # mu = x.mean(axis=1, keepdims=True)
-    dx = dx + dmu / x.shape[1]
+    dx += dmu / x.shape[1]
     # new arrays the caller may write into, a float for a float
     dgamma = _like(dgamma, gamma)
     dbeta = _like(dbeta, beta, copy=True)
