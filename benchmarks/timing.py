@@ -68,7 +68,7 @@ def pair_stmt(fwd, bwd, args, dout) -> Timed:
     """Forward then backward, as one timed statement."""
     names = [f"a{i}" for i in range(len(args))]
     ns = dict(zip(names, args, strict=True), fwd=fwd, bwd=bwd, dout=dout)
-    return Timed(f"o, c = fwd({', '.join(names)})\ng = bwd(dout, c)", ns)
+    return Timed(f"o, c = fwd({', '.join(names)})\ng = bwd(dout, c)\ndel o, c, g", ns)
 
 
 def pair_step(fwd, bwd, args, dout) -> Callable[[], Any]:
@@ -83,7 +83,9 @@ def pair_step(fwd, bwd, args, dout) -> Callable[[], Any]:
 
 def call_stmt(f, args) -> Timed:
     names = [f"a{i}" for i in range(len(args))]
-    return Timed(f"o = f({', '.join(names)})", dict(zip(names, args, strict=True), f=f))
+    return Timed(
+        f"o = f({', '.join(names)})\ndel o", dict(zip(names, args, strict=True), f=f)
+    )
 
 
 def _calibrate(timer: timeit.Timer, block: float) -> int:
