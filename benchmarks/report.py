@@ -22,6 +22,7 @@ import numpy as np
 import bpgen
 
 from . import peers
+from .timing import MIN_REPEATS
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = {"autograd": "autograd", "torch": "PyTorch", "jax": "JAX jit"}
@@ -70,6 +71,7 @@ class Result:
             "seconds": self.seconds,
             "spread": self.spread,
             "status": self.status,
+            "repeats": len(self.samples.get("hand-written", [])),
             "ratios": {k: self.ratio(k) for k in self.seconds},
         }
 
@@ -119,7 +121,12 @@ def _cell(r: Result, name: str) -> str:
 # -- tables -------------------------------------------------------------------
 
 
-def header(info: dict[str, Any], peer_names: list[str], repeats: int) -> str:
+def header(
+    info: dict[str, Any],
+    peer_names: list[str],
+    repeats: int,
+    budget: float | None = None,
+) -> str:
     """The run's first lines: machine, versions, allocator, repeats."""
     lines = [
         f"# {info['processor']}, {info['cores']} cores, Python {info['python']}, "
@@ -131,8 +138,11 @@ def header(info: dict[str, Any], peer_names: list[str], repeats: int) -> str:
         )
     pinned = all(info["allocator"].values())
     lines.append(f"# allocator: {'pinned' if pinned else 'glibc defaults'}")
+    counted = f"{repeats} shuffled repeats"
+    if budget is not None:
+        counted += f" or what fits {budget:.0f} s (at least {MIN_REPEATS})"
     lines.append(
-        f"# peers: {', '.join(peer_names) or 'none'}; {repeats} repeats, medians "
+        f"# peers: {', '.join(peer_names) or 'none'}; {counted}, medians "
         f"of {info['clock']} time; threads: {info['threads']}\n"
     )
     return "\n".join(lines)

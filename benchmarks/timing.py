@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+MIN_REPEATS = 31  # a budget never cuts the repeats below this
+
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 clock: Callable[[], float] = time.process_time
 
@@ -88,17 +90,22 @@ def call_stmt(f, args) -> Timed:
     )
 
 
-def _calibrate(timer: timeit.Timer, block: float) -> int:
+def _calibrate(timer: timeit.Timer, block: float) -> tuple[int, float]:
+    """Calls per timed block, and the seconds of one call."""
     number = 1
     while True:
         elapsed = timer.timeit(number)
         if elapsed >= block or number >= 1 << 20:
-            return number
+            return number, elapsed / number
         number = max(number * 2, int(number * block / max(elapsed, 1e-9) * 1.2))
 
 
 def measure(
-    timed: dict[str, Timed], repeats: int, block: float, seed: int = 0
+    timed: dict[str, Timed],
+    repeats: int,
+    block: float,
+    seed: int = 0,
+    budget: float | None = None,
 ) -> dict[str, list[float]]:
     """Per-call seconds of each statement, over interleaved repeats.
 
@@ -108,12 +115,19 @@ def measure(
     the allocator's free lists and the caches in a state that costs the next
     one a few per cent, and a fixed order hands that cost to the same
     contender every time. One untimed call before each block warms it (and
-    lets thread pools that another library left spinning settle).
+    lets thread pools that another library left spinning settle). With a
+    `budget` (seconds), slow workloads get fewer repeats, never below
+    MIN_REPEATS.
     """
     gc.collect()
     gc.freeze()  # what exists now is never garbage: keep collections cheap
     timers = {name: t.timer() for name, t in timed.items()}
-    numbers = {name: _calibrate(t, block) for name, t in timers.items()}
+    calibrated = {name: _calibrate(t, block) for name, t in timers.items()}
+    numbers = {name: number for name, (number, _) in calibrated.items()}
+    if budget is not None:
+        round_seconds = sum((n + 1) * each for n, each in calibrated.values())
+        fits = int(budget / max(round_seconds, 1e-9))
+        repeats = max(min(repeats, fits), min(repeats, MIN_REPEATS))
     samples: dict[str, list[float]] = {name: [] for name in timers}
     order = list(timers)
     shuffle = random.Random(seed).shuffle

@@ -160,3 +160,18 @@ def test_measure_shuffles_the_order_within_each_repeat():
     turns = seen[len(timed) :]  # after one calibration call each
     orders = {tuple(turns[i : i + 8 : 2]) for i in range(0, len(turns), 8)}
     assert len(orders) > 1 and all(sorted(o) == list("abcd") for o in orders)
+
+
+def test_a_budget_cuts_the_repeats_of_slow_statements_to_the_minimum():
+    from benchmarks import timing
+
+    slow = {"a": timing.Timed("sleep(0.002)", {"sleep": __import__("time").sleep})}
+    clock = timing.clock
+    timing.set_clock("wall")  # sleeping takes no CPU time
+    try:
+        cut = timing.measure(slow, repeats=100, block=0.0, budget=0.01)
+        kept = timing.measure(slow, repeats=5, block=0.0, budget=10.0)
+    finally:
+        timing.clock = clock
+    assert len(cut["a"]) == timing.MIN_REPEATS
+    assert len(kept["a"]) == 5

@@ -7,7 +7,6 @@ def _unbroadcast(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if getattr(grad, "shape", ()) == shape:
         return grad
-    grad = np.asarray(grad)
     lead = grad.ndim - len(shape)
     ones = tuple(i for i, n in enumerate(shape, lead) if n == 1)
     if ones:
