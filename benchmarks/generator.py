@@ -60,23 +60,30 @@ def _generate(source: str) -> str:
 
 
 def generator_speed(sizes: list[int], repeats: int) -> list[dict[str, Any]]:
-    rows = []
+    """Medians of `generate()` and of black alone on its output, per size.
+
+    The sizes are interleaved within each repeat (and each generate() is
+    followed by black on the same output), so that a change in the shared
+    machine's load during the run falls on every size alike: the growth
+    from the smallest size to the largest is a ratio of these medians."""
     _generate(straight_line(5))  # imports libcst and black, warms caches
     black_format("x = 1\n")
-    for n in sizes:
-        source = straight_line(n)
-        code = _generate(source)
-        gen, fmt = [], []
-        for _ in range(repeats if n >= 1000 else 3 * repeats):  # small ones: noisier
-            gen.append(seconds(_generate, source))
-            fmt.append(seconds(black_format, code))
-        rows.append(
-            {
-                "statements": n,
-                "output_lines": code.count("\n"),
-                "generate_s": statistics.median(gen),
-                "black_s": statistics.median(fmt),
-                "ratio": statistics.median(gen) / statistics.median(fmt),
-            }
-        )
-    return rows
+    sources = {n: straight_line(n) for n in sizes}
+    codes = {n: _generate(source) for n, source in sources.items()}
+    gen: dict[int, list[float]] = {n: [] for n in sizes}
+    fmt: dict[int, list[float]] = {n: [] for n in sizes}
+    for _ in range(repeats):
+        for n in sizes:
+            for _ in range(1 if n >= 1000 else 3):  # small ones: noisier
+                gen[n].append(seconds(_generate, sources[n]))
+                fmt[n].append(seconds(black_format, codes[n]))
+    return [
+        {
+            "statements": n,
+            "output_lines": codes[n].count("\n"),
+            "generate_s": statistics.median(gen[n]),
+            "black_s": statistics.median(fmt[n]),
+            "ratio": statistics.median(gen[n]) / statistics.median(fmt[n]),
+        }
+        for n in sizes
+    ]

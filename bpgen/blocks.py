@@ -10,7 +10,9 @@ what every such pass asks.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeGuard, cast
 
 from .ir import Branch, Node, Stage, leaves
 
@@ -57,7 +59,7 @@ class Backward:
         return False
 
 
-def _sums_to_number(node: ast.AST) -> bool:
+def _sums_to_number(node: ast.AST) -> TypeGuard[ast.Call]:
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
@@ -68,7 +70,7 @@ def _sums_to_number(node: ast.AST) -> bool:
     )
 
 
-def statements(blocks: list[Block | Branch]) -> list[ast.stmt]:
+def statements(blocks: Sequence[Block | Branch]) -> list[ast.stmt]:
     """Every statement of a region of blocks, branches included, in order."""
     return [s for b in leaves(blocks) for s in b.statements]
 
@@ -88,13 +90,23 @@ def defined(statement: ast.stmt) -> str | None:
         target = statement.targets[0]
         if isinstance(target, ast.Tuple):  # (dx, dw) = helper_backward(...)
             return None
-        return target.value.id if isinstance(target, ast.Subscript) else target.id
+        return _id(target.value) if isinstance(target, ast.Subscript) else _id(target)
     if isinstance(statement, ast.AugAssign):
         target = statement.target
-        return target.id if isinstance(target, ast.Name) else target.value.id
+        return target.id if isinstance(target, ast.Name) else _id(target.value)
     if isinstance(statement, ast.Expr):  # np.add.at(dv, index, g)
-        return statement.value.args[0].id
+        return _id(_call(statement).args[0])
     return None
+
+
+def _id(node: ast.expr) -> str:
+    # a gradient the backward writes (or indexes) is always a plain name
+    return cast(ast.Name, node).id
+
+
+def _call(statement: ast.Expr) -> ast.Call:
+    # the backward's only expression statement is `np.add.at(dv, index, g)`
+    return cast(ast.Call, statement.value)
 
 
 def defined_all(statement: ast.stmt) -> set[str | None]:
@@ -108,12 +120,17 @@ def defined_all(statement: ast.stmt) -> set[str | None]:
 def uses(statement: ast.stmt) -> set[str]:
     """Names a statement reads, besides the gradient it updates."""
     if isinstance(statement, (ast.AugAssign, ast.Assign)):
-        target = getattr(statement, "target", None) or statement.targets[0]
+        target = (
+            statement.target
+            if isinstance(statement, ast.AugAssign)
+            else statement.targets[0]
+        )
         if isinstance(target, ast.Subscript):
             return loads(target.slice) | loads(statement.value)
     if isinstance(statement, ast.Expr):
-        return set().union(*(loads(a) for a in statement.value.args[1:]))
-    return loads(statement.value)
+        return set().union(*(loads(a) for a in _call(statement).args[1:]))
+    # the backward writes only assignments and np.add.at
+    return loads(cast("ast.Assign | ast.AugAssign", statement).value)
 
 
 class Rename(ast.NodeTransformer):

@@ -4,6 +4,7 @@ every use of `dv` broadcasts by itself."""
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 from .blocks import Block, defined, loads, statements, uses
 from .shapes import Shapes
@@ -32,7 +33,7 @@ def drop_broadcasts(
     for statement in every:
         definitions.setdefault(defined(statement), []).append(statement)
     for name, defs in definitions.items():
-        if name in keep or len(defs) != 1:
+        if name is None or name in keep or len(defs) != 1:
             continue
         (definition,) = defs
         if not isinstance(definition, ast.Assign):
@@ -54,7 +55,8 @@ def drop_broadcasts(
 def _broadcasts_in(statement: ast.stmt, name: str, klass: int, shapes: Shapes) -> bool:
     """Whether every read of `name` in `statement` meets a full-shape factor."""
     if isinstance(statement, ast.Expr):  # np.add.at(d, index, name) broadcasts
-        return name not in loads(statement.value.args[1])
+        call = cast(ast.Call, statement.value)  # the backward's only one
+        return name not in loads(call.args[1])
     if isinstance(statement, ast.AugAssign) and isinstance(
         statement.target, ast.Subscript
     ):
@@ -82,7 +84,8 @@ def _broadcasts_in(statement: ast.stmt, name: str, klass: int, shapes: Shapes) -
             return node.id != name
         return all(ok(child) for child in ast.iter_child_nodes(node))
 
-    return ok(statement.value)
+    # the backward writes only assignments and np.add.at
+    return ok(cast("ast.Assign | ast.AugAssign", statement).value)
 
 
 def _factors(node: ast.expr) -> list[ast.expr]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+from .ir import Branch
 from .lower import _tag
 from .patterns import UNKNOWN, literal, name_of
 from .stage import Program, Stage
@@ -48,7 +49,8 @@ def reuse_centring(program: Program) -> Program:
         changed = True
     if not changed:
         return program
-    return dataclasses.replace(program, body=stages, taken=taken, varied=varied)
+    body: list[Stage | Branch] = [*stages]
+    return dataclasses.replace(program, body=body, taken=taken, varied=varied)
 
 
 def _centring(v: Stage, stages: list[Stage]) -> Stage | None:

@@ -73,7 +73,7 @@ def _read(source: Source, function: cst.FunctionDef) -> Declaration:
     target = _target(source, decorator)
     inputs = _inputs(source, function)
     returned = _returned(source, function)
-    items = (
+    items: list[cst.BaseElement | cst.BaseExpression] = (
         list(returned.elements)
         if isinstance(returned, cst.Tuple) and len(inputs) > 1
         else [returned]

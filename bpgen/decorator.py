@@ -170,7 +170,7 @@ def _load_or_generate(
     """The generated module's text, namespace and facts (generate.FACTS),
     from the disk cache when an entry for exactly these inputs is there."""
     filename = fn.__code__.co_filename
-    extra = () if shapes is None else (repr(sorted(shapes.items())),)
+    extra: tuple[str, ...] = () if shapes is None else (repr(sorted(shapes.items())),)
     extra += tuple(sibling_texts(source, filename))  # helpers read from there
     entry_key = _cache.key(source, filename, name, repr(wrt), repr(options), *extra)
     root = _cache.directory()
@@ -242,8 +242,8 @@ class _Dispatch:
             return backward(dout, cache)
 
         # inspect.unwrap(f.backward) is the general code, as without dispatch
-        dispatch_forward.__wrapped__ = forward  # type: ignore[attr-defined]
-        dispatch_backward.__wrapped__ = backward  # type: ignore[attr-defined]
+        dispatch_forward.__wrapped__ = forward
+        dispatch_backward.__wrapped__ = backward
         self.forward, self.backward = dispatch_forward, dispatch_backward
 
     def specialised(self, kind: tuple) -> tuple[Callable, Callable]:
@@ -259,9 +259,7 @@ class _Dispatch:
         called = zip(params, observed, strict=False)  # defaults fill the rest
         shapes = {p: s for p, s in called if s is not None}
         quiet = dataclasses.replace(options, guards=False)  # the kind is the guard
-        _, namespace, _ = _load_or_generate(
-            source, name, wrt, quiet, fn, lines, shapes
-        )
+        _, namespace, _ = _load_or_generate(source, name, wrt, quiet, fn, lines, shapes)
         return namespace[f"{name}_forward"], namespace[f"{name}_backward"]
 
 

@@ -415,7 +415,7 @@ def render(result: Circuit) -> str:
         widths[node.name] = max(len(t) for t in texts) * CHAR + 20
     column = {d: max(widths[n.name] for n in layers[d]) for d in layers}
     left = {}
-    x = MARGIN
+    x: float = MARGIN
     for depth in sorted(layers):
         left[depth] = x
         x += column[depth] + GAP

@@ -92,18 +92,20 @@ class Dims:
             raise ShapeError(f"dimensions {a} and {b} are declared different")
         if a in self.named and _symbol(b):
             a, b = b, a  # keep the user's name
+        assert isinstance(a, str)  # a symbol: swapped above when it was not
         self.parent[a] = b
         return b
 
     def broadcast(self, shapes: Sequence[Shape | None]) -> Shape | None:
-        if any(s is None for s in shapes):
+        known = [s for s in shapes if s is not None]
+        if len(known) != len(shapes):
             return None
-        rank = max((len(s) for s in shapes), default=0)
+        rank = max((len(s) for s in known), default=0)
         out: list[Dim] = []
         for axis in range(rank):
             dims = [
                 self.root(s[axis - rank + len(s)])
-                for s in shapes
+                for s in known
                 if axis - rank + len(s) >= 0
             ]
             rest = [d for d in dims if d != 1]
@@ -124,7 +126,7 @@ class Dims:
             return shape
         return tuple(f"?{next(self.unknowns)}" if d is None else d for d in shape)
 
-    def _all_same(self, dims: list[Dim]) -> Dim:
+    def _all_same(self, dims: Sequence[Dim]) -> Dim:
         first = dims[0]
         for other in dims[1:]:
             first = self.same(first, other)

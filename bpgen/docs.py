@@ -41,7 +41,7 @@ def _spellings(gate: str) -> str:
 def _template(template, rule) -> str:
     """The template as written, or for the default arguments when computed."""
     if callable(template):
-        names = {p: ast.Name(p, ast.Load()) for p in rule.params}
+        names: dict[str, ast.expr] = {p: ast.Name(p, ast.Load()) for p in rule.params}
         names.update(
             {p: ast.parse(v, mode="eval").body for p, v in rule.defaults.items()}
         )
@@ -144,8 +144,8 @@ def gates(word: str = "") -> str:
         free_list = ", ".join(free)
         out.append(f"no gradient flows through (allowed on any value): {free_list}")
     if dropping:
-        names = ", ".join(dropping)
-        out.append(f"no gradient; only on values not being differentiated: {names}")
+        dropped = ", ".join(dropping)
+        out.append(f"no gradient; only on values not being differentiated: {dropped}")
     return "\n".join(out) + "\n"
 
 

@@ -15,7 +15,7 @@ import ast
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .blocks import Block
 from .handout import LIKE, LIKE_HELPER
@@ -220,7 +220,7 @@ def _wrapped(head: str, names: list[str], tail: str, bracket: str = "") -> str:
 
 
 def _forward(
-    stage: Stage, render: Callable[[ast.AST], str], same: dict[str, str] | None = None
+    stage: Stage, render: Callable[[ast.expr], str], same: dict[str, str] | None = None
 ) -> list[str]:
     """The forward lines of one stage. An item assignment writes into a copy,
     or into the array itself where nothing reads the old items afterwards
@@ -294,7 +294,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
         lines += _guard_lines(unit.guards, render, "len" not in taken, typed)
     branched = any(isinstance(node, Branch) for node in backward.forward)
     same = {} if branched else _written_in_place(unit)
-    body = backward.forward
+    body: list[Stage] | list[Stage | Branch] = backward.forward
     printed: dict[str, Stage] = {}  # the forward as printed, when re-nested
     if unit.renest and not branched and not same:
         body = _renested(unit, render)
@@ -361,7 +361,10 @@ def _renested(unit: Unit, render: Renderer) -> list[Stage]:
     def one_line(target: str, value: ast.expr) -> bool:
         return fits(f"    {target} = {measure(value)}")
 
-    return renest(backward.forward, program.unnamed, kept, one_line)
+    # the caller re-nests only a forward without branches: stages alone
+    return renest(
+        cast("list[Stage]", backward.forward), program.unnamed, kept, one_line
+    )
 
 
 def _homes(printed: dict[str, Stage], staged) -> dict[str, str]:

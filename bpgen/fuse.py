@@ -33,6 +33,8 @@ def _sigmoid_input(node: ast.expr) -> ast.expr | None:
     denominator = node.right
     if not _is_one(node.left) or gate_of(denominator) != "add":
         return None
+    if not isinstance(denominator, ast.BinOp):  # np.add(1, exp(-z)): not fused
+        return None
     pairs = (
         (denominator.left, denominator.right),
         (denominator.right, denominator.left),
@@ -49,7 +51,9 @@ def _inner(node: ast.expr, gate: str, name: str) -> tuple[ast.expr, tuple] | Non
     """The input `name` of `node` and its slot, when `node` is that gate."""
     if gate_of(node) != gate:
         return None
-    slot = of(node).slots.get(name)
+    slots = of(node).slots
+    assert slots is not None  # lower._tag tags every gate with its slots
+    slot = slots.get(name)
     return None if slot is None else (get_slot(node, slot), slot)
 
 
@@ -58,11 +62,13 @@ def _logsumexp(node: ast.expr) -> dict | None:
     found = _inner(node, "log", "x")
     summed = found and _inner(found[0], "sum", "a")
     exp = summed and _inner(summed[0], "exp", "x")
-    if not exp:
+    if not (found and summed and exp):  # exp implies the other two
         return None
     to_sum, to_exp = found[1], summed[1]
     slots = {"a": to_sum + to_exp + exp[1]}
-    for name, slot in of(found[0]).slots.items():  # axis=, keepdims=
+    sum_slots = of(found[0]).slots
+    assert sum_slots is not None  # a gate: tagged with its slots
+    for name, slot in sum_slots.items():  # axis=, keepdims=
         if name != "a":
             slots[name] = to_sum + slot
     return slots
@@ -80,7 +86,9 @@ def fuse(node: ast.expr) -> ast.expr:
     negative = _sigmoid_input(node)
     if negative is not None:
         # slot of z: node.right (1 + exp(-z)) -> the exp call -> its argument -> operand
+        assert isinstance(node, ast.BinOp)  # _sigmoid_input checked
         denominator = node.right
+        assert isinstance(denominator, ast.BinOp)
         side = "right" if _is_one(denominator.left) else "left"
         _tag(node, "sigmoid", {"x": ("right", side, "args", 0, "operand")})
     return node

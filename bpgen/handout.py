@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+from typing import TypeGuard, cast
 
 from .ir import Branch
 from .lower import NP
@@ -83,7 +84,9 @@ class _Memory:
                 method = receiver is not None and not (
                     isinstance(receiver, ast.Name) and receiver.id == NP
                 )
-                return self.of(receiver if method else expr.args[0])
+                return self.of(
+                    receiver if receiver is not None and method else expr.args[0]
+                )
             if name.endswith("unbroadcast\x00"):
                 return self.of(expr.args[0])  # returned untouched when shapes agree
         return self.new()
@@ -100,7 +103,9 @@ class _Memory:
             self.pure[name] = _pure_float(statement.value, floats)
         elif _hands_out_new(statement, handed_new):
             # a generated backward hands out fresh, unshared gradients
-            for item in statement.targets[0].elts:
+            # _hands_out_new checked: a tuple of names
+            names = cast(ast.Tuple, statement.targets[0]).elts
+            for item in cast("list[ast.Name]", names):
                 self.base[item.id] = self.new()
                 self.pure[item.id] = False
         elif isinstance(statement, ast.AugAssign) and isinstance(
@@ -178,7 +183,9 @@ def hand_out(
     return fixes
 
 
-def _hands_out_new(statement: ast.stmt, handed_new: set[str] | frozenset[str]) -> bool:
+def _hands_out_new(
+    statement: ast.stmt, handed_new: set[str] | frozenset[str]
+) -> TypeGuard[ast.Assign]:
     """`dx, dw = g_backward(...)` with every target tagged as handed out new."""
     if not (
         isinstance(statement, ast.Assign)
@@ -186,7 +193,8 @@ def _hands_out_new(statement: ast.stmt, handed_new: set[str] | frozenset[str]) -
         and all(isinstance(item, ast.Name) for item in statement.targets[0].elts)
     ):
         return False
-    names = {item.id for item in statement.targets[0].elts} - {"_"}
+    elts = statement.targets[0].elts
+    names = {item.id for item in elts if isinstance(item, ast.Name)} - {"_"}
     return bool(names) and names <= handed_new
 
 

@@ -324,7 +324,7 @@ def _bind_arguments(
             )
         lowered = stager.lowered(expression)
         if stager.is_pack(lowered):  # f(dict(a=a, b=b)): the helper reads items
-            bindings[key] = stager.pack(lowered, key)  # type: ignore[arg-type]
+            bindings[key] = stager.pack(lowered, key)
             continue
         value = stager.atom(lowered)
         if not isinstance(value, ast.Name):
@@ -377,7 +377,9 @@ def _call_pair(
         wrt = tuple(p for p in program.wrt if p in wanted)
     pairs.used[name] = wrt
     params = helper.params
-    args = [ast.Name(bindings[p.name.value], ast.Load()) for p in params.params]
+    args: list[ast.expr] = [
+        ast.Name(bindings[p.name.value], ast.Load()) for p in params.params
+    ]
     keywords = [
         ast.keyword(p.name.value, ast.Name(bindings[p.name.value], ast.Load()))
         for p in params.kwonly_params

@@ -19,9 +19,9 @@ Passes that need every stage but not the structure read `leaves(body)` (or
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .location import Location
 
@@ -42,6 +42,15 @@ class SetItem(ast.expr):
     """The value of `array` with `array[index] = item` done to a copy of it."""
 
     _fields = ("array", "index", "item")
+    array: ast.Name  # the array written into, by name (stage.py)
+    index: ast.expr
+    item: ast.expr
+
+    if TYPE_CHECKING:  # ast.AST takes its _fields in order
+
+        def __init__(
+            self, array: ast.Name, index: ast.expr, item: ast.expr
+        ) -> None: ...
 
 
 @dataclass
@@ -89,7 +98,7 @@ class Program:
         return not any(isinstance(node, Branch) for node in self.body)
 
 
-def leaves(body: list) -> Iterator[Any]:
+def leaves(body: Iterable[Any]) -> Iterator[Any]:
     """The stages (or blocks) of a region in order, arms `then` before `orelse`."""
     for node in body:
         if isinstance(node, Branch):

@@ -17,6 +17,7 @@ Python arithmetic; any other is written for NumPy values of any shape.
 from __future__ import annotations
 
 import ast
+from typing import TypeGuard
 
 from .ir import Node, Stage, conditions, leaves
 from .lower import MATH, NP
@@ -35,7 +36,7 @@ def _atoms(stage: Stage) -> list[str]:
     return names
 
 
-def is_float_call(value: ast.expr) -> bool:
+def is_float_call(value: ast.AST) -> TypeGuard[ast.Call]:
     """`math.f(...)` or the builtin max/min: they refuse arrays."""
     if not isinstance(value, ast.Call):
         return False
@@ -173,8 +174,10 @@ def may_upcast(stages: list[Stage], varied: set[str]) -> bool:
             root = node.func
             while isinstance(root, ast.Attribute):
                 root = root.value
-            module = isinstance(root, ast.Name) and root.id.startswith("\x00")
-            if not module or root.id == MATH:
+            if (
+                not (isinstance(root, ast.Name) and root.id.startswith("\x00"))
+                or root.id == MATH
+            ):
                 continue  # a method, a builtin, `math`: no NumPy value
             if root.id != NP:
                 return True  # SciPy: float32 for float16, float64 constants

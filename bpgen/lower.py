@@ -14,7 +14,7 @@ import ast
 import builtins
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import libcst as cst
 
@@ -102,9 +102,10 @@ _MACHINE_LIMITS = frozenset({"eps", "epsneg", "tiny", "smallest_normal", "max", 
 
 
 def get_slot(node: ast.AST, slot: Slot) -> Any:
+    found: Any = node  # a node, or a list of them (`args`) on the way
     for step in slot:
-        node = node[step] if isinstance(step, int) else getattr(node, step)
-    return node
+        found = found[step] if isinstance(step, int) else getattr(found, step)
+    return found
 
 
 def set_slot(node: ast.AST, slot: Slot, value: ast.expr) -> None:
@@ -379,7 +380,8 @@ class Lowerer:
         if op is None:
             raise self.source.error(
                 node.operator,
-                f"the operator `{node.operator._get_token()}` is not supported",
+                # every concrete operator has _get_token; the base type does not
+                f"the operator `{node.operator._get_token()}` is not supported",  # type: ignore[attr-defined]
                 "use + - * / ** @ or a NumPy function",
             )
         result = ast.BinOp(self.expr(node.left), op(), self.expr(node.right))
@@ -452,7 +454,8 @@ class Lowerer:
                     "use " + ", ".join(f".{a}" for a in sorted(_MACHINE_LIMITS)),
                 )
             self.modules.add("numpy")
-            kind = self._qualified(node.value.func).rpartition(".")[2]
+            qualified = cast(str, self._qualified(node.value.func))  # checked above
+            kind = qualified.rpartition(".")[2]
             args, keywords = self._arguments(node.value)
             call = ast.Call(module_ref("numpy", kind), args, keywords)
             return ast.Attribute(call, attr, ast.Load())
@@ -490,9 +493,9 @@ class Lowerer:
         index = items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
         value = self.expr(node.value)
         if isinstance(value, ast.Dict):  # a named pack: `val['a']` is that item
-            key = index.value if isinstance(index, ast.Constant) else None
+            wanted = index.value if isinstance(index, ast.Constant) else None
             for name, item in zip(value.keys, value.values, strict=True):
-                if isinstance(name, ast.Constant) and name.value == key:
+                if isinstance(name, ast.Constant) and name.value == wanted:
                     return item
             raise self.source.error(
                 node,
@@ -515,6 +518,7 @@ class Lowerer:
             if part.star is not None:
                 raise self.source.error(part, "starred indices are not supported")
             return self.expr(part.value)
+        assert isinstance(part, cst.Slice)  # the other kind of slice
         bounds = [
             None if b is None else self.expr(b)
             for b in (part.lower, part.upper, part.step)
@@ -554,7 +558,8 @@ class Lowerer:
         )
 
     def _arguments(self, node: cst.Call) -> tuple[list[ast.expr], list[ast.keyword]]:
-        args, keywords = [], []
+        args: list[ast.expr] = []
+        keywords: list[ast.keyword] = []
         for arg in node.args:
             value = self.expr(arg.value)
             if arg.star == "*":
@@ -659,6 +664,7 @@ class Lowerer:
                     f"`{qualified}`",
                     "declared: " + ", ".join(inputs),
                 )
+            assert keyword.arg is not None  # one of inputs: checked above
             slots[keyword.arg] = ("keywords", i, "value")
         self.constants |= declared.constants
         self.modules.update(declared.modules)
@@ -750,7 +756,7 @@ class Lowerer:
         if len(args) != 1 or keywords or isinstance(args[0], ast.Starred):
             raise self.source.error(node, "np.linalg.slogdet takes one matrix here")
         self.modules.add("numpy")
-        items = []
+        items: list[ast.expr] = []
         for k in (0, 1):
             func = ast.Attribute(module_ref("numpy", "linalg"), "slogdet", ast.Load())
             call = ast.Call(func, [copy.deepcopy(args[0]) if k else args[0]], [])
@@ -910,6 +916,7 @@ class Lowerer:
                 "d['a'] or d.get('a', default)",
                 "read each item by its literal key",
             )
+        assert isinstance(key, ast.Constant)  # `literal`: checked above
         for known, item in zip(pack.keys, pack.values, strict=True):
             if isinstance(known, ast.Constant) and known.value == key.value:
                 return item
@@ -942,8 +949,9 @@ class Lowerer:
                 )
             slots[rule.params[i + offset]] = ("args", i)
         for i, keyword in enumerate(call.keywords):
-            name = rule.aliases.get(keyword.arg, keyword.arg)
-            if name not in rule.params or name in slots:
+            arg = keyword.arg  # None for **kwargs: refused below
+            name = None if arg is None else rule.aliases.get(arg, arg)
+            if name is None or name not in rule.params or name in slots:
                 raise self.source.error(
                     node,
                     f"the argument `{keyword.arg}=` is not supported here",

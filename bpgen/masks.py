@@ -89,6 +89,7 @@ def _defines(statements: list[ast.stmt], name: str) -> list[int]:
 
 
 def _defined(statement: ast.stmt) -> str | None:
+    target: ast.expr | None
     if isinstance(statement, ast.Assign):
         target = statement.targets[0]
     elif isinstance(statement, ast.AugAssign):
@@ -123,8 +124,11 @@ def _alone(statements: list[ast.stmt], at: int, buffer: str, allocates) -> bool:
         return False
     for i in definitions[1:]:
         later = statements[i]
-        plain = isinstance(later, ast.Assign) and isinstance(later.targets[0], ast.Name)
-        if plain and not _new(later.value, allocates):
+        if (
+            isinstance(later, ast.Assign)
+            and isinstance(later.targets[0], ast.Name)
+            and not _new(later.value, allocates)
+        ):
             return False  # rebound to something it may share
     others = [s for i, s in enumerate(statements) if i != at and i not in definitions]
     return not _reads(others, buffer)
@@ -135,11 +139,12 @@ def _first_here(statements: list[ast.stmt], at: int, target: str, allocates) -> 
     if _reads(statements[:at], target) or _defines(statements[:at], target):
         return False
     for statement in statements[at + 1 :]:
-        plain = isinstance(statement, ast.Assign) and isinstance(
-            statement.targets[0], ast.Name
-        )
-        mine = plain and _defined(statement) == target
-        if mine and not _new(statement.value, allocates):
+        if (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.targets[0], ast.Name)
+            and _defined(statement) == target
+            and not _new(statement.value, allocates)
+        ):
             return False
     return True
 

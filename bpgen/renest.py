@@ -28,9 +28,12 @@ import ast
 import dataclasses
 from collections import Counter
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 from .stage import SetItem, Stage
 from .tags import of
+
+_Node = TypeVar("_Node", bound=ast.AST)
 
 
 def renest(
@@ -67,7 +70,8 @@ def renest(
         if not isinstance(value, SetItem):
             # latest first: a reader takes in only the run of stages right
             # above it, so the backward's rules stay under their comment
-            for name in sorted(set(_reads(value)) & movable, key=made.get)[::-1]:
+            by_stage = sorted(set(_reads(value)) & movable, key=made.__getitem__)
+            for name in by_stage[::-1]:
                 if made[name] != low - 1:
                     break
                 tried = _substituted(value, name, nested[name])
@@ -89,12 +93,14 @@ def _reads(node: ast.AST) -> list[str]:
     return [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
 
 
-def _substituted(node: ast.AST, name: str, value: ast.expr) -> ast.AST:
+def _substituted(node: _Node, name: str, value: ast.expr) -> _Node:
     """`node` with its read of `name` replaced by `value`: new nodes along
     the path to it, everything else shared (stages are never mutated; no
     deepcopy, which would follow the tags' locations into the whole CST)."""
     if type(node) is ast.Name:
-        return value if node.id == name else node  # type: ignore[attr-defined]
+        # a read's replacement is an expression in an expression's place
+        read = cast(ast.Name, node).id  # checked above (mypy narrows no TypeVar)
+        return cast(_Node, value) if read == name else node
     fields, changed = {}, False
     for key, old in node.__dict__.items():
         new = old

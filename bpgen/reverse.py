@@ -13,6 +13,7 @@ import ast
 import copy
 import functools
 from dataclasses import dataclass, field
+from typing import Any, TypeGuard, cast
 
 from . import handout, kinds, passes, saved, simplify, xent
 from .blocks import UNBROADCAST, Backward, Block
@@ -30,6 +31,7 @@ from .rules import (
     TEMPLATE_MODULES,
     VIEW_CALLS,
     Gate,
+    Template,
 )
 from .shapes import SCALAR, Shapes, summed_axes
 from .stage import Program, Stage, basic_index
@@ -88,7 +90,7 @@ class _Substitute:
         cls = type(node)
         if cls is ast.Name:
             if node.id in self.mapping:  # type: ignore[attr-defined]
-                return _copy(self.mapping[node.id])  # type: ignore[attr-defined]
+                return _copy_expr(self.mapping[node.id])  # type: ignore[attr-defined]
         elif cls is ast.Attribute:
             base = node.value  # type: ignore[attr-defined]
             if type(base) is ast.Name and base.id in ("np", "math"):
@@ -112,6 +114,11 @@ class _Substitute:
                 value = [self.visit(v) if isinstance(v, ast.AST) else v for v in value]
             fields[key] = value
         return new
+
+
+def _copy_expr(node: ast.expr) -> ast.expr:
+    """`_copy` of an expression: an expression."""
+    return cast(ast.expr, _copy(node))
 
 
 def _copy(node: ast.AST | None) -> ast.AST | None:
@@ -175,7 +182,7 @@ class Reverse:
         self.grad: dict[str, str] = {}
         self.assigned: set[str] = set()
         self.owned: set[str] = set()
-        self.blocks: list[Block] = [Block()]
+        self.blocks: list[Block | Branch] = [Block()]
         self.masks: dict[str, Mask | None] = {}
 
     # -- accumulation ------------------------------------------------------------
@@ -186,7 +193,9 @@ class Reverse:
         return self.grad[var]
 
     def _emit(self, statement: ast.stmt) -> None:
-        self.blocks[-1].statements.append(statement)
+        block = self.blocks[-1]
+        assert isinstance(block, Block)  # a branch ends before its statements
+        block.statements.append(statement)
 
     def contribute(self, var: str, expr: ast.expr, mask: Mask | None = None) -> None:
         name = self.gradient(var)
@@ -251,10 +260,11 @@ class Reverse:
         mapping["out"] = (
             ast.Name(stage.target, ast.Load()) if self.choices.reuse else stage.value
         )
-        tree = _Substitute(mapping, self.program.scalar).visit(_template(template))
+        substitute = _Substitute(mapping, self.program.scalar)
+        tree = cast(ast.expr, substitute.visit(_template(template)))  # still one
         return simplify.expression(tree) if self.choices.peepholes else tree
 
-    def _fits(self, expr: ast.expr, atom: ast.Name) -> bool:
+    def _fits(self, expr: ast.expr, atom: ast.Name) -> TypeGuard[ast.BinOp]:
         """`expr` is `e * f` or `e / f` with f a constant or of atom's shape."""
         if not (
             isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Mult, ast.Div))
@@ -308,8 +318,9 @@ class Reverse:
                 return _sum_over(expr, *axes)
             into = self.shapes.into.get(atom.id)
             if into is not None and into.klass == klass.get(stage.target):
-                axes = ast.Constant(into.axes[0] if len(into.axes) == 1 else into.axes)
-                keywords = [ast.keyword("axis", axes)]
+                # an int or a tuple: ast.Constant holds either
+                axis: Any = into.axes[0] if len(into.axes) == 1 else into.axes
+                keywords = [ast.keyword("axis", ast.Constant(axis))]
                 if into.keepdims:
                     keywords.append(ast.keyword("keepdims", ast.Constant(True)))
                 return ast.Call(np_sum, [expr], keywords)
@@ -326,7 +337,10 @@ class Reverse:
         self.blocks.append(Block(stage))
         value_varied = isinstance(value, ast.Name) and value.id in varied
         if value_varied:
-            gathered = ast.Subscript(ast.Name(g, ast.Load()), copy.deepcopy(index))
+            assert isinstance(value, ast.Name)  # value_varied
+            gathered: ast.expr = ast.Subscript(
+                ast.Name(g, ast.Load()), copy.deepcopy(index)
+            )
             if self._may_repeat(index):
                 gathered = ast.BinOp(gathered, ast.Mult(), self._last_writes(g, index))
             rank, klass = self.shapes.of(value)
@@ -385,7 +399,7 @@ class Reverse:
         np = ast.Name(NP, ast.Load())
         shape = ast.Call(ast.Attribute(np, "shape"), [ast.Name(g, ast.Load())], [])
 
-        def items() -> ast.expr:
+        def items() -> ast.Subscript:
             return ast.Subscript(ast.Name(last, ast.Load()), copy.deepcopy(index))
 
         intp = ast.Attribute(np, "intp")
@@ -412,6 +426,7 @@ class Reverse:
     def call_pair(self, stage: Stage) -> None:
         """`(dx, dw) = helper_backward(g, pair[1])`: one call gives every input's
         gradient; an input seen for the first time gets it directly."""
+        assert stage.gate is not None  # a pair gate
         name, wrt = PAIR_GATES[stage.gate]
         block = Block(stage)
         self.blocks.append(block)
@@ -440,7 +455,8 @@ class Reverse:
             self._emit(ast.Assign(targets, value))
         else:
             self._emit(ast.Assign([ast.Tuple(targets, ast.Store())], backward))
-            block.handed_new |= {t.id for t in targets if t.id != "_"}
+            names = {t.id for t in targets if isinstance(t, ast.Name)}  # all are
+            block.handed_new |= names - {"_"}
         for var, grad in later:
             self.contribute(var, ast.Name(grad, ast.Load()))
 
@@ -451,6 +467,7 @@ class Reverse:
             return self.call_pair(stage)
         if stage.gate == xent.XENT:
             return xent.backward(self, stage)
+        assert stage.gate is not None  # a stage without gate has no backward
         rule = (SCALAR_RULES if self.program.scalar else {}).get(stage.gate)
         rule = rule or RULES[stage.gate]
         g = self.grad[stage.target]
@@ -465,7 +482,7 @@ class Reverse:
         for name, index, atom in _inputs(stage):
             if not (isinstance(atom, ast.Name) and atom.id in self.program.varied):
                 continue
-            template = rule.grads.get(name)
+            template: Template | str | list[str] | None = rule.grads.get(name)
             if template is None:
                 raise self.error(stage, f"no gradient rule for `{name}` of this call")
             if callable(template):
@@ -486,6 +503,7 @@ class Reverse:
                 g_load = ast.Name(g, ast.Load())
                 self.scatter(atom.id, atom, stage.params["index"], g_load)
                 continue
+            assert isinstance(template, str)  # a list's item picked above
             expr = self.instantiate(template, stage, g, listed)
             if listed is not None:  # the item's part of the stacked gradient
                 expr = ast.Subscript(expr, ast.Constant(index), ast.Load())
@@ -509,7 +527,7 @@ class Reverse:
         if mask is None or not self.choices.peepholes:
             return None
         klass = self.shapes.klass.get(stage.target)
-        elementwise = RULES[stage.gate].kind in (SAME, BROADCAST)
+        elementwise = RULES[cast(str, stage.gate)].kind in (SAME, BROADCAST)  # a gate
         same = self.shapes.of(mask.node)[1] == klass == self.shapes.klass.get(atom)
         return mask if same and elementwise else None
 
@@ -531,7 +549,9 @@ class Reverse:
         gradient only one arm starts is started at zero in the other, so
         both leave it defined."""
         assigned, owned, masks_before = set(self.assigned), set(self.owned), self.masks
-        outer, arms, after = self.blocks, {}, {}
+        outer = self.blocks
+        arms: dict[bool, list[Block | Branch]] = {}
+        after: dict[bool, tuple[set[str], set[str], dict[str, Mask | None]]] = {}
         for taken, region in ((False, branch.orelse), (True, branch.then)):
             self.assigned, self.owned = set(assigned), set(owned)
             self.masks = dict(masks_before)
@@ -542,8 +562,8 @@ class Reverse:
         owner = {grad: var for var, grad in self.grad.items()}
         local = {stage.target for stage in leaves([branch])}  # they stay in their arm
         for taken in (True, False):
-            missing = after[not taken][0] - after[taken][0]
-            missing = sorted(name for name in missing if owner[name] not in local)
+            gained = after[not taken][0] - after[taken][0]
+            missing = sorted(name for name in gained if owner[name] not in local)
             if not missing:
                 continue
             block = Block(note="no gradient reaches these on this branch")
@@ -659,7 +679,8 @@ def _sum_over(expr: ast.expr, lead: tuple[int, ...], kept: tuple[int, ...]) -> a
     np_sum = ast.Attribute(ast.Name(NP, ast.Load()), "sum", ast.Load())
 
     def axis(axes: tuple[int, ...]) -> ast.keyword:
-        return ast.keyword("axis", ast.Constant(axes[0] if len(axes) == 1 else axes))
+        value: Any = axes[0] if len(axes) == 1 else axes  # ast.Constant holds either
+        return ast.keyword("axis", ast.Constant(value))
 
     if kept:
         keep = ast.keyword("keepdims", ast.Constant(True))

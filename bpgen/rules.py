@@ -17,7 +17,7 @@ import ast
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 Template = str | Callable[["Gate"], "str | list[str]"]
 
@@ -445,7 +445,12 @@ def _clip_high(gate: Gate) -> str:
 
 
 def _items(gate: Gate) -> list[str]:
-    return [f"arrays_{i}" for i in range(len(gate.params["arrays"].elts))]
+    return [f"arrays_{i}" for i in range(len(_listed(gate).elts))]
+
+
+def _listed(gate: Gate) -> ast.List | ast.Tuple:
+    """The arrays a join takes: staged as a list or a tuple (stage.py)."""
+    return cast("ast.List | ast.Tuple", gate.params["arrays"])
 
 
 def _stack(gate: Gate) -> list[str]:
@@ -557,7 +562,7 @@ def _weights_like_a(gate: Gate) -> tuple[str, str, str | None]:
     if type(k) is int and ra is not None and rw == 1:
         k %= ra
         shape = tuple(-1 if i == k else 1 for i in range(ra))
-        others = tuple(i for i in range(ra) if i != k)
+        others: tuple[int, ...] | str = tuple(i for i in range(ra) if i != k)
         return f"np.reshape(weights, {shape})", "np.sum(weights)", repr(others)
     if type(k) is int and k >= 0:
         others = f"(*range({k}), *range({k + 1}, np.ndim(a)))" if k else ""
@@ -1062,7 +1067,7 @@ def _squeeze_shape(dims, gate: Gate):
 
 def _join_shape(stack: bool) -> DimsShape:
     def shape(dims, gate: Gate):
-        items = gate.params["arrays"].elts
+        items = _listed(gate).elts
         shapes = [dims.of(i) for i in items]
         axis = _static(gate, "axis")
         if any(s is None for s in shapes) or type(axis) is not int:

@@ -165,7 +165,7 @@ def _inputs(function: ast.FunctionDef, floats: bool) -> dict[str, str]:
             out[arg.arg] = f"float(rng.uniform({LOW}, {HIGH}))"
         else:
             if dims is None:
-                shape = DEFAULT_SHAPE
+                shape: tuple[int, ...] = DEFAULT_SHAPE
             else:
                 shape = tuple(
                     int(d) if d.isdigit() else sizes.setdefault(d, 3 + len(sizes))

@@ -70,11 +70,16 @@ class Shapes:
         """Rank and class of the broadcast of several values."""
         facts = [self.of(n) for n in nodes]
         ranks = [r for r, _ in facts]
-        rank = None if None in ranks else max(ranks, default=0)
+        rank = (
+            None
+            if None in ranks
+            else max((r for r in ranks if r is not None), default=0)
+        )
         classes = {k for _, k in facts if k != SCALAR}
         if not classes:
             return rank, SCALAR
         for klass in classes - {None}:
+            assert klass is not None
             if all(
                 k in (klass, SCALAR) or self._fits(n, klass)
                 for n, (_, k) in zip(nodes, facts, strict=True)

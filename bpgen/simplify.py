@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import operator
+from typing import TypeGuard, cast
 
 _FOLD = {
     ast.Add: operator.add,
@@ -21,14 +22,14 @@ _FOLD = {
 
 def number(node: ast.expr) -> float | None:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return node.value
+        return cast(float, node.value)  # an int or a float: checked above
     if (
         isinstance(node, ast.UnaryOp)
         and isinstance(node.op, ast.USub)
         and isinstance(node.operand, ast.Constant)
         and type(node.operand.value) in (int, float)
     ):
-        return -node.operand.value
+        return -cast(float, node.operand.value)
     return None
 
 
@@ -45,8 +46,7 @@ class Peephole(ast.NodeTransformer):
         self.generic_visit(node)
         left, right = number(node.left), number(node.right)
         op = type(node.op)
-        both_ints = type(left) is int and type(right) is int
-        if both_ints and op in _FOLD and abs(right) < 64:
+        if type(left) is int and type(right) is int and op in _FOLD and abs(right) < 64:
             return constant(_FOLD[op](left, right))
         if op is ast.Mult:
             if right == 1:
@@ -96,7 +96,7 @@ def split_sign(node: ast.expr) -> tuple[bool, ast.expr]:
     return False, node
 
 
-def _is_negation(node: ast.expr) -> bool:
+def _is_negation(node: ast.expr) -> TypeGuard[ast.UnaryOp]:
     return (
         isinstance(node, ast.UnaryOp)
         and isinstance(node.op, ast.USub)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
+from typing import Any, TypeGuard
 
 # ast.unparse's precedence levels (Lib/ast.py, _Precedence), lowest first
 TUPLE, YIELD, TEST, OR, AND, NOT, CMP = 1, 2, 3, 4, 5, 6, 7
@@ -69,7 +70,7 @@ _NUMBER = re.compile(r"[-+~]?\d")
 _SIMPLE_INDEX = (ast.Name, ast.Constant)
 
 
-def _number(node: ast.expr) -> bool:
+def _number(node: ast.expr) -> TypeGuard[ast.Constant]:
     """A number or None: one token for black (a negative constant is `-`, `1`)."""
     return isinstance(node, ast.Constant) and (
         node.value is None or isinstance(node.value, (int, float))
@@ -114,7 +115,8 @@ class Speller:
     def __init__(self, black: bool = True) -> None:
         self.black = black
         self.unsure = 0
-        self._write: dict[type, Callable[[ast.AST, int], str]] = {
+        # each writer takes the node type it is filed under
+        self._write: dict[type, Callable[[Any, int], str]] = {
             ast.Name: lambda n, p: n.id,
             ast.Constant: self._constant,
             ast.Attribute: self._attribute,

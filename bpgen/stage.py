@@ -13,6 +13,7 @@ import ast
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -20,6 +21,7 @@ from . import helpers, kinds, loops
 from .errors import BpgenError
 from .fuse import fuse
 from .ir import Branch, Program, SetItem, Stage, append, leaves
+from .location import Location
 from .lower import (
     Lowerer,
     _tag,
@@ -33,6 +35,9 @@ from .parse import Source
 from .rules import RULES, VIEW_GATES
 from .simplify import number
 from .tags import of, retag
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 _STATEMENT_HINTS = {
     cst.If: ("`if` statements", "use np.where(cond, a, b), max()/min() or np.maximum"),
@@ -84,7 +89,8 @@ def _with_else(node: cst.If, rest: cst.IndentedBlock) -> cst.If:
     """`node` with `rest` as the `else:` of its last `elif`."""
     if node.orelse is None:
         return node.with_changes(orelse=cst.Else(body=rest))
-    return node.with_changes(orelse=_with_else(node.orelse, rest))
+    # an `elif` chain: the caller checked it ends without an `else`
+    return node.with_changes(orelse=_with_else(cast(cst.If, node.orelse), rest))
 
 
 class Stager:
@@ -153,6 +159,7 @@ class Stager:
         gate = gate_of(node)
         if gate is not None:
             slots = of(node).slots
+            assert slots is not None  # lower._tag tags every gate with its slots
             grads = RULES[gate].grads
             return any(
                 self.is_varied(get_slot(node, slot))
@@ -160,7 +167,7 @@ class Stager:
                 if name in grads
             )
         if of(node).drops:  # float(), np.array(), ...
-            return self.passes_through(node)
+            return self.passes_through(cast(ast.Call, node))  # drops tags calls
         if isinstance(node, (ast.Call, ast.Compare, ast.Attribute, ast.Slice)):
             return False
         if is_lookup(node):
@@ -181,7 +188,7 @@ class Stager:
                 return node
             return self.emit(node, None, {}, {}, target)
         if of(node).drops == "asarray":  # np.asarray(x): x itself
-            (value,) = node.args
+            (value,) = cast(ast.Call, node).args
             return value if isinstance(value, ast.Name) else self.atom(value, target)
         if of(node).drops == "array":  # np.array(x): a copy of x
             _tag(node, "copy", {"a": ("args", 0)})
@@ -190,10 +197,19 @@ class Stager:
             raise self._refuse_nondifferentiable(node)
         rule = RULES[gate]
         slots = of(node).slots
-        if gate == "getitem" and isinstance(node.value, (ast.List, ast.Tuple)):
+        if (
+            gate == "getitem"
+            and isinstance(node, ast.Subscript)
+            and isinstance(node.value, (ast.List, ast.Tuple))
+        ):
             node = self._picked(node)  # `x = a, b, c; x[i]`
             gate, slots = "getitem", of(node).slots
-        if gate == "getitem" and isinstance(node.value, (ast.List, ast.Tuple)):
+        assert slots is not None  # lower._tag tags every gate with its slots
+        if (
+            gate == "getitem"
+            and isinstance(node, ast.Subscript)
+            and isinstance(node.value, (ast.List, ast.Tuple))
+        ):
             raise self.source_error(
                 node,
                 "a list or tuple of differentiated values is indexed here with a "
@@ -242,7 +258,7 @@ class Stager:
                         "write e.g. axis=0, keepdims=True, or a shape from x.shape",
                     )
             elif name in (of(node).extra or {}):
-                params[name] = of(node).extra[name]
+                params[name] = (of(node).extra or {})[name]
             elif name in rule.defaults:
                 params[name] = ast.parse(rule.defaults[name], mode="eval").body
             else:
@@ -251,12 +267,13 @@ class Stager:
             gate, inputs = "square", {"x": inputs["x"]}  # x * x is one gate
         return self.emit(node, gate, inputs, params, target)
 
-    def _picked(self, node: ast.Subscript) -> ast.Subscript:
+    def _picked(self, node: ast.Subscript) -> ast.expr:
         """`x[i]` of a pack `x = a, b, c` at a computed int position: the item
         of np.stack([a, b, c]) at i, so the picked item gets the gradient and
         the others zero. Items of different shapes fail in np.stack at run
         time, as NumPy says; a slice keeps the refusal (it is a tuple)."""
-        if isinstance(node.slice, (ast.Slice, ast.Tuple)) or not node.value.elts:
+        items = cast("ast.List | ast.Tuple", node.value).elts  # the caller checked
+        if isinstance(node.slice, (ast.Slice, ast.Tuple)) or not items:
             return node
         if self.is_varied(node.slice):
             return node  # refused below: an index carries no gradient
@@ -351,7 +368,8 @@ class Stager:
                 return
             if len(names) == 1 and not isinstance(lowered, ast.Name):
                 # stage straight into the user's own name: `f = num * invden`
-                self.env[names[0]] = self.atom(lowered, self.fresh(names[0])).id
+                staged = self.atom(lowered, self.fresh(names[0]))
+                self.env[names[0]] = cast(ast.Name, staged).id  # a target: a name
                 return
             atom = self.atom(lowered)
             for name in names:
@@ -371,15 +389,15 @@ class Stager:
             and self.is_pack(lowered)
             and None not in patterns
         ):
-            items = [e if self.is_pack(e) else self.atom(e) for e in lowered.elts]
+            pieces = [e if self.is_pack(e) else self.atom(e) for e in lowered.elts]
             for pattern in patterns:  # `x, w = cache`: a pack's items
-                self._unpack_items(pattern, items, value)  # type: ignore[arg-type]
+                self._unpack_items(pattern, pieces, value)  # type: ignore[arg-type]
             return
         if isinstance(lowered, helpers.HelperTuple) and None not in patterns:
             # np.split's pieces; a helper's cache tuple stays a pack
-            items = [e if self.is_pack(e) else self.atom(e) for e in lowered.elts]
+            pieces = [e if self.is_pack(e) else self.atom(e) for e in lowered.elts]
             for pattern in patterns:  # `fc, relu = affine_relu(...)`
-                self._unpack_items(pattern, items, value)  # type: ignore[arg-type]
+                self._unpack_items(pattern, pieces, value)  # type: ignore[arg-type]
             return
         calls = any(isinstance(n, ast.Call) for n in ast.walk(lowered))
         if calls or self.is_varied(lowered):
@@ -390,7 +408,7 @@ class Stager:
             else:
                 self._unpack_value(pattern, lowered, value)
 
-    def is_pack(self, value: ast.expr) -> bool:
+    def is_pack(self, value: ast.expr) -> TypeIs[ast.List | ast.Tuple | ast.Dict]:
         """A list, tuple or literal-keyed dict holding differentiated values."""
         if isinstance(value, ast.Dict):  # literal keys: always read item by item
             return True
@@ -402,7 +420,7 @@ class Stager:
         def staged(item: ast.expr) -> ast.expr:  # a pack in a pack stays one
             if not self.is_pack(item):
                 return self.atom(item)
-            return self.lower.packs[self.pack(item, base)]  # type: ignore[arg-type]
+            return self.lower.packs[self.pack(item, base)]
 
         if isinstance(value, ast.Dict):
             value.values = [staged(item) for item in value.values]
@@ -432,10 +450,11 @@ class Stager:
                 self.bind(target.name, ast.List(rest, ast.Load()))
             else:
                 k = i if star is None or i < star else len(atoms) - (len(pattern) - i)
-                if self.is_pack(atoms[k]):  # a helper's returned cache tuple
-                    self.env[target.name] = self.pack(atoms[k], target.name)
+                atom = atoms[k]
+                if self.is_pack(atom):  # a helper's returned cache tuple
+                    self.env[target.name] = self.pack(atom, target.name)
                 else:
-                    self.bind(target.name, atoms[k])
+                    self.bind(target.name, atom)
 
     def _unpack_value(self, pattern: list[Target], atom: ast.expr, value) -> None:
         """`N, C, H, W = x.shape`: each name takes its item of the value."""
@@ -461,7 +480,8 @@ class Stager:
                 retag(item, at=self.source.location(target.node))
             elif varied:
                 _tag(item, "getitem", {"a": ("value",), "index": ("slice",)})
-            self.env[target.name] = self.atom(item, self.fresh(target.name)).id
+            staged = self.atom(item, self.fresh(target.name))
+            self.env[target.name] = cast(ast.Name, staged).id  # a target: a name
 
     def _refuse_star(self, target: Target) -> Exception:
         return self.source.error(
@@ -501,7 +521,7 @@ class Stager:
         raise self.source_error(
             call,
             f"`{name}()` of a value being differentiated would drop its gradient",
-            instead.get(name, "apply it to values that are not differentiated"),
+            instead.get(name or "", "apply it to values that are not differentiated"),
         )
 
     # -- item assignment -----------------------------------------------------------
@@ -610,7 +630,8 @@ class Stager:
             return node
         value = getattr(statement.body[0], "value", None)
         try:
-            literal = ast.literal_eval(self.source.code(value))
+            # value: None only for `K: float` without one, refused before here
+            literal = ast.literal_eval(self.source.code(cast(cst.CSTNode, value)))
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return node
         return ast.parse(repr(literal), mode="eval").body
@@ -637,7 +658,7 @@ class Stager:
     def note_inplace(self, node: cst.AugAssign) -> None:
         """On arrays `y += e` updates y in place, and every alias of y with it;
         staging makes a new version instead. Remember where that differs."""
-        name = node.target.value
+        name = cast(cst.Name, node.target).value  # the caller took y[i] += v apart
         current = self.env.get(name)
         if current is None:
             return
@@ -657,7 +678,7 @@ class Stager:
         if isinstance(target, cst.Name):
             return None
         if isinstance(target, (cst.Tuple, cst.List)):
-            pattern = []
+            pattern: list[Target] = []
             for element in target.elements:
                 starred = isinstance(element, cst.StarredElement)
                 if starred and any(t.starred for t in pattern):
@@ -702,7 +723,7 @@ class Stager:
         elif isinstance(node, cst.AugAssign):
             if not isinstance(node.target, (cst.Name, cst.Subscript)):
                 raise self._refuse_target(node.target)
-            operator = node.operator._get_token().rstrip("=")
+            operator = node.operator._get_token().rstrip("=")  # type: ignore[attr-defined]
             op = {"+": cst.Add(), "-": cst.Subtract(), "*": cst.Multiply()}
             op.update({"/": cst.Divide(), "**": cst.Power(), "@": cst.MatrixMultiply()})
             if operator not in op:
@@ -754,9 +775,7 @@ class Stager:
             raise self.source.error(node, f"{what} are not supported", hint)
 
     def body(self) -> tuple[list[ast.expr], bool]:
-        statements = list(self.function.body.body)
-        if isinstance(self.function.body, cst.SimpleStatementSuite):
-            statements = [self.function.body]
+        statements = self._suite(self.function.body)  # as `if` and loop bodies
         returned = self.block(statements, last=True)
         if returned is None:
             raise self.source.error(
@@ -767,7 +786,9 @@ class Stager:
         return returned
 
     def block(
-        self, statements: Sequence[cst.BaseStatement], last: bool
+        self,
+        statements: Sequence[cst.BaseStatement | cst.SimpleStatementSuite],
+        last: bool,
     ) -> tuple[list[ast.expr], bool] | None:
         """Stage `statements`; what a `return` among them returns (if `last`)."""
         for i, line in enumerate(statements):
@@ -781,7 +802,9 @@ class Stager:
             if isinstance(line, cst.If):
                 if last and not final and _early_return(line):
                     # `if c: ...; return v` then more: the rest is the `else:`
-                    rest = cst.IndentedBlock(body=list(statements[i + 1 :]))
+                    # a one-line body is one statement: the rest are statements
+                    after = cast("list[cst.BaseStatement]", list(statements[i + 1 :]))
+                    rest = cst.IndentedBlock(body=after)
                     line = _with_else(line, rest)
                     final = True
                 # the branch is known now: a `return` in it ends the function
@@ -808,10 +831,12 @@ class Stager:
                 self.statement(small)
         return None
 
-    def _suite(self, suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+    def _suite(
+        self, suite: cst.BaseSuite
+    ) -> list[cst.BaseStatement | cst.SimpleStatementSuite]:
         if isinstance(suite, cst.SimpleStatementSuite):
             return [suite]
-        return list(suite.body)
+        return list(cast(cst.IndentedBlock, suite).body)  # the other kind
 
     def unrolled(self, node: cst.For) -> None:
         """A loop with a static trip count, staged once per iteration."""
@@ -890,7 +915,7 @@ class Stager:
         """An `if` test: `and`, `or` and `not` of comparisons are Python's here."""
         if isinstance(node, cst.BooleanOperation):
             op = ast.And() if isinstance(node.operator, cst.And) else ast.Or()
-            value = ast.BoolOp(
+            value: ast.expr = ast.BoolOp(
                 op, [self.condition(node.left), self.condition(node.right)]
             )
         elif isinstance(node, cst.UnaryOperation) and isinstance(
@@ -1130,7 +1155,7 @@ def stage(
             program = _stage(source, function, given, fusion, activity, scalars)
             break
         except BpgenError as exc:
-            sizes = getattr(exc, "parameters", set()) & _int_params(function)
+            sizes: set[str] = getattr(exc, "parameters", set()) & _int_params(function)
             if wrt is not None or not sizes or sizes <= dropped:
                 raise first or exc from None
             first = first or exc
@@ -1144,7 +1169,7 @@ def stage(
         name = inert[0]
         if name in labels:
             params = [*function.params.params, *function.params.kwonly_params]
-            at = next(p for p in params if p.name.value == name)
+            at: cst.CSTNode | Location = next(p for p in params if p.name.value == name)
             what = "is annotated as integers or booleans"
         else:
             reads = (s for s in program.stages if name in kinds.names_in(s.value))
@@ -1202,9 +1227,9 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         node, name, holder, _ = inplace[0]
         raise source.error(
             node,
-            f"`{name} {node.operator._get_token()} ...` would change an array in place "
+            f"`{name} {node.operator._get_token()} ...` would change an array in place "  # type: ignore[attr-defined]
             f"that {holder} also holds; bpgen's forward makes a new array instead",
-            f"write `{name} = {name} {node.operator._get_token()[:-1]} ...` to make "
+            f"write `{name} = {name} {node.operator._get_token()[:-1]} ...` to make "  # type: ignore[attr-defined]
             "the new array explicit, or annotate float parameters `float`",
         )
     return Program(

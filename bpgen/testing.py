@@ -107,6 +107,7 @@ def assert_snapshot(
         filename=filename if filename is not None else default_name,
         options=options,
     )
+    assert generated is not None  # without a refusals list a refusal raises
     assert_text_snapshot(generated, snapshot, update=update)
 
 

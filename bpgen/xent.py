@@ -24,7 +24,9 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+from typing import cast
 
+from .ir import Branch
 from .kinds import names_in
 from .lower import NP
 from .patterns import name_of, restaged
@@ -63,7 +65,7 @@ def fuse(program: Program, shapes: Shapes) -> Program:
     by_target = {s.target: s for s in program.stages}
     readers = read_by(program)
     outputs = set().union(*map(names_in, program.outputs)) if program.outputs else set()
-    stages = []
+    stages: list[Stage | Branch] = []
     for stage in program.stages:
         fused = _fused(stage, by_target, readers, outputs, shapes)
         stages.append(fused or stage)
@@ -149,9 +151,12 @@ def _closed(chain: dict[str, set[str]], readers, outputs) -> bool:
 
 
 def _along_rows(total: Stage) -> bool:
+    axis_node, keepdims_node = total.params.get("axis"), total.params.get("keepdims")
+    if axis_node is None or keepdims_node is None:
+        return False  # as literal_eval(None) would say (ValueError)
     try:
-        axis = ast.literal_eval(total.params.get("axis"))
-        keepdims = ast.literal_eval(total.params.get("keepdims"))
+        axis = ast.literal_eval(axis_node)
+        keepdims = ast.literal_eval(keepdims_node)
     except ValueError:
         return False
     return axis in (1, -1) and keepdims is True
@@ -183,7 +188,8 @@ def _one_per_row(pick: Stage, p: str, shapes: Shapes) -> bool:
     p_shape, picked = dims.shape.get(p), dims.shape.get(pick.target)
     if p_shape is None or picked is None or len(p_shape) != 2 or len(picked) != 1:
         return False
-    rows = dims.size(pick.params["index"].elts[0].args[0])
+    index = cast(ast.Tuple, pick.params["index"])  # `_rows_picked` checked
+    rows = dims.size(cast(ast.Call, index.elts[0]).args[0])
     n = dims.root(p_shape[0])
     return rows is not None and dims.root(rows) == n and dims.root(picked[0]) == n
 
@@ -192,8 +198,9 @@ def backward(reverse, stage: Stage) -> None:
     """`ds = -p * g[:, None]` (or times a scalar g), then `ds[rows, y] += g`."""
     from .reverse import Block, _broadcast_value
 
-    g: ast.expr = ast.Name(reverse.grad[stage.target], ast.Load())
-    spread = _spread(reverse.blocks, g.id, _broadcast_value)
+    grad = reverse.grad[stage.target]
+    g: ast.expr = ast.Name(grad, ast.Load())
+    spread = _spread(reverse.blocks, grad, _broadcast_value)
     owner = {grad: var for var, grad in reverse.grad.items()}
     if (
         isinstance(spread, ast.Name)
@@ -202,14 +209,14 @@ def backward(reverse, stage: Stage) -> None:
         spread = None  # only a 0-d value is each row's gradient as it stands
     if spread is not None:
         g = spread  # `dl = np.full_like(l, v)`: v is every row's gradient
-    if not stage.params["proved"].value:
+    if not cast(ast.Constant, stage.params["proved"]).value:  # set by _fused
         _checked(reverse, stage, g)
         return
-    s = stage.inputs["a"]
+    s = cast(ast.Name, stage.inputs["a"])  # the softmax's input: a staged name
     reverse.blocks.append(Block(stage))
     np_reshape = ast.Attribute(ast.Name(NP, ast.Load()), "reshape", ast.Load())
     column = ast.Tuple([ast.Constant(-1), ast.Constant(1)], ast.Load())
-    if spread is not None or reverse.shapes.rank.get(g.id) == 0:
+    if spread is not None or reverse.shapes.rank.get(grad) == 0:
         factor: ast.expr = g
     else:
         factor = ast.Call(np_reshape, [g, column], [])
@@ -234,10 +241,10 @@ def _checked(reverse, stage: Stage, g: ast.expr) -> None:
     from .reverse import Block
 
     reverse.blocks.append(Block(stage))
-    rows, cols = stage.params["index"].elts
+    rows, cols = cast(ast.Tuple, stage.params["index"]).elts  # `_rows_picked`
     args = [stage.params["probs"], rows, cols, g, stage.params["axis"]]
     call = ast.Call(ast.Name(SOFTMAX_PICK, ast.Load()), copy.deepcopy(args), [])
-    reverse.contribute(stage.inputs["a"].id, call)
+    reverse.contribute(cast(ast.Name, stage.inputs["a"]).id, call)
 
 
 def _spread(blocks, name: str, broadcast_value) -> ast.expr | None:

@@ -93,7 +93,9 @@ _CASES = [
     Case("layer_utils", "affine", _args(_normal(2, 3, 2), _normal(6, 4), _normal(4))),
     Case("layer_utils", "relu", _args(_normal(3, 4))),
     Case("layer_utils", "affine_relu", _args(_normal(4, 6), _normal(6, 5), _normal(5))),
-    Case("layer_utils", "softmax_loss", _args(_normal(4, 5), _labels(4, 5)), ("scores",)),
+    Case(
+        "layer_utils", "softmax_loss", _args(_normal(4, 5), _labels(4, 5)), ("scores",)
+    ),
     Case(
         "layer_utils",
         "two_layer_loss",

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -232,7 +233,7 @@ def subshapes(t: tuple[int, ...]) -> list[tuple[int, ...]]:
     for k in range(len(t) + 1):
         tail = t[k:]
         for mask in itertools.product([0, 1], repeat=len(tail)):
-            s = tuple(d if m else 1 for d, m in zip(tail, mask))
+            s = tuple(d if m else 1 for d, m in zip(tail, mask, strict=True))
             if s not in out:
                 out.append(s)
     return out
@@ -251,7 +252,9 @@ def _table(make) -> dict[tuple, list]:
 
 
 # the 2-D transpose, also with negative axes once their bug is fixed
-_SWAP_SPELLINGS = ["1, 0"] + ([] if "transpose-negative" in KNOWN_BUGS else ["-1, 0", "1, -2", "-1, -2"])
+_SWAP_SPELLINGS = ["1, 0"] + (
+    [] if "transpose-negative" in KNOWN_BUGS else ["-1, 0", "1, -2", "-1, -2"]
+)
 
 
 def _reductions():
@@ -279,7 +282,21 @@ def _products():
             yield np.shape(r), a, b
 
 
-_INDEX_PARTS = ["0", "1", "-1", ":", "1:", "::-1", "::2", ":-1", "0:1", "None", "[0, 2, 2]", "[3, 0, 1, 1]", "..."]
+_INDEX_PARTS = [
+    "0",
+    "1",
+    "-1",
+    ":",
+    "1:",
+    "::-1",
+    "::2",
+    ":-1",
+    "0:1",
+    "None",
+    "[0, 2, 2]",
+    "[3, 0, 1, 1]",
+    "...",
+]
 
 
 def _indexings():
@@ -295,7 +312,9 @@ def _indexings():
                     r = eval(f"a[{text}]", {"a": np.empty(s)})
                 except (IndexError, ValueError, TypeError):
                     continue
-                if np.shape(r) in SHAPES and (np.shape(r) != s or "::" in text or "[" in text):
+                if np.shape(r) in SHAPES and (
+                    np.shape(r) != s or "::" in text or "[" in text
+                ):
                     yield np.shape(r), s, text
 
 
@@ -303,11 +322,17 @@ REDUCE = _table(_reductions)
 MATMUL = _table(_products)
 INDEX = _table(_indexings)
 if "matmul-vector" in KNOWN_BUGS:
-    MATMUL = {t: [(a, b) for a, b in v if len(a) == len(b) == 2] for t, v in MATMUL.items()}
+    MATMUL = {
+        t: [(a, b) for a, b in v if len(a) == len(b) == 2] for t, v in MATMUL.items()
+    }
     MATMUL = {t: v for t, v in MATMUL.items() if v}
 if "slice-fancy" in KNOWN_BUGS:
     INDEX = {
-        t: [(s, i) for s, i in v if not (":" in i and ("[" in i or "-1," in i or i.endswith(", -1")))]
+        t: [
+            (s, i)
+            for s, i in v
+            if not (":" in i and ("[" in i or "-1," in i or i.endswith(", -1")))
+        ]
         for t, v in INDEX.items()
     }
     INDEX = {t: v for t, v in INDEX.items() if v}
@@ -340,20 +365,43 @@ def _e(ctx: Ctx, code, probe, shape, lo, hi, **kw) -> E:
     return E(code, probe, shape, lo, hi, **kw)
 
 
-def call(ctx: Ctx, func: str, args: list[E], interval, *, extra: str = "", probe=None, pyfloat=False, spelled=None):
-    """`np.func(a, b, ...)` (or `math.func`), with optional probe wrappers per argument."""
+def call(
+    ctx: Ctx,
+    func: str,
+    args: list[E],
+    interval,
+    *,
+    extra: str = "",
+    probe=None,
+    pyfloat=False,
+    spelled=None,
+):
+    """`np.func(a, b, ...)` (or `math.func`), with optional probe wrappers per
+    argument."""
     name = spelled or ctx.fn(func)
     code = f"{name}({', '.join(a.code for a in args)}{extra})"
-    wrapped = [(probe[i] if probe and probe[i] else "{}").format(a.probe) for i, a in enumerate(args)]
+    wrapped = [
+        (probe[i] if probe and probe[i] else "{}").format(a.probe)
+        for i, a in enumerate(args)
+    ]
     probe_code = f"{name}({', '.join(wrapped)}{extra})"
     shape = broadcast(*[a.shape for a in args]) if args else ()
     return E(code, probe_code, shape, *interval, pyfloat=pyfloat)
 
 
-def binop(a: E, op: str, b: E, interval, *, probe_b: str = "{}", probe_a: str = "{}") -> E:
+def binop(
+    a: E, op: str, b: E, interval, *, probe_b: str = "{}", probe_a: str = "{}"
+) -> E:
     code = f"{par(a)} {op} {par(b)}"
     probe = f"{probe_a.format(ppar(a))} {op} {probe_b.format(ppar(b))}"
-    return E(code, probe, broadcast(a.shape, b.shape), *interval, atom=False, pyfloat=a.pyfloat and b.pyfloat)
+    return E(
+        code,
+        probe,
+        broadcast(a.shape, b.shape),
+        *interval,
+        atom=False,
+        pyfloat=a.pyfloat and b.pyfloat,
+    )
 
 
 def constant(draw, ctx: Ctx) -> E:
@@ -385,19 +433,35 @@ def bounded(draw, ctx: Ctx, e: E, b: float) -> E:
     scale = 1.0
     while e.mag * scale > 3:
         scale /= 10
-    inner = e if scale == 1.0 else binop(e, "*", E(repr(scale), repr(scale), (), scale, scale, pyfloat=True), (e.lo * scale, e.hi * scale))
+    inner = (
+        e
+        if scale == 1.0
+        else binop(
+            e,
+            "*",
+            E(repr(scale), repr(scale), (), scale, scale, pyfloat=True),
+            (e.lo * scale, e.hi * scale),
+        )
+    )
     kind = draw(st.sampled_from(["tanh", "sin", "atan"]))
     if kind == "tanh":
         s = call(ctx, "tanh", [inner], _mono(math.tanh, inner))
     elif kind == "sin":
         s = call(ctx, "sin", [inner], _sin_interval(inner))
     else:
-        s = call(ctx, "atan" if ctx.mode == "math" else "arctan", [inner], _mono(math.atan, inner))
+        s = call(
+            ctx,
+            "atan" if ctx.mode == "math" else "arctan",
+            [inner],
+            _mono(math.atan, inner),
+        )
     s = replace(s, pyfloat=ctx.mode == "math")
     if s.mag <= b:
         return s
     k = b / 2
-    return binop(E(repr(k), repr(k), (), k, k, pyfloat=True), "*", s, (s.lo * k, s.hi * k))
+    return binop(
+        E(repr(k), repr(k), (), k, k, pyfloat=True), "*", s, (s.lo * k, s.hi * k)
+    )
 
 
 def positive(draw, ctx: Ctx, e: E, lo: float = 0.2) -> E:
@@ -415,7 +479,14 @@ def positive(draw, ctx: Ctx, e: E, lo: float = 0.2) -> E:
         out = binop(one, "+", t, (1.5 + t.lo, 1.5 + t.hi))
     elif kind == "square":
         b = bounded(draw, ctx, e, 3.0)
-        sq = E(f"{par(b)} ** 2", f"{ppar(b)} ** 2", b.shape, *_square(b), atom=False, pyfloat=b.pyfloat)
+        sq = E(
+            f"{par(b)} ** 2",
+            f"{ppar(b)} ** 2",
+            b.shape,
+            *_square(b),
+            atom=False,
+            pyfloat=b.pyfloat,
+        )
         half = E("0.5", "0.5", (), 0.5, 0.5, pyfloat=True)
         out = binop(sq, "+", half, (sq.lo + 0.5, sq.hi + 0.5))
     else:
@@ -432,7 +503,15 @@ def nonzero(draw, ctx: Ctx, e: E) -> E:
         return e
     p = positive(draw, ctx, e)
     if draw(st.booleans()):
-        return E(f"-{par(p)}", f"-{ppar(p)}", p.shape, -p.hi, -p.lo, atom=False, pyfloat=p.pyfloat)
+        return E(
+            f"-{par(p)}",
+            f"-{ppar(p)}",
+            p.shape,
+            -p.hi,
+            -p.lo,
+            atom=False,
+            pyfloat=p.pyfloat,
+        )
     return p
 
 
@@ -468,13 +547,22 @@ def unary(draw, ctx: Ctx, kind: str, a: E) -> E:
     probe = None
     if kind in ("exp", "expm1", "exp2"):
         a = bounded(draw, ctx, a, 2.5)
-        interval = _mono({"exp": math.exp, "expm1": math.expm1, "exp2": lambda v: 2.0**v}[kind], a)
+        interval = _mono(
+            {"exp": math.exp, "expm1": math.expm1, "exp2": lambda v: 2.0**v}[kind], a
+        )
     elif kind == "cbrt":
         a = nonzero(draw, ctx, a)
-        interval, probe = _mono(lambda v: math.copysign(abs(v) ** (1 / 3), v), a), ["_nz({})"]
+        interval, probe = _mono(lambda v: math.copysign(abs(v) ** (1 / 3), v), a), [
+            "_nz({})"
+        ]
     elif kind in ("log", "log2", "log10", "sqrt"):
         a = positive(draw, ctx, a)
-        f = {"log": math.log, "log2": math.log2, "log10": math.log10, "sqrt": math.sqrt}[kind]
+        f = {
+            "log": math.log,
+            "log2": math.log2,
+            "log10": math.log10,
+            "sqrt": math.sqrt,
+        }[kind]
         interval, probe = _mono(f, a), ["_pos({})"]
     elif kind == "log1p":
         a = positive(draw, ctx, a)
@@ -496,10 +584,21 @@ def unary(draw, ctx: Ctx, kind: str, a: E) -> E:
         interval = _mono(math.sinh, a)
     elif kind == "cosh":
         a = bounded(draw, ctx, a, 3.0)
-        interval = (1.0 if a.lo <= 0 <= a.hi else min(math.cosh(a.lo), math.cosh(a.hi)), max(math.cosh(a.lo), math.cosh(a.hi)))
+        interval = (
+            1.0 if a.lo <= 0 <= a.hi else min(math.cosh(a.lo), math.cosh(a.hi)),
+            max(math.cosh(a.lo), math.cosh(a.hi)),
+        )
     else:  # tanh
         interval = _mono(math.tanh, a)
-    return call(ctx, kind, [a], interval, probe=probe, spelled=ctx.fn(spelled), pyfloat=ctx.mode == "math")
+    return call(
+        ctx,
+        kind,
+        [a],
+        interval,
+        probe=probe,
+        spelled=ctx.fn(spelled),
+        pyfloat=ctx.mode == "math",
+    )
 
 
 def sigmoid(draw, ctx: Ctx, a: E) -> E:
@@ -515,7 +614,14 @@ def sigmoid(draw, ctx: Ctx, a: E) -> E:
         fmt = "{one} / (1.0 + {exp}(-{a}))"
     code = fmt.format(one=one, exp=exp, a=par(a))
     probe = fmt.format(one=one, exp=exp, a=ppar(a))
-    return E(code, probe, a.shape, *_mono(_sigmoid, a), atom=False, pyfloat=ctx.mode == "math" or False)
+    return E(
+        code,
+        probe,
+        a.shape,
+        *_mono(_sigmoid, a),
+        atom=False,
+        pyfloat=ctx.mode == "math" or False,
+    )
 
 
 def power(draw, ctx: Ctx, a: E, b: E | None) -> E:
@@ -532,7 +638,11 @@ def power(draw, ctx: Ctx, a: E, b: E | None) -> E:
             interval = _ipow(a, n)
         else:
             interval = _mono(lambda v: v**n, a)
-        form = draw(st.integers(0, 2)) if ctx.mode == "numpy" or n == 2 else draw(st.integers(0, 1))
+        form = (
+            draw(st.integers(0, 2))
+            if ctx.mode == "numpy" or n == 2
+            else draw(st.integers(0, 1))
+        )
         lit = E(repr(n), repr(n), (), n, n, atom=n >= 0, pyfloat=True)
         probe = "_nz({})" if n == -1 else ("_pos({})" if n in (0.5, 1.5) else "{}")
         if form == 0:
@@ -541,9 +651,21 @@ def power(draw, ctx: Ctx, a: E, b: E | None) -> E:
             fn = ctx.fn("pow") if ctx.mode == "math" else (ctx.fn("power"))
             if ctx.mode == "math" and draw(st.booleans()):
                 fn = "pow"
-            return call(ctx, "", [a, lit], interval, probe=[probe, None], spelled=fn, pyfloat=ctx.mode == "math" and fn == "pow" and pyf)
+            return call(
+                ctx,
+                "",
+                [a, lit],
+                interval,
+                probe=[probe, None],
+                spelled=fn,
+                pyfloat=ctx.mode == "math" and fn == "pow" and pyf,
+            )
         if ctx.mode == "numpy":
-            return call(ctx, "square", [a], _square(a), probe=None) if n == 2 else binop(a, "**", lit, interval, probe_a=probe)
+            return (
+                call(ctx, "square", [a], _square(a), probe=None)
+                if n == 2
+                else binop(a, "**", lit, interval, probe_a=probe)
+            )
         return binop(a, "**", lit, interval)
     a = positive(draw, ctx, a, 0.3)
     a = bounded(draw, ctx, a, 3.0)
@@ -555,7 +677,15 @@ def power(draw, ctx: Ctx, a: E, b: E | None) -> E:
     fn = ctx.fn("pow") if ctx.mode == "math" else ctx.fn("power")
     if ctx.mode == "math" and draw(st.booleans()):
         fn = "pow"
-    return call(ctx, "", [a, b], interval, probe=["_pos({})", None], spelled=fn, pyfloat=ctx.mode == "math")
+    return call(
+        ctx,
+        "",
+        [a, b],
+        interval,
+        probe=["_pos({})", None],
+        spelled=fn,
+        pyfloat=ctx.mode == "math",
+    )
 
 
 def arith(draw, ctx: Ctx, op: str, a: E, b: E) -> E:
@@ -564,13 +694,22 @@ def arith(draw, ctx: Ctx, op: str, a: E, b: E) -> E:
         interval = _corners(lambda x, y: x / y, a, b)
         probe_b = "_nz({})"
     else:
-        f = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y}[op]
+        f = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y}[
+            op
+        ]
         if op == "*":
             a, b = bounded(draw, ctx, a, 6.0), bounded(draw, ctx, b, 6.0)
         interval, probe_b = _corners(f, a, b), "{}"
     if ctx.mode == "numpy" and draw(st.integers(0, 3)) == 0:
-        name = {"+": "add", "-": "subtract", "*": "multiply", "/": draw(st.sampled_from(["divide", "true_divide"]))}[op]
-        return call(ctx, name, [a, b], interval, probe=[None, probe_b if op == "/" else None])
+        name = {
+            "+": "add",
+            "-": "subtract",
+            "*": "multiply",
+            "/": draw(st.sampled_from(["divide", "true_divide"])),
+        }[op]
+        return call(
+            ctx, name, [a, b], interval, probe=[None, probe_b if op == "/" else None]
+        )
     return binop(a, op, b, interval, probe_b=probe_b)
 
 
@@ -596,7 +735,13 @@ def absolute(draw, ctx: Ctx, a: E) -> E:
         fn = draw(st.sampled_from(["abs", ctx.fn("fabs")]))
     else:
         fn = draw(st.sampled_from(["abs", ctx.fn("abs"), ctx.fn("absolute")]))
-    return E(f"{fn}({a.code})", f"{fn}(_away({a.probe}))", a.shape, *interval, pyfloat=a.pyfloat and fn == "abs")
+    return E(
+        f"{fn}({a.code})",
+        f"{fn}(_away({a.probe}))",
+        a.shape,
+        *interval,
+        pyfloat=a.pyfloat and fn == "abs",
+    )
 
 
 def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
@@ -604,9 +749,41 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
     if depth <= 0 or draw(st.integers(0, 4)) == 0:
         return leaf(draw, ctx, target)
     if ctx.mode == "math":
-        kinds = ["arith", "arith", "unary", "unary", "neg", "pow", "powv", "abs", "ext", "sigmoid", "logb", "square", "binfn"]
+        kinds = [
+            "arith",
+            "arith",
+            "unary",
+            "unary",
+            "neg",
+            "pow",
+            "powv",
+            "abs",
+            "ext",
+            "sigmoid",
+            "logb",
+            "square",
+            "binfn",
+        ]
     else:
-        kinds = ["arith", "arith", "unary", "unary", "neg", "pow", "powv", "abs", "ext", "sigmoid", "square", "where", "clip", "copy", "npunary", "binfn", "concat"]
+        kinds = [
+            "arith",
+            "arith",
+            "unary",
+            "unary",
+            "neg",
+            "pow",
+            "powv",
+            "abs",
+            "ext",
+            "sigmoid",
+            "square",
+            "where",
+            "clip",
+            "copy",
+            "npunary",
+            "binfn",
+            "concat",
+        ]
         if target:
             kinds += ["stack"]
         if len(target) == 1:
@@ -636,21 +813,41 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
 
     def pair():
         s1 = draw(st.sampled_from(subshapes(target)))
-        s2 = draw(st.sampled_from([s for s in subshapes(target) if broadcast(s1, s) == target]))
+        s2 = draw(
+            st.sampled_from(
+                [s for s in subshapes(target) if broadcast(s1, s) == target]
+            )
+        )
         return sub(s1), sub(s2)
 
     if kind == "arith":
         a, b = pair()
         out = arith(draw, ctx, draw(st.sampled_from(["+", "-", "*", "/"])), a, b)
     elif kind == "unary":
-        names = [k for k, (m, _) in sorted(UNARY.items()) if ctx.mode == "numpy" or hasattr(math, m)]
+        names = [
+            k
+            for k, (m, _) in sorted(UNARY.items())
+            if ctx.mode == "numpy" or hasattr(math, m)
+        ]
         out = unary(draw, ctx, draw(st.sampled_from(names)), sub())
     elif kind == "neg":
         a = sub()
-        form = draw(st.sampled_from(["-", "-", "+"] + (["negative", "positive"] if ctx.mode == "numpy" else [])))
+        form = draw(
+            st.sampled_from(
+                ["-", "-", "+"]
+                + (["negative", "positive"] if ctx.mode == "numpy" else [])
+            )
+        )
         if form in ("-", "+"):
             iv = (-a.hi, -a.lo) if form == "-" else (a.lo, a.hi)
-            out = E(f"{form}{par(a)}", f"{form}{ppar(a)}", a.shape, *iv, atom=False, pyfloat=a.pyfloat)
+            out = E(
+                f"{form}{par(a)}",
+                f"{form}{ppar(a)}",
+                a.shape,
+                *iv,
+                atom=False,
+                pyfloat=a.pyfloat,
+            )
         else:
             iv = (-a.hi, -a.lo) if form == "negative" else (a.lo, a.hi)
             out = call(ctx, form, [a], iv)
@@ -664,17 +861,31 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
     elif kind == "ext":
         if ctx.mode == "math":
             n = draw(st.integers(2, 3))
-            out = extremum(draw, ctx, draw(st.sampled_from(["max", "min"])), [sub() for _ in range(n)])
+            out = extremum(
+                draw,
+                ctx,
+                draw(st.sampled_from(["max", "min"])),
+                [sub() for _ in range(n)],
+            )
         else:
             a, b = pair()
-            out = extremum(draw, ctx, draw(st.sampled_from(["maximum", "minimum"])), [a, b])
+            out = extremum(
+                draw, ctx, draw(st.sampled_from(["maximum", "minimum"])), [a, b]
+            )
     elif kind == "sigmoid":
         out = sigmoid(draw, ctx, sub())
     elif kind == "square":
         a = sub()
         if a.atom and not a.code[0].isdigit():
             a = bounded(draw, ctx, a, 4.0)
-            out = E(f"{par(a)} * {par(a)}", f"{ppar(a)} * {ppar(a)}", a.shape, *_square(a), atom=False, pyfloat=a.pyfloat)
+            out = E(
+                f"{par(a)} * {par(a)}",
+                f"{ppar(a)} * {ppar(a)}",
+                a.shape,
+                *_square(a),
+                atom=False,
+                pyfloat=a.pyfloat,
+            )
         else:
             out = power(draw, ctx, a, None)
     elif kind == "logb":
@@ -682,26 +893,56 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
         base = draw(st.sampled_from(["2", "10", "expr"]))
         if base == "expr":
             b = positive(draw, ctx, sub(), 0.2)
-            b = binop(b, "+", E("1.5", "1.5", (), 1.5, 1.5, pyfloat=True), (b.lo + 1.5, b.hi + 1.5))
+            b = binop(
+                b,
+                "+",
+                E("1.5", "1.5", (), 1.5, 1.5, pyfloat=True),
+                (b.lo + 1.5, b.hi + 1.5),
+            )
         else:
             v = float(base)
             b = E(base, base, (), v, v, pyfloat=True)
         interval = _corners(lambda x, y: math.log(x, y), a, b)
-        out = call(ctx, "log", [a, b], interval, probe=["_pos({})", "_base({})"], pyfloat=True)
+        out = call(
+            ctx, "log", [a, b], interval, probe=["_pos({})", "_base({})"], pyfloat=True
+        )
     elif kind == "binfn":
         a, b = pair()
-        which = draw(st.sampled_from(["arctan2", "hypot"] + (["logaddexp"] if ctx.mode == "numpy" else [])))
+        which = draw(
+            st.sampled_from(
+                ["arctan2", "hypot"] + (["logaddexp"] if ctx.mode == "numpy" else [])
+            )
+        )
         if which == "arctan2":
             # x > 0 keeps away from the origin and from the branch cut
             b = positive(draw, ctx, b)
-            out = call(ctx, "atan2" if ctx.mode == "math" else "arctan2", [a, b], (-math.pi / 2, math.pi / 2), probe=[None, "_pos({})"], pyfloat=ctx.mode == "math")
+            out = call(
+                ctx,
+                "atan2" if ctx.mode == "math" else "arctan2",
+                [a, b],
+                (-math.pi / 2, math.pi / 2),
+                probe=[None, "_pos({})"],
+                pyfloat=ctx.mode == "math",
+            )
         elif which == "hypot":
             a = bounded(draw, ctx, nonzero(draw, ctx, a), 6.0)
             b = bounded(draw, ctx, b, 6.0)
-            out = call(ctx, "hypot", [a, b], (0.0, math.hypot(a.mag, b.mag)), probe=["_nz({})", None], pyfloat=ctx.mode == "math")
+            out = call(
+                ctx,
+                "hypot",
+                [a, b],
+                (0.0, math.hypot(a.mag, b.mag)),
+                probe=["_nz({})", None],
+                pyfloat=ctx.mode == "math",
+            )
         else:
             a, b = bounded(draw, ctx, a, 6.0), bounded(draw, ctx, b, 6.0)
-            out = call(ctx, "logaddexp", [a, b], (max(a.lo, b.lo), max(a.hi, b.hi) + math.log(2)))
+            out = call(
+                ctx,
+                "logaddexp",
+                [a, b],
+                (max(a.lo, b.lo), max(a.hi, b.hi) + math.log(2)),
+            )
         out = replace(out, shape=target)
     elif kind == "concat":
         axis = draw(st.integers(0, len(target) - 1)) if target else None
@@ -710,14 +951,23 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
         else:
             n = target[axis]
             fits = [
-                p for p in _splits(n)
+                p
+                for p in _splits(n)
                 if all(target[:axis] + (k,) + target[axis + 1 :] in SIZE for k in p)
             ]
             sizes = draw(st.sampled_from(fits or [(n,)]))
             pieces = [sub(target[:axis] + (k,) + target[axis + 1 :]) for k in sizes]
             for i, e in enumerate(pieces):
-                if e.pyfloat or e.shape != target[:axis] + (sizes[i],) + target[axis + 1 :]:
-                    pieces[i] = leaf(draw, ctx, target[:axis] + (sizes[i],) + target[axis + 1 :], array=True)
+                if (
+                    e.pyfloat
+                    or e.shape != target[:axis] + (sizes[i],) + target[axis + 1 :]
+                ):
+                    pieces[i] = leaf(
+                        draw,
+                        ctx,
+                        target[:axis] + (sizes[i],) + target[axis + 1 :],
+                        array=True,
+                    )
             out = _listcall(draw, ctx, "concatenate", pieces, axis, len(target), target)
     elif kind == "stack":
         axis = draw(st.integers(0, len(target) - 1))
@@ -732,18 +982,42 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
             a = sub(draw(st.sampled_from(sources)))
             form = draw(st.integers(0, 2))
             if form == 0:
-                out = E(f"{par(a)}.ravel()", f"{ppar(a)}.ravel()", target, a.lo, a.hi, aliases=_view(a))
+                out = E(
+                    f"{par(a)}.ravel()",
+                    f"{ppar(a)}.ravel()",
+                    target,
+                    a.lo,
+                    a.hi,
+                    aliases=_view(a),
+                )
             elif form == 1:
-                out = replace(call(ctx, "ravel", [a], (a.lo, a.hi)), shape=target, aliases=_view(a))
+                out = replace(
+                    call(ctx, "ravel", [a], (a.lo, a.hi)),
+                    shape=target,
+                    aliases=_view(a),
+                )
             else:
-                out = E(f"{par(a)}.flatten()", f"{ppar(a)}.flatten()", target, a.lo, a.hi)
+                out = E(
+                    f"{par(a)}.flatten()", f"{ppar(a)}.flatten()", target, a.lo, a.hi
+                )
     elif kind == "swapaxes":
         a = sub(tuple(reversed(target)))
         axes = draw(st.sampled_from(["0, 1", "1, 0", "-1, -2", "0, -1"]))
         if draw(st.booleans()):
-            out = E(f"{par(a)}.swapaxes({axes})", f"{ppar(a)}.swapaxes({axes})", target, a.lo, a.hi, aliases=_view(a))
+            out = E(
+                f"{par(a)}.swapaxes({axes})",
+                f"{ppar(a)}.swapaxes({axes})",
+                target,
+                a.lo,
+                a.hi,
+                aliases=_view(a),
+            )
         else:
-            out = replace(call(ctx, "swapaxes", [a], (a.lo, a.hi), extra=f", {axes}"), shape=target, aliases=_view(a))
+            out = replace(
+                call(ctx, "swapaxes", [a], (a.lo, a.hi), extra=f", {axes}"),
+                shape=target,
+                aliases=_view(a),
+            )
     elif kind == "npunary":
         a = sub()
         which = draw(st.sampled_from(["square", "reciprocal", "exp2", "cbrt"]))
@@ -752,13 +1026,21 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
             out = call(ctx, "exp2", [a], _mono(lambda v: 2.0**v, a))
         elif which == "cbrt":
             a = nonzero(draw, ctx, a)
-            out = call(ctx, "cbrt", [a], _mono(lambda v: math.copysign(abs(v) ** (1 / 3), v), a), probe=["_nz({})"])
+            out = call(
+                ctx,
+                "cbrt",
+                [a],
+                _mono(lambda v: math.copysign(abs(v) ** (1 / 3), v), a),
+                probe=["_nz({})"],
+            )
         elif which == "square":
             a = bounded(draw, ctx, a, 4.0)
             out = call(ctx, "square", [a], _square(a))
         else:
             a = nonzero(draw, ctx, a)
-            out = call(ctx, "reciprocal", [a], _mono(lambda v: 1 / v, a), probe=["_nz({})"])
+            out = call(
+                ctx, "reciprocal", [a], _mono(lambda v: 1 / v, a), probe=["_nz({})"]
+            )
     elif kind == "where":
         a, b = pair()
         c = sub(draw(st.sampled_from(subshapes(target))))
@@ -794,7 +1076,13 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
         iv = (k * lo, k * hi)
         form = draw(st.integers(0, 3))
         if form == 0:
-            out = E(f"{par(a)} @ {par(b)}", f"{ppar(a)} @ {ppar(b)}", target, *iv, atom=False)
+            out = E(
+                f"{par(a)} @ {par(b)}",
+                f"{ppar(a)} @ {ppar(b)}",
+                target,
+                *iv,
+                atom=False,
+            )
         elif form == 1:
             out = call(ctx, "matmul", [a, b], iv)
         elif form == 2:
@@ -805,13 +1093,19 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
     elif kind == "outer":
         m, n = target
         if "outer-2d" in KNOWN_BUGS:
-            sa = draw(st.sampled_from([s for s in SHAPES if SIZE[s] == m and len(s) == 1]))
-            sb = draw(st.sampled_from([s for s in SHAPES if SIZE[s] == n and len(s) == 1]))
+            sa = draw(
+                st.sampled_from([s for s in SHAPES if SIZE[s] == m and len(s) == 1])
+            )
+            sb = draw(
+                st.sampled_from([s for s in SHAPES if SIZE[s] == n and len(s) == 1])
+            )
         else:
             sa = draw(st.sampled_from([s for s in SHAPES if SIZE[s] == m]))
             sb = draw(st.sampled_from([s for s in SHAPES if SIZE[s] == n]))
         a, b = bounded(draw, ctx, sub(sa), 4.0), bounded(draw, ctx, sub(sb), 4.0)
-        out = replace(call(ctx, "outer", [a, b], _corners(lambda x, y: x * y, a, b)), shape=target)
+        out = replace(
+            call(ctx, "outer", [a, b], _corners(lambda x, y: x * y, a, b)), shape=target
+        )
     elif kind == "transpose":
         a = sub(tuple(reversed(target)))
         if a.pyfloat:
@@ -821,15 +1115,35 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
         if form == 0 or len(target) < 2 and form > 2:
             out = E(f"{par(a)}.T", f"{ppar(a)}.T", target, a.lo, a.hi, aliases=al)
         elif form == 1:
-            out = replace(call(ctx, "transpose", [a], (a.lo, a.hi)), shape=target, aliases=al)
+            out = replace(
+                call(ctx, "transpose", [a], (a.lo, a.hi)), shape=target, aliases=al
+            )
         elif form == 2:
-            out = E(f"{par(a)}.transpose()", f"{ppar(a)}.transpose()", target, a.lo, a.hi, aliases=al)
+            out = E(
+                f"{par(a)}.transpose()",
+                f"{ppar(a)}.transpose()",
+                target,
+                a.lo,
+                a.hi,
+                aliases=al,
+            )
         elif form == 3:
             axes = draw(st.sampled_from(_SWAP_SPELLINGS))
-            out = replace(call(ctx, "transpose", [a], (a.lo, a.hi), extra=f", ({axes})"), shape=target, aliases=al)
+            out = replace(
+                call(ctx, "transpose", [a], (a.lo, a.hi), extra=f", ({axes})"),
+                shape=target,
+                aliases=al,
+            )
         else:
             axes = draw(st.sampled_from(_SWAP_SPELLINGS))
-            out = E(f"{par(a)}.transpose({axes})", f"{ppar(a)}.transpose({axes})", target, a.lo, a.hi, aliases=al)
+            out = E(
+                f"{par(a)}.transpose({axes})",
+                f"{ppar(a)}.transpose({axes})",
+                target,
+                a.lo,
+                a.hi,
+                aliases=al,
+            )
     elif kind == "reshape":
         sources = [s for s in SHAPES if SIZE[s] == SIZE[target] and s != target and s]
         if target and SIZE.get(target) == 1:
@@ -842,20 +1156,44 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
             if draw(st.booleans()) and dims:
                 dims[draw(st.integers(0, len(dims) - 1))] = -1
             form = draw(st.integers(0, 2)) if not a.pyfloat else 2
-            tup = "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
+            tup = (
+                "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
+            )
             al = _view(a)
             if form == 0:
-                out = E(f"{par(a)}.reshape({', '.join(map(str, dims))})", f"{ppar(a)}.reshape({', '.join(map(str, dims))})", target, a.lo, a.hi, aliases=al)
+                out = E(
+                    f"{par(a)}.reshape({', '.join(map(str, dims))})",
+                    f"{ppar(a)}.reshape({', '.join(map(str, dims))})",
+                    target,
+                    a.lo,
+                    a.hi,
+                    aliases=al,
+                )
             elif form == 1:
-                out = E(f"{par(a)}.reshape({tup})", f"{ppar(a)}.reshape({tup})", target, a.lo, a.hi, aliases=al)
+                out = E(
+                    f"{par(a)}.reshape({tup})",
+                    f"{ppar(a)}.reshape({tup})",
+                    target,
+                    a.lo,
+                    a.hi,
+                    aliases=al,
+                )
             else:
-                out = replace(call(ctx, "reshape", [a], (a.lo, a.hi), extra=f", {tup}"), shape=target, aliases=al)
+                out = replace(
+                    call(ctx, "reshape", [a], (a.lo, a.hi), extra=f", {tup}"),
+                    shape=target,
+                    aliases=al,
+                )
     elif kind == "expand":
         k = draw(st.sampled_from([i for i, d in enumerate(target) if d == 1]))
         s = target[:k] + target[k + 1 :]
         a = sub(s)
         axis = draw(st.sampled_from([k, k - len(target)]))
-        out = replace(call(ctx, "expand_dims", [a], (a.lo, a.hi), extra=f", {axis}"), shape=target, aliases=_view(a))
+        out = replace(
+            call(ctx, "expand_dims", [a], (a.lo, a.hi), extra=f", {axis}"),
+            shape=target,
+            aliases=_view(a),
+        )
     elif kind == "squeeze":
         k = draw(st.integers(0, len(target)))
         s = target[:k] + (1,) + target[k:]
@@ -865,18 +1203,37 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
         form = draw(st.integers(0, 2))
         al = _view(a)
         if form == 0 and 1 not in target:
-            out = replace(call(ctx, "squeeze", [a], (a.lo, a.hi)), shape=target, aliases=al)
+            out = replace(
+                call(ctx, "squeeze", [a], (a.lo, a.hi)), shape=target, aliases=al
+            )
         elif form == 1:
-            out = replace(call(ctx, "squeeze", [a], (a.lo, a.hi), extra=f", axis={k}"), shape=target, aliases=al)
+            out = replace(
+                call(ctx, "squeeze", [a], (a.lo, a.hi), extra=f", axis={k}"),
+                shape=target,
+                aliases=al,
+            )
         else:
-            out = E(f"{par(a)}.squeeze({k})", f"{ppar(a)}.squeeze({k})", target, a.lo, a.hi, aliases=al)
+            out = E(
+                f"{par(a)}.squeeze({k})",
+                f"{ppar(a)}.squeeze({k})",
+                target,
+                a.lo,
+                a.hi,
+                aliases=al,
+            )
     elif kind == "index":
         s, text = draw(st.sampled_from(INDEX[target]))
         a = sub(s)
         if a.pyfloat:
             a = leaf(draw, ctx, s, array=True)
-        al = frozenset() if "[" in text and "aug-fancy-copy" not in KNOWN_BUGS else _view(a)
-        out = E(f"{par(a)}[{text}]", f"{ppar(a)}[{text}]", target, a.lo, a.hi, aliases=al)
+        al = (
+            frozenset()
+            if "[" in text and "aug-fancy-copy" not in KNOWN_BUGS
+            else _view(a)
+        )
+        out = E(
+            f"{par(a)}[{text}]", f"{ppar(a)}[{text}]", target, a.lo, a.hi, aliases=al
+        )
     elif kind == "masked":
         s = draw(st.sampled_from([s for s in SHAPES if s]))
         a, c = sub(s), sub(s)
@@ -885,18 +1242,34 @@ def gen(draw, ctx: Ctx, target: tuple, depth: int) -> E:
         else:
             k = draw(st.sampled_from([0.0, 0.5]))
             fn = ctx.fn("sum")
-            out = E(f"{fn}({par(a)}[{par(c)} > {k!r}])", f"{fn}({ppar(a)}[_away({c.probe}, {k!r}) > {k!r}])", (), SIZE[s] * min(a.lo, 0.0), SIZE[s] * max(a.hi, 0.0))
+            out = E(
+                f"{fn}({par(a)}[{par(c)} > {k!r}])",
+                f"{fn}({ppar(a)}[_away({c.probe}, {k!r}) > {k!r}])",
+                (),
+                SIZE[s] * min(a.lo, 0.0),
+                SIZE[s] * max(a.hi, 0.0),
+            )
     else:  # pragma: no cover
         raise AssertionError(kind)
-    assert out.shape == target or (out.shape == () and target == ()), (kind, out, target)
+    assert out.shape == target or (out.shape == () and target == ()), (
+        kind,
+        out,
+        target,
+    )
     return squash(draw, ctx, out)
 
 
 def _splits(n: int) -> list[tuple[int, ...]]:
-    return {1: [(1,)], 3: [(1, 1, 1), (1, 2), (2, 1), (3,)], 4: [(1, 3), (3, 1), (1, 1, 1, 1), (2, 2)]}.get(n, [(n,)])
+    return {
+        1: [(1,)],
+        3: [(1, 1, 1), (1, 2), (2, 1), (3,)],
+        4: [(1, 3), (3, 1), (1, 1, 1, 1), (2, 2)],
+    }.get(n, [(n,)])
 
 
-def _listcall(draw, ctx: Ctx, fn: str, pieces: list[E], axis: int, rank: int, target) -> E:
+def _listcall(
+    draw, ctx: Ctx, fn: str, pieces: list[E], axis: int, rank: int, target
+) -> E:
     """np.concatenate / np.stack of a list (or tuple) of pieces along `axis`."""
     bracket = draw(st.sampled_from(["[]", "()"]))
     items = ", ".join(p.code for p in pieces)
@@ -910,9 +1283,13 @@ def _listcall(draw, ctx: Ctx, fn: str, pieces: list[E], axis: int, rank: int, ta
     return E(code, probe, target, min(p.lo for p in pieces), max(p.hi for p in pieces))
 
 
-def reduction_code(draw, ctx: Ctx, a: E, name: str, axis, keep: bool) -> tuple[str, str]:
+def reduction_code(
+    draw, ctx: Ctx, a: E, name: str, axis, keep: bool
+) -> tuple[str, str]:
     """`np.sum(a, axis=.., keepdims=..)` or `a.sum(...)`: (code, probe)."""
-    kw = ([f"axis={axis!r}"] if axis is not None else []) + (["keepdims=True"] if keep else [])
+    kw = ([f"axis={axis!r}"] if axis is not None else []) + (
+        ["keepdims=True"] if keep else []
+    )
     if draw(st.booleans()):
         args = ", ".join(kw)
         return f"{par(a)}.{name}({args})", f"{ppar(a)}.{name}({args})"
@@ -921,7 +1298,9 @@ def reduction_code(draw, ctx: Ctx, a: E, name: str, axis, keep: bool) -> tuple[s
 
 
 def reduction(draw, ctx: Ctx, a: E, axis, keep: bool, count: int, target) -> E:
-    kind = draw(st.sampled_from(["sum", "sum", "mean", "max", "min", "var", "std", "logsumexp"]))
+    kind = draw(
+        st.sampled_from(["sum", "sum", "mean", "max", "min", "var", "std", "logsumexp"])
+    )
     if kind == "logsumexp":
         # log(sum(exp(a))): one fused gate
         a = bounded(draw, ctx, a, 3.0)
@@ -935,10 +1314,7 @@ def reduction(draw, ctx: Ctx, a: E, axis, keep: bool, count: int, target) -> E:
         ddof = 1
     if kind in ("var", "std") and count == 1:
         kind = "mean"
-    if a.pyfloat:
-        method = False
-    else:
-        method = draw(st.booleans())
+    method = False if a.pyfloat else draw(st.booleans())
     if kind in ("max", "min"):
         name = draw(st.sampled_from([kind, "a" + kind])) if not method else kind
     else:
@@ -955,7 +1331,7 @@ def reduction(draw, ctx: Ctx, a: E, axis, keep: bool, count: int, target) -> E:
     if isinstance(axis, tuple) and kind in ("max", "min"):
         gap = "_gap({})"
     else:
-        gap = "_gap({}, %r)" % (gap_axis,) if kind in ("max", "min") else "{}"
+        gap = f"_gap({{}}, {gap_axis!r})" if kind in ("max", "min") else "{}"
     if kind == "sum":
         iv = (count * a.lo, count * a.hi)
     elif kind in ("mean", "max", "min"):
@@ -966,7 +1342,11 @@ def reduction(draw, ctx: Ctx, a: E, axis, keep: bool, count: int, target) -> E:
     if method:
         args = ", ".join(kw)
         code = f"{par(a)}.{name}({args})"
-        probe = f"{gap.format(ppar(a))}.{name}({args})" if kind in ("max", "min") else f"{ppar(a)}.{name}({args})"
+        probe = (
+            f"{gap.format(ppar(a))}.{name}({args})"
+            if kind in ("max", "min")
+            else f"{ppar(a)}.{name}({args})"
+        )
         out = E(code, probe, target, *iv)
     else:
         out = replace(call(ctx, name, [a], iv, extra=extra, probe=[gap]), shape=target)
@@ -978,7 +1358,11 @@ def reduction(draw, ctx: Ctx, a: E, axis, keep: bool, count: int, target) -> E:
 def leaf(draw, ctx: Ctx, target: tuple, array: bool = False) -> E:
     """A variable (adapted to `target` when needed) or a constant."""
     names = sorted(ctx.env)
-    exact = [n for n in names if ctx.env[n].shape == target and not (array and ctx.env[n].pyfloat)]
+    exact = [
+        n
+        for n in names
+        if ctx.env[n].shape == target and not (array and ctx.env[n].pyfloat)
+    ]
     choice = draw(st.integers(0, 9))
     if target == () and not array and (choice == 0 or not names):
         return constant(draw, ctx)
@@ -987,7 +1371,13 @@ def leaf(draw, ctx: Ctx, target: tuple, array: bool = False) -> E:
     if not names:
         c = constant(draw, ctx)
         fn = ctx.fn("full")
-        return E(f"{fn}({target!r}, {c.code})", f"{fn}({target!r}, {c.code})", target, c.lo, c.hi)
+        return E(
+            f"{fn}({target!r}, {c.code})",
+            f"{fn}({target!r}, {c.code})",
+            target,
+            c.lo,
+            c.hi,
+        )
     v = ctx.env[draw(st.sampled_from(names))]
     return adapt(draw, ctx, v, target, array)
 
@@ -1015,17 +1405,46 @@ def adapt(draw, ctx: Ctx, v: E, target: tuple, array: bool) -> E:
     if kind == "zeros":
         builder = draw(st.sampled_from(["zeros", "ones"]))
         if builder == "zeros":
-            return E(f"{np_}.zeros({target!r}) + {par(v)}", f"{np_}.zeros({target!r}) + {ppar(v)}", target, v.lo, v.hi, atom=False)
-        return E(f"{par(v)} * {np_}.ones({target!r})", f"{ppar(v)} * {np_}.ones({target!r})", target, v.lo, v.hi, atom=False)
+            return E(
+                f"{np_}.zeros({target!r}) + {par(v)}",
+                f"{np_}.zeros({target!r}) + {ppar(v)}",
+                target,
+                v.lo,
+                v.hi,
+                atom=False,
+            )
+        return E(
+            f"{par(v)} * {np_}.ones({target!r})",
+            f"{ppar(v)} * {np_}.ones({target!r})",
+            target,
+            v.lo,
+            v.hi,
+            atom=False,
+        )
     if kind == "reshape":
-        return E(f"{par(v)}.reshape({target!r})", f"{ppar(v)}.reshape({target!r})", target, v.lo, v.hi, aliases=_view(v))
+        return E(
+            f"{par(v)}.reshape({target!r})",
+            f"{ppar(v)}.reshape({target!r})",
+            target,
+            v.lo,
+            v.hi,
+            aliases=_view(v),
+        )
     if kind == "reduce":
-        s, axis, keep, count = draw(st.sampled_from([r for r in REDUCE[target] if r[0] == v.shape]))
+        s, axis, keep, count = draw(
+            st.sampled_from([r for r in REDUCE[target] if r[0] == v.shape])
+        )
         return squash(draw, ctx, reduction(draw, ctx, v, axis, keep, count, target))
     if kind == "index":
         _, text = draw(st.sampled_from([i for i in INDEX[target] if i[0] == v.shape]))
-        al = frozenset() if "[" in text and "aug-fancy-copy" not in KNOWN_BUGS else _view(v)
-        return E(f"{par(v)}[{text}]", f"{ppar(v)}[{text}]", target, v.lo, v.hi, aliases=al)
+        al = (
+            frozenset()
+            if "[" in text and "aug-fancy-copy" not in KNOWN_BUGS
+            else _view(v)
+        )
+        return E(
+            f"{par(v)}[{text}]", f"{ppar(v)}[{text}]", target, v.lo, v.hi, aliases=al
+        )
     total = f"{np_}.sum({v.code})"
     total_probe = f"{np_}.sum({v.probe})"
     n = SIZE.get(v.shape, 1)
@@ -1034,7 +1453,14 @@ def adapt(draw, ctx: Ctx, v: E, target: tuple, array: bool) -> E:
     s = squash(draw, ctx, s)
     if target == ():
         return s
-    return E(f"{np_}.zeros({target!r}) + {s.code}", f"{np_}.zeros({target!r}) + {s.probe}", target, s.lo, s.hi, atom=False)
+    return E(
+        f"{np_}.zeros({target!r}) + {s.code}",
+        f"{np_}.zeros({target!r}) + {s.probe}",
+        target,
+        s.lo,
+        s.hi,
+        atom=False,
+    )
 
 
 # Gates of bpgen.rules.RULES the generator writes (test_generator_covers_rule_table).
@@ -1050,7 +1476,29 @@ GATES = frozenset(
 # -- whole programs ---------------------------------------------------------------
 
 NAMES = ["x", "y", "z", "w", "b", "h", "u", "v"]
-TRICKY = ["t1", "t2", "dout", "cache", "out", "dx", "d_x", "grad_x", "f_forward", "f_backward", "_unbroadcast", "saved", "grad_out", "f", "g", "numpy", "np_", "math_", "dy", "x_1", "y_1"]
+TRICKY = [
+    "t1",
+    "t2",
+    "dout",
+    "cache",
+    "out",
+    "dx",
+    "d_x",
+    "grad_x",
+    "f_forward",
+    "f_backward",
+    "_unbroadcast",
+    "saved",
+    "grad_out",
+    "f",
+    "g",
+    "numpy",
+    "np_",
+    "math_",
+    "dy",
+    "x_1",
+    "y_1",
+]
 DOMAINS = {"any": (-1.5, 1.5), "pos": (0.5, 2.0), "neg": (-2.0, -0.5)}
 
 
@@ -1116,8 +1564,30 @@ def programs(draw, mode: str) -> Program:
     else:
         alias = draw(st.sampled_from(["np", "np", "np", "numpy", "onp"]))
         ctx.np = alias
-        header.append("import numpy" if alias == "numpy" else f"import numpy as {alias}")
-    ctx.taken |= {"m", "np", "numpy", "onp", "math", "exp", "log", "sqrt", "sin", "cos", "tanh", "pi", "SCALE", "OFFSET", "EPS", "abs", "max", "min", "pow"}
+        header.append(
+            "import numpy" if alias == "numpy" else f"import numpy as {alias}"
+        )
+    ctx.taken |= {
+        "m",
+        "np",
+        "numpy",
+        "onp",
+        "math",
+        "exp",
+        "log",
+        "sqrt",
+        "sin",
+        "cos",
+        "tanh",
+        "pi",
+        "SCALE",
+        "OFFSET",
+        "EPS",
+        "abs",
+        "max",
+        "min",
+        "pow",
+    }
     if mode == "math":
         ctx.taken.discard("np")
     else:
@@ -1128,7 +1598,7 @@ def programs(draw, mode: str) -> Program:
 
     n_params = draw(st.integers(1, 3))
     params = []
-    for i in range(n_params):
+    for _ in range(n_params):
         name = _fresh_name(draw, ctx, NAMES[:4] if draw(st.integers(0, 5)) else names)
         if mode == "math":
             shape, kind = (), "float"
@@ -1137,15 +1607,33 @@ def programs(draw, mode: str) -> Program:
             kind = "array" if shape else draw(st.sampled_from(["float", "0d"]))
         domain = DOMAINS[draw(st.sampled_from(["any", "any", "pos", "neg"]))]
         params.append(Param(name, shape, kind, domain))
-        ctx.env[name] = E(name, name, shape, *domain, pyfloat=kind == "float", aliases=frozenset([name]))
+        ctx.env[name] = E(
+            name,
+            name,
+            shape,
+            *domain,
+            pyfloat=kind == "float",
+            aliases=frozenset([name]),
+        )
     annotate = mode == "numpy" and draw(st.integers(0, 3)) == 0
     for p in params:
-        if p.kind == "float" and (annotate or mode == "math" and draw(st.integers(0, 4)) == 0):
+        if p.kind == "float" and (
+            annotate or mode == "math" and draw(st.integers(0, 4)) == 0
+        ):
             ctx.annotated.add(p.name)
-    sig = ", ".join(f"{p.name}: float" if p.name in ctx.annotated else p.name for p in params)
+    sig = ", ".join(
+        f"{p.name}: float" if p.name in ctx.annotated else p.name for p in params
+    )
     wrt = None
     if n_params > 1 and draw(st.integers(0, 3)) == 0:
-        chosen = draw(st.lists(st.sampled_from([p.name for p in params]), min_size=1, max_size=n_params, unique=True))
+        chosen = draw(
+            st.lists(
+                st.sampled_from([p.name for p in params]),
+                min_size=1,
+                max_size=n_params,
+                unique=True,
+            )
+        )
         wrt = chosen
 
     shapes = [()] if mode == "math" else SHAPES
@@ -1158,19 +1646,35 @@ def programs(draw, mode: str) -> Program:
         for alias in e.aliases:
             ctx.fresh.discard(alias)
         aliased = bool(e.aliases)
-        ctx.env[name] = E(name, name, e.shape, e.lo, e.hi, pyfloat=e.pyfloat, aliases=frozenset([name]))
+        ctx.env[name] = E(
+            name,
+            name,
+            e.shape,
+            e.lo,
+            e.hi,
+            pyfloat=e.pyfloat,
+            aliases=frozenset([name]),
+        )
         if aliased:
             ctx.fresh.discard(name)
         else:
             ctx.fresh.add(name)
 
     for _ in range(draw(st.integers(0, 5))):
-        kind = draw(st.sampled_from(["new", "new", "reassign", "aug", "unpack", "dead", "ann", "setitem"]))
+        kind = draw(
+            st.sampled_from(
+                ["new", "new", "reassign", "aug", "unpack", "dead", "ann", "setitem"]
+            )
+        )
         if kind == "setitem":
             # item assignment only into an array the function made, nothing else holds
             candidates = sorted(
-                n for n in ctx.env
-                if n in ctx.fresh and n not in ctx.viewed and ctx.env[n].shape and not ctx.env[n].pyfloat
+                n
+                for n in ctx.env
+                if n in ctx.fresh
+                and n not in ctx.viewed
+                and ctx.env[n].shape
+                and not ctx.env[n].pyfloat
             )
             if mode != "numpy" or not candidates:
                 kind = "new"
@@ -1182,7 +1686,15 @@ def programs(draw, mode: str) -> Program:
                 body.append(line)
                 probe_body.append(line)
                 lo, hi = min(old.lo, 0.0), max(old.hi, 0.0)
-                ctx.env[name] = E(name, name, old.shape, lo, hi, pyfloat=False, aliases=frozenset([name]))
+                ctx.env[name] = E(
+                    name,
+                    name,
+                    old.shape,
+                    lo,
+                    hi,
+                    pyfloat=False,
+                    aliases=frozenset([name]),
+                )
                 continue
         target = draw(st.sampled_from(shapes))
         depth = draw(st.integers(0, 3))
@@ -1191,10 +1703,14 @@ def programs(draw, mode: str) -> Program:
             # (bpgen refuses it on parameters it cannot tell are floats, and
             # so on their aliases, even in a module that imports only math)
             candidates = sorted(
-                n for n in ctx.env
+                n
+                for n in ctx.env
                 if (n in ctx.fresh and n not in ctx.viewed)
                 or n in ctx.annotated
-                and ("aug-annotated" not in KNOWN_BUGS or len(ctx.annotated) == len(params))
+                and (
+                    "aug-annotated" not in KNOWN_BUGS
+                    or len(ctx.annotated) == len(params)
+                )
             )
             if not candidates:
                 kind = "new"
@@ -1212,21 +1728,48 @@ def programs(draw, mode: str) -> Program:
                     probe_e = "_nz({})"
                 if op == "*":
                     e = bounded(draw, ctx, e, max(1.0, 60.0 / max(old.mag, 1.0)))
-                f = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}[op]
+                f = {
+                    "+": lambda a, b: a + b,
+                    "-": lambda a, b: a - b,
+                    "*": lambda a, b: a * b,
+                    "/": lambda a, b: a / b,
+                }[op]
                 lo, hi = _corners(f, old, e)
                 body.append(f"{name} {op}= {e.code}")
                 probe_body.append(f"{name} {op}= {probe_e.format(e.probe)}")
-                ctx.env[name] = E(name, name, old.shape, lo, hi, pyfloat=old.pyfloat and e.pyfloat, aliases=frozenset([name]))
+                ctx.env[name] = E(
+                    name,
+                    name,
+                    old.shape,
+                    lo,
+                    hi,
+                    pyfloat=old.pyfloat and e.pyfloat,
+                    aliases=frozenset([name]),
+                )
                 if name in ctx.annotated and "aug-annotated-once" in KNOWN_BUGS:
-                    ctx.annotated.discard(name)  # bpgen sees a new value, maybe an array
+                    ctx.annotated.discard(
+                        name
+                    )  # bpgen sees a new value, maybe an array
                     ctx.fresh.add(name)
                 continue
         if kind == "unpack":
             e1 = gen(draw, ctx, draw(st.sampled_from(shapes)), depth)
             e2 = gen(draw, ctx, target, depth)
-            n1 = _fresh_name(draw, ctx, names) if draw(st.booleans()) or not ctx.env else draw(st.sampled_from(sorted(ctx.env)))
+            n1 = (
+                _fresh_name(draw, ctx, names)
+                if draw(st.booleans()) or not ctx.env
+                else draw(st.sampled_from(sorted(ctx.env)))
+            )
             n2 = _fresh_name(draw, ctx, names)
-            form = draw(st.sampled_from(["{a}, {b} = {x}, {y}", "({a}, {b}) = ({x}, {y})", "[{a}, {b}] = [{x}, {y}]"]))
+            form = draw(
+                st.sampled_from(
+                    [
+                        "{a}, {b} = {x}, {y}",
+                        "({a}, {b}) = ({x}, {y})",
+                        "[{a}, {b}] = [{x}, {y}]",
+                    ]
+                )
+            )
             body.append(form.format(a=n1, b=n2, x=e1.code, y=e2.code))
             probe_body.append(form.format(a=n1, b=n2, x=e1.probe, y=e2.probe))
             assign(n1, e1)

@@ -800,14 +800,15 @@ CONSTRUCTS = [
 ]
 
 # gates of bpgen.rules.RULES this grammar writes (test_generator_covers_rule_table)
-GATES = frozenset(
-    """setitem moveaxis flip fliplr flipud rot90 roll cumsum cumprod diff take
+GATES = (
+    frozenset("""setitem moveaxis flip fliplr flipud rot90 roll cumsum cumprod diff take
     prod repeat tile broadcast_to atleast_2d atleast_3d vstack hstack diagonal
-    trace tensordot""".split()
-) - (
-    frozenset("moveaxis flip fliplr flipud rot90".split())
-    if "view-alias" in OPEN
-    else frozenset()
+    trace tensordot""".split())
+    - (
+        frozenset("moveaxis flip fliplr flipud rot90".split())
+        if "view-alias" in OPEN
+        else frozenset()
+    )
 )
 
 

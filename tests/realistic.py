@@ -114,7 +114,9 @@ def B(*shape: int) -> Maker:
 
 
 NEG_TRANSPOSE = "autograd's transpose backward mishandles negative axes"
-WHERE_NAN = "autograd's where lets the untaken branch's NaN through (the double-where trap)"
+WHERE_NAN = (
+    "autograd's where lets the untaken branch's NaN through (the double-where trap)"
+)
 
 # -- CS231n layers ------------------------------------------------------------------
 

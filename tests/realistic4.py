@@ -25,7 +25,17 @@ PROGRAMS4: list[Program] = []
 SCIPY = "import math\n\nimport numpy as np\nfrom scipy import special\nfrom scipy.special import expit, gammaln, logsumexp\n\n\n"
 
 
-def P(name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, bug=None, function=None, header=HEADER):
+def P(
+    name,
+    body,
+    *makers,
+    wrt=None,
+    expect_wrt=None,
+    autograd_wrong=None,
+    bug=None,
+    function=None,
+    header=HEADER,
+):
     assert all(p.name != name for p in PROGRAMS4), name
     PROGRAMS4.append(
         Program(

@@ -21,7 +21,16 @@ from realistic import HEADER, A, F, K, N, Program, U
 FLOW: list[Program] = []
 
 
-def P(name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, bug=None, function=None):
+def P(
+    name,
+    body,
+    *makers,
+    wrt=None,
+    expect_wrt=None,
+    autograd_wrong=None,
+    bug=None,
+    function=None,
+):
     assert all(p.name != name for p in FLOW), name
     FLOW.append(
         Program(

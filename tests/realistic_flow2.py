@@ -20,7 +20,16 @@ from realistic import HEADER, A, F, K, L, N, Program, U
 FLOW2: list[Program] = []
 
 
-def P(name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, bug=None, function=None):
+def P(
+    name,
+    body,
+    *makers,
+    wrt=None,
+    expect_wrt=None,
+    autograd_wrong=None,
+    bug=None,
+    function=None,
+):
     assert all(p.name != name for p in FLOW2), name
     FLOW2.append(
         Program(

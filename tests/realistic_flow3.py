@@ -18,12 +18,16 @@ from realistic_flow import C
 FLOW3: list[Program] = []
 
 
-def P(name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, function=None):
+def P(
+    name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, function=None
+):
     assert all(p.name != name for p in FLOW3), name
     source = HEADER + textwrap.dedent(body).strip() + "\n"
     wrt = None if wrt is None else tuple(wrt)
     expect = None if expect_wrt is None else tuple(expect_wrt)
-    FLOW3.append(Program(name, source, makers, wrt, expect, autograd_wrong, None, function))
+    FLOW3.append(
+        Program(name, source, makers, wrt, expect, autograd_wrong, None, function)
+    )
 
 
 # fmt: off

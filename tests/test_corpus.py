@@ -21,9 +21,10 @@ import importlib.util
 import io
 import sys
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -77,7 +78,10 @@ def floats(*values: float) -> Callable[[np.random.Generator], list]:
 
 
 def arrays(*shapes) -> Callable[[np.random.Generator], list]:
-    return lambda rng: [0.5 * rng.standard_normal(s) if s else 0.5 * float(rng.standard_normal()) for s in shapes]
+    return lambda rng: [
+        0.5 * rng.standard_normal(s) if s else 0.5 * float(rng.standard_normal())
+        for s in shapes
+    ]
 
 
 def _clip_args(rng):
@@ -88,8 +92,8 @@ def _clip_args(rng):
 
 
 NO_FUNCTION = (
-    "API: a module without functions says \"defines 0 top-level functions (none); "
-    "name the one to differentiate\""
+    'API: a module without functions says "defines 0 top-level functions (none); '
+    'name the one to differentiate"'
 )
 
 EXPECT: dict[str, Any] = {
@@ -103,12 +107,24 @@ EXPECT: dict[str, Any] = {
     "not_python_shell.sh": Refused(2, 5, ("syntax",)),
     "not_python_markdown.md": Refused(3, 12, ("syntax",)),
     "not_python_c.c": Refused(1, 4, ("syntax",)),
-    "empty.py": Known(Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)),
-    "whitespace_only.py": Known(Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)),
-    "comments_only.py": Known(Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)),
-    "docstring_only.py": Known(Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)),
-    "no_function.py": Known(Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)),
-    "class_only.py": Known(Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)),
+    "empty.py": Known(
+        Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)
+    ),
+    "whitespace_only.py": Known(
+        Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)
+    ),
+    "comments_only.py": Known(
+        Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)
+    ),
+    "docstring_only.py": Known(
+        Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)
+    ),
+    "no_function.py": Known(
+        Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)
+    ),
+    "class_only.py": Known(
+        Refused(None, None, ("no top-level function",)), NO_FUNCTION, ("api",)
+    ),
     "two_functions_unnamed.py": Works(floats(0.3), function="f"),
     # -- syntax errors: where Python's own parser says ------------------------------
     "syntax_python2_print.py": Refused(2, 4, ("print",)),
@@ -205,7 +221,9 @@ EXPECT: dict[str, Any] = {
     "expr_undefined_name.py": Refused(5, 15, ("UNDEFINED",)),
     "expr_clip_bound.py": Works(_clip_args),
     # -- calls bpgen does not know ----------------------------------------------------
-    "call_unknown_builtin.py": Refused(5, 11, ("foo", "looked in"), absent=("builtins.",)),
+    "call_unknown_builtin.py": Refused(
+        5, 11, ("foo", "looked in"), absent=("builtins.",)
+    ),
     "call_sum_builtin.py": Refused(5, 11, ("sum",)),
     "call_len_list.py": Works(arrays((3,))),
     "call_user_function.py": Works(arrays((3,)), function="f"),
@@ -243,7 +261,7 @@ EXPECT: dict[str, Any] = {
     "sig_posonly.py": Refused(4, 6, ("positional-only",)),
     "sig_default_unknown.py": Refused(4, 11, ("UNKNOWN",)),
     "sig_decorated.py": Works(floats(0.4)),
-    # -- names that collide with what bpgen writes: all must work --------------------------
+    # -- names that collide with what bpgen writes: all must work ----------------------
     "names_dx_param.py": Works(floats(0.3, -0.7)),
     "names_dx_local.py": Works(floats(0.3, -0.7)),
     "names_cache_dout.py": Works(arrays((3, 4), (4,))),
@@ -266,7 +284,7 @@ EXPECT: dict[str, Any] = {
     "names_unicode_text.py": Works(floats(0.3)),
     "names_long_identifier.py": Works(floats(0.3)),
     "names_self_cache_tuple.py": Works(arrays((3,))),
-    # -- formatting that is still Python ----------------------------------------------------
+    # -- formatting that is still Python -----------------------------------------------
     "format_crlf.py": Works(floats(0.3)),
     "format_tabs.py": Works(floats(0.3)),
     "format_utf8_bom.py": Works(floats(0.3)),
@@ -274,7 +292,7 @@ EXPECT: dict[str, Any] = {
     "format_one_line.py": Works(floats(0.3)),
     "format_semicolons.py": Works(floats(0.3)),
     "format_continuation.py": Works(floats(0.3, 0.6)),
-    # -- deep expressions (300 levels) --------------------------------------------------------
+    # -- deep expressions (300 levels) -------------------------------------------------
     "deep_sum_300.py": Works(floats(0.3)),
     "deep_unary_300.py": Works(floats(0.3)),
     "deep_pow_300.py": Works(floats(0.7)),
@@ -297,7 +315,9 @@ def _read(path: Path) -> str | None:
 def _param(name: str, test: str):
     expect = EXPECT.get(name)
     if isinstance(expect, Known):
-        mark = pytest.mark.xfail(strict=True, reason=f"see /tmp/bpgen-requests.md: {expect.title}")
+        mark = pytest.mark.xfail(
+            strict=True, reason=f"see /tmp/bpgen-requests.md: {expect.title}"
+        )
         marks = [mark] if test in expect.where else []
         return pytest.param(name, expect.expect, id=name, marks=marks)
     return pytest.param(name, expect, id=name)
@@ -312,7 +332,9 @@ def test_every_corpus_file_has_an_expectation():
     assert set(EXPECT) - set(FILES) == set(), "expectations without a corpus file"
 
 
-def _check_refusal(exc: BaseException, expect: Refused, filename: str, source: str | None):
+def _check_refusal(
+    exc: BaseException, expect: Refused, filename: str, source: str | None
+):
     assert isinstance(exc, BpgenError), f"{type(exc).__name__}: {exc}"
     assert type(exc).__name__ != "InternalError", f"internal error: {exc}"
     message = str(exc)
@@ -400,7 +422,9 @@ def test_cli(name, expect, tmp_path):
     for word in getattr(expect, "absent", ()):
         assert word not in err, err
     if isinstance(expect, Refused) and expect.line is not None:
-        assert first.startswith(f"{path}:{expect.line}:{expect.col + 1}: error: "), first
+        assert first.startswith(
+            f"{path}:{expect.line}:{expect.col + 1}: error: "
+        ), first
     else:
         assert first.startswith(f"{path}:") and ": error: " in first, first
 
@@ -411,7 +435,11 @@ def test_cli_subprocess_end_to_end(tmp_path):
 
     if not HAS_CLI:
         pytest.skip("bpgen/cli.py does not exist yet")
-    for name, status in [("stmt_try.py", 1), ("not_python_png.py", 1), ("names_dx_param.py", 0)]:
+    for name, status in [
+        ("stmt_try.py", 1),
+        ("not_python_png.py", 1),
+        ("names_dx_param.py", 0),
+    ]:
         target = tmp_path / f"{name}.out.py"
         run = subprocess.run(
             [sys.executable, "-m", "bpgen", str(CORPUS / name), "-o", str(target)],
@@ -425,7 +453,7 @@ def test_cli_subprocess_end_to_end(tmp_path):
             assert run.stderr.startswith(f"{CORPUS / name}:"), run.stderr
 
 
-# -- big inputs -------------------------------------------------------------------------
+# -- big inputs ------------------------------------------------------------------------
 
 
 def _long_function(n: int, bad_at: int | None = None) -> str:
@@ -470,7 +498,7 @@ def _long_run() -> bool:
     return os.environ.get("BPGEN_LONG", "") not in ("", "0")
 
 
-# -- errors name the user's line, at every stage of the pipeline ------------------------------
+# -- errors name the user's line, at every stage of the pipeline -----------------------
 
 
 @dataclass(frozen=True)
@@ -487,28 +515,123 @@ class Located:
 
 N = "import numpy as np\n\n\n"
 LOCATED = [
-    Located("parse", N + "def f(x):\n    y = x * 2.0\n    return y +* 3\n", 6, 14, ("syntax",)),
-    Located("parse", N + "def f(x):\n    y = (x *\n         2.0 +\n         )\n    return y\n", 7, 9),
-    Located("lower", N + "def f(x):\n    y = x * 2.0\n    z = y + (lambda t: t)(y)\n    return z\n", 6, 13, ("lambda",)),
-    Located("lower", N + "def f(x):\n    y = (x * 2.0 +\n         np.frob(x) +\n         x)\n    return y\n", 6, 9, ("numpy.frob",)),
-    Located("stage", N + "def f(x, y):\n    z = (x * 2.0 +\n         y // 3 +\n         x)\n    return z\n", 6, 9, ("//",)),
-    Located("stage", N + "def f(x):\n    y = x * 2.0\n    return y\n    z = y\n", 6, 4, ("return",)),
-    Located("stage", N + "def f(x):\n    a, b = x, x, x\n    return a\n", 5, 11, ("unpack",)),
-    Located("stage", N + "def f(x):\n    y = x * 2.0\n    x[0] = 1.0\n    return y\n", 6, 4, ("parameter",)),
-    Located("reverse", N + "def f(x, k):\n    y = x * 2.0\n    return np.sum(y, axis=k)\n", 6, 11, ("literal",), wrt=("x",)),
-    Located("reverse", N + "def f(x, k):\n    y = x * 2.0\n    z = np.mean(y,\n                axis=k)\n    return z\n", 6, 8, ("literal",), wrt=("x",)),
-    Located("second function", N + "def f(x):\n    return x * 2.0\n\n\ndef g(x):\n    y = x * 2.0\n    return y % 2\n", 10, 11, ("%",), function="g"),
+    Located(
+        "parse",
+        N + "def f(x):\n    y = x * 2.0\n    return y +* 3\n",
+        6,
+        14,
+        ("syntax",),
+    ),
+    Located(
+        "parse",
+        N + "def f(x):\n    y = (x *\n         2.0 +\n         )\n    return y\n",
+        7,
+        9,
+    ),
+    Located(
+        "lower",
+        N + "def f(x):\n    y = x * 2.0\n    z = y + (lambda t: t)(y)\n    return z\n",
+        6,
+        13,
+        ("lambda",),
+    ),
+    Located(
+        "lower",
+        N
+        + "def f(x):\n    y = (x * 2.0 +\n"
+        + "         np.frob(x) +\n         x)\n    return y\n",
+        6,
+        9,
+        ("numpy.frob",),
+    ),
+    Located(
+        "stage",
+        N
+        + "def f(x, y):\n    z = (x * 2.0 +\n"
+        + "         y // 3 +\n         x)\n    return z\n",
+        6,
+        9,
+        ("//",),
+    ),
+    Located(
+        "stage",
+        N + "def f(x):\n    y = x * 2.0\n    return y\n    z = y\n",
+        6,
+        4,
+        ("return",),
+    ),
+    Located(
+        "stage", N + "def f(x):\n    a, b = x, x, x\n    return a\n", 5, 11, ("unpack",)
+    ),
+    Located(
+        "stage",
+        N + "def f(x):\n    y = x * 2.0\n    x[0] = 1.0\n    return y\n",
+        6,
+        4,
+        ("parameter",),
+    ),
+    Located(
+        "reverse",
+        N + "def f(x, k):\n    y = x * 2.0\n    return np.sum(y, axis=k)\n",
+        6,
+        11,
+        ("literal",),
+        wrt=("x",),
+    ),
+    Located(
+        "reverse",
+        N
+        + "def f(x, k):\n    y = x * 2.0\n    z = np.mean(y,\n"
+        + "                axis=k)\n    return z\n",
+        6,
+        8,
+        ("literal",),
+        wrt=("x",),
+    ),
+    Located(
+        "second function",
+        N
+        + "def f(x):\n    return x * 2.0\n\n\n"
+        + "def g(x):\n    y = x * 2.0\n    return y % 2\n",
+        10,
+        11,
+        ("%",),
+        function="g",
+    ),
     Located("tabs", N + "def f(x):\n\ty = x * 2.0\n\treturn y // 2\n", 6, 8, ("//",)),
-    Located("non-ASCII", N + "def f(α):\n    βγ = α * 2.0\n    return βγ // 2\n", 6, 11, ("//",)),
-    Located("CRLF", (N + "def f(x):\n    y = x * 2.0\n    return y // 2\n").replace("\n", "\r\n"), 6, 11, ("//",)),
-    Located("line_offset", N + "def f(x):\n    return x // 2\n", 105, 11, ("//",), kwargs={"line_offset": 100}),
+    Located(
+        "non-ASCII",
+        N + "def f(α):\n    βγ = α * 2.0\n    return βγ // 2\n",
+        6,
+        11,
+        ("//",),
+    ),
+    Located(
+        "CRLF",
+        (N + "def f(x):\n    y = x * 2.0\n    return y // 2\n").replace("\n", "\r\n"),
+        6,
+        11,
+        ("//",),
+    ),
+    Located(
+        "line_offset",
+        N + "def f(x):\n    return x // 2\n",
+        105,
+        11,
+        ("//",),
+        kwargs={"line_offset": 100},
+    ),
 ]
 
 
-@pytest.mark.parametrize("case", LOCATED, ids=[f"{c.stage}-{i}" for i, c in enumerate(LOCATED)])
+@pytest.mark.parametrize(
+    "case", LOCATED, ids=[f"{c.stage}-{i}" for i, c in enumerate(LOCATED)]
+)
 def test_errors_name_the_users_line(case):
     with pytest.raises(BpgenError) as info:
-        bpgen.generate(case.source, case.function, case.wrt, filename="model.py", **case.kwargs)
+        bpgen.generate(
+            case.source, case.function, case.wrt, filename="model.py", **case.kwargs
+        )
     exc = info.value
     assert type(exc).__name__ != "InternalError", str(exc)
     assert (exc.lineno, exc.col_offset) == (case.line, case.col), str(exc)

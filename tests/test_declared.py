@@ -18,8 +18,7 @@ from bpgen.errors import BpgenError
 
 pytest.importorskip("scipy")
 
-ERF = textwrap.dedent(
-    """\
+ERF = textwrap.dedent("""\
     import math
 
     import numpy as np
@@ -72,8 +71,7 @@ ERF = textwrap.dedent(
 
     def softmax_loss(x):
         return scipy.special.logsumexp(x, 0) - x[0]
-    """
-)
+    """)
 
 
 def _arrays(*shapes):
@@ -181,8 +179,7 @@ def test_the_declaration_offered_names_the_real_parameters() -> None:
     assert "def xlogy_grad(g, out, x1, x2):" in info.value.hint
 
 
-SOLVER = textwrap.dedent(
-    """\
+SOLVER = textwrap.dedent("""\
     import numpy as np
 
     import bpgen
@@ -209,8 +206,7 @@ SOLVER = textwrap.dedent(
 
     def f(a, b):
         return np.sum(sqrt_newton(a * b) * b)
-    """
-)
+    """)
 
 
 def test_a_declared_function_of_the_module_is_copied_and_called() -> None:
@@ -236,8 +232,7 @@ def test_the_solver_is_not_differentiated_in_all_functions_mode(tmp_path) -> Non
 
 
 def test_a_gradient_may_call_library_functions() -> None:
-    source = textwrap.dedent(
-        """\
+    source = textwrap.dedent("""\
         import numpy as np
         import scipy.special as sp
 
@@ -251,8 +246,7 @@ def test_a_gradient_may_call_library_functions() -> None:
 
         def f(x):
             return np.sum(sp.gammaln(x * x))
-        """
-    )
+        """)
     x = np.random.default_rng(0).uniform(0.5, 2, size=(3, 4))
     code = check_gradients(source, [x], "f")
     assert "import scipy.special\n" in code

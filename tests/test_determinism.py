@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cases import SAMPLES
 from hypothesis import HealthCheck, given, settings
+from programs import programs
 
 from bpgen.options import Options
-from cases import SAMPLES
-from programs import programs
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -36,7 +36,8 @@ jobs = json.load(open(sys.argv[1]))
 results = []
 for source, function, wrt, options in jobs:
     try:
-        results.append(bpgen.generate(source, function, wrt, options=Options(**options)))
+        options = Options(**options)
+        results.append(bpgen.generate(source, function, wrt, options=options))
     except BpgenError as exc:
         results.append("refused: " + str(exc))
 json.dump(results, sys.stdout)
@@ -46,8 +47,13 @@ json.dump(results, sys.stdout)
 def _collect(mode: str, count: int) -> list[str]:
     found: list[str] = []
 
-    @settings(max_examples=count, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(programs(mode))
     def collect(program):
         found.append((program.source, program.wrt))
@@ -61,7 +67,9 @@ def _jobs() -> list[tuple]:
     off = {name: False for name in Options.switches()}
     for path in sorted(SAMPLES.glob("*.py")):
         source = path.read_text()
-        jobs.append((source, None if source.count("\ndef ") == 1 else _first(source), None, {}))
+        jobs.append(
+            (source, None if source.count("\ndef ") == 1 else _first(source), None, {})
+        )
         jobs.append((source, jobs[-1][1], None, off))
     for mode, count in (("math", 10), ("numpy", 20)):
         for source, wrt in _collect(mode, count):
@@ -88,7 +96,9 @@ def _run_here(jobs) -> list[str]:
     results = []
     for source, function, wrt, options in jobs:
         try:
-            results.append(bpgen.generate(source, function, wrt, options=Options(**options)))
+            results.append(
+                bpgen.generate(source, function, wrt, options=Options(**options))
+            )
         except BpgenError as exc:
             results.append("refused: " + str(exc))
     return results
@@ -105,7 +115,9 @@ def jobs(tmp_path_factory):
 def test_same_output_in_one_process_in_any_order(jobs):
     jobs, _, first = jobs
     again = _run_here(jobs[::-1])[::-1]
-    assert [i for i, (a, b) in enumerate(zip(first, again)) if a != b] == []
+    assert [
+        i for i, (a, b) in enumerate(zip(first, again, strict=True)) if a != b
+    ] == []
 
 
 def test_same_output_across_processes_and_hash_seeds(jobs, tmp_path):
@@ -130,7 +142,9 @@ def test_same_output_across_processes_and_hash_seeds(jobs, tmp_path):
         outputs[seed] = json.loads(out)
     for seed, results in outputs.items():
         assert len(results) == len(jobs)
-        differing = [i for i, (a, b) in enumerate(zip(here, results)) if a != b]
+        differing = [
+            i for i, (a, b) in enumerate(zip(here, results, strict=True)) if a != b
+        ]
         assert differing == [], (
             f"PYTHONHASHSEED={seed}: {len(differing)} of {len(jobs)} outputs differ, "
             f"first:\n{jobs[differing[0]][0]}"

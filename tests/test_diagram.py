@@ -147,7 +147,7 @@ def test_notebook_object_with_arrays(tmp_path: Path) -> None:
     x, w, b = rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), np.zeros(4)
     drawn = bpgen.circuit(module.affine, x=x, w=w, b=b)
     assert drawn._repr_svg_().startswith("<svg ")
-    assert drawn._repr_html_() == f"<div class=\"bpgen-circuit\">{drawn.svg}</div>"
+    assert drawn._repr_html_() == f'<div class="bpgen-circuit">{drawn.svg}</div>'
     nodes, edges, _ = parse(drawn.svg)
     assert nodes["w"]["value"].startswith("[3×4] μ ")
     out = x.dot(w) + b

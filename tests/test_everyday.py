@@ -44,22 +44,19 @@ RNG = np.random.default_rng(12)
 # -- tuple unpacking --------------------------------------------------------------
 
 
-SPATIAL = _src(
-    """
+SPATIAL = _src("""
     def chan_mean(x, gamma):
         N, C, H, W = x.shape
         mu = x.sum(axis=(0, 2, 3)) / (N * H * W)
         return gamma * mu
-    """
-)
+    """)
 
 
 def test_unpacking_a_shape_reads_each_dimension():
     code = check_gradients(
         SPATIAL, [RNG.standard_normal((2, 3, 4, 5)), RNG.standard_normal(3)]
     )
-    assert _function(code, "chan_mean_forward") == textwrap.dedent(
-        '''\
+    assert _function(code, "chan_mean_forward") == textwrap.dedent('''\
         def chan_mean_forward(x, gamma):
             """Run chan_mean; return its value and what chan_mean_backward needs."""
             N = x.shape[0]
@@ -70,20 +67,17 @@ def test_unpacking_a_shape_reads_each_dimension():
             mu = t1 / t2
             out = gamma * mu
             return out, (x, gamma, t2, mu)
-        '''
-    )
+        ''')
 
 
 def test_starred_and_underscore_targets():
-    source = _src(
-        """
+    source = _src("""
         def flatten(x, w):
             N, *rest = x.shape
             _, D = w.shape
             h = x.reshape(N, -1).dot(w)
             return h * len(rest) / D
-        """
-    )
+        """)
     code = check_gradients(
         source, [RNG.standard_normal((2, 3, 4)), RNG.standard_normal((12, 5))]
     )
@@ -94,25 +88,21 @@ def test_starred_and_underscore_targets():
 
 
 def test_starred_target_in_the_middle_and_at_the_end():
-    source = _src(
-        """
+    source = _src("""
         def f(x):
             a, *mid, b = x.shape
             *lead, c = x.shape
             return x * (a + b + c + len(mid) + len(lead))
-        """
-    )
+        """)
     check_gradients(source, [RNG.standard_normal((2, 3, 4, 5))])
 
 
 def test_unpacking_a_call_computes_it_once():
-    source = _src(
-        """
+    source = _src("""
         def f(x):
             rows, cols = np.shape(x)
             return x * rows + cols
-        """
-    )
+        """)
     code = check_gradients(source, [RNG.standard_normal((3, 4))])
     forward = _function(code, "f_forward")
     assert forward.count("np.shape(x)") == 1
@@ -120,13 +110,11 @@ def test_unpacking_a_call_computes_it_once():
 
 
 def test_unpacking_a_differentiated_array_takes_its_rows():
-    source = _src(
-        """
+    source = _src("""
         def f(x, w):
             first, second = x * w
             return first * second
-        """
-    )
+        """)
     code = check_gradients(
         source, [RNG.standard_normal((2, 3)), RNG.standard_normal(3)]
     )
@@ -134,14 +122,12 @@ def test_unpacking_a_differentiated_array_takes_its_rows():
 
 
 def test_unpacking_a_literal_tuple_with_a_star():
-    source = _src(
-        """
+    source = _src("""
         def f(x):
             a, *rest = 2.0, 3.0, 4.0
             b, *more, c = x, 1.0, 2.0, x
             return a * b * c + len(rest) + len(more)
-        """
-    )
+        """)
     check_gradients(source, [RNG.standard_normal(3)])
 
 
@@ -160,8 +146,7 @@ def test_refused_unpacking_says_what_to_write():
 # -- item assignment into a fresh local array ------------------------------------
 
 
-SVM = _src(
-    """
+SVM = _src("""
     def svm_loss(scores, y):
         N, C = scores.shape
         correct = scores[np.arange(N), y][:, np.newaxis]
@@ -169,8 +154,7 @@ SVM = _src(
         margins[np.arange(N), y] = 0
         loss = np.sum(margins) / N
         return loss
-    """
-)
+    """)
 
 
 def _svm_args():
@@ -179,8 +163,7 @@ def _svm_args():
 
 def test_svm_margins_zeroed_at_the_labels():
     code = check_gradients(SVM, _svm_args(), wrt=["scores"])
-    assert _function(code, "svm_loss_forward") == textwrap.dedent(
-        '''\
+    assert _function(code, "svm_loss_forward") == textwrap.dedent('''\
         def svm_loss_forward(scores, y):
             """Run svm_loss; return its value and what svm_loss_backward needs."""
             N = scores.shape[0]
@@ -191,48 +174,43 @@ def test_svm_margins_zeroed_at_the_labels():
             margins_1[np.arange(N), y] = 0
             loss = np.sum(margins_1) / N
             return loss, (scores, y, N, t1, np.shape(correct), margins, margins_1)
-        '''
-    )
+        ''')
     # the backward made dmargins_1 itself: the labels' items are zeroed in
     # place, and so are the ReLU's (Options.masks)
-    assert textwrap.dedent(
-        """\
+    assert (
+        textwrap.dedent("""\
             dmargins_1 = np.full_like(margins_1, dt4)
             # margins_1[np.arange(N), y] = 0
             dmargins_1[np.arange(N), y] = 0
             # margins = np.maximum(0, scores - correct + 1.0)
             dmargins_1 *= margins > 0
-            """
-    ) in textwrap.dedent(_function(code, "svm_loss_backward").split('"""', 2)[2])
+            """)
+        in textwrap.dedent(_function(code, "svm_loss_backward").split('"""', 2)[2])
+    )
 
 
 def test_gradient_not_owned_by_the_backward_is_copied_before_zeroing():
-    source = _src(
-        """
+    source = _src("""
         def f(x):
             out = x * 3.0
             out[0] = 0.0
             return out
-        """
-    )
+        """)
     code = check_gradients(source, [RNG.standard_normal((3, 2))])
     assert "d_out = dout.copy()\n    d_out[0] = 0\n" in code
 
 
 def test_mask_assignment_relu():
-    source = _src(
-        """
+    source = _src("""
         def relu(x, w):
             out = x * w
             out[out < 0] = 0
             return out
-        """
-    )
+        """)
     code = check_gradients(
         source, [RNG.standard_normal((4, 3)), RNG.standard_normal((4, 3))]
     )
-    assert _function(code, "relu_backward") == textwrap.dedent(
-        '''\
+    assert _function(code, "relu_backward") == textwrap.dedent('''\
         def relu_backward(dout, cache):
             """Gradients of relu with respect to x, w."""
             x, w, out = cache
@@ -246,20 +224,17 @@ def test_mask_assignment_relu():
             dx = _like(dx, x)
             dw = _like(dw, w)
             return (dx, dw)
-        '''
-    )
+        ''')
 
 
 def test_writing_into_zeros_like_is_in_place_when_nothing_reads_the_old_items():
-    source = _src(
-        """
+    source = _src("""
         def leaky(x):
             out = np.zeros_like(x)
             out[x > 0] = x[x > 0]
             out[x <= 0] = 0.01 * x[x <= 0]
             return out
-        """
-    )
+        """)
     code = check_gradients(source, [RNG.standard_normal((4, 3))])
     forward = _function(code, "leaky_forward")
     assert ".copy()" not in forward
@@ -268,15 +243,13 @@ def test_writing_into_zeros_like_is_in_place_when_nothing_reads_the_old_items():
 
 
 def test_differentiated_value_gets_the_gathered_gradient():
-    source = _src(
-        """
+    source = _src("""
         def f(x, v, s: float):
             out = x * 2.0
             out[1:3] = v
             out[:, 0] = s
             return out * x
-        """
-    )
+        """)
     code = check_gradients(
         source, [RNG.standard_normal((4, 5)), RNG.standard_normal(5), 0.7]
     )
@@ -284,45 +257,39 @@ def test_differentiated_value_gets_the_gathered_gradient():
 
 
 def test_augmented_item_assignment():
-    source = _src(
-        """
+    source = _src("""
         def f(x, v):
             out = x * 2.0
             out[0] += v
             out[1:] -= x[1:] * v
             out[0] *= x[0]
             return out
-        """
-    )
+        """)
     check_gradients(source, [RNG.standard_normal((3, 4)), RNG.standard_normal(4)])
 
 
 def test_a_cached_view_of_the_array_keeps_its_items():
     """`out[0] *= x[0]` reads out[0] (a view) for the backward: the write
     must not change it, so it goes into a copy."""
-    source = _src(
-        """
+    source = _src("""
         def f(x):
             out = x * 2.0
             out[0] *= x[0]
             return out
-        """
-    )
+        """)
     code = check_gradients(source, [RNG.standard_normal((3, 4))])
     assert "out_1 = out.copy()" in code
 
 
 def test_item_assignment_on_values_not_differentiated():
-    source = _src(
-        """
+    source = _src("""
         def f(x):
             mask = np.zeros_like(x)
             mask[x > 0] = 1.0
             weights = np.ones(x.shape[0])
             weights[0] = 2.0
             return x * mask * weights[:, None]
-        """
-    )
+        """)
     check_gradients(source, [RNG.standard_normal((3, 4))])
 
 
@@ -362,16 +329,14 @@ def test_assignment_into_what_the_function_did_not_create_is_refused(
 
 
 def test_a_helper_function_is_followed():
-    source = _src(
-        """
+    source = _src("""
         def sigmoid(a):
             return 1.0 / (1.0 + np.exp(-a))
 
 
         def layer(x, w):
             return sigmoid(x.dot(w))
-        """
-    )
+        """)
     rng = np.random.default_rng(0)
     check_gradients(source, [rng.normal(size=(2, 3)), rng.normal(size=(3, 4))], "layer")
 
@@ -402,8 +367,7 @@ def test_a_builtin_and_recursion_are_named():
 # -- the command line goes on past a refused function ----------------------------
 
 
-MIXED = _src(
-    """
+MIXED = _src("""
     def good(x):
         return x * 2.0
 
@@ -420,8 +384,7 @@ MIXED = _src(
 
     def helper_call(x):
         return helper_call(x) + 1.0
-    """
-)
+    """)
 
 
 def _cli(argv):
@@ -476,13 +439,11 @@ def test_api_still_raises_on_the_first_refusal():
 # -- small everyday calls ---------------------------------------------------------
 
 
-DROPOUT = _src(
-    """
+DROPOUT = _src("""
     def dropout(x, w, p: float):
         mask = (np.random.rand(*x.shape) < p) / p
         return x.dot(w) * mask
-    """
-)
+    """)
 
 
 def test_dropout_mask_is_drawn_once_and_cached():
@@ -512,15 +473,13 @@ def test_dropout_gradients_with_a_fixed_draw(monkeypatch):
 
 
 def test_a_random_condition_or_index_is_not_drawn_again():
-    source = _src(
-        """
+    source = _src("""
         def f(x):
             kept = np.where(np.random.rand(3, 4) < 0.5, x, 0.0)
             out = kept * 2.0
             out[np.random.rand(3, 4) < 0.3] = 0.0
             return out
-        """
-    )
+        """)
     code = bpgen.generate(source)
     assert "random" not in _function(code, "f_backward")
     forward, backward = load(code, "f")
@@ -531,13 +490,11 @@ def test_a_random_condition_or_index_is_not_drawn_again():
 
 
 def test_an_unused_draw_is_kept_so_later_draws_match():
-    source = _src(
-        """
+    source = _src("""
         def f(x):
             unused = np.random.rand(2)
             return x * np.random.rand(3)
-        """
-    )
+        """)
     forward, _ = load(bpgen.generate(source), "f")
     np.random.seed(1)
     out, _ = forward(np.ones(3))
@@ -547,13 +504,11 @@ def test_an_unused_draw_is_kept_so_later_draws_match():
 
 
 def test_a_setting_read_from_a_dict():
-    source = _src(
-        """
+    source = _src("""
         def norm(x, params):
             eps = params.get("eps", 1e-5)
             return x / np.sqrt(np.var(x, axis=0) + eps)
-        """
-    )
+        """)
     code = check_gradients(
         source, [RNG.standard_normal((5, 3)), {"eps": 1e-3}], wrt=["x"]
     )
@@ -561,8 +516,7 @@ def test_a_setting_read_from_a_dict():
 
 
 def test_axis_from_a_module_constant():
-    source = textwrap.dedent(
-        """\
+    source = textwrap.dedent("""\
         import numpy as np
 
         AXIS = 1
@@ -572,8 +526,7 @@ def test_axis_from_a_module_constant():
         def f(x):
             s = np.sum(x * x, axis=AXIS, keepdims=True)
             return np.mean(np.exp(x) * s, axis=AXES)
-        """
-    )
+        """)
     code = check_gradients(source, [RNG.standard_normal((2, 3, 4))])
     assert "AXIS = 1" in code and "np.sum(x * x, axis=AXIS, keepdims=True)" in code
 
@@ -585,20 +538,17 @@ def test_star_arguments_only_where_no_gradient_flows():
 
 
 def test_float_of_a_size():
-    source = _src(
-        """
+    source = _src("""
         def mean_all(x):
             N = float(x.shape[0])
             return np.sum(x) / N
-        """
-    )
+        """)
     code = check_gradients(source, [RNG.standard_normal((3, 4))])
     assert "N = float(x.shape[0])" in code
 
 
 def test_constant_arrays_at_module_level_and_local():
-    source = textwrap.dedent(
-        """\
+    source = textwrap.dedent("""\
         import numpy as np
 
         W = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -608,50 +558,43 @@ def test_constant_arrays_at_module_level_and_local():
             scale = np.array([0.5, -1.0])
             shift = np.asarray([1.0, 2.0])
             return x.dot(W) * scale + shift
-        """
-    )
+        """)
     code = check_gradients(source, [RNG.standard_normal((3, 2))])
     assert "W = np.array([[1.0, 2.0], [3.0, 4.0]])" in code
     assert "scale = np.array([0.5, -1.0])" in code
 
 
 def test_np_prod_of_a_shape_and_divmod():
-    source = _src(
-        """
+    source = _src("""
         def f(x, w):
             D = np.prod(x.shape[1:])
             half, odd = divmod(D, 2)
             h = x.reshape(x.shape[0], D).dot(w)
             return h[:, :half] * (odd + 1)
-        """
-    )
+        """)
     check_gradients(
         source, [RNG.standard_normal((2, 3, 3)), RNG.standard_normal((9, 4))]
     )
 
 
 def test_np_array_of_a_differentiated_value_is_a_copy():
-    source = _src(
-        """
+    source = _src("""
         def cast_sum(x):
             y = np.array(x)
             y[0] = 0.0
             return np.sum(np.array(x * y))
-        """
-    )
+        """)
     code = check_gradients(source, [RNG.standard_normal(4)])
     assert "y = np.array(x)" in code
 
 
 def test_asarray_of_a_differentiated_value_passes_it_through():
-    source = _src(
-        """
+    source = _src("""
         def f(x, w):
             x = np.asarray(x)
             h = np.asarray(x * w)
             return h.sum()
-        """
-    )
+        """)
     code = check_gradients(
         source, [RNG.standard_normal((2, 5)), RNG.standard_normal(5)]
     )
@@ -676,8 +619,7 @@ def test_calls_that_would_drop_a_gradient_are_refused(expression, name):
 
 # -- lists and tuples of differentiated values (Tangent's ANF list tests) ----------
 
-PACKS = _src(
-    """
+PACKS = _src("""
     def anf_list(a):
         b = [1, a * a, 2]
         return np.sum(b)
@@ -697,8 +639,7 @@ PACKS = _src(
         p = [a * b, a + b]
         q = p
         return np.stack(q) * 2.0
-    """
-)
+    """)
 
 
 @pytest.mark.parametrize(

@@ -212,7 +212,9 @@ def test_emitted_text_is_already_blacks(sample, monkeypatch):
 
     seen = []
     real = emit.black_format
-    monkeypatch.setattr(emit, "black_format", lambda text: seen.append(text) or real(text))
+    monkeypatch.setattr(
+        emit, "black_format", lambda text: seen.append(text) or real(text)
+    )
     code = bpgen.generate((SAMPLES / f"{sample}.py").read_text())
     assert seen == []
     assert real(code) == code

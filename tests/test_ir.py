@@ -140,7 +140,7 @@ def test_front_end_facts_are_one_explicit_record(path):
 
 # -- the tree of regions -------------------------------------------------------------
 
-_NESTED = '''import numpy as np
+_NESTED = """import numpy as np
 
 
 def f(x, a: float, b: float):
@@ -155,7 +155,7 @@ def f(x, a: float, b: float):
     else:
         h = x
     return np.sum(h)
-'''
+"""
 
 
 def _tree(body) -> list:

@@ -71,10 +71,7 @@ def test_two_ranks_two_specialisations(tmp_path, monkeypatch):
     texts = [p.read_text() for p in entries]
     assert len(entries) == 3  # the general code and two specialisations
     # the batch of row vectors is the hand-written layer
-    assert any(
-        "db = np.sum(dt2, axis=0)\n    dx = dt2 @ W.T" in t
-        for t in texts
-    )
+    assert any("db = np.sum(dt2, axis=0)\n    dx = dt2 @ W.T" in t for t in texts)
 
 
 def test_the_general_backward_still_reads_a_general_cache(tmp_path, monkeypatch):

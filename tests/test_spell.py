@@ -46,7 +46,9 @@ def test_snapshot_is_blacks_output(path):
 def test_sample_needs_no_black(sample, monkeypatch):
     seen = []
     real = emit.black_format
-    monkeypatch.setattr(emit, "black_format", lambda text: seen.append(text) or real(text))
+    monkeypatch.setattr(
+        emit, "black_format", lambda text: seen.append(text) or real(text)
+    )
     code = generate_module(sample.read_text())
     whole = [text for text in seen if text.startswith("# Generated")]
     assert whole == [], "black ran on a whole sample: spell.py misses a construct"
@@ -106,7 +108,9 @@ def test_unknown_node_hands_the_module_to_black(monkeypatch):
     """A string with an escape is black's to spell: black sees the module."""
     seen = []
     real = emit.black_format
-    monkeypatch.setattr(emit, "black_format", lambda text: seen.append(text) or real(text))
+    monkeypatch.setattr(
+        emit, "black_format", lambda text: seen.append(text) or real(text)
+    )
     source = 'def f(x, p):\n    return x * p["a\\tb"]\n'
     code = bpgen.generate(source, wrt=["x"])
     assert len(seen) == 1 and seen[0].startswith("# Generated")
@@ -118,7 +122,9 @@ def test_long_statement_split_as_black_splits_it(monkeypatch):
     source = f"def f({', '.join(names)}):\n    return {' * '.join(names)}\n"
     seen = []
     real = emit.black_format
-    monkeypatch.setattr(emit, "black_format", lambda text: seen.append(text) or real(text))
+    monkeypatch.setattr(
+        emit, "black_format", lambda text: seen.append(text) or real(text)
+    )
     code = bpgen.generate(source)
     assert seen and not any(s.startswith("# Generated") for s in seen)
     assert blacks(code) == code

@@ -8,6 +8,7 @@ some path: `dx = g if dx is None else dx + g`)."""
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 from .items import (
     Branch,
@@ -56,7 +57,10 @@ class Backward(Naming):
             if isinstance(item, ListOp):
                 lines += self.list_backward(item, state, ind)
             elif isinstance(item, Part) and returns_name(item):
-                name = item.stmts[0].value.id
+                returned = item.stmts[0]  # checked by returns_name
+                assert isinstance(returned, ast.Return)
+                assert isinstance(returned.value, ast.Name)
+                name = returned.value.id
                 if name in self.varied:
                     lines.append(f"{ind}{self.grad(name)} = dout")
                     state[name] = BORROWED
@@ -90,8 +94,8 @@ class Backward(Naming):
                 guard = self.grad(live[0])
             douts = []
             for o in part.outputs:
-                live = o in part.varied_out and state.get(o) is not ABSENT
-                douts.append(self.grad(o) if live else "None")
+                flows = o in part.varied_out and state.get(o) is not ABSENT
+                douts.append(self.grad(o) if flows else "None")
                 state[o] = ABSENT
             dout = douts[0] if len(douts) == 1 else "(" + ", ".join(douts) + ")"
         targets, after = [], []
@@ -123,7 +127,7 @@ class Backward(Naming):
             return lines
         # `dy` may be None (no gradient on some path): run the part only if not
         pre = []
-        arrays = [s.value.id for n, s in part.slices.items() if n in part.wrt]
+        arrays = [_sliced(s) for n, s in part.slices.items() if n in part.wrt]
         for i in dict.fromkeys(list(part.wrt) + arrays):
             if before.get(i) is ABSENT and self.grad(i) != guard:  # None already
                 pre.append(f"{ind}{self.grad(i)} = None")
@@ -140,7 +144,9 @@ class Backward(Naming):
             if name not in part.wrt:
                 continue
             x = subscript.value.id  # type: ignore[attr-defined]
-            g, index = self.grad(x), ast.get_source_segment(self.p.text, subscript)
+            # parsed from this very text: it has its position
+            segment = cast(str, ast.get_source_segment(self.p.text, subscript))
+            g, index = self.grad(x), segment
             index = index[index.index("[") :]
             for fixed in sorted(loads(subscript.slice) - self.p.ints):
                 if fixed not in self.extra:  # HH of `x[n, :, i:i + HH]`: saved
@@ -211,7 +217,8 @@ class Backward(Naming):
         """`a = b` backward: b's gradient is a's (`db = da`), or gains it."""
         lines = []
         for stmt in reversed(part.stmts):
-            a, b = stmt.targets[0].id, stmt.value.id
+            assign = cast(ast.Assign, stmt)  # an alias part: `a = b` (is_alias)
+            a, b = cast(ast.Name, assign.targets[0]).id, cast(ast.Name, assign.value).id
             if a == b:
                 continue
             sa = state.get(a)
@@ -386,7 +393,7 @@ class Backward(Naming):
                     out.add(item.name)
             elif isinstance(item, Part):
                 out |= set(item.wrt)
-                out |= {s.value.id for n, s in item.slices.items() if n in item.wrt}
+                out |= {_sliced(s) for n, s in item.slices.items() if n in item.wrt}
             elif isinstance(item, Branch):
                 out |= self.gradient_targets(item.then) | self.gradient_targets(
                     item.orelse
@@ -394,3 +401,8 @@ class Backward(Naming):
             else:
                 out |= self.gradient_targets(item.body)
         return out
+
+
+def _sliced(subscript: ast.Subscript) -> str:
+    """The parameter a slice input is cut from (`x` of `x[:, t, :]`)."""
+    return cast(ast.Name, subscript.value).id

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from typing import cast
 
 from ..errors import BpgenError
 from ..handout import LIKE_HELPER
@@ -50,11 +51,11 @@ class Composer(Forward, Backward):
             for n in part.wrt
         }
         used |= {
-            s.value.id
+            _alias(s)[1]
             for part in self.p.parts
             if is_alias(part) and not part.returns
             for s in part.stmts
-            if s.targets[0].id in self.varied
+            if _alias(s)[0] in self.varied
         }
         used |= {  # `for row in x`: x's rows
             x
@@ -63,7 +64,7 @@ class Composer(Forward, Backward):
             if row in self.used(loop)
         }
         used |= {  # `return x`: the parameter itself
-            part.stmts[0].value.id for part in self.p.parts if returns_name(part)
+            _returned(part) for part in self.p.parts if returns_name(part)
         }
         self.wrt = (
             [p for p in planner.params if p in used] if wrt is None else list(wrt)
@@ -121,8 +122,9 @@ class Composer(Forward, Backward):
                     continue
                 if is_alias(item) and not item.returns:
                     for stmt in item.stmts:
-                        if stmt.value.id in self.varied:
-                            self.varied.add(stmt.targets[0].id)
+                        target, source = _alias(stmt)
+                        if source in self.varied:
+                            self.varied.add(target)
                     continue
                 if candidates and (item.outputs or item.returns):
                     key = (id(item), "name")
@@ -231,7 +233,7 @@ def _arrays(function: ast.FunctionDef, helpers: dict, seen=()) -> set[str]:
     def name(node) -> str | None:
         return node.id if isinstance(node, ast.Name) else None
 
-    out: set[str] = set()
+    out: set[str | None] = set()
     for node in ast.walk(function):
         if isinstance(node, (ast.Subscript, ast.Attribute)):
             out.add(name(node.value))
@@ -254,3 +256,15 @@ def _arrays(function: ast.FunctionDef, helpers: dict, seen=()) -> set[str]:
                 }
     out.discard(None)
     return {a.arg for a in function.args.args} & out
+
+
+def _alias(stmt: ast.stmt) -> tuple[str, str]:
+    """(a, b) of a line `a = b` of an alias part (items.is_alias checked)."""
+    assign = cast(ast.Assign, stmt)
+    return cast(ast.Name, assign.targets[0]).id, cast(ast.Name, assign.value).id
+
+
+def _returned(part: Part) -> str:
+    """`h` of a part that is `return h` (items.returns_name checked)."""
+    returned = cast(ast.Return, part.stmts[0])
+    return cast(ast.Name, returned.value).id

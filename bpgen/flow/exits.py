@@ -41,7 +41,10 @@ def early_exits(planner: Planner, body: list[ast.stmt]) -> None:
                 and ret.value.lineno == ret.lineno
             )
             if depth != 1 or not (same or named):
-                value = ast.get_source_segment(planner.text, ret.value) or "..."
+                value = (
+                    ret.value is not None
+                    and ast.get_source_segment(planner.text, ret.value)
+                ) or "..."
                 what = (
                     "only as an early exit: the function's last statement, "
                     "right after the loop, must return a local name"
@@ -70,9 +73,10 @@ def _exit(planner: Planner, stmt: ast.stmt, final) -> list[ast.stmt]:
     if not isinstance(stmt, ast.Return):
         return [stmt]
     leave = ast.copy_location(ast.Break(), stmt)
-    if ast.dump(stmt.value) == ast.dump(final):  # type: ignore[arg-type]
-        return [leave]
     value = stmt.value
+    assert value is not None  # a bare `return` in a loop was refused above
+    if ast.dump(value) == ast.dump(final):
+        return [leave]
     planner.edit(stmt.lineno, stmt.col_offset, value.col_offset, f"{final.id} = ")
     target = ast.copy_location(ast.Name(final.id, ast.Store()), stmt)
     target.end_lineno = stmt.lineno

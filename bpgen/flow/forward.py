@@ -5,9 +5,13 @@ the branch taken, one cache per part per iteration."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING, cast
 
 from .items import Branch, Jump, ListOp, Part, ends_in_check, is_check, returns_name
 from .naming import Naming
+
+if TYPE_CHECKING:
+    from .items import Loop
 
 
 class Forward(Naming):
@@ -17,6 +21,11 @@ class Forward(Naming):
     wrt: list[str]
     needed: set[str]
     extra: list[str]
+    numpy: str | None
+
+    if TYPE_CHECKING:  # the backward's, beside this class in Composer
+
+        def loop_records(self, item: Loop) -> list[str]: ...
 
     def verbatim(self, stmts: list[ast.stmt], ind: str) -> list[str]:
         first, last = stmts[0].lineno, stmts[-1].end_lineno or stmts[0].lineno
@@ -33,7 +42,9 @@ class Forward(Naming):
                 lines += [f"{ind}{record}"] * bool(record) + [f"{ind}break"]
             elif isinstance(item, ListOp) and item.returns:
                 out = self.name("out", "out")
-                value = ast.get_source_segment(self.p.text, item.stmt.value)
+                returned = item.stmt  # `return np.stack(L)` (lists.py)
+                assert isinstance(returned, ast.Return) and returned.value is not None
+                value = ast.get_source_segment(self.p.text, returned.value)
                 recs = self.records(self.p.items) + self.saved()
                 comma = "," if len(recs) == 1 else ""
                 lines.append(f"{ind}{out} = {value}")
@@ -48,7 +59,10 @@ class Forward(Naming):
             elif isinstance(item, Part) and returns_name(item):
                 recs = self.records(self.p.items) + self.saved()
                 comma = "," if len(recs) == 1 else ""
-                value = item.stmts[0].value.id
+                returned = item.stmts[0]  # checked by returns_name
+                assert isinstance(returned, ast.Return)
+                assert isinstance(returned.value, ast.Name)
+                value = returned.value.id
                 lines.append(f"{ind}return {value}, ({', '.join(recs)}{comma})")
             elif isinstance(item, Part):
                 if not item.name:
@@ -58,7 +72,8 @@ class Forward(Naming):
                 rec = self.name((id(item), "rec"), "cache")
                 args = ", ".join(
                     (
-                        ast.get_source_segment(self.p.text, item.slices[n])
+                        # parsed from this very text: it has its position
+                        cast(str, ast.get_source_segment(self.p.text, item.slices[n]))
                         if n in item.slices
                         else n
                     )

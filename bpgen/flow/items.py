@@ -110,7 +110,7 @@ def recorded(items: list, varied: set[str]) -> bool:
     for item in items:
         inline = isinstance(item, Part) and not item.name
         if inline and is_alias(item):
-            inline = any(s.value.id in varied for s in item.stmts)  # type: ignore
+            inline = any(s.value.id in varied for s in item.stmts)
         if inline and any(stores(s) for s in item.stmts):
             return True
     return named(items) or any(

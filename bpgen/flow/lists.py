@@ -37,7 +37,7 @@ def list_op(planner: Planner, stmt: ast.stmt) -> ListOp | None:
         return _append(planner, stmt, stmt.value)
     returns = isinstance(stmt, ast.Return)
     if (
-        returns
+        isinstance(stmt, ast.Return)
         or isinstance(stmt, ast.Assign)
         and len(stmt.targets) == 1
         and isinstance(stmt.targets[0], ast.Name)
@@ -71,6 +71,7 @@ def _append(planner: Planner, stmt: ast.Expr, call: ast.Call) -> ListOp:
     name = planner.fresh(f"{lst}_item")
     planner.locals.add(name)
     # `hs.append(h * 2.0)` reads as `hs_item = (h * 2.0)`: the parentheses stay
+    assert func.end_col_offset is not None  # parsed: it has its position
     planner.edit(stmt.lineno, stmt.col_offset, func.end_col_offset, f"{name} = ")
     target = ast.Name(name, ast.Store())
     ast.copy_location(target, stmt)
@@ -145,7 +146,8 @@ def inner_reads(planner: Planner, stmt: ast.stmt) -> list[ListOp]:
             name = planner.fresh(f"{lst}_{_SUFFIX[spelled]}")
             planner.locals.add(name)
             text = ast.get_source_segment(planner.text, call) or ""
-            width = call.end_col_offset - call.col_offset  # type: ignore[operator]
+            assert call.end_col_offset is not None  # parsed: it has its position
+            width = call.end_col_offset - call.col_offset
             # padded to the call's width, so later columns on the line stay put
             planner.edit(
                 call.lineno, call.col_offset, call.end_col_offset, name.ljust(width)

@@ -4,6 +4,7 @@ it reads, and one module merged from the parts' and the composite's texts."""
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 
 def module_helpers(tree: ast.Module, text: str, code: str) -> list[str]:
@@ -44,7 +45,8 @@ def module_helpers(tree: ast.Module, text: str, code: str) -> list[str]:
         wanted.add(name)
         todo += [n for n in reads(defs[name]) if n in defs and n not in own]
     chosen = [node for node in tree.body if any(defs.get(w) is node for w in wanted)]
-    return [ast.get_source_segment(text, node) for node in chosen]
+    # nodes parsed from this very text always have their positions
+    return [cast(str, ast.get_source_segment(text, node)) for node in chosen]
 
 
 def merge(texts: list[str], header: str) -> str:

@@ -4,6 +4,7 @@ of its own (errors pointed back at the user's lines), compose the whole."""
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 from ..errors import BpgenError, UnsupportedError
 from .compose import Composer
@@ -90,7 +91,8 @@ def generate_function(
     composer.helpers = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     code = composer.composite()
     imports = [
-        ast.get_source_segment(parsed.text, n)
+        # a node parsed from this very text always has its position
+        cast(str, ast.get_source_segment(parsed.text, n))
         for n in tree.body
         if isinstance(n, (ast.Import, ast.ImportFrom))
         and "bpgen" not in ast.unparse(n)

@@ -31,7 +31,7 @@ class Planner:
         self,
         text: str,
         function: ast.FunctionDef,
-        error: Callable[[ast.AST, str, str], BpgenError],
+        error: Callable[[ast.AST, str, str | None], BpgenError],
     ):
         self.text = text
         self.lines = text.splitlines()
@@ -269,16 +269,16 @@ class Planner:
         if tail:
             items += self.cut(tail[0], tail=tail[1:])
         if top:
-            last = items[-1] if items else None
-            if isinstance(last, ListOp) and last.returns:
+            end = items[-1] if items else None
+            if isinstance(end, ListOp) and end.returns:
                 return items
-            if not (isinstance(last, Part) and isinstance(last.stmts[-1], ast.Return)):
+            if not (isinstance(end, Part) and isinstance(end.stmts[-1], ast.Return)):
                 raise self.error(
                     self.function,
                     "the function must end with a `return` after its loops and ifs",
                     "return the value at the end of the function",
                 )
-            last.returns = True
+            end.returns = True
         return items
 
     def check_for(self, stmt: ast.For) -> None:
@@ -333,8 +333,9 @@ class Planner:
             for n in ast.walk(s)
             if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load)
         }
-        subs = [parents.get(id(n)) for n in uses]
-        if not subs or None in subs:
+        found = [parents.get(id(n)) for n in uses]
+        subs = [s for s in found if s is not None]
+        if not subs or len(subs) != len(found):
             return None
         first = subs[0]
         if any(ast.dump(s.slice) != ast.dump(first.slice) for s in subs):
@@ -409,7 +410,7 @@ def _kind(stmt: ast.stmt) -> str:
 
 def _loads_outside(stmts: list[ast.stmt], slices) -> set[str]:
     """Names read by `stmts` other than inside the slice inputs' subscripts."""
-    dumps = {(s.value.id, ast.dump(s.slice)) for s in slices}  # type: ignore
+    dumps = {(s.value.id, ast.dump(s.slice)) for s in slices}
 
     def walk(node: ast.AST) -> set[str]:
         if (
