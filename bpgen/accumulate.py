@@ -49,10 +49,11 @@ def accumulate_in_place(
         name, term = found
         if name in loads(term):
             continue
-        bound = _binding(flat, i, name)
-        if bound is None:
+        binding = _binding(flat, i, name)
+        if binding is None:
             continue
-        buffer = _buffer(flat[bound].value, name, allocates)
+        bound, value = binding
+        buffer = _buffer(value, name, allocates)
         if buffer is None or not _alone(flat, bound, i, name, buffer, keep, allocates):
             continue
         target = ast.Name(name, ast.Store())
@@ -80,9 +81,11 @@ def _sum_into_self(statement: ast.stmt) -> tuple[str, ast.expr] | None:
     return (name, statement.value.right) if statement.value.left.id == name else None
 
 
-def _binding(statements: list[ast.stmt], at: int, name: str) -> int | None:
-    """Where `name` was last bound before `at` (`name = ...`), when it was
-    only updated in place (`name += ...`) since."""
+def _binding(
+    statements: list[ast.stmt], at: int, name: str
+) -> tuple[int, ast.expr] | None:
+    """Where `name` was last bound before `at` (`name = value`), and the
+    value, when it was only updated in place (`name += ...`) since."""
     for k in range(at - 1, -1, -1):
         statement = statements[k]
         if name not in _targets(statement):
@@ -91,10 +94,11 @@ def _binding(statements: list[ast.stmt], at: int, name: str) -> int | None:
             statement.target, ast.Name
         ):
             continue
-        plain = isinstance(statement, ast.Assign) and isinstance(
+        if isinstance(statement, ast.Assign) and isinstance(
             statement.targets[0], ast.Name
-        )
-        return k if plain else None
+        ):
+            return k, statement.value
+        return None
     return None
 
 
@@ -133,14 +137,11 @@ def _alone(
     if buffer in keep:
         return False
     binding = _binding(statements, bound, buffer)
-    if (
-        binding is None
-        or _buffer(statements[binding].value, buffer, allocates) != buffer
-    ):
+    if binding is None or _buffer(binding[1], buffer, allocates) != buffer:
         return False  # not an array the backward allocated for `buffer`
     if any(buffer in _targets(s) for s in statements[bound + 1 :]):
         return False  # updated after it was handed on
-    earlier = statements[binding + 1 : bound]
+    earlier = statements[binding[0] + 1 : bound]
     if any(not _reads_fresh(s, buffer) for s in earlier + between):
         return False
     return not any(buffer in loads(s) for s in statements[at:])
