@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,22 @@ def hand_written(w: Workload) -> tuple[Entry, Expected]:
         "forward": call_stmt(plain, w.args),
     }
     return Entry(timed, pair_step(fwd, bwd, w.args, w.dout)), expected
+
+
+def hand_written_copy(w: Workload, expected: Expected) -> Entry | str:
+    """The hand-written pair again, compiled anew: the timing's self-check.
+
+    Same text, different function objects; any ratio but 1.00 it gets is the
+    measurement's own error (order, allocation and cache effects).
+    """
+    path = inspect.getsourcefile(handwritten)
+    namespace: dict[str, Any] = {}
+    text = Path(path).read_text()
+    exec(compile(text, f"{path} (copy)", "exec"), namespace)  # noqa: S102
+    fwd = namespace[f"{w.hand}_forward"]
+    bwd = namespace[f"{w.hand}_backward"]
+    timed = {"hand-written copy": pair_stmt(fwd, bwd, w.args, w.dout)}
+    return Entry(timed, pair_step(fwd, bwd, w.args, w.dout))
 
 
 def _generated(name: str, w: Workload, expected: Expected, **kw) -> Entry | str:
@@ -136,10 +153,13 @@ def peer(name: str) -> Contender:
 
 
 def contenders(
-    peer_names: list[str], ablate: list[str] | None = None
+    peer_names: list[str], ablate: list[str] | None = None, self_check: bool = False
 ) -> dict[str, Contender]:
     """Every contender of this run, in column order."""
-    chosen: dict[str, Contender] = {"bpgen": bpgen_general}
+    chosen: dict[str, Contender] = {}
+    if self_check:
+        chosen["hand-written copy"] = hand_written_copy
+    chosen["bpgen"] = bpgen_general
     for switch in ablate or []:
         chosen[f"bpgen -{switch}"] = ablated(switch)
     if declares_shapes():

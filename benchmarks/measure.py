@@ -19,6 +19,7 @@ def run_workload(
     repeats: int,
     block: float,
     memory: bool = True,
+    budget: float | None = None,
 ) -> Result:
     """Times (and, for arrays, peak memory) of every contender on `w`."""
     result = Result(w.name, w.kind)
@@ -33,7 +34,7 @@ def run_workload(
             if got.code is not None:
                 result.code[name] = got.code
     timed = {k: t for entry in entries.values() for k, t in entry.timed.items()}
-    result.add_samples(measure(timed, repeats, block))
+    result.add_samples(measure(timed, repeats, block, budget=budget))
     if memory and w.kind == "array":
         result.peaks = {
             name: peak_bytes(entry.step)

@@ -22,11 +22,13 @@ import numpy as np
 import bpgen
 
 from . import peers
+from .timing import MIN_REPEATS
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = {"autograd": "autograd", "torch": "PyTorch", "jax": "JAX jit"}
 TIME_LIMIT = {"scalar": 1.0, "array": 1.03}  # bpgen / hand-written
 MEMORY_LIMIT = 1.02  # peak bytes, bpgen / hand-written
+SELF_CHECK_LIMIT = 0.01  # |hand-written copy / hand-written - 1|: the timing's error
 GENERATOR_LIMIT = 0.6  # generate() / black alone on its output
 GROWTH_LIMIT = 11.0  # generate() at 2,000 statements / at 200
 COLD_LIMIT, WARM_LIMIT = 10e-3, 0.5e-3  # decorated import, per function
@@ -69,6 +71,7 @@ class Result:
             "seconds": self.seconds,
             "spread": self.spread,
             "status": self.status,
+            "repeats": len(self.samples.get("hand-written", [])),
             "ratios": {k: self.ratio(k) for k in self.seconds},
         }
 
@@ -118,7 +121,12 @@ def _cell(r: Result, name: str) -> str:
 # -- tables -------------------------------------------------------------------
 
 
-def header(info: dict[str, Any], peer_names: list[str], repeats: int) -> str:
+def header(
+    info: dict[str, Any],
+    peer_names: list[str],
+    repeats: int,
+    budget: float | None = None,
+) -> str:
     """The run's first lines: machine, versions, allocator, repeats."""
     lines = [
         f"# {info['processor']}, {info['cores']} cores, Python {info['python']}, "
@@ -130,8 +138,11 @@ def header(info: dict[str, Any], peer_names: list[str], repeats: int) -> str:
         )
     pinned = all(info["allocator"].values())
     lines.append(f"# allocator: {'pinned' if pinned else 'glibc defaults'}")
+    counted = f"{repeats} shuffled repeats"
+    if budget is not None:
+        counted += f" or what fits {budget:.0f} s (at least {MIN_REPEATS})"
     lines.append(
-        f"# peers: {', '.join(peer_names) or 'none'}; {repeats} repeats, medians "
+        f"# peers: {', '.join(peer_names) or 'none'}; {counted}, medians "
         f"of {info['clock']} time; threads: {info['threads']}\n"
     )
     return "\n".join(lines)
@@ -226,6 +237,16 @@ def targets(
         )
 
     for r in results:
+        if "hand-written copy" in r.seconds:
+            error = r.ratio("hand-written copy") - 1
+            add(
+                f"{r.name}: timing self-check",
+                error,
+                SELF_CHECK_LIMIT,
+                abs(error) <= SELF_CHECK_LIMIT,
+                f"{r.name}: the hand-written code against a copy of itself "
+                f"{1 + error:.3f}× (target 1.00 ± {SELF_CHECK_LIMIT:.2f})",
+            )
         if "bpgen" not in r.seconds:
             text = f"{r.name}: bpgen {r.status.get('bpgen')}"
             add(f"{r.name}: bpgen gradient", None, None, False, text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import random
 import sys
 import time
 import timeit
@@ -15,6 +16,8 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+MIN_REPEATS = 31  # a budget never cuts the repeats below this
 
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 clock: Callable[[], float] = time.process_time
@@ -67,7 +70,7 @@ def pair_stmt(fwd, bwd, args, dout) -> Timed:
     """Forward then backward, as one timed statement."""
     names = [f"a{i}" for i in range(len(args))]
     ns = dict(zip(names, args, strict=True), fwd=fwd, bwd=bwd, dout=dout)
-    return Timed(f"o, c = fwd({', '.join(names)})\ng = bwd(dout, c)", ns)
+    return Timed(f"o, c = fwd({', '.join(names)})\ng = bwd(dout, c)\ndel o, c, g", ns)
 
 
 def pair_step(fwd, bwd, args, dout) -> Callable[[], Any]:
@@ -82,34 +85,56 @@ def pair_step(fwd, bwd, args, dout) -> Callable[[], Any]:
 
 def call_stmt(f, args) -> Timed:
     names = [f"a{i}" for i in range(len(args))]
-    return Timed(f"o = f({', '.join(names)})", dict(zip(names, args, strict=True), f=f))
+    return Timed(
+        f"o = f({', '.join(names)})\ndel o", dict(zip(names, args, strict=True), f=f)
+    )
 
 
-def _calibrate(timer: timeit.Timer, block: float) -> int:
+def _calibrate(timer: timeit.Timer, block: float) -> tuple[int, float]:
+    """Calls per timed block, and the seconds of one call."""
     number = 1
     while True:
         elapsed = timer.timeit(number)
         if elapsed >= block or number >= 1 << 20:
-            return number
+            return number, elapsed / number
         number = max(number * 2, int(number * block / max(elapsed, 1e-9) * 1.2))
 
 
 def measure(
-    timed: dict[str, Timed], repeats: int, block: float
+    timed: dict[str, Timed],
+    repeats: int,
+    block: float,
+    seed: int = 0,
+    budget: float | None = None,
 ) -> dict[str, list[float]]:
     """Per-call seconds of each statement, over interleaved repeats.
 
     Interleaving spreads drift (frequency, other load) over all contenders
-    alike; one untimed call before each block lets thread pools that another
-    library left spinning settle.
+    alike. Within a repeat the contenders run in a fresh shuffled order
+    (seeded: runs are repeatable): what ran just before a contender leaves
+    the allocator's free lists and the caches in a state that costs the next
+    one a few per cent, and a fixed order hands that cost to the same
+    contender every time. One untimed call before each block warms it (and
+    lets thread pools that another library left spinning settle). With a
+    `budget` (seconds), slow workloads get fewer repeats, never below
+    MIN_REPEATS.
     """
     gc.collect()
     gc.freeze()  # what exists now is never garbage: keep collections cheap
     timers = {name: t.timer() for name, t in timed.items()}
-    numbers = {name: _calibrate(t, block) for name, t in timers.items()}
+    calibrated = {name: _calibrate(t, block) for name, t in timers.items()}
+    numbers = {name: number for name, (number, _) in calibrated.items()}
+    if budget is not None:
+        round_seconds = sum((n + 1) * each for n, each in calibrated.values())
+        fits = int(budget / max(round_seconds, 1e-9))
+        repeats = max(min(repeats, fits), min(repeats, MIN_REPEATS))
     samples: dict[str, list[float]] = {name: [] for name in timers}
+    order = list(timers)
+    shuffle = random.Random(seed).shuffle
     for _ in range(repeats):
-        for name, timer in timers.items():
+        shuffle(order)
+        for name in order:
+            timer = timers[name]
             timer.timeit(1)
             samples[name].append(timer.timeit(numbers[name]) / numbers[name])
         gc.collect()

@@ -83,7 +83,8 @@ def generate_module(
     """
     check_functions(functions)
     wrt = check_wrt(wrt)
-    with _guarded(filename):
+    mark = 0 if refusals is None else len(refusals)
+    with _guarded(filename), _restored(source, line_offset, refusals, mark):
         return _generate(
             source,
             functions,
@@ -95,6 +96,22 @@ def generate_module(
             shapes or {},
             refusals,
         )
+
+
+@contextlib.contextmanager
+def _restored(source: str, line_offset: int, refusals=None, mark: int = 0):
+    """Errors raised in the rewritten text (desugar.py) point at the user's."""
+    from . import desugar
+
+    try:
+        yield
+    except BpgenError as exc:
+        desugar.restore(exc, desugar.rewrite(source)[1], line_offset)
+        raise
+    finally:
+        linemap = desugar.rewrite(source)[1]
+        for refusal in [] if refusals is None else refusals[mark:]:
+            desugar.restore(refusal, linemap, line_offset)
 
 
 def _check_declared_names(parsed, functions, given, filename: str) -> None:
@@ -146,7 +163,7 @@ def default_wrt(source: str, function: str | None = None) -> list[str]:
     """The parameters `generate` differentiates when `wrt` is not given."""
     from . import parse, stage
 
-    with _guarded("<source>"):
+    with _guarded("<source>"), _restored(source, 0):
         parsed = _parse(source, "<source>", 0)
         node = parse.find_function(parsed, function)
         if _loop_refusal(parsed, node.name.value, None, Options()) is not None:
@@ -398,9 +415,10 @@ def _constants(parsed, names: set[str]) -> list[tuple[str, ast.expr]]:
 @functools.lru_cache(maxsize=4)
 def _parse(source: str, filename: str, line_offset: int):
     """The decorator generates each function of a module from the same text."""
-    from . import parse
+    from . import desugar, parse
 
-    return parse.parse(source, filename, line_offset)
+    # conditional expressions, comprehensions, named lambdas: as statements
+    return parse.parse(desugar.rewrite(source)[0], filename, line_offset)
 
 
 # the fields of a statement that hold statements (bodies, arms, handlers)

@@ -62,12 +62,28 @@ _COMPARE = {
 }
 _REFUSED = {
     cst.IfExp: (
-        "a conditional expression (`a if cond else b`)",
-        "use max()/min(), np.where(cond, a, b) or np.maximum for a branch",
+        "a conditional expression (`a if cond else b`) here",
+        "bpgen reads one in a statement alone on its line as an if/else; give "
+        "the statement a line of its own (not an `if`/`while` test, no `;`), "
+        "or use np.where(cond, a, b)",
     ),
-    cst.Lambda: ("a lambda", "write the computation inline"),
-    cst.ListComp: ("a list comprehension", "use array operations instead"),
-    cst.GeneratorExp: ("a generator expression", "use array operations instead"),
+    cst.Lambda: (
+        "a lambda",
+        "bind it to a name on a line of its own (`g = lambda t: t * t`, read as "
+        "a nested def), or write the computation inline",
+    ),
+    cst.ListComp: (
+        "a list comprehension",
+        "bpgen reads one with a single `for`, in a statement alone on its line "
+        "and outside loops, as a loop appending to a list; elsewhere use array "
+        "operations (np.sum(x * w, axis=...))",
+    ),
+    cst.GeneratorExp: (
+        "a generator expression",
+        "bpgen reads `sum(...)`, `max(...)` or `min(...)` of one with a single "
+        "`for`, outside loops, as a loop; elsewhere use array operations "
+        "(`np.sum(w ** 2)`) or a list comprehension",
+    ),
     cst.SetComp: ("a set comprehension", "use array operations instead"),
     cst.DictComp: ("a dict comprehension", "use array operations instead"),
     cst.Set: ("a set", "pass values as separate variables"),
@@ -850,6 +866,9 @@ class Lowerer:
                 f"{name}() inside the function",
             )
         if hasattr(builtins, name):
+            for arg in node.args:  # `sum(a * b for a in x for b in y)`
+                if type(arg.value) in _REFUSED:
+                    return self.refuse(arg.value)
             instead = _BUILTIN_HINTS.get(name, "use the NumPy or math function")
             return self.source.error(
                 node.func,

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import centre, masks, reciprocal, shift, xent
+from . import accumulate, centre, masks, reciprocal, shift, xent
 from .blocks import Block
 from .broadcasts import drop_broadcasts
 from .copies import propagate_copies
@@ -78,6 +78,10 @@ def _masks(blocks: list[Block], c: Context) -> list[Block]:
     return masks.mask_in_place(blocks, c.keep, c.owner, c.shapes, c.allocates)
 
 
+def _accumulate(blocks: list[Block], c: Context) -> list[Block]:
+    return accumulate.accumulate_in_place(blocks, c.keep, c.allocates)
+
+
 def _broadcasts(blocks: list[Block], c: Context) -> list[Block]:
     return drop_broadcasts(blocks, c.keep, c.owner, c.shapes)
 
@@ -110,6 +114,7 @@ TYPED = [
 # than its variable; dead code goes last, after the copies it leaves.
 BACKWARD = [
     Pass(("masks",), _masks, arrays=True),
+    Pass(("inplace",), _accumulate, arrays=True),
     Pass(("broadcast",), _broadcasts, arrays=True),
     Pass(("reciprocal",), _reciprocals, arrays=True),
     Pass(("simplify",), _copies, straight=False),

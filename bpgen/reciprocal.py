@@ -9,8 +9,13 @@ by a 512-vector: about 63 µs against 56 µs on the benchmark machine). This
 pass writes `dxmu = dxhat * (1 / sqrtvar)`: the reciprocal is taken of the
 vector alone. Only where the shapes prove the divisor smaller than the
 gradient (`Shapes.into`, or the declared shapes): otherwise it would add a
-full-size division. The forward keeps its division: it must compute exactly
-the user's value, and the backward may round differently in the last bit.
+full-size division. Without declared shapes, `np.sqrt(var + eps)` is of
+unknown size, as eps may be any array; the pass takes such a divisor as
+smaller too (`Shapes.likely`: a proven smaller value met only by numbers and
+parameters outside wrt). Should eps be as large as x after all, the
+gradient is still exact and pays one more full-size division. The forward
+keeps its division: it must compute exactly the user's value, and the
+backward may round differently in the last bit.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import ast
 
 from .blocks import Block
 from .shapes import SCALAR, Shapes, summed_axes
+
+UNBROADCAST = "\x00unbroadcast\x00"  # reverse.UNBROADCAST, the helper's call
 
 
 def multiply_by_reciprocals(
@@ -34,7 +41,7 @@ def multiply_by_reciprocals(
                 and isinstance(statement.targets[0], ast.Name)
             ):
                 continue
-            value = statement.value
+            value = _summed(statement.value)
             if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div)):
                 continue
             divisor = value.right
@@ -44,8 +51,20 @@ def multiply_by_reciprocals(
             if divisor.id in owner or not _smaller(shapes, divisor.id, variable):
                 continue  # a gradient, or not a proven per-row/column vector
             inverse = ast.BinOp(ast.Constant(1), ast.Div(), divisor)
-            statement.value = ast.BinOp(value.left, ast.Mult(), inverse)
+            value.op, value.right = ast.Mult(), inverse
     return blocks
+
+
+def _summed(value: ast.expr) -> ast.expr:
+    """The gradient `_unbroadcast(e, shape)` sums back: e (else `value`)."""
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == UNBROADCAST
+        and value.args
+    ):
+        return value.args[0]
+    return value
 
 
 def _smaller(shapes: Shapes, small: str, big: str) -> bool:
@@ -54,7 +73,7 @@ def _smaller(shapes: Shapes, small: str, big: str) -> bool:
     if shapes.rank.get(small) == 0 or shapes.klass.get(small) == SCALAR:
         return False
     klass = shapes.klass.get(big)
-    into = shapes.into.get(small)
+    into = shapes.into.get(small) or shapes.likely.get(small)
     if klass is not None and into is not None and into.klass == klass:
         return bool(into.axes)
     summed = summed_axes(shapes, small, big)  # declared: (lead, kept) axes

@@ -249,6 +249,12 @@ def _ddof(gate: Gate) -> str:
     return f" - {gate.code('ddof')}" if gate.literal("ddof") else ""
 
 
+def _summed(gate: Gate, value: str) -> str:
+    """`value` summed along softmax's `axis` (every axis by default), kept."""
+    axis = gate.code("axis") if gate.has("axis") else "None"
+    return f"np.sum({value}, axis={axis}, keepdims=True)"
+
+
 def _logsumexp(gate: Gate) -> str:
     return f"{_restore(gate, 'g')} * np.exp(a - {_restore(gate, 'out')})"
 
@@ -1154,9 +1160,11 @@ RULES: dict[str, Rule] = {
     "sigmoid": rule(
         "x",
         kind=SAME,
+        scipy="expit",
         written="`1 / (1 + exp(-x))` (any spelling)",
         x="g * (1 - out) * out",
     ),
+    "logit": rule("x", kind=SAME, scipy="logit", x="g / (x * (1 - x))"),
     # trigonometric and hyperbolic
     "sin": rule("x", kind=SAME, math="sin", numpy="sin", x="g * np.cos(x)"),
     "cos": rule("x", kind=SAME, math="cos", numpy="cos", x="-g * np.sin(x)"),
@@ -1318,6 +1326,7 @@ RULES: dict[str, Rule] = {
     "logsumexp": rule(
         "a, axis=None, keepdims=False",
         kind=REDUCE,
+        scipy="logsumexp",
         written="`np.log(np.sum(np.exp(x), axis, keepdims))` (any spelling)",
         a=_logsumexp,
     ),
@@ -1462,6 +1471,32 @@ RULES: dict[str, Rule] = {
         math="erfc",
         scipy="erfc",
         x="-g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)",
+    ),
+    # scipy.special's softmax and log_softmax along `axis` (all axes by default)
+    "softmax": rule(
+        "x, axis=None",
+        kind=SAME,
+        scipy="softmax",
+        x=lambda gate: f"out * (g - {_summed(gate, 'g * out')})",
+    ),
+    "log_softmax": rule(
+        "x, axis=None",
+        kind=SAME,
+        scipy="log_softmax",
+        x=lambda gate: f"g - np.exp(out) * {_summed(gate, 'g')}",
+    ),
+    "xlogy": rule(
+        "x, y",
+        kind=BROADCAST,
+        scipy="xlogy",
+        x="g * np.log(y)",
+        y="g * x / y",
+    ),
+    "ndtr": rule(
+        "x",
+        kind=SAME,
+        scipy="ndtr",
+        x="g * np.exp(-x * x / 2) / math.sqrt(2 * math.pi)",
     ),
     "logaddexp2": rule(
         "x1, x2",

@@ -37,6 +37,9 @@ class Shapes:
     rank: dict[str, int | None] = field(default_factory=dict)
     klass: dict[str, int] = field(default_factory=dict)
     into: dict[str, Into] = field(default_factory=dict)
+    # `into` as far as parameters outside wrt are numbers (`eps` in
+    # `np.sqrt(var + eps)`): a hint for cost, never a proof for a sum
+    likely: dict[str, Into] = field(default_factory=dict)
     count: int = 1
     dims: Dims | None = None
 
@@ -121,6 +124,10 @@ def infer(program: Program, dims: Dims | None = None) -> Shapes:
             into = _into(shapes, stage)
             if into is not None:
                 shapes.into[stage.target] = into
+            else:
+                hint = _likely(shapes, stage, program)
+                if hint is not None:
+                    shapes.likely[stage.target] = hint
         shapes.rank[stage.target] = rank
         shapes.klass[stage.target] = shapes.new_class() if klass is None else klass
     return shapes
@@ -206,6 +213,34 @@ def _into(shapes: Shapes, stage: Stage) -> Into | None:
         if klass is not None and (keep or leading):
             return Into(klass, tuple(sorted(axes)), keep)
     return None
+
+
+def _likely(shapes: Shapes, stage: Stage, program: Program) -> Into | None:
+    """How `stage.target` broadcasts into a larger class when every parameter
+    outside wrt it meets is a number: a value proven smaller (or likely so)
+    combined with such parameters and numbers only."""
+    gate, inputs = stage.gate, stage.inputs
+    if gate is None or gate == "setitem":
+        return None
+    if gate in _SAME_SHAPE:
+        name = inputs["x" if "x" in inputs else "a"]
+        if not isinstance(name, ast.Name):
+            return None
+        return shapes.into.get(name.id) or shapes.likely.get(name.id)
+    if not (RULES[gate].broadcasts and RULES[gate].kind in (BROADCAST, PRODUCT)):
+        return None
+    found = set()
+    for node in inputs.values():
+        if shapes.of(node)[1] == SCALAR:
+            continue
+        if not isinstance(node, ast.Name):
+            return None
+        hint = shapes.into.get(node.id) or shapes.likely.get(node.id)
+        if hint is not None:
+            found.add(hint)
+        elif node.id not in program.params or node.id in program.varied:
+            return None  # a value of unknown size, or one differentiated
+    return found.pop() if len(found) == 1 else None
 
 
 def _literal(node: ast.expr | None):

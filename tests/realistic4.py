@@ -1504,3 +1504,57 @@ P("outer_product_features", """
 def f(x, y, W):
     return np.sum(np.outer(x, y) * W) + np.einsum('i,j,ij->', x, y, W)
 """, N(3), N(4), N(3, 4))
+# -- everyday code, round 5: conditional expressions, comprehensions, lambdas,
+# lists joined after a loop, scipy.special's expit/logsumexp/softmax ----------------
+P("micrograd_leaky_relu_ifexp", """
+def neuron(x1, x2, w1, w2, b):
+    n = x1 * w1 + x2 * w2 + b
+    return n if n > 0 else 0.01 * n
+""", F(0.5), F(-1.5), F(0.8), F(0.3), F(-0.2))
+P("huber_ifexp", """
+def huber(pred, target, delta=1.0):
+    r = abs(pred - target)
+    loss = 0.5 * r ** 2 if r <= delta else delta * (r - 0.5 * delta)
+    return loss
+""", F(2.3), F(0.4))
+P("mlp_layers_listcomp", """
+def mlp_batch(xs, W, b):
+    hs = [np.tanh(x @ W + b) for x in xs]
+    return np.sum(np.stack(hs) ** 2)
+""", N(3, 4), N(4, 2), N(2))
+P("l2_penalty_genexp", """
+def penalty(Ws, lam=0.1):
+    return lam * sum(np.sum(W ** 2) for W in Ws)
+""", N(3, 2, 2))
+P("polynomial_sum_listcomp", """
+def poly(x, coeffs):
+    return sum([coeffs[k] * x ** k for k in range(4)])
+""", F(0.7), N(4))
+P("lambda_activation", """
+def layer(x, W):
+    act = lambda z: np.where(z > 0, z, 0.1 * z)
+    return np.sum(act(x @ W))
+""", N(3, 4), N(4, 5))
+P("vstack_rows_in_loop", """
+def features(x, n: int = 3):
+    rows = []
+    for k in range(1, n + 1):
+        rows.append(np.sin(k * x))
+    F = np.vstack(rows)
+    return np.sum(F @ F.T)
+""", N(4))
+P("scipy_expit_logistic", """
+def logistic_loss(w, X, y):
+    p = expit(X @ w)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""", N(3), N(6, 3), K(np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])), wrt=["w"], header=SCIPY)
+P("scipy_logsumexp_nll", """
+def nll(scores, y):
+    lse = logsumexp(scores, axis=1)
+    return np.mean(lse - scores[np.arange(scores.shape[0]), y])
+""", N(4, 5), L(4, 5), wrt=["scores"], header=SCIPY)
+P("scipy_softmax_attention", """
+def attention(Q, K, V):
+    A = special.softmax(Q @ K.T / np.sqrt(Q.shape[1]), axis=-1)
+    return np.sum((A @ V) ** 2)
+""", N(3, 4), N(5, 4), N(5, 2), header=SCIPY)

@@ -128,3 +128,50 @@ def test_peers_agree_with_hand_written(tmp_path, request):
     (net,) = json.loads(out.read_text())["workloads"]
     for name in installed:
         assert net["status"][name] == "ok", (name, net["status"][name])
+
+
+def test_self_check_times_a_copy_of_the_hand_written_code(tmp_path, capsys):
+    # --self-check adds the hand-written pair compiled anew as a contender: a
+    # column of its own and a target line saying how far from 1.00 it came.
+    out = tmp_path / "bench.json"
+    argv = ["--quick", "--self-check", "--only", "batchnorm", "--no-generator"]
+    run.main([*argv, "--peers", "", "--json", str(out)])
+    (bn,) = json.loads(out.read_text())["workloads"]
+    assert bn["status"]["hand-written copy"] == "ok"
+    assert bn["seconds"]["hand-written copy"] > 0
+    printed = capsys.readouterr().out
+    assert "| hand-written copy |" in printed
+    assert "against a copy of itself" in printed
+
+
+def test_measure_shuffles_the_order_within_each_repeat():
+    # A fixed order hands the state one contender leaves (free lists, caches)
+    # to the same next contender every time; each repeat draws a new order.
+    from benchmarks import timing
+
+    seen: list[str] = []
+    timed = {
+        name: timing.Timed("seen.append(name)", {"seen": seen, "name": name})
+        for name in "abcd"
+    }
+    samples = timing.measure(timed, repeats=20, block=0.0)
+    assert all(len(v) == 20 for v in samples.values())
+    # calls go warm, timed, per contender: every second entry starts a turn
+    turns = seen[len(timed) :]  # after one calibration call each
+    orders = {tuple(turns[i : i + 8 : 2]) for i in range(0, len(turns), 8)}
+    assert len(orders) > 1 and all(sorted(o) == list("abcd") for o in orders)
+
+
+def test_a_budget_cuts_the_repeats_of_slow_statements_to_the_minimum():
+    from benchmarks import timing
+
+    slow = {"a": timing.Timed("sleep(0.002)", {"sleep": __import__("time").sleep})}
+    clock = timing.clock
+    timing.set_clock("wall")  # sleeping takes no CPU time
+    try:
+        cut = timing.measure(slow, repeats=100, block=0.0, budget=0.01)
+        kept = timing.measure(slow, repeats=5, block=0.0, budget=10.0)
+    finally:
+        timing.clock = clock
+    assert len(cut["a"]) == timing.MIN_REPEATS
+    assert len(kept["a"]) == 5

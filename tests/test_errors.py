@@ -43,18 +43,18 @@ REFUSALS = [
     ),
     (
         "lambda",
-        "def f(x):\n    g = lambda z: z\n    return x\n",
+        "def f(x):\n    g = h = lambda z: z\n    return x\n",
         UnsupportedError,
         2,
-        8,
+        12,
         "a lambda is not supported",
     ),
     (
         "comprehension",
-        NP + "def f(x):\n    return np.sum([v for v in x])\n",
+        NP + "def f(x):\n    n = 2; return np.sum([v * n for v in x])\n",
         UnsupportedError,
         4,
-        18,
+        25,
         "a list comprehension is not supported",
     ),
     (
@@ -115,10 +115,10 @@ REFUSALS = [
     ),
     (
         "conditional",
-        "def f(x):\n    return x if x > 0 else 0.0\n",
+        "def f(x):\n    y = 0.0; return x if x > y else y\n",
         UnsupportedError,
         2,
-        11,
+        20,
         "a conditional expression",
     ),
     (

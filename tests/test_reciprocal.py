@@ -88,10 +88,24 @@ def test_only_a_proven_smaller_divisor_is_inverted(name):
     assert _body(code, "backward").count("* (1 / ") == count, code
 
 
-def test_without_declared_shapes_an_unknown_divisor_is_divided():
-    # eps may be an array: sqrt(var + eps) may be as large as x
+def test_without_declared_shapes_eps_is_taken_for_a_number():
+    # sqrt(var + eps): var is proven a column vector, eps is outside wrt
     code = check_gradients(BATCHNORM, _args(), "f", WRT)
+    assert "dt1 = _unbroadcast(dxhat * (1 / t3), np.shape(t1))\n" in code
+    # should eps be as large as x after all, the gradients are still right
+    args = _args()
+    args[3] = np.random.default_rng(5).uniform(1e-5, 1e-3, (6, 4))
+    check_gradients(BATCHNORM, args, "f", WRT)
+
+
+def test_without_declared_shapes_a_differentiated_unknown_divisor_is_divided():
+    # eps in wrt is an array someone differentiates: its size is not guessed
+    code = check_gradients(BATCHNORM, _args()[:3] + [np.full(4, 1e-3)], "f")
     assert "(1 / " not in code
+    # nor is a divisor the program does not show to be smaller
+    source = "import numpy as np\n\n\ndef f(x, s):\n    return x / np.sqrt(s)\n"
+    args = [np.random.default_rng(6).standard_normal((5, 3)), np.ones(3)]
+    assert "(1 / " not in check_gradients(source, args, "f", ["x"])
 
 
 def test_the_pass_alone_rewrites_only_a_gradient_over_a_smaller_forward_value():
@@ -114,3 +128,19 @@ def test_a_number_divides_as_written():
     args = [np.random.default_rng(1).uniform(1, 2, (5, 3)), 0.5]
     code = check_gradients(source, args, "f", ["x"], shapes={"x": "N D", "p": ""})
     assert "dx = dout / p\n" in code
+
+
+def test_likely_is_a_hint_beside_into_never_in_it():
+    from bpgen.generate import _parse
+    from bpgen.parse import find_function
+    from bpgen.shapes import infer
+    from bpgen.stage import stage
+
+    parsed = _parse(BATCHNORM, "<test>", 0)
+    program = stage(parsed, find_function(parsed, "f"), WRT)
+    column = infer(program)
+    assert "t3" not in column.into  # eps may be any array: nothing proven
+    assert column.likely["t2"] == column.likely["t3"] == column.into["var"]
+    # eps differentiated: no guess about its size
+    program = stage(parsed, find_function(parsed, "f"), [*WRT, "eps"])
+    assert "t3" not in infer(program).likely

@@ -290,3 +290,25 @@ def test_the_same_alias_in_both_arms_passes_the_gradient_once():
     code = check_gradients(EARLY_EXIT_ALIAS, [x, 1e-6], function="sqrt_newton")
     backward = code.split("def sqrt_newton_backward")[1]
     assert "dy_next = dy\n" in backward and "if c1" not in backward
+
+
+NESTED_LIST = """\
+import numpy as np
+
+
+def f(x, w, n: int):
+    s = 0.0
+    for i in range(n):
+        items = []
+        for v in w:
+            items.append(v * i)
+        s = s + sum(items) * x
+    return s
+"""
+
+
+def test_an_inner_loop_row_reaches_its_place_before_it_is_reset():
+    # `dw[i] += dv` ran after `dv = None` (TypeError in the generated backward)
+    rng = np.random.default_rng(0)
+    check_gradients(NESTED_LIST, [0.3, rng.standard_normal(3), 3])
+    check_gradients(NESTED_LIST, [0.3, rng.standard_normal(4), 1])

@@ -636,6 +636,64 @@ RULE_CASES = [
     ),
     ("setitem", ASSIGN, "out[:, 1:] = y", {"x": normal(3, 4), "y": normal(3)}),
     ("setitem", ASSIGN, "out[x > 0] += y", {"x": apart(3, 4), "y": normal()}),
+    # scipy.special (everyday code, round 5)
+    ("sigmoid", S, "scipy.special.expit(x) * y", {"x": normal(3, 4), "y": normal(4)}),
+    ("sigmoid", S, "scipy.special.expit(x * y)", {"x": normal(), "y": normal()}),
+    (
+        "logit",
+        S,
+        "scipy.special.logit(x) * y",
+        {"x": lambda r: r.uniform(0.1, 0.9, (3, 4)), "y": normal(4)},
+    ),
+    ("logsumexp", S, "scipy.special.logsumexp(x)", {"x": normal(3, 4)}),
+    (
+        "logsumexp",
+        S,
+        "scipy.special.logsumexp(x, axis=1) * y",
+        {"x": normal(3, 4), "y": normal(3)},
+    ),
+    (
+        "logsumexp",
+        S,
+        "scipy.special.logsumexp(x, axis=(0, 2), keepdims=True) * y",
+        {"x": normal(2, 3, 4), "y": normal(3, 1)},
+    ),
+    (
+        "softmax",
+        S,
+        "scipy.special.softmax(x, axis=1) * y",
+        {"x": normal(3, 4), "y": normal(3, 4)},
+    ),
+    (
+        "softmax",
+        S,
+        "scipy.special.softmax(x) * y",
+        {"x": normal(3, 4), "y": normal(3, 4)},
+    ),
+    (
+        "softmax",
+        S,
+        "scipy.special.softmax(x, axis=-2) * y",
+        {"x": normal(2, 3, 4), "y": normal(4)},
+    ),
+    (
+        "log_softmax",
+        S,
+        "scipy.special.log_softmax(x, axis=-1) * y",
+        {"x": normal(3, 4), "y": normal(3, 4)},
+    ),
+    (
+        "log_softmax",
+        S,
+        "scipy.special.log_softmax(x) * y",
+        {"x": normal(5), "y": normal(5)},
+    ),
+    ("xlogy", S, "scipy.special.xlogy(x, y)", {"x": normal(3, 4), "y": pos(4)}),
+    ("xlogy", S, "scipy.special.xlogy(x, y) * 2.0", {"x": normal(), "y": pos()}),
+    ("erf", S, "scipy.special.erf(x) * y", {"x": normal(3, 4), "y": normal(4)}),
+    ("ndtr", S, "scipy.special.ndtr(x) * y", {"x": normal(3, 4), "y": normal(4)}),
+    ("ndtr", S, "scipy.special.ndtr(x * y)", {"x": normal(), "y": normal()}),
+    ("erfc", S, "scipy.special.erfc(x * y)", {"x": normal(3), "y": normal(2, 1)}),
 ]
 
 
@@ -649,7 +707,8 @@ NOT_IN_RANDOM_PROGRAMS = frozenset(
     atleast_2d atleast_3d broadcast_to tile repeat pad sort take take_along_axis
     diagonal diag triu tril vstack hstack dstack column_stack tensordot einsum
     inner vdot kron cross inv det solve cholesky slogdet[1] eigvalsh eigh[1]
-    gammaln digamma gamma matrix_transpose asarray float""".split()
+    gammaln digamma gamma matrix_transpose asarray float
+    logit softmax log_softmax xlogy ndtr""".split()
     # item assignment is a statement; tests/test_everyday.py checks it
     + ["setitem"]
 )

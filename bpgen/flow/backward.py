@@ -174,8 +174,7 @@ class Backward(Naming):
             g = "dout" if op.returns else self.grad(op.name)
             np_ = self.numpy or "np"
             slices = g if op.axis == 0 else f"{np_}.moveaxis({g}, {op.axis}, 0)"
-            state[op.list] = "list"
-            return [f"{ind}{gl} = list({slices})"]
+            return [ind + _gathered(gl, state, op.list, f"list({slices})")]
         if op.kind == "concat":  # split at the items' sizes, recorded forward
             s = BORROWED if op.returns else state.get(op.name)
             state[op.name] = ABSENT
@@ -186,18 +185,19 @@ class Backward(Naming):
             if sizes not in self.extra:
                 self.extra.append(sizes)
             np_ = self.numpy or "np"
-            state[op.list] = "list"
-            return [
-                f"{ind}{gl} = {np_}.split({g}, {np_}.cumsum({sizes})[:-1], "
-                f"axis={op.axis})"
-            ]
+            if op.joined != "concatenate":  # vstack, hstack, column_stack
+                return [
+                    ind + _gathered(gl, state, op.list, _unjoined(op, g, sizes, np_))
+                ]
+            split = f"{np_}.split({g}, {np_}.cumsum({sizes})[:-1], axis={op.axis})"
+            return [ind + _gathered(gl, state, op.list, split)]
         if op.kind == "sum":  # every item's gradient is the sum's
             s = BORROWED if op.returns else state.get(op.name)
             state[op.name] = ABSENT
             if s is ABSENT:
                 return []
-            state[op.list] = "each"
-            return [f"{ind}{gl} = {'dout' if op.returns else self.grad(op.name)}"]
+            g = "dout" if op.returns else self.grad(op.name)
+            return [ind + _gathered(gl, state, op.list, g, each=True)]
         if state.get(op.list) not in ("list", "each"):
             return []
         g = self.grad(op.name)
@@ -338,11 +338,12 @@ class Backward(Naming):
             if new == head:
                 break
             head = new
+        resets = []  # after the rows' adds below, which read this step's values
         for var in sorted(head):
             if head[var] == MAYBE and state.get(var) is ABSENT:
                 pre.append(f"{ind}{self.grad(var)} = None")
             if head[var] == MAYBE and end.get(var) is ABSENT:
-                body.append(f"{ind}    {self.grad(var)} = None")
+                resets.append(f"{ind}    {self.grad(var)} = None")
         state.clear()
         state.update(head)
         rows = [(row, x) for row, x in rows if reached[row] is not None]
@@ -361,12 +362,14 @@ class Backward(Naming):
                 if reached[row] == MAYBE:
                     add = f"if {self.grad(row)} is not None:\n{ind}        {add}"
                 body.append(f"{ind}    {add}")
+            body += resets
             target = ", ".join(recs)
             target = f"({target})" if len(recs) > 1 else target
             loop = f"for {k}, {target} in reversed(list(enumerate({lst}))):"
             if not recs:  # a counted loop (appends only): its rows counted down
                 loop = f"for {k} in reversed(range({lst})):"
             return pre + [f"{ind}{loop}"] + body
+        body += resets
         if not body:  # no gradient passes through this loop
             return pre
         if not recs:
@@ -401,6 +404,46 @@ class Backward(Naming):
             else:
                 out |= self.gradient_targets(item.body)
         return out
+
+
+def _gathered(gl: str, state: dict, lst: str, value: str, each: bool = False) -> str:
+    """`dhs = list(...)` for the list's first read in the backward; a later
+    read (`np.stack(hs) * np.stack(hs)`, `sum(hs)` too) adds to it. With
+    `each`, `value` is one gradient for every item (a `sum` read)."""
+    before = state.get(lst)
+    if each and before == "each":
+        line = f"{gl} = {gl} + {value}"
+    elif each and before == "list":
+        line, each = f"{gl} = [d + {value} for d in {gl}]", False
+    elif each:
+        line = f"{gl} = {value}"
+    elif before == "list":
+        line = f"{gl} = [a + b for a, b in zip({gl}, {value})]"
+    elif before == "each":
+        line = f"{gl} = [{gl} + b for b in {value}]"
+    else:
+        line = f"{gl} = {value}"
+    state[lst] = "each" if each else "list"
+    return line
+
+
+# np.vstack/hstack/column_stack: (each item's size along the joined axis,
+# given its shape `s`; the axis), from the items' recorded shapes
+_JOINED = {
+    "vstack": ("s[0] if len(s) > 1 else 1", "0"),
+    "hstack": ("s[1] if len(s) > 1 else (s[0] if s else 1)", "{axis}"),
+    "column_stack": ("s[1] if len(s) > 1 else 1", "1"),
+}
+
+
+def _unjoined(op: ListOp, g: str, shapes: str, np_: str) -> str:
+    """The items' gradients of `np.vstack(hs)` (or hstack, column_stack): the
+    gradient split at the items' sizes, each piece back in its item's shape."""
+    size, axis = _JOINED[op.joined]
+    axis = axis.format(axis=f"1 if len({shapes}[0]) > 1 else 0")
+    sizes = f"{np_}.cumsum([{size} for s in {shapes}])[:-1]"
+    pieces = f"{np_}.split({g}, {sizes}, axis={axis})"
+    return f"[d.reshape(s) for d, s in zip({pieces}, {shapes})]"
 
 
 def _sliced(subscript: ast.Subscript) -> str:

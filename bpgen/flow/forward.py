@@ -144,6 +144,8 @@ class Forward(Naming):
         np_ = self.numpy or "np"
         v = self.name((id(op), "item"), "item")
         size = f"{np_}.shape({v})[{op.axis}]"
+        if op.joined != "concatenate":  # np.vstack(hs): the items' shapes
+            size = f"{np_}.shape({v})"
         return [f"{ind}{self.sizes(op)} = [{size} for {v} in {op.list}]"]
 
     def arm(self, items: list, other_recs: list[str], ind: str) -> list[str]:

@@ -37,6 +37,8 @@ class ListOp:
     # `hs_item = (h * 2.0)` planned before `hs.append(hs_item)`
     value: ast.Assign | None = None
     written: str = ""  # the forward's line when it is not the user's statement
+    # "concat": the NumPy function that joined (vstack, hstack, column_stack)
+    joined: str = "concatenate"
 
 
 @dataclass

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 # what a read inside an expression is named after: hs -> hs_stacked
 _SUFFIX = {"stack": "stacked", "array": "array", "sum": "sum", "concatenate": "cat"}
+_SUFFIX |= {"vstack": "stacked", "hstack": "cat", "column_stack": "columns"}
+# joined like np.concatenate; the backward reshapes each item's piece
+_JOINS = ("vstack", "hstack", "column_stack")
 
 
 def list_op(planner: Planner, stmt: ast.stmt) -> ListOp | None:
@@ -46,7 +49,8 @@ def list_op(planner: Planner, stmt: ast.stmt) -> ListOp | None:
         if read is not None:
             kind, name, axis = read
             target = "out" if returns else stmt.targets[0].id  # type: ignore
-            return ListOp(stmt, kind, name, target, axis, returns)
+            joined = _joined(stmt.value)
+            return ListOp(stmt, kind, name, target, axis, returns, joined=joined)
     return None
 
 
@@ -70,9 +74,10 @@ def _append(planner: Planner, stmt: ast.Expr, call: ast.Call) -> ListOp:
         )
     name = planner.fresh(f"{lst}_item")
     planner.locals.add(name)
-    # `hs.append(h * 2.0)` reads as `hs_item = (h * 2.0)`: the parentheses stay
+    # `hs.append(h * 2.0)` reads as `hs_item =(h * 2.0)`: the parentheses stay,
+    # and so do the columns after them (errors point at the user's text)
     assert func.end_col_offset is not None  # parsed: it has its position
-    planner.edit(stmt.lineno, stmt.col_offset, func.end_col_offset, f"{name} = ")
+    planner.edit(stmt.lineno, stmt.col_offset, func.end_col_offset, f"{name} =")
     target = ast.Name(name, ast.Store())
     ast.copy_location(target, stmt)
     target.end_lineno, target.end_col_offset = stmt.lineno, stmt.col_offset + len(name)
@@ -99,9 +104,17 @@ def _read(
         return None
     if not (
         isinstance(func, ast.Attribute)
-        and func.attr in ("stack", "array", "concatenate")
+        and func.attr in ("stack", "array", "concatenate", *_JOINS)
     ):
         return None
+    if func.attr in _JOINS:
+        if len(call.args) != 1 or call.keywords:
+            raise planner.error(
+                stmt,
+                f"np.{func.attr} of a list built in a loop takes the list alone",
+                None,
+            )
+        return "concat", lst, 0
     if func.attr == "array" and (len(call.args) != 1 or call.keywords):
         return None
     axis = 0
@@ -133,6 +146,7 @@ def inner_reads(planner: Planner, stmt: ast.stmt) -> list[ListOp]:
         def visit_Call(self, call: ast.Call) -> ast.AST:
             read = _read(planner, stmt, call)
             if read is None:
+                self.as_arrays(call)
                 return self.generic_visit(call)
             kind, lst, axis = read
             if call.lineno != call.end_lineno:
@@ -152,8 +166,54 @@ def inner_reads(planner: Planner, stmt: ast.stmt) -> list[ListOp]:
             planner.edit(
                 call.lineno, call.col_offset, call.end_col_offset, name.ljust(width)
             )
-            ops.append(ListOp(stmt, kind, lst, name, axis, written=f"{name} = {text}"))
+            written = f"{name} = {text}"
+            joined = _joined(call)
+            ops.append(
+                ListOp(stmt, kind, lst, name, axis, written=written, joined=joined)
+            )
             return ast.copy_location(ast.Name(name, ast.Load()), call)
+
+        def as_arrays(self, call: ast.Call) -> None:
+            """`np.sum(hs)`, `np.mean(hs, axis=0)`: NumPy reads a list of
+            equal-shape arrays as `np.array(hs)`; so does bpgen (`hs_array`)."""
+            func = call.func
+            if not (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in _numpy_names(planner)
+                and func.attr not in ("array", "asarray", "stack", "concatenate")
+            ):
+                return
+            for arg in call.args:
+                if isinstance(arg, ast.Name) and arg.id in planner.lists:
+                    name = planner.fresh(f"{arg.id}_array")
+                    planner.locals.add(name)
+                    planner.edit(arg.lineno, arg.col_offset, arg.end_col_offset, name)  # type: ignore[arg-type]
+                    written = f"{name} = {func.value.id}.array({arg.id})"
+                    ops.append(ListOp(stmt, "stack", arg.id, name, 0, written=written))
+                    arg.id = name
 
     Take().visit(stmt)
     return ops
+
+
+def _joined(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _JOINS:
+        return func.attr
+    return "concatenate"
+
+
+def _numpy_names(planner: Planner) -> set[str]:
+    """The names the module imports NumPy as (`import numpy as np`)."""
+    found = getattr(planner, "_numpy_names", None)
+    if found is None:
+        found = {
+            alias.asname or alias.name
+            for node in ast.walk(ast.parse(planner.text))
+            if isinstance(node, ast.Import)
+            for alias in node.names
+            if alias.name == "numpy"
+        }
+        planner._numpy_names = found  # type: ignore[attr-defined]
+    return found

@@ -50,6 +50,8 @@ class Naming:
 
     def sizes(self, op) -> str:
         """The name of a concatenated list's item sizes along its axis."""
+        if op.joined != "concatenate":  # np.vstack(hs) and the like: shapes
+            return self.name((id(op), "sizes"), f"{op.list}_shapes")
         return self.name((id(op), "sizes"), f"{op.list}_sizes")
 
     def name(self, key, base: str) -> str:

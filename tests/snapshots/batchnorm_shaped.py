@@ -67,5 +67,5 @@ def batchnorm_backward(dout, cache):
     dx = dxmu
     dmu = -np.sum(dxmu, axis=0)
     # mu = np.mean(x, axis=0)
-    dx = dx + dmu / x.shape[0]
+    dx += dmu / x.shape[0]
     return (dx, dgamma, dbeta)

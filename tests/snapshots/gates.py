@@ -10,10 +10,11 @@ def _unbroadcast(grad, shape):
     """Sum grad over the axes along which NumPy broadcast a value of this shape."""
     if getattr(grad, "shape", ()) == shape:
         return grad
-    lead = np.ndim(grad) - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
-    summed = np.sum(grad, axis=axes)
-    return summed.reshape(shape) if shape else summed
+    lead = grad.ndim - len(shape)
+    ones = tuple(i for i, n in enumerate(shape, lead) if n == 1)
+    if ones:
+        grad = grad.sum(axis=ones, keepdims=True)
+    return grad.sum(axis=tuple(range(lead))) if lead else grad
 
 
 def _like(grad, arg, copy=False):

@@ -62,5 +62,5 @@ def layernorm_backward(dout, cache):
     dx = dt1
     dmu = -np.sum(dt1, axis=1, keepdims=True)
     # mu = x.mean(axis=1, keepdims=True)
-    dx = dx + dmu / x.shape[1]
+    dx += dmu / x.shape[1]
     return (dx, dgamma, dbeta)
