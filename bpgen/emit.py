@@ -300,6 +300,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
         typed = {p: f"{np}.ndarray" for p in loose if unit.guards[p] != ()}
         lines += _guard_lines(unit.guards, render, "len" not in taken, typed, np)
         lines += _not_one_lines(unit.guards, unit.not_one)
+    lines += [_fit(f"    {ast.unparse(check)}") for check in program.checks]
     branched = any(isinstance(node, Branch) for node in backward.forward)
     same = {} if branched else _written_in_place(unit)
     body: list[Stage] | list[Stage | Branch] = backward.forward

@@ -89,6 +89,9 @@ class Program:
     # parameters annotated `float`/`int`: floats by the user's word, not
     # proven by the text (`math.exp(a)` also takes a 0-d array `a`)
     declared_floats: set[str] = field(default_factory=set)
+    # the user's `assert`s on parameters before anything is computed: the
+    # forward checks them first (later ones are left out, as `python -O` does)
+    checks: list[ast.Assert] = field(default_factory=list)
 
     @property
     def stages(self) -> list[Stage]:

@@ -40,6 +40,19 @@ from .tags import of, retag
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
 
+# builtins an `assert` kept in the forward may call (`len(x) == len(y)`)
+_CHECK_BUILTINS = {
+    "len",
+    "isinstance",
+    "int",
+    "float",
+    "abs",
+    "min",
+    "max",
+    "all",
+    "any",
+}
+
 _STATEMENT_HINTS = {
     cst.If: ("`if` statements", "use np.where(cond, a, b), max()/min() or np.maximum"),
     cst.For: ("`for` loops", "unroll the loop, or write it with array operations"),
@@ -114,6 +127,7 @@ class Stager:
 
         self.lower.helper = helper
         self.root: list = []  # the program's body (ir.py)
+        self.checks: list[ast.Assert] = []  # leading asserts on parameters
         self.region: list = self.root  # the region staged into now
         self.varied: set[str] = set()
         self.bound: set[str] = set()
@@ -357,6 +371,22 @@ class Stager:
         if self.is_varied(value):
             self.varied.add(name)
         self.env[user_name] = name
+
+    def check(self, node: cst.Assert) -> None:
+        """An `assert` on parameters before anything is computed is kept at
+        the top of the forward; any other computes nothing that has a
+        gradient and is left out, as `python -O` leaves it out."""
+        statement = ast.parse(self.source.code(node).strip()).body[0]
+        names = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
+        if (
+            not self.root
+            and self.region is self.root
+            and len(self.helper_chain) == 1
+            and isinstance(statement, ast.Assert)
+            and names <= self.params | _CHECK_BUILTINS
+            and all(self.env.get(n, n) == n for n in names)  # none rebound
+        ):
+            self.checks.append(statement)
 
     def assign(self, targets: list[cst.BaseAssignTargetExpression], value) -> None:
         items = [t for t in targets if isinstance(t, cst.Subscript)]
@@ -750,8 +780,10 @@ class Stager:
                 return
             self.note_inplace(node)
             self.assign([node.target], combined)
-        elif isinstance(node, (cst.Pass, cst.Assert)):
-            return  # a check computes nothing: left out, as `python -O` does
+        elif isinstance(node, cst.Assert):
+            self.check(node)
+        elif isinstance(node, cst.Pass):
+            return
         elif isinstance(node, cst.Expr):
             if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
                 return  # a docstring
@@ -1259,6 +1291,7 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         taken=stager.taken,
         unnamed=stager.unnamed,
         declared_floats=_float_params(function) & set(names),
+        checks=stager.checks,
     )
 
 

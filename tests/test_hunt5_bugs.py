@@ -355,9 +355,9 @@ def rnn(xs, h0, W):
 """
 
 
-def test_assert_statements_are_left_out_as_python_O_does():
+def test_assert_statements_are_accepted():
     """d2l's layers start with `assert 0 <= dropout <= 1`: refused; a check
-    computes nothing, so the forward leaves it out (as `python -O` does)."""
+    computes nothing with a gradient, so it is accepted (see below)."""
     rng = np.random.default_rng(0)
     X, mask = rng.standard_normal((3, 4)), (rng.random((3, 4)) > 0.5) * 1.0
     check_gradients(ASSERTS, [X, 0.5, mask], "dropout_layer", ["X"])
@@ -434,3 +434,24 @@ def test_pure_float_code_checks_its_0d_declarations_too():
     assert all(type(g) is float for g in grads)
     code = bpgen.generate(DECAY, shapes={"x": ""})
     assert "import numpy" not in code
+
+
+def test_leading_asserts_on_parameters_stay_in_the_forward():
+    """A careful person keeps the input check: an `assert` on parameters
+    before anything is computed is the forward's first line; one that reads
+    a computed value is left out, as `python -O` leaves it out."""
+    code = bpgen.generate(ASSERTS, "dropout_layer", ["X"])
+    forward = code[code.index("def dropout_layer_forward") :]
+    assert forward.splitlines()[2] == "    assert 0 <= dropout <= 1"
+    namespace: dict = {}
+    exec(code, namespace)
+    X = np.ones((2, 3))
+    with pytest.raises(AssertionError):
+        namespace["dropout_layer_forward"](X, 1.5, X)
+    later = (
+        "import numpy as np\n\n\ndef f(x):\n    y = x * 2\n"
+        "    assert np.all(y > -10), 'y too small'\n    return np.sum(y)\n"
+    )
+    assert "assert" not in bpgen.generate(later, "f")
+    renamed = "def f(x, y):\n    x = y\n    assert x > 0\n    return x * 2.0\n"
+    assert "assert" not in bpgen.generate(renamed, "f")
