@@ -47,31 +47,40 @@ class Program:
         return [m(rng) for m in self.makers]
 
 
-PROGRAMS: list[Program] = []
+def registrar(programs: list[Program]) -> Callable[..., None]:
+    """The corpora's `P(name, body, *makers, ...)`: one program, its body
+    dedented under `header`, appended to `programs` (names are unique)."""
 
-
-def P(
-    name: str,
-    body: str,
-    *makers: Maker,
-    wrt=None,
-    expect_wrt=None,
-    autograd_wrong=None,
-    bug=None,
-) -> None:
-    assert all(p.name != name for p in PROGRAMS), name
-    source = HEADER + textwrap.dedent(body).strip() + "\n"
-    PROGRAMS.append(
-        Program(
-            name,
-            source,
-            makers,
-            None if wrt is None else tuple(wrt),
-            None if expect_wrt is None else tuple(expect_wrt),
-            autograd_wrong,
-            bug,
+    def register(
+        name: str,
+        body: str,
+        *makers: Maker,
+        wrt=None,
+        expect_wrt=None,
+        autograd_wrong=None,
+        bug=None,
+        function=None,
+        header: str = HEADER,
+    ) -> None:
+        assert all(p.name != name for p in programs), name
+        programs.append(
+            Program(
+                name,
+                header + textwrap.dedent(body).strip() + "\n",
+                makers,
+                None if wrt is None else tuple(wrt),
+                None if expect_wrt is None else tuple(expect_wrt),
+                autograd_wrong,
+                bug,
+                function,
+            )
         )
-    )
+
+    return register
+
+
+PROGRAMS: list[Program] = []
+P = registrar(PROGRAMS)
 
 
 def N(*shape: int) -> Maker:

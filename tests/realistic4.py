@@ -15,40 +15,15 @@ tests/test_realistic_flow.py with tests/test_realistic.py's classifier.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
-from realistic import HEADER, A, F, K, L, N, Program, U
+from realistic import A, F, K, L, N, Program, U, registrar
 
 PROGRAMS4: list[Program] = []
 
 SCIPY = "import math\n\nimport numpy as np\nfrom scipy import special\nfrom scipy.special import expit, gammaln, logsumexp\n\n\n"
 
 
-def P(
-    name,
-    body,
-    *makers,
-    wrt=None,
-    expect_wrt=None,
-    autograd_wrong=None,
-    bug=None,
-    function=None,
-    header=HEADER,
-):
-    assert all(p.name != name for p in PROGRAMS4), name
-    PROGRAMS4.append(
-        Program(
-            name,
-            header + textwrap.dedent(body).strip() + "\n",
-            makers,
-            None if wrt is None else tuple(wrt),
-            None if expect_wrt is None else tuple(expect_wrt),
-            autograd_wrong,
-            bug,
-            function,
-        )
-    )
+P = registrar(PROGRAMS4)
 
 
 def D(dtype, *shape):

@@ -16,10 +16,8 @@ classifier.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
-from realistic import HEADER, A, F, K, L, N, Program, U
+from realistic import A, F, K, L, N, Program, U, registrar
 from realistic4 import D
 
 PROGRAMS5: list[Program] = []
@@ -38,30 +36,7 @@ VECTOR_DOT = (
 )
 
 
-def P(
-    name,
-    body,
-    *makers,
-    wrt=None,
-    expect_wrt=None,
-    autograd_wrong=None,
-    bug=None,
-    function=None,
-    header=HEADER,
-):
-    assert all(p.name != name for p in PROGRAMS5), name
-    PROGRAMS5.append(
-        Program(
-            name,
-            header + textwrap.dedent(body).strip() + "\n",
-            makers,
-            None if wrt is None else tuple(wrt),
-            None if expect_wrt is None else tuple(expect_wrt),
-            autograd_wrong,
-            bug,
-            function,
-        )
-    )
+P = registrar(PROGRAMS5)
 
 
 def Z(value: float, dtype=np.float64):

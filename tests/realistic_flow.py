@@ -13,37 +13,13 @@ harness of tests/test_realistic.py.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
-from realistic import HEADER, A, F, K, N, Program, U
+from realistic import A, F, K, N, Program, U, registrar
 
 FLOW: list[Program] = []
 
 
-def P(
-    name,
-    body,
-    *makers,
-    wrt=None,
-    expect_wrt=None,
-    autograd_wrong=None,
-    bug=None,
-    function=None,
-):
-    assert all(p.name != name for p in FLOW), name
-    FLOW.append(
-        Program(
-            name,
-            HEADER + textwrap.dedent(body).strip() + "\n",
-            makers,
-            None if wrt is None else tuple(wrt),
-            None if expect_wrt is None else tuple(expect_wrt),
-            autograd_wrong,
-            bug,
-            function,
-        )
-    )
+P = registrar(FLOW)
 
 
 UPCAST = (

@@ -12,37 +12,13 @@ tests/test_realistic_flow2.py with tests/test_realistic.py's classifier.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
-from realistic import HEADER, A, F, K, L, N, Program, U
+from realistic import A, F, K, L, N, Program, U, registrar
 
 FLOW2: list[Program] = []
 
 
-def P(
-    name,
-    body,
-    *makers,
-    wrt=None,
-    expect_wrt=None,
-    autograd_wrong=None,
-    bug=None,
-    function=None,
-):
-    assert all(p.name != name for p in FLOW2), name
-    FLOW2.append(
-        Program(
-            name,
-            HEADER + textwrap.dedent(body).strip() + "\n",
-            makers,
-            None if wrt is None else tuple(wrt),
-            None if expect_wrt is None else tuple(expect_wrt),
-            autograd_wrong,
-            bug,
-            function,
-        )
-    )
+P = registrar(FLOW2)
 
 
 def D(dtype, *shape):

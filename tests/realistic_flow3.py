@@ -9,25 +9,14 @@ autograd (it must be accepted: no refusal counts as a pass there).
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
-from realistic import HEADER, A, F, K, N, Program, U
+from realistic import A, F, K, N, Program, U, registrar
 from realistic_flow import C
 
 FLOW3: list[Program] = []
 
 
-def P(
-    name, body, *makers, wrt=None, expect_wrt=None, autograd_wrong=None, function=None
-):
-    assert all(p.name != name for p in FLOW3), name
-    source = HEADER + textwrap.dedent(body).strip() + "\n"
-    wrt = None if wrt is None else tuple(wrt)
-    expect = None if expect_wrt is None else tuple(expect_wrt)
-    FLOW3.append(
-        Program(name, source, makers, wrt, expect, autograd_wrong, None, function)
-    )
+P = registrar(FLOW3)
 
 
 # fmt: off
