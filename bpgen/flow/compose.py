@@ -12,7 +12,7 @@ from ..errors import BpgenError
 from ..handout import LIKE_HELPER
 from .backward import ABSENT, BORROWED, MAYBE, Backward
 from .forward import Forward
-from .items import Branch, Jump, ListOp, Part, is_alias, is_check, returns_name
+from .items import Branch, Jump, ListOp, Loop, Part, is_alias, is_check, returns_name
 from .plan import Planner
 from .syntax import counted, iterated
 
@@ -76,12 +76,31 @@ class Composer(Forward, Backward):
             for row, x in self.rows(loop.node)
             if row in self.used(loop)
         }
+        used |= {  # `L.append(x)`: the parameter itself, no part reads it
+            op.name
+            for op in self.appends(self.p.items)
+            if op.name in self.p.params
+            and op.name not in self.p.reassigned
+            and op.name in self.varied
+        }
         used |= {  # `return x`: the parameter itself
             _returned(part) for part in self.p.parts if returns_name(part)
         }
         self.wrt = (
             [p for p in planner.params if p in used] if wrt is None else list(wrt)
         )
+
+    def appends(self, items: list) -> list[ListOp]:
+        """Every `L.append(v)` in `items`, loops and branches included."""
+        out: list[ListOp] = []
+        for item in items:
+            if isinstance(item, ListOp) and item.kind == "append":
+                out.append(item)
+            elif isinstance(item, Branch):
+                out += self.appends(item.then) + self.appends(item.orelse)
+            elif isinstance(item, Loop):
+                out += self.appends(item.body)
+        return out
 
     def counts_of(self, items: list) -> set[str]:
         """Parameters a loop header passes to `range`: surely ints."""
