@@ -128,9 +128,25 @@ def infer(program: Program, dims: Dims | None = None) -> Shapes:
                 hint = _likely(shapes, stage, program)
                 if hint is not None:
                     shapes.likely[stage.target] = hint
+        klass = shapes.new_class() if klass is None else klass
+        if stage.target in shapes.klass:  # assigned before, or in the other arm
+            rank, klass = _joined(shapes, stage.target, rank, klass)
         shapes.rank[stage.target] = rank
-        shapes.klass[stage.target] = shapes.new_class() if klass is None else klass
+        shapes.klass[stage.target] = klass
     return shapes
+
+
+def _joined(
+    shapes: Shapes, name: str, rank: int | None, klass: int
+) -> tuple[int | None, int]:
+    """Facts true of `name` after either of two assignments (`y = a` in one
+    arm of an `if`, `y = x` in the other): read after the `if`, `y` may have
+    either shape, so only what both assignments agree on stays."""
+    if shapes.klass[name] != klass:
+        klass = shapes.new_class()
+        shapes.into.pop(name, None)
+        shapes.likely.pop(name, None)
+    return (rank if shapes.rank.get(name) == rank else None), klass
 
 
 def summed_axes(

@@ -39,3 +39,39 @@ def f(x, y):
     x = np.array([0.3, -0.5, 1.2])
     check_gradients(source, [x, x + 1.0])
     check_contract(source, [x, x + 1.0])
+
+
+ARMS_OF_TWO_SHAPES = """import numpy as np
+
+
+def f(x, a):
+    y = a if a > 0 else x
+    return np.sum(y * x)
+"""
+
+
+def test_a_name_given_different_shapes_by_the_two_arms_is_summed_back():
+    """`y` is the number `a` on one arm and the array `x` on the other: the
+    shapes took the last arm's word (y as x), so `da` came out an array and
+    `_like` failed with "only 0-dimensional arrays can be converted"."""
+    x = np.array([0.3, -0.5, 1.2])
+    for a in (1.0, -1.0):
+        check_oracles(ARMS_OF_TWO_SHAPES, [x, a])
+        check_contract(ARMS_OF_TWO_SHAPES, [x, a])
+
+
+def test_an_if_statement_whose_arms_disagree_on_a_shape():
+    source = """import numpy as np
+
+
+def f(x, v):
+    if np.sum(x) > 0:
+        y = v
+    else:
+        y = x
+    return np.sum(np.exp(y) * x)
+"""
+    x, v = np.array([[0.3, -0.5, 1.2], [0.1, 0.2, 0.3]]), np.array([0.4, 0.1, -0.2])
+    for sign in (1.0, -1.0):
+        check_oracles(source, [sign * x, v])
+        check_contract(source, [sign * x, v])
