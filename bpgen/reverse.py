@@ -736,8 +736,9 @@ class Reverse:
         dims = self.shapes.dims
         if dims is not None:  # declared shapes: rank 1 and more are arrays
             arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
-        # np.asarray of a parameter: a list of floats is float64
-        listed = any(stage.gate == "asarray" for stage in program.stages)
+        # np.asarray of a parameter: a list of floats is float64; `x.astype`:
+        # the forward's other reads of x then meet values of another dtype
+        listed = any(stage.gate in ("asarray", "astype") for stage in program.stages)
         if listed or kinds.may_upcast(program.stages, program.varied):
             arrays = set()  # each gradient in its argument's dtype, by `_like`
         floats = program.floats | program.float_params

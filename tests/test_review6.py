@@ -75,3 +75,18 @@ def f(x, v):
     for sign in (1.0, -1.0):
         check_oracles(source, [sign * x, v])
         check_contract(source, [sign * x, v])
+
+
+def test_a_cast_beside_the_value_itself_hands_out_the_arguments_dtype():
+    """`x.astype(np.float64) + x` on float32 `x`: dout is float64, and `dx`
+    (proven an array, so handed out without `_like`) came out float64."""
+    source = """import numpy as np
+
+
+def f(x):
+    t = x.astype(np.float64)
+    return t + x
+"""
+    x = np.array([0.3, -0.5, 1.2])
+    check_gradients(source, [x])
+    check_contract(source, [x])
