@@ -5,8 +5,10 @@ reproduction, fixed."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from oracle import check_contract, check_oracles
 
+import bpgen
 from bpgen.check import check_gradients
 
 APPENDED_PARAMETER = """import numpy as np
@@ -90,3 +92,26 @@ def f(x):
     x = np.array([0.3, -0.5, 1.2])
     check_gradients(source, [x])
     check_contract(source, [x])
+
+
+def test_max_of_a_generator_is_refused_at_the_call_with_a_spelling_that_works():
+    """`max(x[i] for i in range(3))` was refused about a list `items` the
+    user never wrote, with the hint `items_array = np.stack(items)`."""
+    source = """import numpy as np
+
+
+def f(x):
+    return max(x[i] * 2.0 for i in range(3))
+"""
+    with pytest.raises(bpgen.BpgenError) as caught:
+        bpgen.generate(source)
+    message = str(caught.value)
+    assert ":5:12:" in message and "`max()`" in message and "items" not in message
+    assert "np.max(np.stack([...]))" in message
+    check_gradients(
+        source.replace(
+            "max(x[i] * 2.0 for i in range(3))",
+            "np.max(np.stack([x[i] * 2.0 for i in range(3)]))",
+        ),
+        [np.array([0.3, -0.5, 1.2])],
+    )

@@ -163,6 +163,7 @@ class Composer(Forward, Backward):
                 ]
                 lists = [n for n in candidates if n in self.p.lists]
                 if lists:
+                    _refuse_extremum(self.p, item, lists[0])
                     raise self.p.error(
                         item.stmts[0],
                         f"the list `{lists[0]}` built in a loop is read here; bpgen "
@@ -329,3 +330,25 @@ def _returned(part: Part) -> str:
     """`h` of a part that is `return h` (items.returns_name checked)."""
     returned = cast(ast.Return, part.stmts[0])
     return cast(ast.Name, returned.value).id
+
+
+def _refuse_extremum(planner: Planner, item: Part, name: str) -> None:
+    """`max(L)`/`min(L)` of a loop-built list (`max(v for v in vs)` builds one
+    named `items`): refused at the call, with the spelling bpgen differentiates."""
+    for stmt in item.stmts:
+        for call in ast.walk(stmt):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id in ("max", "min")
+                and len(call.args) == 1
+                and isinstance(call.args[0], ast.Name)
+                and call.args[0].id == name
+            ):
+                f = call.func.id
+                raise planner.error(
+                    call,
+                    f"the builtin `{f}()` of values computed in a loop or a "
+                    "comprehension is not differentiated by bpgen",
+                    f"stack the values and reduce: `np.{f}(np.stack([...]))`",
+                )
