@@ -1012,8 +1012,9 @@ def gate_of(node: ast.AST) -> str | None:
     return of(node).gate
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)
 def _number(text: str) -> int | float:
-    """A numeric literal's value; cached, since each ast.literal_eval call
-    leaves a cycle of closures for the collector."""
+    """A numeric literal's value, cached (and bounded, for a long-lived process
+    that decorates many modules): each ast.literal_eval call leaves a cycle of
+    closures for the collector."""
     return ast.literal_eval(text)
