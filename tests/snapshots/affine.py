@@ -45,11 +45,7 @@ def affine_backward(dout, cache):
         dx2d = dt1.dot(w.T)
         dw = x2d.T.dot(dt1)
     else:
-        dx2d = (
-            dt1.dot(w.T)
-            if w.ndim == 2
-            else np.tensordot(dt1, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
-        )
+        dx2d = np.tensordot(dt1, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
         dw = (
             x2d.T.dot(dt1)
             if w.ndim < 3

@@ -61,11 +61,7 @@ def affine_backward(dout, cache):
         dt1 = dt2.dot(w.T)
         dw = t1.T.dot(dt2)
     else:
-        dt1 = (
-            dt2.dot(w.T)
-            if w.ndim == 2
-            else np.tensordot(dt2, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
-        )
+        dt1 = np.tensordot(dt2, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
         dw = (
             t1.T.dot(dt2)
             if w.ndim < 3
