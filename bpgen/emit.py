@@ -447,6 +447,7 @@ def _chain(branch: Branch, text, cached, level, keyword) -> list[str]:
     return [*lines, f"{indent}else:", *_nest(orelse, text, cached, level + 1, False)]
 
 
+@functools.lru_cache(maxsize=1024)
 def _fit_at(line: str, depth: int) -> str:
     """`_fit` for a line nested `depth` branches deep in a function body."""
     if line.startswith("#"):  # black leaves comments as they are

@@ -21,7 +21,6 @@ after the passes that need straight-line code have run.
 from __future__ import annotations
 
 import ast
-import copy
 from collections.abc import Callable
 from typing import Any, NamedTuple, cast
 
@@ -69,7 +68,7 @@ def _split(block: Block, render: Callable[[ast.expr], str]) -> list[Any]:
     }
     ranks = {n: r for n, r in _assumed(seen).items() if n not in assigned}
     decided = _Decide(ranks, _matrices(block, ranks))
-    fast = [decided.visit(copy.deepcopy(s)) for s in run]
+    fast = [decided.visit(_copy(s)) for s in run]
     if decided.folded <= len(decided.used):  # no read saved: leave the tests be
         return [block]
     stage = block.stage
@@ -78,7 +77,7 @@ def _split(block: Block, render: Callable[[ast.expr], str]) -> list[Any]:
     if len(decided.used) == 1:  # the `else` arm knows that rank is not it
         (name,) = decided.used
         other = _Decide({}, excluded=(name, ranks[name]))
-        run = [other.visit(copy.deepcopy(s)) for s in run]
+        run = [other.visit(_copy(s)) for s in run]
     arms = Branch(render(test), [Block(statements=fast)], [Block(statements=run)])
     head = Block(block.stage, block.note, statements[:start], block.handed_new)
     tail = [Block(statements=statements[stop:])] if stop < len(statements) else []
@@ -230,6 +229,18 @@ def _test(
             rank = ast.Call(ndim, [target], [])
         spelled.append(ast.Compare(rank, [ast.Eq()], [ast.Constant(ranks[name])]))
     return spelled[0] if len(spelled) == 1 else ast.BoolOp(ast.And(), spelled)
+
+
+def _copy(node: Any) -> Any:
+    """A copy of the nodes of a statement, sharing everything else (a
+    deepcopy would follow the tags' locations into the whole CST)."""
+    if isinstance(node, list):
+        return [_copy(item) for item in node]
+    if not isinstance(node, ast.AST):
+        return node
+    copied = type(node).__new__(type(node))
+    copied.__dict__.update({key: _copy(v) for key, v in node.__dict__.items()})
+    return copied
 
 
 def _names(node: ast.AST) -> list[str]:
