@@ -157,6 +157,10 @@ def may_upcast(stages: list[Stage], varied: set[str]) -> bool:
     forward, and so the gradients, float64; gradients must still have their
     argument's dtype."""
     for stage in stages:
+        if stage.gate in _PRODUCTS and any(
+            isinstance(v, (ast.List, ast.Tuple)) for v in stage.inputs.values()
+        ):
+            return True  # `x @ [[1.0, 2.0]]`: the list is a float64 array
         # np.arange(n) as an index, or compared (a mask), mixes in nothing
         inert = [
             sub.slice if isinstance(sub, ast.Subscript) else sub

@@ -25,6 +25,7 @@ from .options import Options
 from .rules import (
     BROADCAST,
     MATH_TWINS,
+    PRODUCT,
     RULES,
     SAME,
     SCALAR_RULES,
@@ -312,9 +313,10 @@ class Reverse:
         self, template: str, stage: Stage, g: str, listed: str | None = None
     ) -> ast.expr:
         mapping: dict[str, ast.expr] = {**stage.params, **stage.inputs}
+        if RULES[cast(str, stage.gate)].kind == PRODUCT:  # its gradients read `.ndim`
+            mapping.update({k: _as_array(v) for k, v in stage.inputs.items()})
         if listed is not None:  # np.sum([a, b]): the rule sees np.asarray([a, b])
-            asarray = ast.Attribute(ast.Name(NP, ast.Load()), "asarray", ast.Load())
-            mapping[listed] = ast.Call(asarray, [mapping[listed]], [])
+            mapping[listed] = _as_array(stage.inputs[listed])
         for name, index, atom in _inputs(stage):
             if index is not None:
                 mapping[f"{name}_{index}"] = atom
@@ -804,3 +806,12 @@ def _inputs(stage: Stage):
                 yield name, index, item
         else:
             yield name, None, value
+
+
+def _as_array(node: ast.expr) -> ast.expr:
+    """A list or tuple written in a product, as the array NumPy makes of it
+    (the product's gradients read its `.ndim` and `.T`)."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return node
+    func = ast.Attribute(ast.Name(NP, ast.Load()), "asarray", ast.Load())
+    return ast.Call(func, [node], [])
