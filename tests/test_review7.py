@@ -11,7 +11,9 @@ from oracle import check_contract, check_oracles
 HEAD = "import numpy as np\n\n\n"
 
 LIST_OPERANDS = {
-    "dot, list second": "def f(x):\n    return np.sum(np.tanh(np.dot(x, [1.0, 2.0, 3.0])))\n",
+    "dot, list second": (
+        "def f(x):\n    return np.sum(np.tanh(np.dot(x, [1.0, 2.0, 3.0])))\n"
+    ),
     "dot, list first": "def f(x):\n    return np.sum(np.tanh(np.dot([1.0, 2.0], x)))\n",
     "matmul, nested list": (
         "def f(x):\n"
@@ -30,3 +32,20 @@ def test_a_list_written_in_a_product_is_read_as_an_array(name):
     x = np.random.default_rng(1).standard_normal((2, 3))
     check_oracles(source, [x])
     check_contract(source, [x], dtypes=(np.float32, np.float64))
+
+
+def test_siblings_of_a_relative_filename_follow_the_working_folder(
+    tmp_path, monkeypatch
+):
+    """`_siblings._folder` was memoised on the filename as given: a relative
+    one kept the folder of the first working directory, so after a chdir the
+    decorator's cache key missed the sibling module that is really there."""
+    from bpgen._siblings import sibling_texts
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "layers.py").write_text(f"WHO = {name!r}\n")
+        (tmp_path / name / "model.py").write_text("import layers\n")
+    for name in ("a", "b"):
+        monkeypatch.chdir(tmp_path / name)
+        assert sibling_texts("import layers\n", "model.py") == [f"WHO = {name!r}\n"]
