@@ -40,6 +40,15 @@ KINDS = frozenset({SAME, BROADCAST, FLOATS, REDUCE, PRODUCT, PERMUTE, RESHAPE})
 KINDS |= {JOIN, INDEX, ASSIGN, SCAN, REPEAT, SELECT, LINALG}
 
 
+class NoRule(ValueError):
+    """A call whose literal arguments no gradient rule covers; the message
+    names what is covered and is shown to the user as it is."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
 @dataclass(frozen=True)
 class Rule:
     """One gate, declared once: every fact the pipeline needs about it.
@@ -604,7 +613,11 @@ def _norm(gate: Gate) -> str:
         return f"{_restore(gate, 'g')} * a / {_restore(gate, 'out')}"
     if order == 1 and along_one:
         return f"{_restore(gate, 'g')} * np.sign(a)"
-    raise ValueError("norm: ord=None, 'fro', or ord=1/2 with an integer axis")
+    raise NoRule(
+        "np.linalg.norm has a gradient rule for ord=None, 'fro', and ord=1 or 2 "
+        "along one integer axis only",
+        "compute the norm from its definition, e.g. np.sum(np.abs(x) ** p) ** (1 / p)",
+    )
 
 
 def _scan(gate: Gate, g: str) -> str:
@@ -699,7 +712,10 @@ def _repeat(gate: Gate) -> str:
 def _pad(gate: Gate) -> str:
     """Constant padding: the gradient is g without the padding."""
     if gate.has("mode") and gate.literal("mode") != "constant":
-        raise ValueError("np.pad: only mode='constant' has a gradient rule")
+        raise NoRule(
+            "np.pad has a gradient rule for mode='constant' only",
+            "pad with mode='constant', or build the padding by np.concatenate of slices",
+        )
     try:
         widths = gate.literal("pad_width")
     except ValueError:
@@ -862,7 +878,10 @@ def _tensordot_b(gate: Gate) -> str:
 def _einsum_parts(gate: Gate) -> tuple[list[str], str]:
     spec = str(gate.literal("subscripts")).replace(" ", "")
     if "." in spec:
-        raise ValueError("einsum: write the subscripts without `...`")
+        raise NoRule(
+            "np.einsum with `...` in its subscripts has no gradient rule",
+            "name the batch axes with letters: 'bij,jk->bik' for '...ij,jk->...ik'",
+        )
     inputs, _, output = spec.partition("->")
     operands = inputs.split(",")
     if "->" not in spec:
@@ -870,7 +889,11 @@ def _einsum_parts(gate: Gate) -> tuple[list[str], str]:
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     for sub in operands:
         if len(set(sub)) != len(sub):
-            raise ValueError("einsum: a repeated index within one operand")
+            raise NoRule(
+                "np.einsum with an index repeated within one operand (a diagonal "
+                "or trace) has no gradient rule",
+                "use np.trace, np.diagonal or np.diag for the diagonal",
+            )
     return operands, output
 
 
