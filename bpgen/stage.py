@@ -803,6 +803,19 @@ class Stager:
                     "write the list out (`parts = [a, b, c]`) and stack or "
                     "concatenate that, or loop over range(n) with n a parameter",
                 )
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "at"
+            ):  # np.add.at(out, idx, v): an in-place scatter, not a side effect
+                raise self.source.error(
+                    node,
+                    "`ufunc.at` writes into its first argument in place; bpgen "
+                    "has no rule for it",
+                    "without repeated indices `out[idx] += v` is the same; with "
+                    "them add a one-hot product: "
+                    "`out = out + np.eye(len(out))[idx].T @ v`",
+                )
             what = "a call" if isinstance(node.value, cst.Call) else "an expression"
             raise self.source.error(
                 node,
@@ -1034,6 +1047,8 @@ class Stager:
             )
         names = []
         for i, (a, b) in enumerate(zip(then_values, else_values, strict=True)):
+            # `if n < eps: return 0.0`: the constant is named in its own arm
+            a, b = self._named(a, branch.then), self._named(b, branch.orelse)
             if not (isinstance(a, ast.Name) and isinstance(b, ast.Name)):
                 raise self.source.error(
                     node,
@@ -1044,6 +1059,14 @@ class Stager:
             merged = self._merge(base, branch, a.id, b.id, envs)
             names.append(ast.Name(merged, ast.Load()))
         return names, then_tuple
+
+    def _named(self, value: ast.expr, arm: list) -> ast.expr:
+        """A returned constant as a name the arm assigns, so it can merge."""
+        if not isinstance(value, ast.Constant):
+            return value
+        name = self.fresh(self.out_name)
+        arm.append(Stage(name, value, None))
+        return ast.Name(name, ast.Load())
 
     def static_if(
         self, node: cst.If, final: bool
@@ -1203,7 +1226,8 @@ def stage(
             first = first or exc
             dropped |= sizes
     numeric, read = kinds.numeric_params(program.params, program.body, program.outputs)
-    inert = [p for p in program.wrt if p in (read - numeric) | labels]
+    indices = kinds.index_params(program.stages, program.params)
+    inert = [p for p in program.wrt if p in (read - numeric) | labels | indices]
     if inert and wrt is None:
         keep = [p for p in program.wrt if p not in inert]
         return _stage(source, function, keep, fusion, activity, scalars)
@@ -1217,6 +1241,8 @@ def stage(
             reads = (s for s in program.stages if name in kinds.names_in(s.value))
             at = next((s.at for s in reads), None) or function  # else a flag
             what = "is used only as a dict, an index, a size or a shape here"
+            if name in indices:
+                what = "indexes an array here (integers or booleans)"
         raise source.error(
             at, f"`{name}` {what}; it has no gradient", f"leave `{name}` out of wrt"
         )
