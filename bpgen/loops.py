@@ -44,6 +44,7 @@ def static_value(stager: Stager, node: cst.BaseExpression) -> object:
         lowered = stager.lower.expr(node)
     except Exception:  # noqa: BLE001 - anything unlowerable is not static
         raise LookupError from None
+    lowered = _PackLengths().visit(lowered)
     if not all(isinstance(n, _STATIC_NODES) for n in ast.walk(lowered)):
         raise LookupError
     expression = ast.fix_missing_locations(ast.Expression(lowered))
@@ -51,6 +52,25 @@ def static_value(stager: Stager, node: cst.BaseExpression) -> object:
         return eval(compile(expression, "<static>", "eval"), {"__builtins__": {}})
     except Exception:  # noqa: BLE001 - e.g. 1 / 0: the user's error at run time
         raise LookupError from None
+
+
+class _PackLengths(ast.NodeTransformer):
+    """`len(Ws)` of a pack (`Ws = [W1, W2]`, read as the list it holds): its
+    length is known while staging, so `range(len(Ws))` unrolls."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func, args = node.func, node.args
+        if (
+            isinstance(func, ast.Name)
+            and func.id == "len"
+            and len(args) == 1
+            and not node.keywords
+            and isinstance(args[0], (ast.List, ast.Tuple))
+            and not any(isinstance(e, ast.Starred) for e in args[0].elts)
+        ):
+            return ast.Constant(len(args[0].elts))
+        return node
 
 
 def runtime(stager: Stager, node: cst.CSTNode, what: str) -> Exception:
