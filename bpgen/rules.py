@@ -714,7 +714,8 @@ def _pad(gate: Gate) -> str:
     if gate.has("mode") and gate.literal("mode") != "constant":
         raise NoRule(
             "np.pad has a gradient rule for mode='constant' only",
-            "pad with mode='constant', or build the padding by np.concatenate of slices",
+            "pad with mode='constant', or build the padding from slices with "
+            "np.concatenate",
         )
     try:
         widths = gate.literal("pad_width")
