@@ -1,0 +1,663 @@
+# ruff: noqa: E501
+"""Realistic programs, sixth round: code as people paste it.
+
+Modules with a docstring, imports, constants, type hints (`x: np.ndarray`,
+`-> float`), comments and helpers calling helpers; `N, D = x.shape`,
+`float(N)`, `x.reshape(N, -1)`, `x[:, None]`, `np.newaxis`, negative indices,
+slices with steps, boolean masks, repeated fancy indices, `np.take`,
+`np.split`, `np.pad`, `np.cumsum`, `np.diff`, `np.kron`, `np.trace`,
+`np.linalg`, einsum with an ellipsis, `np.tile`/`repeat`/`flip`/`roll`,
+`np.sort`, ties in `np.maximum`; loops and branches the way users write them
+(an LSTM unrolled over `range(T)`, `while` with a tolerance, a `train=True`
+flag, early `return`, `enumerate`, `zip`, a list then `np.stack`), declared
+shapes on flow code. Checked by tests/test_realistic_flow.py with
+tests/test_realistic.py's classifier.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from realistic import A, F, K, L, N, Program, U, registrar
+from realistic4 import D
+from realistic5 import INT, Z
+
+PROGRAMS6: list[Program] = []
+P = registrar(PROGRAMS6)
+
+TYPED = '"""Layers for a small classifier."""\nfrom __future__ import annotations\n\nimport numpy as np\n\n\n'
+TYPING = "from typing import Optional, Tuple\n\nimport numpy as np\n\n\n"
+NPT = "import numpy as np\nimport numpy.typing as npt\n\n\n"
+SHAPED = "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING\n\nimport numpy as np\n\nif TYPE_CHECKING:\n    from jaxtyping import Float\n\n\n"
+NORM_KEEPDIMS = "autograd's norm backward with axis= and keepdims=True returns a (N, N, D) gradient"
+
+# fmt: off
+# -- pasted modules: docstrings, type hints, comments, helpers ---------------------------
+P("typed_affine_softmax", '''
+def affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Affine layer: flattens each example to a row first."""
+    N = x.shape[0]
+    return x.reshape(N, -1) @ w + b  # (N, M)
+
+
+def softmax_loss(scores: np.ndarray, y: np.ndarray) -> float:
+    """Mean cross-entropy of integer labels `y`."""
+    N, C = scores.shape
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_probs[np.arange(N), y].sum() / float(N)
+
+
+def loss(x: np.ndarray, w: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
+    scores = affine(x, w, b)
+    return softmax_loss(scores, y)
+''', N(4, 2, 3), N(6, 5), N(5), L(4, 5), function="loss", header=TYPED, expect_wrt=["x", "w", "b"])
+P("typed_two_layer_reg", '''
+REG = 1e-3
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    # ReLU nonlinearity
+    return np.maximum(0, x)
+
+
+def two_layer(X: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray, y: np.ndarray) -> float:
+    """Two-layer net, softmax loss plus L2 on the weights."""
+    N, D = X.shape
+    h = relu(X.dot(W1) + b1)
+    scores = h.dot(W2) + b2
+    scores -= np.max(scores, axis=1, keepdims=True)
+    probs = np.exp(scores)
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    data_loss = -np.sum(np.log(probs[range(N), y])) / N
+    reg_loss = 0.5 * REG * (np.sum(W1 * W1) + np.sum(W2 * W2))
+    return data_loss + reg_loss
+''', N(5, 4), N(4, 6), A(6), N(6, 3), N(3), L(5, 3), function="two_layer", header=TYPED)
+P("typing_optional_tuple_out", '''
+def forward(x: np.ndarray, w: np.ndarray, mask: Optional[np.ndarray] = None) -> Tuple[float, np.ndarray]:
+    z = np.tanh(x @ w)
+    if mask is not None:
+        z = z * mask
+    return float(np.sum(z ** 2)), z
+''', N(3, 4), N(4, 2), K(None), wrt=["x", "w"], header=TYPING)
+P("npt_arraylike_annotations", '''
+def mse(pred: npt.NDArray[np.float64], target: npt.NDArray[np.float64]) -> float:
+    diff = pred - target
+    return float(np.mean(diff ** 2))
+''', N(6), N(6), header=NPT)
+P("float_annotation_param", '''
+def l2_loss(w: np.ndarray, lam: float = 0.1) -> float:
+    return lam * float(np.linalg.norm(w)) ** 2
+''', N(4, 3), F(0.3))
+P("helpers_three_deep", '''
+def sigmoid(z):
+    """Logistic function."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def gate(x, W, b):
+    return sigmoid(x @ W + b)
+
+
+def glu(x, W, b, V, c):
+    return gate(x, W, b) * (x @ V + c)
+
+
+def model(x, W, b, V, c):
+    return np.mean(glu(x, W, b, V, c) ** 2)
+''', N(4, 3), N(3, 5), N(5), N(3, 5), N(5), function="model")
+P("helper_with_int_arg_reshape", '''
+def flatten(x: np.ndarray, n: int) -> np.ndarray:
+    return x.reshape(n, -1)
+
+
+def loss(x, W):
+    N = x.shape[0]
+    return np.sum(np.tanh(flatten(x, N) @ W))
+''', N(3, 2, 2), N(4, 5), function="loss")
+P("docstring_then_asserts", '''
+def cosine_loss(a: np.ndarray, b: np.ndarray) -> float:
+    """1 - cosine similarity, averaged over rows.
+
+    a, b: (N, D)
+    """
+    assert a.shape == b.shape, "shape mismatch"
+    num = np.sum(a * b, axis=-1)
+    den = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
+    return float(np.mean(1.0 - num / den))
+''', N(4, 3), N(4, 3))
+# -- indexing corners -------------------------------------------------------------------
+P("none_column_broadcast", """
+def pairwise_sq(x):
+    return np.sum((x[:, None, :] - x[None, :, :]) ** 2)
+""", N(4, 3))
+P("newaxis_outer_scale", """
+def scaled(x, s):
+    return np.sum(x[:, np.newaxis] * s[np.newaxis, :] * x[np.newaxis, :])
+""", N(4), N(4))
+P("negative_index_last_row", """
+def last_minus_first(H):
+    return np.sum((H[-1] - H[0]) ** 2) + H[-2, -1] * 3.0
+""", N(4, 3))
+P("step_slices_even_odd", """
+def even_odd(x):
+    return np.sum(x[::2] * x[1::2]) + np.sum(x[::-3])
+""", N(8))
+P("step_slices_2d", """
+def checker(X):
+    return np.sum(X[::2, 1::2] ** 2) - np.sum(X[1::2, ::2])
+""", N(5, 4))
+P("bool_mask_param_select", """
+def masked_mean(x, mask):
+    return x[mask].sum() / max(mask.sum(), 1)
+""", N(6), lambda rng: np.array([True, False, True, True, False, True]), expect_wrt=["x"])
+P("bool_mask_computed_2d", """
+def positive_sq(x):
+    pos = x > 0
+    return np.sum(x[pos] ** 2) + np.sum(np.abs(x[~pos]))
+""", A(3, 4))
+P("embedding_repeated_indices", """
+def embed_loss(W, idx):
+    E = W[idx]
+    return np.sum(E ** 2) + np.sum(E[0] * E[-1])
+""", N(5, 3), K(np.array([1, 3, 1, 1, 4])), expect_wrt=["W"])
+P("np_take_repeated", """
+def take_loss(W, idx):
+    rows = np.take(W, idx, axis=0)
+    return np.sum(np.tanh(rows))
+""", N(5, 3), K(np.array([0, 2, 2, 4, 0])), expect_wrt=["W"])
+P("np_take_flat", """
+def take_flat(x, idx):
+    return np.sum(np.take(x, idx) ** 2)
+""", N(3, 4), K(np.array([0, 5, 5, 11])), expect_wrt=["x"])
+P("fancy_2d_pairs_repeat", """
+def pick(x):
+    rows = np.array([0, 1, 1, 2])
+    cols = np.array([2, 0, 0, 1])
+    return np.sum(x[rows, cols] ** 3)
+""", N(3, 3))
+P("np_add_at_scatter", """
+def scatter_loss(v, idx):
+    out = np.zeros(4)
+    np.add.at(out, idx, v)
+    return np.sum(out ** 2)
+""", N(5), K(np.array([0, 1, 1, 3, 0])), expect_wrt=["v"])
+# -- array functions ----------------------------------------------------------------------
+P("concatenate_axis_neg1", """
+def cat(a, b, W):
+    h = np.concatenate([a, b], axis=-1)
+    return np.sum(np.tanh(h @ W))
+""", N(3, 2), N(3, 4), N(6, 2))
+P("split_three_axis1", """
+def gates(z):
+    i, f, o = np.split(z, 3, axis=1)
+    return np.sum(np.tanh(i) * f + o ** 2)
+""", N(2, 9))
+P("pad_constant_2d", """
+def padded_sum(x):
+    xp = np.pad(x, ((1, 1), (2, 0)), mode="constant")
+    return np.sum(xp[:-1, 1:] * xp[1:, :-1])
+""", N(3, 3))
+P("cumsum_diff_chain", """
+def tv(x):
+    c = np.cumsum(x)
+    return np.sum(np.abs(np.diff(c))) + np.sum(np.diff(x, n=2) ** 2)
+""", A(6))
+P("cumsum_axis0_2d", """
+def cum(X):
+    return np.sum(np.cumsum(X, axis=0) ** 2)
+""", N(4, 3))
+P("outer_trace_kron", """
+def mix(u, v, A):
+    M = np.outer(u, v)
+    return np.trace(M @ A) + np.sum(np.kron(A, M))
+""", N(3), N(3), N(3, 3))
+P("det_inv_solve", """
+def stuff(A, b):
+    S = A @ A.T + np.eye(3)
+    return np.linalg.det(S) + np.sum(np.linalg.inv(S)) + np.sum(np.linalg.solve(S, b))
+""", N(3, 3), N(3))
+P("einsum_ellipsis_matmul", """
+def bmm(x, W):
+    return np.sum(np.einsum("...ij,jk->...ik", x, W) ** 2)
+""", N(2, 3, 4), N(4, 2))
+P("einsum_ellipsis_trace", """
+def btrace(x):
+    return np.sum(np.einsum("...ii->...", x) ** 2)
+""", N(2, 3, 3))
+P("tile_repeat_flip_roll", """
+def shuffle(x):
+    t = np.tile(x, (2, 1))
+    r = np.repeat(x, 2, axis=1)
+    return np.sum(t[:, ::-1] * np.flip(np.roll(r[:, :3], 1, axis=0), axis=1)[: t.shape[0] // 2].sum())
+""", N(2, 3))
+P("sort_then_weights", """
+def ordered(x):
+    s = np.sort(x)
+    w = np.arange(1, x.shape[0] + 1)
+    return np.sum(w * s)
+""", N(5))
+P("clip_sign_abs", """
+def robust(x, y):
+    r = np.clip(x - y, -1.0, 1.0)
+    return np.sum(np.sign(x) * r ** 2) + np.abs(x).sum()
+""", A(6), N(6))
+P("maximum_ties_self", """
+def envelope(x, w):
+    # np.abs(x) ties x wherever x > 0: the two routes must add up to one
+    return np.sum(np.maximum(x, np.abs(x)) * w) + np.sum(np.minimum(x * w, x * w))
+""", A(6), N(6))
+P("norm_rows_keepdims", """
+def normalize_rows(X):
+    return np.sum(X / np.linalg.norm(X, axis=1, keepdims=True) * np.arange(3.0))
+""", N(4, 3), autograd_wrong=NORM_KEEPDIMS)
+P("transpose_T_chain", """
+def gram_loss(X):
+    G = X.T @ X
+    return np.sum((G - np.eye(G.shape[0])) ** 2)
+""", N(5, 3))
+P("mean_axis_neg1_keepdims", """
+def center(x):
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    return np.sum((x - mu) / np.sqrt(var + 1e-5) * np.linspace(0.5, 1.5, x.shape[-1]))
+""", N(2, 3, 4))
+# -- loops and branches -------------------------------------------------------------------------
+P("lstm_unrolled_range_T", """
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def lstm(xs, h0, Wx, Wh, b):
+    N, T, D = xs.shape
+    H = h0.shape[1]
+    h = h0
+    c = np.zeros_like(h0)
+    hs = []
+    for t in range(T):
+        a = xs[:, t, :] @ Wx + h @ Wh + b
+        i = sigmoid(a[:, :H])
+        f = sigmoid(a[:, H:2 * H])
+        o = sigmoid(a[:, 2 * H:3 * H])
+        g = np.tanh(a[:, 3 * H:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        hs.append(h)
+    out = np.stack(hs, axis=1)
+    return np.sum(out ** 2)
+""", N(2, 3, 4), N(2, 3), N(4, 12), N(3, 12), N(12), function="lstm")
+P("while_tolerance_fixed_point", """
+def fixed_point(a, x0):
+    x = x0
+    delta = 1.0
+    it = 0
+    while delta > 1e-10 and it < 100:
+        x_new = 0.5 * (x + a / x)
+        delta = abs(x_new - x)
+        x = x_new
+        it += 1
+    return x
+""", F(2.0), F(1.0), wrt=["a"])
+P("train_flag_dropout_scale", """
+def layer(x, W, train=True, p=0.5):
+    h = np.maximum(x @ W, 0)
+    if train:
+        h = h * p
+    else:
+        h = h * 1.0
+    return h.sum()
+""", N(3, 4), A(4, 2), K(True), wrt=["x", "W"])
+P("train_flag_false", """
+def layer(x, W, train=True):
+    h = np.tanh(x @ W)
+    if not train:
+        return h.sum()
+    return (h ** 2).sum()
+""", N(3, 4), N(4, 2), K(False), wrt=["x", "W"])
+P("if_on_ndim", """
+def flex(x, w):
+    if x.ndim == 1:
+        x = x[None, :]
+    return np.sum(np.tanh(x @ w))
+""", N(4), N(4, 2))
+P("enumerate_layers_list", """
+def mlp(x, Ws):
+    h = x
+    for i, W in enumerate(Ws):
+        h = h @ W
+        if i < len(Ws) - 1:
+            h = np.tanh(h)
+    return np.sum(h ** 2)
+""", N(3, 4), lambda rng: [rng.standard_normal((4, 5)), rng.standard_normal((5, 2))], wrt=["x"])
+P("zip_preds_targets", """
+def total(preds, targets, w):
+    loss = 0.0
+    for p, t in zip(preds, targets):
+        loss += w * (p - t) ** 2
+    return np.sum(loss)
+""", N(4, 3), N(4, 3), N(3), wrt=["preds", "w"])
+P("list_then_stack_axis0", """
+def rnn(x, Wx, Wh):
+    T = x.shape[0]
+    h = np.zeros(Wh.shape[0])
+    hs = []
+    for t in range(T):
+        h = np.tanh(x[t] @ Wx + h @ Wh)
+        hs.append(h)
+    H = np.stack(hs)
+    return np.sum(H[-1]) + np.mean(H ** 2)
+""", N(4, 3), N(3, 5), N(5, 5))
+P("early_return_if_small", """
+def safe_norm(x):
+    n = np.sqrt(np.sum(x ** 2))
+    if n < 1e-8:
+        return 0.0
+    return n
+""", N(4))
+P("dict_accumulate_losses", """
+def losses(x, W):
+    out = {}
+    out["l2"] = np.sum(W ** 2)
+    out["data"] = np.sum((x @ W) ** 2)
+    return out["l2"] + out["data"]
+""", N(3, 4), N(4, 2))
+P("grad_descent_while_tol", """
+def refine(w, A, b):
+    x = np.zeros(A.shape[1])
+    step = 0
+    while step < 5:
+        r = A @ x - b
+        x = x - 0.1 * (A.T @ r) * w
+        step += 1
+    return np.sum(x ** 2)
+""", N(3), N(4, 3), N(4))
+# -- contract corners -------------------------------------------------------------------------
+P("int_arg_exponent", """
+def powsum(x, k: int = 3):
+    # an `int` annotation is a float's kind to bpgen: k gets a float gradient
+    return np.sum(x ** k)
+""", U(0.5, 1.5, 4), INT(3))
+P("float32_concat_split", """
+def f(a, b):
+    h = np.concatenate([a, b])
+    u, v = np.split(h, 2)
+    return np.sum(u * v)
+""", D(np.float32, 4), D(np.float32, 4))
+P("zero_d_scale_stack", """
+def f(s, x):
+    return np.sum(np.stack([s * x, x / s]) ** 2)
+""", Z(0.7), N(3))
+P("wrt_subset_helper", """
+def dense(x, W, b):
+    return x @ W + b
+
+
+def net(x, W, b, scale):
+    return scale * np.sum(np.tanh(dense(x, W, b)))
+""", N(3, 4), N(4, 2), N(2), F(0.5), wrt=["W", "scale"], function="net")
+P("returns_param_slice_and_sum", """
+def f(x, w):
+    return x[1:], np.sum(x * w)
+""", N(4), N(4))
+# -- flow code with declared shapes (jaxtyping's spelling) -----------------------------
+P("shaped_rnn_loop_T", '''
+def rnn(
+    x: Float[np.ndarray, "N T D"],
+    h0: Float[np.ndarray, "N H"],
+    Wx: Float[np.ndarray, "D H"],
+    Wh: Float[np.ndarray, "H H"],
+    b: Float[np.ndarray, "H"],
+) -> float:
+    N, T, D = x.shape
+    h = h0
+    hs = []
+    for t in range(T):
+        h = np.tanh(x[:, t, :] @ Wx + h @ Wh + b)
+        hs.append(h)
+    return np.sum(np.stack(hs, axis=1) ** 2)
+''', N(2, 3, 4), N(2, 5), N(4, 5), N(5, 5), N(5), header=SHAPED)
+P("shaped_while_decay", '''
+def decay(x: Float[np.ndarray, "D"], rate: Float[np.ndarray, ""]) -> float:
+    y = x
+    n = 0
+    while n < 4:
+        y = y * rate + 0.1
+        n += 1
+    return np.sum(y ** 2)
+''', N(4), Z(0.8), header=SHAPED)
+P("shaped_branch_on_flag", '''
+def layer(x: Float[np.ndarray, "N D"], W: Float[np.ndarray, "D M"], train: bool = True) -> float:
+    h = x @ W
+    if train:
+        h = np.maximum(h, 0.0)
+    return np.mean(h ** 2)
+''', N(3, 4), A(4, 2), K(True), wrt=["x", "W"], header=SHAPED)
+P("shaped_broadcast_bias_loop", '''
+def f(x: Float[np.ndarray, "N D"], b: Float[np.ndarray, "1 D"], s: Float[np.ndarray, "D"]) -> float:
+    acc = 0.0
+    for i in range(3):
+        acc = acc + np.sum((x + b * i) * s)
+    return acc
+''', N(3, 4), N(1, 4), N(4), header=SHAPED)
+# -- loops as users write them ------------------------------------------------------------------
+P("reversed_range_backprop_style", """
+def reverse_scan(x, w):
+    T = x.shape[0]
+    h = np.zeros_like(w)
+    for t in reversed(range(T)):
+        h = np.tanh(w * h + x[t])
+    return np.sum(h)
+""", N(4, 3), N(3))
+P("range_down_step", """
+def down(x, w):
+    s = 0.0
+    for t in range(x.shape[0] - 1, -1, -1):
+        s = s * 0.9 + np.sum(x[t] * w)
+    return s
+""", N(5, 2), N(2))
+P("zip_weights_biases", """
+def mlp(x, W1, b1, W2, b2):
+    h = x
+    for W, b in zip([W1, W2], [b1, b2]):
+        h = np.tanh(h @ W + b)
+    return np.sum(h)
+""", N(3, 4), N(4, 5), N(5), N(5, 2), N(2))
+P("enumerate_zip_losses", """
+def weighted(preds, targets, weights):
+    total = 0.0
+    for i, (p, t) in enumerate(zip(preds, targets)):
+        total = total + weights[i] * np.sum((p - t) ** 2)
+    return total
+""", N(3, 2), N(3, 2), N(3), wrt=["preds", "weights"])
+P("while_true_break_counter", """
+def iterate(x, a):
+    y = x
+    k = 0
+    while True:
+        y = np.sin(a * y) + x
+        k += 1
+        if k >= 3:
+            break
+    return np.sum(y)
+""", N(4), F(0.7))
+P("mode_string_arg", """
+def batchnorm(x, gamma, beta, mode="train"):
+    if mode == "train":
+        mu = x.mean(axis=0)
+        var = x.var(axis=0)
+    else:
+        mu = 0.0
+        var = 1.0
+    xhat = (x - mu) / np.sqrt(var + 1e-5)
+    return np.sum((gamma * xhat + beta) ** 2)
+""", N(5, 3), N(3), N(3), K("train"), wrt=["x", "gamma", "beta"])
+P("mode_string_arg_test", """
+def batchnorm(x, gamma, beta, mode="train"):
+    if mode == "train":
+        mu = x.mean(axis=0)
+        var = x.var(axis=0)
+    else:
+        mu = 0.0
+        var = 1.0
+    xhat = (x - mu) / np.sqrt(var + 1e-5)
+    return np.sum((gamma * xhat + beta) ** 2)
+""", N(5, 3), N(3), N(3), K("test"), wrt=["x", "gamma", "beta"])
+P("gru_helper_loop", """
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def gru_step(x, h, Wz, Uz, Wr, Ur, Wh, Uh):
+    z = sigmoid(x @ Wz + h @ Uz)
+    r = sigmoid(x @ Wr + h @ Ur)
+    hh = np.tanh(x @ Wh + (r * h) @ Uh)
+    return (1 - z) * h + z * hh
+
+
+def gru(xs, h0, Wz, Uz, Wr, Ur, Wh, Uh):
+    h = h0
+    for t in range(xs.shape[1]):
+        h = gru_step(xs[:, t], h, Wz, Uz, Wr, Ur, Wh, Uh)
+    return np.sum(h ** 2)
+""", N(2, 3, 4), N(2, 3), N(4, 3), N(3, 3), N(4, 3), N(3, 3), N(4, 3), N(3, 3), function="gru")
+P("seq_loss_list_of_logits", """
+def seq_loss(h0, Wh, Wy, ys):
+    h = h0
+    loss = 0.0
+    for t, y in enumerate(ys):
+        h = np.tanh(h @ Wh)
+        logits = h @ Wy
+        logits = logits - logits.max()
+        loss -= logits[y] - np.log(np.sum(np.exp(logits)))
+    return loss / len(ys)
+""", N(4), N(4, 4), N(4, 3), K([0, 2, 1]), expect_wrt=["h0", "Wh", "Wy"])
+P("early_return_in_loop_converged", """
+def power(A, v):
+    for i in range(20):
+        w = A @ v
+        w = w / np.linalg.norm(w)
+        if np.abs(w - v).max() < 1e-12:
+            return w @ A @ w
+        v = w
+    return v @ A @ v
+""", lambda rng: (lambda a: a @ a.T + np.diag([4.0, 2.0, 1.0]))(rng.standard_normal((3, 3)) * 0.1), N(3))
+P("loop_builds_list_concatenate", """
+def features(x, W):
+    parts = []
+    for k in range(1, 4):
+        parts.append(np.tanh(x * k) @ W)
+    return np.sum(np.concatenate(parts, axis=-1) ** 2)
+""", N(3, 4), N(4, 2))
+P("nested_loop_conv1d_dict", """
+def conv1d(x, w, conv_param):
+    stride = conv_param["stride"]
+    N, L = x.shape
+    K = w.shape[0]
+    Lout = (L - K) // stride + 1
+    out = np.zeros((N, Lout))
+    for n in range(N):
+        for i in range(Lout):
+            out[n, i] = np.sum(x[n, i * stride:i * stride + K] * w)
+    return np.sum(out ** 2)
+""", N(2, 7), N(3), K({"stride": 2}), expect_wrt=["x", "w"])
+P("loop_inplace_cumulative", """
+def cum(x):
+    y = np.zeros_like(x)
+    y[0] = x[0]
+    for i in range(1, x.shape[0]):
+        y[i] = y[i - 1] * 0.5 + x[i]
+    return np.sum(y ** 2)
+""", N(5))
+P("loop_step_slices", """
+def pairs(x, w):
+    s = 0.0
+    for i in range(0, x.shape[0] - 1, 2):
+        s = s + w * x[i] * x[i + 1]
+    return s
+""", N(6), F(0.5))
+P("branch_in_loop_on_index", """
+def alternating(x, a, b):
+    total = 0.0
+    for i in range(len(x)):
+        if i % 2 == 0:
+            total += a * x[i] ** 2
+        else:
+            total += b * np.sin(x[i])
+    return total
+""", N(5), F(0.3), F(1.2))
+P("dict_params_loop_layers", """
+def net(x, params):
+    h = x
+    for i in range(2):
+        h = np.tanh(h @ params["W%d" % i] + params["b%d" % i])
+    return np.sum(h)
+""", N(3, 4), lambda rng: {"W0": rng.standard_normal((4, 5)), "b0": rng.standard_normal(5), "W1": rng.standard_normal((5, 2)), "b1": rng.standard_normal(2)}, wrt=["x"])
+P("list_of_arrays_param_stack", """
+def stack_loss(xs, w):
+    H = np.stack(xs)
+    return np.sum(np.tanh(H @ w))
+""", lambda rng: [rng.standard_normal(3) for _ in range(4)], N(3), wrt=["w"])
+P("attention_loop_over_heads_split", """
+def softmax(z):
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def mha(x, Wq, Wk, Wv, n_head=2):
+    T, C = x.shape
+    q, k, v = x @ Wq, x @ Wk, x @ Wv
+    hs = C // n_head
+    outs = []
+    for h in range(n_head):
+        sl = slice(h * hs, (h + 1) * hs)
+        att = softmax(q[:, sl] @ k[:, sl].T / np.sqrt(hs))
+        outs.append(att @ v[:, sl])
+    return np.sum(np.concatenate(outs, axis=1) ** 2)
+""", N(3, 4), N(4, 4), N(4, 4), N(4, 4), function="mha", wrt=["x", "Wq", "Wk", "Wv"])
+P("while_tolerance_newton_array", """
+def newton_sqrt(a):
+    x = np.ones_like(a)
+    err = 1.0
+    while err > 1e-12:
+        x_new = 0.5 * (x + a / x)
+        err = np.max(np.abs(x_new - x))
+        x = x_new
+    return np.sum(x)
+""", U(0.5, 3.0, 4))
+P("stack_axis_neg1_in_loop", """
+def rollout(x0, A, steps=3):
+    x = x0
+    traj = [x]
+    for _ in range(steps):
+        x = np.tanh(A @ x)
+        traj.append(x)
+    X = np.stack(traj, axis=-1)
+    return np.sum(X[:, 1:] * X[:, :-1])
+""", N(3), N(3, 3), wrt=["x0", "A"])
+P("lstm_cs231n_helper_cache_tuple", """
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x.dot(Wx) + prev_h.dot(Wh) + b
+    i = sigmoid(a[:, :H])
+    f = sigmoid(a[:, H:2 * H])
+    o = sigmoid(a[:, 2 * H:3 * H])
+    g = np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    return next_h, next_c
+
+
+def lstm_loss(x, h0, Wx, Wh, b):
+    N, T, D = x.shape
+    h = h0
+    c = np.zeros_like(h0)
+    loss = 0.0
+    for t in range(T):
+        h, c = lstm_step_forward(x[:, t, :], h, c, Wx, Wh, b)
+        loss += np.sum(h)
+    return loss
+""", N(2, 3, 4), N(2, 3), N(4, 12), N(3, 12), N(12), function="lstm_loss")
