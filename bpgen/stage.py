@@ -900,10 +900,26 @@ class Stager:
         for value in loops.iterations(self, node):
             if isinstance(value, int):
                 self.lower.consts[variable] = value
+            elif isinstance(value, cst.Tuple) and isinstance(node.target, cst.Tuple):
+                self._bind_row(node.target, value)  # zip(...) or enumerate(...)
             else:
                 self.lower.consts.pop(variable, None)
                 self.assign([node.target], value)
             self.block(body, last=False)
+
+    def _bind_row(self, target: cst.BaseExpression, value: cst.BaseExpression):
+        """`i, (W, b)` bound to `(0, (W1, b1))`: enumerate's count a constant."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            assert isinstance(value, cst.Tuple)  # loops._literal_zip made it
+            for part, item in zip(target.elements, value.elements, strict=True):
+                self._bind_row(part.value, item.value)
+            return
+        name = cast(cst.Name, target).value  # loops.check_body: names only
+        if isinstance(value, cst.Integer):
+            self.lower.consts[name] = int(value.value)
+        else:
+            self.lower.consts.pop(name, None)
+            self.assign([target], value)
 
     def runtime_if(
         self, node: cst.If, final: bool

@@ -242,3 +242,30 @@ def test_a_list_of_arrays_across_a_runtime_loop_is_refused_where_it_is_made():
     first, line, caret, hint = str(error).splitlines()
     assert first.startswith("model.py:6:5: error: `Ws`, a list or tuple of arrays")
     assert line.strip() == "Ws = [W1, W2]" and "range(len(Ws))" in hint
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "for W, b in zip([W1, W2], [b1, b2]):\n        h = np.tanh(h @ W + b)",
+        "for i, W in enumerate((W1, W2)):\n"
+        "        h = np.tanh(h @ W) * (i + 1)\n"
+        "        if i == 0:\n            h = h + b1",
+        "for i, (W, b) in enumerate(zip([W1, W2], [b1, b2])):\n"
+        "        h = np.tanh(h @ W + b) * (i + 1)",
+        "for W, s in zip([W1, W2], [1.0, 0.5]):\n        h = np.tanh(h @ W) * s",
+    ],
+)
+def test_zip_and_enumerate_of_literal_lists_unroll(loop):
+    """They ran as loops at run time and were refused: "the loop iterates over
+    `W1`, which carries a gradient", hint `for i in range(len(W1))` (its rows)."""
+    source = (
+        "import numpy as np\n\n\ndef mlp(x, W1, b1, W2, b2):\n    h = x\n"
+        f"    {loop}\n    return np.sum(h)\n"
+    )
+    rng = np.random.default_rng(3)
+    args = [rng.standard_normal(s) for s in [(3, 4), (4, 5), (5,), (5, 2), (2,)]]
+    code = bpgen.generate(source, shapes={"x": "N D", "W1": "D H", "W2": "H C"})
+    assert "\n    for " not in code.split("def mlp_forward")[1]  # unrolled
+    check_oracles(source, args)
+    check_contract(source, args)
