@@ -3,6 +3,8 @@ reproduction, fixed."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -269,3 +271,40 @@ def test_zip_and_enumerate_of_literal_lists_unroll(loop):
     assert "\n    for " not in code.split("def mlp_forward")[1]  # unrolled
     check_oracles(source, args)
     check_contract(source, args)
+
+
+FLAGGED = """import numpy as np
+
+
+def masked(x, W, mask, train=True, mode="sum"):
+    z = x @ W
+    if train:
+        z = z * mask
+    if mode == "sum":
+        return np.sum(z ** 2)
+    return np.mean(z ** 2)
+"""
+
+
+def test_emit_test_keeps_the_default_of_a_flag(tmp_path, monkeypatch):
+    """`train=True` outside wrt was given a 3x3 array ("truth value of an
+    array is ambiguous" when the emitted test ran)."""
+    from bpgen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.py").write_text(FLAGGED)
+    assert main(["model.py", "--emit-test", "test_model.py", "-q"]) == 0
+    text = (tmp_path / "test_model.py").read_text()
+    assert '"train"' not in text and '"mode"' not in text
+    assert '"mask": rng.uniform(0.2, 0.9, size=(3, 3)),' in text
+    root = Path(__file__).resolve().parent.parent
+    env = {"PYTHONPATH": str(root), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
