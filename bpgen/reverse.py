@@ -742,7 +742,7 @@ class Reverse:
         # np.asarray of a parameter: a list of floats is float64; `x.astype`:
         # the forward's other reads of x then meet values of another dtype;
         # `float(loss)`: a Python float out, so a float64 dout
-        converts = ("asarray", "astype", "float")
+        converts = ("asarray", "astype", "cast", "float")
         listed = any(stage.gate in converts for stage in program.stages)
         if listed or kinds.may_upcast(program.stages, program.varied):
             arrays = set()  # each gradient in its argument's dtype, by `_like`

@@ -1275,11 +1275,12 @@ RULES: dict[str, Rule] = {
         y="np.where(condition, 0.0, g)",
     ),
     "clip": rule(
-        "a, a_min, a_max",
+        "a, a_min=None, a_max=None",  # x.clip(0), x.clip(max=1): NumPy 2
         kind=BROADCAST,
         numpy="clip",
         method="clip",
         aliases="min=a_min max=a_max",  # NumPy 2's names
+        shown={"a_min": "a_min", "a_max": "a_max"},
         a=_clip_inside,
         a_min=_clip_low,
         a_max=_clip_high,
@@ -1548,6 +1549,9 @@ RULES: dict[str, Rule] = {
     "astype": rule(
         "a, dtype", kind=SAME, method="astype", a="np.array(g, dtype=a.dtype)"
     ),
+    # np.float32(0.5) * x: a value in another float type (the gradient goes
+    # out in its argument's dtype: reverse.py hands every one out by _like)
+    "cast": rule("a", kind=SAME, numpy="float16 float32 float64", a="g"),
     # -- reductions
     "prod": rule(
         "a, axis=None, keepdims=False",

@@ -28,6 +28,10 @@ TYPED = '"""Layers for a small classifier."""\nfrom __future__ import annotation
 TYPING = "from typing import Optional, Tuple\n\nimport numpy as np\n\n\n"
 NPT = "import numpy as np\nimport numpy.typing as npt\n\n\n"
 SHAPED = "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING\n\nimport numpy as np\n\nif TYPE_CHECKING:\n    from jaxtyping import Float\n\n\n"
+RUNTIME_LOOP_DTYPE = (
+    "known limit (README): a function whose loops run at run time does not cast "
+    "gradients back with _like; np.zeros(T) mixed into float32 logits makes dlogits float64"
+)
 NORM_KEEPDIMS = "autograd's norm backward with axis= and keepdims=True returns a (N, N, D) gradient"
 
 # fmt: off
@@ -661,3 +665,143 @@ def lstm_loss(x, h0, Wx, Wh, b):
         loss += np.sum(h)
     return loss
 """, N(2, 3, 4), N(2, 3), N(4, 12), N(3, 12), N(12), function="lstm_loss")
+# -- more pasted corners ---------------------------------------------------------------
+P("conv_input_reshape_n_minus1", '''
+def fc_from_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    N, C, H, W = x.shape
+    out = x.reshape(N, -1).dot(w) + b
+    return np.sum(np.maximum(out, 0) ** 2)
+''', N(2, 2, 3, 3), N(18, 4), A(4))
+P("ellipsis_step_slice", """
+def odd_channels(x):
+    return np.sum(x[..., ::2] ** 2) - np.sum(x[..., 1::2])
+""", N(2, 3, 6))
+P("negative_second_axis", """
+def last_col(x, w):
+    return np.sum(x[:, -1] * w) + np.sum(x[-1, :, None] * w[None, :2])
+""", N(3, 3), N(3))
+P("intermediate_repeated_gather", """
+def gather(x, W, idx):
+    h = np.tanh(x @ W)
+    return np.sum(h[idx, :] ** 2)
+""", N(4, 3), N(3, 2), K(np.array([0, 0, 3, 1, 3])), expect_wrt=["x", "W"])
+P("copy_then_fancy_iadd_repeated", """
+def bump(W, idx, v):
+    W2 = W.copy()
+    W2[idx] += v
+    return np.sum(W2 ** 2)
+""", N(4, 2), K(np.array([1, 1, 2])), N(3, 2), expect_wrt=["W", "v"])
+P("einsum_batched_matmul_explicit", """
+def bmm(a, b):
+    return np.sum(np.einsum("bij,bjk->bik", a, b) ** 2)
+""", N(2, 3, 4), N(2, 4, 2))
+P("rl_discounted_returns_loop", """
+def reinforce_loss(logits, actions, rewards, gamma=0.99):
+    T = rewards.shape[0]
+    returns = np.zeros(T)
+    G = 0.0
+    for t in reversed(range(T)):
+        G = rewards[t] + gamma * G
+        returns[t] = G
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -np.sum(logp[np.arange(T), actions] * returns)
+""", N(5, 3), L(5, 3), N(5), wrt=["logits"], bug=RUNTIME_LOOP_DTYPE)
+P("reverse_cumsum_returns", """
+def returns_loss(r, v):
+    ret = np.cumsum(r[::-1])[::-1]
+    return np.mean((ret - v) ** 2)
+""", N(6), N(6))
+P("clip_method_min_only", """
+def hinge(x, w):
+    return np.sum((1 - x @ w).clip(min=0))
+""", A(4, 3), N(3))
+P("reductions_positional_axis", """
+def stats(x):
+    return np.sum(x.sum(-1) ** 2) + np.sum(x.mean(0)) + np.sum(x.max(1))
+""", N(3, 4))
+P("sum_axis_tuple_3d", """
+def pool(x):
+    return np.sum(np.sum(x, axis=(0, 2)) ** 2)
+""", N(2, 3, 4))
+P("dot_1d_float_output", """
+def score(u, v):
+    s = np.dot(u, v)
+    return s * s + np.inner(u, u)
+""", N(4), N(4))
+P("scale_from_shape_math_sqrt", """
+def attention_scores(q, k):
+    d = q.shape[-1]
+    s = q @ k.T / math.sqrt(float(d))
+    return np.sum(np.exp(s - s.max(axis=-1, keepdims=True)))
+""", N(3, 4), N(5, 4))
+P("softmax_axis_neg1_3d", """
+def softmax_entropy(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    p = e / e.sum(axis=-1, keepdims=True)
+    return -np.sum(p * np.log(p))
+""", N(2, 3, 4))
+P("concatenate_tuple_hstack_vstack", """
+def cat(a, b):
+    h = np.concatenate((a, b))
+    v = np.vstack([a, b])
+    s = np.hstack((a, b))
+    return np.sum(h * s) + np.sum(v ** 2)
+""", N(3), N(3))
+P("pad_list_width_diff_axis0", """
+def smooth(x):
+    xp = np.pad(x, [(1, 1), (0, 0)])
+    return np.sum(np.diff(xp, axis=0) ** 2)
+""", N(4, 2))
+P("kron_eye_trace_inv", """
+def block(A, b):
+    K = np.kron(np.eye(2), A)
+    M = A @ A.T + np.eye(A.shape[0])
+    return np.trace(K @ K) + b @ np.linalg.inv(M) @ b
+""", N(2, 2), N(2))
+P("tile_bias_repeat_counts", """
+def tiled(x, b):
+    N = x.shape[0]
+    B = np.tile(b, (N, 1))
+    r = np.repeat(b, [1, 2, 1])
+    return np.sum(x * B) + np.sum(r ** 2)
+""", N(4, 3), N(3))
+P("roll_periodic_laplacian", """
+def energy(u, k):
+    lap = np.roll(u, 1) + np.roll(u, -1) - 2 * u
+    return 0.5 * k * np.sum(lap ** 2) + np.sum(u ** 4)
+""", N(6), F(0.7))
+P("soft_threshold_sign", """
+def prox(x, lam):
+    return np.sum(np.sign(x) * np.maximum(np.abs(x) - lam, 0) ** 2)
+""", A(6), F(0.1))
+P("topk_sorted_desc", """
+def topk_mean(x, k=3):
+    s = np.sort(x)[::-1]
+    return np.mean(s[:k])
+""", N(7), wrt=["x"])
+P("slogdet_unpack", """
+def logdet(A):
+    S = A @ A.T + np.eye(3)
+    sign, ld = np.linalg.slogdet(S)
+    return ld
+""", N(3, 3))
+P("float32_constant_scale", """
+def scaled(x):
+    return np.sum(np.float32(0.5) * x ** 2)
+""", N(4))
+P("list_annotation_param", '''
+def total(xs: list[np.ndarray], w: np.ndarray) -> float:
+    return float(sum(np.sum(x * w) for x in xs))
+''', lambda rng: [rng.standard_normal(3) for _ in range(3)], N(3), wrt=["w"])
+P("raise_on_bad_shape", """
+def checked(x, W):
+    if x.ndim != 2:
+        raise ValueError("x must be 2-D")
+    return np.sum(np.tanh(x @ W))
+""", N(3, 4), N(4, 2))
+P("class_free_function_self_like_dict", """
+def layer_forward(params, x):
+    W, b = params["W"], params["b"]
+    return np.sum(np.tanh(x @ W + b))
+""", lambda rng: {"W": rng.standard_normal((4, 2)), "b": rng.standard_normal(2)}, N(3, 4), expect_wrt=["x"])

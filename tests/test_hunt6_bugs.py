@@ -308,3 +308,26 @@ def test_emit_test_keeps_the_default_of_a_flag(tmp_path, monkeypatch):
         check=False,
     )
     assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["x.clip(0)", "x.clip(min=0)", "x.clip(max=0.5)", "x.clip(-0.5, max=0.5)"],
+)
+def test_clip_with_one_bound(body):
+    """NumPy 2's `x.clip(min=0)` was refused: "missing argument `a_max`"."""
+    source = f"import numpy as np\n\n\ndef f(x):\n    return np.sum({body} ** 2)\n"
+    x = np.array([-1.0, 0.3, 0.7, 2.0])
+    check_oracles(source, [x])
+
+
+def test_numpy_float_constructors_are_casts():
+    """`np.float32(0.5) * x` was refused: "`numpy.float32` is not a function
+    bpgen can differentiate"; a cast passes the gradient through."""
+    source = (
+        "import numpy as np\n\n\ndef f(x):\n"
+        "    return np.sum(np.float32(0.5) * np.float64(x) ** 2)\n"
+    )
+    x = np.array([-1.0, 0.3, 0.7, 2.0])
+    check_oracles(source, [x])
+    check_contract(source, [x])

@@ -307,6 +307,7 @@ RULE_CASES = [
     ),
     ("fmin", N, "np.fmin(x, y)", {"x": apart(3, 1), "y": apart(3, 4)}),
     ("astype", N, "x.astype(float) * 2.0", {"x": normal(3)}),
+    ("cast", N, "np.float64(x) * np.float32(2.0)", {"x": normal(3)}),
     ("prod", N, "np.prod(x)", {"x": pos(3, 4)}),
     ("prod", N, "x.prod(axis=1)", {"x": pos(3, 4)}),
     ("prod", N, "np.prod(x, axis=(0, 2), keepdims=True)", {"x": pos(2, 3, 2)}),
