@@ -902,6 +902,8 @@ class Stager:
                 self.lower.consts[variable] = value
             elif isinstance(value, cst.Tuple) and isinstance(node.target, cst.Tuple):
                 self._bind_row(node.target, value)  # zip(...) or enumerate(...)
+            elif isinstance(value, cst.SimpleString):
+                self._bind_row(node.target, value)  # for key in ("W1", "W2")
             else:
                 self.lower.consts.pop(variable, None)
                 self.assign([node.target], value)
@@ -917,6 +919,8 @@ class Stager:
         name = cast(cst.Name, target).value  # loops.check_body: names only
         if isinstance(value, cst.Integer):
             self.lower.consts[name] = int(value.value)
+        elif isinstance(value, cst.SimpleString) and "f" not in value.prefix.lower():
+            self.lower.consts[name] = value.evaluated_value  # zip(["a", "b"], ...)
         else:
             self.lower.consts.pop(name, None)
             self.assign([target], value)

@@ -13,6 +13,7 @@ import pytest
 
 import bpgen
 from bpgen.check import check_gradients
+from bpgen.errors import FunctionNotFoundError
 from bpgen.generate import default_wrt
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -331,3 +332,39 @@ def test_numpy_float_constructors_are_casts():
     x = np.array([-1.0, 0.3, 0.7, 2.0])
     check_oracles(source, [x])
     check_contract(source, [x])
+
+
+def test_a_method_named_is_refused_at_its_def():
+    """`function="loss"` of a method pasted with its class said only "no
+    top-level function named 'loss' (found: none)", without a location."""
+    source = (
+        "import numpy as np\n\n\nclass Net:\n    def __init__(self, W):\n"
+        "        self.W = W\n\n    def loss(self, x):\n"
+        "        return np.sum(np.tanh(x @ self.W))\n"
+    )
+    for name in ("loss", "Net.loss"):
+        with pytest.raises(FunctionNotFoundError) as info:
+            bpgen.generate(source, name, filename="model.py")
+        first, line, _, hint = str(info.value).splitlines()
+        assert first == (
+            "model.py:8:5: error: `loss` is a method of class `Net`; bpgen "
+            "differentiates top-level functions"
+        )
+        assert line.strip() == "def loss(self, x):" and "self.W" in hint
+    error = _refusal(source)
+    assert "not methods of a class" in str(error)
+
+
+def test_zip_of_string_keys_and_arrays_writes_a_dict():
+    """`out[key] = ...` with `key` from zip(["a", "b"], [W1, W2]) was refused:
+    "bpgen assigns into it only at a literal string key"."""
+    source = (
+        "import numpy as np\n\n\ndef f(x, W1, W2):\n    out = {}\n    h = x\n"
+        '    for key, W in zip(["a", "b"], [W1, W2]):\n'
+        "        h = np.tanh(h @ W)\n        out[key] = np.sum(h)\n"
+        '    return out["a"] * out["b"]\n'
+    )
+    rng = np.random.default_rng(4)
+    args = [rng.standard_normal(s) for s in [(3, 4), (4, 4), (4, 2)]]
+    check_oracles(source, args)
+    check_contract(source, args)
