@@ -437,6 +437,18 @@ def _routes(name: str, test: str, beyond: str):
     return template
 
 
+_INTEGER_DTYPE = re.compile(r"(u?int\d*|u?intp|bool_?|long|short|u?byte|[iub]\d?)")
+
+
+def _astype(gate: Gate) -> str:
+    """A float cast passes g (in a's dtype); `x.astype(int)` truncates: a step
+    function, whose gradient is zero (as np.floor's)."""
+    spelled = gate.code("dtype").rpartition(".")[2].strip("'\"")
+    if _INTEGER_DTYPE.fullmatch(spelled):
+        return "np.zeros_like(a, dtype=np.result_type(a, 0.0))"
+    return "np.array(g, dtype=a.dtype)"
+
+
 def _clip_inside(gate: Gate) -> str:
     """The gradient passes where the value was not clipped (ties pass to `a`)."""
     inside = ["(a >= a_min)" * gate.has("a_min"), "(a <= a_max)" * gate.has("a_max")]
@@ -1546,9 +1558,7 @@ RULES: dict[str, Rule] = {
         y="g * ((x > y) | np.isnan(x))",
     ),
     # a cast: the gradient is cast back to the input's dtype
-    "astype": rule(
-        "a, dtype", kind=SAME, method="astype", a="np.array(g, dtype=a.dtype)"
-    ),
+    "astype": rule("a, dtype", kind=SAME, method="astype", a=_astype),
     # np.float32(0.5) * x: a value in another float type (the gradient goes
     # out in its argument's dtype: reverse.py hands every one out by _like)
     "cast": rule("a", kind=SAME, numpy="float16 float32 float64", a="g"),
@@ -1922,6 +1932,7 @@ NONDIFFERENTIABLE = frozenset(
     len int bool range
     sign floor ceil rint round trunc isnan isinf isfinite signbit
     argmax argmin argsort shape size ndim
+    nonzero flatnonzero argwhere triu_indices tril_indices diag_indices indices
     zeros ones full empty zeros_like ones_like full_like empty_like eye identity
     arange linspace equal not_equal greater greater_equal less less_equal
     logical_and logical_or logical_not

@@ -17,7 +17,7 @@ tests/test_realistic.py's classifier.
 from __future__ import annotations
 
 import numpy as np
-from realistic import A, F, K, L, N, Program, U, registrar
+from realistic import WHERE_NAN, A, F, K, L, N, Program, U, registrar
 from realistic4 import D
 from realistic5 import INT, Z
 
@@ -32,7 +32,9 @@ RUNTIME_LOOP_DTYPE = (
     "known limit (README): a function whose loops run at run time does not cast "
     "gradients back with _like; np.zeros(T) mixed into float32 logits makes dlogits float64"
 )
-NORM_KEEPDIMS = "autograd's norm backward with axis= and keepdims=True returns a (N, N, D) gradient"
+NORM_KEEPDIMS = (
+    "autograd's norm backward with axis= and keepdims=True returns a (N, N, D) gradient"
+)
 
 # fmt: off
 # -- pasted modules: docstrings, type hints, comments, helpers ---------------------------
@@ -805,3 +807,123 @@ def layer_forward(params, x):
     W, b = params["W"], params["b"]
     return np.sum(np.tanh(x @ W + b))
 """, lambda rng: {"W": rng.standard_normal((4, 2)), "b": rng.standard_normal(2)}, N(3, 4), expect_wrt=["x"])
+# -- more loops, branches and layers as pasted -----------------------------------------
+P("affine_relu_cache_tuple_discarded", """
+def affine_relu_forward(x, w, b):
+    a = x.reshape(x.shape[0], -1).dot(w) + b
+    out = np.maximum(0, a)
+    cache = (x, w, b, a)
+    return out, cache
+
+
+def loss(x, w, b, y):
+    scores, _ = affine_relu_forward(x, w, b)
+    N = scores.shape[0]
+    correct = scores[np.arange(N), y]
+    margins = np.maximum(0, scores - correct[:, None] + 1.0)
+    margins[np.arange(N), y] = 0
+    return margins.sum() / N
+""", N(4, 3), N(3, 5), A(5), L(4, 5), function="loss", expect_wrt=["x", "w", "b"])
+P("y_none_returns_scores", """
+def two_layer(X, W1, b1, W2, b2, y=None):
+    h = np.maximum(0, X @ W1 + b1)
+    scores = h @ W2 + b2
+    if y is None:
+        return scores
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -logp[np.arange(X.shape[0]), y].mean()
+""", N(4, 3), N(3, 5), A(5), N(5, 2), N(2), L(4, 2), expect_wrt=["X", "W1", "b1", "W2", "b2"])
+P("numpy_ml_finfo_eps_ce", """
+def cross_entropy(y, y_pred):
+    eps = np.finfo(float).eps
+    return -np.sum(y * np.log(y_pred + eps))
+""", lambda rng: np.eye(3)[rng.integers(0, 3, 4)], U(0.1, 0.9, 4, 3), wrt=["y_pred"])
+P("kmeans_soft_distance_argmin", """
+def inertia(X, C):
+    d = np.linalg.norm(X[:, None, :] - C[None, :, :], axis=-1)
+    k = np.argmin(d, axis=1)
+    return np.sum(d[np.arange(X.shape[0]), k] ** 2)
+""", N(6, 2), N(3, 2))
+P("nbody_cross_norm_cubed", """
+def accel_energy(r, v, m):
+    r_ij = r[:, None, :] - r[None, :, :] + np.eye(r.shape[0])[:, :, None]
+    d = np.linalg.norm(r_ij, axis=-1, keepdims=True)
+    a = np.sum(m[None, :, None] * r_ij / d ** 3, axis=1)
+    L = np.cross(r, v)
+    return np.sum(a ** 2) + np.sum(L ** 2)
+""", N(3, 3), N(3, 3), U(0.5, 1.5, 3), autograd_wrong=NORM_KEEPDIMS)
+P("finance_cumprod_wealth", """
+def terminal_utility(w, R):
+    r = R @ w
+    wealth = np.cumprod(1 + r)
+    return np.log(wealth[-1]) - 0.5 * np.var(r)
+""", U(0.1, 0.4, 3), U(-0.05, 0.05, 6, 3))
+P("elu_where_exp_inf_branch", """
+def elu_loss(x, alpha=1.0):
+    return np.sum(np.where(x > 0, x, alpha * (np.exp(x) - 1)) * np.cos(x))
+""", lambda rng: np.array([-2.0, -0.5, 0.3, 800.0]), wrt=["x"], autograd_wrong=WHERE_NAN)
+P("rnn_preallocated_H_rows", """
+def rnn(x, h0, Wx, Wh):
+    T, D = x.shape
+    H = np.zeros((T + 1, h0.shape[0]))
+    H[0] = h0
+    for t in range(1, T + 1):
+        H[t] = np.tanh(x[t - 1] @ Wx + H[t - 1] @ Wh)
+    return np.sum(H[1:] ** 2)
+""", N(4, 3), N(5), N(3, 5), N(5, 5))
+P("while_two_conditions", """
+def iterate(a, x0):
+    x = x0
+    err = 1.0
+    it = 0
+    while it < 30 and err > 1e-9:
+        x_new = np.cos(a * x)
+        err = abs(x_new - x)
+        x = x_new
+        it += 1
+    return x
+""", F(0.5), F(0.7))
+P("nested_def_closure_free", """
+def model(x, W):
+    def act(z):
+        return z / (1.0 + np.exp(-z))
+    return np.sum(act(x @ W) ** 2)
+""", N(3, 4), N(4, 2))
+P("lambda_activation_named", """
+def model(x, W):
+    act = lambda z: np.where(z > 0, z, 0.1 * z)
+    return np.sum(act(x @ W))
+""", N(3, 4), A(4, 2))
+P("scipy_logsumexp_axis1_ce", """
+def nll(logits, y):
+    return np.mean(logsumexp(logits, axis=1) - logits[np.arange(len(y)), y])
+""", N(5, 3), L(5, 3), header="import numpy as np\nfrom scipy.special import logsumexp\n\n\n")
+P("gradient_descent_inner_loop_list", """
+def unrolled(w0, X, y, lr=0.1, steps=3):
+    w = w0
+    losses = []
+    for _ in range(steps):
+        r = X @ w - y
+        losses.append(np.mean(r ** 2))
+        w = w - lr * 2 * X.T @ r / len(y)
+    return sum(losses) + np.mean((X @ w - y) ** 2)
+""", N(3), N(5, 3), N(5), wrt=["w0", "X"])
+P("conv2d_valid_loops_shaped", '''
+def conv2d(x: Float[np.ndarray, "H W"], k: Float[np.ndarray, "3 3"]) -> float:
+    H, W = x.shape
+    out = np.zeros((H - 2, W - 2))
+    for i in range(H - 2):
+        for j in range(W - 2):
+            out[i, j] = np.sum(x[i:i + 3, j:j + 3] * k)
+    return np.sum(np.tanh(out))
+''', N(5, 5), N(3, 3), header=SHAPED)
+P("batch_loop_accumulate_grad_like", """
+def epoch_loss(X, y, w, batch=2):
+    total = 0.0
+    for start in range(0, X.shape[0], batch):
+        xb = X[start:start + batch]
+        yb = y[start:start + batch]
+        total += np.sum((xb @ w - yb) ** 2)
+    return total / X.shape[0]
+""", N(6, 3), N(6), N(3), wrt=["X", "w"])

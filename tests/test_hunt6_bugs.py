@@ -368,3 +368,28 @@ def test_zip_of_string_keys_and_arrays_writes_a_dict():
     args = [rng.standard_normal(s) for s in [(3, 4), (4, 4), (4, 2)]]
     check_oracles(source, args)
     check_contract(source, args)
+
+
+def test_astype_to_an_integer_type_has_no_gradient():
+    """`x * x.astype(int)` passed g through the truncation (as autograd does):
+    dx was x + trunc(x); central differences say trunc(x)."""
+    source = "import numpy as np\n\n\ndef f(x):\n    return np.sum(x * x.astype(int))\n"
+    x = np.array([1.5, -2.2, 3.1, -0.5])
+    forward, backward = _pair(source)
+    (dx,) = backward(1.0, forward(x)[1])
+    assert np.array_equal(dx, x.astype(int).astype(float))
+    check_gradients(source, [x])
+    for spelled in ("np.int32", "'int64'", "bool"):
+        check_gradients(source.replace("int)", f"{spelled})"), [x])
+
+
+@pytest.mark.parametrize(
+    "index",
+    ["np.triu_indices(3, 1)", "np.nonzero(x > 0)", "np.diag_indices(3)"],
+)
+def test_index_builders_carry_no_gradient(index):
+    """`x[np.triu_indices(3, 1)]` was refused: "`numpy.triu_indices` is not a
+    function bpgen can differentiate", with a hint to declare its gradient."""
+    source = f"import numpy as np\n\n\ndef f(x):\n    return np.sum(x[{index}] ** 2)\n"
+    x = np.random.default_rng(5).standard_normal((3, 3))
+    check_oracles(source, [x])
