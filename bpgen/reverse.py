@@ -744,6 +744,11 @@ class Reverse:
         # `float(loss)`: a Python float out, so a float64 dout
         converts = ("asarray", "astype", "cast", "float")
         listed = any(stage.gate in converts for stage in program.stages)
+        # `GRID = np.linspace(...)` at module level: a float64 array
+        listed = listed or any(
+            kinds.names_in(stage.value) & program.array_constants
+            for stage in program.stages
+        )
         if listed or kinds.may_upcast(program.stages, program.varied):
             arrays = set()  # each gradient in its argument's dtype, by `_like`
         floats = program.floats | program.float_params

@@ -1338,7 +1338,24 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         unnamed=stager.unnamed,
         declared_floats=_float_params(function) & set(names),
         checks=stager.checks,
+        array_constants={c for c in lower.constants if _array_constant(source, c)},
     )
+
+
+def _array_constant(source: Source, name: str) -> bool:
+    """Whether the module constant `name` may be a NumPy array (or a list
+    NumPy makes one of): not a literal number, string, None or tuple of ints."""
+    statement = source.constants.get(name)
+    value = None if statement is None else getattr(statement.body[0], "value", None)
+    if value is None:
+        return False  # imported from a sibling module, or `K: float` alone
+    try:
+        literal = ast.literal_eval(source.code(cast(cst.CSTNode, value)))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return True
+    if isinstance(literal, tuple):  # axes; `x * (0.5, 2.0)` is a float64 array
+        return not all(item is None or type(item) is int for item in literal)
+    return not (literal is None or isinstance(literal, (int, float, complex, str)))
 
 
 # the arguments through which these calls' values depend on a value:

@@ -393,3 +393,19 @@ def test_index_builders_carry_no_gradient(index):
     source = f"import numpy as np\n\n\ndef f(x):\n    return np.sum(x[{index}] ** 2)\n"
     x = np.random.default_rng(5).standard_normal((3, 3))
     check_oracles(source, [x])
+
+
+@pytest.mark.parametrize(
+    "constant", ["np.linspace(0.0, 1.0, 2)", "[0.5, 2.0]", "(0.5, 2.0)"]
+)
+def test_a_module_constant_array_hands_gradients_out_in_their_dtype(constant):
+    """`GRID = np.linspace(...)` at module level is float64: dx and dW of
+    float32 x and W were float64."""
+    source = (
+        f"import numpy as np\n\nGRID = {constant}\n\n\ndef f(x, W):\n"
+        "    return np.sum((x @ W) * GRID)\n"
+    )
+    rng = np.random.default_rng(6)
+    args = [rng.standard_normal((3, 4)), rng.standard_normal((4, 2))]
+    check_oracles(source, args)
+    check_contract(source, args)
