@@ -28,10 +28,7 @@ TYPED = '"""Layers for a small classifier."""\nfrom __future__ import annotation
 TYPING = "from typing import Optional, Tuple\n\nimport numpy as np\n\n\n"
 NPT = "import numpy as np\nimport numpy.typing as npt\n\n\n"
 SHAPED = "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING\n\nimport numpy as np\n\nif TYPE_CHECKING:\n    from jaxtyping import Float\n\n\n"
-RUNTIME_LOOP_DTYPE = (
-    "known limit (README): a function whose loops run at run time does not cast "
-    "gradients back with _like; np.zeros(T) mixed into float32 logits makes dlogits float64"
-)
+ASTYPE_INT = "autograd passes the gradient through x.astype(int), a step function"
 NORM_KEEPDIMS = (
     "autograd's norm backward with axis= and keepdims=True returns a (N, N, D) gradient"
 )
@@ -708,7 +705,7 @@ def reinforce_loss(logits, actions, rewards, gamma=0.99):
     z = logits - logits.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     return -np.sum(logp[np.arange(T), actions] * returns)
-""", N(5, 3), L(5, 3), N(5), wrt=["logits"], bug=RUNTIME_LOOP_DTYPE)
+""", N(5, 3), L(5, 3), N(5), wrt=["logits"])
 P("reverse_cumsum_returns", """
 def returns_loss(r, v):
     ret = np.cumsum(r[::-1])[::-1]
@@ -927,3 +924,92 @@ def epoch_loss(X, y, w, batch=2):
         total += np.sum((xb @ w - yb) ** 2)
     return total / X.shape[0]
 """, N(6, 3), N(6), N(3), wrt=["X", "w"])
+# -- module headers and tails as pasted ------------------------------------------------
+P("import_numpy_plain", """
+def f(x, W):
+    return numpy.sum(numpy.tanh(x @ W))
+""", N(3, 4), N(4, 2), header="import numpy\n\n\n")
+P("from_linalg_import_norm", """
+def f(x, W):
+    return norm(x @ W) + norm(W, axis=0).sum()
+""", N(3, 4), N(4, 2), header="import numpy as np\nfrom numpy.linalg import norm\n\n\n")
+P("scipy_special_as_sp", """
+def f(x, W):
+    return np.sum(sp.expit(x @ W)) + np.sum(sp.logsumexp(x, axis=1))
+""", N(3, 4), N(4, 2), header="import numpy as np\nimport scipy.special as sp\n\n\n")
+P("annotated_module_constant", """
+EPS: float = 1e-8
+
+
+def f(x, W):
+    return np.sum(np.log(np.abs(x @ W) + EPS))
+""", N(3, 4), A(4, 2))
+P("main_block_after", """
+def f(x, W):
+    return np.sum(np.tanh(x @ W))
+
+
+if __name__ == "__main__":
+    x = np.random.randn(3, 4)
+    print(f(x, np.ones((4, 2))))
+""", N(3, 4), N(4, 2), function="f")
+P("dunder_all_fstring_assert", """
+__all__ = ["f"]
+
+
+def f(x, W):
+    N, D = x.shape
+    assert W.shape[0] == D, f"bad {W.shape}"
+    return np.sum(np.tanh(x @ W)) / float(N)
+""", N(3, 4), N(4, 2))
+P("module_linspace_grid", """
+GRID = np.linspace(0.0, 1.0, 2)
+WEIGHTS = [0.5, 2.0]
+
+
+def f(x, W):
+    return np.sum((x @ W) * GRID) + np.sum((x @ W) * WEIGHTS)
+""", N(3, 4), N(4, 2))
+P("print_debug_inside", """
+def f(x, W):
+    z = x @ W
+    print(z.shape)
+    return np.sum(z)
+""", N(3, 4), N(4, 2))
+P("walrus_in_condition", """
+def f(x, W):
+    if (s := np.sum(x @ W)) > 0:
+        return s
+    return -s
+""", N(3, 4), N(4, 2))
+P("matmul_inplace_square", """
+def f(x, W):
+    h = x.copy()
+    h @= W
+    return np.sum(h ** 2)
+""", N(3, 4), N(4, 4))
+P("pairwise_upper_triu_indices", """
+def repulsion(X):
+    D = np.sum((X[:, None, :] - X[None, :, :]) ** 2, axis=-1)
+    iu = np.triu_indices(X.shape[0], 1)
+    return np.sum(1.0 / (D[iu] + 1e-3))
+""", N(4, 2))
+P("astype_int_bins", """
+def quantised(x, w):
+    bins = (x * 4).astype(int)
+    return np.sum(w * x * bins)
+""", U(0.05, 0.95, 5), N(5), autograd_wrong=ASTYPE_INT)
+P("nonzero_positive_rows", """
+def pos_loss(x):
+    idx = np.nonzero(x > 0)[0]
+    return np.sum(x[idx] ** 2)
+""", A(6))
+P("method_from_class_named", '''
+class Net:
+    def __init__(self, W):
+        self.W = W
+
+    def loss(self, x):
+        """Mean tanh activation."""
+        return np.mean(np.tanh(x @ self.W))
+''', N(3, 4), N(3, 4), function="loss")

@@ -409,3 +409,29 @@ def test_a_module_constant_array_hands_gradients_out_in_their_dtype(constant):
     args = [rng.standard_normal((3, 4)), rng.standard_normal((4, 2))]
     check_oracles(source, args)
     check_contract(source, args)
+
+
+REINFORCE = """import numpy as np
+
+
+def reinforce_loss(logits, actions, rewards, gamma=0.99):
+    T = rewards.shape[0]
+    returns = np.zeros(T)
+    G = 0.0
+    for t in reversed(range(T)):
+        G = rewards[t] + gamma * G
+        returns[t] = G
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -np.sum(logp[np.arange(T), actions] * returns)
+"""
+
+
+def test_a_runtime_loop_function_building_float64_arrays_keeps_dtypes():
+    """`returns = np.zeros(T)` (float64) meets float32 logits after a loop
+    that runs at run time: dlogits was float64."""
+    rng = np.random.default_rng(7)
+    args = [rng.standard_normal((5, 3)), rng.integers(0, 3, 5)]
+    args.append(rng.standard_normal(5))
+    check_oracles(REINFORCE, args, wrt=["logits"])
+    check_contract(REINFORCE, args, wrt=["logits"])
