@@ -1013,3 +1013,50 @@ class Net:
         """Mean tanh activation."""
         return np.mean(np.tanh(x @ self.W))
 ''', N(3, 4), N(3, 4), function="loss")
+# -- contract corners on the flow path ---------------------------------------------------
+P("enumerate_list_param_arrays", """
+def weighted_sum(xs, w):
+    total = 0.0
+    for i, x in enumerate(xs):
+        total = total + (i + 1) * np.sum(np.tanh(x * w))
+    return total
+""", lambda rng: [rng.standard_normal(3) for _ in range(4)], N(3), wrt=["w"])
+P("zero_d_param_runtime_loop", """
+def damped(a, x, n):
+    for _ in range(n):
+        x = np.tanh(a * x)
+    return np.sum(x)
+""", Z(0.7), N(3), INT(3), expect_wrt=["a", "x"])
+P("residual_flag_in_runtime_loop", """
+def deep(x, W, n, residual=True):
+    h = x
+    for _ in range(n):
+        z = np.tanh(h @ W)
+        if residual:
+            h = h + z
+        else:
+            h = z
+    return np.sum(h ** 2)
+""", N(2, 3), lambda rng: 0.3 * rng.standard_normal((3, 3)), INT(2), K(False), wrt=["x", "W"])
+P("while_helper_step_shaped", '''
+def step(h: Float[np.ndarray, "N H"], x: Float[np.ndarray, "N D"], Wx: Float[np.ndarray, "D H"], Wh: Float[np.ndarray, "H H"]):
+    return np.tanh(x @ Wx + h @ Wh)
+
+
+def rnn(xs: Float[np.ndarray, "N T D"], h0: Float[np.ndarray, "N H"], Wx: Float[np.ndarray, "D H"], Wh: Float[np.ndarray, "H H"]) -> float:
+    h = h0
+    t = 0
+    while t < xs.shape[1]:
+        h = step(h, xs[:, t], Wx, Wh)
+        t += 1
+    return np.sum(h ** 2)
+''', N(2, 3, 4), N(2, 5), N(4, 5), lambda rng: 0.5 * rng.standard_normal((5, 5)), function="rnn", header=SHAPED)
+P("runtime_loop_zeros_buffer_ema", """
+def smooth(x, alpha):
+    T = x.shape[0]
+    y = np.zeros(T)
+    y[0] = x[0]
+    for t in range(1, T):
+        y[t] = alpha * x[t] + (1 - alpha) * y[t - 1]
+    return np.sum((y - x) ** 2)
+""", N(6), F(0.3))
