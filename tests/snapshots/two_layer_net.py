@@ -99,15 +99,25 @@ def two_layer_loss_backward(dout, cache):
         dhidden = (
             dt3.dot(W2.T)
             if W2.ndim == 2
-            else np.tensordot(
-                dt3, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1
+            else (
+                dt3 * W2
+                if np.ndim(dt3) == 0
+                else np.tensordot(
+                    dt3, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1
+                )
             )
         )
         dW2 += (
             hidden.T.dot(dt3)
             if hidden.ndim == 2 and W2.ndim < 3
-            else np.moveaxis(
-                np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2), 0, W2.ndim - 2
+            else (
+                dt3 * hidden
+                if np.ndim(dt3) == 0
+                else np.moveaxis(
+                    np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2),
+                    0,
+                    W2.ndim - 2,
+                )
             )
         )
     # hidden = np.maximum(0, t1 + b1)
@@ -122,15 +132,23 @@ def two_layer_loss_backward(dout, cache):
         dX = (
             dt1.dot(W1.T)
             if W1.ndim == 2
-            else np.tensordot(
-                dt1, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1
+            else (
+                dt1 * W1
+                if np.ndim(dt1) == 0
+                else np.tensordot(
+                    dt1, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1
+                )
             )
         )
         dW1 += (
             X.T.dot(dt1)
             if X.ndim == 2 and W1.ndim < 3
-            else np.moveaxis(
-                np.tensordot(X, dt1, [range(X.ndim - 1)] * 2), 0, W1.ndim - 2
+            else (
+                dt1 * X
+                if np.ndim(dt1) == 0
+                else np.moveaxis(
+                    np.tensordot(X, dt1, [range(X.ndim - 1)] * 2), 0, W1.ndim - 2
+                )
             )
         )
     # new arrays the caller may write into, a float for a float
