@@ -7,6 +7,7 @@ the user's file, line and column.
 from __future__ import annotations
 
 import ast
+import importlib
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -164,6 +165,25 @@ def _check_syntax(text: str, filename: str, line_offset: int) -> None:
         ) from None
 
 
+# modules whose `from M import *` bpgen reads (what it has gates for)
+_STARRED = ("math", "numpy", "numpy.linalg", "scipy.special")
+
+
+def _public(module: str) -> list[str]:
+    """The names `from module import *` binds, for the modules bpgen knows;
+    none for others (their names stay unknown, and a call is refused)."""
+    if module not in _STARRED:
+        return []
+    try:
+        imported = importlib.import_module(module)
+    except ImportError:  # scipy is optional
+        return []
+    names = getattr(imported, "__all__", None)
+    if names is None:
+        names = [n for n in dir(imported) if not n.startswith("_")]
+    return sorted(n for n in names if isinstance(n, str))
+
+
 def _dotted(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Name):
         return node.value
@@ -191,9 +211,13 @@ def _read_top_level(source: Source) -> None:
                         head = name.split(".")[0]
                         source.imports[head] = head
             elif isinstance(small, cst.ImportFrom) and small.module is not None:
-                if small.relative or isinstance(small.names, cst.ImportStar):
+                if small.relative:
                     continue
                 base = _dotted(small.module) or ""
+                if isinstance(small.names, cst.ImportStar):
+                    # later imports shadow earlier ones, as in Python
+                    source.imports.update((n, f"{base}.{n}") for n in _public(base))
+                    continue
                 for alias in small.names:
                     name = _dotted(alias.name) or ""
                     local = name
@@ -232,13 +256,28 @@ def find_function(source: Source, name: str | None) -> cst.FunctionDef:
         if len(source.functions) == 1:
             return next(iter(source.functions.values()))
         found = ", ".join(sorted(source.functions)) or "none"
+        hint = "pass function=NAME (or -f NAME on the command line)"
+        classes = [s for s in source.module.body if isinstance(s, cst.ClassDef)]
+        if not source.functions and classes:
+            hint = "bpgen differentiates top-level functions, not methods of a class"
         raise FunctionNotFoundError(
             f"the module defines {len(source.functions)} top-level functions "
             f"({found}); name the one to differentiate",
             filename=source.filename,
-            hint="pass function=NAME (or -f NAME on the command line)",
+            hint=hint,
         )
     if name not in source.functions:
+        method = _method(source, name)
+        if method is not None:  # pasted from a class: `self.W` is no parameter
+            owner, node = method
+            raise source.error(
+                node,
+                f"`{node.name.value}` is a method of class `{owner}`; bpgen "
+                "differentiates top-level functions",
+                f"write it as a function of what it reads: `def "
+                f"{node.name.value}(W, x):` with `W` for `self.W`",
+                kind=FunctionNotFoundError,
+            )
         found = ", ".join(sorted(source.functions)) or "none"
         raise FunctionNotFoundError(
             f"no top-level function named {name!r} (found: {found})",
@@ -246,3 +285,19 @@ def find_function(source: Source, name: str | None) -> cst.FunctionDef:
             hint="check the spelling; methods and nested functions are not supported",
         )
     return source.functions[name]
+
+
+def _method(source: Source, name: str) -> tuple[str, cst.FunctionDef] | None:
+    """(class, method) for `loss` or `Net.loss` defined in a top-level class."""
+    owner, _, wanted = name.rpartition(".")
+    for statement in source.module.body:
+        if not isinstance(statement, cst.ClassDef):
+            continue
+        if owner and statement.name.value != owner:
+            continue
+        body = statement.body
+        items = body.body if isinstance(body, cst.IndentedBlock) else []
+        for item in items:
+            if isinstance(item, cst.FunctionDef) and item.name.value == wanted:
+                return statement.name.value, item
+    return None
