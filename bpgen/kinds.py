@@ -178,9 +178,11 @@ def may_upcast(stages: list[Stage], varied: set[str]) -> bool:
     varied = varied - floats
     for stage in stages:
         if stage.gate in _PRODUCTS and any(
-            isinstance(v, (ast.List, ast.Tuple)) for v in stage.inputs.values()
-        ):
-            return True  # `x @ [[1.0, 2.0]]`: the list is a float64 array
+            isinstance(v, (ast.List, ast.Tuple))
+            or (isinstance(v, ast.Name) and v.id not in varied)
+            for v in stage.inputs.values()
+        ):  # `x @ [[1.0, 2.0]]`, `x @ W` outside wrt: a float64 or int64 array
+            return True
         if any(_dict_read(node) for node in ast.walk(stage.value)):
             return True  # params["W1"]: an array of the caller's dtype
         # np.arange(n) as an index, or compared (a mask), mixes in nothing
