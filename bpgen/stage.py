@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import copy
 import weakref
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -52,6 +52,16 @@ _CHECK_BUILTINS = {
     "all",
     "any",
 }
+
+
+
+def kept_check(statement: ast.stmt, params: Set[str]) -> bool:
+    """Whether an `assert` reads only parameters (and the builtins above):
+    the forward keeps it, as its first lines, when it comes before anything
+    is computed (bpgen/flow/ follows the same rule)."""
+    names = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
+    return isinstance(statement, ast.Assert) and names <= set(params) | _CHECK_BUILTINS
+
 
 _STATEMENT_HINTS = {
     cst.If: ("`if` statements", "use np.where(cond, a, b), max()/min() or np.maximum"),
@@ -382,8 +392,7 @@ class Stager:
             not self.root
             and self.region is self.root
             and len(self.helper_chain) == 1
-            and isinstance(statement, ast.Assert)
-            and names <= self.params | _CHECK_BUILTINS
+            and kept_check(statement, self.params)
             and all(self.env.get(n, n) == n for n in names)  # none rebound
         ):
             self.checks.append(statement)

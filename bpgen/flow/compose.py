@@ -51,6 +51,7 @@ class Composer(Forward, Backward):
         self.names: dict = {}
         self.counts: dict[str, int] = {}
         self.helpers: dict[str, ast.FunctionDef] = {}  # the module's, by name
+        self.guard: list[str] = []  # the forward's first lines (guard.py)
         self.activity(self.p.items, "part")
         for _ in range(3):  # loops: until activity stops growing
             before = set(self.varied)
@@ -274,6 +275,8 @@ class Composer(Forward, Backward):
             for p in self.saved()
             if p in self.p.params and p in self.p.reassigned
         }
+        fwd += self.guard  # the declared shapes (flow/guard.py), then the asserts
+        fwd += [f"    {ast.unparse(check)}" for check in self.p.checks]
         fwd += [f"    {alias} = {p}" for p, alias in self.originals.items()]
         fwd += self.forward(self.p.items, "    ")
         recs = self.records(self.p.items) + self.saved()

@@ -8,6 +8,7 @@ from typing import cast
 
 from ..errors import BpgenError, UnsupportedError
 from .compose import Composer
+from .guard import guard_lines, part_shapes, proven_arrays
 from .items import Part
 from .module import module_helpers
 from .parts import part_source
@@ -32,9 +33,26 @@ def function_node(text: str, name: str) -> ast.FunctionDef:
 
 
 def generate_function(
-    parsed, fname: str, wrt, options, sub_generate
+    parsed, fname: str, wrt, options, sub_generate, declared=None
 ) -> tuple[list[str], str, list[str]]:
-    """The parts' generated modules, the composite's text and the wrt used."""
+    """The parts' generated modules, the composite's text and the wrt used.
+    `declared`: the parameters' declared shapes (generate._declared)."""
+    from ..generate import NOT_ONE
+
+    declared = declared or {}
+    assumed: set[str] = set()
+    token = NOT_ONE.set(assumed)
+    try:
+        return _generate_function(
+            parsed, fname, wrt, options, sub_generate, declared, assumed
+        )
+    finally:
+        NOT_ONE.reset(token)
+
+
+def _generate_function(
+    parsed, fname: str, wrt, options, sub_generate, declared, assumed
+) -> tuple[list[str], str, list[str]]:
     from .. import parse, stage
 
     lines = parsed.text.splitlines()
@@ -62,15 +80,21 @@ def generate_function(
         if key in memo:
             return memo[key]
         text, mapping = part_source(planner, part, name, span)
+        shapes = part_shapes(planner, part, declared)
         try:
             sub = parse.parse(text, parsed.filename)
             node = parse.find_function(sub, name)
             program = stage.stage(
-                sub, node, part_wrt, fusion=options.fusion, activity=options.activity
+                sub,
+                node,
+                part_wrt,
+                fusion=options.fusion,
+                activity=options.activity,
+                scalars={p for p, shape in shapes.items() if shape == ()},
             )
             varied = []
             if part_wrt is not None:
-                modules[name] = sub_generate(text, name, part_wrt)
+                modules[name] = sub_generate(text, name, part_wrt, shapes)
                 for out, expr in zip(part.outputs, program.outputs, strict=False):
                     if isinstance(expr, ast.Name) and expr.id in program.varied:
                         varied.append(out)
@@ -89,8 +113,20 @@ def generate_function(
         raise error(function, "no parameter of the function carries a gradient", None)
     tree = ast.parse(parsed.text)
     composer.helpers = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    code = composer.composite()
-    imports = [
+    guard, np_name = "", numpy or "np"
+    if options.guards:  # the declared shapes, checked once in the forward
+        np_name = numpy or planner.fresh("np")  # a scalar module: imported below
+        composer.guard, guard = guard_lines(
+            declared,
+            assumed,
+            np_name,
+            planner.fresh("_check_shapes"),
+            proven_arrays(function),
+            "len" not in planner.taken,
+        )
+    code = composer.composite() + guard
+    imports = [f"import numpy as {np_name}"] if guard and numpy is None else []
+    imports += [
         # a node parsed from this very text always has its position
         cast(str, ast.get_source_segment(parsed.text, n))
         for n in tree.body

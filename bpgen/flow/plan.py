@@ -8,6 +8,7 @@ import ast
 from collections.abc import Callable
 
 from ..errors import BpgenError
+from ..stage import kept_check
 from .aliasing import sharing
 from .exits import early_exits
 from .items import Branch, Jump, ListOp, Loop, Part, reads_of
@@ -93,6 +94,7 @@ class Planner:
             del self.aliases[p]
         self.parts: list[Part] = []
         self.nested = self.hoisted(function)
+        self.checks = _leading_checks(function, self.params)
         body = [s for s in function.body if not isinstance(s, ast.FunctionDef)]
         self.items = self.cut(body, top=True)
         self.live(self.items, set())
@@ -189,6 +191,8 @@ class Planner:
 
         for i, stmt in enumerate(stmts):
             last = top and i == len(stmts) - 1
+            if isinstance(stmt, ast.Assert):  # the leading ones: self.checks
+                continue  # any other is left out, as `python -O` leaves it out
             if isinstance(stmt, ast.Continue):
                 flush()
                 return items  # the rest of the body does not run
@@ -380,6 +384,27 @@ class Planner:
                 head = item.node.test if isinstance(item.node, ast.While) else None
                 loop_reads = reads_of([item]) | (loads(head) if head else set())
                 self.live(item.body, out | loop_reads)
+
+
+def _leading_checks(function: ast.FunctionDef, params: list[str]) -> list[ast.Assert]:
+    """The `assert`s on parameters at the top of the body (after the docstring
+    and nested `def`s), before anything is computed: the forward's first
+    lines, by the straight-line path's rule (stage.kept_check)."""
+    checks = []
+    for k, stmt in enumerate(function.body):
+        docstring = (
+            k == 0
+            and isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        )
+        if docstring or isinstance(stmt, ast.FunctionDef):
+            continue
+        if not isinstance(stmt, ast.Assert):
+            break
+        if kept_check(stmt, params):
+            checks.append(stmt)
+    return checks
 
 
 def _jumps(node: ast.AST) -> bool:
