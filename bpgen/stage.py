@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import copy
 import weakref
-from collections.abc import Sequence, Set
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -54,8 +54,7 @@ _CHECK_BUILTINS = {
 }
 
 
-
-def kept_check(statement: ast.stmt, params: Set[str]) -> bool:
+def kept_check(statement: ast.stmt, params: Collection[str]) -> bool:
     """Whether an `assert` reads only parameters (and the builtins above):
     the forward keeps it, as its first lines, when it comes before anything
     is computed (bpgen/flow/ follows the same rule)."""
@@ -392,6 +391,7 @@ class Stager:
             not self.root
             and self.region is self.root
             and len(self.helper_chain) == 1
+            and isinstance(statement, ast.Assert)
             and kept_check(statement, self.params)
             and all(self.env.get(n, n) == n for n in names)  # none rebound
         ):

@@ -54,9 +54,8 @@ def sliced(shape: Shape, index: ast.expr) -> Shape | None:
             full = item.lower is None and item.upper is None and item.step is None
             out.append(size if full else None)
         elif isinstance(item, ast.Starred) or (
-            isinstance(item, ast.Constant)
-            and (item.value is None or item.value is Ellipsis or type(item.value) is bool)
-        ):
+            isinstance(item, ast.Constant) and type(item.value) is not int
+        ):  # `None` and `...` add or stretch axes; `True` adds one
             return None
         else:
             rest.pop(0)
@@ -79,7 +78,8 @@ def guard_lines(
         return emit.scalar_guard_lines(list(guards)), ""
     render = emit.Renderer({emit.CHECK_SHAPES: check_name, NP: np_name})
     # a list or a number where an array is declared: to the explaining call
-    typed = {p: f"{np_name}.ndarray" for p, s in guards.items() if s and p not in proven}
+    arrays = [p for p, s in guards.items() if s and p not in proven]
+    typed = {p: f"{np_name}.ndarray" for p in arrays}
     lines = emit._guard_lines(guards, render, builtin_len, typed, np_name)
     lines += emit._not_one_lines(guards, frozenset(not_one))
     return lines, emit.CHECK_SHAPES_HELPER.format(name=check_name, np=np_name)
@@ -95,10 +95,11 @@ def proven_arrays(function: ast.FunctionDef) -> set[str]:
 
     found: set[str | None] = set()
     for node in ast.walk(function):
-        if isinstance(node, ast.Subscript):
-            found.add(name(node.value))
-        elif isinstance(node, ast.Attribute) and node.attr in _ARRAY_ATTRIBUTES:
-            found.add(name(node.value))
+        array_attribute = (
+            isinstance(node, ast.Attribute) and node.attr in _ARRAY_ATTRIBUTES
+        )
+        if isinstance(node, ast.Subscript) or array_attribute:
+            found.add(name(node.value))  # type: ignore[attr-defined]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             found.add(name(node.func.value))
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
