@@ -198,6 +198,8 @@ class Backward(Naming):
                 return []
             g = "dout" if op.returns else self.grad(op.name)
             return [ind + _gathered(gl, state, op.list, g, each=True)]
+        if op.kind in ("max", "min"):
+            return self.extreme_backward(op, state, ind)
         if state.get(op.list) not in ("list", "each"):
             return []
         g = self.grad(op.name)
@@ -212,6 +214,29 @@ class Backward(Naming):
         if s == BORROWED:
             return [f"{ind}{g} = {g} + {pop}"]
         return [f"{ind}{g} = {pop} + (0 if {g} is None else {g})"]
+
+    def extreme_backward(self, op: ListOp, state: dict, ind: str) -> list[str]:
+        """max/min: the gradient goes to the item returned, the others get
+        none (`dlosses = [0.0] * losses_len; dlosses[losses_at] = dworst`)."""
+        s = BORROWED if op.returns else state.get(op.name)
+        state[op.name] = ABSENT
+        if s is ABSENT:
+            return []
+        g = "dout" if op.returns else self.grad(op.name)
+        gl = self.grad(op.list)
+        at = self.name((id(op), "at"), f"{op.list}_at")
+        size = self.name((id(op), "len"), f"{op.list}_len")
+        self.extra += [n for n in (at, size) if n not in self.extra]
+        before = state.get(op.list)
+        state[op.list] = "list"
+        if before == "list":
+            return [f"{ind}{gl}[{at}] = {gl}[{at}] + {g}"]
+        if before == "each":  # one gradient for every item (a sum's) so far
+            return [
+                f"{ind}{gl} = [{gl}] * {size}",
+                f"{ind}{gl}[{at}] = {gl}[{at}] + {g}",
+            ]
+        return [f"{ind}{gl} = [0.0] * {size}", f"{ind}{gl}[{at}] = {g}"]
 
     def alias_backward(self, part: Part, state: dict, ind: str) -> list[str]:
         """`a = b` backward: b's gradient is a's (`db = da`), or gains it."""
@@ -378,10 +403,11 @@ class Backward(Naming):
         return pre + [f"{ind}for {target} in reversed({lst}):"] + body
 
     def zeros(self, var: str) -> str:
-        """A zero gradient for `var` (saved for the backward when a parameter)."""
+        """A zero gradient for `var` (saved for the backward when a parameter);
+        0.0 in a module without NumPy, whose values are all numbers."""
+        if self.numpy is None:
+            return "0.0"
         if var in self.p.params:
-            if self.numpy is None:
-                return "0.0"
             self.needed.add(var)
             self.zeroed.add(var)
         return f"{self.numpy}.zeros_like({var})"

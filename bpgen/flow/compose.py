@@ -336,8 +336,9 @@ def _returned(part: Part) -> str:
 
 
 def _refuse_extremum(planner: Planner, item: Part, name: str) -> None:
-    """`max(L)`/`min(L)` of a loop-built list (`max(v for v in vs)` builds one
-    named `items`): refused at the call, with the spelling bpgen differentiates."""
+    """`max(L, key=...)`/`min(L, default=...)` of a loop-built list (plain
+    `max(L)` is a list read, lists.py): refused at the call, with the
+    spellings bpgen differentiates."""
     for stmt in item.stmts:
         for call in ast.walk(stmt):
             if (
@@ -351,7 +352,8 @@ def _refuse_extremum(planner: Planner, item: Part, name: str) -> None:
                 f = call.func.id
                 raise planner.error(
                     call,
-                    f"the builtin `{f}()` of values computed in a loop or a "
-                    "comprehension is not differentiated by bpgen",
-                    f"stack the values and reduce: `np.{f}(np.stack([...]))`",
+                    f"the builtin `{f}()` with keyword arguments of values computed "
+                    "in a loop or a comprehension is not differentiated by bpgen",
+                    f"leave out the keywords, or stack the values and reduce: "
+                    f"`np.{f}(np.stack([...]))`",
                 )

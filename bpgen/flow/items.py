@@ -29,7 +29,7 @@ class ListOp:
     list built in a loop (see lists.py)."""
 
     stmt: ast.stmt
-    kind: str  # "append", "stack" (np.array too), "concat" or "sum"
+    kind: str  # "append", "stack" (np.array too), "concat", "sum", "max", "min"
     list: str
     name: str  # the appended value, or the stacked array
     axis: int = 0

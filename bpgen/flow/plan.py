@@ -233,6 +233,8 @@ class Planner:
                 items.append(Part([stmt]))
                 continue
             op = list_op(self, stmt)
+            for read in [op] if op is not None else []:
+                self.check_extreme(read, top)
             if op is not None:
                 if op.value is not None:  # `hs_item = (h * 2.0)` first
                     if run and _kind(run[-1]) != _kind(op.value):
@@ -242,6 +244,8 @@ class Planner:
                 items.append(op)
                 continue
             reads = inner_reads(self, stmt)  # `np.stack(hs) @ W`: named first
+            for read in reads:
+                self.check_extreme(read, top)
             if reads:
                 flush()
                 items += reads
@@ -284,6 +288,27 @@ class Planner:
                 )
             end.returns = True
         return items
+
+    def check_extreme(self, op: ListOp, top: bool) -> None:
+        """`max(L)`/`min(L)` is differentiated where it runs once, at the
+        function's top level: its record (the extreme item's place) is read
+        by the backward at the end."""
+        if op.kind not in ("max", "min") or top:
+            return
+        call = next(
+            n
+            for n in ast.walk(op.stmt)
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Name)
+            and n.func.id == op.kind
+        )
+        raise self.error(
+            call,
+            f"the builtin `{op.kind}()` of a list built in a loop is differentiated "
+            "only at the function's top level, not inside a loop or branch",
+            f"take the {op.kind} after the loops and branches, or stack and "
+            f"reduce: `np.{op.kind}(np.stack([...]))`",
+        )
 
     def check_for(self, stmt: ast.For) -> None:
         if not all(
