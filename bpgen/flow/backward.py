@@ -17,6 +17,7 @@ from .items import (
     Loop,
     Part,
     ends_in_check,
+    exposed,
     is_alias,
     returns_name,
     writes_of,
@@ -345,7 +346,9 @@ class Backward(Naming):
             ):
                 pre.append(f"{ind}{self.grad(var)} = {self.zeros(var)}")
                 state[var] = OWN
+        # values one iteration hands the next: their gradients start at zero
         carried = writes_of(item.body) & self.gradient_targets(item.body)
+        carried &= exposed(item.body)
         if self.after is not None:  # top level: values at the end
             for var in sorted(carried - self.after - self.p.lists):
                 if state.get(var) is ABSENT:

@@ -102,6 +102,31 @@ def writes_of(items: list) -> set[str]:
     return out
 
 
+def exposed(items: list) -> set[str]:
+    """Names these items may read before they assign them: the values one
+    iteration hands the next (`h` of `h = np.tanh(h @ W)`), never a name
+    assigned first (`hs_item` of `hs.append(h * 2.0)`). Only a part's or
+    list read's own assignments count as made; a branch's or loop's may not
+    run."""
+    out: set[str] = set()
+    made: set[str] = set()
+    for item in items:
+        if isinstance(item, Jump):
+            continue
+        if isinstance(item, Branch):
+            reads = loads(item.node.test) | exposed(item.then) | exposed(item.orelse)
+        elif isinstance(item, Loop):
+            node = item.node
+            head = node.test if isinstance(node, ast.While) else node.iter
+            reads = loads(head) | exposed(item.body)
+        else:
+            reads = reads_of([item])
+        out |= reads - made
+        if isinstance(item, (Part, ListOp)):
+            made |= writes_of([item])
+    return out
+
+
 def recorded(items: list, varied: set[str]) -> bool:
     """Whether the backward must know the branch: a part there is generated,
     or a name is assigned a value without gradient (`y = 1.0`) or another
