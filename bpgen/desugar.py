@@ -236,10 +236,10 @@ class _Rewriter:
     def wanted(self, node: ast.AST) -> bool:
         if isinstance(node, ast.IfExp):
             return True
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and (
-            len(node.generators) > 1 or node.generators[0].is_async or self.loops
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and any(
+            g.is_async for g in node.generators
         ):
-            return False  # several `for`s, or inside a loop: nested loops
+            return False  # `async for`: left to refuse
         if isinstance(node, ast.ListComp):
             return True
         if isinstance(node, ast.GeneratorExp):

@@ -17,7 +17,7 @@ from .items import (
     Loop,
     Part,
     ends_in_check,
-    exposed,
+    exposed_in,
     is_alias,
     returns_name,
     writes_of,
@@ -203,9 +203,11 @@ class Backward(Naming):
             return self.extreme_backward(op, state, ind)
         if state.get(op.list) not in ("list", "each"):
             return []
+        pop = f"{gl}.pop()" if state[op.list] == "list" else gl
+        if op.name in self.p.lists:  # a list of lists: the item's is a list too
+            return [ind + _gathered(self.grad(op.name), state, op.name, f"list({pop})")]
         g = self.grad(op.name)
         s = state.get(op.name)
-        pop = f"{gl}.pop()" if state[op.list] == "list" else gl
         if s is ABSENT:
             state[op.name] = BORROWED
             return [f"{ind}{g} = {pop}"]
@@ -225,9 +227,7 @@ class Backward(Naming):
             return []
         g = "dout" if op.returns else self.grad(op.name)
         gl = self.grad(op.list)
-        at = self.name((id(op), "at"), f"{op.list}_at")
-        size = self.name((id(op), "len"), f"{op.list}_len")
-        self.extra += [n for n in (at, size) if n not in self.extra]
+        at, size = self.extreme(op)  # recorded by the forward (naming.py)
         before = state.get(op.list)
         state[op.list] = "list"
         if before == "list":
@@ -348,7 +348,7 @@ class Backward(Naming):
                 state[var] = OWN
         # values one iteration hands the next: their gradients start at zero
         carried = writes_of(item.body) & self.gradient_targets(item.body)
-        carried &= exposed(item.body)
+        carried &= exposed_in(item)
         if self.after is not None:  # top level: values at the end
             for var in sorted(carried - self.after - self.p.lists):
                 if state.get(var) is ABSENT:

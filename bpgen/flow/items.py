@@ -116,9 +116,7 @@ def exposed(items: list) -> set[str]:
         if isinstance(item, Branch):
             reads = loads(item.node.test) | exposed(item.then) | exposed(item.orelse)
         elif isinstance(item, Loop):
-            node = item.node
-            head = node.test if isinstance(node, ast.While) else node.iter
-            reads = loads(head) | exposed(item.body)
+            reads = loads(_head(item.node)) | exposed_in(item)
         else:
             reads = reads_of([item])
         out |= reads - made
@@ -127,11 +125,22 @@ def exposed(items: list) -> set[str]:
     return out
 
 
+def exposed_in(loop: Loop) -> set[str]:
+    """`exposed` of a loop's body, less the names its `for` binds each step."""
+    bound = stores(loop.node.target) if isinstance(loop.node, ast.For) else set()
+    return exposed(loop.body) - bound
+
+
+def _head(node: ast.For | ast.While) -> ast.expr:
+    return node.test if isinstance(node, ast.While) else node.iter
+
+
 def recorded(items: list, varied: set[str]) -> bool:
     """Whether the backward must know the branch: a part there is generated,
     or a name is assigned a value without gradient (`y = 1.0`) or another
     name's that may carry one (`y = x`: x's gradient is y's on this path),
-    or a list is appended a value (`L.append(x)`: x's gradient is popped)."""
+    or a list is appended a value (`L.append(x)`: x's gradient is popped),
+    or a max/min of a list records its place."""
     if any(_appends(items)):
         return True
     for item in items:
@@ -170,10 +179,11 @@ def touches(items: list) -> bool:
 
 
 def _appends(items: list):
-    """Whether each item is, or holds, an append to a list."""
+    """Whether each item is, or holds, an append to a list or a max/min of
+    one (whose record says which item it returned)."""
     for item in items:
         if isinstance(item, ListOp):
-            yield item.kind == "append"
+            yield item.kind in ("append", "max", "min")
         elif isinstance(item, Branch):
             yield any(_appends(item.then + item.orelse))
         elif isinstance(item, Loop):

@@ -97,6 +97,7 @@ class Planner:
         self.checks = _leading_checks(function, self.params)
         body = [s for s in function.body if not isinstance(s, ast.FunctionDef)]
         self.items = self.cut(body, top=True)
+        self.check_reads(self.items, function)
         self.live(self.items, set())
         once = [n for n in ast.walk(function) if isinstance(n, ast.Name)]
         stored = [n.id for n in once if isinstance(n.ctx, ast.Store)]
@@ -233,8 +234,6 @@ class Planner:
                 items.append(Part([stmt]))
                 continue
             op = list_op(self, stmt)
-            for read in [op] if op is not None else []:
-                self.check_extreme(read, top)
             if op is not None:
                 if op.value is not None:  # `hs_item = (h * 2.0)` first
                     if run and _kind(run[-1]) != _kind(op.value):
@@ -244,8 +243,6 @@ class Planner:
                 items.append(op)
                 continue
             reads = inner_reads(self, stmt)  # `np.stack(hs) @ W`: named first
-            for read in reads:
-                self.check_extreme(read, top)
             if reads:
                 flush()
                 items += reads
@@ -289,26 +286,43 @@ class Planner:
             end.returns = True
         return items
 
-    def check_extreme(self, op: ListOp, top: bool) -> None:
-        """`max(L)`/`min(L)` is differentiated where it runs once, at the
-        function's top level: its record (the extreme item's place) is read
-        by the backward at the end."""
-        if op.kind not in ("max", "min") or top:
-            return
-        call = next(
-            n
-            for n in ast.walk(op.stmt)
-            if isinstance(n, ast.Call)
-            and isinstance(n.func, ast.Name)
-            and n.func.id == op.kind
-        )
-        raise self.error(
-            call,
-            f"the builtin `{op.kind}()` of a list built in a loop is differentiated "
-            "only at the function's top level, not inside a loop or branch",
-            f"take the {op.kind} after the loops and branches, or stack and "
-            f"reduce: `np.{op.kind}(np.stack([...]))`",
-        )
+    def check_reads(self, items: list, function: ast.FunctionDef) -> None:
+        """A list is read where it is made: in the loop body that has its
+        `L = []` (or outside every loop, as it does). Read in a loop it is not
+        made in, the list outlives an iteration (it grows while read, or is
+        read again each step), and its gradient, rebuilt at each read, would
+        miss the other reads' share."""
+        loop_of: dict[int, ast.AST | None] = {}
+
+        def visit(node: ast.AST, loop: ast.AST | None) -> None:
+            for child in ast.iter_child_nodes(node):
+                loop_of[id(child)] = loop
+                visit(child, child if isinstance(child, (ast.For, ast.While)) else loop)
+
+        visit(function, None)
+        made: dict[str, set] = {}
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.List)
+                and not node.value.elts
+            ):
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        made.setdefault(t.id, set()).add(id(loop_of[id(node)]))
+        for op in _list_ops(items):
+            if op.kind == "append" or op.list not in made:
+                continue
+            if made[op.list] != {id(loop_of[id(op.stmt)])}:
+                raise self.error(
+                    op.stmt,
+                    f"the list `{op.list}` is read in a loop body other than the "
+                    f"one that makes it (`{op.list} = []`): bpgen differentiates "
+                    "the reads of a list only where it is made",
+                    f"read it where it is complete, after the loop that "
+                    f"appends to it (`{op.list}_array = np.stack({op.list})`), "
+                    "and index that array in the loop",
+                )
 
     def check_for(self, stmt: ast.For) -> None:
         if not all(
@@ -409,6 +423,17 @@ class Planner:
                 head = item.node.test if isinstance(item.node, ast.While) else None
                 loop_reads = reads_of([item]) | (loads(head) if head else set())
                 self.live(item.body, out | loop_reads)
+
+
+def _list_ops(items: list):
+    """The list operations under these items, in branches and loops too."""
+    for item in items:
+        if isinstance(item, ListOp):
+            yield item
+        elif isinstance(item, Branch):
+            yield from _list_ops(item.then + item.orelse)
+        elif isinstance(item, Loop):
+            yield from _list_ops(item.body)
 
 
 def _leading_checks(function: ast.FunctionDef, params: list[str]) -> list[ast.Assert]:
