@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from . import fastpath
 from .blocks import Block
 from .handout import LIKE, LIKE_HELPER
 from .ir import Branch, leaves
@@ -73,6 +74,7 @@ class Unit:
     backward: Backward
     guards: dict[str, tuple] = field(default_factory=dict)  # declared shapes
     renest: bool = False  # single-use temporaries back into their readers
+    fastpath: bool = False  # one shared rank test per stage (fastpath.py)
     not_one: frozenset[str] = frozenset()  # declared names assumed not 1
 
 
@@ -352,7 +354,12 @@ def _functions(unit: Unit, render: Renderer) -> str:
             text.append(render(renamed))
         return text
 
-    lines += _nest(backward.blocks, undo, set())
+    blocks = backward.blocks
+    if unit.fastpath:
+        blocks = fastpath.split(
+            blocks, lambda test: render(_Renamed(same).visit(test) if same else test)
+        )
+    lines += _nest(blocks, undo, set())
     lines.append(_fit(f"    return {_tuple(backward.returns)}"))
     return "\n".join(lines)
 
@@ -437,6 +444,7 @@ def _chain(branch: Branch, text, cached, level, keyword) -> list[str]:
     return [*lines, f"{indent}else:", *_nest(orelse, text, cached, level + 1, False)]
 
 
+@functools.lru_cache(maxsize=1024)
 def _fit_at(line: str, depth: int) -> str:
     """`_fit` for a line nested `depth` branches deep in a function body."""
     if line.startswith("#"):  # black leaves comments as they are

@@ -390,7 +390,9 @@ def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
             else {}
         )
         not_one = frozenset(known.not_one) if guards else frozenset()
-        unit = emit.Unit(program, backward, guards, options.renest, not_one=not_one)
+        unit = emit.Unit(
+            program, backward, guards, options.renest, options.fastpath, not_one
+        )
         units.insert(len(units) if not is_helper else 0, unit)
         constants |= program.constants
         for helper in [] if pairs is None else list(pairs.used):

@@ -32,6 +32,9 @@ class Options:
     )
     guards: bool = _switch("the forward does not check arguments' declared shapes")
     renest: bool = _switch("the forward keeps every temporary on its own line")
+    fastpath: bool = _switch(
+        "each gradient tests its operands' ranks on its own (no shared `if`)"
+    )
     inline_helpers: bool = field(
         default=False,
         metadata={"on": "inline each helper of the module at its calls (fastest)"},

@@ -330,7 +330,7 @@ def _dot_x_body(gate: Gate) -> str:
         return f"np.tensordot(g, np.moveaxis(y, -2, -1), {ry - 1})"
     # y's contracted axis goes last; a 1-D y contracts nothing: an outer product
     general = "np.tensordot(g, np.moveaxis(y, max(y.ndim - 2, 0), -1), y.ndim - 1)"
-    return f"g.dot(y.T) if y.ndim == 2 else {general}"
+    return f"g.dot(y.T) if y.ndim == 2 else {_vectors(gate, 'g * y')}{general}"
 
 
 def _dot_y_body(gate: Gate) -> str:
@@ -346,16 +346,27 @@ def _dot_y_body(gate: Gate) -> str:
     )
     # x's leading axes meet g's: the result is (l, *y.shape[:-2], k)
     general = "np.multiply.outer(x, g)" if rx == 1 else f"np.tensordot(x, g, {lead})"
+    vectors = _vectors(gate, "g * x")
     if ry is not None and ry <= 2:
         if rx is None:
-            return f"x.T.dot(g) if x.ndim == 2 else {general}"
-        return "x.T.dot(g)" if rx == 2 else general
+            return f"x.T.dot(g) if x.ndim == 2 else {vectors}{general}"
+        return "x.T.dot(g)" if rx == 2 else vectors + general
     to = "y.ndim - 2" if ry is None else str(ry - 2)
     general = f"np.moveaxis({general}, 0, {to})"
     if ry is None and rx in (None, 2):
         matrix = "x.ndim == 2 and y.ndim < 3" if rx is None else "y.ndim < 3"
-        return f"x.T.dot(g) if {matrix} else {general}"
-    return general
+        return f"x.T.dot(g) if {matrix} else {vectors}{general}"
+    return vectors + general
+
+
+def _vectors(gate: Gate, times: str) -> str:
+    """`x.dot(y)` of two vectors is a number: its gradients are products
+    (tensordot would make a float `g` a float64 array: float32 in, float64
+    out). np.dot has its own test (_scalar_guard); known ranks need none."""
+    rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
+    if not gate.method or rx not in (None, 0, 1) or ry not in (None, 0, 1):
+        return ""
+    return f"{times} if np.ndim(g) == 0 else "
 
 
 def _swap(gate: Gate, name: str) -> str:

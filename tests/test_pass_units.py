@@ -139,7 +139,7 @@ def test_every_switch_has_its_one_place():
         for s in p.switches
     }
     sweep = {"inplace", "reuse", "broadcast", "simplify"}  # Sweep.of
-    elsewhere = {"fusion", "activity", "dce", "guards", "renest"}  # stage, live, emit
+    elsewhere = {"fusion", "activity", "dce", "guards", "renest", "fastpath"}  # emit…
     assert set(Options.switches()) == placed | sweep | elsewhere
 
 

@@ -451,3 +451,15 @@ def test_dict_parameter_left_out_of_default_wrt():
 def test_sum_gradient_is_writable_and_alone():
     check_contract(src("x", "return np.sum(x)"), [n(3, 4)])
     check_contract(src("x, h", "return x + h"), [n(3, 4), n(3, 4)])
+
+
+def test_method_dot_of_two_vectors_keeps_float32():
+    # x.dot(y) of two vectors is a number: a Python-float dout went through
+    # tensordot and came back a float64 gradient for float32 vectors
+    source = src("x, A", "return x.dot(A).dot(x) + x.T.dot(x)")
+    x32, A32 = n(3).astype(np.float32), n(3, 3).astype(np.float32)
+    forward, backward = load(bpgen.generate(source, "f"), "f")
+    _, cache = forward(x32, A32)
+    dx, dA = backward(1.0, cache)
+    assert dx.dtype == np.float32 and dA.dtype == np.float32
+    check_oracles(source, [n(3), n(3, 3)])

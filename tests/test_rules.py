@@ -291,7 +291,7 @@ RULE_CASES = [
     ("arctanh", M, "math.atanh(x)", {"x": unit()}),
     ("deg2rad", N, "np.deg2rad(x) + np.radians(x)", {"x": normal(3)}),
     ("deg2rad", M, "math.radians(x)", {"x": normal()}),
-    ("rad2deg", N, "np.rad2deg(x) * np.degrees(x)", {"x": normal(2, 2)}),
+    ("rad2deg", N, "np.rad2deg(x) + np.degrees(x)", {"x": normal(2, 2)}),
     ("rad2deg", M, "math.degrees(x)", {"x": normal()}),
     ("sinc", N, "np.sinc(x)", {"x": normal(2, 3)}),
     ("sinc", N, "np.sinc(x * 0.0) * y", {"x": normal(3), "y": normal(3)}),

@@ -41,16 +41,16 @@ def affine_backward(dout, cache):
     dt1 = _unbroadcast(dout, t1_shape)
     db = _unbroadcast(dout, np.shape(b))
     # t1 = x2d.dot(w)
-    dx2d = (
-        dt1.dot(w.T)
-        if w.ndim == 2
-        else np.tensordot(dt1, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
-    )
-    dw = (
-        x2d.T.dot(dt1)
-        if w.ndim < 3
-        else np.moveaxis(np.tensordot(x2d, dt1, ((0,), (0,))), 0, w.ndim - 2)
-    )
+    if w.ndim == 2:
+        dx2d = dt1.dot(w.T)
+        dw = x2d.T.dot(dt1)
+    else:
+        dx2d = np.tensordot(dt1, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
+        dw = (
+            x2d.T.dot(dt1)
+            if w.ndim < 3
+            else np.moveaxis(np.tensordot(x2d, dt1, ((0,), (0,))), 0, w.ndim - 2)
+        )
     # x2d = x.reshape(n, -1)
     dx = dx2d.reshape(x.shape)
     # new arrays the caller may write into, a float for a float

@@ -57,16 +57,16 @@ def affine_backward(dout, cache):
     dt2 = _unbroadcast(dout, t2_shape)
     db = _unbroadcast(dout, np.shape(b))
     # t2 = t1.dot(w)
-    dt1 = (
-        dt2.dot(w.T)
-        if w.ndim == 2
-        else np.tensordot(dt2, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
-    )
-    dw = (
-        t1.T.dot(dt2)
-        if w.ndim < 3
-        else np.moveaxis(np.tensordot(t1, dt2, ((0,), (0,))), 0, w.ndim - 2)
-    )
+    if w.ndim == 2:
+        dt1 = dt2.dot(w.T)
+        dw = t1.T.dot(dt2)
+    else:
+        dt1 = np.tensordot(dt2, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
+        dw = (
+            t1.T.dot(dt2)
+            if w.ndim < 3
+            else np.moveaxis(np.tensordot(t1, dt2, ((0,), (0,))), 0, w.ndim - 2)
+        )
     # t1 = x.reshape(x.shape[0], -1)
     dx = dt1.reshape(x.shape)
     # new arrays the caller may write into, a float for a float

@@ -153,29 +153,61 @@ def lstm_step_backward(dout, cache):
     dt1 = _unbroadcast(dt3, t1_shape)
     dt2 = _unbroadcast(dt3, t2_shape)
     # t2 = prev_h.dot(Wh)
-    dprev_h = (
-        dt2.dot(Wh.T)
-        if Wh.ndim == 2
-        else np.tensordot(dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1)
-    )
-    dWh = (
-        prev_h.T.dot(dt2)
-        if prev_h.ndim == 2 and Wh.ndim < 3
-        else np.moveaxis(
-            np.tensordot(prev_h, dt2, [range(prev_h.ndim - 1)] * 2), 0, Wh.ndim - 2
+    if prev_h.ndim == 2 and Wh.ndim == 2:
+        dprev_h = dt2.dot(Wh.T)
+        dWh = prev_h.T.dot(dt2)
+    else:
+        dprev_h = (
+            dt2.dot(Wh.T)
+            if Wh.ndim == 2
+            else (
+                dt2 * Wh
+                if np.ndim(dt2) == 0
+                else np.tensordot(
+                    dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1
+                )
+            )
         )
-    )
+        dWh = (
+            prev_h.T.dot(dt2)
+            if prev_h.ndim == 2 and Wh.ndim < 3
+            else (
+                dt2 * prev_h
+                if np.ndim(dt2) == 0
+                else np.moveaxis(
+                    np.tensordot(prev_h, dt2, [range(prev_h.ndim - 1)] * 2),
+                    0,
+                    Wh.ndim - 2,
+                )
+            )
+        )
     # t1 = x.dot(Wx)
-    dx = (
-        dt1.dot(Wx.T)
-        if Wx.ndim == 2
-        else np.tensordot(dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1)
-    )
-    dWx = (
-        x.T.dot(dt1)
-        if x.ndim == 2 and Wx.ndim < 3
-        else np.moveaxis(np.tensordot(x, dt1, [range(x.ndim - 1)] * 2), 0, Wx.ndim - 2)
-    )
+    if x.ndim == 2 and Wx.ndim == 2:
+        dx = dt1.dot(Wx.T)
+        dWx = x.T.dot(dt1)
+    else:
+        dx = (
+            dt1.dot(Wx.T)
+            if Wx.ndim == 2
+            else (
+                dt1 * Wx
+                if np.ndim(dt1) == 0
+                else np.tensordot(
+                    dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1
+                )
+            )
+        )
+        dWx = (
+            x.T.dot(dt1)
+            if x.ndim == 2 and Wx.ndim < 3
+            else (
+                dt1 * x
+                if np.ndim(dt1) == 0
+                else np.moveaxis(
+                    np.tensordot(x, dt1, [range(x.ndim - 1)] * 2), 0, Wx.ndim - 2
+                )
+            )
+        )
     # new arrays the caller may write into, a float for a float
     dprev_c = _like(dprev_c, prev_c)
     db = _like(db, b)
@@ -294,29 +326,59 @@ def lstm_step_1_backward(dout, cache):
     dt1 = _unbroadcast(dt3, t1_shape)
     dt2 = _unbroadcast(dt3, t2_shape)
     # t2 = h.dot(Wh)
-    dh = (
-        dt2.dot(Wh.T)
-        if Wh.ndim == 2
-        else np.tensordot(dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1)
-    )
-    dWh = (
-        h.T.dot(dt2)
-        if h.ndim == 2 and Wh.ndim < 3
-        else np.moveaxis(np.tensordot(h, dt2, [range(h.ndim - 1)] * 2), 0, Wh.ndim - 2)
-    )
-    # t1 = x_t.dot(Wx)
-    dx_t = (
-        dt1.dot(Wx.T)
-        if Wx.ndim == 2
-        else np.tensordot(dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1)
-    )
-    dWx = (
-        x_t.T.dot(dt1)
-        if x_t.ndim == 2 and Wx.ndim < 3
-        else np.moveaxis(
-            np.tensordot(x_t, dt1, [range(x_t.ndim - 1)] * 2), 0, Wx.ndim - 2
+    if h.ndim == 2 and Wh.ndim == 2:
+        dh = dt2.dot(Wh.T)
+        dWh = h.T.dot(dt2)
+    else:
+        dh = (
+            dt2.dot(Wh.T)
+            if Wh.ndim == 2
+            else (
+                dt2 * Wh
+                if np.ndim(dt2) == 0
+                else np.tensordot(
+                    dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1
+                )
+            )
         )
-    )
+        dWh = (
+            h.T.dot(dt2)
+            if h.ndim == 2 and Wh.ndim < 3
+            else (
+                dt2 * h
+                if np.ndim(dt2) == 0
+                else np.moveaxis(
+                    np.tensordot(h, dt2, [range(h.ndim - 1)] * 2), 0, Wh.ndim - 2
+                )
+            )
+        )
+    # t1 = x_t.dot(Wx)
+    if x_t.ndim == 2 and Wx.ndim == 2:
+        dx_t = dt1.dot(Wx.T)
+        dWx = x_t.T.dot(dt1)
+    else:
+        dx_t = (
+            dt1.dot(Wx.T)
+            if Wx.ndim == 2
+            else (
+                dt1 * Wx
+                if np.ndim(dt1) == 0
+                else np.tensordot(
+                    dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1
+                )
+            )
+        )
+        dWx = (
+            x_t.T.dot(dt1)
+            if x_t.ndim == 2 and Wx.ndim < 3
+            else (
+                dt1 * x_t
+                if np.ndim(dt1) == 0
+                else np.moveaxis(
+                    np.tensordot(x_t, dt1, [range(x_t.ndim - 1)] * 2), 0, Wx.ndim - 2
+                )
+            )
+        )
     # new arrays the caller may write into, a float for a float
     dc = _like(dc, c)
     db = _like(db, b)

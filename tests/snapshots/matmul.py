@@ -13,14 +13,30 @@ def matmul_backward(dout, cache):
     """Gradients of matmul with respect to W, X."""
     W, X = cache
     # D = W.dot(X)
-    dW = (
-        dout.dot(X.T)
-        if X.ndim == 2
-        else np.tensordot(dout, np.moveaxis(X, max(X.ndim - 2, 0), -1), X.ndim - 1)
-    )
-    dX = (
-        W.T.dot(dout)
-        if W.ndim == 2 and X.ndim < 3
-        else np.moveaxis(np.tensordot(W, dout, [range(W.ndim - 1)] * 2), 0, X.ndim - 2)
-    )
+    if W.ndim == 2 and X.ndim == 2:
+        dW = dout.dot(X.T)
+        dX = W.T.dot(dout)
+    else:
+        dW = (
+            dout.dot(X.T)
+            if X.ndim == 2
+            else (
+                dout * X
+                if np.ndim(dout) == 0
+                else np.tensordot(
+                    dout, np.moveaxis(X, max(X.ndim - 2, 0), -1), X.ndim - 1
+                )
+            )
+        )
+        dX = (
+            W.T.dot(dout)
+            if W.ndim == 2 and X.ndim < 3
+            else (
+                dout * W
+                if np.ndim(dout) == 0
+                else np.moveaxis(
+                    np.tensordot(W, dout, [range(W.ndim - 1)] * 2), 0, X.ndim - 2
+                )
+            )
+        )
     return (dW, dX)

@@ -45,29 +45,61 @@ def step_backward(dout, cache):
     dt1 = _unbroadcast(dt3, t1_shape)
     dt2 = _unbroadcast(dt3, t2_shape)
     # t2 = prev_h.dot(Wh)
-    dprev_h = (
-        dt2.dot(Wh.T)
-        if Wh.ndim == 2
-        else np.tensordot(dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1)
-    )
-    dWh = (
-        prev_h.T.dot(dt2)
-        if prev_h.ndim == 2 and Wh.ndim < 3
-        else np.moveaxis(
-            np.tensordot(prev_h, dt2, [range(prev_h.ndim - 1)] * 2), 0, Wh.ndim - 2
+    if prev_h.ndim == 2 and Wh.ndim == 2:
+        dprev_h = dt2.dot(Wh.T)
+        dWh = prev_h.T.dot(dt2)
+    else:
+        dprev_h = (
+            dt2.dot(Wh.T)
+            if Wh.ndim == 2
+            else (
+                dt2 * Wh
+                if np.ndim(dt2) == 0
+                else np.tensordot(
+                    dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1
+                )
+            )
         )
-    )
+        dWh = (
+            prev_h.T.dot(dt2)
+            if prev_h.ndim == 2 and Wh.ndim < 3
+            else (
+                dt2 * prev_h
+                if np.ndim(dt2) == 0
+                else np.moveaxis(
+                    np.tensordot(prev_h, dt2, [range(prev_h.ndim - 1)] * 2),
+                    0,
+                    Wh.ndim - 2,
+                )
+            )
+        )
     # t1 = x.dot(Wx)
-    dx = (
-        dt1.dot(Wx.T)
-        if Wx.ndim == 2
-        else np.tensordot(dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1)
-    )
-    dWx = (
-        x.T.dot(dt1)
-        if x.ndim == 2 and Wx.ndim < 3
-        else np.moveaxis(np.tensordot(x, dt1, [range(x.ndim - 1)] * 2), 0, Wx.ndim - 2)
-    )
+    if x.ndim == 2 and Wx.ndim == 2:
+        dx = dt1.dot(Wx.T)
+        dWx = x.T.dot(dt1)
+    else:
+        dx = (
+            dt1.dot(Wx.T)
+            if Wx.ndim == 2
+            else (
+                dt1 * Wx
+                if np.ndim(dt1) == 0
+                else np.tensordot(
+                    dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1
+                )
+            )
+        )
+        dWx = (
+            x.T.dot(dt1)
+            if x.ndim == 2 and Wx.ndim < 3
+            else (
+                dt1 * x
+                if np.ndim(dt1) == 0
+                else np.moveaxis(
+                    np.tensordot(x, dt1, [range(x.ndim - 1)] * 2), 0, Wx.ndim - 2
+                )
+            )
+        )
     # new arrays the caller may write into, a float for a float
     db = _like(db, b)
     return (dx, dprev_h, dWx, dWh, db)

@@ -98,55 +98,71 @@ def rnn3_backward(dout, cache):
     dt12 = _unbroadcast(dt14, t12_shape)
     dt13 = _unbroadcast(dt14, t13_shape)
     # t13 = h_1 @ Wh
-    dh_1 = _unbroadcast(
-        (
+    if Wh.ndim == 2 and h_1.ndim == 2:
+        dh_1 = dt13 @ Wh.T
+        dWh = h_1.T @ dt13
+    else:
+        dh_1 = _unbroadcast(
             (
-                dt13 @ np.swapaxes(Wh, -1, -2)
-                if h_1.ndim > 1
-                else (dt13[..., None, :] @ np.swapaxes(Wh, -1, -2))[..., 0, :]
-            )
-            if Wh.ndim > 1
-            else np.multiply.outer(dt13, Wh, dtype=np.result_type(dt13, Wh))
-        ),
-        np.shape(h_1),
-    )
-    dWh = _unbroadcast(
-        (
+                (
+                    dt13 @ np.swapaxes(Wh, -1, -2)
+                    if h_1.ndim > 1
+                    else (dt13[..., None, :] @ np.swapaxes(Wh, -1, -2))[..., 0, :]
+                )
+                if Wh.ndim > 1
+                else np.multiply.outer(dt13, Wh, dtype=np.result_type(dt13, Wh))
+            ),
+            np.shape(h_1),
+        )
+        dWh = _unbroadcast(
             (
-                np.swapaxes(h_1, -1, -2) @ dt13
-                if h_1.ndim > 1
-                else h_1[:, None] * dt13[..., None, :]
-            )
-            if Wh.ndim > 1
-            else np.tensordot(dt13, h_1, np.ndim(dt13)) if np.ndim(dt13) else dt13 * h_1
-        ),
-        np.shape(Wh),
-    )
+                (
+                    np.swapaxes(h_1, -1, -2) @ dt13
+                    if h_1.ndim > 1
+                    else h_1[:, None] * dt13[..., None, :]
+                )
+                if Wh.ndim > 1
+                else (
+                    np.tensordot(dt13, h_1, np.ndim(dt13))
+                    if np.ndim(dt13)
+                    else dt13 * h_1
+                )
+            ),
+            np.shape(Wh),
+        )
     # t12 = t11 @ Wx
-    dt11 = _unbroadcast(
-        (
+    if Wx.ndim == 2 and t11.ndim == 2:
+        dt11 = dt12 @ Wx.T
+        dWx = t11.T @ dt12
+    else:
+        dt11 = _unbroadcast(
             (
-                dt12 @ np.swapaxes(Wx, -1, -2)
-                if t11.ndim > 1
-                else (dt12[..., None, :] @ np.swapaxes(Wx, -1, -2))[..., 0, :]
-            )
-            if Wx.ndim > 1
-            else np.multiply.outer(dt12, Wx, dtype=np.result_type(dt12, Wx))
-        ),
-        np.shape(t11),
-    )
-    dWx = _unbroadcast(
-        (
+                (
+                    dt12 @ np.swapaxes(Wx, -1, -2)
+                    if t11.ndim > 1
+                    else (dt12[..., None, :] @ np.swapaxes(Wx, -1, -2))[..., 0, :]
+                )
+                if Wx.ndim > 1
+                else np.multiply.outer(dt12, Wx, dtype=np.result_type(dt12, Wx))
+            ),
+            np.shape(t11),
+        )
+        dWx = _unbroadcast(
             (
-                np.swapaxes(t11, -1, -2) @ dt12
-                if t11.ndim > 1
-                else t11[:, None] * dt12[..., None, :]
-            )
-            if Wx.ndim > 1
-            else np.tensordot(dt12, t11, np.ndim(dt12)) if np.ndim(dt12) else dt12 * t11
-        ),
-        np.shape(Wx),
-    )
+                (
+                    np.swapaxes(t11, -1, -2) @ dt12
+                    if t11.ndim > 1
+                    else t11[:, None] * dt12[..., None, :]
+                )
+                if Wx.ndim > 1
+                else (
+                    np.tensordot(dt12, t11, np.ndim(dt12))
+                    if np.ndim(dt12)
+                    else dt12 * t11
+                )
+            ),
+            np.shape(Wx),
+        )
     # t11 = x[:, 2, :]
     dx = np.zeros_like(x)
     dx[:, 2, :] += dt11
@@ -158,55 +174,63 @@ def rnn3_backward(dout, cache):
     dt7 = _unbroadcast(dt9, t7_shape)
     dt8 = _unbroadcast(dt9, t8_shape)
     # t8 = h @ Wh
-    dh = _unbroadcast(
-        (
+    if Wh.ndim == 2 and h.ndim == 2:
+        dh = dt8 @ Wh.T
+        dWh += h.T @ dt8
+    else:
+        dh = _unbroadcast(
             (
-                dt8 @ np.swapaxes(Wh, -1, -2)
-                if h.ndim > 1
-                else (dt8[..., None, :] @ np.swapaxes(Wh, -1, -2))[..., 0, :]
-            )
-            if Wh.ndim > 1
-            else np.multiply.outer(dt8, Wh, dtype=np.result_type(dt8, Wh))
-        ),
-        np.shape(h),
-    )
-    dWh += _unbroadcast(
-        (
+                (
+                    dt8 @ np.swapaxes(Wh, -1, -2)
+                    if h.ndim > 1
+                    else (dt8[..., None, :] @ np.swapaxes(Wh, -1, -2))[..., 0, :]
+                )
+                if Wh.ndim > 1
+                else np.multiply.outer(dt8, Wh, dtype=np.result_type(dt8, Wh))
+            ),
+            np.shape(h),
+        )
+        dWh += _unbroadcast(
             (
-                np.swapaxes(h, -1, -2) @ dt8
-                if h.ndim > 1
-                else h[:, None] * dt8[..., None, :]
-            )
-            if Wh.ndim > 1
-            else np.tensordot(dt8, h, np.ndim(dt8)) if np.ndim(dt8) else dt8 * h
-        ),
-        np.shape(Wh),
-    )
+                (
+                    np.swapaxes(h, -1, -2) @ dt8
+                    if h.ndim > 1
+                    else h[:, None] * dt8[..., None, :]
+                )
+                if Wh.ndim > 1
+                else np.tensordot(dt8, h, np.ndim(dt8)) if np.ndim(dt8) else dt8 * h
+            ),
+            np.shape(Wh),
+        )
     # t7 = t6 @ Wx
-    dt6 = _unbroadcast(
-        (
+    if Wx.ndim == 2 and t6.ndim == 2:
+        dt6 = dt7 @ Wx.T
+        dWx += t6.T @ dt7
+    else:
+        dt6 = _unbroadcast(
             (
-                dt7 @ np.swapaxes(Wx, -1, -2)
-                if t6.ndim > 1
-                else (dt7[..., None, :] @ np.swapaxes(Wx, -1, -2))[..., 0, :]
-            )
-            if Wx.ndim > 1
-            else np.multiply.outer(dt7, Wx, dtype=np.result_type(dt7, Wx))
-        ),
-        np.shape(t6),
-    )
-    dWx += _unbroadcast(
-        (
+                (
+                    dt7 @ np.swapaxes(Wx, -1, -2)
+                    if t6.ndim > 1
+                    else (dt7[..., None, :] @ np.swapaxes(Wx, -1, -2))[..., 0, :]
+                )
+                if Wx.ndim > 1
+                else np.multiply.outer(dt7, Wx, dtype=np.result_type(dt7, Wx))
+            ),
+            np.shape(t6),
+        )
+        dWx += _unbroadcast(
             (
-                np.swapaxes(t6, -1, -2) @ dt7
-                if t6.ndim > 1
-                else t6[:, None] * dt7[..., None, :]
-            )
-            if Wx.ndim > 1
-            else np.tensordot(dt7, t6, np.ndim(dt7)) if np.ndim(dt7) else dt7 * t6
-        ),
-        np.shape(Wx),
-    )
+                (
+                    np.swapaxes(t6, -1, -2) @ dt7
+                    if t6.ndim > 1
+                    else t6[:, None] * dt7[..., None, :]
+                )
+                if Wx.ndim > 1
+                else np.tensordot(dt7, t6, np.ndim(dt7)) if np.ndim(dt7) else dt7 * t6
+            ),
+            np.shape(Wx),
+        )
     # t6 = x[:, 1, :]
     dx[:, 1, :] += dt6
     # h = np.tanh(t4 + b)
@@ -217,55 +241,63 @@ def rnn3_backward(dout, cache):
     dt2 = _unbroadcast(dt4, t2_shape)
     dt3 = _unbroadcast(dt4, t3_shape)
     # t3 = h0 @ Wh
-    dh0 = _unbroadcast(
-        (
+    if Wh.ndim == 2 and h0.ndim == 2:
+        dh0 = dt3 @ Wh.T
+        dWh += h0.T @ dt3
+    else:
+        dh0 = _unbroadcast(
             (
-                dt3 @ np.swapaxes(Wh, -1, -2)
-                if h0.ndim > 1
-                else (dt3[..., None, :] @ np.swapaxes(Wh, -1, -2))[..., 0, :]
-            )
-            if Wh.ndim > 1
-            else np.multiply.outer(dt3, Wh, dtype=np.result_type(dt3, Wh))
-        ),
-        np.shape(h0),
-    )
-    dWh += _unbroadcast(
-        (
+                (
+                    dt3 @ np.swapaxes(Wh, -1, -2)
+                    if h0.ndim > 1
+                    else (dt3[..., None, :] @ np.swapaxes(Wh, -1, -2))[..., 0, :]
+                )
+                if Wh.ndim > 1
+                else np.multiply.outer(dt3, Wh, dtype=np.result_type(dt3, Wh))
+            ),
+            np.shape(h0),
+        )
+        dWh += _unbroadcast(
             (
-                np.swapaxes(h0, -1, -2) @ dt3
-                if h0.ndim > 1
-                else h0[:, None] * dt3[..., None, :]
-            )
-            if Wh.ndim > 1
-            else np.tensordot(dt3, h0, np.ndim(dt3)) if np.ndim(dt3) else dt3 * h0
-        ),
-        np.shape(Wh),
-    )
+                (
+                    np.swapaxes(h0, -1, -2) @ dt3
+                    if h0.ndim > 1
+                    else h0[:, None] * dt3[..., None, :]
+                )
+                if Wh.ndim > 1
+                else np.tensordot(dt3, h0, np.ndim(dt3)) if np.ndim(dt3) else dt3 * h0
+            ),
+            np.shape(Wh),
+        )
     # t2 = t1 @ Wx
-    dt1 = _unbroadcast(
-        (
+    if Wx.ndim == 2 and t1.ndim == 2:
+        dt1 = dt2 @ Wx.T
+        dWx += t1.T @ dt2
+    else:
+        dt1 = _unbroadcast(
             (
-                dt2 @ np.swapaxes(Wx, -1, -2)
-                if t1.ndim > 1
-                else (dt2[..., None, :] @ np.swapaxes(Wx, -1, -2))[..., 0, :]
-            )
-            if Wx.ndim > 1
-            else np.multiply.outer(dt2, Wx, dtype=np.result_type(dt2, Wx))
-        ),
-        np.shape(t1),
-    )
-    dWx += _unbroadcast(
-        (
+                (
+                    dt2 @ np.swapaxes(Wx, -1, -2)
+                    if t1.ndim > 1
+                    else (dt2[..., None, :] @ np.swapaxes(Wx, -1, -2))[..., 0, :]
+                )
+                if Wx.ndim > 1
+                else np.multiply.outer(dt2, Wx, dtype=np.result_type(dt2, Wx))
+            ),
+            np.shape(t1),
+        )
+        dWx += _unbroadcast(
             (
-                np.swapaxes(t1, -1, -2) @ dt2
-                if t1.ndim > 1
-                else t1[:, None] * dt2[..., None, :]
-            )
-            if Wx.ndim > 1
-            else np.tensordot(dt2, t1, np.ndim(dt2)) if np.ndim(dt2) else dt2 * t1
-        ),
-        np.shape(Wx),
-    )
+                (
+                    np.swapaxes(t1, -1, -2) @ dt2
+                    if t1.ndim > 1
+                    else t1[:, None] * dt2[..., None, :]
+                )
+                if Wx.ndim > 1
+                else np.tensordot(dt2, t1, np.ndim(dt2)) if np.ndim(dt2) else dt2 * t1
+            ),
+            np.shape(Wx),
+        )
     # t1 = x[:, 0, :]
     dx[:, 0, :] += dt1
     # new arrays the caller may write into, a float for a float

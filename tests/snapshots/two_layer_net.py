@@ -92,33 +92,65 @@ def two_layer_loss_backward(dout, cache):
     dt3 = _unbroadcast(dshifted, t3_shape)
     db2 = _unbroadcast(dshifted, np.shape(b2))
     # t3 = hidden.dot(W2)
-    dhidden = (
-        dt3.dot(W2.T)
-        if W2.ndim == 2
-        else np.tensordot(dt3, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1)
-    )
-    dW2 += (
-        hidden.T.dot(dt3)
-        if hidden.ndim == 2 and W2.ndim < 3
-        else np.moveaxis(
-            np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2), 0, W2.ndim - 2
+    if hidden.ndim == 2 and W2.ndim == 2:
+        dhidden = dt3.dot(W2.T)
+        dW2 += hidden.T.dot(dt3)
+    else:
+        dhidden = (
+            dt3.dot(W2.T)
+            if W2.ndim == 2
+            else (
+                dt3 * W2
+                if np.ndim(dt3) == 0
+                else np.tensordot(
+                    dt3, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1
+                )
+            )
         )
-    )
+        dW2 += (
+            hidden.T.dot(dt3)
+            if hidden.ndim == 2 and W2.ndim < 3
+            else (
+                dt3 * hidden
+                if np.ndim(dt3) == 0
+                else np.moveaxis(
+                    np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2),
+                    0,
+                    W2.ndim - 2,
+                )
+            )
+        )
     # hidden = np.maximum(0, t1 + b1)
     dhidden *= hidden > 0
     dt1 = _unbroadcast(dhidden, t1_shape)
     db1 = _unbroadcast(dhidden, np.shape(b1))
     # t1 = X.dot(W1)
-    dX = (
-        dt1.dot(W1.T)
-        if W1.ndim == 2
-        else np.tensordot(dt1, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1)
-    )
-    dW1 += (
-        X.T.dot(dt1)
-        if X.ndim == 2 and W1.ndim < 3
-        else np.moveaxis(np.tensordot(X, dt1, [range(X.ndim - 1)] * 2), 0, W1.ndim - 2)
-    )
+    if X.ndim == 2 and W1.ndim == 2:
+        dX = dt1.dot(W1.T)
+        dW1 += X.T.dot(dt1)
+    else:
+        dX = (
+            dt1.dot(W1.T)
+            if W1.ndim == 2
+            else (
+                dt1 * W1
+                if np.ndim(dt1) == 0
+                else np.tensordot(
+                    dt1, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1
+                )
+            )
+        )
+        dW1 += (
+            X.T.dot(dt1)
+            if X.ndim == 2 and W1.ndim < 3
+            else (
+                dt1 * X
+                if np.ndim(dt1) == 0
+                else np.moveaxis(
+                    np.tensordot(X, dt1, [range(X.ndim - 1)] * 2), 0, W1.ndim - 2
+                )
+            )
+        )
     # new arrays the caller may write into, a float for a float
     db1 = _like(db1, b1)
     db2 = _like(db2, b2)
