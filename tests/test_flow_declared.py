@@ -327,3 +327,22 @@ def f(x, n):
     return y
 """
     check_oracles(source, [np.array([0.2, -0.4]), 2], wrt=["x"])
+
+
+def test_a_parameter_called_len_keeps_shape_indexing():
+    source = """import numpy as np
+
+
+def f(x, w, len):
+    y = x
+    for i in range(len):
+        y = np.sin(y * w[:, None])
+    return y
+"""
+    rng = np.random.default_rng(5)
+    args = [rng.standard_normal((2, 3)), rng.standard_normal(2), 2]
+    shapes = {"x": "N D", "w": "N"}
+    code = check_gradients(source, args, "f", ["x", "w"], shapes=shapes)
+    assert "w.shape != (x.shape[0],)" in _function(code, "f_forward")
+    plain = bpgen.generate(source.replace("len", "k"), "f", ["x", "w"], shapes=shapes)
+    assert "w.shape != (len(x),)" in _function(plain, "f_forward")

@@ -122,7 +122,9 @@ def _generate_function(
             np_name,
             planner.fresh("_check_shapes"),
             proven_arrays(function),
-            "len" not in planner.taken,
+            # `len` is the builtin unless the function or module binds it
+            "len" not in planner.locals | set(parsed.functions)
+            and "len" not in set(parsed.constants) | set(parsed.imports),
         )
     code = composer.composite() + guard
     imports = [f"import numpy as {np_name}"] if guard and numpy is None else []
