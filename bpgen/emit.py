@@ -464,7 +464,8 @@ def scalar_guard_lines(names: list[str]) -> list[str]:
     0-d array passes, any larger array raises."""
     test = " or ".join(f'getattr({n}, "ndim", 0)' for n in names)
     message = f"{', '.join(names)}: declared 0-d (a number), given an array"
-    return [_fit(f"    if {test}:"), _fit_at(f'raise ValueError("{message}")', 1)]
+    test = _fit(f"    if {test}:", "        pass")  # black splits a long one
+    return [test, _fit_at(f'raise ValueError("{message}")', 1)]
 
 
 def _guard_lines(

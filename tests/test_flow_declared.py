@@ -346,3 +346,23 @@ def f(x, w, len):
     assert "w.shape != (x.shape[0],)" in _function(code, "f_forward")
     plain = bpgen.generate(source.replace("len", "k"), "f", ["x", "w"], shapes=shapes)
     assert "w.shape != (len(x),)" in _function(plain, "f_forward")
+
+
+@pytest.mark.parametrize("loop", [False, True])
+def test_a_long_guard_of_numbers_is_split_as_black_splits_it(loop):
+    """Four numbers declared 0-d: the `if` test is longer than a line; black
+    was handed it without a body and bpgen failed with an internal error."""
+    names = ["alpha_value", "beta_value", "gamma_value", "delta_value"]
+    body = "    return alpha_value * beta_value + gamma_value * delta_value\n"
+    if loop:
+        body = (
+            "    y = alpha_value\n    for i in range(3):\n"
+            "        y = y * beta_value + gamma_value * delta_value\n    return y\n"
+        )
+    source = f"def f({', '.join(names)}):\n{body}"
+    code = check_gradients(
+        source, [0.3, 0.5, -0.2, 0.7], "f", shapes={n: "" for n in names}
+    )
+    forward, _ = load(code, "f")
+    with pytest.raises(ValueError, match="declared 0-d"):
+        forward(0.3, np.ones(2), -0.2, 0.7)
