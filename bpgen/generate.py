@@ -34,6 +34,10 @@ TESTS_SHAPES = "tests-shapes"  # some backward tests shapes at run time
 # declared sizes the code generated while set assumes are not 1 (dims.not_one):
 # bpgen/flow/ guards them once in the composite forward
 NOT_ONE: ContextVar[set[str] | None] = ContextVar("bpgen_not_one", default=None)
+# the shapes of each generated function's outputs (user-named sizes, ints,
+# None for a size nobody names; None for an unknown rank): bpgen/flow/
+# hands them to the parts that read those values
+OUT_SHAPES: ContextVar[dict | None] = ContextVar("bpgen_out_shapes", default=None)
 
 
 def generate(
@@ -362,6 +366,9 @@ def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
             assumed = NOT_ONE.get()
             if assumed is not None:
                 assumed |= known.not_one
+            sink = OUT_SHAPES.get()
+            if sink is not None and not is_helper:
+                sink[name] = [_named_shape(known, o) for o in program.outputs]
             inferred = shapes.infer(program, known)
             program = passes.typed(program, inferred, options)
             backward = reverse.Reverse(program, inferred, options, error).run()
@@ -400,6 +407,19 @@ def _units(parsed, functions, wrt, options, given, filename, refusals, pairs):
                 done.add(helper)
                 pending.append(helper)
     return units, constants
+
+
+def _named_shape(known, value: ast.expr) -> tuple | None:
+    """An output's inferred shape in the user's names: a size is kept when it
+    is an int or a name the user declared, else None (rank only)."""
+    shape = known.shape.get(value.id) if isinstance(value, ast.Name) else None
+    if shape is None:
+        return None
+    roots = [known.root(d) for d in shape]
+    return tuple(
+        d if type(d) is int or (isinstance(d, str) and d in known.named) else None
+        for d in roots
+    )
 
 
 def _constants(parsed, names: set[str]) -> list[tuple[str, ast.expr]]:

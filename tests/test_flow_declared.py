@@ -116,14 +116,23 @@ def test_annotations_are_checked_once_and_the_gradients_are_right():
         forward(x, h0[:1], Wx, Wh, b)
 
 
-def test_the_parts_use_the_declared_shapes_of_parameters_and_slices():
+def test_the_parts_use_the_shapes_of_parameters_slices_and_carried_values():
     general = bpgen.generate(RNN, "rnn")
     declared = bpgen.generate(RNN, "rnn", shapes=RNN_SHAPES)
     step = _function(declared, "rnn_step_backward")
-    # x[:, t, :] of "N T D" is "N D": plain products for the slice and Wx,
-    # with no test of ranks at run time
-    assert "    dx_t = dt1 @ Wx.T\n    dWx = x_t.T @ dt1\n" in step
-    assert "x_t.ndim" not in step and "Wx.ndim" not in step
+    # x[:, t, :] of "N T D" is "N D", and h is "N H" in every step (h0's
+    # shape, which the step keeps): CS231n's rnn_step_backward
+    assert step.split("\n", 2)[2] == (
+        "    x_t, Wx, h, Wh, h_1 = cache\n"
+        "    # h_1 = np.tanh(x_t @ Wx + h @ Wh + b)\n"
+        "    dt4 = dout * (1 - h_1**2)\n"
+        "    db = np.sum(dt4, axis=0)\n"
+        "    dh = dt4 @ Wh.T\n"
+        "    dWh = h.T @ dt4\n"
+        "    dx_t = dt4 @ Wx.T\n"
+        "    dWx = x_t.T @ dt4\n"
+        "    return (dx_t, dWx, dh, dWh, db)"
+    )
     assert "x_t.ndim" in _function(general, "rnn_step_backward")
 
 
@@ -189,7 +198,7 @@ def test_no_guards_leaves_the_check_out_but_keeps_the_shapes():
     options = bpgen.Options(guards=False)
     code = check_gradients(RNN, _rnn_args(), "rnn", shapes=RNN_SHAPES, options=options)
     assert "_check_shapes" not in code
-    assert "dWx = x_t.T @ dt1" in code
+    assert "dWx = x_t.T @ dt4" in code
 
 
 def test_a_parameter_assigned_again_is_not_declared_to_the_parts():

@@ -8,23 +8,27 @@ sums exactly and multiplies plain matrices, without checking them again."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .. import emit
 from ..kinds import _ARRAY_ATTRIBUTES
 from ..lower import NP
-from .items import Part
+from .items import Branch, ListOp, Loop, Part, is_alias
 from .plan import Planner
+from .syntax import stores
 
 Shape = tuple  # of int | str | None, as dims.parse reads a declaration
 
 
 def part_shapes(
-    planner: Planner, part: Part, declared: Mapping[str, Shape | None]
+    planner: Planner,
+    part: Part,
+    declared: Mapping[str, Shape | None],
+    carried: Mapping[str, Shape] | None = None,
 ) -> dict[str, tuple]:
     """The declared shapes of the part's inputs that are the parameters as
-    called (never assigned again) or basic slices of them; `_` for a size
-    nobody names."""
+    called (never assigned again) or basic slices of them, and the proven
+    shapes of other names (`carried`); `_` for a size nobody names."""
     out: dict[str, Shape] = {}
     for name in part.inputs:
         if name in part.slices:
@@ -34,7 +38,7 @@ def part_shapes(
         elif name in planner.params and name not in planner.reassigned:
             shape = declared.get(name)
         else:
-            shape = None
+            shape = (carried or {}).get(name)
         if shape is not None:
             out[name] = shape
     return {n: tuple("_" if d is None else d for d in s) for n, s in out.items()}
@@ -105,3 +109,113 @@ def proven_arrays(function: ast.FunctionDef) -> set[str]:
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
             found |= {name(node.left), name(node.right)}
     return {p for p in found if p in params}
+
+
+def prove_carried(
+    planner: Planner,
+    declared: Mapping[str, Shape | None],
+    carried: dict,
+    outs: dict,
+    generate_part: Callable,
+    assumed: set[str],
+) -> None:
+    """Shapes of the names the parts hand each other (`h` of an RNN, from
+    `h = h0` and the step's output), proven by induction: assume each name
+    has the shape its first definitions give, generate the parts with the
+    assumptions, and drop every name one of whose definitions (a part's
+    output, an alias, the parameter as called) disagrees, until none does.
+    A name assigned anything else (a list read, a loop target, code written
+    as it is) is never assumed. The parts are generated again each round;
+    `assumed` keeps the final round's sizes taken as not 1 (the guard)."""
+    defs = _definitions(planner, declared)
+
+    def shape_of(d) -> Shape | None:
+        if isinstance(d, tuple) and d[:1] == ("alias",):  # `h = h0`
+            source = d[1]
+            if source in planner.params and source not in planner.reassigned:
+                return declared.get(source)
+            return carried.get(source)
+        if isinstance(d, tuple) and d[:1] == ("part",):  # a part's output
+            shapes = outs.get(d[1].name) or []
+            return shapes[d[2]] if d[2] < len(shapes) else None
+        return d  # the parameter as called, or None
+
+    def agreed(name: str, optimistic: bool) -> Shape | None:
+        seen = [
+            shape_of(d)
+            for d in defs[name]
+            if not (optimistic and isinstance(d, tuple) and d[:1] == ("part",))
+        ]
+        if not seen or any(s is None or s == () for s in seen):
+            return None  # a number stays the part's to infer (an int, a float)
+        return seen[0] if all(s == seen[0] for s in seen) else None
+
+    for _ in range(len(defs)):  # optimistic: the first definitions decide
+        more = {n: agreed(n, True) for n in defs if n not in carried}
+        more = {n: s for n, s in more.items() if s is not None}
+        if not more:
+            break
+        carried.update(more)
+
+    def regenerate() -> None:
+        assumed.clear()
+        for part in planner.parts:
+            if part.name:
+                generate_part(part, part.name, part.wrt)
+
+    for _ in range(len(defs) + 1):  # drop what a definition contradicts
+        regenerate()
+        wrong = [n for n in carried if agreed(n, False) != carried[n]]
+        if not wrong:
+            break
+        for name in wrong:
+            del carried[name]
+    for _ in range(len(defs) + 1):  # then add what the proven ones give
+        new = {n: agreed(n, False) for n in defs if n not in carried}
+        new = {n: s for n, s in new.items() if s is not None}
+        if not new:
+            return
+        carried.update(new)
+        regenerate()
+        if any(agreed(n, False) != carried[n] for n in carried):
+            break  # more knowledge contradicted a proof: keep none
+    carried.clear()
+    regenerate()
+
+
+def _definitions(planner: Planner, declared: Mapping[str, Shape | None]) -> dict:
+    """Every definition of each local that a part may read: ("part", part,
+    k) for a part's k-th output, ("alias", b) for `a = b`, the declared shape
+    of a parameter as called, None for anything else."""
+    defs: dict[str, list] = {}
+    for p in planner.params:
+        if p in planner.reassigned:
+            defs.setdefault(p, []).append(declared.get(p))
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, Part) and item.name:
+                for k, name in enumerate(item.outputs):
+                    defs.setdefault(name, []).append(("part", item, k))
+            elif isinstance(item, Part) and is_alias(item) and not item.returns:
+                for stmt in item.stmts:
+                    a, b = stmt.targets[0].id, stmt.value.id  # type: ignore
+                    defs.setdefault(a, []).append(("alias", b))
+            elif isinstance(item, Part):
+                for stmt in item.stmts:
+                    for name in stores(stmt):
+                        defs.setdefault(name, []).append(None)
+            elif isinstance(item, ListOp):
+                if item.kind != "append":
+                    defs.setdefault(item.name, []).append(None)
+            elif isinstance(item, Branch):
+                walk(item.then)
+                walk(item.orelse)
+            elif isinstance(item, Loop):
+                if isinstance(item.node, ast.For):
+                    for name in stores(item.node.target):
+                        defs.setdefault(name, []).append(None)
+                walk(item.body)
+
+    walk(planner.items)
+    return defs
