@@ -375,3 +375,69 @@ def test_a_long_guard_of_numbers_is_split_as_black_splits_it(loop):
     forward, _ = load(code, "f")
     with pytest.raises(ValueError, match="declared 0-d"):
         forward(0.3, np.ones(2), -0.2, 0.7)
+
+
+CHANGING = {
+    "broadcast-up": (  # h0 "H", then (N, H): h's shape changes in step one
+        """import numpy as np
+
+
+def f(x, h0, W, n):
+    h = h0
+    for t in range(n):
+        h = np.tanh(x @ W + h)
+    return h
+""",
+        {"x": "N D", "h0": "H", "W": "D H"},
+        [(3, 2), (4,), (2, 4), 2],
+    ),
+    "reduced": (  # (N, H), then (H,), then a number
+        """import numpy as np
+
+
+def f(h0, n):
+    h = h0
+    for t in range(n):
+        h = np.sum(np.sin(h), axis=0)
+    return h
+""",
+        {"h0": "N H"},
+        [(3, 2), 2],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGING))
+def test_a_carried_value_whose_shape_changes_gets_no_shape(name):
+    source, shapes, spec = CHANGING[name]
+    rng = np.random.default_rng(6)
+    args = [rng.standard_normal(s) * 0.5 if isinstance(s, tuple) else s for s in spec]
+    code = check_gradients(source, args, "f", shapes=shapes)
+    step = _function(code, "f_step_backward")
+    general = _function(bpgen.generate(source, "f"), "f_step_backward")
+    # h's gradient is taken to h's own shape, whatever it is in that step
+    assert "dh = _unbroadcast(dt2, np.shape(h))" in step or step == general
+
+
+def test_a_value_made_before_the_loop_gets_the_shape_its_part_proves():
+    source = """import numpy as np
+
+
+def f(x, W, V, n):
+    a = np.tanh(x @ W)
+    s = 0.0
+    for t in range(n):
+        s = s + np.sum((a @ V) ** 2)
+    return s
+"""
+    rng = np.random.default_rng(8)
+    args = [
+        rng.standard_normal((3, 2)),
+        rng.standard_normal((2, 4)),
+        rng.standard_normal((4, 5)),
+        2,
+    ]
+    shapes = {"x": "N D", "W": "D H", "V": "H K"}
+    code = check_gradients(source, args, "f", ["x", "W", "V"], shapes=shapes)
+    step = _function(code, "f_step_backward")
+    assert "da = dt1 @ V.T\n" in step and "dV = a.T @ dt1\n" in step, step
