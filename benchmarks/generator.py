@@ -53,9 +53,11 @@ def _generate(source: str) -> str:
     cache = getattr(pipeline, "_parse", None)
     if cache is not None and hasattr(cache, "cache_clear"):
         cache.cache_clear()  # time the whole pipeline, parse included
-    fit = getattr(importlib.import_module("bpgen.emit"), "_fit", None)
-    if fit is not None and hasattr(fit, "cache_clear"):
-        fit.cache_clear()  # and black's splits of long lines, memoised per process
+    emit = importlib.import_module("bpgen.emit")
+    for memo in ("_fit", "_fit_nested"):  # black's splits of long lines, per process
+        fit = getattr(emit, memo, None)
+        if fit is not None and hasattr(fit, "cache_clear"):
+            fit.cache_clear()
     return bpgen.generate(source)
 
 

@@ -355,7 +355,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
         return text
 
     blocks = backward.blocks
-    if unit.fastpath:
+    if unit.fastpath and not program.scalar:  # only NumPy code tests ranks
         blocks = fastpath.split(
             blocks, lambda test: render(_Renamed(same).visit(test) if same else test)
         )
@@ -444,7 +444,6 @@ def _chain(branch: Branch, text, cached, level, keyword) -> list[str]:
     return [*lines, f"{indent}else:", *_nest(orelse, text, cached, level + 1, False)]
 
 
-@functools.lru_cache(maxsize=1024)
 def _fit_at(line: str, depth: int) -> str:
     """`_fit` for a line nested `depth` branches deep in a function body."""
     if line.startswith("#"):  # black leaves comments as they are
@@ -454,6 +453,12 @@ def _fit_at(line: str, depth: int) -> str:
     indented = "    " * (depth + 1) + line
     if fits(indented):
         return indented
+    return _fit_nested(indented, depth)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fit_nested(indented: str, depth: int) -> str:
+    """black's split of a line `depth` branches deep, memoised as `_fit` is."""
     headers = "".join("    " * (k + 1) + "if _:\n" for k in range(depth))
     text = black_format(f"def _():\n{headers}{indented}\n")
     return text.split("\n", depth + 1)[depth + 1].rstrip("\n")

@@ -67,7 +67,8 @@ def _split(block: Block, render: Callable[[ast.expr], str]) -> list[Any]:
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
     ranks = {n: r for n, r in _assumed(seen).items() if n not in assigned}
-    decided = _Decide(ranks, _matrices(block, ranks))
+    matrices = _matrices(block, ranks)
+    decided = _Decide(ranks, matrices, _products(run, ranks) if matrices else {})
     fast = [decided.visit(_copy(s)) for s in run]
     if decided.folded <= len(decided.used):  # no read saved: leave the tests be
         return [block]
@@ -255,7 +256,7 @@ def _matrices(block: Block, ranks: dict[str, int]) -> list[str]:
     """The operands of a product of two matrices (`x @ W` with both assumed
     2-D), whose gradients need no sum over broadcast axes."""
     stage = block.stage
-    if stage is None or stage.gate != "matmul":
+    if stage is None or stage.gate not in ("dot", "matmul"):
         return []
     operands = list(stage.inputs.values())
     names = [o.id for o in operands if isinstance(o, ast.Name)]
@@ -264,19 +265,29 @@ def _matrices(block: Block, ranks: dict[str, int]) -> list[str]:
     return names
 
 
+def _products(run: list[ast.stmt], ranks: dict[str, int]) -> dict[str, int]:
+    """In a product of two matrices, the one other name a rank is tested of
+    is the gradient at the product (`np.ndim(g) == 0`): a matrix too."""
+    tested = [_rank_test(n) for s in run for n in ast.walk(s)]
+    return {t[0]: 2 for t in tested if t is not None and t[0] not in ranks}
+
+
 class _Decide(ast.NodeTransformer):
     """Every rank test of an assumed name becomes its value, and what it
     decides is folded away; `np.swapaxes(x, -1, -2)` of a matrix is `x.T`,
-    and a product of two matrices sums nothing back (`matrices`)."""
+    and a product of two matrices sums nothing back (`matrices`) and its
+    gradient is a matrix (`implied`)."""
 
     def __init__(
         self,
         ranks: dict[str, int],
         matrices: list[str] | None = None,
+        implied: dict[str, int] | None = None,
         excluded: tuple[str, int] | None = None,
     ) -> None:
         self.ranks = ranks
         self.matrices = matrices or []
+        self.implied = implied or {}  # ranks the matrices' ranks imply
         self.excluded = excluded  # in the `else` arm of a one-name test: not this rank
         self.used: set[str] = set()
         self.folded = 0
@@ -289,6 +300,10 @@ class _Decide(ast.NodeTransformer):
             and test[1] in (ast.Eq, ast.NotEq)
         ):
             return ast.Constant(test[1] is ast.NotEq)
+        if test is not None and test[0] in self.implied:
+            self.used.update(self.matrices)
+            self.folded += 1
+            return ast.Constant(_COMPARE[test[1]](self.implied[test[0]], test[2]))
         if test is None or test[0] not in self.ranks:
             return self.generic_visit(node)
         name, op, number, _ = test

@@ -7,6 +7,7 @@ the user's file, line and column.
 from __future__ import annotations
 
 import ast
+import importlib
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -164,6 +165,25 @@ def _check_syntax(text: str, filename: str, line_offset: int) -> None:
         ) from None
 
 
+# modules whose `from M import *` bpgen reads (what it has gates for)
+_STARRED = ("math", "numpy", "numpy.linalg", "scipy.special")
+
+
+def _public(module: str) -> list[str]:
+    """The names `from module import *` binds, for the modules bpgen knows;
+    none for others (their names stay unknown, and a call is refused)."""
+    if module not in _STARRED:
+        return []
+    try:
+        imported = importlib.import_module(module)
+    except ImportError:  # scipy is optional
+        return []
+    names = getattr(imported, "__all__", None)
+    if names is None:
+        names = [n for n in dir(imported) if not n.startswith("_")]
+    return sorted(n for n in names if isinstance(n, str))
+
+
 def _dotted(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Name):
         return node.value
@@ -191,9 +211,13 @@ def _read_top_level(source: Source) -> None:
                         head = name.split(".")[0]
                         source.imports[head] = head
             elif isinstance(small, cst.ImportFrom) and small.module is not None:
-                if small.relative or isinstance(small.names, cst.ImportStar):
+                if small.relative:
                     continue
                 base = _dotted(small.module) or ""
+                if isinstance(small.names, cst.ImportStar):
+                    # later imports shadow earlier ones, as in Python
+                    source.imports.update((n, f"{base}.{n}") for n in _public(base))
+                    continue
                 for alias in small.names:
                     name = _dotted(alias.name) or ""
                     local = name

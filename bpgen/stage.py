@@ -794,8 +794,10 @@ class Stager:
         elif isinstance(node, cst.Pass):
             return
         elif isinstance(node, cst.Expr):
-            if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
-                return  # a docstring
+            if isinstance(
+                node.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
+            ):
+                return  # a docstring, or `...` as a placeholder: nothing runs
             if isinstance(node.value, (cst.Yield, cst.Await)):
                 raise self.lower.refuse(node.value)
             call = node.value

@@ -682,3 +682,18 @@ def test_an_int_parameter_indexes_like_a_literal() -> None:
     check_gradients(source, [RNG.normal(size=(2, 3, 4)), 1], "f", ["x"])
     reassigned = _src("def f(x, t: int):\n    t = t + 1\n    return x[:, t] * 2.0\n")
     assert "add.at" in bpgen.generate(reassigned, wrt=["x"])  # not proven an int
+
+
+@pytest.mark.parametrize("loop", [False, True])
+def test_ellipsis_statement_is_a_placeholder(loop):
+    # `...` where a body is sketched runs nothing, like `pass` and docstrings
+    body = (
+        "    s = 0.0\n    for i in range(n):\n        ...\n"
+        "        s = s + np.sum(x * i)\n    return s\n"
+        if loop
+        else "    ...\n    return np.sum(x**2) + n\n"
+    )
+    source = "import numpy as np\n\n\ndef f(x, n):\n" + body
+    check_gradients(
+        source, [np.random.default_rng(0).standard_normal(3), 3], "f", ["x"]
+    )

@@ -71,6 +71,8 @@ def test_a_name_that_may_be_a_number_is_read_with_np_ndim():
     # np.dot accepts a float: its rank is read the way that works for one
     code = bpgen.generate(_source(PRODUCTS["np.dot"]), "f")
     assert "if np.ndim(W) == 2 and np.ndim(X) == 2:" in code
+    # and the gradient at a product of matrices is a matrix: no test of it
+    assert "        dW = dt1.dot(X.T)\n        dX = W.T.dot(dt1)\n    else:" in code
     check_gradients(_source(PRODUCTS["np.dot"]), [2.0, np.ones((3, 2))], "f")
 
 
