@@ -11,6 +11,7 @@ import ast
 from collections.abc import Callable, Mapping
 
 from .. import emit
+from ..errors import BpgenError
 from ..kinds import _ARRAY_ATTRIBUTES
 from ..lower import NP
 from .items import Branch, ListOp, Loop, Part, is_alias
@@ -163,7 +164,17 @@ def prove_carried(
             if part.name:
                 generate_part(part, part.name, part.wrt)
 
-    for _ in range(len(defs) + 1):  # drop what a definition contradicts
+    try:
+        _settle(carried, defs, agreed, regenerate)
+    except BpgenError:  # the proven shapes met a refusal: the parts without them
+        carried.clear()
+        regenerate()
+
+
+def _settle(carried: dict, defs: dict, agreed: Callable, regenerate: Callable):
+    """Drop the assumptions a definition contradicts, then add the shapes the
+    proven ones give; keep none if more knowledge contradicts a proof."""
+    for _ in range(len(defs) + 1):  # each round drops one, or settles
         regenerate()
         wrong = [n for n in carried if agreed(n, False) != carried[n]]
         if not wrong:
