@@ -921,11 +921,13 @@ class Stager:
         name = cast(cst.Name, target).value  # loops.check_body: names only
         if isinstance(value, cst.Integer):
             self.lower.consts[name] = int(value.value)
-        elif isinstance(value, cst.SimpleString) and "f" not in value.prefix.lower():
-            self.lower.consts[name] = value.evaluated_value  # zip(["a", "b"], ...)
+        elif isinstance(value, cst.SimpleString) and isinstance(
+            text := value.evaluated_value, str
+        ):
+            self.lower.consts[name] = text  # zip(["a", "b"], ...)
         else:
             self.lower.consts.pop(name, None)
-            self.assign([target], value)
+            self.assign([cast(cst.BaseAssignTargetExpression, target)], value)
 
     def runtime_if(
         self, node: cst.If, final: bool
