@@ -20,6 +20,9 @@ CONSTANTS = frozenset(
     {"math.pi", "math.e", "math.tau", "math.inf", "numpy.pi", "numpy.e"}
     | {"numpy.inf", "numpy.newaxis", "numpy.float32", "numpy.float64"}
     | {"numpy.nan", "math.nan"}
+    # dtypes, as `x.astype(np.int32)` names them
+    | {"numpy.float16", "numpy.int8", "numpy.int16", "numpy.int32", "numpy.int64"}
+    | {"numpy.uint8", "numpy.intp", "numpy.bool_"}
 )
 
 

@@ -282,16 +282,26 @@ def infer(
     for name in program.params:
         if name in program.float_params and name not in declared:
             dims.shape[name] = ()
+    assigned: set[str] = set()
     for stage in program.stages:
         try:
-            dims.shape[stage.target] = dims.fill(_stage(dims, stage))
+            shape = dims.fill(_stage(dims, stage))
         except ShapeError as exc:
             raise error(
                 stage,
                 f"the declared shapes do not fit here: {exc}",
                 "check the shapes given in annotations, shapes= or --shape",
             ) from None
-        if stage.gate is None and dims.shape[stage.target] == ():
+        again = stage.target in assigned
+        if again:
+            # the other arm of an `if` (`var = x.var(axis=0)` or `var = 1.0`):
+            # after it the value has either shape, known only if they agree
+            if dims.shape.get(stage.target) != shape:
+                shape = None
+            dims.sizes.pop(stage.target, None)
+        assigned.add(stage.target)
+        dims.shape[stage.target] = shape
+        if stage.gate is None and shape == () and not again:
             dims.sizes[stage.target] = dims.size(stage.value)
     return dims
 

@@ -92,6 +92,9 @@ class Program:
     # the user's `assert`s on parameters before anything is computed: the
     # forward checks them first (later ones are left out, as `python -O` does)
     checks: list[ast.Assert] = field(default_factory=list)
+    # module constants that are no plain number (`GRID = np.linspace(...)`):
+    # float64 arrays, which make float32 values float64 where they meet
+    array_constants: set[str] = field(default_factory=set)
 
     @property
     def stages(self) -> list[Stage]:

@@ -98,6 +98,18 @@ def numeric_params(
     return numeric & set(params), (read | numeric) & set(params)
 
 
+def index_params(stages: list[Stage], params: list[str]) -> set[str]:
+    """Parameters that index an array as they are (`x[mask]`, `W[idx]`,
+    `x[rows, cols]`): integers or booleans, so without a gradient even when
+    also read as numbers (`mask.sum()`)."""
+    found: set[str] = set()
+    for stage in stages:
+        index = stage.params.get("index") if stage.gate == "getitem" else None
+        parts = index.elts if isinstance(index, ast.Tuple) else [index]
+        found |= {p.id for p in parts if isinstance(p, ast.Name)}
+    return found & set(params)
+
+
 def names_in(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
@@ -156,7 +168,17 @@ def may_upcast(stages: list[Stage], varied: set[str]) -> bool:
     (`gammaln` of float16 is float32). Mixed into float32 values it makes the
     forward, and so the gradients, float64; gradients must still have their
     argument's dtype."""
+    # `var = 1.0` in one arm of an `if`: after it `np.sqrt(var + eps)` may
+    # read a float, as may every value computed from such ones alone
+    floats: set[str] = set()
     for stage in stages:
+        read = names_in(stage.value) & varied
+        if isinstance(stage.value, ast.Constant) or (read and read <= floats):
+            floats.add(stage.target)
+    varied = varied - floats
+    for stage in stages:
+        if any(_dict_read(node) for node in ast.walk(stage.value)):
+            return True  # params["W1"]: an array of the caller's dtype
         # np.arange(n) as an index, or compared (a mask), mixes in nothing
         inert = [
             sub.slice if isinstance(sub, ast.Subscript) else sub
@@ -187,6 +209,14 @@ def may_upcast(stages: list[Stage], varied: set[str]) -> bool:
             if not _values_read(node) & varied:
                 return True
     return False
+
+
+def _dict_read(node: ast.AST) -> bool:
+    """`params["W1"]`, `p["W%d" % i]`: a value read from a dict by a string key."""
+    return isinstance(node, ast.Subscript) and any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str)
+        for n in ast.walk(node.slice)
+    )
 
 
 def _values_read(node: ast.AST) -> set[str]:

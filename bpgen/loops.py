@@ -15,7 +15,7 @@ Everything else (trip counts and conditions known only at run time, `while`,
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -44,6 +44,7 @@ def static_value(stager: Stager, node: cst.BaseExpression) -> object:
         lowered = stager.lower.expr(node)
     except Exception:  # noqa: BLE001 - anything unlowerable is not static
         raise LookupError from None
+    lowered = _PackLengths().visit(lowered)
     if not all(isinstance(n, _STATIC_NODES) for n in ast.walk(lowered)):
         raise LookupError
     expression = ast.fix_missing_locations(ast.Expression(lowered))
@@ -51,6 +52,25 @@ def static_value(stager: Stager, node: cst.BaseExpression) -> object:
         return eval(compile(expression, "<static>", "eval"), {"__builtins__": {}})
     except Exception:  # noqa: BLE001 - e.g. 1 / 0: the user's error at run time
         raise LookupError from None
+
+
+class _PackLengths(ast.NodeTransformer):
+    """`len(Ws)` of a pack (`Ws = [W1, W2]`, read as the list it holds): its
+    length is known while staging, so `range(len(Ws))` unrolls."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func, args = node.func, node.args
+        if (
+            isinstance(func, ast.Name)
+            and func.id == "len"
+            and len(args) == 1
+            and not node.keywords
+            and isinstance(args[0], (ast.List, ast.Tuple))
+            and not any(isinstance(e, ast.Starred) for e in args[0].elts)
+        ):
+            return ast.Constant(len(args[0].elts))
+        return node
 
 
 def runtime(stager: Stager, node: cst.CSTNode, what: str) -> Exception:
@@ -75,14 +95,17 @@ def iterations(stager: Stager, node: cst.For) -> list[cst.BaseExpression | int]:
     if node.asynchronous is not None:
         raise source.error(node, "`async for` is not supported", "drop `async`")
     it = node.iter
-    if isinstance(it, (cst.Tuple, cst.List)):
+    zipped = _literal_zip(it)
+    if zipped is not None:
+        values: list[cst.BaseExpression | int] = list(zipped)
+    elif isinstance(it, (cst.Tuple, cst.List)):
         if any(isinstance(e, cst.StarredElement) for e in it.elements):
             raise source.error(
                 it,
                 "a starred item in a loop's sequence is not supported",
                 "list the items one by one",
             )
-        values: list[cst.BaseExpression | int] = [e.value for e in it.elements]
+        values = [e.value for e in it.elements]
     elif (
         isinstance(it, cst.Call)
         and isinstance(it.func, cst.Name)
@@ -119,6 +142,11 @@ def iterations(stager: Stager, node: cst.For) -> list[cst.BaseExpression | int]:
 def check_body(stager: Stager, node: cst.For) -> str:
     """The loop variable's name; refuses what unrolling cannot do."""
     source = stager.source
+    if _literal_zip(node.iter) is not None and _names(node.target):
+        names = _names(node.target)
+        for name in names:  # `i` of enumerate is bound as a constant
+            _refuse_found(stager, node, name)
+        return names[0]
     if not isinstance(node.target, cst.Name):
         if not isinstance(node.iter, (cst.Tuple, cst.List)):
             # `for i, x_t in enumerate(xs)`, `for a, b in zip(xs, ys)`: composed
@@ -129,12 +157,62 @@ def check_body(stager: Stager, node: cst.For) -> str:
             "unpack inside the body: `for ab in ...:` then `a, b = ab`",
         )
     name = node.target.value
+    _refuse_found(stager, node, name)
+    return name
+
+
+def _refuse_found(stager: Stager, node: cst.For, name: str) -> None:
     finder = _Finder(name)
     node.body.visit(finder)
     if finder.found is not None:
         found, what = finder.found
-        raise source.error(found, what[0], what[1])
-    return name
+        raise stager.source.error(found, what[0], what[1])
+
+
+def _names(target: cst.BaseExpression) -> list[str]:
+    """`a, b`, `(a, b)` or `i, (a, b)` as names, else []."""
+    if not isinstance(target, (cst.Tuple, cst.List)):
+        return []
+    names: list[str] = []
+    for element in target.elements:
+        value = element.value
+        inner = [value.value] if isinstance(value, cst.Name) else _names(value)
+        if not inner or isinstance(element, cst.StarredElement):
+            return []
+        names += inner
+    return names
+
+
+def _literal_zip(it: cst.BaseExpression) -> list[cst.Tuple] | None:
+    """`zip([W1, W2], [b1, b2])` or `enumerate([W1, W2])` of literal lists or
+    tuples: the tuples the loop variables take in turn, else None."""
+    if not (
+        isinstance(it, cst.Call)
+        and isinstance(it.func, cst.Name)
+        and it.func.value in ("zip", "enumerate")
+        and it.args
+        and all(a.keyword is None and not a.star for a in it.args)
+    ):
+        return None
+    if it.func.value == "enumerate" and len(it.args) == 1:
+        inner = _literal_zip(it.args[0].value)  # enumerate(zip([...], [...]))
+        if inner is not None:
+            return [
+                cst.Tuple([cst.Element(cst.Integer(str(i))), cst.Element(row)])
+                for i, row in enumerate(inner)
+            ]
+    if not all(isinstance(a.value, (cst.List, cst.Tuple)) for a in it.args):
+        return None
+    columns = [cast(cst.List, a.value).elements for a in it.args]
+    if any(isinstance(e, cst.StarredElement) for c in columns for e in c):
+        return None
+    if it.func.value == "enumerate":
+        if len(columns) != 1:
+            return None
+        rows = [(cst.Integer(str(i)), e.value) for i, e in enumerate(columns[0])]
+    else:
+        rows = list(zip(*(tuple(e.value for e in c) for c in columns), strict=False))
+    return [cst.Tuple([cst.Element(v) for v in row]) for row in rows]
 
 
 class _Finder(cst.CSTVisitor):

@@ -204,7 +204,7 @@ class Lowerer:
         self.source = source
         self.env = env
         # loop variables of unrolled loops, bound to their value this iteration
-        self.consts: dict[str, int] = {}
+        self.consts: dict[str, int | str] = {}  # unrolled loops' variables
         # `b = [1.0, a, t]`: a name bound to a list or tuple of staged atoms
         self.packs: dict[str, ast.List | ast.Tuple | ast.Dict] = {}
         self.ints: set[str] = set()  # parameters annotated `int`

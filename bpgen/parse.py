@@ -256,13 +256,28 @@ def find_function(source: Source, name: str | None) -> cst.FunctionDef:
         if len(source.functions) == 1:
             return next(iter(source.functions.values()))
         found = ", ".join(sorted(source.functions)) or "none"
+        hint = "pass function=NAME (or -f NAME on the command line)"
+        classes = [s for s in source.module.body if isinstance(s, cst.ClassDef)]
+        if not source.functions and classes:
+            hint = "bpgen differentiates top-level functions, not methods of a class"
         raise FunctionNotFoundError(
             f"the module defines {len(source.functions)} top-level functions "
             f"({found}); name the one to differentiate",
             filename=source.filename,
-            hint="pass function=NAME (or -f NAME on the command line)",
+            hint=hint,
         )
     if name not in source.functions:
+        method = _method(source, name)
+        if method is not None:  # pasted from a class: `self.W` is no parameter
+            owner, node = method
+            raise source.error(
+                node,
+                f"`{node.name.value}` is a method of class `{owner}`; bpgen "
+                "differentiates top-level functions",
+                f"write it as a function of what it reads: `def "
+                f"{node.name.value}(W, x):` with `W` for `self.W`",
+                kind=FunctionNotFoundError,
+            )
         found = ", ".join(sorted(source.functions)) or "none"
         raise FunctionNotFoundError(
             f"no top-level function named {name!r} (found: {found})",
@@ -270,3 +285,19 @@ def find_function(source: Source, name: str | None) -> cst.FunctionDef:
             hint="check the spelling; methods and nested functions are not supported",
         )
     return source.functions[name]
+
+
+def _method(source: Source, name: str) -> tuple[str, cst.FunctionDef] | None:
+    """(class, method) for `loss` or `Net.loss` defined in a top-level class."""
+    owner, _, wanted = name.rpartition(".")
+    for statement in source.module.body:
+        if not isinstance(statement, cst.ClassDef):
+            continue
+        if owner and statement.name.value != owner:
+            continue
+        body = statement.body
+        items = body.body if isinstance(body, cst.IndentedBlock) else []
+        for item in items:
+            if isinstance(item, cst.FunctionDef) and item.name.value == wanted:
+                return statement.name.value, item
+    return None

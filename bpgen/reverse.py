@@ -31,6 +31,7 @@ from .rules import (
     TEMPLATE_MODULES,
     VIEW_CALLS,
     Gate,
+    NoRule,
     Template,
 )
 from .shapes import SCALAR, Shapes, summed_axes
@@ -550,6 +551,8 @@ class Reverse:
             if callable(template):
                 try:
                     template = template(gate)
+                except NoRule as exc:
+                    raise self.error(stage, str(exc), exc.hint) from None
                 except (ValueError, TypeError):
                     raise self.error(
                         stage,
@@ -737,8 +740,15 @@ class Reverse:
         if dims is not None:  # declared shapes: rank 1 and more are arrays
             arrays |= {p for p in program.params if dims.shape.get(p, ()) != ()}
         # np.asarray of a parameter: a list of floats is float64; `x.astype`:
-        # the forward's other reads of x then meet values of another dtype
-        listed = any(stage.gate in ("asarray", "astype") for stage in program.stages)
+        # the forward's other reads of x then meet values of another dtype;
+        # `float(loss)`: a Python float out, so a float64 dout
+        converts = ("asarray", "astype", "cast", "float")
+        listed = any(stage.gate in converts for stage in program.stages)
+        # `GRID = np.linspace(...)` at module level: a float64 array
+        listed = listed or any(
+            kinds.names_in(stage.value) & program.array_constants
+            for stage in program.stages
+        )
         if listed or kinds.may_upcast(program.stages, program.varied):
             arrays = set()  # each gradient in its argument's dtype, by `_like`
         floats = program.floats | program.float_params

@@ -40,6 +40,15 @@ KINDS = frozenset({SAME, BROADCAST, FLOATS, REDUCE, PRODUCT, PERMUTE, RESHAPE})
 KINDS |= {JOIN, INDEX, ASSIGN, SCAN, REPEAT, SELECT, LINALG}
 
 
+class NoRule(ValueError):
+    """A call whose literal arguments no gradient rule covers; the message
+    names what is covered and is shown to the user as it is."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
 @dataclass(frozen=True)
 class Rule:
     """One gate, declared once: every fact the pipeline needs about it.
@@ -439,6 +448,18 @@ def _routes(name: str, test: str, beyond: str):
     return template
 
 
+_INTEGER_DTYPE = re.compile(r"(u?int\d*|u?intp|bool_?|long|short|u?byte|[iub]\d?)")
+
+
+def _astype(gate: Gate) -> str:
+    """A float cast passes g (in a's dtype); `x.astype(int)` truncates: a step
+    function, whose gradient is zero (as np.floor's)."""
+    spelled = gate.code("dtype").rpartition(".")[2].strip("'\"")
+    if _INTEGER_DTYPE.fullmatch(spelled):
+        return "np.zeros_like(a, dtype=np.result_type(a, 0.0))"
+    return "np.array(g, dtype=a.dtype)"
+
+
 def _clip_inside(gate: Gate) -> str:
     """The gradient passes where the value was not clipped (ties pass to `a`)."""
     inside = ["(a >= a_min)" * gate.has("a_min"), "(a <= a_max)" * gate.has("a_max")]
@@ -615,7 +636,11 @@ def _norm(gate: Gate) -> str:
         return f"{_restore(gate, 'g')} * a / {_restore(gate, 'out')}"
     if order == 1 and along_one:
         return f"{_restore(gate, 'g')} * np.sign(a)"
-    raise ValueError("norm: ord=None, 'fro', or ord=1/2 with an integer axis")
+    raise NoRule(
+        "np.linalg.norm has a gradient rule for ord=None, 'fro', and ord=1 or 2 "
+        "along one integer axis only",
+        "compute the norm from its definition, e.g. np.sum(np.abs(x) ** p) ** (1 / p)",
+    )
 
 
 def _scan(gate: Gate, g: str) -> str:
@@ -710,7 +735,11 @@ def _repeat(gate: Gate) -> str:
 def _pad(gate: Gate) -> str:
     """Constant padding: the gradient is g without the padding."""
     if gate.has("mode") and gate.literal("mode") != "constant":
-        raise ValueError("np.pad: only mode='constant' has a gradient rule")
+        raise NoRule(
+            "np.pad has a gradient rule for mode='constant' only",
+            "pad with mode='constant', or build the padding from slices with "
+            "np.concatenate",
+        )
     try:
         widths = gate.literal("pad_width")
     except ValueError:
@@ -873,7 +902,10 @@ def _tensordot_b(gate: Gate) -> str:
 def _einsum_parts(gate: Gate) -> tuple[list[str], str]:
     spec = str(gate.literal("subscripts")).replace(" ", "")
     if "." in spec:
-        raise ValueError("einsum: write the subscripts without `...`")
+        raise NoRule(
+            "np.einsum with `...` in its subscripts has no gradient rule",
+            "name the batch axes with letters: 'bij,jk->bik' for '...ij,jk->...ik'",
+        )
     inputs, _, output = spec.partition("->")
     operands = inputs.split(",")
     if "->" not in spec:
@@ -881,7 +913,11 @@ def _einsum_parts(gate: Gate) -> tuple[list[str], str]:
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     for sub in operands:
         if len(set(sub)) != len(sub):
-            raise ValueError("einsum: a repeated index within one operand")
+            raise NoRule(
+                "np.einsum with an index repeated within one operand (a diagonal "
+                "or trace) has no gradient rule",
+                "use np.trace, np.diagonal or np.diag for the diagonal",
+            )
     return operands, output
 
 
@@ -1262,11 +1298,12 @@ RULES: dict[str, Rule] = {
         y="np.where(condition, 0.0, g)",
     ),
     "clip": rule(
-        "a, a_min, a_max",
+        "a, a_min=None, a_max=None",  # x.clip(0), x.clip(max=1): NumPy 2
         kind=BROADCAST,
         numpy="clip",
         method="clip",
         aliases="min=a_min max=a_max",  # NumPy 2's names
+        shown={"a_min": "a_min", "a_max": "a_max"},
         a=_clip_inside,
         a_min=_clip_low,
         a_max=_clip_high,
@@ -1532,9 +1569,10 @@ RULES: dict[str, Rule] = {
         y="g * ((x > y) | np.isnan(x))",
     ),
     # a cast: the gradient is cast back to the input's dtype
-    "astype": rule(
-        "a, dtype", kind=SAME, method="astype", a="np.array(g, dtype=a.dtype)"
-    ),
+    "astype": rule("a, dtype", kind=SAME, method="astype", a=_astype),
+    # np.float32(0.5) * x: a value in another float type (the gradient goes
+    # out in its argument's dtype: reverse.py hands every one out by _like)
+    "cast": rule("a", kind=SAME, numpy="float16 float32 float64", a="g"),
     # -- reductions
     "prod": rule(
         "a, axis=None, keepdims=False",
@@ -1905,6 +1943,7 @@ NONDIFFERENTIABLE = frozenset(
     len int bool range
     sign floor ceil rint round trunc isnan isinf isfinite signbit
     argmax argmin argsort shape size ndim
+    nonzero flatnonzero argwhere triu_indices tril_indices diag_indices indices
     zeros ones full empty zeros_like ones_like full_like empty_like eye identity
     arange linspace equal not_equal greater greater_equal less less_equal
     logical_and logical_or logical_not

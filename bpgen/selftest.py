@@ -134,7 +134,8 @@ def plan(source: str, generated: str, filename: str) -> list[Checked]:
             if part is not None
             for n in ast.walk(part)
         )
-        checked.append(Checked(base, wrt, _inputs(user[base], not uses_numpy)))
+        inputs = _inputs(user[base], not uses_numpy, set(wrt))
+        checked.append(Checked(base, wrt, inputs))
     if not checked:
         raise UsageError(
             "found no generated function to check", filename=filename
@@ -142,7 +143,9 @@ def plan(source: str, generated: str, filename: str) -> list[Checked]:
     return checked
 
 
-def _inputs(function: ast.FunctionDef, floats: bool) -> dict[str, str]:
+def _inputs(function: ast.FunctionDef, floats: bool, wrt: set[str]) -> dict[str, str]:
+    """An input per parameter; one outside `wrt` with a default (a flag
+    `train=True`, `mode="train"`) keeps its default."""
     sizes: dict[str, int] = {}
     out = {}
     indices = {
@@ -154,7 +157,20 @@ def _inputs(function: ast.FunctionDef, floats: bool) -> dict[str, str]:
     }
     counts, numbers = _counts_and_numbers(function)
     arguments = [*function.args.args, *function.args.kwonlyargs]
+    positional = function.args.args
+    defaulted = {
+        a.arg for a in positional[len(positional) - len(function.args.defaults) :]
+    }
+    defaulted |= {
+        a.arg
+        for a, d in zip(
+            function.args.kwonlyargs, function.args.kw_defaults, strict=True
+        )
+        if d is not None
+    }
     for arg in arguments:
+        if arg.arg in defaulted and arg.arg not in wrt:
+            continue
         annotation = arg.annotation
         kind = annotation.id if isinstance(annotation, ast.Name) else None
         dims = _declared(annotation)

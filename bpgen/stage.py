@@ -814,6 +814,19 @@ class Stager:
                     "write the list out (`parts = [a, b, c]`) and stack or "
                     "concatenate that, or loop over range(n) with n a parameter",
                 )
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "at"
+            ):  # np.add.at(out, idx, v): an in-place scatter, not a side effect
+                raise self.source.error(
+                    node,
+                    "`ufunc.at` writes into its first argument in place; bpgen "
+                    "has no rule for it",
+                    "without repeated indices `out[idx] += v` is the same; with "
+                    "them add a one-hot product: "
+                    "`out = out + np.eye(len(out))[idx].T @ v`",
+                )
             what = "a call" if isinstance(node.value, cst.Call) else "an expression"
             raise self.source.error(
                 node,
@@ -898,10 +911,32 @@ class Stager:
         for value in loops.iterations(self, node):
             if isinstance(value, int):
                 self.lower.consts[variable] = value
+            elif isinstance(value, cst.Tuple) and isinstance(node.target, cst.Tuple):
+                self._bind_row(node.target, value)  # zip(...) or enumerate(...)
+            elif isinstance(value, cst.SimpleString):
+                self._bind_row(node.target, value)  # for key in ("W1", "W2")
             else:
                 self.lower.consts.pop(variable, None)
                 self.assign([node.target], value)
             self.block(body, last=False)
+
+    def _bind_row(self, target: cst.BaseExpression, value: cst.BaseExpression):
+        """`i, (W, b)` bound to `(0, (W1, b1))`: enumerate's count a constant."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            assert isinstance(value, cst.Tuple)  # loops._literal_zip made it
+            for part, item in zip(target.elements, value.elements, strict=True):
+                self._bind_row(part.value, item.value)
+            return
+        name = cast(cst.Name, target).value  # loops.check_body: names only
+        if isinstance(value, cst.Integer):
+            self.lower.consts[name] = int(value.value)
+        elif isinstance(value, cst.SimpleString) and isinstance(
+            text := value.evaluated_value, str
+        ):
+            self.lower.consts[name] = text  # zip(["a", "b"], ...)
+        else:
+            self.lower.consts.pop(name, None)
+            self.assign([cast(cst.BaseAssignTargetExpression, target)], value)
 
     def runtime_if(
         self, node: cst.If, final: bool
@@ -1045,6 +1080,8 @@ class Stager:
             )
         names = []
         for i, (a, b) in enumerate(zip(then_values, else_values, strict=True)):
+            # `if n < eps: return 0.0`: the constant is named in its own arm
+            a, b = self._named(a, branch.then), self._named(b, branch.orelse)
             if not (isinstance(a, ast.Name) and isinstance(b, ast.Name)):
                 raise self.source.error(
                     node,
@@ -1055,6 +1092,14 @@ class Stager:
             merged = self._merge(base, branch, a.id, b.id, envs)
             names.append(ast.Name(merged, ast.Load()))
         return names, then_tuple
+
+    def _named(self, value: ast.expr, arm: list) -> ast.expr:
+        """A returned constant as a name the arm assigns, so it can merge."""
+        if not isinstance(value, ast.Constant):
+            return value
+        name = self.fresh(self.out_name)
+        arm.append(Stage(name, value, None))
+        return ast.Name(name, ast.Load())
 
     def static_if(
         self, node: cst.If, final: bool
@@ -1214,7 +1259,8 @@ def stage(
             first = first or exc
             dropped |= sizes
     numeric, read = kinds.numeric_params(program.params, program.body, program.outputs)
-    inert = [p for p in program.wrt if p in (read - numeric) | labels]
+    indices = kinds.index_params(program.stages, program.params)
+    inert = [p for p in program.wrt if p in (read - numeric) | labels | indices]
     if inert and wrt is None:
         keep = [p for p in program.wrt if p not in inert]
         return _stage(source, function, keep, fusion, activity, scalars)
@@ -1228,6 +1274,8 @@ def stage(
             reads = (s for s in program.stages if name in kinds.names_in(s.value))
             at = next((s.at for s in reads), None) or function  # else a flag
             what = "is used only as a dict, an index, a size or a shape here"
+            if name in indices:
+                what = "indexes an array here (integers or booleans)"
         raise source.error(
             at, f"`{name}` {what}; it has no gradient", f"leave `{name}` out of wrt"
         )
@@ -1303,7 +1351,24 @@ def _stage(source, function, wrt, fusion, activity, scalars) -> Program:
         unnamed=stager.unnamed,
         declared_floats=_float_params(function) & set(names),
         checks=stager.checks,
+        array_constants={c for c in lower.constants if _array_constant(source, c)},
     )
+
+
+def _array_constant(source: Source, name: str) -> bool:
+    """Whether the module constant `name` may be a NumPy array (or a list
+    NumPy makes one of): not a literal number, string, None or tuple of ints."""
+    statement = source.constants.get(name)
+    value = None if statement is None else getattr(statement.body[0], "value", None)
+    if value is None:
+        return False  # imported from a sibling module, or `K: float` alone
+    try:
+        literal = ast.literal_eval(source.code(cast(cst.CSTNode, value)))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return True
+    if isinstance(literal, tuple):  # axes; `x * (0.5, 2.0)` is a float64 array
+        return not all(item is None or type(item) is int for item in literal)
+    return not (literal is None or isinstance(literal, (int, float, complex, str)))
 
 
 # the arguments through which these calls' values depend on a value:

@@ -1,6 +1,6 @@
 """Realistic programs with control flow (tests/realistic_flow.py and
-tests/realistic_flow2.py, written by two hunts, tests/realistic4.py and
-tests/realistic5.py)
+tests/realistic_flow2.py, written by two hunts, tests/realistic4.py,
+tests/realistic5.py and tests/realistic6.py)
 against the two oracles and the contract, with tests/test_realistic.py's
 classifier.
 
@@ -16,11 +16,18 @@ import pytest
 from realistic import Program
 from realistic4 import PROGRAMS4
 from realistic5 import PROGRAMS5
+from realistic6 import PROGRAMS6
 from realistic_flow import FLOW
 from realistic_flow2 import FLOW2
 from test_realistic import classify
 
-CORPORA = {"flow": FLOW, "flow2": FLOW2, "hunt4": PROGRAMS4, "hunt5": PROGRAMS5}
+CORPORA = {
+    "flow": FLOW,
+    "flow2": FLOW2,
+    "hunt4": PROGRAMS4,
+    "hunt5": PROGRAMS5,
+    "hunt6": PROGRAMS6,
+}
 OUTCOMES: Counter = Counter()
 
 

@@ -307,6 +307,7 @@ RULE_CASES = [
     ),
     ("fmin", N, "np.fmin(x, y)", {"x": apart(3, 1), "y": apart(3, 4)}),
     ("astype", N, "x.astype(float) * 2.0", {"x": normal(3)}),
+    ("cast", N, "np.float64(x) * np.float32(2.0)", {"x": normal(3)}),
     ("prod", N, "np.prod(x)", {"x": pos(3, 4)}),
     ("prod", N, "x.prod(axis=1)", {"x": pos(3, 4)}),
     ("prod", N, "np.prod(x, axis=(0, 2), keepdims=True)", {"x": pos(2, 3, 2)}),
@@ -702,7 +703,7 @@ RULE_CASES = [
 # accepts and in float16/32/64. test_properties.py reads this set.
 NOT_IN_RANDOM_PROGRAMS = frozenset(
     """arcsinh arccosh arctanh deg2rad rad2deg sinc erf erfc logaddexp2 fmax fmin
-    astype prod nansum nanmean nanmax nanmin nanprod nanvar nanstd average norm
+    astype cast prod nansum nanmean nanmax nanmin nanprod nanvar nanstd average norm
     trace cumsum cumprod diff flip fliplr flipud roll rot90 moveaxis atleast_1d
     atleast_2d atleast_3d broadcast_to tile repeat pad sort take take_along_axis
     diagonal diag triu tril vstack hstack dstack column_stack tensordot einsum

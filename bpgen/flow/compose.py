@@ -230,6 +230,7 @@ class Composer(Forward, Backward):
         body = self.backward(self.p.items, state, "    ", False)
         like = self.numpy is not None and "_like" not in self.p.taken
         arrays = _arrays(self.p.function, self.helpers)
+        upcast = like and _makes_float64(self.p.function, self.numpy)
         used = False
         grads = []
         for p in self.wrt:
@@ -246,7 +247,8 @@ class Composer(Forward, Backward):
             elif s == MAYBE:
                 body.append(f"    {g} = {self.zeros(p)} if {g} is None else {g}")
             if like and (
-                p in self.aliased
+                upcast
+                or p in self.aliased
                 or (p in self.zeroed and p not in arrays)
                 or s == BORROWED
             ):  # a float for a float, the parameter's dtype (not a carried
@@ -288,6 +290,27 @@ class Composer(Forward, Backward):
             bwd.append(f"    {', '.join(recs)}{',' if len(recs) == 1 else ''} = cache")
         helper = LIKE_HELPER.format(name="_like", np=self.numpy) if used else ""
         return "\n".join(fwd) + "\n\n\n" + "\n".join(bwd + body) + "\n\n\n" + helper
+
+
+# NumPy builders whose arrays are float64 unless given a dtype
+_FLOAT64_BUILDERS = frozenset({"zeros", "ones", "empty", "full", "eye", "identity"})
+
+
+def _makes_float64(function: ast.FunctionDef, numpy: str | None) -> bool:
+    """Whether the function builds a float64 array (`returns = np.zeros(T)`):
+    mixed into float32 values it makes their gradients float64, so each one
+    goes out by `_like` in its argument's dtype."""
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == numpy
+            and node.func.attr in _FLOAT64_BUILDERS
+            and not any(k.arg == "dtype" for k in node.keywords)
+        ):
+            return True
+    return False
 
 
 def _arrays(function: ast.FunctionDef, helpers: dict, seen=()) -> set[str]:

@@ -25,6 +25,21 @@ def _remap(exc: BpgenError, mapping: dict, lines: list[str], offset: int) -> Bpg
     return exc
 
 
+def _pack_across(function: ast.FunctionDef, part) -> ast.Assign | None:
+    """`Ws = [W1, W2]` of a name this part takes in or hands out, if any."""
+    crossing = set(part.inputs) | set(part.outputs)
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in crossing
+            and isinstance(node.value, (ast.List, ast.Tuple))
+        ):
+            return node
+    return None
+
+
 def function_node(text: str, name: str) -> ast.FunctionDef:
     tree = ast.parse(text)
     return next(
@@ -114,6 +129,17 @@ def _generate_function(
                     if isinstance(expr, ast.Name) and expr.id in program.varied:
                         varied.append(out)
         except BpgenError as exc:
+            packed = _pack_across(function, part)
+            if exc.lineno not in mapping and packed is not None:
+                # the part's own `return`/parameters, not the user's text
+                raise error(
+                    packed,
+                    f"`{ast.unparse(packed.targets[0])}`, a list or tuple of "
+                    "arrays, is read on both sides of a loop that runs at run "
+                    "time; bpgen passes only arrays and numbers across such a loop",
+                    "loop a fixed number of times (`range(len(Ws))`, `for W in "
+                    "(W1, W2):`), or use the names it holds in the loop",
+                ) from None
             raise _remap(exc, mapping, lines, offset) from None
         memo[key] = (
             list(program.wrt),
