@@ -2,8 +2,9 @@
 
 Users write `y = a if c else b`, `np.stack([f(x) for x in xs])`,
 `sum(w**2 for w in ws)` and `g = lambda t: t * t`; bpgen differentiates the
-statements these mean: an `if`/`else` with one assignment per arm, a loop
-appending to a list, a nested `def`. Rewriting the text once, before
+statements these mean: an `if`/`else` with one assignment per arm, loops
+appending to a list (one per `for`, nested; in a loop body the list is made
+anew in each iteration), a nested `def`. Rewriting the text once, before
 parsing, gives both the stager and bpgen/flow/ (which copies the user's
 lines) the same program, so neither needs a case of its own. A conditional
 expression or comprehension inside a larger expression is first computed
@@ -110,9 +111,6 @@ class _Rewriter:
                 self.parents[child] = node
         self.unit = "    "
         self.function: ast.FunctionDef | None = None
-        # loops around the statement: a list built inside a loop is left
-        # alone (bpgen/flow/ does not rebuild one list per iteration yet)
-        self.loops = 0
 
     # -- positions --
 
@@ -172,11 +170,8 @@ class _Rewriter:
             if isinstance(statement, ast.FunctionDef):
                 self.function_def(statement)
             elif isinstance(statement, (ast.If, ast.For, ast.While, ast.With)):
-                loop = isinstance(statement, (ast.For, ast.While))
-                self.loops += loop
                 self.block(statement.body)
                 self.block(getattr(statement, "orelse", []))
-                self.loops -= loop
             elif isinstance(statement, ast.Try):
                 for part in (statement.body, statement.orelse, statement.finalbody):
                     self.block(part)
@@ -236,10 +231,10 @@ class _Rewriter:
     def wanted(self, node: ast.AST) -> bool:
         if isinstance(node, ast.IfExp):
             return True
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and (
-            len(node.generators) > 1 or node.generators[0].is_async or self.loops
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and any(
+            g.is_async for g in node.generators
         ):
-            return False  # several `for`s, or inside a loop: nested loops
+            return False  # `async for`: left to refuse
         if isinstance(node, ast.ListComp):
             return True
         if isinstance(node, ast.GeneratorExp):
@@ -349,9 +344,7 @@ class _Rewriter:
                     ]
                 )
                 level += self.unit
-        self.loops += 1
         pre, element = self.expr(node.elt, level, renames)
-        self.loops -= 1
         lines += pre
         lines.append(
             [

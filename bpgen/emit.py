@@ -290,10 +290,7 @@ def _functions(unit: Unit, render: Renderer) -> str:
         f'    """Run {name}; return its value and what {name}_backward needs."""',
     ]
     if unit.guards and program.scalar:  # every one 0-d: no NumPy to call
-        names = list(unit.guards)
-        test = " or ".join(f'getattr({n}, "ndim", 0)' for n in names)
-        message = f"{', '.join(names)}: declared 0-d (a number), given an array"
-        lines += [_fit(f"    if {test}:"), _fit_at(f'raise ValueError("{message}")', 1)]
+        lines += scalar_guard_lines(list(unit.guards))
     elif unit.guards:
         taken = program.taken | set(program.params)
         # a list or a number where an array is declared: to the explaining call
@@ -465,6 +462,15 @@ def _fit_nested(indented: str, depth: int) -> str:
     headers = "".join("    " * (k + 1) + "if _:\n" for k in range(depth))
     text = black_format(f"def _():\n{headers}{indented}\n")
     return text.split("\n", depth + 1)[depth + 1].rstrip("\n")
+
+
+def scalar_guard_lines(names: list[str]) -> list[str]:
+    """The guard of arguments all declared 0-d, without NumPy: a number or a
+    0-d array passes, any larger array raises."""
+    test = " or ".join(f'getattr({n}, "ndim", 0)' for n in names)
+    message = f"{', '.join(names)}: declared 0-d (a number), given an array"
+    test = _fit(f"    if {test}:", "        pass")  # black splits a long one
+    return [test, _fit_at(f'raise ValueError("{message}")', 1)]
 
 
 def _guard_lines(

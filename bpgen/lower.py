@@ -74,14 +74,14 @@ _REFUSED = {
     ),
     cst.ListComp: (
         "a list comprehension",
-        "bpgen reads one with a single `for`, in a statement alone on its line "
-        "and outside loops, as a loop appending to a list; elsewhere use array "
+        "bpgen reads one in a statement alone on its line (not an `if`/`for`/"
+        "`while` header) as loops appending to a list; elsewhere use array "
         "operations (np.sum(x * w, axis=...))",
     ),
     cst.GeneratorExp: (
         "a generator expression",
-        "bpgen reads `sum(...)`, `max(...)` or `min(...)` of one with a single "
-        "`for`, outside loops, as a loop; elsewhere use array operations "
+        "bpgen reads `sum(...)`, `max(...)` or `min(...)` of one, in a statement "
+        "alone on its line, as loops; elsewhere use array operations "
         "(`np.sum(w ** 2)`) or a list comprehension",
     ),
     cst.SetComp: ("a set comprehension", "use array operations instead"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import copy
 import weakref
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -52,6 +52,15 @@ _CHECK_BUILTINS = {
     "all",
     "any",
 }
+
+
+def kept_check(statement: ast.stmt, params: Collection[str]) -> bool:
+    """Whether an `assert` reads only parameters (and the builtins above):
+    the forward keeps it, as its first lines, when it comes before anything
+    is computed (bpgen/flow/ follows the same rule)."""
+    names = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
+    return isinstance(statement, ast.Assert) and names <= set(params) | _CHECK_BUILTINS
+
 
 _STATEMENT_HINTS = {
     cst.If: ("`if` statements", "use np.where(cond, a, b), max()/min() or np.maximum"),
@@ -383,7 +392,7 @@ class Stager:
             and self.region is self.root
             and len(self.helper_chain) == 1
             and isinstance(statement, ast.Assert)
-            and names <= self.params | _CHECK_BUILTINS
+            and kept_check(statement, self.params)
             and all(self.env.get(n, n) == n for n in names)  # none rebound
         ):
             self.checks.append(statement)
@@ -921,11 +930,13 @@ class Stager:
         name = cast(cst.Name, target).value  # loops.check_body: names only
         if isinstance(value, cst.Integer):
             self.lower.consts[name] = int(value.value)
-        elif isinstance(value, cst.SimpleString) and "f" not in value.prefix.lower():
-            self.lower.consts[name] = value.evaluated_value  # zip(["a", "b"], ...)
+        elif isinstance(value, cst.SimpleString) and isinstance(
+            text := value.evaluated_value, str
+        ):
+            self.lower.consts[name] = text  # zip(["a", "b"], ...)
         else:
             self.lower.consts.pop(name, None)
-            self.assign([target], value)
+            self.assign([cast(cst.BaseAssignTargetExpression, target)], value)
 
     def runtime_if(
         self, node: cst.If, final: bool

@@ -17,6 +17,7 @@ from .items import (
     Loop,
     Part,
     ends_in_check,
+    exposed_in,
     is_alias,
     returns_name,
     writes_of,
@@ -198,11 +199,15 @@ class Backward(Naming):
                 return []
             g = "dout" if op.returns else self.grad(op.name)
             return [ind + _gathered(gl, state, op.list, g, each=True)]
+        if op.kind in ("max", "min"):
+            return self.extreme_backward(op, state, ind)
         if state.get(op.list) not in ("list", "each"):
             return []
+        pop = f"{gl}.pop()" if state[op.list] == "list" else gl
+        if op.name in self.p.lists:  # a list of lists: the item's is a list too
+            return [ind + _gathered(self.grad(op.name), state, op.name, f"list({pop})")]
         g = self.grad(op.name)
         s = state.get(op.name)
-        pop = f"{gl}.pop()" if state[op.list] == "list" else gl
         if s is ABSENT:
             state[op.name] = BORROWED
             return [f"{ind}{g} = {pop}"]
@@ -212,6 +217,27 @@ class Backward(Naming):
         if s == BORROWED:
             return [f"{ind}{g} = {g} + {pop}"]
         return [f"{ind}{g} = {pop} + (0 if {g} is None else {g})"]
+
+    def extreme_backward(self, op: ListOp, state: dict, ind: str) -> list[str]:
+        """max/min: the gradient goes to the item returned, the others get
+        none (`dlosses = [0.0] * losses_len; dlosses[losses_at] = dworst`)."""
+        s = BORROWED if op.returns else state.get(op.name)
+        state[op.name] = ABSENT
+        if s is ABSENT:
+            return []
+        g = "dout" if op.returns else self.grad(op.name)
+        gl = self.grad(op.list)
+        at, size = self.extreme(op)  # recorded by the forward (naming.py)
+        before = state.get(op.list)
+        state[op.list] = "list"
+        if before == "list":
+            return [f"{ind}{gl}[{at}] = {gl}[{at}] + {g}"]
+        if before == "each":  # one gradient for every item (a sum's) so far
+            return [
+                f"{ind}{gl} = [{gl}] * {size}",
+                f"{ind}{gl}[{at}] = {gl}[{at}] + {g}",
+            ]
+        return [f"{ind}{gl} = [0.0] * {size}", f"{ind}{gl}[{at}] = {g}"]
 
     def alias_backward(self, part: Part, state: dict, ind: str) -> list[str]:
         """`a = b` backward: b's gradient is a's (`db = da`), or gains it."""
@@ -320,7 +346,9 @@ class Backward(Naming):
             ):
                 pre.append(f"{ind}{self.grad(var)} = {self.zeros(var)}")
                 state[var] = OWN
+        # values one iteration hands the next: their gradients start at zero
         carried = writes_of(item.body) & self.gradient_targets(item.body)
+        carried &= exposed_in(item)
         if self.after is not None:  # top level: values at the end
             for var in sorted(carried - self.after - self.p.lists):
                 if state.get(var) is ABSENT:
@@ -378,10 +406,11 @@ class Backward(Naming):
         return pre + [f"{ind}for {target} in reversed({lst}):"] + body
 
     def zeros(self, var: str) -> str:
-        """A zero gradient for `var` (saved for the backward when a parameter)."""
+        """A zero gradient for `var` (saved for the backward when a parameter);
+        0.0 in a module without NumPy, whose values are all numbers."""
+        if self.numpy is None:
+            return "0.0"
         if var in self.p.params:
-            if self.numpy is None:
-                return "0.0"
             self.needed.add(var)
             self.zeroed.add(var)
         return f"{self.numpy}.zeros_like({var})"

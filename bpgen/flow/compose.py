@@ -51,6 +51,7 @@ class Composer(Forward, Backward):
         self.names: dict = {}
         self.counts: dict[str, int] = {}
         self.helpers: dict[str, ast.FunctionDef] = {}  # the module's, by name
+        self.guard: list[str] = []  # the forward's first lines (guard.py)
         self.activity(self.p.items, "part")
         for _ in range(3):  # loops: until activity stops growing
             before = set(self.varied)
@@ -276,6 +277,8 @@ class Composer(Forward, Backward):
             for p in self.saved()
             if p in self.p.params and p in self.p.reassigned
         }
+        fwd += self.guard  # the declared shapes (flow/guard.py), then the asserts
+        fwd += [f"    {ast.unparse(check)}" for check in self.p.checks]
         fwd += [f"    {alias} = {p}" for p, alias in self.originals.items()]
         fwd += self.forward(self.p.items, "    ")
         recs = self.records(self.p.items) + self.saved()
@@ -356,8 +359,9 @@ def _returned(part: Part) -> str:
 
 
 def _refuse_extremum(planner: Planner, item: Part, name: str) -> None:
-    """`max(L)`/`min(L)` of a loop-built list (`max(v for v in vs)` builds one
-    named `items`): refused at the call, with the spelling bpgen differentiates."""
+    """`max(L, key=...)`/`min(L, default=...)` of a loop-built list (plain
+    `max(L)` is a list read, lists.py): refused at the call, with the
+    spellings bpgen differentiates."""
     for stmt in item.stmts:
         for call in ast.walk(stmt):
             if (
@@ -371,7 +375,8 @@ def _refuse_extremum(planner: Planner, item: Part, name: str) -> None:
                 f = call.func.id
                 raise planner.error(
                     call,
-                    f"the builtin `{f}()` of values computed in a loop or a "
-                    "comprehension is not differentiated by bpgen",
-                    f"stack the values and reduce: `np.{f}(np.stack([...]))`",
+                    f"the builtin `{f}()` with keyword arguments of values computed "
+                    "in a loop or a comprehension is not differentiated by bpgen",
+                    f"leave out the keywords, or stack the values and reduce: "
+                    f"`np.{f}(np.stack([...]))`",
                 )

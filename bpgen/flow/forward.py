@@ -48,7 +48,7 @@ class Forward(Naming):
                 recs = self.records(self.p.items) + self.saved_values()
                 comma = "," if len(recs) == 1 else ""
                 lines.append(f"{ind}{out} = {value}")
-                lines += self.item_sizes(item, ind)
+                lines += self.item_sizes(item, ind, out)
                 lines.append(f"{ind}return {out}, ({', '.join(recs)}{comma})")
             elif isinstance(item, ListOp) and item.written:
                 lines.append(f"{ind}{item.written}")
@@ -136,9 +136,19 @@ class Forward(Naming):
                 lines += body or [f"{ind}    pass"]
         return lines
 
-    def item_sizes(self, op: ListOp, ind: str) -> list[str]:
+    def item_sizes(self, op: ListOp, ind: str, value: str = "") -> list[str]:
         """`hs_sizes = [np.shape(item)[1] for item in hs]` after a concatenation
-        whose backward splits the gradient there."""
+        whose backward splits the gradient there; `losses_at =
+        losses.index(worst)` and `losses_len = len(losses)` after `worst =
+        max(losses)`: the place of the item it returned (the first extreme
+        one: `index` finds that very object) and the list's length."""
+        if op.kind in ("max", "min") and (id(op), "at") in self.names:
+            at, size = self.names[(id(op), "at")], self.names[(id(op), "len")]
+            value = value or op.name
+            return [
+                f"{ind}{at} = {op.list}.index({value})",
+                f"{ind}{size} = len({op.list})",
+            ]
         if (id(op), "sizes") not in self.names:
             return []
         np_ = self.numpy or "np"

@@ -29,7 +29,7 @@ class ListOp:
     list built in a loop (see lists.py)."""
 
     stmt: ast.stmt
-    kind: str  # "append", "stack" (np.array too), "concat" or "sum"
+    kind: str  # "append", "stack" (np.array too), "concat", "sum", "max", "min"
     list: str
     name: str  # the appended value, or the stacked array
     axis: int = 0
@@ -102,11 +102,45 @@ def writes_of(items: list) -> set[str]:
     return out
 
 
+def exposed(items: list) -> set[str]:
+    """Names these items may read before they assign them: the values one
+    iteration hands the next (`h` of `h = np.tanh(h @ W)`), never a name
+    assigned first (`hs_item` of `hs.append(h * 2.0)`). Only a part's or
+    list read's own assignments count as made; a branch's or loop's may not
+    run."""
+    out: set[str] = set()
+    made: set[str] = set()
+    for item in items:
+        if isinstance(item, Jump):
+            continue
+        if isinstance(item, Branch):
+            reads = loads(item.node.test) | exposed(item.then) | exposed(item.orelse)
+        elif isinstance(item, Loop):
+            reads = loads(_head(item.node)) | exposed_in(item)
+        else:
+            reads = reads_of([item])
+        out |= reads - made
+        if isinstance(item, (Part, ListOp)):
+            made |= writes_of([item])
+    return out
+
+
+def exposed_in(loop: Loop) -> set[str]:
+    """`exposed` of a loop's body, less the names its `for` binds each step."""
+    bound = stores(loop.node.target) if isinstance(loop.node, ast.For) else set()
+    return exposed(loop.body) - bound
+
+
+def _head(node: ast.For | ast.While) -> ast.expr:
+    return node.test if isinstance(node, ast.While) else node.iter
+
+
 def recorded(items: list, varied: set[str]) -> bool:
     """Whether the backward must know the branch: a part there is generated,
     or a name is assigned a value without gradient (`y = 1.0`) or another
     name's that may carry one (`y = x`: x's gradient is y's on this path),
-    or a list is appended a value (`L.append(x)`: x's gradient is popped)."""
+    or a list is appended a value (`L.append(x)`: x's gradient is popped),
+    or a max/min of a list records its place."""
     if any(_appends(items)):
         return True
     for item in items:
@@ -145,10 +179,11 @@ def touches(items: list) -> bool:
 
 
 def _appends(items: list):
-    """Whether each item is, or holds, an append to a list."""
+    """Whether each item is, or holds, an append to a list or a max/min of
+    one (whose record says which item it returned)."""
     for item in items:
         if isinstance(item, ListOp):
-            yield item.kind == "append"
+            yield item.kind in ("append", "max", "min")
         elif isinstance(item, Branch):
             yield any(_appends(item.then + item.orelse))
         elif isinstance(item, Loop):

@@ -1,5 +1,7 @@
 """Lists a function builds in a loop (`hs = []`, then `hs.append(h)`) and reads
-once built: `np.stack(hs, axis=1)`, `np.array(hs)`, `sum(hs)`.
+once built: `np.stack(hs, axis=1)`, `np.array(hs)`, `sum(hs)`, and at the
+function's top level `max(hs)`/`min(hs)` of numbers (the first extreme item
+takes the gradient, the item Python's max returns).
 
 Each append and each read is a list item of the plan (ListOp). An appended
 expression, or a read inside a larger expression, first gets a name of its
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 # what a read inside an expression is named after: hs -> hs_stacked
 _SUFFIX = {"stack": "stacked", "array": "array", "sum": "sum", "concatenate": "cat"}
+_SUFFIX |= {"max": "max", "min": "min"}
 _SUFFIX |= {"vstack": "stacked", "hstack": "cat", "column_stack": "columns"}
 # joined like np.concatenate; the backward reshapes each item's piece
 _JOINS = ("vstack", "hstack", "column_stack")
@@ -98,9 +101,9 @@ def _read(
     lst = call.args[0].id
     if lst not in planner.lists:
         return None
-    if isinstance(func, ast.Name) and func.id == "sum":
+    if isinstance(func, ast.Name) and func.id in ("sum", "max", "min"):
         if len(call.args) == 1 and not call.keywords:
-            return "sum", lst, 0
+            return func.id, lst, 0
         return None
     if not (
         isinstance(func, ast.Attribute)
@@ -156,7 +159,8 @@ def inner_reads(planner: Planner, stmt: ast.stmt) -> list[ListOp]:
                     f"write it on one line, or name it first: "
                     f"`{lst}_array = np.stack({lst})`",
                 )
-            spelled = call.func.id if kind == "sum" else call.func.attr  # type: ignore
+            builtin = kind in ("sum", "max", "min")
+            spelled = call.func.id if builtin else call.func.attr  # type: ignore
             name = planner.fresh(f"{lst}_{_SUFFIX[spelled]}")
             planner.locals.add(name)
             text = ast.get_source_segment(planner.text, call) or ""

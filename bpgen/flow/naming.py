@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import ast
 
-from .items import Branch, Loop, Part, ends_in_check, reads_of, recorded, touches
+from .items import (
+    Branch,
+    ListOp,
+    Loop,
+    Part,
+    ends_in_check,
+    reads_of,
+    recorded,
+    touches,
+)
 from .plan import Planner
 from .syntax import paired
 
@@ -54,6 +63,12 @@ class Naming:
             return self.name((id(op), "sizes"), f"{op.list}_shapes")
         return self.name((id(op), "sizes"), f"{op.list}_sizes")
 
+    def extreme(self, op: ListOp) -> list[str]:
+        """The records of `m = max(L)`: the place of the item it returned, and
+        the list's length."""
+        at = self.name((id(op), "at"), f"{op.list}_at")
+        return [at, self.name((id(op), "len"), f"{op.list}_len")]
+
     def name(self, key, base: str) -> str:
         if key not in self.names:
             self.names[key] = self.p.fresh(base)
@@ -73,6 +88,8 @@ class Naming:
         for item in items:
             if isinstance(item, Part) and item.name:
                 out.append(self.numbered((id(item), "rec"), "cache"))
+            elif isinstance(item, ListOp) and item.kind in ("max", "min"):
+                out += self.extreme(item)
             elif isinstance(item, Branch):
                 if recorded(item.then, self.varied) or recorded(
                     item.orelse, self.varied

@@ -8,6 +8,7 @@ from typing import cast
 
 from ..errors import BpgenError, UnsupportedError
 from .compose import Composer
+from .guard import guard_lines, part_shapes, prove_carried, proven_arrays
 from .items import Part
 from .module import module_helpers
 from .parts import part_source
@@ -47,10 +48,29 @@ def function_node(text: str, name: str) -> ast.FunctionDef:
 
 
 def generate_function(
-    parsed, fname: str, wrt, options, sub_generate
+    parsed, fname: str, wrt, options, sub_generate, declared=None
 ) -> tuple[list[str], str, list[str]]:
-    """The parts' generated modules, the composite's text and the wrt used."""
+    """The parts' generated modules, the composite's text and the wrt used.
+    `declared`: the parameters' declared shapes (generate._declared)."""
+    from ..generate import NOT_ONE, OUT_SHAPES
+
+    declared = declared or {}
+    assumed: set[str] = set()
+    token, sink = NOT_ONE.set(assumed), OUT_SHAPES.set({})
+    try:
+        return _generate_function(
+            parsed, fname, wrt, options, sub_generate, declared, assumed
+        )
+    finally:
+        NOT_ONE.reset(token)
+        OUT_SHAPES.reset(sink)
+
+
+def _generate_function(
+    parsed, fname: str, wrt, options, sub_generate, declared, assumed
+) -> tuple[list[str], str, list[str]]:
     from .. import parse, stage
+    from ..generate import NOT_ONE, OUT_SHAPES
 
     lines = parsed.text.splitlines()
     offset = parsed.line_offset
@@ -71,21 +91,40 @@ def generate_function(
     planner = Planner(parsed.text, function, error)
     modules: dict[str, str] = {}
     memo: dict = {}
+    carried: dict = {}  # locals' shapes, proven by rounds below (guard.py)
+    outs = OUT_SHAPES.get()
+    assert outs is not None  # set by generate_function
 
     def generate_part(part: Part, name: str, part_wrt):
-        key = (id(part), None if part_wrt is None else tuple(part_wrt))
+        shapes = part_shapes(planner, part, declared, carried)
+        wanted = None if part_wrt is None else tuple(part_wrt)
+        key = (id(part), wanted, tuple(sorted(shapes.items())))
         if key in memo:
-            return memo[key]
+            if part_wrt is not None:
+                modules[name], outs[name], before = memo[key][2:]
+                assumed.update(before)
+            return memo[key][:2]
+        taken_as_not_1: set[str] = set()  # this part's (dims.not_one)
         text, mapping = part_source(planner, part, name, span)
         try:
             sub = parse.parse(text, parsed.filename)
             node = parse.find_function(sub, name)
             program = stage.stage(
-                sub, node, part_wrt, fusion=options.fusion, activity=options.activity
+                sub,
+                node,
+                part_wrt,
+                fusion=options.fusion,
+                activity=options.activity,
+                scalars={p for p, shape in shapes.items() if shape == ()},
             )
             varied = []
             if part_wrt is not None:
-                modules[name] = sub_generate(text, name, part_wrt)
+                token = NOT_ONE.set(taken_as_not_1)
+                try:
+                    modules[name] = sub_generate(text, name, part_wrt, shapes)
+                finally:
+                    NOT_ONE.reset(token)
+                assumed.update(taken_as_not_1)
                 for out, expr in zip(part.outputs, program.outputs, strict=False):
                     if isinstance(expr, ast.Name) and expr.id in program.varied:
                         varied.append(out)
@@ -102,8 +141,14 @@ def generate_function(
                     "(W1, W2):`), or use the names it holds in the loop",
                 ) from None
             raise _remap(exc, mapping, lines, offset) from None
-        memo[key] = (list(program.wrt), varied)
-        return memo[key]
+        memo[key] = (
+            list(program.wrt),
+            varied,
+            modules.get(name),
+            outs.get(name),
+            taken_as_not_1,
+        )
+        return memo[key][:2]
 
     numpy = next(
         (local for local, full in parsed.imports.items() if full == "numpy"), None
@@ -113,10 +158,26 @@ def generate_function(
     )
     if wrt is None and not composer.wrt:
         raise error(function, "no parameter of the function carries a gradient", None)
+    if declared:  # values carried through the loops keep their shapes
+        prove_carried(planner, declared, carried, outs, generate_part, assumed)
     tree = ast.parse(parsed.text)
     composer.helpers = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    code = composer.composite()
-    imports = [
+    guard, np_name = "", numpy or "np"
+    if options.guards:  # the declared shapes, checked once in the forward
+        np_name = numpy or planner.fresh("np")  # a scalar module: imported below
+        composer.guard, guard = guard_lines(
+            declared,
+            assumed,
+            np_name,
+            planner.fresh("_check_shapes"),
+            proven_arrays(function),
+            # `len` is the builtin unless the function or module binds it
+            "len" not in planner.locals | set(parsed.functions)
+            and "len" not in set(parsed.constants) | set(parsed.imports),
+        )
+    code = composer.composite() + guard
+    imports = [f"import numpy as {np_name}"] if guard and numpy is None else []
+    imports += [
         # a node parsed from this very text always has its position
         cast(str, ast.get_source_segment(parsed.text, n))
         for n in tree.body

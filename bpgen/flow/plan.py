@@ -8,6 +8,7 @@ import ast
 from collections.abc import Callable
 
 from ..errors import BpgenError
+from ..stage import kept_check
 from .aliasing import sharing
 from .exits import early_exits
 from .items import Branch, Jump, ListOp, Loop, Part, reads_of
@@ -93,8 +94,10 @@ class Planner:
             del self.aliases[p]
         self.parts: list[Part] = []
         self.nested = self.hoisted(function)
+        self.checks = _leading_checks(function, self.params)
         body = [s for s in function.body if not isinstance(s, ast.FunctionDef)]
         self.items = self.cut(body, top=True)
+        self.check_reads(self.items, function)
         self.live(self.items, set())
         once = [n for n in ast.walk(function) if isinstance(n, ast.Name)]
         stored = [n.id for n in once if isinstance(n.ctx, ast.Store)]
@@ -189,6 +192,8 @@ class Planner:
 
         for i, stmt in enumerate(stmts):
             last = top and i == len(stmts) - 1
+            if isinstance(stmt, ast.Assert):  # the leading ones: self.checks
+                continue  # any other is left out, as `python -O` leaves it out
             if isinstance(stmt, ast.Continue):
                 flush()
                 return items  # the rest of the body does not run
@@ -280,6 +285,44 @@ class Planner:
                 )
             end.returns = True
         return items
+
+    def check_reads(self, items: list, function: ast.FunctionDef) -> None:
+        """A list is read where it is made: in the loop body that has its
+        `L = []` (or outside every loop, as it does). Read in a loop it is not
+        made in, the list outlives an iteration (it grows while read, or is
+        read again each step), and its gradient, rebuilt at each read, would
+        miss the other reads' share."""
+        loop_of: dict[int, ast.AST | None] = {}
+
+        def visit(node: ast.AST, loop: ast.AST | None) -> None:
+            for child in ast.iter_child_nodes(node):
+                loop_of[id(child)] = loop
+                visit(child, child if isinstance(child, (ast.For, ast.While)) else loop)
+
+        visit(function, None)
+        made: dict[str, set] = {}
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.List)
+                and not node.value.elts
+            ):
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        made.setdefault(t.id, set()).add(id(loop_of[id(node)]))
+        for op in _list_ops(items):
+            if op.kind == "append" or op.list not in made:
+                continue
+            if made[op.list] != {id(loop_of[id(op.stmt)])}:
+                raise self.error(
+                    op.stmt,
+                    f"the list `{op.list}` is read in a loop body other than the "
+                    f"one that makes it (`{op.list} = []`): bpgen differentiates "
+                    "the reads of a list only where it is made",
+                    f"read it where it is complete, after the loop that "
+                    f"appends to it (`{op.list}_array = np.stack({op.list})`), "
+                    "and index that array in the loop",
+                )
 
     def check_for(self, stmt: ast.For) -> None:
         if not all(
@@ -380,6 +423,38 @@ class Planner:
                 head = item.node.test if isinstance(item.node, ast.While) else None
                 loop_reads = reads_of([item]) | (loads(head) if head else set())
                 self.live(item.body, out | loop_reads)
+
+
+def _list_ops(items: list):
+    """The list operations under these items, in branches and loops too."""
+    for item in items:
+        if isinstance(item, ListOp):
+            yield item
+        elif isinstance(item, Branch):
+            yield from _list_ops(item.then + item.orelse)
+        elif isinstance(item, Loop):
+            yield from _list_ops(item.body)
+
+
+def _leading_checks(function: ast.FunctionDef, params: list[str]) -> list[ast.Assert]:
+    """The `assert`s on parameters at the top of the body (after the docstring
+    and nested `def`s), before anything is computed: the forward's first
+    lines, by the straight-line path's rule (stage.kept_check)."""
+    checks = []
+    for k, stmt in enumerate(function.body):
+        docstring = (
+            k == 0
+            and isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        )
+        if docstring or isinstance(stmt, ast.FunctionDef):
+            continue
+        if not isinstance(stmt, ast.Assert):
+            break
+        if kept_check(stmt, params):
+            checks.append(stmt)
+    return checks
 
 
 def _jumps(node: ast.AST) -> bool:
