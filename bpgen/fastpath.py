@@ -66,14 +66,15 @@ def _split(block: Block, render: Callable[[ast.expr], str]) -> list[Any]:
         for n in ast.walk(s)
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
-    ranks = {n: r for n, r in _assumed(seen).items() if n not in assigned}
+    stage = block.stage
+    operands = [] if stage is None else _names(ast.Tuple(list(stage.inputs.values())))
+    assumed = _assumed(seen, operands)
+    ranks = {n: r for n, r in assumed.items() if n not in assigned}
     matrices = _matrices(block, ranks)
     decided = _Decide(ranks, matrices, _products(run, ranks) if matrices else {})
     fast = [decided.visit(_copy(s)) for s in run]
     if decided.folded <= len(decided.used):  # no read saved: leave the tests be
         return [block]
-    stage = block.stage
-    operands = [] if stage is None else _names(ast.Tuple(list(stage.inputs.values())))
     test = _test(seen, ranks, decided.used, operands)
     if len(decided.used) == 1:  # the `else` arm knows that rank is not it
         (name,) = decided.used
@@ -140,6 +141,20 @@ def _matrix_tests(test: ast.expr) -> list[tuple[str, type, int, bool]] | None:
     return cast(list[tuple[str, type, int, bool]], found)
 
 
+def _number_tests(test: ast.expr) -> list[tuple[str, type, int, bool]] | None:
+    """The rank tests of `x.ndim == 0 or np.ndim(g) == 0`, a test that picks
+    numbers: its `else` arm runs whenever those names hold larger arrays."""
+    parts = (
+        test.values
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or)
+        else [test]
+    )
+    found = [_rank_test(part) for part in parts]
+    if any(t is None or t[1] is not ast.Eq or t[2] != 0 for t in found):
+        return None
+    return cast(list[tuple[str, type, int, bool]], found)
+
+
 def _occurrences(
     node: ast.AST, after: frozenset[str] | None = frozenset()
 ) -> list[_Seen]:
@@ -154,11 +169,18 @@ def _occurrences(
                 found.append(_Seen(name, op, number, attribute, after))
                 after = None if after is None else after | {name}
             return found + _occurrences(node.body, after)
-        return [
-            *_occurrences(node.test, after),
-            *_occurrences(node.body, None),
-            *_occurrences(node.orelse, None),
-        ]
+        numbers = _number_tests(node.test)  # `x.ndim == 0 or ...`: the rare arm
+        if numbers is None:
+            return [
+                *_occurrences(node.test, after),
+                *_occurrences(node.body, None),
+                *_occurrences(node.orelse, None),
+            ]
+        found = []  # each read, and the matrix path's wish: not a number
+        for name, _, _, attribute in numbers:
+            found.append(_Seen(name, ast.NotEq, 0, attribute, after))
+            after = None if after is None else after | {name}
+        return found + _occurrences(node.orelse, after)
     if isinstance(node, ast.BoolOp):
         first, *rest = node.values
         found = _occurrences(first, after)
@@ -172,14 +194,17 @@ def _occurrences(
     ]
 
 
-def _assumed(seen: list[_Seen]) -> dict[str, int]:
+def _assumed(seen: list[_Seen], operands: list[str]) -> dict[str, int]:
     """A rank for each tested name that meets every test of it: the one an
-    `==` names, else a matrix's."""
+    `==` names, else a matrix's (an operand of the stage, also when it is
+    only tested for being a number)."""
     tests: dict[str, list[tuple[type, int]]] = {}
     for name, op, number, _, _ in seen:
         tests.setdefault(name, []).append((op, number))
     ranks = {}
     for name, said in tests.items():
+        if name not in operands and all(test == (ast.NotEq, 0) for test in said):
+            continue  # a gradient only asked not to be a number: no rank to hope for
         equal = {number for op, number in said if op is ast.Eq}
         rank = equal.pop() if len(equal) == 1 else None if equal else MATRIX
         if rank is not None and all(_COMPARE[op](rank, n) for op, n in said):

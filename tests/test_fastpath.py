@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import bpgen
-from bpgen.check import check_gradients
+from bpgen.check import check_gradients, load
 from bpgen.options import Options
 
 PRODUCTS = {
@@ -90,13 +90,27 @@ def test_one_tested_name_leaves_the_other_arm_knowing_it():
 
 def test_a_single_test_stays_where_it_is():
     # one read either way: nothing to share
-    source = _source("def f(W, X):\n    return np.sum(W.dot(X))\n")
-    code = bpgen.generate(source, "f", ["W"])
-    assert "if X.ndim == 2\n" in code and "\n    if " not in code.split("def f_b")[1]
+    source = _source("def f(v):\n    return np.sum(np.diag(v) ** 2)\n")
+    code = bpgen.generate(source, "f")
+    backward = code.split("def f_backward")[1]
+    assert "if np.ndim(v) == 1\n" in backward and "\n    if " not in backward
 
 
 def test_switched_off_each_gradient_tests_on_its_own():
     source = _source(PRODUCTS["method"])
     off = bpgen.generate(source, "f", options=Options(fastpath=False))
     assert "\n    if " not in off.split("def f_backward")[1]
-    assert "dt1.dot(X.T)\n        if X.ndim == 2\n" in off
+    assert "np.sum(dt1 * X)\n        if W.ndim == 0\n" in off
+
+
+def test_a_zero_d_receiver_of_dot():
+    # x.dot(W) of a 0-d array x is x * W: dx is a number, not W-shaped
+    source = _source("def f(x, W):\n    return np.sum(np.tanh(x.dot(W)))\n")
+    forward, backward = load(bpgen.generate(source, "f"), "f")
+    rng = np.random.default_rng(3)
+    for W in [rng.standard_normal((3, 4)), rng.standard_normal(3), np.array(1.3)]:
+        _, cache = forward(np.array(0.7), W)
+        dx, dW = backward(1.0, cache)
+        local = 1 - np.tanh(0.7 * W) ** 2
+        assert np.shape(dx) == () and np.allclose(dx, np.sum(local * W))
+        assert np.allclose(dW, 0.7 * local)

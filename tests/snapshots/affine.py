@@ -45,11 +45,19 @@ def affine_backward(dout, cache):
         dx2d = dt1.dot(w.T)
         dw = x2d.T.dot(dt1)
     else:
-        dx2d = np.tensordot(dt1, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
+        dx2d = (
+            dt1 * w
+            if w.ndim == 0
+            else np.tensordot(dt1, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
+        )
         dw = (
-            x2d.T.dot(dt1)
-            if w.ndim < 3
-            else np.moveaxis(np.tensordot(x2d, dt1, ((0,), (0,))), 0, w.ndim - 2)
+            np.sum(dt1 * x2d)
+            if w.ndim == 0
+            else (
+                x2d.T.dot(dt1)
+                if w.ndim < 3
+                else np.moveaxis(np.tensordot(x2d, dt1, ((0,), (0,))), 0, w.ndim - 2)
+            )
         )
     # x2d = x.reshape(n, -1)
     dx = dx2d.reshape(x.shape)

@@ -61,11 +61,19 @@ def affine_backward(dout, cache):
         dt1 = dt2.dot(w.T)
         dw = t1.T.dot(dt2)
     else:
-        dt1 = np.tensordot(dt2, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
+        dt1 = (
+            dt2 * w
+            if w.ndim == 0
+            else np.tensordot(dt2, np.moveaxis(w, max(w.ndim - 2, 0), -1), w.ndim - 1)
+        )
         dw = (
-            t1.T.dot(dt2)
-            if w.ndim < 3
-            else np.moveaxis(np.tensordot(t1, dt2, ((0,), (0,))), 0, w.ndim - 2)
+            np.sum(dt2 * t1)
+            if w.ndim == 0
+            else (
+                t1.T.dot(dt2)
+                if w.ndim < 3
+                else np.moveaxis(np.tensordot(t1, dt2, ((0,), (0,))), 0, w.ndim - 2)
+            )
         )
     # t1 = x.reshape(x.shape[0], -1)
     dx = dt1.reshape(x.shape)

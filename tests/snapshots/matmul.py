@@ -18,24 +18,42 @@ def matmul_backward(dout, cache):
         dX = W.T.dot(dout)
     else:
         dW = (
-            dout.dot(X.T)
-            if X.ndim == 2
+            np.sum(dout * X)
+            if W.ndim == 0
             else (
                 dout * X
-                if np.ndim(dout) == 0
-                else np.tensordot(
-                    dout, np.moveaxis(X, max(X.ndim - 2, 0), -1), X.ndim - 1
+                if X.ndim == 0
+                else (
+                    dout.dot(X.T)
+                    if X.ndim == 2
+                    else (
+                        dout * X
+                        if np.ndim(dout) == 0
+                        else np.tensordot(
+                            dout, np.moveaxis(X, max(X.ndim - 2, 0), -1), X.ndim - 1
+                        )
+                    )
                 )
             )
         )
         dX = (
-            W.T.dot(dout)
-            if W.ndim == 2 and X.ndim < 3
+            np.sum(dout * W)
+            if X.ndim == 0
             else (
                 dout * W
-                if np.ndim(dout) == 0
-                else np.moveaxis(
-                    np.tensordot(W, dout, [range(W.ndim - 1)] * 2), 0, X.ndim - 2
+                if W.ndim == 0
+                else (
+                    W.T.dot(dout)
+                    if W.ndim == 2 and X.ndim < 3
+                    else (
+                        dout * W
+                        if np.ndim(dout) == 0
+                        else np.moveaxis(
+                            np.tensordot(W, dout, [range(W.ndim - 1)] * 2),
+                            0,
+                            X.ndim - 2,
+                        )
+                    )
                 )
             )
         )

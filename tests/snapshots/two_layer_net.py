@@ -97,26 +97,42 @@ def two_layer_loss_backward(dout, cache):
         dW2 += hidden.T.dot(dt3)
     else:
         dhidden = (
-            dt3.dot(W2.T)
-            if W2.ndim == 2
+            np.sum(dt3 * W2)
+            if hidden.ndim == 0
             else (
                 dt3 * W2
-                if np.ndim(dt3) == 0
-                else np.tensordot(
-                    dt3, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1
+                if W2.ndim == 0
+                else (
+                    dt3.dot(W2.T)
+                    if W2.ndim == 2
+                    else (
+                        dt3 * W2
+                        if np.ndim(dt3) == 0
+                        else np.tensordot(
+                            dt3, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1
+                        )
+                    )
                 )
             )
         )
         dW2 += (
-            hidden.T.dot(dt3)
-            if hidden.ndim == 2 and W2.ndim < 3
+            np.sum(dt3 * hidden)
+            if W2.ndim == 0
             else (
                 dt3 * hidden
-                if np.ndim(dt3) == 0
-                else np.moveaxis(
-                    np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2),
-                    0,
-                    W2.ndim - 2,
+                if hidden.ndim == 0
+                else (
+                    hidden.T.dot(dt3)
+                    if hidden.ndim == 2 and W2.ndim < 3
+                    else (
+                        dt3 * hidden
+                        if np.ndim(dt3) == 0
+                        else np.moveaxis(
+                            np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2),
+                            0,
+                            W2.ndim - 2,
+                        )
+                    )
                 )
             )
         )
@@ -130,24 +146,42 @@ def two_layer_loss_backward(dout, cache):
         dW1 += X.T.dot(dt1)
     else:
         dX = (
-            dt1.dot(W1.T)
-            if W1.ndim == 2
+            np.sum(dt1 * W1)
+            if X.ndim == 0
             else (
                 dt1 * W1
-                if np.ndim(dt1) == 0
-                else np.tensordot(
-                    dt1, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1
+                if W1.ndim == 0
+                else (
+                    dt1.dot(W1.T)
+                    if W1.ndim == 2
+                    else (
+                        dt1 * W1
+                        if np.ndim(dt1) == 0
+                        else np.tensordot(
+                            dt1, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1
+                        )
+                    )
                 )
             )
         )
         dW1 += (
-            X.T.dot(dt1)
-            if X.ndim == 2 and W1.ndim < 3
+            np.sum(dt1 * X)
+            if W1.ndim == 0
             else (
                 dt1 * X
-                if np.ndim(dt1) == 0
-                else np.moveaxis(
-                    np.tensordot(X, dt1, [range(X.ndim - 1)] * 2), 0, W1.ndim - 2
+                if X.ndim == 0
+                else (
+                    X.T.dot(dt1)
+                    if X.ndim == 2 and W1.ndim < 3
+                    else (
+                        dt1 * X
+                        if np.ndim(dt1) == 0
+                        else np.moveaxis(
+                            np.tensordot(X, dt1, [range(X.ndim - 1)] * 2),
+                            0,
+                            W1.ndim - 2,
+                        )
+                    )
                 )
             )
         )
