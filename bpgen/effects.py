@@ -70,6 +70,7 @@ def _formatted(stager: Stager, node: cst.FormattedString) -> ast.JoinedStr:
         if isinstance(part, cst.FormattedStringText):
             parts.append(ast.Constant(_text(node, part.value)))
             continue
+        assert isinstance(part, cst.FormattedStringExpression)
         spec = None
         if part.format_spec is not None:
             pieces = []

@@ -178,13 +178,13 @@ class Speller:
         """`f"loss {t:.3f}"`, in the quotes black prefers (the fewer escapes,
         double on a tie); ast.unparse would escape bpgen's module placeholders.
         The `{...}` parts hold no string (effects.py refuses one)."""
-        texts = [v.value for v in node.values if isinstance(v, ast.Constant)]
+        texts = [str(v.value) for v in node.values if isinstance(v, ast.Constant)]
         joined = "".join(texts)
         quote = "'" if joined.count('"') > joined.count("'") else '"'
         pieces = []
         for part in node.values:
             if isinstance(part, ast.Constant):
-                pieces.append(_escaped(part.value, quote))
+                pieces.append(_escaped(str(part.value), quote))
                 continue
             assert isinstance(part, ast.FormattedValue)
             inner = _resolve(self._expr(part.value))
