@@ -105,3 +105,92 @@ def f(X, W, n):
     with pytest.raises(bpgen.BpgenError) as info:
         bpgen.generate(source, "f", ["X", "W"], filename="model.py")
     assert str(info.value).startswith("model.py:10:9: error: the list `row` is read")
+
+
+# -- a loop-built list read in one arm of an `if` only ---------------------------
+
+
+def _read_in_one_arm(then: str, orelse: str) -> str:
+    return f"""import numpy as np
+
+
+def f(x, W, c):
+    hs = []
+    h = x[0]
+    for t in range(x.shape[0]):
+        h = np.tanh(h @ W + x[t])
+        hs.append(h)
+    total = 0.0
+    if c > 0:
+        total = total + {then}
+    else:
+        total = total + {orelse}
+    return total
+"""
+
+
+@pytest.mark.parametrize("c", [1.0, -1.0])
+@pytest.mark.parametrize(
+    ("then", "orelse"),
+    [
+        ("np.sum(np.stack(hs) ** 2)", "1.0"),
+        ("np.sum(sum(hs) ** 2)", "np.sum(np.stack(hs) ** 3)"),
+        ("np.sum(np.array(hs) * 2.0)", "np.sum(h)"),
+    ],
+    ids=["stack-or-nothing", "sum-or-stack", "array-or-last"],
+)
+def test_a_list_read_in_one_arm_passes_its_gradient(then, orelse, c):
+    """The arms' list states ("list" from a stack, none from the other arm)
+    joined to "maybe", which the appends' backward skipped: every item's
+    gradient was dropped (dx was zero). Now the state is known at run time."""
+    rng = np.random.default_rng(4)
+    args = [rng.standard_normal((4, 3)), rng.standard_normal((3, 3)) * 0.5, c]
+    check_oracles(_read_in_one_arm(then, orelse), args, wrt=["x", "W"])
+    check_contract(_read_in_one_arm(then, orelse), args, wrt=["x", "W"])
+
+
+MAX_IN_A_BRANCH_IN_A_LOOP = """import numpy as np
+
+
+def f(x, w, n):
+    total = 0.0
+    for k in range(n):
+        vals = []
+        for j in range(x.shape[0]):
+            if np.dot(x[j], w) > 0:
+                vals.append(np.dot(x[j], w) * (k + 1))
+        if len(vals) > 0:
+            total = total + max(vals)
+    return total
+"""
+
+
+def test_max_under_a_length_check_in_a_loop():
+    """`if len(vals) > 0: total = total + max(vals)`: the gradient of x was 0."""
+    rng = np.random.default_rng(5)
+    args = [rng.standard_normal((5, 2)), rng.standard_normal(2), 2]
+    check_oracles(MAX_IN_A_BRANCH_IN_A_LOOP, args, wrt=["x", "w"])
+    check_contract(MAX_IN_A_BRANCH_IN_A_LOOP, args, wrt=["x", "w"])
+
+
+def test_a_list_of_lists_read_in_one_arm_is_refused():
+    source = """import numpy as np
+
+
+def f(x, W, c):
+    rows = []
+    for j in range(x.shape[0]):
+        row = []
+        for i in range(x.shape[1]):
+            row.append(x[j, i] * W[i])
+        rows.append(row)
+    out = 0.0
+    if c > 0:
+        out = np.sum(np.array(rows) ** 2)
+    return out
+"""
+    with pytest.raises(bpgen.BpgenError) as info:
+        bpgen.generate(source, "f", ["x", "W"], filename="model.py")
+    assert str(info.value).startswith(
+        "model.py:10:9: error: the list of lists `rows` is read in one arm"
+    )
