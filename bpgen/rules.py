@@ -316,16 +316,16 @@ def _scalar_guard(gate: Gate, mine: str, times: str, sums: str) -> str:
 
 
 def _dot_x(gate: Gate) -> str:
-    if gate.method:
-        return _dot_x_method(gate)
     body = _dot_x_body(gate)
+    if gate.method:
+        return _dot_method(gate, "x", body)
     return _scalar_guard(gate, "x", "g * y", "np.sum(g * y)") + body
 
 
 def _dot_y(gate: Gate) -> str:
-    if gate.method:
-        return _dot_y_method(gate)
     body = _dot_y_body(gate)
+    if gate.method:
+        return _dot_method(gate, "y", body)
     return _scalar_guard(gate, "y", "g * x", "np.sum(g * x)") + body
 
 
@@ -346,25 +346,31 @@ def _dot_x_body(gate: Gate) -> str:
     return f"g.dot(y.T) if y.ndim == 2 else {_vectors(gate, 'g * y')}{general}"
 
 
-def _dot_x_method(gate: Gate) -> str:
+# x.dot(y) of two unknown ranks: a 0-d array on either side makes a product
+# (each chain first asks whether its own operand is a number), then the
+# matrix case, then vectors (g is 0-d) and a 0-d other side, then any rank
+_DOT_ANY = {
+    "x": "np.sum(g * y) if x.ndim == 0 else (g.dot(y.T) if y.ndim == 2 else ("
+    "g * y if y.ndim == 0 or np.ndim(g) == 0 else "
+    "np.tensordot(g, np.moveaxis(y, max(y.ndim - 2, 0), -1), y.ndim - 1)))",
+    "y": "np.sum(g * x) if y.ndim == 0 else ("
+    "x.T.dot(g) if x.ndim == 2 and y.ndim < 3 else ("
+    "g * x if x.ndim == 0 or np.ndim(g) == 0 else "
+    "np.moveaxis(np.tensordot(x, g, [range(x.ndim - 1)] * 2), 0, y.ndim - 2)))",
+}
+
+
+def _dot_method(gate: Gate, mine: str, body: str) -> str:
     """`x.dot(y)` with a 0-d array on either side is a product: the other
     forms would hand dx y's shape, or move an axis a 0-d y has not."""
-    rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
-    body = _dot_x_body(gate)
-    if ry is None and rx != 0:
-        body = f"g * y if y.ndim == 0 else {body}"
-    if rx is None and ry != 0:
-        body = f"np.sum(g * y) if x.ndim == 0 else {body}"
-    return body
-
-
-def _dot_y_method(gate: Gate) -> str:
-    rx, ry = gate.ranks.get("x"), gate.ranks.get("y")
-    body = _dot_y_body(gate)
-    if rx is None and ry != 0:
-        body = f"g * x if x.ndim == 0 else {body}"
-    if ry is None and rx != 0:
-        body = f"np.sum(g * x) if y.ndim == 0 else {body}"
+    other = "y" if mine == "x" else "x"
+    rm, ro = gate.ranks.get(mine), gate.ranks.get(other)
+    if rm is None and ro is None:
+        return _DOT_ANY[mine]
+    if ro is None and rm != 0:
+        body = f"g * {other} if {other}.ndim == 0 else {body}"
+    if rm is None and ro != 0:
+        body = f"np.sum(g * {other}) if {mine}.ndim == 0 else {body}"
     return body
 
 

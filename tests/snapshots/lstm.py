@@ -161,17 +161,13 @@ def lstm_step_backward(dout, cache):
             np.sum(dt2 * Wh)
             if prev_h.ndim == 0
             else (
-                dt2 * Wh
-                if Wh.ndim == 0
+                dt2.dot(Wh.T)
+                if Wh.ndim == 2
                 else (
-                    dt2.dot(Wh.T)
-                    if Wh.ndim == 2
-                    else (
-                        dt2 * Wh
-                        if np.ndim(dt2) == 0
-                        else np.tensordot(
-                            dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1
-                        )
+                    dt2 * Wh
+                    if Wh.ndim == 0 or np.ndim(dt2) == 0
+                    else np.tensordot(
+                        dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1
                     )
                 )
             )
@@ -180,19 +176,15 @@ def lstm_step_backward(dout, cache):
             np.sum(dt2 * prev_h)
             if Wh.ndim == 0
             else (
-                dt2 * prev_h
-                if prev_h.ndim == 0
+                prev_h.T.dot(dt2)
+                if prev_h.ndim == 2 and Wh.ndim < 3
                 else (
-                    prev_h.T.dot(dt2)
-                    if prev_h.ndim == 2 and Wh.ndim < 3
-                    else (
-                        dt2 * prev_h
-                        if np.ndim(dt2) == 0
-                        else np.moveaxis(
-                            np.tensordot(prev_h, dt2, [range(prev_h.ndim - 1)] * 2),
-                            0,
-                            Wh.ndim - 2,
-                        )
+                    dt2 * prev_h
+                    if prev_h.ndim == 0 or np.ndim(dt2) == 0
+                    else np.moveaxis(
+                        np.tensordot(prev_h, dt2, [range(prev_h.ndim - 1)] * 2),
+                        0,
+                        Wh.ndim - 2,
                     )
                 )
             )
@@ -206,17 +198,13 @@ def lstm_step_backward(dout, cache):
             np.sum(dt1 * Wx)
             if x.ndim == 0
             else (
-                dt1 * Wx
-                if Wx.ndim == 0
+                dt1.dot(Wx.T)
+                if Wx.ndim == 2
                 else (
-                    dt1.dot(Wx.T)
-                    if Wx.ndim == 2
-                    else (
-                        dt1 * Wx
-                        if np.ndim(dt1) == 0
-                        else np.tensordot(
-                            dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1
-                        )
+                    dt1 * Wx
+                    if Wx.ndim == 0 or np.ndim(dt1) == 0
+                    else np.tensordot(
+                        dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1
                     )
                 )
             )
@@ -225,19 +213,13 @@ def lstm_step_backward(dout, cache):
             np.sum(dt1 * x)
             if Wx.ndim == 0
             else (
-                dt1 * x
-                if x.ndim == 0
+                x.T.dot(dt1)
+                if x.ndim == 2 and Wx.ndim < 3
                 else (
-                    x.T.dot(dt1)
-                    if x.ndim == 2 and Wx.ndim < 3
-                    else (
-                        dt1 * x
-                        if np.ndim(dt1) == 0
-                        else np.moveaxis(
-                            np.tensordot(x, dt1, [range(x.ndim - 1)] * 2),
-                            0,
-                            Wx.ndim - 2,
-                        )
+                    dt1 * x
+                    if x.ndim == 0 or np.ndim(dt1) == 0
+                    else np.moveaxis(
+                        np.tensordot(x, dt1, [range(x.ndim - 1)] * 2), 0, Wx.ndim - 2
                     )
                 )
             )
@@ -368,17 +350,13 @@ def lstm_step_1_backward(dout, cache):
             np.sum(dt2 * Wh)
             if h.ndim == 0
             else (
-                dt2 * Wh
-                if Wh.ndim == 0
+                dt2.dot(Wh.T)
+                if Wh.ndim == 2
                 else (
-                    dt2.dot(Wh.T)
-                    if Wh.ndim == 2
-                    else (
-                        dt2 * Wh
-                        if np.ndim(dt2) == 0
-                        else np.tensordot(
-                            dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1
-                        )
+                    dt2 * Wh
+                    if Wh.ndim == 0 or np.ndim(dt2) == 0
+                    else np.tensordot(
+                        dt2, np.moveaxis(Wh, max(Wh.ndim - 2, 0), -1), Wh.ndim - 1
                     )
                 )
             )
@@ -387,19 +365,13 @@ def lstm_step_1_backward(dout, cache):
             np.sum(dt2 * h)
             if Wh.ndim == 0
             else (
-                dt2 * h
-                if h.ndim == 0
+                h.T.dot(dt2)
+                if h.ndim == 2 and Wh.ndim < 3
                 else (
-                    h.T.dot(dt2)
-                    if h.ndim == 2 and Wh.ndim < 3
-                    else (
-                        dt2 * h
-                        if np.ndim(dt2) == 0
-                        else np.moveaxis(
-                            np.tensordot(h, dt2, [range(h.ndim - 1)] * 2),
-                            0,
-                            Wh.ndim - 2,
-                        )
+                    dt2 * h
+                    if h.ndim == 0 or np.ndim(dt2) == 0
+                    else np.moveaxis(
+                        np.tensordot(h, dt2, [range(h.ndim - 1)] * 2), 0, Wh.ndim - 2
                     )
                 )
             )
@@ -413,17 +385,13 @@ def lstm_step_1_backward(dout, cache):
             np.sum(dt1 * Wx)
             if x_t.ndim == 0
             else (
-                dt1 * Wx
-                if Wx.ndim == 0
+                dt1.dot(Wx.T)
+                if Wx.ndim == 2
                 else (
-                    dt1.dot(Wx.T)
-                    if Wx.ndim == 2
-                    else (
-                        dt1 * Wx
-                        if np.ndim(dt1) == 0
-                        else np.tensordot(
-                            dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1
-                        )
+                    dt1 * Wx
+                    if Wx.ndim == 0 or np.ndim(dt1) == 0
+                    else np.tensordot(
+                        dt1, np.moveaxis(Wx, max(Wx.ndim - 2, 0), -1), Wx.ndim - 1
                     )
                 )
             )
@@ -432,19 +400,15 @@ def lstm_step_1_backward(dout, cache):
             np.sum(dt1 * x_t)
             if Wx.ndim == 0
             else (
-                dt1 * x_t
-                if x_t.ndim == 0
+                x_t.T.dot(dt1)
+                if x_t.ndim == 2 and Wx.ndim < 3
                 else (
-                    x_t.T.dot(dt1)
-                    if x_t.ndim == 2 and Wx.ndim < 3
-                    else (
-                        dt1 * x_t
-                        if np.ndim(dt1) == 0
-                        else np.moveaxis(
-                            np.tensordot(x_t, dt1, [range(x_t.ndim - 1)] * 2),
-                            0,
-                            Wx.ndim - 2,
-                        )
+                    dt1 * x_t
+                    if x_t.ndim == 0 or np.ndim(dt1) == 0
+                    else np.moveaxis(
+                        np.tensordot(x_t, dt1, [range(x_t.ndim - 1)] * 2),
+                        0,
+                        Wx.ndim - 2,
                     )
                 )
             )

@@ -21,17 +21,13 @@ def matmul_backward(dout, cache):
             np.sum(dout * X)
             if W.ndim == 0
             else (
-                dout * X
-                if X.ndim == 0
+                dout.dot(X.T)
+                if X.ndim == 2
                 else (
-                    dout.dot(X.T)
-                    if X.ndim == 2
-                    else (
-                        dout * X
-                        if np.ndim(dout) == 0
-                        else np.tensordot(
-                            dout, np.moveaxis(X, max(X.ndim - 2, 0), -1), X.ndim - 1
-                        )
+                    dout * X
+                    if X.ndim == 0 or np.ndim(dout) == 0
+                    else np.tensordot(
+                        dout, np.moveaxis(X, max(X.ndim - 2, 0), -1), X.ndim - 1
                     )
                 )
             )
@@ -40,19 +36,13 @@ def matmul_backward(dout, cache):
             np.sum(dout * W)
             if X.ndim == 0
             else (
-                dout * W
-                if W.ndim == 0
+                W.T.dot(dout)
+                if W.ndim == 2 and X.ndim < 3
                 else (
-                    W.T.dot(dout)
-                    if W.ndim == 2 and X.ndim < 3
-                    else (
-                        dout * W
-                        if np.ndim(dout) == 0
-                        else np.moveaxis(
-                            np.tensordot(W, dout, [range(W.ndim - 1)] * 2),
-                            0,
-                            X.ndim - 2,
-                        )
+                    dout * W
+                    if W.ndim == 0 or np.ndim(dout) == 0
+                    else np.moveaxis(
+                        np.tensordot(W, dout, [range(W.ndim - 1)] * 2), 0, X.ndim - 2
                     )
                 )
             )

@@ -100,17 +100,13 @@ def two_layer_loss_backward(dout, cache):
             np.sum(dt3 * W2)
             if hidden.ndim == 0
             else (
-                dt3 * W2
-                if W2.ndim == 0
+                dt3.dot(W2.T)
+                if W2.ndim == 2
                 else (
-                    dt3.dot(W2.T)
-                    if W2.ndim == 2
-                    else (
-                        dt3 * W2
-                        if np.ndim(dt3) == 0
-                        else np.tensordot(
-                            dt3, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1
-                        )
+                    dt3 * W2
+                    if W2.ndim == 0 or np.ndim(dt3) == 0
+                    else np.tensordot(
+                        dt3, np.moveaxis(W2, max(W2.ndim - 2, 0), -1), W2.ndim - 1
                     )
                 )
             )
@@ -119,19 +115,15 @@ def two_layer_loss_backward(dout, cache):
             np.sum(dt3 * hidden)
             if W2.ndim == 0
             else (
-                dt3 * hidden
-                if hidden.ndim == 0
+                hidden.T.dot(dt3)
+                if hidden.ndim == 2 and W2.ndim < 3
                 else (
-                    hidden.T.dot(dt3)
-                    if hidden.ndim == 2 and W2.ndim < 3
-                    else (
-                        dt3 * hidden
-                        if np.ndim(dt3) == 0
-                        else np.moveaxis(
-                            np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2),
-                            0,
-                            W2.ndim - 2,
-                        )
+                    dt3 * hidden
+                    if hidden.ndim == 0 or np.ndim(dt3) == 0
+                    else np.moveaxis(
+                        np.tensordot(hidden, dt3, [range(hidden.ndim - 1)] * 2),
+                        0,
+                        W2.ndim - 2,
                     )
                 )
             )
@@ -149,17 +141,13 @@ def two_layer_loss_backward(dout, cache):
             np.sum(dt1 * W1)
             if X.ndim == 0
             else (
-                dt1 * W1
-                if W1.ndim == 0
+                dt1.dot(W1.T)
+                if W1.ndim == 2
                 else (
-                    dt1.dot(W1.T)
-                    if W1.ndim == 2
-                    else (
-                        dt1 * W1
-                        if np.ndim(dt1) == 0
-                        else np.tensordot(
-                            dt1, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1
-                        )
+                    dt1 * W1
+                    if W1.ndim == 0 or np.ndim(dt1) == 0
+                    else np.tensordot(
+                        dt1, np.moveaxis(W1, max(W1.ndim - 2, 0), -1), W1.ndim - 1
                     )
                 )
             )
@@ -168,19 +156,13 @@ def two_layer_loss_backward(dout, cache):
             np.sum(dt1 * X)
             if W1.ndim == 0
             else (
-                dt1 * X
-                if X.ndim == 0
+                X.T.dot(dt1)
+                if X.ndim == 2 and W1.ndim < 3
                 else (
-                    X.T.dot(dt1)
-                    if X.ndim == 2 and W1.ndim < 3
-                    else (
-                        dt1 * X
-                        if np.ndim(dt1) == 0
-                        else np.moveaxis(
-                            np.tensordot(X, dt1, [range(X.ndim - 1)] * 2),
-                            0,
-                            W1.ndim - 2,
-                        )
+                    dt1 * X
+                    if X.ndim == 0 or np.ndim(dt1) == 0
+                    else np.moveaxis(
+                        np.tensordot(X, dt1, [range(X.ndim - 1)] * 2), 0, W1.ndim - 2
                     )
                 )
             )
