@@ -12,12 +12,13 @@ from .tags import of
 
 def live_stages(program: Program) -> list[Node]:
     """The program's body with only the stages the outputs need (and every
-    random draw); a branch left with no stage goes, its condition unread."""
+    random draw and print); a branch left with no stage goes, its condition unread."""
     needed = {o.id for o in program.outputs if isinstance(o, ast.Name)}
     kept: set[int] = set()
     for stage, where in reversed(list(walk(program.body))):
-        # a random draw is kept: dropping it would change the draws after it
-        drawn = any(of(n).random for n in ast.walk(stage.value))
+        # a random draw is kept: dropping it would change the draws after it;
+        # a print is kept: the user reads it
+        drawn = any(of(n).random or of(n).effect for n in ast.walk(stage.value))
         if stage.target in needed or drawn:
             kept.add(id(stage))
             needed |= loads(stage.value) | set(where)

@@ -27,6 +27,7 @@ from .renest import renest
 from .reverse import UNBROADCAST, Backward, Namer
 from .spell import Speller
 from .stage import Program, SetItem, Stage, makes_array
+from .tags import of
 from .xent import SOFTMAX_PICK, SOFTMAX_PICK_HELPER
 
 LINE_LENGTH = 88
@@ -237,6 +238,8 @@ def _forward(
         if target != stage.target:
             return [written]
         return [f"{target} = {render(value.array)}.copy()", written]
+    if of(value).effect:  # print(...): the call alone, as the user wrote it
+        return [render(value)]
     return [f"{stage.target} = {render(value)}"]
 
 

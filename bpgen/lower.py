@@ -110,7 +110,7 @@ _BUILTIN_HINTS = {
     "round": "rounding has no gradient; use np.round on values not differentiated",
     "list": "build an array with np.array or np.stack instead",
     "tuple": "write the tuple out: (a, b)",
-    "print": "remove print from the forward function",
+    "print": "print returns None; write `print(...)` alone on its line",
 }
 
 

@@ -10,8 +10,8 @@ writes `dot = w0 * x0 + w1 * x1 + w2`; this pass prints the forward so:
   user's stages stay as staged (students read them);
 - only one read in the whole forward, not cached, not returned, not read
   for its shape;
-- never a random draw (its order among draws must not move), never an item
-  assignment, and only in straight-line code (the caller's check);
+- never a random draw (its order among draws must not move), never a print,
+  never an item assignment, and only in straight-line code (the caller's check);
 - only the run of stages right above the reader, so nothing runs between a
   temporary and its reader, and in the backward the rules of the run follow
   the reader's under one comment (`# dot = w0 * x0 + w1 * x1 + w2`);
@@ -57,7 +57,7 @@ def renest(
         and s.target not in kept
         and reads[s.target] == 1
         and not isinstance(s.value, SetItem)
-        and not any(of(n).random for n in ast.walk(s.value))
+        and not any(of(n).random or of(n).effect for n in ast.walk(s.value))
     }
     if not movable:
         return stages

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 # ast.unparse's precedence levels (Lib/ast.py, _Precedence), lowest first
 TUPLE, YIELD, TEST, OR, AND, NOT, CMP = 1, 2, 3, 4, 5, 6, 7
@@ -130,6 +130,7 @@ class Speller:
             ast.Tuple: self._tuple,
             ast.List: self._list,
             ast.Starred: self._starred,
+            ast.JoinedStr: self._fstring,
         }
 
     # -- expressions -------------------------------------------------------
@@ -172,6 +173,30 @@ class Speller:
         if node.kind is not None:
             return self._fallback(node)
         return text
+
+    def _fstring(self, node: ast.JoinedStr, level: int) -> str:
+        """`f"loss {t:.3f}"`, in the quotes black prefers (the fewer escapes,
+        double on a tie); ast.unparse would escape bpgen's module placeholders.
+        The `{...}` parts hold no string (effects.py refuses one)."""
+        texts = [v.value for v in node.values if isinstance(v, ast.Constant)]
+        joined = "".join(texts)
+        quote = "'" if joined.count('"') > joined.count("'") else '"'
+        pieces = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                pieces.append(_escaped(part.value, quote))
+                continue
+            assert isinstance(part, ast.FormattedValue)
+            inner = _resolve(self._expr(part.value))
+            if inner.startswith("{"):
+                inner = f" {inner}"  # `{{` would be a literal brace
+            if part.conversion != -1:
+                inner += f"!{chr(part.conversion)}"
+            if part.format_spec is not None:
+                spec = cast(ast.JoinedStr, part.format_spec).values
+                inner += ":" + "".join(_escaped(c.value, quote) for c in spec)  # type: ignore[attr-defined]
+            pieces.append(f"{{{inner}}}")
+        return f"f{quote}{''.join(pieces)}{quote}"
 
     def _attribute(self, node: ast.Attribute, level: int) -> str:
         value = node.value
@@ -349,6 +374,22 @@ def _power(left: str, right: str) -> str:
     if _NAMES.match(right) and not right.startswith("."):
         return HUG
     return " ** "
+
+
+def _escaped(text: str, quote: str) -> str:
+    """Literal f-string text between `quote`s: braces doubled, the quote,
+    backslashes and unprintable characters escaped."""
+    out = []
+    for char in text:
+        if char in "{}":
+            out.append(char * 2)
+        elif char == quote or char == "\\":
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        else:
+            out.append(repr(char)[1:-1])
+    return "".join(out)
 
 
 def _resolve(text: str) -> str:

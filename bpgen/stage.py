@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
-from . import helpers, kinds, loops
+from . import effects, helpers, kinds, loops
 from .errors import BpgenError
 from .fuse import fuse
 from .ir import Branch, Program, SetItem, Stage, append, leaves
@@ -801,6 +801,9 @@ class Stager:
             if isinstance(node.value, (cst.Yield, cst.Await)):
                 raise self.lower.refuse(node.value)
             call = node.value
+            if isinstance(call, cst.Call) and effects.is_print(self, call):
+                effects.stage_print(self, call)  # kept in the forward
+                return
             if (
                 isinstance(call, cst.Call)
                 and isinstance(call.func, cst.Attribute)
@@ -832,7 +835,8 @@ class Stager:
                 node,
                 f"{what} whose result is not used; the forward function must be "
                 "free of side effects",
-                "remove the statement (print and logging included), or assign it",
+                "remove the statement (logging included), or assign it; "
+                "print(...) alone on its line is kept",
             )
         else:
             what, hint = _STATEMENT_HINTS.get(

@@ -26,6 +26,7 @@ class Tags(NamedTuple):
     extra: dict[str, Any] | None = None  # parameters packed apart: reshape(n, *r)
     random: bool = False  # a random draw: never dropped, never repeated
     integer: bool = False  # a parameter annotated `int`, read unchanged
+    effect: bool = False  # print(...) alone on its line: kept, printed bare
 
 
 _NONE = Tags()

@@ -90,8 +90,8 @@ REFUSALS = [
         "would change the parameter `x`",
     ),
     (
-        "print",
-        "def f(x):\n    print(x)\n    return x\n",
+        "unused call",
+        "def f(x):\n    abs(x)\n    return x\n",
         UnsupportedError,
         2,
         4,

@@ -7,7 +7,16 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, cast
 
-from .items import Branch, Jump, ListOp, Part, ends_in_check, is_check, returns_name
+from .items import (
+    Branch,
+    Jump,
+    ListOp,
+    Part,
+    ends_in_check,
+    is_check,
+    prints,
+    returns_name,
+)
 from .naming import Naming
 
 if TYPE_CHECKING:
@@ -66,7 +75,7 @@ class Forward(Naming):
                 lines.append(f"{ind}return {value}, ({', '.join(recs)}{comma})")
             elif isinstance(item, Part):
                 if not item.name:
-                    if item.outputs or is_check(item):
+                    if item.outputs or is_check(item) or prints(item):
                         lines += self.verbatim(item.stmts, ind)
                     continue
                 rec = self.name((id(item), "rec"), "cache")

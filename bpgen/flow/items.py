@@ -200,6 +200,18 @@ def is_check(part: Part) -> bool:
     return isinstance(part.stmts[0], ast.Raise)
 
 
+def prints(part: Part) -> bool:
+    """Whether the part has a `print(...)` line: run in the forward even when
+    it sets nothing read later (effects.py)."""
+    return any(
+        isinstance(s, ast.Expr)
+        and isinstance(s.value, ast.Call)
+        and isinstance(s.value.func, ast.Name)
+        and s.value.func.id == "print"
+        for s in part.stmts
+    )
+
+
 def ends_in_check(items: list) -> bool:
     """Whether this arm ends in a `raise`: the backward never runs after it."""
     return bool(items) and isinstance(items[-1], Part) and is_check(items[-1])
