@@ -26,6 +26,10 @@ from .naming import Naming
 from .syntax import loads, stores
 
 ABSENT, OWN, BORROWED, MAYBE = None, "own", "borrowed", "maybe"
+# a list's gradient: "list" (one per item), "each" (one for every item), or
+# MIXED (either, or None, as the arm the forward took left it)
+MIXED = "mixed"
+_LISTS = ("list", "each", MIXED)
 
 
 def _join(a, b):
@@ -201,8 +205,10 @@ class Backward(Naming):
             return [ind + _gathered(gl, state, op.list, g, each=True)]
         if op.kind in ("max", "min"):
             return self.extreme_backward(op, state, ind)
-        if state.get(op.list) not in ("list", "each"):
+        if state.get(op.list) not in _LISTS:
             return []
+        if state[op.list] == MIXED:
+            return self.mixed_item(op, state, ind)
         pop = f"{gl}.pop()" if state[op.list] == "list" else gl
         if op.name in self.p.lists:  # a list of lists: the item's is a list too
             return [ind + _gathered(self.grad(op.name), state, op.name, f"list({pop})")]
@@ -218,6 +224,28 @@ class Backward(Naming):
             return [f"{ind}{g} = {g} + {pop}"]
         return [f"{ind}{g} = {pop} + (0 if {g} is None else {g})"]
 
+    def mixed_item(self, op: ListOp, state: dict, ind: str) -> list[str]:
+        """An item's gradient from a list read in one arm of an `if` only (or
+        read otherwise in each): a list, one gradient for all, or None."""
+        gl, g = self.grad(op.list), self.grad(op.name)
+        if op.name in self.p.lists:
+            raise self.p.error(
+                op.stmt,
+                f"the list of lists `{op.list}` is read in one arm of an `if` "
+                "only, or read otherwise in each",
+                f"read it before the `if`: `{op.list}_array = np.stack({op.list})`",
+            )
+        t = self.name((id(op), "mixed"), f"d{op.name}_t")
+        pop = f"{t} = {gl}.pop() if type({gl}) is list else {gl}"
+        s = state.get(op.name)
+        if s is ABSENT:
+            state[op.name] = MAYBE
+            return [f"{ind}{pop}", f"{ind}{g} = {t}"]
+        if s in (OWN, BORROWED):
+            return [f"{ind}{pop}", f"{ind}{g} = {g} if {t} is None else {g} + {t}"]
+        summed = f"{t} if {g} is None else ({g} if {t} is None else {g} + {t})"
+        return [f"{ind}{pop}", f"{ind}{g} = {summed}"]
+
     def extreme_backward(self, op: ListOp, state: dict, ind: str) -> list[str]:
         """max/min: the gradient goes to the item returned, the others get
         none (`dlosses = [0.0] * losses_len; dlosses[losses_at] = dworst`)."""
@@ -232,6 +260,12 @@ class Backward(Naming):
         state[op.list] = "list"
         if before == "list":
             return [f"{ind}{gl}[{at}] = {gl}[{at}] + {g}"]
+        if before == MIXED:
+            return [
+                f"{ind}{gl} = [0.0] * {size} if {gl} is None else "
+                f"({gl} if type({gl}) is list else [{gl}] * {size})",
+                f"{ind}{gl}[{at}] = {gl}[{at}] + {g}",
+            ]
         if before == "each":  # one gradient for every item (a sum's) so far
             return [
                 f"{ind}{gl} = [{gl}] * {size}",
@@ -284,6 +318,14 @@ class Backward(Naming):
         s1, s2 = dict(state), dict(state)
         then = self.backward(item.then, s1, ind + "    ", loop)
         orelse = self.backward(item.orelse, s2, ind + "    ", loop)
+        for var in sorted((set(s1) | set(s2)) & self.p.lists):
+            # a list read in one arm only, or read otherwise in each: which
+            # gradient it has is known at run time only
+            if s1.get(var) != s2.get(var) and {s1.get(var), s2.get(var)} & {*_LISTS}:
+                for arm, st in ((then, s1), (orelse, s2)):
+                    if st.get(var) not in _LISTS:
+                        arm.append(f"{ind}    {self.grad(var)} = None")
+                s1[var] = s2[var] = MIXED
         for var in sorted(set(s1) | set(s2)):
             joined = _join(s1.get(var), s2.get(var))
             param = var in self.p.params and var not in self.p.reassigned
@@ -440,6 +482,18 @@ def _gathered(gl: str, state: dict, lst: str, value: str, each: bool = False) ->
     read (`np.stack(hs) * np.stack(hs)`, `sum(hs)` too) adds to it. With
     `each`, `value` is one gradient for every item (a `sum` read)."""
     before = state.get(lst)
+    if before == MIXED:  # None, a list, or one gradient for every item
+        if each:
+            added = (
+                f"[d + {value} for d in {gl}] if type({gl}) is list else {gl} + {value}"
+            )
+        else:
+            added = (
+                f"[a + b for a, b in zip({gl}, {value})] if type({gl}) is list "
+                f"else [{gl} + b for b in {value}]"
+            )
+        state[lst] = MIXED if each else "list"
+        return f"{gl} = {value} if {gl} is None else ({added})"
     if each and before == "each":
         line = f"{gl} = {gl} + {value}"
     elif each and before == "list":

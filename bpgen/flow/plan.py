@@ -236,6 +236,12 @@ class Planner:
             op = list_op(self, stmt)
             if op is not None:
                 if op.value is not None:  # `hs_item = (h * 2.0)` first
+                    reads = inner_reads(self, op.value)  # `.append(np.stack(row))`
+                    for read in reads:  # the user's statement, for check_reads
+                        read.stmt = stmt
+                    if reads:
+                        flush()
+                        items += reads
                     if run and _kind(run[-1]) != _kind(op.value):
                         flush()
                     run.append(op.value)
