@@ -29,9 +29,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from .blocks import Block, loads
-
-UNBROADCAST = "\x00unbroadcast\x00"  # reverse.UNBROADCAST, the helper's call
+from .blocks import UNBROADCAST, Block, loads
 
 # Reductions that always return new values (a view is never a reduction).
 _FRESH_CALLS = frozenset({"sum", "mean", "max", "min", "prod", "dot", "matmul"})

@@ -54,12 +54,13 @@ def split(blocks: list[Any], render: Callable[[ast.expr], str]) -> list[Any]:
 
 def _split(block: Block, render: Callable[[ast.expr], str]) -> list[Any]:
     statements = block.statements
-    tested = [i for i, s in enumerate(statements) if _occurrences(s)]
+    found = [_occurrences(s) for s in statements]
+    tested = [i for i, seen in enumerate(found) if seen]
     if not tested:
         return [block]
     start, stop = tested[0], tested[-1] + 1
     run = statements[start:stop]
-    seen = [o for s in run for o in _occurrences(s)]
+    seen = [o for each in found[start:stop] for o in each]
     assigned = {
         n.id
         for s in run

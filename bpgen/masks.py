@@ -22,9 +22,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from .blocks import UNBROADCAST
 from .shapes import SCALAR, Shapes
-
-UNBROADCAST = "\x00unbroadcast\x00"  # reverse.UNBROADCAST, the helper's call
 
 
 def mask_in_place(

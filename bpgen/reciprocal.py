@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import ast
 
-from .blocks import Block
+from .blocks import UNBROADCAST, Block
 from .shapes import SCALAR, Shapes, summed_axes
-
-UNBROADCAST = "\x00unbroadcast\x00"  # reverse.UNBROADCAST, the helper's call
 
 
 def multiply_by_reciprocals(
